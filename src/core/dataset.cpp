@@ -1,0 +1,174 @@
+#include "core/dataset.h"
+
+#include <algorithm>
+
+namespace uplift {
+namespace {
+
+template <typename T>
+const std::vector<T>& find_or_empty(const std::unordered_map<std::string, std::vector<T>>& m,
+                                    std::string_view key) {
+  static const std::vector<T> kEmpty;
+  auto it = m.find(std::string(key));
+  return it == m.end() ? kEmpty : it->second;
+}
+
+// Inserts or replaces `v` in a vector kept sorted by `less`, matching on `same`.
+// Returns true if the vector changed.
+template <typename T, typename Less, typename Same>
+bool upsert_sorted(std::vector<T>& vec, const T& v, Less less, Same same, std::size_t& count) {
+  auto it = std::find_if(vec.begin(), vec.end(), [&](const T& x) { return same(x, v); });
+  if (it != vec.end()) {
+    if (*it == v) return false;
+    vec.erase(it);
+    --count;
+  }
+  vec.insert(std::upper_bound(vec.begin(), vec.end(), v, less), v);
+  ++count;
+  return true;
+}
+
+}  // namespace
+
+bool Dataset::apply(const Record& r) {
+  switch (kind_of(r)) {
+    case RecordKind::kAccount: {
+      const auto& a = std::get<Account>(r);
+      auto [it, inserted] = accounts_.try_emplace(a.id, a);
+      if (!inserted) {
+        if (it->second == a) return false;
+        it->second = a;
+      }
+      return true;
+    }
+    case RecordKind::kLearner: {
+      const auto& l = std::get<Learner>(r);
+      auto it = learners_.find(l.id);
+      if (it != learners_.end()) {
+        if (it->second == l) return false;
+        std::string old_account = it->second.account;
+        it->second = l;
+        index_learner(it->second, &old_account);
+      } else {
+        auto [nit, _] = learners_.emplace(l.id, l);
+        index_learner(nit->second, nullptr);
+      }
+      return true;
+    }
+    case RecordKind::kEvent: {
+      const auto& e = std::get<Event>(r);
+      if (!event_owner_.emplace(e.id, e.account).second) return false;
+      auto& vec = events_[e.account];
+      auto less = [](const Event& x, const Event& y) { return x.ts != y.ts ? x.ts < y.ts : x.id < y.id; };
+      vec.insert(std::upper_bound(vec.begin(), vec.end(), e, less), e);
+      ++event_count_;
+      return true;
+    }
+    case RecordKind::kCompletion: {
+      const auto& c = std::get<Completion>(r);
+      std::string key = record_key(r);
+      return upsert_sorted(
+          completions_[c.learner], c,
+          [](const Completion& x, const Completion& y) {
+            return x.ts != y.ts ? x.ts < y.ts : record_key(x) < record_key(y);
+          },
+          [&](const Completion& x, const Completion&) { return record_key(x) == key; }, completion_count_);
+    }
+    case RecordKind::kAttendance: {
+      const auto& a = std::get<Attendance>(r);
+      return upsert_sorted(
+          attendance_[a.learner], a,
+          [](const Attendance& x, const Attendance& y) {
+            return x.program != y.program ? x.program < y.program : x.session < y.session;
+          },
+          [](const Attendance& x, const Attendance& y) { return x.program == y.program && x.session == y.session; },
+          attendance_count_);
+    }
+    case RecordKind::kArr: {
+      const auto& s = std::get<ArrSnapshot>(r);
+      return upsert_sorted(
+          arr_[s.account], s, [](const ArrSnapshot& x, const ArrSnapshot& y) { return x.date < y.date; },
+          [](const ArrSnapshot& x, const ArrSnapshot& y) { return x.date == y.date; }, arr_count_);
+    }
+    case RecordKind::kRenewal: {
+      const auto& s = std::get<Renewal>(r);
+      return upsert_sorted(
+          renewals_[s.account], s, [](const Renewal& x, const Renewal& y) { return x.date < y.date; },
+          [](const Renewal& x, const Renewal& y) { return x.date == y.date; }, renewal_count_);
+    }
+  }
+  return false;
+}
+
+void Dataset::index_learner(const Learner& l, const std::string* old_account) {
+  if (old_account) {
+    auto& old = learners_by_account_[*old_account];
+    old.erase(std::remove(old.begin(), old.end(), &l), old.end());
+  }
+  auto& vec = learners_by_account_[l.account];
+  vec.insert(std::upper_bound(vec.begin(), vec.end(), &l,
+                              [](const Learner* x, const Learner* y) { return x->id < y->id; }),
+             &l);
+}
+
+const Account* Dataset::account(std::string_view id) const {
+  auto it = accounts_.find(id);
+  return it == accounts_.end() ? nullptr : &it->second;
+}
+
+const Learner* Dataset::learner(std::string_view id) const {
+  auto it = learners_.find(id);
+  return it == learners_.end() ? nullptr : &it->second;
+}
+
+Audience Dataset::audience_of(const Learner& l) const {
+  if (l.audience) return *l.audience;
+  if (const Account* a = account(l.account)) return a->audience;
+  return Audience::kCustomer;
+}
+
+const std::vector<const Learner*>& Dataset::learners_of(std::string_view account) const {
+  return find_or_empty(learners_by_account_, account);
+}
+const std::vector<Event>& Dataset::events_of(std::string_view account) const {
+  return find_or_empty(events_, account);
+}
+const std::vector<Completion>& Dataset::completions_of(std::string_view learner) const {
+  return find_or_empty(completions_, learner);
+}
+const std::vector<Attendance>& Dataset::attendance_of(std::string_view learner) const {
+  return find_or_empty(attendance_, learner);
+}
+const std::vector<ArrSnapshot>& Dataset::arr_of(std::string_view account) const {
+  return find_or_empty(arr_, account);
+}
+const std::vector<Renewal>& Dataset::renewals_of(std::string_view account) const {
+  return find_or_empty(renewals_, account);
+}
+
+std::vector<std::string> Dataset::event_accounts() const {
+  std::vector<std::string> out;
+  out.reserve(events_.size());
+  for (const auto& [id, _] : events_) out.push_back(id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<const Attendance*> Dataset::all_attendance() const {
+  std::vector<const Attendance*> out;
+  for (const auto& [_, vec] : attendance_)
+    for (const auto& a : vec) out.push_back(&a);
+  std::sort(out.begin(), out.end(), [](const Attendance* x, const Attendance* y) {
+    if (x->program != y->program) return x->program < y->program;
+    if (x->learner != y->learner) return x->learner < y->learner;
+    return x->session < y->session;
+  });
+  return out;
+}
+
+std::size_t Dataset::record_count() const {
+  return accounts_.size() + learners_.size() + event_count_ + completion_count_ + attendance_count_ + arr_count_ +
+         renewal_count_;
+}
+
+}  // namespace uplift

@@ -1,0 +1,67 @@
+// Dataset: every canonical record uplift knows, indexed in memory for the pure core.
+//
+// The milestone evaluator, segments, recommendations, cohorts and attribution all read from a
+// Dataset; the app layer fills it from the Store at start-up and applies new records as they are
+// committed. apply() has the store's semantics (events deduplicated by id, everything else an
+// upsert by record_key), so a Dataset built from any order of the same records is the same.
+// Per-account events are kept sorted by (ts, id) so out-of-order arrival changes nothing.
+// Not thread-safe: the owner serialises writers against readers.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/records.h"
+
+namespace uplift {
+
+class Dataset {
+ public:
+  // Returns true when the record changed the dataset (false for a duplicate event or an
+  // identical upsert).
+  bool apply(const Record& r);
+
+  const Account* account(std::string_view id) const;
+  const Learner* learner(std::string_view id) const;
+  // Accounts and learners ordered by id (deterministic iteration for reports and tests).
+  const std::map<std::string, Account, std::less<>>& accounts() const { return accounts_; }
+  const std::map<std::string, Learner, std::less<>>& learners() const { return learners_; }
+
+  // The learner's audience, falling back to its account's (customer when neither is known).
+  Audience audience_of(const Learner& l) const;
+
+  const std::vector<const Learner*>& learners_of(std::string_view account) const;
+  const std::vector<Event>& events_of(std::string_view account) const;          // by (ts, id)
+  const std::vector<Completion>& completions_of(std::string_view learner) const;  // by (ts, key)
+  const std::vector<Attendance>& attendance_of(std::string_view learner) const;   // by (program, session)
+  const std::vector<ArrSnapshot>& arr_of(std::string_view account) const;         // by date
+  const std::vector<Renewal>& renewals_of(std::string_view account) const;        // by date
+
+  // Account ids that have events, attendance etc. may reference accounts not (yet) imported.
+  std::vector<std::string> event_accounts() const;
+  // Every attendance record, ordered by (program, learner, session).
+  std::vector<const Attendance*> all_attendance() const;
+
+  std::size_t event_count() const { return event_count_; }
+  std::size_t record_count() const;
+
+ private:
+  std::map<std::string, Account, std::less<>> accounts_;
+  std::map<std::string, Learner, std::less<>> learners_;
+  std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
+  std::unordered_map<std::string, std::vector<Event>> events_;
+  std::unordered_map<std::string, std::string> event_owner_;  // event id -> account (dedupe)
+  std::unordered_map<std::string, std::vector<Completion>> completions_;
+  std::unordered_map<std::string, std::vector<Attendance>> attendance_;
+  std::unordered_map<std::string, std::vector<ArrSnapshot>> arr_;
+  std::unordered_map<std::string, std::vector<Renewal>> renewals_;
+  std::size_t event_count_ = 0, completion_count_ = 0, attendance_count_ = 0, arr_count_ = 0,
+              renewal_count_ = 0;
+
+  void index_learner(const Learner& l, const std::string* old_account);
+};
+
+}  // namespace uplift

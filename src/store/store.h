@@ -1,0 +1,112 @@
+// Store: where uplift keeps its records, derived state and small documents.
+//
+// One abstract interface with two backends behind it: sqlite/ (the embedded default,
+// "sqlite:PATH") and mysql/ (any MySQL-compatible server, "mysql://user:pass@host:port/db").
+// Both pass the same conformance suite (tests/unit/store/).
+//
+// Promises:
+//  * write() is atomic: either every record of the batch is committed or none is. When it returns
+//    OK the batch is durable (committed), which is what the HTTP API's 2xx relies on.
+//  * Events are append-only and deduplicated by id: writing an event whose id is stored already is
+//    a no-op reported as a duplicate (the first version wins).
+//  * Every other kind is an upsert by record_key(); writing identical content again is reported as
+//    a duplicate and changes nothing (its sequence number stays).
+//  * Every record inserted or changed gets a sequence number from one counter per database that
+//    only grows and is committed in order, so scan_since(seq) lets replicas tail every change.
+//  * Documents are small JSON values in named collections (api keys, cohorts, milestone state),
+//    replaced whole by put_document.
+//  * Opening a database migrates an older schema to the current one (schema_version table); a
+//    database written by a newer uplift is refused with FailedPrecondition.
+//  * Methods are safe to call from several threads; each backend serialises what it must.
+//  * A database that cannot be reached yields Status code kUnavailable, never a crash; the next
+//    call tries to reconnect.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/records.h"
+#include "core/status.h"
+
+namespace uplift {
+
+using Sequence = std::int64_t;  // 0 means "before everything"
+
+inline constexpr int kSchemaVersion = 1;
+
+// What happened to each record of a write, in input order.
+enum class WriteOutcome : std::uint8_t { kInserted, kUpdated, kDuplicate };
+
+struct WriteResult {
+  std::vector<WriteOutcome> outcomes;  // one per input record
+  Sequence last_sequence = 0;          // highest sequence assigned by this write (0 if none)
+};
+
+struct StoredRecord {
+  Sequence seq = 0;
+  Record record;
+};
+
+struct Document {
+  std::string collection, key;
+  std::string body;  // JSON text
+  Timestamp updated_at = 0;
+};
+
+// Rows per table, for `uplift migrate` verification and summaries.
+struct StoreCounts {
+  std::array<std::int64_t, kRecordKindCount> records{};  // indexed by RecordKind
+  std::int64_t documents = 0;
+  bool operator==(const StoreCounts&) const = default;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // "sqlite:PATH" (or a bare path), "mysql://user:pass@host:port/db". For mysql the password may
+  // come from UPLIFT_DB_PASSWORD instead of the URL.
+  static Result<std::unique_ptr<Store>> open(std::string_view url);
+
+  // Atomically writes a batch (see promises above).
+  virtual Result<WriteResult> write(std::span<const Record> records) = 0;
+
+  // Visits committed records with seq > after, in sequence order, at most `limit` of them
+  // (0 = no limit). The visitor returns false to stop early.
+  virtual Status scan_since(Sequence after, std::size_t limit,
+                            const std::function<bool(const StoredRecord&)>& visit) = 0;
+  // Visits every stored record of one kind, in sequence order.
+  virtual Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) = 0;
+  virtual Result<Sequence> last_sequence() = 0;
+
+  // Looks up one record by kind and record_key(); NotFound if absent.
+  virtual Result<StoredRecord> get(RecordKind kind, std::string_view key) = 0;
+
+  virtual Status put_document(const Document& doc) = 0;
+  virtual Result<Document> get_document(std::string_view collection, std::string_view key) = 0;
+  virtual Status delete_document(std::string_view collection, std::string_view key) = 0;
+  virtual Status scan_documents(std::string_view collection,
+                                const std::function<bool(const Document&)>& visit) = 0;
+
+  virtual Result<StoreCounts> counts() = 0;
+  virtual Result<int> schema_version() = 0;
+  // Cheap round trip to the database: OK when it answers.
+  virtual Status ping() = 0;
+  // "sqlite:/path/uplift.db" or "mysql://user@host:port/db" — never the password.
+  virtual std::string describe() const = 0;
+};
+
+// Helpers shared by both backends.
+// "sqlite:", "mysql://"… → the backend name; used by Store::open and error messages.
+std::string_view store_scheme(std::string_view url);
+// The database URL to use: explicit flag, else $UPLIFT_DB, else "sqlite:uplift.db".
+std::string default_store_url(std::string_view flag_value);
+
+}  // namespace uplift
