@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Collects bench/results/*.json into summary.json and prints uplift vs reference as a table."""
+import json, os, platform, sys, glob
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip(); break
+    except OSError:
+        pass
+    mem = 0
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) // 1024 // 1024; break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform()}
+
+def main(folder):
+    rows = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
+        if os.path.basename(path) == "summary.json":
+            continue
+        try:
+            data = json.load(open(path))
+        except (OSError, ValueError) as e:
+            print(f"{path}: unreadable: {e}", file=sys.stderr); continue
+        for c in data.get("comparisons", []):
+            rows.append({"benchmark": data.get("benchmark", os.path.basename(path)[:-5]),
+                         "scale": data.get("scale", "?"), **c})
+    summary = {"machine": machine(), "rows": rows}
+    json.dump(summary, open(os.path.join(folder, "summary.json"), "w"), indent=2)
+    print(f"machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores, "
+          f"{summary['machine']['memory_gib']} GiB")
+    hdr = ("benchmark", "metric", "uplift", "reference", "ratio", "goal")
+    table = [hdr]
+    for r in rows:
+        fmt = lambda v: f"{v:,.1f}" if isinstance(v, (int, float)) else str(v)
+        unit = r.get("unit", "")
+        table.append((f"{r['benchmark']} ({r['scale']})", r.get("metric", ""),
+                      f"{fmt(r.get('uplift'))} {unit}",
+                      f"{fmt(r.get('reference'))} {unit} [{r.get('reference_tool', '')}]",
+                      (f"{r['ratio']:.2f}x" if isinstance(r.get("ratio"), (int, float)) else "-"),
+                      str(r.get("goal", ""))))
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(hdr))]
+    for i, row in enumerate(table):
+        print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        if i == 0:
+            print("-+-".join("-" * w for w in widths))
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "bench/results")
