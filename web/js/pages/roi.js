@@ -1,0 +1,121 @@
+// ROI report for a quarter: naive lift beside the causal (difference-in-differences) estimate
+// with its 95 % interval, incremental ARR, dose-response, stage movement per CSM, and caveats
+// in plain words so nobody reads the naive number as the effect of training.
+import { h, clear, label, money, pct, num } from '../dom.js';
+import { get } from '../api.js';
+import { heading, step, table, figure, hashLink } from '../ui.js';
+import { bars } from '../charts.js';
+
+function quarterOf(d) { return `${d.getUTCFullYear()}Q${Math.floor(d.getUTCMonth() / 3) + 1}`; }
+function quarters(center, before = 8, after = 2) {
+  const [y, q] = center.split('Q').map(Number);
+  const out = [];
+  for (let i = -before; i <= after; i++) {
+    const idx = y * 4 + (q - 1) + i;
+    out.push(`${Math.floor(idx / 4)}Q${(idx % 4) + 1}`);
+  }
+  return out;
+}
+
+const signedPct = (v) => (Number.isFinite(v) ? `${v > 0 ? '+' : ''}${num(v)} %` : 'n/a');
+const ci = (c, f = num) => (Array.isArray(c) && c.length === 2 ? `${f(c[0])} to ${f(c[1])}` : 'n/a');
+
+/** Plain-language caveats derived from the figures, plus any the server sends. */
+export function caveats(report) {
+  const out = [...(report.caveats || []).map((c) => (typeof c === 'string' ? c : c.text || c.detail || JSON.stringify(c)))];
+  for (const p of report.programs || []) {
+    const name = label(p.program);
+    const u = p.usage_lift || {};
+    if (Number.isFinite(u.naive_pct) && Number.isFinite(u.did_pct)) {
+      out.push(`${name}: the naive before/after change (${signedPct(u.naive_pct)}) includes growth that would have happened anyway; ` +
+        `the causal estimate compares with ${u.control === 'holdout' ? 'the randomized holdout' : 'similar accounts that did not attend'} and is ${signedPct(u.did_pct)}.`);
+    }
+    if (Array.isArray(u.ci95_pct) && u.ci95_pct[0] <= 0 && u.ci95_pct[1] >= 0) {
+      out.push(`${name}: the 95 % interval for usage lift includes zero, so this quarter's data cannot rule out no effect.`);
+    }
+    if (u.control && u.control !== 'holdout') {
+      out.push(`${name}: there was no randomized holdout, so the control is a matched group; unmeasured differences between the groups can bias the estimate.`);
+    }
+    const a = p.arr_lift || {};
+    if (Array.isArray(a.ci95) && a.ci95[0] <= 0 && a.ci95[1] >= 0) {
+      out.push(`${name}: incremental ARR is not distinguishable from zero (95 % interval ${ci(a.ci95, money)}). "ARR influenced" (${money(p.arr_influenced)}) is the ARR of attending accounts, not revenue caused by training.`);
+    } else if (Number.isFinite(p.arr_influenced)) {
+      out.push(`${name}: "ARR influenced" (${money(p.arr_influenced)}) is the total ARR of attending accounts; only the incremental figure (${money(a.incremental_arr)}) estimates what training added.`);
+    }
+    if (Number.isFinite(p.participants) && p.participants < 30) {
+      out.push(`${name}: only ${p.participants} participants; estimates from small groups swing widely from quarter to quarter.`);
+    }
+  }
+  return [...new Set(out)];
+}
+
+function doseRows(p) {
+  const d = p.dose_response || p.dose || [];
+  const list = Array.isArray(d) ? d : Object.entries(d).map(([k, v]) => ({ sessions: k, ...(typeof v === 'object' ? v : { lift_pct: v }) }));
+  return list.map((r) => ({ group: label(p.program), label: `${r.sessions ?? r.label} session${String(r.sessions) === '1' ? '' : 's'}${r.accounts ? ` (${r.accounts} accounts)` : ''}`,
+    value: Number(r.did_pct ?? r.lift_pct ?? r.usage_lift_pct ?? r.naive_pct), ci: r.ci95_pct, cls: 'causal' }));
+}
+
+function programSection(p) {
+  const u = p.usage_lift || {}, a = p.arr_lift || {};
+  return h('section', { class: 'card', 'data-program': p.program, 'aria-labelledby': `prog-${p.program}` },
+    h('h2', { id: `prog-${p.program}` }, label(p.program)),
+    h('div', { class: 'figures' },
+      figure(num(p.participants), 'participants'),
+      figure(pct(p.attended_2plus_pct), 'attended 2+ sessions'),
+      figure(money(p.arr_influenced), 'ARR influenced (ARR of attending accounts)'),
+      figure(money(a.incremental_arr), `incremental ARR (95 % CI ${ci(a.ci95, money)})`, 'causal')),
+    bars([
+      { label: 'naive before/after', value: Number(u.naive_pct), cls: 'naive' },
+      { label: `causal (DiD vs ${u.control || 'control'})`, value: Number(u.did_pct), ci: u.ci95_pct, cls: 'causal' },
+    ], { title: `Usage lift in ${label(u.metric || 'usage')}: naive vs causal`, format: signedPct, unit: ' %' }),
+    h('p', { class: 'hint' }, `Usage metric: ${label(u.metric || '—')}. Causal estimate ${signedPct(u.did_pct)}, 95 % interval ${ci(u.ci95_pct, signedPct)} (the whisker).`),
+    bars([
+      { label: 'ARR influenced', value: Number(p.arr_influenced), cls: 'naive' },
+      { label: 'incremental ARR', value: Number(a.incremental_arr), ci: a.ci95, cls: 'causal' },
+    ], { title: 'ARR influenced vs incremental ARR', format: money }));
+}
+
+export async function render(main, ctx) {
+  const q = ctx.params.get('quarter') || quarterOf(new Date());
+  main.append(...heading('ROI report', 'What the education programs changed this quarter — the naive figure vendors usually quote, next to an honest causal estimate.'));
+  const sel = h('select', { id: 'quarter', name: 'quarter' }, quarters(q).map((x) => h('option', { value: x, selected: x === q }, x)));
+  const form = h('form', { class: 'filters', 'aria-label': 'Choose quarter' },
+    h('div', { class: 'field' }, h('label', { for: 'quarter' }, 'Quarter'), sel),
+    h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Show report')));
+  const out = h('div', { id: 'roi-report' });
+  main.append(form, out);
+  form.addEventListener('submit', (e) => { e.preventDefault(); load(sel.value); });
+  sel.addEventListener('change', () => load(sel.value));
+
+  async function load(quarter) {
+    history.replaceState(null, '', hashLink('roi', { quarter }));
+    const report = await step(`Loading the ${quarter} report`, () => get('/v1/reports/roi', { quarter }));
+    if (!ctx.isCurrent()) return;
+    clear(out);
+    if (!report) return;
+    const programs = report.programs || [];
+    out.append(h('section', { class: 'card caveats', 'aria-labelledby': 'caveats-h' },
+      h('h2', { id: 'caveats-h' }, 'How to read these numbers'),
+      h('ul', {}, caveats(report).map((c) => h('li', {}, c)))));
+    if (!programs.length) out.append(h('p', { class: 'card' }, `No program had participants in ${quarter}.`));
+    out.append(...programs.map(programSection));
+    const dose = programs.flatMap(doseRows).filter((r) => Number.isFinite(r.value));
+    if (dose.length) {
+      out.append(h('section', { class: 'card', 'aria-labelledby': 'dose-h' }, h('h2', { id: 'dose-h' }, 'Dose-response'),
+        h('p', { class: 'hint' }, 'Usage lift by number of sessions attended. A larger lift with more sessions supports a real training effect.'),
+        bars(dose, { title: 'Usage lift by sessions attended', format: signedPct, unit: ' %' })));
+    }
+    const csm = report.csm || [];
+    const stages = report.stages || [];
+    out.append(h('div', { class: 'grid2' },
+      h('section', { class: 'card', 'aria-labelledby': 'csm-h' }, h('h2', { id: 'csm-h' }, 'Stage movement per CSM'),
+        h('p', { class: 'hint' }, 'Share of each CSM\'s accounts that moved at least one stage this quarter.'),
+        csm.length ? bars(csm.map((c) => ({ label: `${c.csm} (${c.accounts})`, value: Number(c.moved_pct), cls: 'causal' })),
+          { title: 'Accounts moved a stage, per CSM', format: pct, unit: ' %' }) : h('p', {}, 'No data.')),
+      h('section', { class: 'card', 'aria-labelledby': 'stages-h' }, h('h2', { id: 'stages-h' }, 'Stages this quarter'),
+        table([{ label: 'Stage', render: (r) => label(r.stage) }, { key: 'accounts', label: 'Accounts', num: true },
+          { key: 'moved_in_quarter', label: 'Moved in this quarter', num: true }], stages, { caption: `Accounts per stage, ${quarter}` }))));
+  }
+  await load(q);
+}
