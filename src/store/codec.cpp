@@ -1,0 +1,39 @@
+#include "store/codec.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/record_json.h"
+
+namespace uplift::store {
+
+std::string props_text(const Event& e) {
+  if (e.props.is_null() || (e.props.is_object() && e.props.empty())) return "{}";
+  return e.props.dump();
+}
+
+std::string entity_body(const Record& r) { return record_to_json(r).dump(); }
+
+Result<Record> decode_entity(RecordKind kind, std::string_view key, std::string_view body) {
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return Status::Internal(fmt::format("stored {} '{}' is not valid JSON", kind_name(kind), key));
+  RecordOrError r = record_from_json(j, kind);
+  if (!r.ok())
+    return Status::Internal(fmt::format("stored {} '{}' does not decode: {}: {}", kind_name(kind), key,
+                                        r.error.field, r.error.reason));
+  return std::move(*r.record);
+}
+
+Status decode_props(std::string_view text, Event& e) {
+  if (text == "{}" || text.empty()) {
+    e.props = nlohmann::json::object();
+    return Status::OK();
+  }
+  e.props = nlohmann::json::parse(text, nullptr, false);
+  if (e.props.is_discarded() || !e.props.is_object())
+    return Status::Internal(fmt::format("stored event '{}' has props that are not a JSON object", e.id));
+  return Status::OK();
+}
+
+}  // namespace uplift::store

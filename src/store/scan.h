@@ -1,0 +1,30 @@
+// Paged, sequence-ordered scans shared by both backends.
+//
+// Records live in two tables (events, entities), each with its own seq index. A page is read as
+// "the next n rows of each table after the cursor"; only rows up to the smaller last seq of a
+// full page are certainly complete, so merge_pages keeps those and the next page starts after
+// them. Pages are materialised before the visitor runs, so a backend never holds a lock or a
+// cursor while user code (which may call back into the store) executes.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "core/status.h"
+#include "store/store.h"
+
+namespace uplift::store {
+
+inline constexpr std::size_t kScanPage = 2048;
+
+// a and b are each in ascending seq order and were fetched with LIMIT n (full = size()==n).
+std::vector<StoredRecord> merge_pages(std::vector<StoredRecord> a, bool a_full,
+                                      std::vector<StoredRecord> b, bool b_full);
+
+// Calls fetch(after, n) until it returns an empty page, the limit is reached or visit says stop.
+using PageFetch = std::function<Result<std::vector<StoredRecord>>(Sequence after, std::size_t n)>;
+Status scan_in_pages(Sequence after, std::size_t limit, const PageFetch& fetch,
+                     const std::function<bool(const StoredRecord&)>& visit);
+
+}  // namespace uplift::store

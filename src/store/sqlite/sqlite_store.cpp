@@ -1,0 +1,364 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <chrono>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "store/codec.h"
+#include "store/scan.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_schema.h"
+
+namespace uplift::store {
+namespace {
+
+using sqlite::Db;
+using sqlite::SqliteError;
+using sqlite::Stmt;
+
+// Statement texts: Db caches prepared statements by these literals' addresses.
+constexpr const char* kReadSeq = "SELECT v FROM meta WHERE k = 'seq'";
+constexpr const char* kWriteSeq = "UPDATE meta SET v = ? WHERE k = 'seq'";
+constexpr const char* kInsertEvent =
+    "INSERT OR IGNORE INTO events (seq, id, account, name, ts, learner, qty, props) VALUES (?,?,?,?,?,?,?,?)";
+constexpr const char* kFindEntity = "SELECT body FROM entities WHERE kind = ? AND rkey = ?";
+constexpr const char* kInsertEntity = "INSERT INTO entities (kind, rkey, seq, body) VALUES (?,?,?,?)";
+constexpr const char* kUpdateEntity = "UPDATE entities SET seq = ?, body = ? WHERE kind = ? AND rkey = ?";
+constexpr const char* kEventsAfter =
+    "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE seq > ? ORDER BY seq LIMIT ?";
+constexpr const char* kEventById =
+    "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE id = ?";
+constexpr const char* kEntitiesAfter =
+    "SELECT seq, kind, rkey, body FROM entities WHERE seq > ? ORDER BY seq LIMIT ?";
+constexpr const char* kKindAfter =
+    "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?";
+constexpr const char* kEntityByKey = "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? AND rkey = ?";
+
+Timestamp now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Db> db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+
+  Result<WriteResult> write(std::span<const Record> records) override {
+    std::lock_guard lock(mu_);
+    WriteResult result;
+    result.outcomes.reserve(records.size());
+    if (records.empty()) return result;
+    std::size_t at = 0;
+    try {
+      db_->exec("BEGIN IMMEDIATE");
+      try {
+        Sequence seq = 0;
+        {
+          auto s = db_->stmt(kReadSeq);
+          if (s->step()) seq = s->int64(0);
+        }
+        for (; at < records.size(); ++at) {
+          const Record& r = records[at];
+          WriteOutcome o = std::holds_alternative<Event>(r) ? write_event(std::get<Event>(r), seq + 1)
+                                                             : write_entity(r, seq + 1);
+          if (o != WriteOutcome::kDuplicate) ++seq;
+          result.outcomes.push_back(o);
+        }
+        {
+          auto s = db_->stmt(kWriteSeq);
+          s->bind(1, seq);
+          s->step();
+        }
+        db_->exec("COMMIT");
+        result.last_sequence = seq;
+        bool any = false;
+        for (auto o : result.outcomes) any |= o != WriteOutcome::kDuplicate;
+        if (!any) result.last_sequence = 0;
+      } catch (...) {
+        sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+    } catch (const SqliteError& e) {
+      return sqlite::sqlite_status(e, fmt::format("{}: write", path_));
+    } catch (const nlohmann::json::exception& e) {
+      return Status::InvalidArgument(fmt::format("record {} of the batch ({} '{}') cannot be stored: {}", at + 1,
+                                                 kind_name(kind_of(records[at])), record_key(records[at]), e.what()));
+    }
+    return result;
+  }
+
+  Status scan_since(Sequence after, std::size_t limit,
+                    const std::function<bool(const StoredRecord&)>& visit) override {
+    return scan_in_pages(after, limit, [&](Sequence a, std::size_t n) { return page_all(a, n); }, visit);
+  }
+
+  Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) override {
+    return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_kind(kind, a, n); }, visit);
+  }
+
+  Result<Sequence> last_sequence() override {
+    return guarded<Sequence>("last_sequence", [&]() -> Result<Sequence> {
+      auto s = db_->stmt(kReadSeq);
+      return s->step() ? s->int64(0) : Sequence{0};
+    });
+  }
+
+  Result<StoredRecord> get(RecordKind kind, std::string_view key) override {
+    return guarded<StoredRecord>("get", [&]() -> Result<StoredRecord> {
+      std::string k(key);
+      if (kind == RecordKind::kEvent) {
+        auto s = db_->stmt(kEventById);
+        s->bind(1, std::string_view(k));
+        if (!s->step()) return Status::NotFound(fmt::format("no event with id '{}'", key));
+        return event_row(*s);
+      }
+      auto s = db_->stmt(kEntityByKey);
+      s->bind(1, kind_column(kind)).bind(2, std::string_view(k));
+      if (!s->step()) return Status::NotFound(fmt::format("no {} with key '{}'", kind_name(kind), key));
+      return entity_row(*s);
+    });
+  }
+
+  Status put_document(const Document& doc) override {
+    return guarded_status("put_document", [&] {
+      auto s = db_->stmt(
+          "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
+          "ON CONFLICT (collection, dkey) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at");
+      s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
+      s->bind(3, std::string_view(doc.body)).bind(4, doc.updated_at ? doc.updated_at : now_ms());
+      s->step();
+    });
+  }
+
+  Result<Document> get_document(std::string_view collection, std::string_view key) override {
+    return guarded<Document>("get_document", [&]() -> Result<Document> {
+      auto s = db_->stmt("SELECT body, updated_at FROM documents WHERE collection = ? AND dkey = ?");
+      s->bind(1, collection).bind(2, key);
+      if (!s->step()) return Status::NotFound(fmt::format("no document '{}' in '{}'", key, collection));
+      return Document{std::string(collection), std::string(key), std::string(s->text(0)), s->int64(1)};
+    });
+  }
+
+  Status delete_document(std::string_view collection, std::string_view key) override {
+    return guarded_status("delete_document", [&] {
+      auto s = db_->stmt("DELETE FROM documents WHERE collection = ? AND dkey = ?");
+      s->bind(1, collection).bind(2, key);
+      s->step();
+    });
+  }
+
+  Status scan_documents(std::string_view collection, const std::function<bool(const Document&)>& visit) override {
+    std::string after;
+    for (;;) {
+      std::vector<Document> page;
+      Status st = guarded_status("scan_documents", [&] {
+        auto s = db_->stmt(
+            "SELECT dkey, body, updated_at FROM documents WHERE collection = ? AND dkey > ? ORDER BY dkey LIMIT 512");
+        s->bind(1, collection).bind(2, std::string_view(after));
+        while (s->step())
+          page.push_back(Document{std::string(collection), std::string(s->text(0)), std::string(s->text(1)),
+                                  s->int64(2)});
+      });
+      if (!st.ok()) return st;
+      if (page.empty()) return Status::OK();
+      for (const Document& d : page)
+        if (!visit(d)) return Status::OK();
+      after = page.back().key;
+    }
+  }
+
+  Result<StoreCounts> counts() override {
+    return guarded<StoreCounts>("counts", [&]() -> Result<StoreCounts> {
+      StoreCounts c;
+      {
+        auto s = db_->stmt("SELECT count(*) FROM events");
+        s->step();
+        c.records[static_cast<std::size_t>(RecordKind::kEvent)] = s->int64(0);
+      }
+      {
+        auto s = db_->stmt("SELECT kind, count(*) FROM entities GROUP BY kind");
+        while (s->step()) {
+          auto k = parse_kind(s->text(0));
+          if (k) c.records[static_cast<std::size_t>(*k)] = s->int64(1);
+        }
+      }
+      {
+        auto s = db_->stmt("SELECT count(*) FROM documents");
+        s->step();
+        c.documents = s->int64(0);
+      }
+      return c;
+    });
+  }
+
+  Result<int> schema_version() override {
+    return guarded<int>("schema_version", [&]() -> Result<int> { return sqlite::stored_version(*db_); });
+  }
+
+  Status ping() override {
+    return guarded_status("ping", [&] {
+      auto s = db_->stmt("SELECT 1");
+      s->step();
+    });
+  }
+
+  std::string describe() const override { return "sqlite:" + path_; }
+
+ private:
+  WriteOutcome write_event(const Event& e, Sequence seq) {
+    std::string props = props_text(e);
+    auto s = db_->stmt(kInsertEvent);
+    s->bind(1, seq).bind(2, std::string_view(e.id)).bind(3, std::string_view(e.account));
+    s->bind(4, std::string_view(e.name)).bind(5, static_cast<std::int64_t>(e.ts));
+    s->bind(6, std::string_view(e.learner)).bind(7, e.qty).bind(8, std::string_view(props));
+    s->step();
+    return db_->changes() > 0 ? WriteOutcome::kInserted : WriteOutcome::kDuplicate;
+  }
+
+  WriteOutcome write_entity(const Record& r, Sequence seq) {
+    std::string key = record_key(r), body = entity_body(r);
+    std::string_view kind = kind_column(kind_of(r));
+    bool exists = false;
+    {
+      auto s = db_->stmt(kFindEntity);
+      s->bind(1, kind).bind(2, std::string_view(key));
+      if (s->step()) {
+        if (s->text(0) == body) return WriteOutcome::kDuplicate;
+        exists = true;
+      }
+    }
+    if (exists) {
+      auto s = db_->stmt(kUpdateEntity);
+      s->bind(1, seq).bind(2, std::string_view(body)).bind(3, kind).bind(4, std::string_view(key));
+      s->step();
+      return WriteOutcome::kUpdated;
+    }
+    auto s = db_->stmt(kInsertEntity);
+    s->bind(1, kind).bind(2, std::string_view(key)).bind(3, seq).bind(4, std::string_view(body));
+    s->step();
+    return WriteOutcome::kInserted;
+  }
+
+  static Result<StoredRecord> event_row(Stmt& s) {
+    Event e;
+    e.id = s.text(1);
+    e.account = s.text(2);
+    e.name = s.text(3);
+    e.ts = s.int64(4);
+    e.learner = s.text(5);
+    e.qty = s.real(6);
+    Status st = decode_props(s.text(7), e);
+    if (!st.ok()) return st;
+    return StoredRecord{s.int64(0), std::move(e)};
+  }
+
+  static Result<StoredRecord> entity_row(Stmt& s) {
+    auto kind = parse_kind(s.text(1));
+    if (!kind) return Status::Internal(fmt::format("stored entity has unknown kind '{}'", s.text(1)));
+    auto r = decode_entity(*kind, s.text(2), s.text(3));
+    if (!r.ok()) return r.status();
+    return StoredRecord{s.int64(0), std::move(*r)};
+  }
+
+  // Reads up to n rows of a statement into `out`; returns whether the page was full.
+  template <typename RowFn>
+  static Result<bool> read_rows(Stmt& s, std::size_t n, RowFn row, std::vector<StoredRecord>& out) {
+    while (s.step()) {
+      auto r = row(s);
+      if (!r.ok()) return r.status();
+      out.push_back(std::move(*r));
+    }
+    return out.size() == n;
+  }
+
+  Result<std::vector<StoredRecord>> page_all(Sequence after, std::size_t n) {
+    return guarded<std::vector<StoredRecord>>("scan_since", [&]() -> Result<std::vector<StoredRecord>> {
+      // One read transaction so both tables are read at the same commit point.
+      db_->exec("BEGIN");
+      struct End {
+        Db& db;
+        ~End() { sqlite3_exec(db.raw(), "COMMIT", nullptr, nullptr, nullptr); }
+      } end{*db_};
+      std::vector<StoredRecord> ev, en;
+      auto se = db_->stmt(kEventsAfter);
+      se->bind(1, after).bind(2, static_cast<std::int64_t>(n));
+      auto fe = read_rows(*se, n, event_row, ev);
+      if (!fe.ok()) return fe.status();
+      auto sn = db_->stmt(kEntitiesAfter);
+      sn->bind(1, after).bind(2, static_cast<std::int64_t>(n));
+      auto fn = read_rows(*sn, n, entity_row, en);
+      if (!fn.ok()) return fn.status();
+      return merge_pages(std::move(ev), *fe, std::move(en), *fn);
+    });
+  }
+
+  Result<std::vector<StoredRecord>> page_kind(RecordKind kind, Sequence after, std::size_t n) {
+    return guarded<std::vector<StoredRecord>>("scan_kind", [&]() -> Result<std::vector<StoredRecord>> {
+      std::vector<StoredRecord> out;
+      if (kind == RecordKind::kEvent) {
+        auto s = db_->stmt(kEventsAfter);
+        s->bind(1, after).bind(2, static_cast<std::int64_t>(n));
+        auto f = read_rows(*s, n, event_row, out);
+        if (!f.ok()) return f.status();
+      } else {
+        auto s = db_->stmt(kKindAfter);
+        s->bind(1, kind_column(kind)).bind(2, after).bind(3, static_cast<std::int64_t>(n));
+        auto f = read_rows(*s, n, entity_row, out);
+        if (!f.ok()) return f.status();
+      }
+      return out;
+    });
+  }
+
+  // Runs fn under the mutex, turning SQLite errors into Status.
+  template <typename T, typename Fn>
+  Result<T> guarded(const char* what, Fn&& fn) {
+    std::lock_guard lock(mu_);
+    try {
+      return fn();
+    } catch (const SqliteError& e) {
+      return sqlite::sqlite_status(e, fmt::format("{}: {}", path_, what));
+    }
+  }
+  template <typename Fn>
+  Status guarded_status(const char* what, Fn&& fn) {
+    std::lock_guard lock(mu_);
+    try {
+      fn();
+      return Status::OK();
+    } catch (const SqliteError& e) {
+      return sqlite::sqlite_status(e, fmt::format("{}: {}", path_, what));
+    }
+  }
+
+  std::mutex mu_;
+  std::unique_ptr<Db> db_;
+  std::string path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteUrl& url) {
+  try {
+    auto db = std::make_unique<Db>(url.path);
+    db->exec("PRAGMA busy_timeout = 10000");
+    // A file that is not SQLite fails here, with a clear "file is not a database".
+    db->exec("PRAGMA journal_mode = WAL");
+    std::string sync = "PRAGMA synchronous = " + url.sync;
+    db->exec(sync.c_str());
+    db->exec("PRAGMA temp_store = MEMORY");
+    db->exec("PRAGMA cache_size = -65536");  // 64 MiB
+    Status st = sqlite::migrate(*db, url.path);
+    if (!st.ok()) return st;
+    return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), url.path));
+  } catch (const SqliteError& e) {
+    Status st = sqlite::sqlite_status(e, url.path);
+    if (st.code() == Code::kUnavailable && (e.code & 0xff) == SQLITE_CANTOPEN)
+      return Status::InvalidArgument(st.message());
+    return st;
+  }
+}
+
+}  // namespace uplift::store

@@ -1,0 +1,336 @@
+// The Store conformance suite: the promises of store.h, checked identically on every backend.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <thread>
+
+#include "fixtures.h"
+#include "harness.h"
+
+using namespace uplift;
+using namespace uplift::testing;
+using O = WriteOutcome;
+
+namespace {
+std::vector<O> outcomes(Store& s, std::vector<Record> batch, Sequence* last = nullptr) {
+  auto r = s.write(batch);
+  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+  if (last) *last = r->last_sequence;
+  return r->outcomes;
+}
+std::int64_t count_of(Store& s, RecordKind k) {
+  auto c = s.counts();
+  REQUIRE(c.ok());
+  return c->records[static_cast<std::size_t>(k)];
+}
+}  // namespace
+
+TEST_CASE("upsert: insert, identical re-upsert is a duplicate, a change is an update with a new seq") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    Sequence first = 0, again = 0, changed = 0;
+    CHECK(outcomes(*s, {account_of("acme", "Acme")}, &first) == std::vector{O::kInserted});
+    CHECK(first > 0);
+    CHECK(outcomes(*s, {account_of("acme", "Acme")}, &again) == std::vector{O::kDuplicate});
+    CHECK(again == 0);
+    CHECK(*s->last_sequence() == first);
+    CHECK(s->get(RecordKind::kAccount, "acme")->seq == first);
+    CHECK(outcomes(*s, {account_of("acme", "Acme Corp")}, &changed) == std::vector{O::kUpdated});
+    CHECK(changed > first);
+    auto got = s->get(RecordKind::kAccount, "acme");
+    REQUIRE(got.ok());
+    CHECK(got->seq == changed);
+    CHECK(std::get<Account>(got->record).name == "Acme Corp");
+    CHECK(count_of(*s, RecordKind::kAccount) == 1);
+  });
+}
+
+TEST_CASE("events are deduplicated by id and the first version wins") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    CHECK(outcomes(*s, {ev("e1", "acme", "first")}) == std::vector{O::kInserted});
+    Sequence last = -1;
+    CHECK(outcomes(*s, {ev("e1", "other", "second")}, &last) == std::vector{O::kDuplicate});
+    CHECK(last == 0);
+    auto got = s->get(RecordKind::kEvent, "e1");
+    REQUIRE(got.ok());
+    CHECK(std::get<Event>(got->record).name == "first");
+    CHECK(std::get<Event>(got->record).account == "acme");
+    CHECK(count_of(*s, RecordKind::kEvent) == 1);
+  });
+}
+
+TEST_CASE("duplicates inside one batch are resolved in input order") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    auto out = outcomes(*s, {ev("e1", "acme", "first"), ev("e1", "acme", "second"), account_of("acme", "A"),
+                             account_of("acme", "A"), account_of("acme", "B"), ev("e2")});
+    CHECK(out == std::vector{O::kInserted, O::kDuplicate, O::kInserted, O::kDuplicate, O::kUpdated, O::kInserted});
+    CHECK(std::get<Event>(s->get(RecordKind::kEvent, "e1")->record).name == "first");
+    CHECK(std::get<Account>(s->get(RecordKind::kAccount, "acme")->record).name == "B");
+    CHECK(count_of(*s, RecordKind::kEvent) == 2);
+    CHECK(count_of(*s, RecordKind::kAccount) == 1);
+    // The account's final seq is after e1's and before e2's.
+    auto e1 = s->get(RecordKind::kEvent, "e1")->seq, a = s->get(RecordKind::kAccount, "acme")->seq,
+         e2 = s->get(RecordKind::kEvent, "e2")->seq;
+    CHECK(e1 < a);
+    CHECK(a < e2);
+  });
+}
+
+TEST_CASE("every kind round-trips with all its fields") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    Account a = account_of("acme", "Acmé ✓", "upmarket");
+    a.plan = "enterprise";
+    a.csm = "ana";
+    a.arr = 120000.5;
+    a.renewal_date = 20'700;
+    a.created_at = 1'700'000'000'123;
+    a.audience = Audience::kPartner;
+    Learner l = lrn("u1");
+    l.email = "u1@acme.test";
+    l.access_level = "full";
+    l.created_at = 1'700'000'000'000;
+    l.audience = Audience::kTrial;
+    Event e = ev("msg-1", "acme", "group_created", 1'767'225'600'250,
+                 {{"group_id", "g7"}, {"nested", {{"n", 3}}}, {"emoji", "🚀"}});
+    e.learner = "u1";
+    e.qty = 2.5;
+    Completion c;
+    c.learner = "u1";
+    c.content = "course-101";
+    c.ts = 1'767'225'700'000;
+    c.status = CompletionStatus::kPassed;
+    c.score = 0.92;
+    Completion c2 = c;
+    c2.id = "stmt-9";
+    Attendance at;
+    at.learner = "u1";
+    at.program = "accel";
+    at.session = 2;
+    at.ts = 1'767'225'800'000;
+    at.cohort = "2026Q1";
+    at.attended = false;
+    ArrSnapshot arr{"acme", 20'500, 99000};
+    Renewal rn{"acme", 20'600, RenewalOutcome::kExpanded, 99000.0, 130000.0};
+    std::vector<Record> all = {a, l, e, c, c2, at, arr, rn};
+    auto out = outcomes(*s, all);
+    CHECK(out == std::vector<O>(all.size(), O::kInserted));
+    for (const Record& r : all) {
+      auto got = s->get(kind_of(r), record_key(r));
+      REQUIRE_MESSAGE(got.ok(), got.status().to_string());
+      CHECK_MESSAGE(got->record == r, kind_name(kind_of(r)));
+    }
+    // Writing the same records again changes nothing.
+    CHECK(outcomes(*s, all) == std::vector<O>(all.size(), O::kDuplicate));
+    auto c_all = s->counts();
+    REQUIRE(c_all.ok());
+    CHECK(c_all->records == std::array<std::int64_t, kRecordKindCount>{1, 1, 1, 2, 1, 1, 1});
+  });
+}
+
+TEST_CASE("ids are compared exactly: case and Unicode matter") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    auto out = outcomes(*s, {ev("A"), ev("a"), ev("é"), ev("e\xcc\x81"), account_of("X"), account_of("x"), account_of("x ")});
+    CHECK(out == std::vector<O>(7, O::kInserted));
+    CHECK(count_of(*s, RecordKind::kEvent) == 4);
+    CHECK(count_of(*s, RecordKind::kAccount) == 3);
+  });
+}
+
+TEST_CASE("sequence numbers grow strictly and scan_since replays in order") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    // More than one scan page, interleaving both tables, so page merging is exercised.
+    std::vector<Record> batch;
+    for (int i = 0; i < 5000; ++i) {
+      if (i % 3 == 0)
+        batch.push_back(lrn("u" + std::to_string(i)));
+      else
+        batch.push_back(ev("e" + std::to_string(i)));
+    }
+    Sequence last = 0;
+    outcomes(*s, std::vector<Record>(batch.begin(), batch.begin() + 3000), &last);
+    outcomes(*s, std::vector<Record>(batch.begin() + 3000, batch.end()), &last);
+    CHECK(*s->last_sequence() == last);
+    auto seen = scan_all(*s);
+    REQUIRE(seen.size() == batch.size());
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      CHECK(seen[i].record == batch[i]);
+      if (i > 0) CHECK(seen[i].seq > seen[i - 1].seq);
+    }
+    CHECK(seen.back().seq == last);
+
+    // after, limit and early stop
+    auto tail = scan_all(*s, seen[4199].seq);
+    REQUIRE(tail.size() == 800);
+    CHECK(tail.front().seq == seen[4200].seq);
+    auto limited = scan_all(*s, seen[10].seq, 7);
+    REQUIRE(limited.size() == 7);
+    CHECK(limited.back().seq == seen[17].seq);
+    int visited = 0;
+    REQUIRE(s->scan_since(0, 0, [&](const StoredRecord&) { return ++visited < 3; }).ok());
+    CHECK(visited == 3);
+    CHECK(scan_all(*s, last).empty());
+
+    // An update moves the record to the end of the log.
+    outcomes(*s, {lrn("u0", "acme", "manager")});
+    auto after = scan_all(*s, last);
+    REQUIRE(after.size() == 1);
+    CHECK(std::get<Learner>(after[0].record).role == "manager");
+    CHECK(scan_all(*s).size() == batch.size());
+  });
+}
+
+TEST_CASE("scan_kind visits one kind in sequence order") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    outcomes(*s, {lrn("u2"), ev("e1"), account_of("acme"), lrn("u1"), ev("e2"), lrn("u3")});
+    std::vector<std::string> ids;
+    Sequence prev = 0;
+    REQUIRE(s->scan_kind(RecordKind::kLearner, [&](const StoredRecord& r) {
+               CHECK(r.seq > prev);
+               prev = r.seq;
+               ids.push_back(std::get<Learner>(r.record).id);
+               return true;
+             }).ok());
+    CHECK(ids == std::vector<std::string>{"u2", "u1", "u3"});
+    std::vector<std::string> events;
+    REQUIRE(s->scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
+               events.push_back(std::get<Event>(r.record).id);
+               return true;
+             }).ok());
+    CHECK(events == std::vector<std::string>{"e1", "e2"});
+    int renewals = 0;
+    REQUIRE(s->scan_kind(RecordKind::kRenewal, [&](const StoredRecord&) { return ++renewals > 0; }).ok());
+    CHECK(renewals == 0);
+  });
+}
+
+TEST_CASE("get reports NotFound for absent keys") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    outcomes(*s, {ev("e1"), account_of("acme")});
+    CHECK(s->get(RecordKind::kEvent, "nope").status().code() == Code::kNotFound);
+    CHECK(s->get(RecordKind::kAccount, "e1").status().code() == Code::kNotFound);
+    CHECK(s->get(RecordKind::kLearner, "acme").status().code() == Code::kNotFound);
+    CHECK(s->get(RecordKind::kEvent, "e1").ok());
+  });
+}
+
+TEST_CASE("documents: put replaces, get, delete, scan in key order per collection") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    REQUIRE(s->put_document({"keys", "k2", R"({"scope":"admin"})", 1000}).ok());
+    REQUIRE(s->put_document({"keys", "k1", R"({"scope":"lms"})", 1001}).ok());
+    REQUIRE(s->put_document({"cohorts", "c1", R"({"n":1})", 0}).ok());
+    REQUIRE(s->put_document({"keys", "k2", R"({"scope":"ingest"})", 2000}).ok());
+    auto k2 = s->get_document("keys", "k2");
+    REQUIRE(k2.ok());
+    CHECK(k2->body == R"({"scope":"ingest"})");
+    CHECK(k2->updated_at == 2000);
+    CHECK(s->get_document("cohorts", "c1")->updated_at > 0);  // 0 means "now"
+    CHECK(s->get_document("keys", "c1").status().code() == Code::kNotFound);
+    std::vector<std::string> keys;
+    REQUIRE(s->scan_documents("keys", [&](const Document& d) {
+               CHECK(d.collection == "keys");
+               keys.push_back(d.key);
+               return true;
+             }).ok());
+    CHECK(keys == std::vector<std::string>{"k1", "k2"});
+    REQUIRE(s->delete_document("keys", "k1").ok());
+    REQUIRE(s->delete_document("keys", "never-there").ok());
+    CHECK(s->get_document("keys", "k1").status().code() == Code::kNotFound);
+    auto c = s->counts();
+    REQUIRE(c.ok());
+    CHECK(c->documents == 2);
+    // Documents are not records: they take no sequence numbers.
+    CHECK(*s->last_sequence() == 0);
+  });
+}
+
+TEST_CASE("counts, schema_version, ping and describe") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    outcomes(*s, {ev("e1"), ev("e2"), account_of("a"), lrn("l"), ArrSnapshot{"a", 20000, 5}});
+    auto c = s->counts();
+    REQUIRE(c.ok());
+    CHECK(c->records == std::array<std::int64_t, kRecordKindCount>{1, 1, 2, 0, 0, 1, 0});
+    CHECK(c->documents == 0);
+    CHECK(*s->schema_version() == kSchemaVersion);
+    CHECK(s->ping().ok());
+    CHECK(s->describe().find(db.backend()) == 0);
+    if (db.backend() == "mysql") CHECK(s->describe().find("uplift-test") == std::string::npos);
+  });
+}
+
+TEST_CASE("a batch that fails part-way leaves nothing behind") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    outcomes(*s, {ev("before")});
+    Sequence before = *s->last_sequence();
+    // Props holding a string that is not UTF-8 cannot be stored as JSON text.
+    std::vector<Record> batch = {ev("ok-1"), account_of("acme"), ev("bad", "acme", "x", 1, {{"p", "\xff\xfe"}}),
+                                 ev("ok-2")};
+    auto r = s->write(batch);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kInvalidArgument);
+    CHECK(r.status().message().find("bad") != std::string::npos);
+    CHECK(s->get(RecordKind::kEvent, "ok-1").status().code() == Code::kNotFound);
+    CHECK(s->get(RecordKind::kAccount, "acme").status().code() == Code::kNotFound);
+    CHECK(*s->last_sequence() == before);
+    CHECK(count_of(*s, RecordKind::kEvent) == 1);
+    // The store is still usable afterwards and the sequence continues from where it was.
+    Sequence next = 0;
+    outcomes(*s, {ev("ok-1")}, &next);
+    CHECK(next == before + 1);
+  });
+}
+
+TEST_CASE("concurrent writers get distinct, ordered sequence numbers") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    constexpr int kThreads = 4, kBatches = 20, kPerBatch = 10;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int b = 0; b < kBatches; ++b) {
+          std::vector<Record> batch;
+          for (int i = 0; i < kPerBatch; ++i)
+            batch.push_back(ev(std::to_string(t) + "-" + std::to_string(b) + "-" + std::to_string(i)));
+          batch.push_back(account_of("shared", "writer " + std::to_string(t)));
+          if (!s->write(batch).ok()) ++failures;
+        }
+      });
+    for (auto& th : threads) th.join();
+    CHECK(failures == 0);
+    auto seen = scan_all(*s);
+    CHECK(count_of(*s, RecordKind::kEvent) == kThreads * kBatches * kPerBatch);
+    std::set<Sequence> seqs;
+    for (std::size_t i = 0; i < seen.size(); ++i) {
+      seqs.insert(seen[i].seq);
+      if (i > 0) CHECK(seen[i].seq > seen[i - 1].seq);
+    }
+    CHECK(seqs.size() == seen.size());
+    CHECK(*s->last_sequence() >= seen.back().seq);
+  });
+}
+
+TEST_CASE("reopening finds everything and continues the sequence") {
+  for_each_backend([](TestDb& db) {
+    Sequence last = 0;
+    {
+      auto s = db.open();
+      outcomes(*s, {ev("e1"), account_of("acme"), lrn("u1")}, &last);
+    }
+    auto s = db.open();
+    CHECK(scan_all(*s).size() == 3);
+    CHECK(*s->last_sequence() == last);
+    Sequence next = 0;
+    outcomes(*s, {ev("e2")}, &next);
+    CHECK(next == last + 1);
+  });
+}
