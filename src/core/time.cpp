@@ -63,7 +63,7 @@ Result<Timestamp> parse_timestamp(std::string_view s) {
     return Status::InvalidArgument(std::string(why) + ": \"" + std::string(s.substr(0, 40)) + "\"");
   };
   int y, mo, d, h, mi, sec;
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
       s[13] != ':' || s[16] != ':' || !digits(s, 0, 4, y) || !digits(s, 5, 2, mo) || !digits(s, 8, 2, d) ||
       !digits(s, 11, 2, h) || !digits(s, 14, 2, mi) || !digits(s, 17, 2, sec))
     return bad("not an RFC 3339 timestamp (want 2026-03-01T12:00:00Z)");

@@ -1,0 +1,342 @@
+#include "ingest/importer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "ingest/dedupe.h"
+#include "store/store.h"
+
+namespace uplift::ingest {
+namespace {
+
+struct Input {
+  std::string name;
+  int fd = -1;
+  bool owned = false;
+  InputFormat format = InputFormat::kNdjson;
+  std::uint64_t size = 0;  // 0 when unknown
+};
+
+class Inputs {
+ public:
+  ~Inputs() {
+    for (auto& in : list)
+      if (in.owned) ::close(in.fd);
+  }
+  std::vector<Input> list;
+};
+
+// Copies standard input to an unlinked temporary file so a strict import can read it twice.
+Result<int> spool_stdin() {
+  std::FILE* tmp = std::tmpfile();
+  if (!tmp) return Status::Unavailable(std::string("cannot create a temporary file: ") + std::strerror(errno));
+  int fd = ::dup(::fileno(tmp));
+  std::fclose(tmp);
+  if (fd < 0) return Status::Unavailable(std::string("dup failed: ") + std::strerror(errno));
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::read(0, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return Status::Unavailable(std::string("reading standard input: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::write(fd, buf.data() + off, static_cast<std::size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        ::close(fd);
+        return Status::Unavailable(std::string("writing a temporary file: ") + std::strerror(errno));
+      }
+      off += w;
+    }
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
+Status open_inputs(const std::vector<std::string>& paths, const ImportOptions& options, bool spool,
+                   Inputs& out) {
+  if (paths.empty()) return Status::InvalidArgument("no input files given");
+  for (const auto& p : paths) {
+    Input in;
+    in.name = p;
+    if (p == "-") {
+      in.format = options.format.value_or(InputFormat::kNdjson);
+      if (spool) {
+        auto fd = spool_stdin();
+        if (!fd.ok()) return fd.status();
+        in.fd = *fd;
+        in.owned = true;
+      } else {
+        in.fd = 0;
+      }
+    } else {
+      in.format = options.format.value_or(format_for_path(p));
+      in.fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+      if (in.fd < 0) return Status::InvalidArgument(fmt::format("cannot open {}: {}", p, std::strerror(errno)));
+      in.owned = true;
+    }
+    struct stat st {};
+    if (::fstat(in.fd, &st) == 0) {
+      if (S_ISDIR(st.st_mode)) {
+        if (in.owned) ::close(in.fd);
+        return Status::InvalidArgument(fmt::format("cannot import {}: it is a directory", p));
+      }
+      if (S_ISREG(st.st_mode)) in.size = static_cast<std::uint64_t>(st.st_size);
+    }
+    out.list.push_back(std::move(in));
+  }
+  return Status::OK();
+}
+
+// What the parsing thread hands the writing thread.
+struct Batch {
+  std::vector<Record> records;
+  std::vector<Rejection> rejections, warnings;
+  std::array<KindCounts, kRecordKindCount + 1> counts{};  // rejected and in-input duplicates
+  std::int64_t items = 0;
+  std::uint64_t bytes = 0;
+  Status error;
+  bool last = false;
+};
+
+// A bounded hand-off between the two threads; close() makes both sides give up.
+class BatchQueue {
+ public:
+  bool push(Batch&& b) {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return q_.size() < 2 || closed_; });
+    if (closed_) return false;
+    q_.push_back(std::move(b));
+    cv_.notify_all();
+    return true;
+  }
+  Batch pop() {
+    std::unique_lock lock(m_);
+    cv_.wait(lock, [&] { return !q_.empty(); });
+    Batch b = std::move(q_.front());
+    q_.pop_front();
+    cv_.notify_all();
+    return b;
+  }
+  void close() {
+    std::lock_guard lock(m_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<Batch> q_;
+  bool closed_ = false;
+};
+
+// The parsing side: every input, line by line, into batches.
+class Parser {
+ public:
+  Parser(const Inputs& inputs, const ImportOptions& options, BatchQueue& queue)
+      : inputs_(inputs), options_(options), queue_(queue) {}
+
+  void run() {
+    std::uint64_t bytes_before = 0;
+    for (std::size_t f = 0; f < inputs_.list.size(); ++f) {
+      const Input& in = inputs_.list[f];
+      file_base_.push_back(ordinal_base_);
+      auto source = make_source(in.format, in.fd, options_.kind);
+      ParsedItem item;
+      std::int64_t last_line = 0;
+      while (source->next(item)) {
+        last_line = item.line;
+        batch_.bytes = bytes_before + source->bytes_read();
+        take(f, item);
+        if (batch_.records.size() >= options_.batch || batch_.rejections.size() >= 10'000) {
+          if (!flush()) return;
+        }
+      }
+      if (!source->status().ok()) {
+        batch_.error = source->status().with_context(fmt::format("reading {}", display(in.name)));
+        batch_.last = true;
+        flush();
+        return;
+      }
+      bytes_before += source->bytes_read();
+      batch_.bytes = bytes_before;
+      ordinal_base_ += static_cast<std::uint32_t>(last_line);
+    }
+    batch_.last = true;
+    flush();
+  }
+
+ private:
+  static std::string display(const std::string& name) { return name == "-" ? "<stdin>" : name; }
+
+  void take(std::size_t file, ParsedItem& item) {
+    ++batch_.items;
+    const std::string& name = inputs_.list[file].name;
+    if (!item.ok()) {
+      std::size_t k = item.kind ? static_cast<std::size_t>(*item.kind) : kUnknownKind;
+      ++batch_.counts[k].rejected;
+      batch_.rejections.push_back(Rejection{name, item.line, std::move(item.field), std::move(item.reason)});
+      return;
+    }
+    if (auto* e = std::get_if<Event>(&*item.record)) {
+      auto position = static_cast<std::uint32_t>(ordinal_base_ + item.line);
+      auto seen = dedupe_.check(*e, position);
+      if (seen.seen != EventDedupe::Seen::kNew) {
+        ++batch_.counts[static_cast<std::size_t>(RecordKind::kEvent)].duplicates;
+        if (seen.seen == EventDedupe::Seen::kDifferentContent)
+          batch_.warnings.push_back(Rejection{
+              name, item.line, "id",
+              fmt::format("duplicate event id \"{}\" with different content from {}; kept the first", e->id,
+                          where(seen.first_position, file))});
+        return;
+      }
+    }
+    batch_.records.push_back(std::move(*item.record));
+  }
+
+  // "line 7" in the same file, "a.ndjson:7" in another.
+  std::string where(std::uint32_t position, std::size_t current_file) const {
+    std::size_t f = file_base_.size() - 1;
+    while (f > 0 && file_base_[f] >= position) --f;
+    std::uint32_t line = position - file_base_[f];
+    if (f == current_file) return fmt::format("line {}", line);
+    return fmt::format("{}:{}", display(inputs_.list[f].name), line);
+  }
+
+  bool flush() {
+    Batch next;
+    next.bytes = batch_.bytes;
+    bool ok = queue_.push(std::move(batch_));
+    batch_ = std::move(next);
+    return ok;
+  }
+
+  const Inputs& inputs_;
+  const ImportOptions& options_;
+  BatchQueue& queue_;
+  Batch batch_;
+  EventDedupe dedupe_;
+  std::vector<std::uint32_t> file_base_;
+  std::uint32_t ordinal_base_ = 0;
+};
+
+std::uint64_t total_size(const Inputs& inputs) {
+  std::uint64_t total = 0;
+  for (const auto& in : inputs.list) {
+    if (in.size == 0 && in.name == "-") return 0;
+    total += in.size;
+  }
+  return total;
+}
+
+// One pass over the inputs: parse on a second thread, write (or only count) on this one.
+Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options, const ImportCallbacks& cb,
+                bool report_warnings, ImportSummary& summary) {
+  BatchQueue queue;
+  Parser parser(inputs, options, queue);
+  std::thread worker([&] { parser.run(); });
+  ImportProgress progress;
+  progress.total_bytes = total_size(inputs);
+  Status status;
+  for (;;) {
+    Batch b = queue.pop();
+    for (const auto& r : b.rejections)
+      if (cb.on_rejection) cb.on_rejection(r);
+    if (report_warnings)
+      for (const auto& w : b.warnings)
+        if (cb.on_warning) cb.on_warning(w);
+    for (std::size_t k = 0; k < summary.kinds.size(); ++k) {
+      summary.kinds[k].rejected += b.counts[k].rejected;
+      summary.kinds[k].duplicates += b.counts[k].duplicates;
+    }
+    summary.items += b.items;
+    summary.rejected += static_cast<std::int64_t>(b.rejections.size());
+    if (report_warnings) summary.warnings += static_cast<std::int64_t>(b.warnings.size());
+    if (!b.records.empty()) {
+      if (store) {
+        auto written = store->write(b.records);
+        if (!written.ok()) {
+          status = written.status().with_context("writing to the database");
+          queue.close();
+          break;
+        }
+        for (std::size_t i = 0; i < b.records.size(); ++i) {
+          auto& c = summary.kinds[static_cast<std::size_t>(kind_of(b.records[i]))];
+          switch (written->outcomes[i]) {
+            case WriteOutcome::kInserted: ++c.inserted; break;
+            case WriteOutcome::kUpdated: ++c.updated; break;
+            case WriteOutcome::kDuplicate: ++c.duplicates; break;
+          }
+        }
+      } else {
+        for (const auto& r : b.records) ++summary.kinds[static_cast<std::size_t>(kind_of(r))].inserted;
+      }
+    }
+    progress.items = summary.items;
+    progress.bytes = b.bytes;
+    progress.done = b.last;
+    if (cb.on_progress) cb.on_progress(progress);
+    if (!b.error.ok()) {
+      status = b.error;
+      break;
+    }
+    if (b.last) break;
+  }
+  worker.join();
+  return status;
+}
+
+}  // namespace
+
+std::int64_t ImportSummary::total(std::int64_t KindCounts::*field) const {
+  std::int64_t n = 0;
+  for (const auto& k : kinds) n += k.*field;
+  return n;
+}
+
+Result<ImportSummary> import_files(const std::vector<std::string>& paths, Store* store,
+                                   const ImportOptions& options, const ImportCallbacks& callbacks) {
+  ImportOptions opts = options;
+  if (opts.batch == 0) opts.batch = 1;
+  Inputs inputs;
+  UPLIFT_RETURN_IF_ERROR(open_inputs(paths, opts, opts.strict && store != nullptr, inputs));
+  ImportSummary summary;
+  if (opts.strict && store) {
+    // Validate everything first; write only when nothing is rejected.
+    ImportCallbacks quiet = callbacks;
+    quiet.on_progress = nullptr;
+    UPLIFT_RETURN_IF_ERROR(run_pass(inputs, nullptr, opts, quiet, false, summary));
+    if (summary.rejected > 0) return summary;
+    for (auto& in : inputs.list)
+      if (::lseek(in.fd, 0, SEEK_SET) != 0)
+        return Status::InvalidArgument(fmt::format("cannot re-read {} for --strict", in.name));
+    summary = ImportSummary{};
+    ImportCallbacks no_rejections = callbacks;
+    no_rejections.on_rejection = nullptr;
+    UPLIFT_RETURN_IF_ERROR(run_pass(inputs, store, opts, no_rejections, true, summary));
+    summary.written = true;
+    return summary;
+  }
+  Status st = run_pass(inputs, store, opts, callbacks, true, summary);
+  if (!st.ok()) return st;
+  summary.written = store != nullptr;
+  return summary;
+}
+
+}  // namespace uplift::ingest

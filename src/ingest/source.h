@@ -1,0 +1,45 @@
+// RecordSource: a stream of parsed input lines, one canonical record or one rejection each.
+//
+// The NDJSON and CSV readers implement it; the importer drains it without knowing the format.
+// A source reads its input in chunks and holds at most one record (plus the reader's buffer) at a
+// time, so files of any size stream through in bounded memory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/records.h"
+#include "core/status.h"
+
+namespace uplift::ingest {
+
+// One line's outcome. Exactly one of `record` or (`field`, `reason`) is meaningful.
+struct ParsedItem {
+  std::int64_t line = 0;
+  std::optional<Record> record;
+  std::optional<RecordKind> kind;  // also known for many rejected lines (from "kind" or --kind)
+  std::string field, reason;       // why the line was rejected
+  bool ok() const { return record.has_value(); }
+};
+
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // The next non-blank item; false at the end of input or on a read error (see status()).
+  virtual bool next(ParsedItem& out) = 0;
+  virtual const Status& status() const = 0;
+  virtual std::uint64_t bytes_read() const = 0;
+};
+
+enum class InputFormat { kNdjson, kCsv };
+
+// .csv (any case) is CSV, everything else NDJSON.
+InputFormat format_for_path(std::string_view path);
+
+// A source over an open descriptor (not owned). `forced` supplies the kind of every record.
+std::unique_ptr<RecordSource> make_source(InputFormat format, int fd, std::optional<RecordKind> forced);
+
+}  // namespace uplift::ingest
