@@ -3,9 +3,11 @@
 # 127.0.0.1, started and stopped by PID. Never touches a system service.
 #   tests/mariadb.sh start   -> writes build/mariadb/env (UPLIFT_TEST_MYSQL=mysql://...)
 #   tests/mariadb.sh stop
+# UPLIFT_MARIADB_DIR and UPLIFT_TEST_MYSQL_PORT override the directory and port, so a benchmark
+# or a second checkout can run its own server beside the test one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DIR=$PWD/build/mariadb
+DIR=${UPLIFT_MARIADB_DIR:-$PWD/build/mariadb}
 PORT=${UPLIFT_TEST_MYSQL_PORT:-33307}
 PIDFILE=$DIR/mariadbd.pid
 mkdir -p "$DIR"
@@ -28,7 +30,7 @@ start() {
   /usr/sbin/mariadbd --no-defaults --datadir="$DIR/data" --port="$PORT" --bind-address=127.0.0.1 \
     --socket="$DIR/mysqld.sock" --pid-file="$PIDFILE" "${user_opt[@]}" --skip-name-resolve \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 --max-connections=500 \
-    --log-error="$DIR/error.log" &
+    --log-error="$DIR/error.log" >"$DIR/stderr.log" 2>&1 &
   for _ in $(seq 1 100); do
     if mariadb --no-defaults -uroot --socket="$DIR/mysqld.sock" -e 'select 1' >/dev/null 2>&1; then break; fi
     sleep 0.2

@@ -1,7 +1,302 @@
 #include "store/mysql/mysql_store.h"
 
+#include <chrono>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "store/codec.h"
+#include "store/mysql/mysql_schema.h"
+#include "store/mysql/pool.h"
+#include "store/mysql/write_batch.h"
+#include "store/scan.h"
+
 namespace uplift::store {
-Result<std::unique_ptr<Store>> open_mysql_store(const MysqlUrl& url) {
-  return Status::Unavailable("not yet " + url.redacted());
+namespace {
+
+using mysql::Conn;
+using mysql::Pool;
+
+constexpr const char* kEventCols = "SELECT seq, id, account, name, ts, learner, qty, props FROM events ";
+constexpr const char* kEntityCols = "SELECT seq, kind, rkey, body FROM entities ";
+
+Timestamp now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+Result<StoredRecord> event_row(sql::ResultSet& rs) {
+  Event e;
+  e.id = rs.getString(2).asStdString();
+  e.account = rs.getString(3).asStdString();
+  e.name = rs.getString(4).asStdString();
+  e.ts = rs.getInt64(5);
+  e.learner = rs.getString(6).asStdString();
+  e.qty = rs.getDouble(7);
+  Status st = decode_props(rs.getString(8).asStdString(), e);
+  if (!st.ok()) return st;
+  return StoredRecord{rs.getInt64(1), std::move(e)};
+}
+
+Result<StoredRecord> entity_row(sql::ResultSet& rs) {
+  std::string kind_text = rs.getString(2).asStdString();
+  auto kind = parse_kind(kind_text);
+  if (!kind) return Status::Internal(fmt::format("stored entity has unknown kind '{}'", kind_text));
+  auto r = decode_entity(*kind, rs.getString(3).asStdString(), rs.getString(4).asStdString());
+  if (!r.ok()) return r.status();
+  return StoredRecord{rs.getInt64(1), std::move(*r)};
+}
+
+// Reads every row of a result into out; returns whether `n` rows came back (a full page).
+template <typename RowFn>
+Result<bool> read_rows(sql::ResultSet& rs, std::size_t n, RowFn row, std::vector<StoredRecord>& out) {
+  while (rs.next()) {
+    auto r = row(rs);
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(*r));
+  }
+  return out.size() == n;
+}
+
+class MysqlStore final : public Store {
+ public:
+  explicit MysqlStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
+
+  Result<WriteResult> write(std::span<const Record> records) override {
+    if (records.empty()) return WriteResult{};
+    // Encode first: a record that cannot be stored fails the batch before any SQL runs.
+    auto plan = mysql::encode_batch(records);
+    if (!plan.ok()) return plan.status();
+    return with_conn<WriteResult>("write", [&](Conn& c) { return mysql::write_batch(c, *plan); });
+  }
+
+  Status scan_since(Sequence after, std::size_t limit,
+                    const std::function<bool(const StoredRecord&)>& visit) override {
+    return scan_in_pages(after, limit, [&](Sequence a, std::size_t n) { return page_all(a, n); }, visit);
+  }
+
+  Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) override {
+    return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_kind(kind, a, n); }, visit);
+  }
+
+  Result<Sequence> last_sequence() override {
+    return with_conn<Sequence>("last_sequence", [&](Conn& c) -> Result<Sequence> {
+      std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT v FROM meta WHERE k = 'seq'").executeQuery());
+      return rs->next() ? rs->getInt64(1) : Sequence{0};
+    });
+  }
+
+  Result<StoredRecord> get(RecordKind kind, std::string_view key) override {
+    return with_conn<StoredRecord>("get", [&](Conn& c) -> Result<StoredRecord> {
+      if (kind == RecordKind::kEvent) {
+        auto& s = c.prep(std::string(kEventCols) + "WHERE id = ?");
+        s.setString(1, std::string(key));
+        std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+        if (!rs->next()) return Status::NotFound(fmt::format("no event with id '{}'", key));
+        return event_row(*rs);
+      }
+      auto& s = c.prep(std::string(kEntityCols) + "WHERE kind = ? AND rkey = ?");
+      s.setString(1, std::string(kind_column(kind)));
+      s.setString(2, std::string(key));
+      std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+      if (!rs->next()) return Status::NotFound(fmt::format("no {} with key '{}'", kind_name(kind), key));
+      return entity_row(*rs);
+    });
+  }
+
+  Status put_document(const Document& doc) override {
+    return with_conn<bool>("put_document", [&](Conn& c) -> Result<bool> {
+      auto& s = c.prep(
+          "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
+          "ON DUPLICATE KEY UPDATE body = VALUES(body), updated_at = VALUES(updated_at)");
+      s.setString(1, doc.collection);
+      s.setString(2, doc.key);
+      s.setString(3, doc.body);
+      s.setInt64(4, doc.updated_at ? doc.updated_at : now_ms());
+      s.executeUpdate();
+      return true;
+    }).status();
+  }
+
+  Result<Document> get_document(std::string_view collection, std::string_view key) override {
+    return with_conn<Document>("get_document", [&](Conn& c) -> Result<Document> {
+      auto& s = c.prep("SELECT body, updated_at FROM documents WHERE collection = ? AND dkey = ?");
+      s.setString(1, std::string(collection));
+      s.setString(2, std::string(key));
+      std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+      if (!rs->next()) return Status::NotFound(fmt::format("no document '{}' in '{}'", key, collection));
+      return Document{std::string(collection), std::string(key), rs->getString(1).asStdString(), rs->getInt64(2)};
+    });
+  }
+
+  Status delete_document(std::string_view collection, std::string_view key) override {
+    return with_conn<bool>("delete_document", [&](Conn& c) -> Result<bool> {
+      auto& s = c.prep("DELETE FROM documents WHERE collection = ? AND dkey = ?");
+      s.setString(1, std::string(collection));
+      s.setString(2, std::string(key));
+      s.executeUpdate();
+      return true;
+    }).status();
+  }
+
+  Status scan_documents(std::string_view collection, const std::function<bool(const Document&)>& visit) override {
+    std::string after;
+    for (;;) {
+      auto page = with_conn<std::vector<Document>>("scan_documents", [&](Conn& c) -> Result<std::vector<Document>> {
+        auto& s = c.prep(
+            "SELECT dkey, body, updated_at FROM documents WHERE collection = ? AND dkey > ? ORDER BY dkey LIMIT 512");
+        s.setString(1, std::string(collection));
+        s.setString(2, after);
+        std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+        std::vector<Document> out;
+        while (rs->next())
+          out.push_back(Document{std::string(collection), rs->getString(1).asStdString(),
+                                 rs->getString(2).asStdString(), rs->getInt64(3)});
+        return out;
+      });
+      if (!page.ok()) return page.status();
+      if (page->empty()) return Status::OK();
+      for (const Document& d : *page)
+        if (!visit(d)) return Status::OK();
+      after = page->back().key;
+    }
+  }
+
+  Result<StoreCounts> counts() override {
+    return with_conn<StoreCounts>("counts", [&](Conn& c) -> Result<StoreCounts> {
+      StoreCounts out;
+      {
+        std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT COUNT(*) FROM events").executeQuery());
+        if (rs->next()) out.records[static_cast<std::size_t>(RecordKind::kEvent)] = rs->getInt64(1);
+      }
+      {
+        std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT kind, COUNT(*) FROM entities GROUP BY kind").executeQuery());
+        while (rs->next())
+          if (auto k = parse_kind(rs->getString(1).asStdString()))
+            out.records[static_cast<std::size_t>(*k)] = rs->getInt64(2);
+      }
+      {
+        std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT COUNT(*) FROM documents").executeQuery());
+        if (rs->next()) out.documents = rs->getInt64(1);
+      }
+      return out;
+    });
+  }
+
+  Result<int> schema_version() override {
+    return with_conn<int>("schema_version", [&](Conn& c) -> Result<int> { return mysql::stored_version(c); });
+  }
+
+  Status ping() override {
+    return with_conn<bool>("ping", [&](Conn& c) -> Result<bool> {
+      std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT 1").executeQuery());
+      return rs->next();
+    }).status();
+  }
+
+  std::string describe() const override { return pool_->url().redacted(); }
+
+ private:
+  Result<std::vector<StoredRecord>> page_all(Sequence after, std::size_t n) {
+    return with_conn<std::vector<StoredRecord>>("scan_since", [&](Conn& c) -> Result<std::vector<StoredRecord>> {
+      // Both tables at one snapshot: a consistent-read transaction.
+      c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+      std::vector<StoredRecord> ev, en;
+      auto fe = query_page(c, std::string(kEventCols) + "WHERE seq > ? ORDER BY seq LIMIT ?", {}, after, n, event_row, ev);
+      auto fn = fe.ok() ? query_page(c, std::string(kEntityCols) + "WHERE seq > ? ORDER BY seq LIMIT ?", {}, after, n,
+                                     entity_row, en)
+                        : fe;
+      c.run("COMMIT");
+      if (!fe.ok()) return fe.status();
+      if (!fn.ok()) return fn.status();
+      return merge_pages(std::move(ev), *fe, std::move(en), *fn);
+    });
+  }
+
+  Result<std::vector<StoredRecord>> page_kind(RecordKind kind, Sequence after, std::size_t n) {
+    return with_conn<std::vector<StoredRecord>>("scan_kind", [&](Conn& c) -> Result<std::vector<StoredRecord>> {
+      std::vector<StoredRecord> out;
+      Result<bool> full =
+          kind == RecordKind::kEvent
+              ? query_page(c, std::string(kEventCols) + "WHERE seq > ? ORDER BY seq LIMIT ?", {}, after, n, event_row,
+                           out)
+              : query_page(c, std::string(kEntityCols) + "WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?",
+                           std::string(kind_column(kind)), after, n, entity_row, out);
+      if (!full.ok()) return full.status();
+      return out;
+    });
+  }
+
+  // Runs "... [kind = ? AND] seq > ? ... LIMIT ?" and reads the rows.
+  template <typename RowFn>
+  static Result<bool> query_page(Conn& c, const std::string& sql, const std::string& kind, Sequence after,
+                                 std::size_t n, RowFn row, std::vector<StoredRecord>& out) {
+    auto& s = c.prep(sql);
+    unsigned i = 1;
+    if (!kind.empty()) s.setString(i++, kind);
+    s.setInt64(i++, after);
+    s.setInt64(i++, static_cast<std::int64_t>(n));
+    std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+    return read_rows(*rs, n, row, out);
+  }
+
+  // Runs fn on a pooled connection, turning every Connector/C++ exception into a Status.
+  // A connection that fails before any statement succeeded was stale (e.g. the server restarted
+  // while it sat idle): the call is retried once on a fresh connection.
+  template <typename T, typename Fn>
+  Result<T> with_conn(const char* what, Fn&& fn) {
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<Conn> c;
+      try {
+        c = pool_->acquire();
+      } catch (const sql::SQLException& e) {
+        return mysql::mysql_status(e, std::string(what) + ": connect", pool_->url());
+      } catch (const std::exception& e) {
+        return Status::Unavailable(fmt::format("{}: {}: connect: {}", describe(), what, e.what()));
+      }
+      try {
+        Result<T> r = fn(*c);
+        pool_->release(std::move(c));
+        return r;
+      } catch (const sql::SQLException& e) {
+        if (mysql::is_connection_error(e)) {
+          pool_->drop_idle();
+          if (attempt == 0 && !c->fresh && !c->used_ok) continue;
+        } else {
+          rollback_quietly(*c);
+          pool_->release(std::move(c));
+        }
+        return mysql::mysql_status(e, what, pool_->url());
+      } catch (const std::exception& e) {
+        rollback_quietly(*c);
+        return Status::Internal(fmt::format("{}: {}: {}", describe(), what, e.what()));
+      }
+    }
+  }
+
+  static void rollback_quietly(Conn& c) {
+    try {
+      c.run("ROLLBACK");
+    } catch (...) {
+    }
+  }
+
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_mysql_store(const MysqlUrl& url) {
+  auto pool = std::make_unique<Pool>(url);
+  try {
+    Status st = mysql::ensure_schema(*pool);
+    if (!st.ok()) return st;
+  } catch (const sql::SQLException& e) {
+    return mysql::mysql_status(e, "open", url);
+  } catch (const std::exception& e) {
+    return Status::Unavailable(fmt::format("{}: open: {}", url.redacted(), e.what()));
+  }
+  return std::unique_ptr<Store>(std::make_unique<MysqlStore>(std::move(pool)));
+}
+
 }  // namespace uplift::store
