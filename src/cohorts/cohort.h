@@ -1,0 +1,73 @@
+// Cohort: one run of an accelerator program — who was eligible, who is invited, who is held out.
+//
+// A cohort is proposed by select.h, reviewed, then "sent" (invitations went out) and finally
+// "closed". Once sent it is a record of an experiment and never changes: the holdout must stay the
+// holdout or the causal estimate is meaningless (check_replace refuses with FailedPrecondition).
+// Persisted as a Store document (collection "cohorts", key = id, body = cohort_to_json), and in
+// demo-data/cohorts.json as a JSON array of the same objects.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/dataset.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace uplift::cohorts {
+
+enum class CohortStatus { kProposed, kSent, kClosed };
+std::string_view cohort_status_name(CohortStatus s);
+std::optional<CohortStatus> parse_cohort_status(std::string_view s);
+
+struct Invitee {
+  std::string account;
+  std::vector<std::string> learners;  // the learners to invite (with an eligible role)
+  std::string csm;
+  std::string reason;  // why this account: "foundational 92 days ago; no data_manager_edit; ARR 120,000"
+  bool operator==(const Invitee&) const = default;
+};
+
+struct Cohort {
+  std::string id, program;
+  Timestamp created_at = 0;
+  CohortStatus status = CohortStatus::kProposed;
+  std::uint64_t seed = 0;
+  double holdout_fraction = 0;
+  int capacity = 0;
+  std::vector<std::string> eligible;  // every eligible account, best-ranked first
+  std::vector<Invitee> invitees;      // best-ranked first
+  std::vector<std::string> holdout;   // eligible, randomly kept out (sorted by id)
+  bool operator==(const Cohort&) const = default;
+
+  bool is_open() const { return status != CohortStatus::kClosed; }
+  bool invited(std::string_view account) const;
+  bool held_out(std::string_view account) const;
+};
+
+inline constexpr std::string_view kCohortCollection = "cohorts";
+
+nlohmann::json cohort_to_json(const Cohort& c);
+// Validates one cohort object; errors name `where` and the field ("cohorts.json: [0] (dma-2026q3): seed: …").
+Result<Cohort> cohort_from_json(const nlohmann::json& j, std::string_view where);
+// A JSON array of cohorts (demo-data/cohorts.json). Duplicate ids are refused.
+Result<std::vector<Cohort>> cohorts_from_json_array(const nlohmann::json& j, std::string_view where);
+Result<std::vector<Cohort>> load_cohorts_file(const std::string& path);
+
+// Replacing `existing` by `next` (same id): refused with FailedPrecondition when `existing` was
+// sent or closed and anything but the status moved forward (sent → closed).
+Status check_replace(const Cohort& existing, const Cohort& next);
+
+// Invitee CSV: header account,account_name,csm,learner,email,role,reason; one row per invited
+// learner (an account without learners gets one row with empty learner columns). RFC 4180 quoting.
+// Names and emails come from `data`; unknown accounts/learners leave those columns empty.
+std::string invitees_csv(const Cohort& c, const Dataset& data);
+// One CSV field, quoted when it contains a comma, quote, CR or LF.
+std::string csv_field(std::string_view s);
+
+}  // namespace uplift::cohorts

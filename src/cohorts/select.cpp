@@ -1,0 +1,176 @@
+#include "cohorts/select.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cohorts/random.h"
+
+namespace uplift::cohorts {
+namespace {
+
+bool in(const std::vector<std::string>& list, const std::string& v) {
+  return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+}
+
+std::optional<Timestamp> achieved_at(const milestones::AccountState* s, const std::string& id) {
+  if (!s) return std::nullopt;
+  const auto* m = s->find(id);
+  if (!m || !m->achieved) return std::nullopt;
+  return m->achieved_at.value_or(0);
+}
+
+double count_events(const Dataset& data, const std::string& account, const std::string& name, Timestamp from,
+                    Timestamp to) {
+  const auto& ev = data.events_of(account);
+  auto lo = std::lower_bound(ev.begin(), ev.end(), from, [](const Event& e, Timestamp t) { return e.ts <= t; });
+  double n = 0;
+  for (auto it = lo; it != ev.end() && it->ts <= to; ++it)
+    if (it->name == name) n += 1;
+  return n;
+}
+
+struct Candidate {
+  std::string account;
+  double arr = 0;
+  std::optional<int> days_to_renewal;
+  int days_since_reached = 0;
+  double recent_target = 0;
+  std::vector<std::string> learners;
+  double score = 0;
+};
+
+std::string describe(const Program& p, const Candidate& c, int rank) {
+  std::vector<std::string> parts;
+  if (!p.eligibility.reached.empty())
+    parts.push_back(fmt::format("{} reached {} days ago", p.eligibility.reached, c.days_since_reached));
+  if (!p.eligibility.lacks_milestone.empty()) parts.push_back(fmt::format("no {} yet", p.eligibility.lacks_milestone));
+  parts.push_back(fmt::format("{:g} {} in last 30 days", c.recent_target, p.target_event));
+  parts.push_back(fmt::format("ARR {:.0f}", c.arr));
+  if (c.days_to_renewal) parts.push_back(fmt::format("renewal in {} days", *c.days_to_renewal));
+  parts.push_back(fmt::format("rank {} (score {:.3f})", rank, c.score));
+  std::string out;
+  for (const auto& s : parts) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+}  // namespace
+
+Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, const Program& program,
+                                const ProposeOptions& options) {
+  const Eligibility& el = program.eligibility;
+  const int capacity = options.capacity.value_or(program.capacity);
+  const double fraction = options.holdout_fraction.value_or(program.holdout_fraction);
+  if (capacity < 1) return Status::InvalidArgument(fmt::format("capacity: must be >= 1 (got {})", capacity));
+  if (!(fraction >= 0 && fraction <= 0.9))
+    return Status::InvalidArgument(fmt::format("holdout fraction: must be in [0, 0.9] (got {})", fraction));
+
+  Proposal out;
+  Cohort& c = out.cohort;
+  c.program = program.id;
+  c.created_at = options.as_of;
+  c.capacity = capacity;
+  c.holdout_fraction = fraction;
+  if (options.id.empty()) {
+    std::string q = quarter_of(date_of(options.as_of)).name();
+    std::transform(q.begin(), q.end(), q.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    c.id = program.id + "-" + q;
+  } else {
+    c.id = options.id;
+  }
+  c.seed = options.seed.value_or(stable_hash(c.id));
+
+  std::set<std::string, std::less<>> busy;  // accounts in another open cohort
+  for (const auto& other : options.existing) {
+    if (other.id == c.id || !other.is_open()) continue;
+    for (const auto& i : other.invitees) busy.insert(i.account);
+    for (const auto& h : other.holdout) busy.insert(h);
+  }
+
+  const Date today = date_of(options.as_of);
+  std::vector<Candidate> eligible;
+  for (const auto& [id, acct] : data.accounts()) {
+    auto exclude = [&](std::string why) { ++out.excluded[std::move(why)]; };
+    if (acct.audience != Audience::kCustomer) { exclude("not a customer account"); continue; }
+    if (!in(el.plans, acct.plan)) { exclude("plan not eligible"); continue; }
+    if (!in(el.tiers, acct.tier)) { exclude("tier not eligible"); continue; }
+    const milestones::AccountState* st = states ? states(id) : nullptr;
+    if (!el.stages.empty() && !in(el.stages, st ? st->stage : std::string())) { exclude("stage not eligible"); continue; }
+    Candidate cand;
+    cand.account = id;
+    if (!el.reached.empty()) {
+      auto at = achieved_at(st, el.reached);
+      if (!at || *at > options.as_of) { exclude(fmt::format("{} not reached", el.reached)); continue; }
+      cand.days_since_reached = today - date_of(*at);
+      if (cand.days_since_reached < el.reached_days_ago_min) {
+        exclude(fmt::format("{} reached less than {} days ago", el.reached, el.reached_days_ago_min));
+        continue;
+      }
+    }
+    if (!el.lacks_milestone.empty()) {
+      auto at = achieved_at(st, el.lacks_milestone);
+      if (at && *at <= options.as_of) { exclude(fmt::format("{} already reached", el.lacks_milestone)); continue; }
+    }
+    cand.recent_target = count_events(data, id, program.target_event, options.as_of - 30 * kMsPerDay, options.as_of);
+    if (el.target_event_max_30d && cand.recent_target > *el.target_event_max_30d) {
+      exclude(fmt::format("more than {:g} {} in 30 days", *el.target_event_max_30d, program.target_event));
+      continue;
+    }
+    for (const Learner* l : data.learners_of(id)) {
+      if (data.audience_of(*l) != Audience::kCustomer) continue;
+      if (el.roles.empty() || in(el.roles, l->role)) cand.learners.push_back(l->id);
+    }
+    std::sort(cand.learners.begin(), cand.learners.end());
+    if (cand.learners.empty()) {
+      exclude(el.roles.empty() ? "no learners" : "no learner with an eligible role");
+      continue;
+    }
+    if (busy.count(id)) { exclude("in another open cohort"); continue; }
+    cand.arr = acct.arr.value_or(0);
+    if (acct.renewal_date) cand.days_to_renewal = *acct.renewal_date - today;
+    eligible.push_back(std::move(cand));
+  }
+
+  double max_arr = 0;
+  for (const auto& e : eligible) max_arr = std::max(max_arr, e.arr);
+  for (auto& e : eligible) {
+    double arr_part = max_arr > 0 ? e.arr / max_arr : 0;
+    double renewal_part = 0;
+    if (e.days_to_renewal && *e.days_to_renewal >= 0 && *e.days_to_renewal <= 365)
+      renewal_part = 1.0 - *e.days_to_renewal / 365.0;
+    double lag_part = std::min(e.days_since_reached, 365) / 365.0;
+    e.score = program.weights.arr * arr_part + program.weights.renewal * renewal_part + program.weights.lag * lag_part;
+  }
+  std::sort(eligible.begin(), eligible.end(), [](const Candidate& a, const Candidate& b) {
+    return a.score != b.score ? a.score > b.score : a.account < b.account;
+  });
+
+  const std::size_t want = static_cast<std::size_t>(std::ceil(capacity / (1.0 - fraction) - 1e-9));
+  const std::size_t pool = std::min(eligible.size(), want);
+  const std::size_t held = static_cast<std::size_t>(std::floor(fraction * static_cast<double>(pool) + 0.5));
+  std::vector<std::size_t> order(pool);
+  for (std::size_t i = 0; i < pool; ++i) order[i] = i;
+  std::mt19937_64 rng(c.seed);
+  seeded_shuffle(order, rng);
+  std::vector<bool> is_held(pool, false);
+  for (std::size_t i = 0; i < held; ++i) is_held[order[i]] = true;
+
+  for (std::size_t i = 0; i < eligible.size(); ++i) {
+    const Candidate& e = eligible[i];
+    c.eligible.push_back(e.account);
+    out.scores[e.account] = e.score;
+    if (i >= pool) continue;
+    if (is_held[i]) {
+      c.holdout.push_back(e.account);
+    } else if (c.invitees.size() < static_cast<std::size_t>(capacity)) {
+      const Account* a = data.account(e.account);
+      c.invitees.push_back({e.account, e.learners, a ? a->csm : "", describe(program, e, static_cast<int>(i) + 1)});
+    }
+  }
+  std::sort(c.holdout.begin(), c.holdout.end());
+  return out;
+}
+
+}  // namespace uplift::cohorts
