@@ -83,6 +83,12 @@ setAuthFailureHandler((err) => {
   route();
 });
 
+// The skip link must not change the hash (that is the router's): it just moves focus.
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  (document.getElementById('page-title') || main).focus();
+});
+
 signoutBtn.addEventListener('click', () => {
   clearKey();
   sessionReason = 'signedout';

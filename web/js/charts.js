@@ -6,7 +6,7 @@ import { s } from './dom.js';
 function frame(width, height, title, desc, cls) {
   const id = `c${Math.random().toString(36).slice(2, 8)}`;
   return s('svg', {
-    viewBox: `0 0 ${width} ${height}`, class: `chart ${cls || ''}`, role: 'img',
+    viewBox: `0 0 ${width} ${height}`, width, class: `chart ${cls || ''}`, role: 'img',
     'aria-labelledby': `${id}-t ${id}-d`, preserveAspectRatio: 'xMinYMin meet',
   }, s('title', { id: `${id}-t` }, title), s('desc', { id: `${id}-d` }, desc || title));
 }
@@ -16,7 +16,7 @@ function frame(width, height, title, desc, cls) {
  * rows: [{label, value}], in stage order.
  */
 export function funnel(rows, { title = 'Accounts per stage', width = 720 } = {}) {
-  const rowH = 46, top = 8, labelW = 170, valueW = 150;
+  const rowH = 40, top = 8, labelW = Math.round(width * 0.24), valueW = Math.round(width * 0.22);
   const barArea = width - labelW - valueW;
   const total = rows.reduce((a, r) => a + r.value, 0);
   const max = Math.max(1, ...rows.map((r) => r.value));
@@ -31,7 +31,7 @@ export function funnel(rows, { title = 'Accounts per stage', width = 720 } = {})
       s('text', { x: labelW - 12, y: y + rowH / 2, class: 'label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, r.label),
       s('rect', { x, y: y + 5, width: w, height: rowH - 10, rx: 4, class: `bar stage-${i % 6}`, 'data-stage': r.key ?? r.label, 'data-count': r.value }),
       s('text', { x: labelW + barArea + 12, y: y + rowH / 2, class: 'value', 'dominant-baseline': 'middle', 'data-stage': r.key ?? r.label }, `${r.value}`),
-      s('text', { x: labelW + barArea + 60, y: y + rowH / 2, class: 'muted', 'dominant-baseline': 'middle' }, `(${share.toFixed(1)} %)`),
+      s('text', { x: labelW + barArea + 50, y: y + rowH / 2, class: 'muted', 'dominant-baseline': 'middle' }, `(${share.toFixed(1)} %)`),
     );
   });
   return svg;

@@ -72,3 +72,9 @@ export function select(id, text, options, value) {
   }
   return [h('label', { for: id }, text), sel];
 }
+
+/** el.append that skips null / false / undefined and flattens arrays (like h()). */
+export function put(el, ...children) {
+  append(el, children);
+  return el;
+}

@@ -18,7 +18,8 @@ export function layers(milestones) {
     if (depth.has(id)) return depth.get(id);
     if (seen.has(id) || !byId.has(id)) return 0;
     seen.add(id);
-    const ins = inputsOf(byId.get(id)).filter((x) => byId.has(x));
+    const m = byId.get(id);
+    const ins = [...inputsOf(m), ...(m.expects || [])].filter((x) => byId.has(x));
     const d = ins.length ? 1 + Math.max(...ins.map((x) => visit(x, seen))) : 0;
     depth.set(id, d);
     return d;
@@ -63,6 +64,12 @@ export function milestoneGraph(graph, state, frontier) {
       const x1 = a.x + nodeW, y1 = a.y + nodeH / 2, x2 = to.x, y2 = to.y + nodeH / 2, mx = (x1 + x2) / 2;
       svg.append(s('path', { d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`,
         class: `edge ${state[from]?.achieved ? 'edge-done' : ''}`, 'marker-end': 'url(#arrow)' }));
+    }
+    for (const from of m.expects || []) {
+      const a = pos.get(from);
+      if (!a) continue;
+      const x1 = a.x + nodeW, y1 = a.y + nodeH / 2, x2 = to.x, y2 = to.y + nodeH / 2, mx = (x1 + x2) / 2;
+      svg.append(s('path', { d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`, class: 'edge expects' }));
     }
   }
   for (const m of ms) {

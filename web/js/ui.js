@@ -1,5 +1,5 @@
 // Shared page chrome: the loading line, the error banner, headings and query-string routes.
-import { h, clear } from './dom.js';
+import { h, clear, put } from './dom.js';
 import { explain } from './api.js';
 
 const statusEl = () => document.getElementById('status');
@@ -10,7 +10,7 @@ export function done(text = '') { statusEl().textContent = text; }
 
 export function showError(err) {
   const el = errorEl();
-  clear(el).append(h('strong', {}, 'Problem: '), typeof err === 'string' ? err : explain(err));
+  put(clear(el), h('strong', {}, 'Problem: '), typeof err === 'string' ? err : explain(err));
   el.hidden = false;
   loading('');
 }

@@ -1,6 +1,6 @@
 // One account: its stage, ARR, renewal, flags, the milestone graph drawn with what was reached
 // and when, and its learners with their recommended next learning items (fetched on demand).
-import { h, clear, label, money, day, num } from '../dom.js';
+import { h, clear, label, money, day, num, put } from '../dom.js';
 import { get } from '../api.js';
 import { heading, step, table, figure, hashLink } from '../ui.js';
 import { milestoneGraph } from '../graph.js';
@@ -46,9 +46,9 @@ function learnerRow(l) {
   det.addEventListener('toggle', async () => {
     if (!det.open || loaded) return;
     loaded = true;
-    body.append(h('p', { class: 'muted' }, 'Loading recommendations…'));
+    put(body, h('p', { class: 'muted' }, 'Loading recommendations…'));
     const recs = await step('Loading recommendations', () => get(`/v1/learners/${encodeURIComponent(l.id)}/recommendations`, { limit: 5 }));
-    clear(body).append(recs ? recommendationList(recs) : h('p', {}, 'Could not load recommendations (see the message above).'));
+    put(clear(body), recs ? recommendationList(recs) : h('p', {}, 'Could not load recommendations (see the message above).'));
     if (!recs) loaded = false;
   });
   return det;
@@ -67,13 +67,13 @@ export async function render(main, ctx) {
     step('Loading milestone graph', () => get('/v1/milestones')),
   ]);
   if (!ctx.isCurrent()) return;
-  main.append(h('p', { class: 'crumbs' }, h('a', { href: '#/accounts' }, '← All accounts')));
-  if (!account) { main.append(...heading(`Account ${id}`)); return; }
+  put(main, h('p', { class: 'crumbs' }, h('a', { href: '#/accounts' }, '← All accounts')));
+  if (!account) { put(main, ...heading(`Account ${id}`)); return; }
 
   const state = milestoneState(account);
   const frontier = frontierIds(account);
   const flags = account.flags || [];
-  main.append(...heading(account.name || account.id, `${account.id} · ${label(account.tier || '')} · ${account.plan || ''} plan`),
+  put(main, ...heading(account.name || account.id, `${account.id} · ${label(account.tier || '')} · ${account.plan || ''} plan`),
     h('div', { class: 'figures' },
       figure(label(account.stage), 'adoption stage', 'stage'),
       figure(money(account.arr), 'ARR'),
@@ -86,28 +86,29 @@ export async function render(main, ctx) {
 
   const graphBox = h('section', { class: 'card', 'aria-labelledby': 'graph-h' }, h('h2', { id: 'graph-h' }, 'Milestones'));
   if (graph) {
-    graphBox.append(
+    put(graphBox, 
       h('p', { class: 'legend' }, h('span', { class: 'key reached' }, '✔ reached (date)'),
         h('span', { class: 'key progress' }, 'in progress (current/target)'),
-        h('span', { class: 'key not-reached' }, 'not reached'), h('span', { class: 'key frontier' }, 'next up (frontier)')),
+        h('span', { class: 'key not-reached' }, 'not reached'), h('span', { class: 'key frontier' }, 'next up (frontier)'),
+        h('span', { class: 'key expects' }, 'dotted line: should come after (out-of-order check)')),
       h('div', { class: 'graph-scroll', tabindex: '0', 'aria-label': 'Milestone graph (scrollable)' }, milestoneGraph(graph, state, frontier)));
   }
   const rows = (graph?.milestones || Object.keys(state).map((k) => ({ id: k }))).map((m) => ({ ...m, st: state[m.id] || {} }));
-  graphBox.append(h('details', { class: 'as-table' }, h('summary', {}, 'Milestones as a table'),
+  put(graphBox, h('details', { class: 'as-table' }, h('summary', {}, 'Milestones as a table'),
     table([
       { label: 'Milestone', render: (m) => m.title || label(m.id) },
       { label: 'Status', render: (m) => (m.st.achieved ? `✔ reached ${day(m.st.achieved_at)}` : frontier.has(m.id) ? 'next up' : 'not reached') },
       { label: 'Progress', render: (m) => (m.st.progress ? `${num(m.st.progress.current)}/${num(m.st.progress.target)} ${m.st.progress.unit || ''}` : '—') },
     ], rows, { caption: 'Milestones of this account', rowAttrs: (m) => ({ 'data-milestone': m.id }) })));
-  main.append(graphBox);
+  put(main, graphBox);
 
   const learnerBox = h('section', { class: 'card', 'aria-labelledby': 'learners-h' }, h('h2', { id: 'learners-h' }, 'Learners'));
-  main.append(learnerBox);
+  put(main, learnerBox);
   const learners = await step('Loading learners', () => learnersOf(account));
   if (!ctx.isCurrent() || !learners) return;
-  learnerBox.append(learners.length
+  put(learnerBox, ...(learners.length
     ? [h('p', { class: 'hint' }, `${learners.length} learner${learners.length === 1 ? '' : 's'}. Open one to see what uplift recommends they take next, and why.`),
       ...learners.map(learnerRow)]
-    : h('p', {}, 'No learners are known for this account.'));
-  main.append(h('p', {}, h('a', { href: hashLink('cohorts') }, 'Build an accelerator cohort →')));
+    : [h('p', {}, 'No learners are known for this account.')]));
+  put(main, h('p', {}, h('a', { href: hashLink('cohorts') }, 'Build an accelerator cohort →')));
 }

@@ -1,6 +1,6 @@
 // Accounts: a searchable, sortable, paged table. State (query, sort, page) lives in the hash so
 // a view can be bookmarked; it is updated in place so keyboard focus stays where it was.
-import { h, clear, label, money, day, select } from '../dom.js';
+import { h, clear, label, money, day, select, put } from '../dom.js';
 import { get } from '../api.js';
 import { heading, step, hashLink } from '../ui.js';
 
@@ -31,7 +31,7 @@ export async function render(main, ctx) {
     q: p.get('q') || '', stage: p.get('stage') || '', sort: p.get('sort') || 'arr',
     order: p.get('order') || 'desc', page: Number(p.get('page') || 1),
   };
-  main.append(...heading('Accounts', 'Search by name or id; click a column heading to sort.'));
+  put(main, ...heading('Accounts', 'Search by name or id; click a column heading to sort.'));
 
   const stages = await step('Loading stages', () => get('/v1/stages'));
   if (!ctx.isCurrent()) return;
@@ -44,7 +44,7 @@ export async function render(main, ctx) {
     h('div', { class: 'field' }, stageLab, stageSel),
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Search')));
   const results = h('section', { 'aria-labelledby': 'accounts-h', class: 'card' });
-  main.append(form, results);
+  put(main, form, results);
 
   let debounce;
   form.addEventListener('submit', (e) => { e.preventDefault(); state.q = search.value.trim(); state.page = 1; load(); });
@@ -58,7 +58,7 @@ export async function render(main, ctx) {
     const active = state.sort === col.key;
     const th = h('th', { scope: 'col', class: col.num ? 'num' : null,
       'aria-sort': active ? (state.order === 'asc' ? 'ascending' : 'descending') : null });
-    if (col.sortable === false) { th.append(col.label); return th; }
+    if (col.sortable === false) { put(th, col.label); return th; }
     const btn = h('button', { type: 'button', class: 'sort', 'data-sort': col.key },
       col.label, h('span', { 'aria-hidden': 'true', class: 'arrow' }, active ? (state.order === 'asc' ? ' ▲' : ' ▼') : ' ↕'));
     btn.addEventListener('click', () => {
@@ -67,7 +67,7 @@ export async function render(main, ctx) {
       state.page = 1;
       load(col.key);
     });
-    th.append(btn);
+    put(th, btn);
     return th;
   }
 
@@ -89,7 +89,7 @@ export async function render(main, ctx) {
     const next = h('button', { type: 'button', class: 'secondary', disabled: state.page >= pages }, 'Next →');
     prev.addEventListener('click', () => { state.page--; load(); });
     next.addEventListener('click', () => { state.page++; load(); });
-    clear(results).append(h('h2', { id: 'accounts-h', class: 'visually-hidden' }, 'Results'),
+    put(clear(results), h('h2', { id: 'accounts-h', class: 'visually-hidden' }, 'Results'),
       items.length ? tbl : h('p', {}, 'No account matches.'),
       h('nav', { class: 'pager', 'aria-label': 'Pages' }, prev, h('span', {}, `Page ${state.page} of ${pages}`), next));
     if (focusSort) results.querySelector(`button[data-sort="${focusSort}"]`)?.focus();

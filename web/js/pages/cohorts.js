@@ -1,6 +1,6 @@
 // Cohort builder: pick an accelerator program, preview who is eligible and why (a dry run),
 // adjust capacity / holdout / seed, create the cohort and download its invitee CSV.
-import { h, clear, label, money, day } from '../dom.js';
+import { h, clear, label, money, day, put } from '../dom.js';
 import { get, post, request } from '../api.js';
 import { heading, step, table, figure, hashLink } from '../ui.js';
 
@@ -28,7 +28,7 @@ export async function downloadCsv(cohortId) {
   const text = await request(`/v1/cohorts/${encodeURIComponent(cohortId)}/invitees.csv`, { as: 'text' });
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
   const a = h('a', { href: url, download: `cohort-${cohortId}-invitees.csv`, class: 'visually-hidden' }, 'download');
-  document.body.append(a);
+  put(document.body, a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
@@ -49,7 +49,7 @@ function field(id, text, input, hint) {
 }
 
 export async function render(main, ctx) {
-  main.append(...heading('Cohort builder', 'Select the accounts to invite to an accelerator program. A random holdout of eligible accounts is kept out so the program\'s lift can be measured honestly.'));
+  put(main, ...heading('Cohort builder', 'Select the accounts to invite to an accelerator program. A random holdout of eligible accounts is kept out so the program\'s lift can be measured honestly.'));
   const [programsRes, cohortsRes] = await Promise.all([
     step('Loading programs', () => get('/v1/programs')),
     step('Loading cohorts', () => get('/v1/cohorts')),
@@ -74,7 +74,7 @@ export async function render(main, ctx) {
     about, h('div', { class: 'actions' }, previewBtn, createBtn));
   const preview = h('section', { class: 'card', 'aria-labelledby': 'preview-h', 'aria-live': 'polite' });
   const existing = h('section', { class: 'card', 'aria-labelledby': 'existing-h' });
-  main.append(form, preview, existing);
+  put(main, form, preview, existing);
 
   function syncProgram() {
     const p = byId.get(progSel.value) || {};
@@ -96,7 +96,7 @@ export async function render(main, ctx) {
     const invitees = listOf(res, 'invitees');
     const held = listOf(res, 'holdout');
     const eligible = res.eligible_count ?? (Array.isArray(res.eligible) ? res.eligible.length : res.eligible) ?? invitees.length + held.length;
-    clear(preview).append(
+    put(clear(preview), 
       h('h2', { id: 'preview-h' }, created ? `Cohort ${res.id} created` : 'Preview (nothing saved yet)'),
       h('div', { class: 'figures' }, figure(String(eligible), 'eligible accounts'),
         figure(String(invitees.length), 'invitees'), figure(String(held.length), 'holdout (not invited)')),
@@ -105,7 +105,7 @@ export async function render(main, ctx) {
       held.length ? h('details', {}, h('summary', {}, `Holdout accounts (${held.length})`), accountTable(held, 'Holdout: eligible, kept out at random')) : null);
     const notEligible = listOf(res, 'excluded', 'not_eligible');
     if (notEligible.length) {
-      preview.append(h('details', {}, h('summary', {}, `Not eligible (${notEligible.length})`), accountTable(notEligible.slice(0, 100), 'Not eligible, with the reason')));
+      put(preview, h('details', {}, h('summary', {}, `Not eligible (${notEligible.length})`), accountTable(notEligible.slice(0, 100), 'Not eligible, with the reason')));
     }
   }
 
@@ -127,7 +127,7 @@ export async function render(main, ctx) {
 
   function listCohorts(res) {
     const items = listOf(res, 'items', 'cohorts');
-    clear(existing).append(h('h2', { id: 'existing-h' }, 'Existing cohorts'),
+    put(clear(existing), h('h2', { id: 'existing-h' }, 'Existing cohorts'),
       items.length ? table([
         { key: 'id', label: 'Cohort' },
         { label: 'Program', render: (c) => label(c.program) },

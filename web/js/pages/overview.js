@@ -1,6 +1,6 @@
 // Adoption overview: the stage funnel (filterable by tier / plan / CSM), milestone conversion
 // rates, and the accounts carrying out-of-order or usage-decline flags.
-import { h, s, clear, label, select, pct } from '../dom.js';
+import { h, s, clear, label, select, pct, put } from '../dom.js';
 import { get } from '../api.js';
 import { heading, step, table, hashLink } from '../ui.js';
 import { funnel } from '../charts.js';
@@ -60,7 +60,7 @@ function flagsTable(items) {
 export async function render(main, ctx) {
   const params = ctx.params;
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) || '']));
-  main.append(...heading('Adoption overview', 'Where accounts are in the adoption journey, and which ones need attention.'));
+  put(main, ...heading('Adoption overview', 'Where accounts are in the adoption journey, and which ones need attention.'));
 
   const all = await step('Loading stages', () => get('/v1/stages'));
   if (!all || !ctx.isCurrent()) return;
@@ -71,12 +71,12 @@ export async function render(main, ctx) {
     const [lab, sel] = select(`filter-${f}`, f === 'csm' ? 'CSM' : label(f)[0].toUpperCase() + label(f).slice(1),
       [['', 'All'], ...options[f]], filters[f]);
     sel.addEventListener('change', () => { filters[f] = sel.value; refresh(); });
-    form.append(h('div', { class: 'field' }, lab, sel));
+    put(form, h('div', { class: 'field' }, lab, sel));
   }
   const funnelBox = h('section', { class: 'card', 'aria-labelledby': 'funnel-h' });
   const convBox = h('section', { class: 'card', 'aria-labelledby': 'conv-h' });
   const flagsBox = h('section', { class: 'card', 'aria-labelledby': 'flags-h' });
-  main.append(form, h('div', { class: 'grid2' }, funnelBox, convBox), flagsBox);
+  put(main, form, h('div', { class: 'grid2' }, funnelBox, convBox), flagsBox);
 
   async function refresh() {
     history.replaceState(null, '', hashLink('overview', filters));
@@ -89,18 +89,18 @@ export async function render(main, ctx) {
     if (stages) {
       const rows = stageRows(stages);
       const total = stages.total ?? rows.reduce((a, r) => a + r.value, 0);
-      clear(funnelBox).append(h('h2', { id: 'funnel-h' }, 'Accounts per stage'),
+      put(clear(funnelBox), h('h2', { id: 'funnel-h' }, 'Accounts per stage'),
         h('p', { class: 'hint' }, `${total} accounts${filtered ? ' matching the filters' : ''}.`),
-        funnel(rows, { title: 'Accounts per adoption stage' }),
+        funnel(rows, { title: 'Accounts per adoption stage', width: 480 }),
         table([{ key: 'label', label: 'Stage' }, { key: 'value', label: 'Accounts', num: true }], rows,
           { caption: 'Accounts per stage', rowAttrs: (r) => ({ 'data-stage': r.key }) }));
       funnelBox.querySelector('table').classList.add('compact');
-      clear(convBox).append(h('h2', { id: 'conv-h' }, 'Milestone conversion'),
+      put(clear(convBox), h('h2', { id: 'conv-h' }, 'Milestone conversion'),
         conversionTable(stages.milestones || [], total));
     }
     if (flagged) {
       const items = (flagged.items || []).filter((a) => (a.flags || []).length);
-      clear(flagsBox).append(h('h2', { id: 'flags-h' }, 'Accounts needing attention'),
+      put(clear(flagsBox), h('h2', { id: 'flags-h' }, 'Accounts needing attention'),
         h('p', { class: 'hint' }, 'Advanced features used before the fundamentals (a renewal risk), or usage that fell sharply in the last 14 days.'),
         flagsTable(items));
     }

@@ -1,7 +1,7 @@
 // ROI report for a quarter: naive lift beside the causal (difference-in-differences) estimate
 // with its 95 % interval, incremental ARR, dose-response, stage movement per CSM, and caveats
 // in plain words so nobody reads the naive number as the effect of training.
-import { h, clear, label, money, pct, num } from '../dom.js';
+import { h, clear, label, money, pct, num, put } from '../dom.js';
 import { get } from '../api.js';
 import { heading, step, table, figure, hashLink } from '../ui.js';
 import { bars } from '../charts.js';
@@ -78,13 +78,13 @@ function programSection(p) {
 
 export async function render(main, ctx) {
   const q = ctx.params.get('quarter') || quarterOf(new Date());
-  main.append(...heading('ROI report', 'What the education programs changed this quarter — the naive figure vendors usually quote, next to an honest causal estimate.'));
+  put(main, ...heading('ROI report', 'What the education programs changed this quarter — the naive figure vendors usually quote, next to an honest causal estimate.'));
   const sel = h('select', { id: 'quarter', name: 'quarter' }, quarters(q).map((x) => h('option', { value: x, selected: x === q }, x)));
   const form = h('form', { class: 'filters', 'aria-label': 'Choose quarter' },
     h('div', { class: 'field' }, h('label', { for: 'quarter' }, 'Quarter'), sel),
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Show report')));
   const out = h('div', { id: 'roi-report' });
-  main.append(form, out);
+  put(main, form, out);
   form.addEventListener('submit', (e) => { e.preventDefault(); load(sel.value); });
   sel.addEventListener('change', () => load(sel.value));
 
@@ -95,20 +95,20 @@ export async function render(main, ctx) {
     clear(out);
     if (!report) return;
     const programs = report.programs || [];
-    out.append(h('section', { class: 'card caveats', 'aria-labelledby': 'caveats-h' },
+    put(out, h('section', { class: 'card caveats', 'aria-labelledby': 'caveats-h' },
       h('h2', { id: 'caveats-h' }, 'How to read these numbers'),
       h('ul', {}, caveats(report).map((c) => h('li', {}, c)))));
-    if (!programs.length) out.append(h('p', { class: 'card' }, `No program had participants in ${quarter}.`));
-    out.append(...programs.map(programSection));
+    if (!programs.length) put(out, h('p', { class: 'card' }, `No program had participants in ${quarter}.`));
+    put(out, ...programs.map(programSection));
     const dose = programs.flatMap(doseRows).filter((r) => Number.isFinite(r.value));
     if (dose.length) {
-      out.append(h('section', { class: 'card', 'aria-labelledby': 'dose-h' }, h('h2', { id: 'dose-h' }, 'Dose-response'),
+      put(out, h('section', { class: 'card', 'aria-labelledby': 'dose-h' }, h('h2', { id: 'dose-h' }, 'Dose-response'),
         h('p', { class: 'hint' }, 'Usage lift by number of sessions attended. A larger lift with more sessions supports a real training effect.'),
         bars(dose, { title: 'Usage lift by sessions attended', format: signedPct, unit: ' %' })));
     }
     const csm = report.csm || [];
     const stages = report.stages || [];
-    out.append(h('div', { class: 'grid2' },
+    put(out, h('div', { class: 'grid2' },
       h('section', { class: 'card', 'aria-labelledby': 'csm-h' }, h('h2', { id: 'csm-h' }, 'Stage movement per CSM'),
         h('p', { class: 'hint' }, 'Share of each CSM\'s accounts that moved at least one stage this quarter.'),
         csm.length ? bars(csm.map((c) => ({ label: `${c.csm} (${c.accounts})`, value: Number(c.moved_pct), cls: 'causal' })),

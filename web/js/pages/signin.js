@@ -1,6 +1,6 @@
 // Sign-in: paste an admin key. The key is checked against the server before it is kept
 // (sessionStorage only), so a wrong key is explained here rather than on a broken page.
-import { h } from '../dom.js';
+import { h, put } from '../dom.js';
 import { request, setKey, explain } from '../api.js';
 import { heading } from '../ui.js';
 
@@ -58,6 +58,6 @@ export function render(main, { reason }) {
     }
   });
 
-  main.append(...heading('Sign in', 'The education console shows adoption, accounts, cohorts and the ROI report.'), form);
+  put(main, ...heading('Sign in', 'The education console shows adoption, accounts, cohorts and the ROI report.'), form);
   input.focus();
 }
