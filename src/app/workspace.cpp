@@ -1,0 +1,158 @@
+#include "app/workspace.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "milestones/loader.h"
+#include "milestones/state_json.h"
+
+namespace uplift::app {
+
+namespace fs = std::filesystem;
+
+Result<fs::path> resolve_config_dir(std::string_view explicit_dir) {
+  std::error_code ec;
+  if (!explicit_dir.empty()) {
+    fs::path p(explicit_dir);
+    if (!fs::is_directory(p, ec)) return Status::NotFound(fmt::format("config dir {}: not a directory", p.string()));
+    return p;
+  }
+  if (const char* env = std::getenv("UPLIFT_CONFIG_DIR"); env && *env) {
+    fs::path p(env);
+    if (!fs::is_directory(p, ec))
+      return Status::NotFound(fmt::format("UPLIFT_CONFIG_DIR={}: not a directory", p.string()));
+    return p;
+  }
+  std::vector<fs::path> tried;
+  fs::path cwd = fs::current_path(ec);
+  if (!ec) {
+    if (fs::is_directory(cwd / "milestones", ec)) return cwd;
+    tried.push_back(cwd);
+  }
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path root = exe.parent_path().parent_path();
+    if (fs::is_directory(root / "milestones", ec)) return root;
+    tried.push_back(root);
+  }
+  std::string where;
+  for (const auto& t : tried) where += (where.empty() ? "" : ", ") + t.string();
+  return Status::NotFound(fmt::format(
+      "no config directory with milestones/ found (looked in {}); pass --config DIR or set UPLIFT_CONFIG_DIR", where));
+}
+
+Result<std::unique_ptr<Workspace>> Workspace::open(std::string_view db_url, WorkspaceOptions options,
+                                                   const ProgressFn& progress) {
+  auto store = Store::open(db_url);
+  if (!store.ok()) return store.status();
+  return open(std::move(store.value()), std::move(options), progress);
+}
+
+Result<std::unique_ptr<Workspace>> Workspace::open(std::unique_ptr<Store> store, WorkspaceOptions options,
+                                                   const ProgressFn& progress) {
+  std::unique_ptr<Workspace> ws(new Workspace());
+  ws->options_ = std::move(options);
+  ws->store_ = std::move(store);
+  UPLIFT_RETURN_IF_ERROR(ws->load(progress));
+  return ws;
+}
+
+Status Workspace::load(const ProgressFn& progress) {
+  fs::path milestones_dir;
+  if (!options_.milestones_dir.empty()) {
+    milestones_dir = options_.milestones_dir;
+    if (!options_.config_dir.empty()) config_dir_ = options_.config_dir;
+    else if (auto dir = resolve_config_dir(""); dir.ok()) config_dir_ = *dir;
+  } else {
+    auto dir = resolve_config_dir(options_.config_dir);
+    if (!dir.ok()) return dir.status();
+    config_dir_ = *dir;
+    milestones_dir = config_dir_ / "milestones";
+  }
+  auto graph = milestones::load_graph_or_error(milestones_dir);
+  if (!graph.ok()) return graph.status().with_context("milestone graph");
+  graph_ = std::move(graph.value());
+
+  auto seq = store_->last_sequence();
+  if (!seq.ok()) return seq.status();
+  last_seq_ = *seq;
+  // Events last, so everything they refer to is in place when the evaluator first reads them.
+  for (RecordKind kind : kAllRecordKinds) {
+    if (kind == RecordKind::kEvent) continue;
+    UPLIFT_RETURN_IF_ERROR(store_->scan_kind(kind, [&](const StoredRecord& r) {
+      data_.apply(r.record);
+      return true;
+    }));
+  }
+  std::size_t events = 0;
+  UPLIFT_RETURN_IF_ERROR(store_->scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
+    data_.apply(r.record);
+    if (progress && ++events % 65536 == 0) progress("loading events", events, 0);
+    return true;
+  }));
+  if (progress) progress("loading events", events, events);
+
+  evaluator_ = std::make_unique<milestones::Evaluator>(graph_, data_, options_.as_of);
+  evaluator_->rebuild([&](std::size_t done, std::size_t total) {
+    if (progress) progress("evaluating accounts", done, total);
+  });
+  return Status::OK();
+}
+
+Result<IngestSummary> Workspace::ingest(std::span<const Record> records) {
+  auto written = store_->write(records);
+  if (!written.ok()) return written.status();
+  IngestSummary summary;
+  summary.last_sequence = written->last_sequence;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    switch (written->outcomes[i]) {
+      case WriteOutcome::kDuplicate: ++summary.duplicates; continue;
+      case WriteOutcome::kInserted: ++summary.inserted; break;
+      case WriteOutcome::kUpdated: ++summary.updated; break;
+    }
+    if (data_.apply(records[i])) evaluator_->note(records[i]);
+  }
+  // last_seq_ is not advanced here: another process may have committed in between, and
+  // catch_up() re-applying our own records is harmless (Dataset::apply is idempotent).
+  summary.changed_accounts = evaluator_->flush();
+  if (options_.persist_state) UPLIFT_RETURN_IF_ERROR(persist(summary.changed_accounts));
+  return summary;
+}
+
+Result<std::size_t> Workspace::catch_up() {
+  std::size_t applied = 0;
+  Status st = store_->scan_since(last_seq_, 0, [&](const StoredRecord& r) {
+    if (data_.apply(r.record)) {
+      evaluator_->note(r.record);
+      ++applied;
+    }
+    last_seq_ = r.seq;
+    return true;
+  });
+  evaluator_->flush();
+  if (!st.ok()) return st;
+  return applied;
+}
+
+Status Workspace::persist(const std::vector<std::string>& accounts) {
+  for (const auto& account : accounts) {
+    const milestones::AccountState* s = evaluator_->state(account);
+    if (!s) continue;
+    Document doc{milestones::kStateCollection, account, milestones::to_json(*s).dump(), evaluator_->as_of()};
+    UPLIFT_RETURN_IF_ERROR(store_->put_document(doc));
+  }
+  return Status::OK();
+}
+
+Status Workspace::persist_all_states(const ProgressFn& progress) {
+  std::size_t done = 0, total = states().size();
+  for (const auto& [account, s] : states()) {
+    Document doc{milestones::kStateCollection, account, milestones::to_json(s).dump(), evaluator_->as_of()};
+    UPLIFT_RETURN_IF_ERROR(store_->put_document(doc));
+    if (progress && (++done % 1024 == 0 || done == total)) progress("saving states", done, total);
+  }
+  return Status::OK();
+}
+
+}  // namespace uplift::app

@@ -1,0 +1,102 @@
+// Workspace: the running application's state — the Store, every record in memory (Dataset), the
+// milestone graph and every account's evaluated AccountState — composed once and shared by the
+// CLI commands and the HTTP server.
+//
+// Promises:
+//  * open() loads the configuration (milestones/ under the config dir), reads every stored record
+//    (scan_kind per kind, events last), evaluates every account and remembers the store's last
+//    sequence. A bad graph or unreachable database is an error Status, never a crash.
+//  * ingest() writes a batch to the store first (durable, atomic) and only then applies the
+//    committed, non-duplicate records to memory and re-evaluates the touched accounts
+//    incrementally; their states are persisted to the "milestone_state" documents.
+//  * catch_up() applies what other processes committed since the last sequence seen (replicas
+//    tailing one MySQL database converge this way).
+//  * Thread safety: the Workspace does not lock by itself. Readers hold
+//    std::shared_lock(mutex()), ingest()/catch_up() callers hold std::unique_lock(mutex()).
+//
+// Config dir (holds milestones/, segments/, content_maps/): explicit option > $UPLIFT_CONFIG_DIR
+// > the current directory (if it has milestones/) > the executable's directory's parent.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dataset.h"
+#include "core/records.h"
+#include "core/status.h"
+#include "milestones/evaluator.h"
+#include "milestones/graph.h"
+#include "milestones/state.h"
+#include "store/store.h"
+
+namespace uplift::app {
+
+struct WorkspaceOptions {
+  std::string config_dir;                // explicit --config; empty: resolve (see file comment)
+  std::string milestones_dir;            // explicit milestones directory; empty: <config>/milestones
+  std::optional<Timestamp> as_of;        // fixed reference instant for windows/declines
+  bool persist_state = true;             // ingest() writes changed states to the store
+};
+
+// Reports long phases ("loading events", "evaluating") for progress bars; total 0 = unknown.
+using ProgressFn = std::function<void(std::string_view phase, std::size_t done, std::size_t total)>;
+
+// The config dir to use per the rule in the file comment; NotFound lists where it looked.
+Result<std::filesystem::path> resolve_config_dir(std::string_view explicit_dir);
+
+struct IngestSummary {
+  std::size_t inserted = 0, updated = 0, duplicates = 0;
+  std::vector<std::string> changed_accounts;  // accounts whose milestone state changed
+  Sequence last_sequence = 0;
+};
+
+class Workspace {
+ public:
+  static Result<std::unique_ptr<Workspace>> open(std::string_view db_url, WorkspaceOptions options = {},
+                                                 const ProgressFn& progress = {});
+  // For tests and tools: an already-open store.
+  static Result<std::unique_ptr<Workspace>> open(std::unique_ptr<Store> store, WorkspaceOptions options = {},
+                                                 const ProgressFn& progress = {});
+
+  Result<IngestSummary> ingest(std::span<const Record> records);
+  // Applies records committed by others since last_sequence(); returns how many were applied.
+  Result<std::size_t> catch_up();
+  // Writes every account's state to the "milestone_state" collection (used by `uplift rebuild`).
+  Status persist_all_states(const ProgressFn& progress = {});
+
+  Store& store() { return *store_; }
+  const Dataset& data() const { return data_; }
+  const milestones::Graph& graph() const { return graph_; }
+  const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
+  const std::map<std::string, milestones::AccountState, std::less<>>& states() const {
+    return evaluator_->states();
+  }
+  Timestamp as_of() const { return evaluator_->as_of(); }
+  Sequence last_sequence() const { return last_seq_; }
+  const std::filesystem::path& config_dir() const { return config_dir_; }
+  std::shared_mutex& mutex() const { return mutex_; }
+
+ private:
+  Workspace() = default;
+  Status load(const ProgressFn& progress);
+  Status persist(const std::vector<std::string>& accounts);
+
+  WorkspaceOptions options_;
+  std::filesystem::path config_dir_;
+  std::unique_ptr<Store> store_;
+  Dataset data_;
+  milestones::Graph graph_;
+  std::unique_ptr<milestones::Evaluator> evaluator_;
+  Sequence last_seq_ = 0;
+  mutable std::shared_mutex mutex_;
+};
+
+}  // namespace uplift::app

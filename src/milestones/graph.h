@@ -1,0 +1,109 @@
+// Graph: a validated milestone graph (README "Milestone graphs"; DESIGN.md "Milestone graph").
+//
+// A milestone is either a *criterion* over an account's events or its learners' completions, or
+// a *gate* over other milestones (all / any / k of n). `requires` edges make a DAG; `expects`
+// marks milestones that should be reached before this one is first used (out-of-order adoption).
+// A Graph that exists has passed validation: ids are unique, every reference resolves, there is
+// no cycle, thresholds are non-negative numbers, and `milestones` is in topological order
+// (everything a milestone reads comes before it), which is the order the evaluator computes in.
+// Plain value; immutable after loading, so safe to share between threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/records.h"
+
+namespace uplift::milestones {
+
+// What a criterion measures over its matching events (or completions).
+enum class Measure { kCount, kDistinct, kSum };
+// Where a criterion's facts come from.
+enum class Source { kEvents, kCompletions };
+enum class GateMode { kAll, kAny, kKOfN };
+
+// `where` entry: an event field ("learner", "name", "props.x") that must equal one of `values`.
+struct Condition {
+  std::string field;
+  std::vector<nlohmann::json> values;
+};
+
+struct Criterion {
+  Source source = Source::kEvents;
+  std::vector<std::string> events;  // event names; empty = every event
+  Measure measure = Measure::kCount;
+  std::string field;                // kDistinct: "learner", "name" or "props.<path>"
+  double threshold = 1;
+  std::optional<int> window_days;   // rolling window of consecutive UTC days
+  std::vector<Condition> where;
+  std::vector<std::string> content;  // kCompletions: content ids; empty = any content
+};
+
+// Usage-decline trigger: compares the per-week rate of the last `recent_days` with the
+// `baseline_days` before them, both ending on the as-of day.
+struct Decline {
+  int recent_days = 14;
+  int baseline_days = 28;
+  double drop_pct = 50;
+  double min_baseline = 1;  // events (or qty) in the baseline period needed to judge a decline
+};
+
+struct Gate {
+  GateMode mode = GateMode::kAll;
+  int k = 0;                         // how many operands must be achieved (all: n, any: 1)
+  std::vector<std::string> operands;
+};
+
+struct Milestone {
+  std::string id, title, unit;
+  std::optional<Criterion> criterion;  // exactly one of criterion / gate
+  std::optional<Gate> gate;
+  std::vector<std::string> requires_;  // prerequisites: achieved only once these are
+  std::vector<std::string> expects;    // should come first: otherwise an out_of_order flag
+  std::optional<std::string> stage;    // reaching this milestone reaches that stage
+  std::optional<Decline> decline;
+  std::string source;                  // file it was defined in (for messages)
+  bool is_gate() const { return gate.has_value(); }
+};
+
+// Account fields an override may match on; each lists the accepted values.
+struct Override {
+  std::unordered_map<std::string, std::vector<std::string>> when;  // tier, plan, audience, csm
+  std::string milestone;
+  std::optional<double> threshold;  // criterion threshold (count / sum / active_learners)
+  std::optional<int> window_days;
+  std::optional<int> k;             // gate k
+  bool matches(const Account* account) const;
+};
+
+struct Graph {
+  std::string id;
+  std::vector<std::string> stages;        // in journey order; the first is the starting stage
+  std::vector<Milestone> milestones;      // topological order: requirements first
+  std::vector<Override> overrides;        // first matching override per milestone wins
+  std::vector<std::string> sources;       // files the graph was loaded from
+
+  // Derived indexes (built by finalize()).
+  std::unordered_map<std::string, int> index;              // id -> position in milestones
+  std::unordered_map<std::string, std::vector<int>> by_event;  // event name -> criteria reading it
+  std::vector<int> any_event;             // criteria reading every event
+  std::vector<int> completion_criteria;   // criteria reading completions
+  std::vector<std::vector<int>> readers;  // per milestone: milestones reading it (direct)
+  std::vector<int> stage_marker;          // per stage: milestone index or -1
+
+  const Milestone* find(const std::string& id) const;
+  int index_of(const std::string& id) const;
+  // Builds the derived indexes; called by the loader once `milestones` is topologically sorted.
+  void finalize();
+};
+
+// Exports for docs and the console: Graphviz DOT, Mermaid flowchart, and the loader's JSON.
+std::string to_dot(const Graph& g);
+std::string to_mermaid(const Graph& g);
+nlohmann::json to_json(const Graph& g);
+
+}  // namespace uplift::milestones
