@@ -6,7 +6,7 @@ import { s, label, day } from './dom.js';
 /** Edges into a milestone: its requires plus the operands of its gate. */
 export function inputsOf(m) {
   const gate = m.gate || {};
-  const ops = m.operands || gate.operands || gate.of || gate.all || gate.any || [];
+  const ops = m.of || m.operands || gate.operands || gate.of || [];
   return [...new Set([...(m.requires || []), ...(Array.isArray(ops) ? ops : [])])];
 }
 
@@ -80,7 +80,7 @@ export function milestoneGraph(graph, state, frontier) {
       : st.progress ? `in progress ${progressText(st.progress)}` : 'not reached';
     const title = m.title || label(m.id);
     const g = s('g', { class: `node ${status}${frontier.has(m.id) ? ' frontier' : ''}`, 'data-milestone': m.id, 'data-status': status },
-      s('title', {}, `${title}: ${line2}${frontier.has(m.id) ? ' (next up: on the frontier)' : ''}`),
+      s('title', {}, `${title}: ${line2}${frontier.has(m.id) ? ' (next up: on the frontier)' : ''}${m.describe ? ` — ${m.describe}` : ''}`),
       s('rect', { x, y, width: nodeW, height: nodeH, rx: 8 }),
       s('text', { x: x + 10, y: y + 20, class: 'node-title' }, title.length > 26 ? `${title.slice(0, 25)}…` : title),
       s('text', { x: x + 10, y: y + 40, class: 'node-status' }, line2));

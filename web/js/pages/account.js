@@ -55,7 +55,8 @@ function learnerRow(l) {
 }
 
 async function learnersOf(account) {
-  if (Array.isArray(account.learners)) return account.learners;
+  // The account lists learner ids; the learner list endpoint gives their email and role.
+  if (Array.isArray(account.learners) && account.learners.every((l) => typeof l === 'object')) return account.learners;
   const res = await get('/v1/learners', { account: account.id, per_page: 100 });
   return res.items || res.learners || [];
 }
@@ -98,7 +99,8 @@ export async function render(main, ctx) {
     table([
       { label: 'Milestone', render: (m) => m.title || label(m.id) },
       { label: 'Status', render: (m) => (m.st.achieved ? `✔ reached ${day(m.st.achieved_at)}` : frontier.has(m.id) ? 'next up' : 'not reached') },
-      { label: 'Progress', render: (m) => (m.st.progress ? `${num(m.st.progress.current)}/${num(m.st.progress.target)} ${m.st.progress.unit || ''}` : '—') },
+      { label: 'Progress', render: (m) => (m.st.progress && !m.st.achieved ? `${num(m.st.progress.current)}/${num(m.st.progress.target)} ${m.st.progress.unit || ''}` : '—') },
+      { label: 'Definition', render: (m) => m.describe || '—' },
     ], rows, { caption: 'Milestones of this account', rowAttrs: (m) => ({ 'data-milestone': m.id }) })));
   put(main, graphBox);
 

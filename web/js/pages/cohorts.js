@@ -13,14 +13,27 @@ function reasonText(r) {
   return Object.entries(r).map(([k, v]) => `${label(k)}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
 }
 
+function reasonsOf(r) {
+  if (Array.isArray(r.reasons)) return r.reasons.map(reasonText);
+  // A single reason string reads "foundational 92 days ago; no data_manager_edit; ARR 120,000".
+  if (typeof r.reason === 'string' && r.reason) return r.reason.split(/;\s*/);
+  return [];
+}
+
+/** Rows are ids or objects; columns only for what the server sent. */
 function accountTable(rows, caption) {
-  return table([
-    { label: 'Account', render: (r) => h('a', { href: hashLink(`accounts/${encodeURIComponent(accountId(r))}`) }, r.name || accountId(r)) },
-    { label: 'Stage', render: (r) => label(r.stage ?? '—') },
-    { label: 'ARR', num: true, render: (r) => money(r.arr) },
-    { label: 'Renewal', render: (r) => day(r.renewal_date) },
-    { label: 'Why', render: (r) => h('ul', { class: 'reasons' }, (r.reasons || []).map((x) => h('li', {}, reasonText(x)))) },
-  ], rows, { caption, rowAttrs: (r) => ({ 'data-account': accountId(r) }) });
+  const objs = rows.map((r) => (typeof r === 'string' ? { account: r } : r));
+  const has = (k) => objs.some((r) => r[k] !== undefined && r[k] !== null && r[k] !== '');
+  const cols = [
+    { label: 'Account', render: (r) => h('a', { href: hashLink(`accounts/${encodeURIComponent(accountId(r))}`) }, r.name || r.account_name || accountId(r)) },
+    has('stage') ? { label: 'Stage', render: (r) => label(r.stage ?? '—') } : null,
+    has('arr') ? { label: 'ARR', num: true, render: (r) => money(r.arr) } : null,
+    has('renewal_date') ? { label: 'Renewal', render: (r) => day(r.renewal_date) } : null,
+    has('csm') ? { key: 'csm', label: 'CSM' } : null,
+    has('learners') ? { label: 'Learners invited', num: true, render: (r) => (Array.isArray(r.learners) ? r.learners.length : r.learners) } : null,
+    has('reasons') || has('reason') ? { label: 'Why', render: (r) => h('ul', { class: 'reasons' }, reasonsOf(r).map((x) => h('li', {}, x))) } : null,
+  ].filter(Boolean);
+  return table(cols, objs, { caption, rowAttrs: (r) => ({ 'data-account': accountId(r) }) });
 }
 
 /** Fetch the CSV with the key in a header and hand it to the browser as a file. */
