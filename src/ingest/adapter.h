@@ -1,0 +1,45 @@
+// What the payload adapters (Segment, xAPI, LMS webhooks) return: canonical records plus an
+// error per item that could not be mapped. Adapters are pure functions over parsed JSON — the
+// HTTP layer authenticates, parses the body, calls one, writes `records` to the Store and turns
+// `errors` into a partial-acceptance response. Field names in errors are the SOURCE format's
+// ("messageId", "context.groupId", "verb.id"), so the sender can find what to fix.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/records.h"
+
+namespace uplift::ingest {
+
+struct ItemError {
+  std::size_t index = 0;  // position in the batch/array; 0 for a single payload
+  std::string field;      // in the source format's words; empty when the whole item is wrong
+  std::string reason;
+  bool operator==(const ItemError&) const = default;
+};
+
+struct AdapterResult {
+  std::vector<Record> records;
+  std::vector<std::size_t> record_items;  // for each record, the index of the item it came from
+  std::vector<ItemError> errors;
+  std::size_t items = 0;  // how many items the payload held
+};
+
+namespace adapter_detail {
+
+// The value at a dotted path ("context.groupId") if present and not null.
+const nlohmann::json* at(const nlohmann::json& obj, std::string_view dotted);
+// A string at one of the paths, first match wins; `found` gets the path that matched.
+std::string first_string(const nlohmann::json& obj, std::initializer_list<std::string_view> paths,
+                         std::string* found = nullptr);
+// Validates a canonical JSON object with record_from_json; on failure the canonical field name is
+// translated through `names` (canonical → source) and reported for item `index`.
+void finish(const nlohmann::json& canonical, std::size_t index,
+            std::initializer_list<std::pair<std::string_view, std::string_view>> names, AdapterResult& out);
+
+}  // namespace adapter_detail
+}  // namespace uplift::ingest

@@ -1,0 +1,69 @@
+#include "ingest/webhook.h"
+
+#include <fmt/format.h>
+
+namespace uplift::ingest {
+namespace {
+
+using json = nlohmann::json;
+using adapter_detail::at;
+using adapter_detail::finish;
+using adapter_detail::first_string;
+
+void error(WebhookResult& out, std::string field, std::string reason) {
+  out.errors.push_back(ItemError{0, std::move(field), std::move(reason)});
+}
+
+}  // namespace
+
+WebhookResult webhook_to_records(const json& p) {
+  WebhookResult out;
+  out.items = 1;
+  if (!p.is_object()) {
+    error(out, "", "expected a JSON object, got " + std::string(p.type_name()));
+    return out;
+  }
+  const json* type = at(p, "event_type");
+  if (!type || !type->is_string()) {
+    error(out, "event_type", "required field is missing");
+    return out;
+  }
+  const std::string& t = type->get_ref<const std::string&>();
+  const char* status = nullptr;
+  const char* content_path = nullptr;
+  if (t == "COURSE_COMPLETION") status = "completed", content_path = "course.id";
+  else if (t == "LESSON_COMPLETION") status = "completed", content_path = "lesson.id";
+  else if (t == "COURSE_ENROLLMENT") status = "started", content_path = "course.id";
+  else {
+    error(out, "event_type",
+          fmt::format("unsupported event_type \"{}\" (supported: COURSE_COMPLETION, LESSON_COMPLETION, "
+                      "COURSE_ENROLLMENT)", t));
+    return out;
+  }
+  const json* user_id = at(p, "user.id");
+  if (!user_id) {
+    error(out, "user.id", "required field is missing");
+    return out;
+  }
+  if (user_id->is_string()) {
+    WebhookLearner l;
+    l.id = user_id->get<std::string>();
+    l.email = first_string(p, {"user.email"});
+    l.first_name = first_string(p, {"user.first_name"});
+    l.last_name = first_string(p, {"user.last_name"});
+    l.account = first_string(p, {"user.account", "user.company_id", "account.id", "group.id"});
+    if (!l.account.empty()) {
+      json learner = {{"kind", "learner"}, {"id", l.id}, {"account", l.account}};
+      if (!l.email.empty()) learner["email"] = l.email;
+      finish(learner, 0, {{"id", "user.id"}, {"account", "user.account"}, {"email", "user.email"}}, out);
+    }
+    out.learner = std::move(l);
+  }
+  json c = {{"kind", "completion"}, {"learner", *user_id}, {"status", status}};
+  if (const json* content = at(p, content_path)) c["content"] = *content;
+  if (const json* ts = at(p, "timestamp")) c["ts"] = *ts;
+  finish(c, 0, {{"learner", "user.id"}, {"content", content_path}, {"ts", "timestamp"}}, out);
+  return out;
+}
+
+}  // namespace uplift::ingest
