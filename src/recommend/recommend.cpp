@@ -84,10 +84,15 @@ Candidate& candidate(std::vector<Candidate>& cs, std::uint32_t item) {
   return cs.back();
 }
 
+// Items of a path/collection still to complete; -1 when some item is hidden from the learner
+// (such a badge cannot be earned, and naming it would leak content of another audience).
 template <typename C>
-int remaining_in(const C& container, const LearnerView& v) {
+int remaining_in(const ContentMap& cm, const C& container, const LearnerView& v) {
   int n = 0;
-  for (auto i : container.item_idx) n += !has(v.completed, i);
+  for (auto i : container.item_idx) {
+    if (!visible(cm.items()[i], v)) return -1;
+    n += !has(v.completed, i);
+  }
   return n;
 }
 
@@ -95,17 +100,17 @@ std::optional<NextBadge> next_badge(const ContentMap& cm, const CatalogItem& it,
   if (!it.badge.empty()) return NextBadge{it.badge, "item", it.id, 1};
   std::optional<NextBadge> best;
   auto consider = [&](const std::string& badge, const char* source, const std::string& id, int remaining) {
-    if (badge.empty()) return;
+    if (badge.empty() || remaining < 0) return;
     if (!best || remaining < best->remaining || (remaining == best->remaining && id < best->id))
       best = NextBadge{badge, source, id, remaining};
   };
   for (const auto& pl : it.in_paths) {
     const auto& p = cm.paths()[pl.container];
-    consider(p.badge, "path", p.id, remaining_in(p, v));
+    consider(p.badge, "path", p.id, remaining_in(cm, p, v));
   }
   for (const auto& pl : it.in_collections) {
     const auto& c = cm.collections()[pl.container];
-    if (role_ok(c.roles, *v.learner)) consider(c.badge, "collection", c.id, remaining_in(c, v));
+    if (role_ok(c.roles, *v.learner)) consider(c.badge, "collection", c.id, remaining_in(cm, c, v));
   }
   return best;
 }

@@ -59,7 +59,8 @@ struct Reason {
 };
 
 // The badge completing this item earns next: its own, or the one of the path/collection it
-// brings closest to completion (fewest items left, ties by id).
+// brings closest to completion (fewest items left, ties by id). Paths and collections with an
+// item hidden from the learner (audience or role) are never named.
 struct NextBadge {
   std::string name;
   std::string source;  // "item" | "path" | "collection"

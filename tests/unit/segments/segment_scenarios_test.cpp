@@ -1,5 +1,5 @@
 // Runs every tests/scenarios/segments/*.json: records + account states + a segment catalog in,
-// each learner's segments and the conditions that matched out. Format: tests/scenarios/README.md.
+// each learner's segments and the conditions that matched out. Format: tests/scenarios/segments/README.md.
 #include <doctest/doctest.h>
 
 #include "segments/loader.h"
