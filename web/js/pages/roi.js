@@ -17,16 +17,22 @@ function quarters(center, before = 8, after = 2) {
   return out;
 }
 
+/** null (not estimable) stays NaN instead of becoming 0. */
+const val = (v) => (v === null || v === undefined || v === '' ? NaN : Number(v));
 const signedPct = (v) => (Number.isFinite(v) ? `${v > 0 ? '+' : ''}${num(v)} %` : 'n/a');
 const ci = (c, f = num) => (Array.isArray(c) && c.length === 2 ? `${f(c[0])} to ${f(c[1])}` : 'n/a');
 
 /** Plain-language caveats derived from the figures, plus any the server sends. */
 export function caveats(report) {
-  const out = [...(report.caveats || []).map((c) => (typeof c === 'string' ? c : c.text || c.detail || JSON.stringify(c)))];
+  const text = (c) => (typeof c === 'string' ? c : c.text || c.detail || JSON.stringify(c));
+  const out = [...(report.caveats || []), ...(report.notes || [])].map(text);
   for (const p of report.programs || []) {
-    const name = label(p.program);
+    const name = p.title || label(p.program);
     const u = p.usage_lift || {};
-    if (Number.isFinite(u.naive_pct) && Number.isFinite(u.did_pct)) {
+    for (const w of p.warnings || []) out.push(`${name}: ${text(w)}`);
+    if (u.not_estimable) out.push(`${name}: no causal usage estimate — ${u.not_estimable}.`);
+    if (u.low_confidence) out.push(`${name}: low confidence — few accounts on one side of the comparison (${u.treated_accounts ?? '?'} attending, ${u.control_accounts ?? '?'} in the control).`);
+    if (Number.isFinite(val(u.naive_pct)) && Number.isFinite(val(u.did_pct))) {
       out.push(`${name}: the naive before/after change (${signedPct(u.naive_pct)}) includes growth that would have happened anyway; ` +
         `the causal estimate compares with ${u.control === 'holdout' ? 'the randomized holdout' : 'similar accounts that did not attend'} and is ${signedPct(u.did_pct)}.`);
     }
@@ -37,7 +43,7 @@ export function caveats(report) {
       out.push(`${name}: there was no randomized holdout, so the control is a matched group; unmeasured differences between the groups can bias the estimate.`);
     }
     const a = p.arr_lift || {};
-    if (Array.isArray(a.ci95) && a.ci95[0] <= 0 && a.ci95[1] >= 0) {
+    if (!a.not_estimable && Array.isArray(a.ci95) && a.ci95[0] <= 0 && a.ci95[1] >= 0) {
       out.push(`${name}: incremental ARR is not distinguishable from zero (95 % interval ${ci(a.ci95, money)}). "ARR influenced" (${money(p.arr_influenced)}) is the ARR of attending accounts, not revenue caused by training.`);
     } else if (Number.isFinite(p.arr_influenced)) {
       out.push(`${name}: "ARR influenced" (${money(p.arr_influenced)}) is the total ARR of attending accounts; only the incremental figure (${money(a.incremental_arr)}) estimates what training added.`);
@@ -50,30 +56,41 @@ export function caveats(report) {
 }
 
 function doseRows(p) {
-  const d = p.dose_response || p.dose || [];
-  const list = Array.isArray(d) ? d : Object.entries(d).map(([k, v]) => ({ sessions: k, ...(typeof v === 'object' ? v : { lift_pct: v }) }));
-  return list.map((r) => ({ group: label(p.program), label: `${r.sessions ?? r.label} session${String(r.sessions) === '1' ? '' : 's'}${r.accounts ? ` (${r.accounts} accounts)` : ''}`,
-    value: Number(r.did_pct ?? r.lift_pct ?? r.usage_lift_pct ?? r.naive_pct), ci: r.ci95_pct, cls: 'causal' }));
+  const d = p.dose_response || [];
+  const group = p.title || label(p.program);
+  return d.flatMap((r) => {
+    const name = `${r.sessions} session${String(r.sessions) === '1' ? '' : 's'}${r.accounts !== undefined ? ` (${r.accounts} accounts)` : ''}`;
+    return [
+      { group, label: `${name}: naive`, value: val(r.naive_pct), cls: 'naive' },
+      { group, label: `${name}: causal`, value: val(r.did_pct), ci: r.ci95_pct, cls: 'causal' },
+    ];
+  });
 }
 
 function programSection(p) {
-  const u = p.usage_lift || {}, a = p.arr_lift || {};
+  const u = p.usage_lift || {}, a = p.arr_lift || {}, c = p.conversion || {};
+  const name = p.title || label(p.program);
   return h('section', { class: 'card', 'data-program': p.program, 'aria-labelledby': `prog-${p.program}` },
-    h('h2', { id: `prog-${p.program}` }, label(p.program)),
+    h('h2', { id: `prog-${p.program}` }, name, p.cohort ? h('span', { class: 'muted' }, ` — cohort ${p.cohort}`) : null),
     h('div', { class: 'figures' },
-      figure(num(p.participants), 'participants'),
+      figure(num(p.participants), 'participating accounts'),
       figure(pct(p.attended_2plus_pct), 'attended 2+ sessions'),
       figure(money(p.arr_influenced), 'ARR influenced (ARR of attending accounts)'),
-      figure(money(a.incremental_arr), `incremental ARR (95 % CI ${ci(a.ci95, money)})`, 'causal')),
-    bars([
-      { label: 'naive before/after', value: Number(u.naive_pct), cls: 'naive' },
-      { label: `causal (DiD vs ${u.control || 'control'})`, value: Number(u.did_pct), ci: u.ci95_pct, cls: 'causal' },
-    ], { title: `Usage lift in ${label(u.metric || 'usage')}: naive vs causal`, format: signedPct, unit: ' %' }),
-    h('p', { class: 'hint' }, `Usage metric: ${label(u.metric || '—')}. Causal estimate ${signedPct(u.did_pct)}, 95 % interval ${ci(u.ci95_pct, signedPct)} (the whisker).`),
-    bars([
-      { label: 'ARR influenced', value: Number(p.arr_influenced), cls: 'naive' },
-      { label: 'incremental ARR', value: Number(a.incremental_arr), ci: a.ci95, cls: 'causal' },
-    ], { title: 'ARR influenced vs incremental ARR', format: money }));
+      figure(a.not_estimable ? 'n/a' : money(a.incremental_arr), a.not_estimable ? `incremental ARR: ${a.not_estimable}` : `incremental ARR (95 % CI ${ci(a.ci95, money)})`, 'causal')),
+    h('div', { class: 'grid2 plain' },
+      h('div', {},
+        bars([
+          { label: 'naive before/after', value: val(u.naive_pct), cls: 'naive' },
+          { label: `causal (DiD vs ${u.control || 'control'})`, value: val(u.did_pct), ci: u.ci95_pct, cls: 'causal' },
+        ], { title: `Usage lift in ${label(u.metric || 'usage')}: naive vs causal`, format: signedPct, unit: ' %', width: 560 }),
+        h('p', { class: 'hint' }, `Usage lift in ${label(u.metric || '—')} over ${u.window_days ?? '?'} days. Causal estimate ${signedPct(val(u.did_pct))}, 95 % interval ${ci(u.ci95_pct, signedPct)} (the whisker).`)),
+      h('div', {},
+        bars([
+          { label: 'ARR influenced', value: val(p.arr_influenced), cls: 'naive' },
+          { label: 'incremental ARR', value: val(a.incremental_arr), ci: a.ci95, cls: 'causal' },
+        ], { title: 'ARR influenced vs incremental ARR', format: money, width: 560 }),
+        c.milestone ? h('p', { class: 'hint' }, `Reached ${label(c.milestone)} within ${c.within_days ?? '?'} days: ` +
+          `${pct(c.participants_pct)} of participants vs ${pct(c.control_pct)} of the control${c.not_estimable ? ` (${c.not_estimable})` : ''}.`) : null)));
 }
 
 export async function render(main, ctx) {
@@ -100,10 +117,10 @@ export async function render(main, ctx) {
       h('ul', {}, caveats(report).map((c) => h('li', {}, c)))));
     if (!programs.length) put(out, h('p', { class: 'card' }, `No program had participants in ${quarter}.`));
     put(out, ...programs.map(programSection));
-    const dose = programs.flatMap(doseRows).filter((r) => Number.isFinite(r.value));
+    const dose = programs.flatMap(doseRows);
     if (dose.length) {
       put(out, h('section', { class: 'card', 'aria-labelledby': 'dose-h' }, h('h2', { id: 'dose-h' }, 'Dose-response'),
-        h('p', { class: 'hint' }, 'Usage lift by number of sessions attended. A larger lift with more sessions supports a real training effect.'),
+        h('p', { class: 'hint' }, 'Usage lift by number of sessions attended. A larger lift with more sessions supports a real training effect; n/a means too few accounts to estimate.'),
         bars(dose, { title: 'Usage lift by sessions attended', format: signedPct, unit: ' %' })));
     }
     const csm = report.csm || [];
@@ -115,7 +132,10 @@ export async function render(main, ctx) {
           { title: 'Accounts moved a stage, per CSM', format: pct, unit: ' %' }) : h('p', {}, 'No data.')),
       h('section', { class: 'card', 'aria-labelledby': 'stages-h' }, h('h2', { id: 'stages-h' }, 'Stages this quarter'),
         table([{ label: 'Stage', render: (r) => label(r.stage) }, { key: 'accounts', label: 'Accounts', num: true },
-          { key: 'moved_in_quarter', label: 'Moved in this quarter', num: true }], stages, { caption: `Accounts per stage, ${quarter}` }))));
+          { key: 'moved_in_quarter', label: 'Moved in this quarter', num: true }], stages, { caption: `Accounts per stage, ${quarter}` }),
+        (report.renewal_by_stage || []).length ? table([{ label: 'Stage', render: (r) => label(r.stage) },
+          { key: 'renewals', label: 'Renewals due', num: true }, { label: 'Renewal rate', num: true, render: (r) => pct(r.rate_pct) }],
+        report.renewal_by_stage, { caption: 'Renewal rate by stage' }) : null)));
   }
   await load(q);
 }
