@@ -80,6 +80,11 @@ class Store {
 
   // Visits committed records with seq > after, in sequence order, at most `limit` of them
   // (0 = no limit). The visitor returns false to stop early.
+  // Tailing: a replica remembers the last seq it applied and polls scan_since(that seq); because
+  // sequence numbers become visible strictly in commit order it never misses a record. An entity
+  // that changed reappears with its new seq (its old seq is gone); sequence numbers may have gaps.
+  // Records are read in pages and no lock or cursor is held while the visitor runs, so it may
+  // call back into the store.
   virtual Status scan_since(Sequence after, std::size_t limit,
                             const std::function<bool(const StoredRecord&)>& visit) = 0;
   // Visits every stored record of one kind, in sequence order.
@@ -94,6 +99,8 @@ class Store {
   virtual Status delete_document(std::string_view collection, std::string_view key) = 0;
   virtual Status scan_documents(std::string_view collection,
                                 const std::function<bool(const Document&)>& visit) = 0;
+  // Names of the collections holding at least one document, sorted (for `uplift migrate`).
+  virtual Result<std::vector<std::string>> document_collections() = 0;
 
   virtual Result<StoreCounts> counts() = 0;
   virtual Result<int> schema_version() = 0;

@@ -162,6 +162,16 @@ class MysqlStore final : public Store {
     }
   }
 
+  Result<std::vector<std::string>> document_collections() override {
+    return with_conn<std::vector<std::string>>("document_collections", [&](Conn& c) -> Result<std::vector<std::string>> {
+      std::unique_ptr<sql::ResultSet> rs(
+          c.prep("SELECT DISTINCT collection FROM documents ORDER BY collection").executeQuery());
+      std::vector<std::string> out;
+      while (rs->next()) out.push_back(rs->getString(1).asStdString());
+      return out;
+    });
+  }
+
   Result<StoreCounts> counts() override {
     return with_conn<StoreCounts>("counts", [&](Conn& c) -> Result<StoreCounts> {
       StoreCounts out;

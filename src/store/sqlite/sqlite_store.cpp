@@ -169,6 +169,15 @@ class SqliteStore final : public Store {
     }
   }
 
+  Result<std::vector<std::string>> document_collections() override {
+    return guarded<std::vector<std::string>>("document_collections", [&]() -> Result<std::vector<std::string>> {
+      std::vector<std::string> out;
+      auto s = db_->stmt("SELECT DISTINCT collection FROM documents ORDER BY collection");
+      while (s->step()) out.emplace_back(s->text(0));
+      return out;
+    });
+  }
+
   Result<StoreCounts> counts() override {
     return guarded<StoreCounts>("counts", [&]() -> Result<StoreCounts> {
       StoreCounts c;

@@ -240,6 +240,7 @@ TEST_CASE("documents: put replaces, get, delete, scan in key order per collectio
                return true;
              }).ok());
     CHECK(keys == std::vector<std::string>{"k1", "k2"});
+    CHECK(*s->document_collections() == std::vector<std::string>{"cohorts", "keys"});
     REQUIRE(s->delete_document("keys", "k1").ok());
     REQUIRE(s->delete_document("keys", "never-there").ok());
     CHECK(s->get_document("keys", "k1").status().code() == Code::kNotFound);

@@ -49,6 +49,7 @@ void TcpProxy::loop() {
     }
     if (poll(fds.data(), fds.size(), 1000) < 0) continue;
     if (fds[0].revents) break;
+    const std::size_t polled = links.size();  // links that have entries in fds
     if (fds[1].revents & POLLIN) {
       int c = accept(listen_fd_, nullptr, nullptr);
       int u = socket(AF_INET, SOCK_STREAM, 0);
@@ -67,6 +68,10 @@ void TcpProxy::loop() {
     for (std::size_t i = 0; i < links.size(); ++i) {
       auto [c, u] = links[i];
       bool ok = true;
+      if (i >= polled) {  // accepted this round: nothing polled yet
+        alive.emplace_back(c, u);
+        continue;
+      }
       for (int side = 0; side < 2 && ok; ++side) {
         const pollfd& p = fds[2 + 2 * i + side];
         if (!p.revents) continue;
