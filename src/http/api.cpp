@@ -1,0 +1,90 @@
+#include "http/api.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "http/problem.h"
+
+namespace uplift::http {
+
+Api::Api(KeyRing* keys, std::optional<StaticFiles> web) : keys_(keys), web_(std::move(web)) {}
+
+void Api::add(std::string method, std::string pattern, Access access, Handler handler) {
+  router_.add(Route{std::move(method), std::move(pattern), access, std::move(handler)});
+}
+
+static bool is_api_path(const std::string& path) {
+  return path == "/v1" || path.starts_with("/v1/") || path == "/xapi" || path.starts_with("/xapi/");
+}
+
+Outcome Api::dispatch(const HttpRequest& req) const {
+  Outcome out;
+  auto m = router_.match(req.method, req.path);
+  if (m.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    out.route = "unmatched";
+    std::string allow;
+    for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+    out.response = problem_response(method_not_allowed(req.method + " is not supported here; allowed: " + allow));
+    out.response.set_header("Allow", allow);
+    return out;
+  }
+  if (m.kind == RouteMatch::Kind::kNotFound) {
+    if ((req.method == "GET" || req.method == "HEAD") && !is_api_path(req.path) && web_) {
+      out.route = "static";
+      out.response = web_->serve(req.path);
+      return out;
+    }
+    out.route = "unmatched";
+    out.response = problem_response(not_found("no resource at " + req.path));
+    return out;
+  }
+  const Route& route = *m.route;
+  out.route = route.pattern;
+  std::string key_name;
+  if (route.access != Access::kPublic) {
+    if (!keys_) {
+      out.response = problem_response(internal_error());
+      return out;
+    }
+    auto key = keys_->authenticate(req.header("Authorization"));
+    if (!key.ok()) {
+      out.response = problem_response(problem_from_status(key.status()));
+      return out;
+    }
+    key_name = key->name;
+    out.key_name = key_name;
+    if (!scope_allows(key->scope, route.access)) {
+      out.response = problem_response(forbidden("key '" + key->name + "' has scope " +
+                                                std::string(scope_name(key->scope)) + "; " + route.method + " " +
+                                                route.pattern + " needs " + std::string(access_name(route.access)) +
+                                                (route.access == Access::kAdmin ? "" : " or admin")));
+      return out;
+    }
+  }
+  RequestContext ctx{req, std::move(m.params), key_name};
+  out.response = route.handler(ctx);
+  return out;
+}
+
+Outcome Api::handle(const HttpRequest& req) const {
+  Outcome out;
+  try {
+    out = dispatch(req);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"path\":%s,\"error\":%s}\n",
+                 dump_json(req.path).c_str(), dump_json(std::string(e.what())).c_str());
+    out.response = problem_response(internal_error());
+    if (out.route.empty()) out.route = "unmatched";
+  }
+  auto& r = out.response;
+  if (r.content_type == "application/problem+json" && r.body.find("\"instance\":\"\"") != std::string::npos) {
+    // Fill the instance with the request path (problems are built without knowing it).
+    auto pos = r.body.find("\"instance\":\"\"");
+    r.body.replace(pos, 13, "\"instance\":" + dump_json(req.path));
+  }
+  add_security_headers(r);
+  if (stale_ && stale_()) r.set_header("Uplift-Stale", "true");
+  return out;
+}
+
+}  // namespace uplift::http

@@ -1,0 +1,49 @@
+// Api: the request pipeline between the socket adapter and the handlers.
+//
+// handle() routes the request (404 / 405 problems for unknown paths and methods), authenticates
+// non-public routes through the KeyRing (401 with a challenge, 403 for a scope that does not
+// cover the route, 503 when the key cannot be checked because the database is down), calls the
+// handler, and turns anything a handler throws into a 500 problem without leaking details.
+// GET/HEAD requests outside /v1/ and /xapi/ that match no route are served from the console's
+// static files. Every response gets the security headers; no CORS headers are ever added.
+// When `stale()` says the database is unreachable, responses carry "Uplift-Stale: true".
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http/auth.h"
+#include "http/message.h"
+#include "http/router.h"
+#include "http/static_files.h"
+
+namespace uplift::http {
+
+struct Outcome {
+  HttpResponse response;
+  std::string route;     // the template ("/v1/accounts/{id}"), "static" or "unmatched"
+  std::string key_name;  // the authenticated key's name, "" when none
+};
+
+class Api {
+ public:
+  Api(KeyRing* keys, std::optional<StaticFiles> web);
+
+  Router& router() { return router_; }
+  void add(std::string method, std::string pattern, Access access, Handler handler);
+  void set_stale_probe(std::function<bool()> stale) { stale_ = std::move(stale); }
+
+  Outcome handle(const HttpRequest& request) const;
+
+ private:
+  Outcome dispatch(const HttpRequest& request) const;
+
+  KeyRing* keys_;  // may be null only when every route is public (tests)
+  std::optional<StaticFiles> web_;
+  Router router_;
+  std::function<bool()> stale_;
+};
+
+}  // namespace uplift::http

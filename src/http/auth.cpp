@@ -1,0 +1,73 @@
+#include "http/auth.h"
+
+#include <mutex>
+
+namespace uplift::http {
+
+bool scope_allows(Scope have, Access need) {
+  switch (need) {
+    case Access::kPublic: return true;
+    case Access::kRead: return have == Scope::kLms || have == Scope::kAdmin;
+    case Access::kIngest: return have == Scope::kIngest || have == Scope::kAdmin;
+    case Access::kAdmin: return have == Scope::kAdmin;
+  }
+  return false;
+}
+
+std::string_view access_name(Access a) {
+  switch (a) {
+    case Access::kPublic: return "public";
+    case Access::kRead: return "lms";
+    case Access::kIngest: return "ingest";
+    case Access::kAdmin: return "admin";
+  }
+  return "?";
+}
+
+Status KeyRing::refresh() {
+  Store* store = store_.load();
+  if (!store) return Status::Unavailable("the key store is not open yet");
+  auto keys = list_keys(*store);
+  if (!keys.ok()) return keys.status();
+  std::unordered_map<std::string, ApiKey> fresh;
+  for (auto& k : *keys) fresh.emplace(k.id, std::move(k));
+  std::unique_lock lock(mu_);
+  by_id_ = std::move(fresh);
+  return Status::OK();
+}
+
+Result<ApiKey> KeyRing::authenticate(std::string_view authorization) {
+  if (authorization.empty())
+    return Status::Unauthenticated("send an API key: Authorization: Bearer <key> (or Basic with the key as user)");
+  auto key = presented_key(authorization);
+  if (!key) return Status::Unauthenticated("the Authorization header is not 'Bearer <key>' or 'Basic <base64(key:)>'");
+  auto id = key_id_of(*key);
+  if (!id) return Status::Unauthenticated("the API key is not valid");
+  std::string digest = sha256_hex(*key);
+
+  std::optional<ApiKey> found;
+  {
+    std::shared_lock lock(mu_);
+    auto it = by_id_.find(*id);
+    if (it != by_id_.end()) found = it->second;
+  }
+  if (!found) {
+    Store* store = store_.load();
+    if (!store) return Status::Unavailable("the service is starting up");
+    auto doc = store->get_document(kKeyCollection, *id);
+    if (!doc.ok()) {
+      if (doc.status().code() == Code::kNotFound) return Status::Unauthenticated("the API key is not valid");
+      return doc.status();
+    }
+    auto k = key_from_json(doc->body);
+    if (!k.ok()) return Status::Unauthenticated("the API key is not valid");
+    std::unique_lock lock(mu_);
+    by_id_[*id] = *k;
+    found = std::move(*k);
+  }
+  if (!constant_time_equal(found->sha256_hex, digest)) return Status::Unauthenticated("the API key is not valid");
+  if (found->revoked()) return Status::Unauthenticated("the API key has been revoked");
+  return *found;
+}
+
+}  // namespace uplift::http

@@ -1,0 +1,47 @@
+// KeyRing: the server's in-memory view of the API keys, and the scope rules.
+//
+// authenticate() checks a presented key against the cached hash in constant time. A key not in
+// the cache is looked up in the store once (keys created after start-up work immediately); the
+// whole cache is reloaded by refresh() (the server calls it about once a second), which is how a
+// revocation made by `uplift keys revoke` in another process takes effect. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/status.h"
+#include "http/keys.h"
+#include "http/router.h"
+#include "store/store.h"
+
+namespace uplift::http {
+
+// admin may do everything; lms may read; ingest may write.
+bool scope_allows(Scope have, Access need);
+std::string_view access_name(Access a);
+
+class KeyRing {
+ public:
+  KeyRing() = default;
+  explicit KeyRing(Store& store) : store_(&store) {}
+  // The store keys live in (the server attaches the Workspace's once it has opened).
+  void attach(Store& store) { store_.store(&store); }
+
+  // Reloads every key from the store (revocations take effect).
+  Status refresh();
+
+  // The key behind an Authorization header value. Unauthenticated when missing, malformed,
+  // unknown or revoked; Unavailable when the key is not cached and the store cannot be asked
+  // (or is not attached yet).
+  Result<ApiKey> authenticate(std::string_view authorization);
+
+ private:
+  std::atomic<Store*> store_{nullptr};
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, ApiKey> by_id_;
+};
+
+}  // namespace uplift::http

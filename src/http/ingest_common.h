@@ -1,0 +1,44 @@
+// What every ingest endpoint shares: committing a batch of records through the Workspace and
+// answering in one shape.
+//
+//   200 {"accepted": n, "duplicates": d, "rejected": [{"line": i, "field": f, "reason": r}]}
+//
+// `accepted` counts records inserted or changed, `duplicates` the re-sent ones (same event id /
+// identical upsert: retrying never duplicates). Items that failed validation are listed in
+// `rejected` (line = 1-based line of an NDJSON body or position in a JSON batch) and the valid
+// ones are still committed: partial acceptance answers 200 with a non-empty `rejected`. When no
+// item is valid the answer is 400 problem+json with the same list under "errors".
+// A 2xx means the batch was committed to the store. When the store is unreachable the answer is
+// 503 with Retry-After and nothing of the batch is written (store writes are atomic).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/records.h"
+#include "http/message.h"
+#include "http/service.h"
+
+namespace uplift::http {
+
+struct RejectedItem {
+  std::int64_t line = 0;
+  std::string field, reason;
+};
+
+struct IngestBatch {
+  std::vector<Record> records;
+  std::vector<RejectedItem> rejected;
+};
+
+// Commits the batch and builds the response; `extra` fields are merged into a 200 body.
+HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::json& extra = nlohmann::json::object());
+
+// Checks the media type of a JSON body: application/json or any application/*+json
+// (415 problem otherwise); nullopt when acceptable.
+std::optional<HttpResponse> require_json(const HttpRequest& request);
+
+}  // namespace uplift::http

@@ -1,0 +1,98 @@
+#include "http/message.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace uplift::http {
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::optional<std::string> HttpRequest::param(std::string_view name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+std::string HttpRequest::header(std::string_view name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+std::string HttpRequest::media_type() const {
+  std::string ct = header("Content-Type");
+  auto semi = ct.find(';');
+  if (semi != std::string::npos) ct.resize(semi);
+  while (!ct.empty() && std::isspace(static_cast<unsigned char>(ct.back()))) ct.pop_back();
+  std::size_t start = 0;
+  while (start < ct.size() && std::isspace(static_cast<unsigned char>(ct[start]))) ++start;
+  ct.erase(0, start);
+  std::transform(ct.begin(), ct.end(), ct.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ct;
+}
+
+void HttpResponse::set_header(std::string name, std::string value) {
+  for (auto& [k, v] : headers) {
+    if (!CaseInsensitiveLess{}(k, name) && !CaseInsensitiveLess{}(name, k)) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (!CaseInsensitiveLess{}(k, name) && !CaseInsensitiveLess{}(name, k)) return v;
+  return std::nullopt;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      char d = static_cast<char>(hi * 16 + lo);
+      if (d == '\0') return std::nullopt;
+      out.push_back(d);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (part.empty()) continue;
+    auto eq = part.find('=');
+    std::string_view k = part.substr(0, eq);
+    std::string_view v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    auto dk = percent_decode(k, true), dv = percent_decode(v, true);
+    out.emplace_back(dk ? *dk : std::string(k), dv ? *dv : std::string(v));
+  }
+  return out;
+}
+
+}  // namespace uplift::http

@@ -1,0 +1,48 @@
+// Metrics: the numbers /metrics exposes in Prometheus text format (version 0.0.4).
+//
+//   uplift_http_requests_total{method,route,status}   counter
+//   uplift_http_request_duration_seconds{route}       histogram
+//   uplift_http_requests_in_flight                    gauge
+//   uplift_records_ingested_total{kind,outcome}       counter (outcome: accepted|duplicate|rejected)
+//   uplift_workspace_last_sequence, uplift_catch_up_lag_seconds — gauges set by the server
+// Labels are route templates, never concrete paths, so cardinality stays bounded. Thread-safe.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+namespace uplift::http {
+
+class Metrics {
+ public:
+  void observe_request(const std::string& method, const std::string& route, int status, double seconds);
+  void add_ingested(const std::string& kind, const std::string& outcome, long n);
+  void set_gauge(const std::string& name, double value);
+
+  std::atomic<long> in_flight{0};
+
+  std::string render() const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+  struct Histogram {
+    std::array<long, kBuckets.size()> counts{};
+    long count = 0;
+    double sum = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, long> requests_;
+  std::map<std::string, Histogram> latency_;
+  std::map<std::pair<std::string, std::string>, long> ingested_;
+  std::map<std::string, double> gauges_;
+};
+
+// Escapes a Prometheus label value (backslash, quote, newline).
+std::string prometheus_escape(const std::string& v);
+
+}  // namespace uplift::http

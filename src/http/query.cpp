@@ -1,0 +1,56 @@
+#include "http/query.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "ingest/utf8.h"
+
+namespace uplift::http {
+
+Result<long> int_param(const HttpRequest& r, const std::string& name, long fallback, long min, long max) {
+  auto v = r.param(name);
+  if (!v || v->empty()) return fallback;
+  long out = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || ptr != v->data() + v->size() || out < min || out > max)
+    return Status::InvalidArgument(fmt::format("{}: expected an integer {}-{}, got '{}'", name, min, max,
+                                               v->substr(0, 40)));
+  return out;
+}
+
+Result<std::string> enum_param(const HttpRequest& r, const std::string& name, const std::string& fallback,
+                               const std::vector<std::string>& allowed) {
+  auto v = r.param(name);
+  if (!v || v->empty()) return fallback;
+  for (const auto& a : allowed)
+    if (*v == a) return *v;
+  return Status::InvalidArgument(fmt::format("{}: expected one of {}, got '{}'", name, fmt::join(allowed, ", "),
+                                             v->substr(0, 40)));
+}
+
+Result<bool> bool_param(const HttpRequest& r, const std::string& name, bool fallback) {
+  auto v = r.param(name);
+  if (!v || v->empty()) return fallback;
+  if (*v == "true" || *v == "1") return true;
+  if (*v == "false" || *v == "0") return false;
+  return Status::InvalidArgument(fmt::format("{}: expected true or false, got '{}'", name, v->substr(0, 40)));
+}
+
+Result<std::string> text_param(const HttpRequest& r, const std::string& name, std::size_t max_len) {
+  auto v = r.param(name);
+  if (!v) return std::string();
+  if (v->size() > max_len) return Status::InvalidArgument(fmt::format("{}: longer than {} bytes", name, max_len));
+  if (ingest::find_invalid_utf8(*v)) return Status::InvalidArgument(name + ": not valid UTF-8");
+  return *v;
+}
+
+Result<Page> page_params(const HttpRequest& r, long fallback_per_page) {
+  auto page = int_param(r, "page", 1, 1, 1'000'000);
+  if (!page.ok()) return page.status();
+  auto per = int_param(r, "per_page", fallback_per_page, 1, 500);
+  if (!per.ok()) return per.status();
+  return Page{*page, *per};
+}
+
+}  // namespace uplift::http

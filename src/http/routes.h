@@ -1,0 +1,21 @@
+// The HTTP API's routes (api/openapi.yaml is the contract; README "HTTP API" the tour).
+// Each add_*_routes registers one area's endpoints on the Api; build_api wires them all.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "http/api.h"
+#include "http/service.h"
+
+namespace uplift::http {
+
+void add_ops_routes(Api& api, Service& service);     // /healthz /readyz /metrics
+void add_ingest_routes(Api& api, Service& service);   // /v1/records (canonical NDJSON)
+void add_adapter_routes(Api& api, Service& service);  // Segment, xAPI, LMS webhooks
+void add_read_routes(Api& api, Service& service);    // accounts, learners, stages, milestones
+
+// Every route, the stale-probe, and the console's static files from `web_root` (if it exists).
+std::unique_ptr<Api> build_api(Service& service, KeyRing& keys, const std::filesystem::path& web_root);
+
+}  // namespace uplift::http

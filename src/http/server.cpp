@@ -1,0 +1,288 @@
+#include "http/server.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <istream>
+#include <mutex>
+#include <shared_mutex>
+#include <sstream>
+
+#include <Poco/InflatingStream.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+#include <fmt/format.h>
+
+#include "core/time.h"
+#include "http/problem.h"
+
+namespace uplift::http {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+namespace {
+
+Timestamp now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Reads at most `limit` bytes; returns false (and stops) when the stream has more.
+bool read_capped(std::istream& in, std::size_t limit, std::string& out) {
+  char buf[16384];
+  while (in) {
+    in.read(buf, sizeof buf);
+    auto n = static_cast<std::size_t>(in.gcount());
+    if (n == 0) break;
+    if (out.size() + n > limit) return false;
+    out.append(buf, n);
+  }
+  return true;
+}
+
+// Discards what is left of an oversized body (bounded), so the client can read our 413.
+void drain(std::istream& in, std::size_t max_bytes) {
+  char buf[16384];
+  std::size_t total = 0;
+  while (in && total < max_bytes) {
+    in.read(buf, sizeof buf);
+    auto n = static_cast<std::size_t>(in.gcount());
+    if (n == 0) break;
+    total += n;
+  }
+}
+
+struct Body {
+  std::string text;
+  std::optional<Problem> problem;
+  bool close = false;
+};
+
+Body read_body(HTTPServerRequest& req, std::size_t limit) {
+  Body b;
+  auto too_large = [&] {
+    b.problem = payload_too_large(fmt::format("request bodies are limited to {} bytes", limit));
+    b.close = true;
+  };
+  if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(limit)) {
+    if (req.getContentLength64() <= static_cast<Poco::Int64>(limit) * 16) drain(req.stream(), limit * 16);
+    too_large();
+    return b;
+  }
+  std::string raw;
+  try {
+    if (!read_capped(req.stream(), limit, raw)) {
+      drain(req.stream(), limit * 16);
+      too_large();
+      return b;
+    }
+  } catch (const Poco::Exception& e) {
+    b.problem = bad_request("could not read the request body: " + e.displayText());
+    b.close = true;
+    return b;
+  }
+  std::string encoding = Poco::toLower(Poco::trim(req.get("Content-Encoding", "")));
+  if (encoding.empty() || encoding == "identity") {
+    b.text = std::move(raw);
+  } else if (encoding == "gzip" || encoding == "x-gzip") {
+    try {
+      std::istringstream compressed(raw);
+      Poco::InflatingInputStream inflated(compressed, Poco::InflatingStreamBuf::STREAM_GZIP);
+      if (!read_capped(inflated, limit, b.text)) {
+        b.problem = payload_too_large(fmt::format("the inflated request body is over {} bytes", limit));
+        b.text.clear();
+      }
+    } catch (const Poco::Exception& e) {
+      b.problem = bad_request("the body is not valid gzip: " + e.displayText(), "invalid-encoding");
+    }
+  } else {
+    b.problem = unsupported_media_type("Content-Encoding '" + encoding + "' is not supported (use gzip or none)");
+  }
+  return b;
+}
+
+HttpRequest to_request(HTTPServerRequest& req) {
+  HttpRequest r;
+  r.method = req.getMethod();
+  const std::string& uri = req.getURI();
+  auto q = uri.find('?');
+  r.path = uri.substr(0, q);
+  if (q != std::string::npos) r.query = parse_query(std::string_view(uri).substr(q + 1));
+  for (const auto& [name, value] : req) {
+    auto [it, inserted] = r.headers.emplace(name, value);
+    if (!inserted) it->second += ", " + value;
+  }
+  return r;
+}
+
+void log_request(const std::string& method, const std::string& route, int status, double ms, std::size_t bytes,
+                 const std::string& key) {
+  std::string line = fmt::format(
+      "{{\"ts\":\"{}\",\"method\":{},\"route\":{},\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":{}}}\n",
+      format_timestamp(now_ms()), dump_json(method), dump_json(route), status, ms, bytes, dump_json(key));
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+class RequestHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  RequestHandler(Api& api, Service& service) : api_(api), service_(service) {}
+
+  void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+    auto start = std::chrono::steady_clock::now();
+    ++service_.metrics.in_flight;
+    HttpRequest request = to_request(req);
+    Body body = read_body(req, service_.max_body);
+    Outcome out;
+    if (body.problem) {
+      out.route = "unmatched";
+      auto m = api_.router().match(request.method, request.path);
+      if (m.route) out.route = m.route->pattern;
+      Problem p = *body.problem;
+      p.instance = request.path;
+      out.response = problem_response(p);
+      add_security_headers(out.response);
+    } else {
+      request.body = std::move(body.text);
+      out = api_.handle(request);
+    }
+    write(req, resp, out.response, body.close);
+    --service_.metrics.in_flight;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    service_.metrics.observe_request(request.method, out.route, out.response.status, seconds);
+    log_request(request.method, out.route, out.response.status, seconds * 1000, out.response.body.size(),
+                out.key_name);
+  }
+
+ private:
+  static void write(HTTPServerRequest& req, HTTPServerResponse& resp, const HttpResponse& r, bool close) {
+    auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status);
+    resp.setStatusAndReason(status, Poco::Net::HTTPResponse::getReasonForStatus(status));
+    resp.setContentType(r.content_type);
+    for (const auto& [k, v] : r.headers) resp.set(k, v);
+    resp.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
+    if (close) resp.setKeepAlive(false);
+    std::ostream& os = resp.send();
+    if (req.getMethod() != "HEAD") os.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+  }
+
+  Api& api_;
+  Service& service_;
+};
+
+class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  HandlerFactory(Api& api, Service& service) : api_(api), service_(service) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+    return new RequestHandler(api_, service_);
+  }
+
+ private:
+  Api& api_;
+  Service& service_;
+};
+
+// One background tick: is the database there, what did others commit, are the keys current.
+void tick(Service& service, KeyRing& keys, long n) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return;
+  auto last = ws->store().last_sequence();
+  service.db_reachable = last.ok();
+  if (!last.ok()) return;
+  Sequence seen;
+  {
+    std::shared_lock lock(ws->mutex());
+    seen = ws->last_sequence();
+  }
+  if (*last > seen) {
+    std::unique_lock lock(ws->mutex());
+    auto applied = ws->catch_up();
+    if (!applied.ok()) {
+      if (applied.status().code() == Code::kUnavailable) service.db_reachable = false;
+      std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"catch-up failed\",\"error\":%s}\n",
+                   dump_json(applied.status().to_string()).c_str());
+    }
+    service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(ws->last_sequence()));
+  }
+  if (n % 5 == 0) (void)keys.refresh();
+}
+
+}  // namespace
+
+HttpResponse loading_response() {
+  auto r = problem_response(unavailable("the service is still loading its data; retry shortly"));
+  r.set_header("Retry-After", "1");
+  return r;
+}
+
+void block_termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+Status run_server(const ServerOptions& options, Service& service, KeyRing& keys, Api& api,
+                  const std::function<Status()>& load) {
+  Poco::Net::ServerSocket socket;
+  try {
+    socket.bind(Poco::Net::SocketAddress(options.host, static_cast<Poco::UInt16>(options.port)), true);
+    socket.listen(256);
+  } catch (const Poco::Exception& e) {
+    return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}", options.host, options.port, e.displayText()));
+  }
+  int threads = std::max(1, options.threads);
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(threads);
+  params->setMaxQueued(512);
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(15, 0));
+  params->setMaxKeepAliveRequests(0);  // unlimited
+  params->setTimeout(Poco::Timespan(30, 0));
+  Poco::ThreadPool pool(2, threads + 2);
+  Poco::Net::HTTPServer server(new HandlerFactory(api, service), pool, socket, params);
+  server.start();
+  std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"http://%s:%d/\",\"port\":%d}\n",
+               options.host.c_str(), socket.address().port(), socket.address().port());
+
+  Status loaded = load();
+  if (!loaded.ok()) {
+    server.stopAll(true);
+    pool.joinAll();
+    return loaded;
+  }
+  (void)keys.refresh();
+  std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"ready\"}\n");
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  timespec wait{options.tick_ms / 1000, (options.tick_ms % 1000) * 1'000'000L};
+  for (long n = 1;; ++n) {
+    int sig = sigtimedwait(&set, nullptr, &wait);
+    if (sig == SIGTERM || sig == SIGINT) {
+      std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
+      break;
+    }
+    tick(service, keys, n);
+  }
+  service.shutting_down = true;
+  server.stopAll(false);  // stop accepting; waits for requests in flight, then closes connections
+  pool.joinAll();
+  std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
+  std::fflush(stderr);
+  return Status::OK();
+}
+
+}  // namespace uplift::http

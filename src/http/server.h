@@ -1,0 +1,40 @@
+// Server: `uplift serve` — Poco's HTTPServer (thread pool, HTTP/1.1 keep-alive) in front of the Api.
+//
+// Per request it: checks Content-Length against the body limit before reading (413 and the
+// connection closed), caps streaming (chunked) reads at the same limit, inflates
+// Content-Encoding: gzip (the inflated size is capped too), runs Api::handle, writes the response
+// and one JSON log line to stderr {ts, method, route, status, ms, bytes, key} (the key's name,
+// never the key), and records metrics.
+// run() blocks until SIGTERM/SIGINT: it then stops accepting, lets in-flight requests finish,
+// and returns. Meanwhile it ticks every `tick_ms`: ping the database (stale flag), catch up
+// with records other processes committed, and every few ticks reload the API keys.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "http/api.h"
+#include "http/service.h"
+
+namespace uplift::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (printed at start)
+  int threads = 16;
+  int tick_ms = 200;
+};
+
+// Blocks SIGTERM/SIGINT in the calling thread (and the threads it starts later) so run() can wait
+// for them; call before starting any thread.
+void block_termination_signals();
+
+// Serves until a termination signal. `load` runs after the socket is listening (so /healthz
+// answers while the workspace loads) and must set service.workspace, or return an error (the
+// server then stops and run() returns it).
+Status run_server(const ServerOptions& options, Service& service, KeyRing& keys, Api& api,
+                  const std::function<Status()>& load);
+
+}  // namespace uplift::http

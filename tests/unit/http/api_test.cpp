@@ -1,0 +1,82 @@
+// The dispatcher: routing failures, authentication and scope checks, exceptions, headers.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fake_store.h"
+#include "http/api.h"
+#include "http/problem.h"
+
+using namespace uplift;
+using namespace uplift::http;
+
+namespace {
+HttpRequest req(std::string method, std::string path, std::string auth = "") {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  if (!auth.empty()) r.headers["Authorization"] = auth;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("the dispatcher authenticates, checks scopes and reports problems") {
+  testing::FakeStore store;
+  auto admin = create_key(store, "admin", Scope::kAdmin, 1);
+  auto lms = create_key(store, "lms", Scope::kLms, 1);
+  auto ingest = create_key(store, "ingest", Scope::kIngest, 1);
+  REQUIRE((admin.ok() && lms.ok() && ingest.ok()));
+  KeyRing ring(store);
+  Api api(&ring, std::nullopt);
+  auto ok = [](const RequestContext& c) { return json_response({{"key", c.key_name}}); };
+  api.add("GET", "/healthz", Access::kPublic, ok);
+  api.add("GET", "/v1/read", Access::kRead, ok);
+  api.add("POST", "/v1/write", Access::kIngest, ok);
+  api.add("POST", "/v1/admin", Access::kAdmin, ok);
+  api.add("GET", "/v1/boom", Access::kPublic, [](const RequestContext&) -> HttpResponse {
+    throw std::runtime_error("secret internals");
+  });
+  bool stale = false;
+  api.set_stale_probe([&] { return stale; });
+
+  const std::string A = "Bearer " + admin->secret, L = "Bearer " + lms->secret, I = "Bearer " + ingest->secret;
+  struct Case {
+    const char* method;
+    const char* path;
+    std::string auth;
+    int status;
+  };
+  const Case cases[] = {
+      {"GET", "/healthz", "", 200},       {"GET", "/v1/read", "", 401},       {"GET", "/v1/read", L, 200},
+      {"GET", "/v1/read", A, 200},        {"GET", "/v1/read", I, 403},        {"POST", "/v1/write", I, 200},
+      {"POST", "/v1/write", L, 403},      {"POST", "/v1/write", A, 200},      {"POST", "/v1/admin", L, 403},
+      {"POST", "/v1/admin", I, 403},      {"POST", "/v1/admin", A, 200},      {"GET", "/v1/read", "Bearer nope", 401},
+      {"GET", "/v1/read", "Basic Og==", 401}, {"DELETE", "/v1/read", L, 405}, {"GET", "/v1/missing", A, 404},
+      {"GET", "/console.js", "", 404},    {"GET", "/v1/boom", "", 500},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.method);
+    CAPTURE(c.path);
+    CAPTURE(c.auth);
+    auto out = api.handle(req(c.method, c.path, c.auth));
+    CHECK(out.response.status == c.status);
+    CHECK(out.response.header("X-Content-Type-Options") == "nosniff");
+    CHECK_FALSE(out.response.header("Access-Control-Allow-Origin").has_value());
+    if (c.status >= 400) {
+      CHECK(out.response.content_type == "application/problem+json");
+      auto j = nlohmann::json::parse(out.response.body);
+      CHECK(j["status"] == c.status);
+      CHECK(j["instance"] == c.path);
+      CHECK(out.response.body.find("secret internals") == std::string::npos);
+    }
+  }
+  auto named = api.handle(req("GET", "/v1/read", L));
+  CHECK(named.key_name == "lms");
+  CHECK(named.route == "/v1/read");
+  CHECK(nlohmann::json::parse(named.response.body)["key"] == "lms");
+  CHECK(api.handle(req("DELETE", "/v1/read", L)).response.header("Allow") == "GET");
+  CHECK(api.handle(req("GET", "/v1/read")).response.header("WWW-Authenticate").has_value());
+
+  stale = true;
+  CHECK(api.handle(req("GET", "/v1/read", L)).response.header("Uplift-Stale") == "true");
+}
