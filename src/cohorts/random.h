@@ -34,7 +34,7 @@ void seeded_shuffle(std::vector<T>& v, std::mt19937_64& rng) {
 
 // FNV-1a: a stable default seed derived from text (e.g. the cohort id).
 inline std::uint64_t stable_hash(std::string_view text) {
-  std::uint64_t h = 1469598103934665603ULL;
+  std::uint64_t h = 14695981039346656037ULL;
   for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ULL;

@@ -1,0 +1,94 @@
+#include "report/roi_inputs.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace uplift::report {
+
+std::vector<attribution::StageGate> stage_gates(const milestones::Graph& graph) {
+  std::vector<attribution::StageGate> out;
+  for (std::size_t i = 0; i < graph.stages.size(); ++i) {
+    attribution::StageGate g{graph.stages[i], ""};
+    int m = i < graph.stage_marker.size() ? graph.stage_marker[i] : -1;
+    if (m >= 0 && static_cast<std::size_t>(m) < graph.milestones.size()) g.milestone = graph.milestones[m].id;
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+static Result<cohorts::Cohort> parse_doc(const Document& d) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(d.body);
+  } catch (const nlohmann::json::parse_error& e) {
+    return Status::Internal(fmt::format("cohort document '{}': not valid JSON: {}", d.key, e.what()));
+  }
+  return cohorts::cohort_from_json(j, fmt::format("cohort document '{}'", d.key));
+}
+
+Result<std::vector<cohorts::Cohort>> load_cohorts(Store& store) {
+  std::vector<cohorts::Cohort> out;
+  Status failed;
+  Status st = store.scan_documents(cohorts::kCohortCollection, [&](const Document& d) {
+    auto c = parse_doc(d);
+    if (!c.ok()) {
+      failed = c.status();
+      return false;
+    }
+    out.push_back(std::move(*c));
+    return true;
+  });
+  UPLIFT_RETURN_IF_ERROR(st);
+  UPLIFT_RETURN_IF_ERROR(failed);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<cohorts::Cohort> get_cohort(Store& store, std::string_view id) {
+  auto d = store.get_document(cohorts::kCohortCollection, id);
+  if (!d.ok()) {
+    if (d.status().code() == Code::kNotFound) return Status::NotFound(fmt::format("no cohort '{}'", id));
+    return d.status();
+  }
+  return parse_doc(*d);
+}
+
+Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now) {
+  auto existing = get_cohort(store, cohort.id);
+  if (existing.ok()) {
+    UPLIFT_RETURN_IF_ERROR(cohorts::check_replace(*existing, cohort));
+    if (*existing == cohort) return Status::OK();
+  } else if (existing.status().code() != Code::kNotFound) {
+    return existing.status();
+  }
+  return store.put_document({std::string(cohorts::kCohortCollection), cohort.id, cohorts::cohort_to_json(cohort).dump(), now});
+}
+
+Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp now) {
+  auto c = get_cohort(store, id);
+  if (!c.ok()) return c.status();
+  if (c->status == cohorts::CohortStatus::kSent) return *c;
+  if (c->status == cohorts::CohortStatus::kClosed)
+    return Status::FailedPrecondition(fmt::format("cohort '{}' is closed and cannot be sent", id));
+  c->status = cohorts::CohortStatus::kSent;
+  UPLIFT_RETURN_IF_ERROR(store.put_document(
+      {std::string(cohorts::kCohortCollection), c->id, cohorts::cohort_to_json(*c).dump(), now}));
+  return *c;
+}
+
+Result<attribution::RoiReport> build_roi(const Dataset& data, const cohorts::StateLookup& states,
+                                         const milestones::Graph& graph, const std::vector<cohorts::Program>& programs,
+                                         const std::vector<cohorts::Cohort>& cohorts, const RoiRequest& request) {
+  attribution::RoiInput in;
+  in.data = &data;
+  in.states = states;
+  in.programs = programs;
+  in.cohorts = cohorts;
+  in.stages = stage_gates(graph);
+  in.quarter = request.quarter;
+  in.options = request.options;
+  return attribution::compute_roi(in);
+}
+
+}  // namespace uplift::report

@@ -1,0 +1,139 @@
+#include "report/roi_json.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cohorts/cohort.h"
+
+namespace uplift::report {
+namespace {
+
+using nlohmann::json;
+
+json num(double v) { return std::isfinite(v) ? json(std::round(v * 100.0) / 100.0) : json(nullptr); }
+json num(const std::optional<double>& v) { return v ? num(*v) : json(nullptr); }
+json interval(const std::optional<attribution::Interval>& i) {
+  return i ? json::array({num(i->lo), num(i->hi)}) : json(nullptr);
+}
+json reason(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+json program_json(const attribution::ProgramResult& p) {
+  const auto& u = p.usage_lift;
+  json usage = {{"metric", u.metric},
+                {"naive_pct", num(u.naive_pct)},
+                {"did_pct", num(u.did_pct)},
+                {"ci95_pct", interval(u.ci95_pct)},
+                {"control", u.control},
+                {"window_days", u.window_days},
+                {"treated_accounts", u.treated},
+                {"control_accounts", u.control_accounts},
+                {"treated_pre_mean", num(u.treated_pre_mean)},
+                {"treated_post_mean", num(u.treated_post_mean)},
+                {"control_pre_mean", num(u.control_pre_mean)},
+                {"control_post_mean", num(u.control_post_mean)},
+                {"low_confidence", u.low_confidence},
+                {"not_estimable", reason(u.not_estimable)},
+                {"naive_not_estimable", reason(u.naive_not_estimable)},
+                {"ci_not_estimable", reason(u.ci95_pct ? std::string() : u.ci_not_estimable)}};
+  const auto& a = p.arr_lift;
+  json arr = {{"incremental_arr", num(a.incremental_arr)},
+              {"ci95", interval(a.ci95)},
+              {"per_account", num(a.per_account)},
+              {"window_days", a.window_days},
+              {"not_estimable", reason(a.not_estimable)}};
+  json dose = json::array();
+  for (const auto& g : p.dose_response)
+    dose.push_back({{"sessions", g.sessions},
+                    {"accounts", g.accounts},
+                    {"naive_pct", num(g.naive_pct)},
+                    {"did_pct", num(g.did_pct)},
+                    {"not_estimable", reason(g.not_estimable)}});
+  const auto& c = p.conversion;
+  json conv = {{"milestone", c.milestone},
+               {"within_days", c.within_days},
+               {"participants_at_risk", c.participants},
+               {"control_at_risk", c.control},
+               {"participants_pct", num(c.participants_pct)},
+               {"control_pct", num(c.control_pct)},
+               {"not_estimable", reason(c.not_estimable)}};
+  return {{"program", p.program},
+          {"title", p.title},
+          {"cohort", p.cohort.empty() ? json(nullptr) : json(p.cohort)},
+          {"first_session", p.first_session ? json(format_date(*p.first_session)) : json(nullptr)},
+          {"participants", p.participants},
+          {"participant_learners", p.participant_learners},
+          {"attended_2plus_pct", num(p.attended_2plus_pct)},
+          {"arr_influenced", num(p.arr_influenced)},
+          {"usage_lift", usage},
+          {"arr_lift", arr},
+          {"dose_response", dose},
+          {"conversion", conv},
+          {"warnings", p.warnings}};
+}
+
+}  // namespace
+
+json roi_to_json(const attribution::RoiReport& r) {
+  json programs = json::array();
+  for (const auto& p : r.programs) programs.push_back(program_json(p));
+  json stages = json::array();
+  for (const auto& s : r.stages)
+    stages.push_back({{"stage", s.stage}, {"accounts", s.accounts}, {"moved_in_quarter", s.moved_in_quarter}});
+  json csm = json::array();
+  for (const auto& c : r.csm)
+    csm.push_back({{"csm", c.csm}, {"accounts", c.accounts}, {"moved", c.moved}, {"moved_pct", num(c.moved_pct)}});
+  json renewals = json::array();
+  for (const auto& x : r.renewal_by_stage)
+    renewals.push_back(
+        {{"stage", x.stage}, {"renewals", x.renewals}, {"renewed", x.renewed}, {"rate_pct", num(x.rate_pct)}});
+  return {{"quarter", r.quarter.name()},
+          {"as_of", format_timestamp(r.as_of)},
+          {"method",
+           {{"window_days", r.options.window_days},
+            {"arr_window_days", r.options.arr_window_days},
+            {"conversion_days", r.options.conversion_days},
+            {"bootstrap_resamples", r.options.bootstrap_resamples},
+            {"seed", r.options.seed},
+            {"min_per_arm", r.options.min_per_arm}}},
+          {"programs", programs},
+          {"stages", stages},
+          {"csm", csm},
+          {"renewal_by_stage", renewals},
+          {"notes", r.notes}};
+}
+
+std::string roi_to_csv(const attribution::RoiReport& r) {
+  using cohorts::csv_field;
+  std::string out = "quarter,program,cohort,metric,value,ci95_low,ci95_high,control,note\r\n";
+  auto fmtv = [](const std::optional<double>& v) {
+    return v && std::isfinite(*v) ? fmt::format("{:.2f}", *v) : std::string();
+  };
+  for (const auto& p : r.programs) {
+    auto row = [&](const std::string& metric, const std::optional<double>& v,
+                   const std::optional<attribution::Interval>& ci, const std::string& control, const std::string& note) {
+      for (const std::string& f : {r.quarter.name(), p.program, p.cohort, metric, fmtv(v),
+                                   ci ? fmtv(ci->lo) : std::string(), ci ? fmtv(ci->hi) : std::string(), control})
+        out += csv_field(f) + ",";
+      out += csv_field(note) + "\r\n";
+    };
+    const auto& u = p.usage_lift;
+    row("participants", static_cast<double>(p.participants), std::nullopt, "", "");
+    row("participant_learners", static_cast<double>(p.participant_learners), std::nullopt, "", "");
+    row("attended_2plus_pct", p.attended_2plus_pct, std::nullopt, "", "");
+    row("arr_influenced", p.arr_influenced, std::nullopt, "", "");
+    row("usage_naive_pct", u.naive_pct, std::nullopt, "", u.naive_not_estimable);
+    row("usage_did_pct", u.did_pct, u.ci95_pct, u.control,
+        !u.not_estimable.empty() ? u.not_estimable : (u.low_confidence ? "low confidence" : ""));
+    row("incremental_arr", p.arr_lift.incremental_arr, p.arr_lift.ci95, u.control, p.arr_lift.not_estimable);
+    for (const auto& g : p.dose_response) {
+      row("dose_" + g.sessions + "_naive_pct", g.naive_pct, std::nullopt, "", "");
+      row("dose_" + g.sessions + "_did_pct", g.did_pct, std::nullopt, u.control, g.not_estimable);
+    }
+    row("conversion_participants_pct", p.conversion.participants_pct, std::nullopt, "", p.conversion.not_estimable);
+    row("conversion_control_pct", p.conversion.control_pct, std::nullopt, u.control, p.conversion.not_estimable);
+  }
+  return out;
+}
+
+}  // namespace uplift::report

@@ -1,0 +1,223 @@
+// Cohort selection: eligibility filters, ranking, capacity and the seeded random holdout.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "cohorts/select.h"
+
+using namespace uplift;
+
+namespace {
+
+const Timestamp kAsOf = *parse_timestamp("2026-07-01T00:00:00Z");
+
+struct World {
+  Dataset data;
+  std::map<std::string, milestones::AccountState, std::less<>> states;
+  int events = 0;
+
+  void account(const std::string& id, double arr, const std::string& plan = "pro",
+               Audience audience = Audience::kCustomer, const std::string& role = "admin") {
+    Account a;
+    a.id = id;
+    a.arr = arr;
+    a.plan = plan;
+    a.tier = "smb";
+    a.csm = "ana";
+    a.audience = audience;
+    data.apply(a);
+    Learner l;
+    l.id = id + "-l";
+    l.account = id;
+    l.role = role;
+    data.apply(l);
+  }
+  void reached(const std::string& id, const std::string& milestone, int days_ago) {
+    auto& s = states[id];
+    s.account = id;
+    s.milestones.push_back({milestone, true, kAsOf - days_ago * kMsPerDay, {}});
+  }
+  void edits(const std::string& id, int n) {
+    for (int i = 0; i < n; ++i) {
+      Event e;
+      e.id = "e" + std::to_string(events++);
+      e.account = id;
+      e.name = "dm_edit";
+      e.ts = kAsOf - (i % 29 + 1) * kMsPerDay;
+      data.apply(e);
+    }
+  }
+  cohorts::StateLookup lookup() const {
+    return [this](std::string_view a) -> const milestones::AccountState* {
+      auto it = states.find(a);
+      return it == states.end() ? nullptr : &it->second;
+    };
+  }
+};
+
+cohorts::Program program() {
+  cohorts::Program p;
+  p.id = "dma";
+  p.target_event = "dm_edit";
+  p.capacity = 8;
+  p.holdout_fraction = 0.2;
+  p.eligibility.reached = "foundational";
+  p.eligibility.reached_days_ago_min = 30;
+  p.eligibility.lacks_milestone = "dm_used";
+  p.eligibility.target_event_max_30d = 35;
+  p.eligibility.plans = {"pro"};
+  p.eligibility.roles = {"admin"};
+  return p;
+}
+
+World world() {
+  World w;
+  for (int i = 1; i <= 20; ++i) {
+    std::string id = (i < 10 ? "a0" : "a") + std::to_string(i);
+    w.account(id, 1000.0 * i);
+    w.reached(id, "foundational", 60);
+  }
+  w.edits("a05", 35);  // at the limit: still eligible
+  w.account("x_trial", 1e6, "pro", Audience::kTrial);
+  w.reached("x_trial", "foundational", 60);
+  w.account("x_recent", 1e6);
+  w.reached("x_recent", "foundational", 10);
+  w.account("x_noreach", 1e6);
+  w.account("x_has", 1e6);
+  w.reached("x_has", "foundational", 60);
+  w.reached("x_has", "dm_used", 5);
+  w.account("x_busy", 1e6);
+  w.reached("x_busy", "foundational", 60);
+  w.edits("x_busy", 36);
+  w.account("x_norole", 1e6, "pro", Audience::kCustomer, "legal");
+  w.reached("x_norole", "foundational", 60);
+  w.account("x_plan", 1e6, "basic");
+  w.reached("x_plan", "foundational", 60);
+  w.account("x_open", 1e6);
+  w.reached("x_open", "foundational", 60);
+  return w;
+}
+
+cohorts::ProposeOptions options(std::uint64_t seed) {
+  cohorts::ProposeOptions o;
+  o.as_of = kAsOf;
+  o.seed = seed;
+  cohorts::Cohort other;
+  other.id = "other";
+  other.program = "x";
+  other.status = cohorts::CohortStatus::kSent;
+  other.holdout = {"x_open"};
+  o.existing = {other};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("eligibility applies every filter and says why accounts were left out") {
+  World w = world();
+  auto r = cohorts::propose_cohort(w.data, w.lookup(), program(), options(1));
+  REQUIRE(r.ok());
+  const auto& c = r->cohort;
+  CHECK(c.eligible.size() == 20);
+  for (const auto& id : c.eligible) CHECK(id.rfind("a", 0) == 0);
+  const std::map<std::string, int> want = {{"not a customer account", 1},
+                                           {"foundational reached less than 30 days ago", 1},
+                                           {"foundational not reached", 1},
+                                           {"dm_used already reached", 1},
+                                           {"more than 35 dm_edit in 30 days", 1},
+                                           {"no learner with an eligible role", 1},
+                                           {"plan not eligible", 1},
+                                           {"in another open cohort", 1}};
+  CHECK(r->excluded == want);
+  CHECK(c.id == "dma-2026q3");
+  CHECK(c.created_at == kAsOf);
+}
+
+TEST_CASE("ranking by ARR (equal lag, no renewals) with capacity and a random holdout inside the pool") {
+  World w = world();
+  auto r = cohorts::propose_cohort(w.data, w.lookup(), program(), options(7));
+  REQUIRE(r.ok());
+  const auto& c = r->cohort;
+  // Score = ARR/max + 60/365: a20 first, a01 last.
+  CHECK(c.eligible.front() == "a20");
+  CHECK(c.eligible.back() == "a01");
+  CHECK(r->scores.at("a20") == doctest::Approx(1.0 + 60.0 / 365));
+  // Pool = ceil(8 / 0.8) = 10 best (a11..a20); holdout = round(0.2 × 10) = 2; 8 invited.
+  CHECK(c.holdout.size() == 2);
+  CHECK(c.invitees.size() == 8);
+  std::set<std::string> pool;
+  for (const auto& i : c.invitees) pool.insert(i.account);
+  for (const auto& h : c.holdout) CHECK(pool.insert(h).second);  // disjoint
+  std::set<std::string> want;
+  for (int i = 11; i <= 20; ++i) want.insert("a" + std::to_string(i));
+  CHECK(pool == want);
+  for (std::size_t i = 1; i < c.invitees.size(); ++i)  // invitees in rank order
+    CHECK(r->scores.at(c.invitees[i - 1].account) >= r->scores.at(c.invitees[i].account));
+  CHECK(c.invitees[0].learners == std::vector<std::string>{c.invitees[0].account + "-l"});
+  CHECK(c.invitees[0].csm == "ana");
+  CHECK(c.invitees[0].reason.find("foundational reached 60 days ago") != std::string::npos);
+  CHECK(std::is_sorted(c.holdout.begin(), c.holdout.end()));
+}
+
+TEST_CASE("the holdout is reproducible from the seed and changes with it") {
+  World w = world();
+  auto a = cohorts::propose_cohort(w.data, w.lookup(), program(), options(7));
+  auto b = cohorts::propose_cohort(w.data, w.lookup(), program(), options(7));
+  REQUIRE((a.ok() && b.ok()));
+  CHECK(a->cohort == b->cohort);
+  std::set<std::vector<std::string>> holdouts;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    auto r = cohorts::propose_cohort(w.data, w.lookup(), program(), options(seed));
+    REQUIRE(r.ok());
+    holdouts.insert(r->cohort.holdout);
+  }
+  CHECK(holdouts.size() > 3);
+}
+
+TEST_CASE("each pool account is held out about holdout_fraction of the time across seeds") {
+  World w = world();
+  std::map<std::string, int> held;
+  const int runs = 400;
+  for (int seed = 0; seed < runs; ++seed) {
+    auto r = cohorts::propose_cohort(w.data, w.lookup(), program(), options(seed));
+    REQUIRE(r.ok());
+    for (const auto& h : r->cohort.holdout) ++held[h];
+  }
+  CHECK(held.size() == 10);
+  for (const auto& [acc, n] : held) {
+    INFO(acc << " held out " << n << " of " << runs);
+    CHECK(n > runs * 0.2 * 0.6);
+    CHECK(n < runs * 0.2 * 1.4);
+  }
+}
+
+TEST_CASE("no holdout: the best `capacity` are invited; overrides and bad values") {
+  World w = world();
+  auto o = options(1);
+  o.holdout_fraction = 0;
+  o.capacity = 3;
+  auto r = cohorts::propose_cohort(w.data, w.lookup(), program(), o);
+  REQUIRE(r.ok());
+  CHECK(r->cohort.holdout.empty());
+  REQUIRE(r->cohort.invitees.size() == 3);
+  CHECK(r->cohort.invitees[0].account == "a20");
+  CHECK(r->cohort.invitees[2].account == "a18");
+  o.holdout_fraction = 0.95;
+  CHECK(cohorts::propose_cohort(w.data, w.lookup(), program(), o).status().code() == Code::kInvalidArgument);
+  o.holdout_fraction = 0.2;
+  o.capacity = 0;
+  CHECK(cohorts::propose_cohort(w.data, w.lookup(), program(), o).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("fewer eligible accounts than the pool: the holdout fraction still applies") {
+  World w = world();
+  auto o = options(3);
+  o.capacity = 100;
+  o.holdout_fraction = 0.25;
+  auto r = cohorts::propose_cohort(w.data, w.lookup(), program(), o);
+  REQUIRE(r.ok());
+  CHECK(r->cohort.holdout.size() == 5);  // round(0.25 × 20)
+  CHECK(r->cohort.invitees.size() == 15);
+}
