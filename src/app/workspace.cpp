@@ -73,6 +73,7 @@ Status Workspace::load(const ProgressFn& progress) {
   auto graph = milestones::load_graph_or_error(milestones_dir);
   if (!graph.ok()) return graph.status().with_context("milestone graph");
   graph_ = std::move(graph.value());
+  UPLIFT_RETURN_IF_ERROR(load_catalogs());
 
   auto seq = store_->last_sequence();
   if (!seq.ok()) return seq.status();

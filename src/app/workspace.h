@@ -35,6 +35,9 @@
 #include "milestones/evaluator.h"
 #include "milestones/graph.h"
 #include "milestones/state.h"
+#include "recommend/content_map.h"
+#include "recommend/recommend.h"
+#include "segments/segment.h"
 #include "store/store.h"
 
 namespace uplift::app {
@@ -75,6 +78,12 @@ class Workspace {
   Store& store() { return *store_; }
   const Dataset& data() const { return data_; }
   const milestones::Graph& graph() const { return graph_; }
+  // Segment catalog (<config>/segments) and content map (<config>/content_maps), validated against
+  // the graph; empty when the directory does not exist.
+  const segments::SegmentSet& segments() const { return segments_; }
+  const recommend::ContentMap& content() const { return content_; }
+  // What recommendations read, at the workspace's as-of (hold the shared lock while using it).
+  recommend::Context recommend_context() const;
   const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
   const std::map<std::string, milestones::AccountState, std::less<>>& states() const {
     return evaluator_->states();
@@ -94,6 +103,9 @@ class Workspace {
   std::unique_ptr<Store> store_;
   Dataset data_;
   milestones::Graph graph_;
+  segments::SegmentSet segments_;
+  recommend::ContentMap content_;
+  Status load_catalogs();  // workspace_catalogs.cpp
   std::unique_ptr<milestones::Evaluator> evaluator_;
   Sequence last_seq_ = 0;
   mutable std::shared_mutex mutex_;

@@ -102,7 +102,8 @@ void truncate_at_churn(AccountPlan& a) {
 }
 
 void draw_learners(AccountPlan& a, const DemoConfig& cfg, const Timeline& tl, Rng& r) {
-  int n = a.audience != "customer" ? static_cast<int>(r.uniform_int(3, 9))
+  // Enough learners for the active-learner criterion (10, or 25 upmarket) plus one.
+  int n = a.audience == "trial"   ? static_cast<int>(r.uniform_int(3, 9))
           : a.tier == "smb"       ? static_cast<int>(r.uniform_int(11, 15))
           : a.tier == "midmarket" ? static_cast<int>(r.uniform_int(13, 19))
                                   : static_cast<int>(r.uniform_int(28, 40));

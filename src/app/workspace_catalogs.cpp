@@ -1,0 +1,35 @@
+// Loading the segment catalog and content map into the Workspace (kept apart from workspace.cpp
+// so the milestone and recommendation sides can change independently).
+#include <filesystem>
+
+#include "app/workspace.h"
+#include "segments/loader.h"
+
+namespace uplift::app {
+
+Status Workspace::load_catalogs() {
+  namespace fs = std::filesystem;
+  segments::KnownIds known{graph_.stages, {}};
+  for (const auto& m : graph_.milestones) known.milestones.push_back(m.id);
+  std::error_code ec;
+  if (fs::path dir = config_dir_ / "segments"; fs::is_directory(dir, ec)) {
+    auto set = segments::load_segments(dir.string(), known);
+    if (!set.ok()) return set.status().with_context("segments");
+    segments_ = std::move(*set);
+  }
+  if (fs::path dir = config_dir_ / "content_maps"; fs::is_directory(dir, ec)) {
+    recommend::ContentRefs refs{known.milestones, {}};
+    for (const auto& s : segments_.segments) refs.segments.push_back(s.id);
+    auto cm = recommend::load_content_map(dir.string(), refs);
+    if (!cm.ok()) return cm.status().with_context("content map");
+    content_ = std::move(*cm);
+  }
+  return Status::OK();
+}
+
+recommend::Context Workspace::recommend_context() const {
+  return recommend::Context{&data_, &segments_, &content_,
+                            [this](std::string_view account) { return state(account); }, as_of()};
+}
+
+}  // namespace uplift::app

@@ -1,0 +1,187 @@
+// `uplift cohorts`: propose an accelerator cohort (eligibility, ranking, capacity, seeded
+// holdout), import/list/show cohorts, export invitees as CSV and mark a cohort sent.
+#include <chrono>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "app/workspace.h"
+#include "cli/commands.h"
+#include "cohorts/select.h"
+#include "report/roi_inputs.h"
+
+namespace uplift::cli {
+namespace {
+
+struct Flags {
+  std::string db, config, program, id, file, as_of;
+  std::optional<int> capacity;
+  std::optional<double> holdout;
+  std::optional<std::uint64_t> seed;
+  bool create = false, json = false, csv = false;
+};
+
+Timestamp now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int fail(std::string_view cmd, const Status& st) {
+  fmt::print(stderr, "uplift cohorts {}: {}\n", cmd, st.message());
+  return st.code() == Code::kInvalidArgument || st.code() == Code::kNotFound ||
+                 st.code() == Code::kFailedPrecondition
+             ? 1
+             : 2;
+}
+
+Result<std::unique_ptr<Store>> open_store(const Flags& f) { return Store::open(default_store_url(f.db)); }
+
+Result<std::unique_ptr<app::Workspace>> open_workspace(const Flags& f) {
+  app::WorkspaceOptions o;
+  o.config_dir = f.config;
+  o.persist_state = false;
+  return app::Workspace::open(default_store_url(f.db), o);
+}
+
+int propose(const Flags& f) {
+  auto ws = open_workspace(f);
+  if (!ws.ok()) return fail("propose", ws.status());
+  auto programs = cohorts::load_programs(((*ws)->config_dir() / "content_maps").string());
+  if (!programs.ok()) return fail("propose", programs.status());
+  const cohorts::Program* p = cohorts::find_program(*programs, f.program);
+  if (!p) return fail("propose", Status::NotFound(fmt::format("no program '{}' in content_maps", f.program)));
+  auto existing = report::load_cohorts((*ws)->store());
+  if (!existing.ok()) return fail("propose", existing.status());
+  cohorts::ProposeOptions o;
+  o.as_of = (*ws)->as_of();
+  if (!f.as_of.empty()) {
+    auto d = parse_date(f.as_of);
+    if (!d.ok()) return fail("propose", Status::InvalidArgument("--as-of: " + d.status().message()));
+    o.as_of = start_of(*d + 1) - 1;
+  }
+  o.capacity = f.capacity;
+  o.holdout_fraction = f.holdout;
+  o.seed = f.seed;
+  o.id = f.id;
+  o.existing = *existing;
+  const app::Workspace& w = **ws;
+  auto proposal = cohorts::propose_cohort(w.data(), [&w](std::string_view a) { return w.state(a); }, *p, o);
+  if (!proposal.ok()) return fail("propose", proposal.status());
+  const cohorts::Cohort& c = proposal->cohort;
+  if (f.create) {
+    Status st = report::save_cohort((*ws)->store(), c, now_ms());
+    if (!st.ok()) return fail("propose", st);
+  }
+  if (f.csv) {
+    fmt::print("{}", cohorts::invitees_csv(c, w.data()));
+  } else if (f.json) {
+    nlohmann::json j = cohorts::cohort_to_json(c);
+    j["excluded"] = proposal->excluded;
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    fmt::print("cohort {} ({}): {} eligible, {} invited, {} held out (seed {}, holdout {:g}){}\n", c.id, c.program,
+               c.eligible.size(), c.invitees.size(), c.holdout.size(), c.seed, c.holdout_fraction,
+               f.create ? " — saved" : " — not saved (use --create)");
+    for (const auto& [why, n] : proposal->excluded) fmt::print("  excluded {:>6}  {}\n", n, why);
+    for (const auto& i : c.invitees) fmt::print("  {}  csm {}  {}\n", i.account, i.csm.empty() ? "-" : i.csm, i.reason);
+  }
+  return 0;
+}
+
+int import_file(const Flags& f) {
+  auto list = cohorts::load_cohorts_file(f.file);
+  if (!list.ok()) return fail("import", list.status());
+  auto store = open_store(f);
+  if (!store.ok()) return fail("import", store.status());
+  for (const auto& c : *list) {
+    Status st = report::save_cohort(**store, c, now_ms());
+    if (!st.ok()) return fail("import", st.with_context(c.id));
+  }
+  fmt::print("imported {} cohort(s) from {}\n", list->size(), f.file);
+  return 0;
+}
+
+int list(const Flags& f) {
+  auto store = open_store(f);
+  if (!store.ok()) return fail("list", store.status());
+  auto all = report::load_cohorts(**store);
+  if (!all.ok()) return fail("list", all.status());
+  if (f.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& c : *all) j.push_back(cohorts::cohort_to_json(c));
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("{:<28} {:<28} {:<9} {:>8} {:>8} {:>8}  created\n", "id", "program", "status", "eligible", "invited", "holdout");
+  for (const auto& c : *all)
+    fmt::print("{:<28} {:<28} {:<9} {:>8} {:>8} {:>8}  {}\n", c.id, c.program, cohorts::cohort_status_name(c.status),
+               c.eligible.size(), c.invitees.size(), c.holdout.size(), format_timestamp(c.created_at));
+  return 0;
+}
+
+int show(const Flags& f) {
+  auto store = open_store(f);
+  if (!store.ok()) return fail("show", store.status());
+  auto c = report::get_cohort(**store, f.id);
+  if (!c.ok()) return fail("show", c.status());
+  fmt::print("{}\n", cohorts::cohort_to_json(*c).dump(2));
+  return 0;
+}
+
+int invitees(const Flags& f) {
+  auto ws = open_workspace(f);
+  if (!ws.ok()) return fail("invitees", ws.status());
+  auto c = report::get_cohort((*ws)->store(), f.id);
+  if (!c.ok()) return fail("invitees", c.status());
+  fmt::print("{}", cohorts::invitees_csv(*c, (*ws)->data()));
+  return 0;
+}
+
+int send(const Flags& f) {
+  auto store = open_store(f);
+  if (!store.ok()) return fail("send", store.status());
+  auto c = report::send_cohort(**store, f.id, now_ms());
+  if (!c.ok()) return fail("send", c.status());
+  fmt::print("cohort {} is sent: {} invitee(s), {} held out (no longer changeable)\n", c->id, c->invitees.size(),
+             c->holdout.size());
+  return 0;
+}
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand("cohorts", "accelerator cohorts: propose, import, list, show, invitees, send");
+  cmd->require_subcommand(1);
+  auto f = std::make_shared<Flags>();
+  auto add = [&](const char* name, const char* help, int (*fn)(const Flags&)) {
+    auto* sub = cmd->add_subcommand(name, help);
+    add_db_option(*sub, f->db);
+    sub->callback([f, fn] { exit_code() = fn(*f); });
+    return sub;
+  };
+  auto* p = add("propose", "select eligible accounts, rank them, cap at capacity and hold out a seeded random fraction",
+                propose);
+  p->add_option("program", f->program, "program id (content_maps/*.json programs)")->required();
+  p->add_option("--capacity", f->capacity, "accounts to invite (default: the program's)");
+  p->add_option("--holdout", f->holdout, "holdout fraction 0..0.9 (default: the program's)");
+  p->add_option("--seed", f->seed, "random seed for the holdout (default: derived from the cohort id)");
+  p->add_option("--as-of", f->as_of, "judge eligibility at the end of this date YYYY-MM-DD (default: latest data)");
+  p->add_option("--id", f->id, "cohort id (default: <program>-<yyyy>q<n>)");
+  p->add_option("--config", f->config, "config dir holding milestones/ and content_maps/");
+  p->add_flag("--create", f->create, "save the proposal as a cohort (status proposed)");
+  auto* j = p->add_flag("--json", f->json, "print the cohort as JSON");
+  p->add_flag("--csv", f->csv, "print the invitee CSV")->excludes(j);
+  auto* i = add("import", "save cohorts from a JSON file (an array, e.g. demo-data/cohorts.json)", import_file);
+  i->add_option("file", f->file, "cohorts JSON file")->required()->check(CLI::ExistingFile);
+  add("list", "list cohorts", list)->add_flag("--json", f->json, "JSON array");
+  add("show", "print one cohort as JSON", show)->add_option("id", f->id, "cohort id")->required();
+  auto* inv = add("invitees", "invitee CSV: account,account_name,csm,learner,email,role,reason", invitees);
+  inv->add_option("id", f->id, "cohort id")->required();
+  inv->add_flag("--csv", f->csv, "CSV output (the default and only format)");
+  inv->add_option("--config", f->config, "config dir holding milestones/");
+  add("send", "mark a cohort sent: from then on it cannot change", send)->add_option("id", f->id, "cohort id")->required();
+}
+
+}  // namespace
+
+UPLIFT_COMMAND(cohorts, setup);
+
+}  // namespace uplift::cli

@@ -1,0 +1,159 @@
+// `uplift import FILE... [--db URL] [--strict] [--kind K] [--format ndjson|csv] [--batch N]`
+//
+// Imports canonical records (NDJSON, or CSV with a header row) into the database. Rejected lines
+// go to stderr as FILE:LINE: field: reason (the first 100; all are counted), then a summary per
+// kind. Exit code 1 if anything was rejected, 2 on a usage or database error, else 0.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "ingest/importer.h"
+#include "store/store.h"
+
+namespace uplift::cli {
+namespace {
+
+constexpr std::int64_t kMaxPrinted = 100;
+
+struct ImportArgs {
+  std::vector<std::string> files;
+  std::string db, kind, format;
+  std::size_t batch = 20'000;
+  bool strict = false, quiet = false;
+};
+
+// A progress bar on a terminal, a plain line every 250k items otherwise.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool quiet) : tty_(!quiet && ::isatty(2)), quiet_(quiet) {}
+  void operator()(const ingest::ImportProgress& p) {
+    if (quiet_) return;
+    if (tty_) {
+      if (p.total_bytes > 0) {
+        double frac = static_cast<double>(p.bytes) / static_cast<double>(p.total_bytes);
+        int filled = static_cast<int>(frac * 30);
+        std::fprintf(stderr, "\r[%-30s] %3.0f%%  %lld lines", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                     frac * 100, static_cast<long long>(p.items));
+      } else {
+        std::fprintf(stderr, "\r%lld lines", static_cast<long long>(p.items));
+      }
+      if (p.done) std::fprintf(stderr, "\n");
+      drawn_ = !p.done;
+      return;
+    }
+    while (p.items >= next_report_) {
+      if (!p.done) std::fprintf(stderr, "import: %lld lines read\n", static_cast<long long>(next_report_));
+      next_report_ += 250'000;
+    }
+  }
+  // Moves off the bar before printing a message line.
+  void clear_line() {
+    if (tty_ && drawn_) {
+      std::fprintf(stderr, "\r\033[K");
+      drawn_ = false;
+    }
+  }
+
+ private:
+  bool tty_, quiet_, drawn_ = false;
+  std::int64_t next_report_ = 250'000;
+};
+
+void print_summary(const ingest::ImportSummary& s, double seconds, bool strict) {
+  std::printf("%-12s %10s %11s %9s\n", "kind", "accepted", "duplicates", "rejected");
+  for (std::size_t k = 0; k < s.kinds.size(); ++k) {
+    const auto& c = s.kinds[k];
+    if (c.accepted() == 0 && c.duplicates == 0 && c.rejected == 0) continue;
+    std::string name = k == ingest::kUnknownKind ? "(unknown)" : std::string(kind_name(static_cast<RecordKind>(k)));
+    std::printf("%-12s %10lld %11lld %9lld\n", name.c_str(), static_cast<long long>(c.accepted()),
+                static_cast<long long>(c.duplicates), static_cast<long long>(c.rejected));
+  }
+  std::printf("%-12s %10lld %11lld %9lld\n", "total", static_cast<long long>(s.total(&ingest::KindCounts::inserted) +
+                                                                             s.total(&ingest::KindCounts::updated)),
+              static_cast<long long>(s.total(&ingest::KindCounts::duplicates)), static_cast<long long>(s.rejected));
+  if (strict && !s.written)
+    std::printf("--strict: %lld line(s) rejected, nothing was written\n", static_cast<long long>(s.rejected));
+  double rate = seconds > 0 ? static_cast<double>(s.items) / seconds : 0;
+  std::printf("%lld lines in %.2f s (%.0f lines/s)%s\n", static_cast<long long>(s.items), seconds, rate,
+              s.warnings ? fmt::format(", {} warning(s)", s.warnings).c_str() : "");
+}
+
+void run_import(const ImportArgs& a) {
+  ingest::ImportOptions options;
+  options.strict = a.strict;
+  options.batch = a.batch;
+  if (!a.kind.empty()) {
+    options.kind = parse_kind(a.kind);
+    if (!options.kind) {
+      std::fprintf(stderr, "uplift import: --kind: unknown kind \"%s\" (want account, learner, event, completion, "
+                           "attendance, arr, renewal)\n", a.kind.c_str());
+      exit_code() = 2;
+      return;
+    }
+  }
+  if (a.format == "csv") options.format = ingest::InputFormat::kCsv;
+  else if (a.format == "ndjson") options.format = ingest::InputFormat::kNdjson;
+
+  std::string url = default_store_url(a.db);
+  auto store = Store::open(url);
+  if (!store.ok()) {
+    std::fprintf(stderr, "uplift import: cannot open database %s: %s\n", url.c_str(),
+                 store.status().message().c_str());
+    exit_code() = 2;
+    return;
+  }
+
+  ProgressPrinter progress(a.quiet);
+  std::int64_t printed = 0;
+  ingest::ImportCallbacks cb;
+  cb.on_rejection = [&](const ingest::Rejection& r) {
+    if (printed++ >= kMaxPrinted) return;
+    progress.clear_line();
+    std::fprintf(stderr, "%s\n", ingest::format_rejection(r).c_str());
+  };
+  cb.on_warning = [&](const ingest::Rejection& r) {
+    progress.clear_line();
+    std::fprintf(stderr, "%s (warning)\n", ingest::format_rejection(r).c_str());
+  };
+  cb.on_progress = [&](const ingest::ImportProgress& p) { progress(p); };
+
+  auto start = std::chrono::steady_clock::now();
+  auto summary = ingest::import_files(a.files, store->get(), options, cb);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  progress.clear_line();
+  if (!summary.ok()) {
+    std::fprintf(stderr, "uplift import: %s\n", summary.status().message().c_str());
+    exit_code() = 2;
+    return;
+  }
+  if (printed > kMaxPrinted)
+    std::fprintf(stderr, "… and %lld more rejected line(s)\n", static_cast<long long>(printed - kMaxPrinted));
+  print_summary(*summary, seconds, a.strict);
+  exit_code() = summary->rejected > 0 ? 1 : 0;
+}
+
+void setup(CLI::App& app) {
+  auto args = std::make_shared<ImportArgs>();
+  auto* cmd = app.add_subcommand("import", "import records (NDJSON or CSV with a header row) into the database");
+  cmd->add_option("files", args->files, "input files; - reads standard input")->required();
+  add_db_option(*cmd, args->db);
+  cmd->add_flag("--strict", args->strict, "all or nothing: if any line is rejected, write nothing");
+  cmd->add_option("--kind", args->kind, "every record is of this kind (for CSV without a kind column)");
+  cmd->add_option("--format", args->format, "input format when the file name does not say (default: .csv is CSV, "
+                                            "everything else NDJSON)")
+      ->check(CLI::IsMember({"ndjson", "csv"}));
+  cmd->add_option("--batch", args->batch, "records per database transaction")->check(CLI::Range(1, 1'000'000));
+  cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
+  cmd->callback([args] { run_import(*args); });
+}
+
+}  // namespace
+
+UPLIFT_COMMAND(import, setup);
+
+}  // namespace uplift::cli

@@ -1,0 +1,79 @@
+// `uplift serve [--db URL] [--port P] [--host 127.0.0.1] [--threads N] [--web DIR] [--config DIR]`
+//
+// Runs the HTTP API and the console (src/http/server.h). Listens first (so /healthz answers
+// during a long load), loads the workspace, then serves until SIGTERM/SIGINT, on which it stops
+// accepting, finishes requests in flight and exits 0.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "app/workspace.h"
+#include "cli/commands.h"
+#include "http/routes.h"
+#include "http/server.h"
+
+namespace uplift::cli {
+namespace {
+
+struct ServeArgs {
+  std::string db, host = "127.0.0.1", web, config;
+  int port = 8080, threads = 16;
+  std::size_t max_body = http::kDefaultMaxBody;
+};
+
+std::filesystem::path web_root(const ServeArgs& a, const std::filesystem::path& config_dir) {
+  if (!a.web.empty()) return a.web;
+  if (!config_dir.empty() && std::filesystem::is_directory(config_dir / "web")) return config_dir / "web";
+  return "web";
+}
+
+void serve(const ServeArgs& a) {
+  http::block_termination_signals();
+  http::Service service;
+  service.max_body = a.max_body;
+  http::KeyRing keys;
+  std::unique_ptr<app::Workspace> workspace;
+  std::filesystem::path config_dir;
+  if (auto dir = app::resolve_config_dir(a.config); dir.ok()) config_dir = *dir;
+  auto api = http::build_api(service, keys, web_root(a, config_dir));
+
+  http::ServerOptions opts;
+  opts.host = a.host;
+  opts.port = a.port;
+  opts.threads = a.threads;
+  Status st = http::run_server(opts, service, keys, *api, [&]() -> Status {
+    app::WorkspaceOptions wo;
+    wo.config_dir = a.config;
+    auto ws = app::Workspace::open(default_store_url(a.db), wo);
+    if (!ws.ok()) return ws.status();
+    workspace = std::move(*ws);
+    keys.attach(workspace->store());
+    service.workspace.store(workspace.get(), std::memory_order_release);
+    return Status::OK();
+  });
+  if (!st.ok()) {
+    std::fprintf(stderr, "uplift serve: %s\n", st.message().c_str());
+    exit_code() = 2;
+    return;
+  }
+  exit_code() = 0;
+}
+
+void setup(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand("serve", "serve the HTTP API and the education console");
+  add_db_option(*cmd, args->db);
+  cmd->add_option("--host", args->host, "address to listen on")->capture_default_str();
+  cmd->add_option("--port", args->port, "TCP port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
+  cmd->add_option("--threads", args->threads, "request threads")->capture_default_str()->check(CLI::Range(1, 512));
+  cmd->add_option("--web", args->web, "console directory (default: <config>/web or ./web)");
+  cmd->add_option("--config", args->config, "config directory holding milestones/, segments/, content_maps/");
+  cmd->add_option("--max-body", args->max_body, "request body limit in bytes")->capture_default_str();
+  cmd->callback([args] { serve(*args); });
+}
+
+}  // namespace
+
+UPLIFT_COMMAND(serve, setup);
+
+}  // namespace uplift::cli
