@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# End to end: demo data → import → `uplift cohorts` (import, list, show, invitees CSV, send,
+# propose, immutability) → `uplift report` in json (validated with ajv against
+# tests/data/report.schema.json), csv and html (opened in Debian chromium through playwright-core:
+# the charts render and the page logs no console errors).
+source "$(dirname "$0")/lib/server.sh"
+E2E_DIR=$UPLIFT_SOURCE_DIR/tests/e2e
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+data=$E2E_TMP/demo
+db="sqlite:$data/u.db"
+"$UPLIFT_BIN" demo generate --accounts 400 --seed 5 --out "$data" >/dev/null
+"$UPLIFT_BIN" import --db "$db" "$data"/*.ndjson >/dev/null
+quarter=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).quarter)' "$data/truth.json")
+
+# Cohorts: import the generator's file, list, show, invitee CSV.
+"$UPLIFT_BIN" cohorts import --db "$db" "$data/cohorts.json" | grep -q "imported" || fail "cohorts import"
+"$UPLIFT_BIN" cohorts list --db "$db" | grep -q "data_manager_accelerator" || fail "cohorts list"
+cid=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]))[0].id)' "$data/cohorts.json")
+"$UPLIFT_BIN" cohorts show --db "$db" "$cid" > "$E2E_TMP/cohort.json"
+node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1])); if(!c.invitees.length||!c.holdout.length) process.exit(1)' "$E2E_TMP/cohort.json" || fail "cohorts show"
+"$UPLIFT_BIN" cohorts invitees --db "$db" "$cid" --csv > "$E2E_TMP/invitees.csv"
+head -1 "$E2E_TMP/invitees.csv" | tr -d '\r' | grep -qx "account,account_name,csm,learner,email,role,reason" || fail "invitee CSV header"
+[ "$(wc -l < "$E2E_TMP/invitees.csv")" -gt 1 ] || fail "invitee CSV has no rows"
+# Re-importing the same sent cohort is a no-op; changing it is refused.
+"$UPLIFT_BIN" cohorts import --db "$db" "$data/cohorts.json" >/dev/null || fail "re-import of identical cohorts"
+node -e 'const f=require("fs");const a=JSON.parse(f.readFileSync(process.argv[1]));a[0].holdout=[];a[0].status="sent";f.writeFileSync(process.argv[2],JSON.stringify([a[0]]))' \
+  "$data/cohorts.json" "$E2E_TMP/changed.json"
+set +e
+"$UPLIFT_BIN" cohorts import --db "$db" "$E2E_TMP/changed.json" 2> "$E2E_TMP/err.txt"
+rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q "cannot change" "$E2E_TMP/err.txt" || fail "changing a sent cohort must be refused (rc $rc)"
+
+# Propose a new cohort with the shipped program and save it, then send it.
+"$UPLIFT_BIN" cohorts propose --db "$db" data_manager_accelerator --id e2e-next --seed 3 --create --json > "$E2E_TMP/proposal.json"
+node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1])); if(c.status!=="proposed"||c.seed!==3) process.exit(1)' "$E2E_TMP/proposal.json" || fail "propose --json"
+"$UPLIFT_BIN" cohorts send --db "$db" e2e-next | grep -q "is sent" || fail "cohorts send"
+
+# The report in three formats.
+"$UPLIFT_BIN" report --db "$db" --quarter "$quarter" --format json --out "$E2E_TMP/report.json" 2>/dev/null
+"$UPLIFT_BIN" report --db "$db" --quarter "$quarter" --format csv --out "$E2E_TMP/report.csv" 2>/dev/null
+"$UPLIFT_BIN" report --db "$db" --quarter "$quarter" --format html --out "$E2E_TMP/report.html" 2>/dev/null
+head -1 "$E2E_TMP/report.csv" | tr -d '\r' | grep -qx "quarter,program,cohort,metric,value,ci95_low,ci95_high,control,note" || fail "report CSV header"
+set +e
+"$UPLIFT_BIN" report --db "$db" --quarter 2026Q5 --format json >/dev/null 2>&1
+[ $? = 2 ] || fail "a bad quarter must exit 2"
+set -e
+
+[ -d "$E2E_DIR/node_modules/ajv" ] || fail "run 'npm ci' in tests/e2e first (ajv missing)"
+cd "$E2E_DIR"
+REPORT_JSON=$E2E_TMP/report.json REPORT_HTML=$E2E_TMP/report.html TRUTH_JSON=$data/truth.json \
+  SCHEMA=$UPLIFT_SOURCE_DIR/tests/data/report.schema.json CHROMIUM=$CHROMIUM \
+  node --test --test-reporter=spec report/*.test.mjs
