@@ -59,6 +59,7 @@ if [ -n "$base" ]; then
   echo "== mariadb -> sqlite"
   "$UPLIFT_BIN" migrate --from "$B" --to "sqlite:$C" | tee "$TMP/m2.out"
 else
+  [ "${CI:-}" = true ] && fail "CI=true but no MariaDB is configured: the MariaDB leg must run in CI"
   echo "SKIPPED: the MariaDB leg (no \$UPLIFT_TEST_MYSQL and no build/mariadb/env; run tests/mariadb.sh start)"
   echo "== sqlite -> sqlite"
   "$UPLIFT_BIN" migrate --from "sqlite:$A" --to "sqlite:$C" | tee "$TMP/m2.out"
