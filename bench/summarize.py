@@ -35,16 +35,19 @@ def main(folder):
     json.dump(summary, open(os.path.join(folder, "summary.json"), "w"), indent=2)
     print(f"machine: {summary['machine']['cpu']}, {summary['machine']['cores']} cores, "
           f"{summary['machine']['memory_gib']} GiB")
-    hdr = ("benchmark", "metric", "uplift", "reference", "ratio", "goal")
+    hdr = ("benchmark", "metric", "uplift", "reference", "ratio", "goal", "met")
     table = [hdr]
     for r in rows:
-        fmt = lambda v: f"{v:,.1f}" if isinstance(v, (int, float)) else str(v)
+        fmt = lambda v: (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.3g}" if abs(v) < 10 else f"{v:,.1f}") \
+            if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
         unit = r.get("unit", "")
+        ref = r.get("reference")
         table.append((f"{r['benchmark']} ({r['scale']})", r.get("metric", ""),
                       f"{fmt(r.get('uplift'))} {unit}",
-                      f"{fmt(r.get('reference'))} {unit} [{r.get('reference_tool', '')}]",
-                      (f"{r['ratio']:.2f}x" if isinstance(r.get("ratio"), (int, float)) else "-"),
-                      str(r.get("goal", ""))))
+                      f"{fmt(ref)} {unit} [{r.get('reference_tool', '')}]" if ref is not None else "-",
+                      (f"{r['ratio']:.3g}x" if isinstance(r.get("ratio"), (int, float)) else "-"),
+                      str(r.get("goal", "")),
+                      {True: "yes", False: "NO"}.get(r.get("met"), "")))
     widths = [max(len(str(row[i])) for row in table) for i in range(len(hdr))]
     for i, row in enumerate(table):
         print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths)))
