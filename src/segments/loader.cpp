@@ -168,7 +168,7 @@ class RuleParser {
     for (const auto& [op, v] : value.items()) {
       static const std::pair<const char*, Op> kOps[] = {
           {"gt", Op::kGt}, {"gte", Op::kGte}, {"lt", Op::kLt}, {"lte", Op::kLte}, {"eq", Op::kEq}};
-      auto it = std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& p) { return op == p.first; });
+      auto it = std::find_if(std::begin(kOps), std::end(kOps), [&name = op](const auto& p) { return name == p.first; });
       if (it == std::end(kOps)) {
         error(at, fmt::format("unknown operator '{}' for field '{}' (expected gt, gte, lt, lte, eq)", op, f.name));
         continue;

@@ -114,7 +114,7 @@ Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch
     std::unordered_map<std::string, EntityState> entities;
     for (auto& [kind, keys] : entity_keys) {
       std::string kind_text(kind_name(kind));
-      for_each_chunk(keys.size(), [&](std::size_t at, std::size_t n) {
+      for_each_chunk(keys.size(), [&, kind = kind, &keys = keys](std::size_t at, std::size_t n) {
         auto& s = c.prep(rows_sql("SELECT rkey, body FROM entities WHERE kind = ? AND rkey IN (", "?", n, ")"));
         s.setString(1, kind_text);
         for (std::size_t i = 0; i < n; ++i) s.setString(static_cast<unsigned>(i + 2), *keys[at + i]);

@@ -1,0 +1,24 @@
+// Invariants shared by the payload-adapter fuzz targets (Segment, xAPI, webhook): beyond "no
+// crash", an adapter's result must be self-consistent and every record it returns must be a valid
+// canonical record that survives a JSON round trip.
+#pragma once
+
+#include <cstdlib>
+
+#include "core/record_json.h"
+#include "ingest/adapter.h"
+
+namespace uplift::fuzz {
+
+inline void check_adapter_result(const ingest::AdapterResult& r) {
+  if (r.records.size() != r.record_items.size()) std::abort();
+  for (std::size_t i = 0; i < r.records.size(); ++i) {
+    if (r.items > 0 && r.record_items[i] >= r.items) std::abort();
+    auto again = record_from_json(record_to_json(r.records[i]));
+    if (!again.ok() || !(*again.record == r.records[i])) std::abort();
+  }
+  for (const auto& e : r.errors)
+    if (e.reason.empty()) std::abort();  // an error must say why
+}
+
+}  // namespace uplift::fuzz
