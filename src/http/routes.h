@@ -14,6 +14,7 @@ void add_ops_routes(Api& api, Service& service);     // /healthz /readyz /metric
 void add_ingest_routes(Api& api, Service& service);   // /v1/records (canonical NDJSON)
 void add_adapter_routes(Api& api, Service& service);  // Segment, xAPI, LMS webhooks
 void add_read_routes(Api& api, Service& service);    // accounts, learners, stages, milestones
+void add_recommend_routes(Api& api, Service& service);  // segments, recommendations, paths
 
 // Every route, the stale-probe, and the console's static files from `web_root` (if it exists).
 std::unique_ptr<Api> build_api(Service& service, KeyRing& keys, const std::filesystem::path& web_root);

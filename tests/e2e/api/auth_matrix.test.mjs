@@ -31,14 +31,14 @@ export const ENDPOINTS = [
   ['GET', '/v1/learners/nobody', 'lms', {}],
   ['GET', '/v1/stages', 'lms', {}],
   ['GET', '/v1/milestones', 'lms', {}],
-];
-// Endpoints other helpers' modules provide are added when they exist in the spec.
-const OPTIONAL = [
-  ['GET', '/v1/learners/nobody/recommendations', 'lms', {}],
+  ['GET', '/v1/learners/nobody/recommendations?limit=5', 'lms', {}],
   ['GET', '/v1/learners/nobody/path', 'lms', {}],
   ['GET', '/v1/learners/nobody/segments', 'lms', {}],
   ['GET', '/v1/segments', 'lms', {}],
   ['GET', '/v1/segments/none/learners', 'lms', {}],
+];
+// Endpoints other helpers' modules provide are added when they exist in the spec.
+const OPTIONAL = [
   ['GET', '/v1/programs', 'admin', {}],
   ['GET', '/v1/cohorts', 'admin', {}],
   ['POST', '/v1/cohorts', 'admin', { json: { program: 'none', dry_run: true } }],

@@ -1,0 +1,124 @@
+// Learning endpoints (scope lms or admin), served from the in-memory workspace under its shared
+// lock: the segment catalog with member counts, a segment's learners (paged like the other
+// lists), a learner's segments with the rule that matched, the learner's ranked recommendations
+// and the learner's segment paths with done/next. Bodies are the recommend/segments modules'
+// JSON (the same as `uplift recommend --json` / `uplift segments … --json`), so the CLI and the
+// API cannot drift apart. Every answer reflects records committed before the request: ingest
+// re-evaluates under the exclusive lock, so the next read sees the new completion.
+#include <shared_mutex>
+
+#include "core/time.h"
+#include "http/problem.h"
+#include "http/query.h"
+#include "http/routes.h"
+#include "http/views.h"
+#include "recommend/recommend.h"
+#include "segments/segment.h"
+
+namespace uplift::http {
+
+namespace {
+
+// Largest `limit` a recommendation request may ask for; more is a 400, not a silent clamp.
+constexpr long kMaxRecommendations = 50;
+constexpr long kDefaultRecommendations = 5;
+
+// 404 for NotFound (unknown learner or segment), 400 for InvalidArgument, else the status's problem.
+HttpResponse failure(const Status& s) { return problem_response(problem_from_status(s)); }
+
+HttpResponse list_segments(Service& service) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  std::shared_lock lock(ws->mutex());
+  const auto& set = ws->segments();
+  std::vector<std::size_t> counts(set.segments.size(), 0);
+  std::vector<std::uint32_t> member;
+  for (const auto& [id, learner] : ws->data().learners()) {
+    segments::member_of(set, segments::facts_for(ws->data(), learner, ws->state(learner.account), ws->as_of()),
+                        member);
+    for (auto i : member) ++counts[i];
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t i = 0; i < set.segments.size(); ++i) {
+    auto j = segments::to_json(set.segments[i]);
+    j["learners"] = counts[i];
+    list.push_back(std::move(j));
+  }
+  return json_response({{"as_of", format_timestamp(ws->as_of())}, {"segments", std::move(list)}});
+}
+
+HttpResponse segment_learners(Service& service, const RequestContext& ctx) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  auto page = page_params(ctx.request, 100);
+  if (!page.ok()) return failure(page.status());
+  std::shared_lock lock(ws->mutex());
+  auto m = segments::members(
+      ws->segments(), ctx.param("id"), ws->data(), [ws](std::string_view a) { return ws->state(a); }, ws->as_of(),
+      page->offset(), static_cast<std::size_t>(page->per_page));
+  if (!m.ok()) return failure(m.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& id : m->learners)
+    if (const Learner* l = ws->data().learner(id)) items.push_back(learner_view(*ws, *l, false));
+  return json_response({{"segment", m->segment},
+                        {"as_of", format_timestamp(ws->as_of())},
+                        {"items", std::move(items)},
+                        {"total", m->total},
+                        {"page", page->page},
+                        {"per_page", page->per_page}});
+}
+
+HttpResponse learner_segments(Service& service, const RequestContext& ctx) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  std::shared_lock lock(ws->mutex());
+  auto r = recommend::learner_segments(ws->recommend_context(), ctx.param("id"));
+  if (!r.ok()) return failure(r.status());
+  auto body = recommend::to_json(*r);
+  // Each match also carries the segment's title and whole rule, so a client can show both the
+  // rule as written and the conditions that decided it without a second request.
+  for (auto& m : body["segments"]) {
+    if (const auto* s = ws->segments().find(m["segment"].get<std::string>())) {
+      if (!s->title.empty()) m["title"] = s->title;
+      m["rule"] = segments::rule_to_json(s->rule);
+    }
+  }
+  body["as_of"] = format_timestamp(ws->as_of());
+  return json_response(body);
+}
+
+HttpResponse recommendations(Service& service, const RequestContext& ctx) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  auto limit = int_param(ctx.request, "limit", kDefaultRecommendations, 1, kMaxRecommendations);
+  if (!limit.ok()) return failure(limit.status());
+  std::shared_lock lock(ws->mutex());
+  auto r = recommend::recommend(ws->recommend_context(), ctx.param("id"), static_cast<std::size_t>(*limit));
+  if (!r.ok()) return failure(r.status());
+  return json_response(recommend::to_json(*r));
+}
+
+HttpResponse learner_path(Service& service, const RequestContext& ctx) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  std::shared_lock lock(ws->mutex());
+  auto v = recommend::learning_path(ws->recommend_context(), ctx.param("id"));
+  if (!v.ok()) return failure(v.status());
+  return json_response(recommend::to_json(*v));
+}
+
+}  // namespace
+
+void add_recommend_routes(Api& api, Service& service) {
+  api.add("GET", "/v1/segments", Access::kRead, [&service](const RequestContext&) { return list_segments(service); });
+  api.add("GET", "/v1/segments/{id}/learners", Access::kRead,
+          [&service](const RequestContext& ctx) { return segment_learners(service, ctx); });
+  api.add("GET", "/v1/learners/{id}/segments", Access::kRead,
+          [&service](const RequestContext& ctx) { return learner_segments(service, ctx); });
+  api.add("GET", "/v1/learners/{id}/recommendations", Access::kRead,
+          [&service](const RequestContext& ctx) { return recommendations(service, ctx); });
+  api.add("GET", "/v1/learners/{id}/path", Access::kRead,
+          [&service](const RequestContext& ctx) { return learner_path(service, ctx); });
+}
+
+}  // namespace uplift::http
