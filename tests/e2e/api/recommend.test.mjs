@@ -159,6 +159,19 @@ test('a webhook completion posted with curl (timestamped after the data) also ch
   assert.ok(ids(after).includes('trial-quickstart'));
 });
 
+test('a canonical completion record (POST /v1/records) changes the next answer and unlocks the next item', async () => {
+  const before = ids(await recs('rx-partner-ops'));
+  assert.ok(before.includes('partner-implementation-guide') && !before.includes('partner-certification'), before.join());
+  const line = JSON.stringify({ kind: 'completion', learner: 'rx-partner-ops', content: 'partner-implementation-guide',
+    status: 'passed', ts: '2026-10-06T12:00:00Z' }) + '\n';
+  const res = await api('POST', '/v1/records', { key: env.ingest, raw: line, headers: { 'Content-Type': 'application/x-ndjson' } });
+  assert.equal(res.body.accepted, 1, res.text);
+  markDone('rx-partner-ops', 'partner-implementation-guide');
+  const after = ids(await recs('rx-partner-ops'));
+  assert.ok(!after.includes('partner-implementation-guide'), after.join());
+  assert.ok(after.includes('partner-certification'), `passing the guide unlocks the certification: ${after.join()}`);
+});
+
 test('GET /v1/segments: the catalog in file order with its rules and member counts', async () => {
   const res = await api('GET', '/v1/segments', { key: env.admin });
   assert.equal(res.status, 200);
