@@ -32,7 +32,7 @@ function recommendationList(recs) {
     h('span', { class: 'rec-title' }, it.title || it.id),
     h('span', { class: 'tag' }, it.type || 'item'),
     it.minutes ? h('span', { class: 'muted' }, ` ${it.minutes} min`) : null,
-    it.badge ? h('span', { class: 'tag badge' }, `badge: ${it.badge}`) : null,
+    it.badge ? h('span', { class: 'tag badge' }, `badge: ${it.badge.name ?? it.badge}`) : null,
     h('ul', { class: 'reasons' }, (it.reasons || []).map((r) => h('li', {}, reasonText(r)))))));
 }
 
