@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Collects bench/results/*.json into summary.json and prints uplift vs reference as a table."""
-import json, os, platform, sys, glob
+"""Collects bench/results/*.json into summary.json and prints uplift vs reference as a table.
+   bench/summarize.py [FOLDER] [--markdown]   (--markdown: the table as Markdown, for the README)"""
+import json, os, platform, re, sys, glob
 
 def machine():
     cpu = "unknown"
@@ -19,7 +20,16 @@ def machine():
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem, "os": platform.platform()}
 
-def main(folder):
+def goal_met(r):
+    """The row's own verdict, else one read from a plain ratio goal such as ">= 1.0x"."""
+    if isinstance(r.get("met"), bool):
+        return r["met"]
+    m = re.fullmatch(r"\s*([<>]=)\s*([0-9.]+)x\s*", str(r.get("goal", "")))
+    if m and isinstance(r.get("ratio"), (int, float)):
+        return r["ratio"] >= float(m[2]) if m[1] == ">=" else r["ratio"] <= float(m[2])
+    return None
+
+def main(folder, markdown=False):
     rows = []
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         if os.path.basename(path) == "summary.json":
@@ -47,7 +57,13 @@ def main(folder):
                       f"{fmt(ref)} {unit} [{r.get('reference_tool', '')}]" if ref is not None else "-",
                       (f"{r['ratio']:.3g}x" if isinstance(r.get("ratio"), (int, float)) else "-"),
                       str(r.get("goal", "")),
-                      {True: "yes", False: "NO"}.get(r.get("met"), "")))
+                      {True: "yes", False: "NO"}.get(goal_met(r), "")))
+    if markdown:
+        for i, row in enumerate(table):
+            print("| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |")
+            if i == 0:
+                print("|" + "---|" * len(hdr))
+        return
     widths = [max(len(str(row[i])) for row in table) for i in range(len(hdr))]
     for i, row in enumerate(table):
         print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths)))
@@ -55,4 +71,5 @@ def main(folder):
             print("-+-".join("-" * w for w in widths))
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "bench/results")
+    args = [a for a in sys.argv[1:] if a != "--markdown"]
+    main(args[0] if args else "bench/results", markdown="--markdown" in sys.argv[1:])
