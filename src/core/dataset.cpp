@@ -28,6 +28,8 @@ bool upsert_sorted(std::vector<T>& vec, const T& v, Less less, Same same, std::s
   return true;
 }
 
+bool event_less(const Event& x, const Event& y) { return x.ts != y.ts ? x.ts < y.ts : x.id < y.id; }
+
 }  // namespace
 
 bool Dataset::apply(const Record& r) {
@@ -55,15 +57,8 @@ bool Dataset::apply(const Record& r) {
       }
       return true;
     }
-    case RecordKind::kEvent: {
-      const auto& e = std::get<Event>(r);
-      if (!event_owner_.emplace(e.id, e.account).second) return false;
-      auto& vec = events_[e.account];
-      auto less = [](const Event& x, const Event& y) { return x.ts != y.ts ? x.ts < y.ts : x.id < y.id; };
-      vec.insert(std::upper_bound(vec.begin(), vec.end(), e, less), e);
-      ++event_count_;
-      return true;
-    }
+    case RecordKind::kEvent:
+      return apply_event(std::get<Event>(r), nullptr);
     case RecordKind::kCompletion: {
       const auto& c = std::get<Completion>(r);
       std::string key = record_key(r);
@@ -98,6 +93,49 @@ bool Dataset::apply(const Record& r) {
     }
   }
   return false;
+}
+
+bool Dataset::apply(Record&& r) {
+  if (auto* e = std::get_if<Event>(&r)) return apply_event(*e, e);
+  return apply(static_cast<const Record&>(r));
+}
+
+void Dataset::reserve_events(std::size_t n) { event_ids_.reserve(n); }
+
+// Inserts `e` (moved from `movable` when given) at its (ts, id) place in its account's events.
+bool Dataset::apply_event(const Event& e, Event* movable) {
+  if (!event_ids_.insert(e.id).second) return false;
+  auto& vec = events_[e.account];
+  latest_event_ts_ = std::max(latest_event_ts_, e.ts);
+  ++event_count_;
+  if (bulk_ || vec.empty() || event_less(vec.back(), e)) {
+    if (movable) vec.push_back(std::move(*movable));
+    else vec.push_back(e);
+    return true;
+  }
+  auto at = std::upper_bound(vec.begin(), vec.end(), e, event_less);
+  if (movable) vec.insert(at, std::move(*movable));
+  else vec.insert(at, e);
+  return true;
+}
+
+void Dataset::end_bulk() {
+  bulk_ = false;
+  std::vector<std::size_t> order;
+  for (auto& [_, vec] : events_) {
+    if (std::is_sorted(vec.begin(), vec.end(), event_less)) {
+      if (vec.capacity() > vec.size() + vec.size() / 4) vec.shrink_to_fit();
+      continue;
+    }
+    // Sort a permutation (cheap to swap), then move each event once into an exact-size vector.
+    order.resize(vec.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return event_less(vec[a], vec[b]); });
+    std::vector<Event> sorted;
+    sorted.reserve(vec.size());
+    for (std::size_t i : order) sorted.push_back(std::move(vec[i]));
+    vec = std::move(sorted);
+  }
 }
 
 void Dataset::index_learner(const Learner& l, const std::string* old_account) {
@@ -152,6 +190,22 @@ std::vector<std::string> Dataset::event_accounts() const {
   for (const auto& [id, _] : events_) out.push_back(id);
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<std::string> Dataset::learner_accounts() const {
+  std::vector<std::string> out;
+  out.reserve(learners_by_account_.size());
+  for (const auto& [id, vec] : learners_by_account_)
+    if (!vec.empty()) out.push_back(id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Timestamp Dataset::latest_completion_ts() const {
+  Timestamp t = 0;
+  for (const auto& [learner, vec] : completions_)
+    if (!vec.empty() && vec.back().ts > t && learners_.count(learner)) t = vec.back().ts;
+  return t;
 }
 
 std::vector<const Attendance*> Dataset::all_attendance() const {

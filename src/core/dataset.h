@@ -4,14 +4,18 @@
 // Dataset; the app layer fills it from the Store at start-up and applies new records as they are
 // committed. apply() has the store's semantics (events deduplicated by id, everything else an
 // upsert by record_key), so a Dataset built from any order of the same records is the same.
-// Per-account events are kept sorted by (ts, id) so out-of-order arrival changes nothing.
-// Not thread-safe: the owner serialises writers against readers.
+// Per-account events are kept sorted by (ts, id) so out-of-order arrival changes nothing; an
+// event later than its account's last one is appended (the common case: O(1) amortised).
+// Events are never removed, so an account's events only grow by insertion.
+// Not thread-safe for writers: the owner serialises writers against readers; concurrent const
+// readers are fine (the evaluator's parallel rebuild relies on it).
 #pragma once
 
 #include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/records.h"
@@ -23,6 +27,16 @@ class Dataset {
   // Returns true when the record changed the dataset (false for a duplicate event or an
   // identical upsert).
   bool apply(const Record& r);
+  // Same, moving the record's contents in (bulk loads avoid a copy per record).
+  bool apply(Record&& r);
+  // Capacity hint for bulk loads: about this many events will be applied.
+  void reserve_events(std::size_t n);
+  // Bulk loading (start-up, imports): between begin_bulk() and end_bulk() events are appended in
+  // arrival order (deduplicated as always) and end_bulk() sorts each account's events once, so a
+  // load in any order costs O(n log n) instead of an insertion per event. Read no events in
+  // between. BulkLoad is the RAII form.
+  void begin_bulk() { bulk_ = true; }
+  void end_bulk();
 
   const Account* account(std::string_view id) const;
   const Learner* learner(std::string_view id) const;
@@ -42,6 +56,12 @@ class Dataset {
 
   // Account ids that have events, attendance etc. may reference accounts not (yet) imported.
   std::vector<std::string> event_accounts() const;
+  // Account ids that some learner belongs to (sorted).
+  std::vector<std::string> learner_accounts() const;
+  // The latest event time (0 when there are no events).
+  Timestamp latest_event_ts() const { return latest_event_ts_; }
+  // The latest completion time of a known learner (0 when there is none).
+  Timestamp latest_completion_ts() const;
   // Every attendance record, ordered by (program, learner, session).
   std::vector<const Attendance*> all_attendance() const;
 
@@ -53,15 +73,30 @@ class Dataset {
   std::map<std::string, Learner, std::less<>> learners_;
   std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
   std::unordered_map<std::string, std::vector<Event>> events_;
-  std::unordered_map<std::string, std::string> event_owner_;  // event id -> account (dedupe)
+  std::unordered_set<std::string> event_ids_;  // dedupe across accounts
   std::unordered_map<std::string, std::vector<Completion>> completions_;
   std::unordered_map<std::string, std::vector<Attendance>> attendance_;
   std::unordered_map<std::string, std::vector<ArrSnapshot>> arr_;
   std::unordered_map<std::string, std::vector<Renewal>> renewals_;
+  Timestamp latest_event_ts_ = 0;
+  bool bulk_ = false;
   std::size_t event_count_ = 0, completion_count_ = 0, attendance_count_ = 0, arr_count_ = 0,
               renewal_count_ = 0;
 
   void index_learner(const Learner& l, const std::string* old_account);
+  bool apply_event(const Event& e, Event* movable);
+};
+
+// Scoped Dataset::begin_bulk() / end_bulk().
+class BulkLoad {
+ public:
+  explicit BulkLoad(Dataset& data) : data_(data) { data_.begin_bulk(); }
+  ~BulkLoad() { data_.end_bulk(); }
+  BulkLoad(const BulkLoad&) = delete;
+  BulkLoad& operator=(const BulkLoad&) = delete;
+
+ private:
+  Dataset& data_;
 };
 
 }  // namespace uplift

@@ -49,7 +49,33 @@ Result<Date> parse_date(std::string_view s) {
   return days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
 }
 
+namespace {
+
+void put2(char* out, unsigned v) {
+  out[0] = static_cast<char>('0' + v / 10);
+  out[1] = static_cast<char>('0' + v % 10);
+}
+
+// Writes "YYYY-MM-DD" (10 chars) for years 0..9999 without snprintf (hot in state JSON and flags).
+bool put_date(char* out, Date date) {
+  int y;
+  unsigned m, d;
+  civil_from_days(date, y, m, d);
+  if (y < 0 || y > 9999) return false;
+  put2(out, static_cast<unsigned>(y) / 100);
+  put2(out + 2, static_cast<unsigned>(y) % 100);
+  out[4] = '-';
+  put2(out + 5, m);
+  out[7] = '-';
+  put2(out + 8, d);
+  return true;
+}
+
+}  // namespace
+
 std::string format_date(Date date) {
+  char fast[10];
+  if (put_date(fast, date)) return std::string(fast, sizeof fast);
   int y;
   unsigned m, d;
   civil_from_days(date, y, m, d);
@@ -110,6 +136,24 @@ std::string format_timestamp(Timestamp ts) {
   Timestamp rem = ts - static_cast<Timestamp>(day) * kMsPerDay;
   int h = static_cast<int>(rem / 3'600'000), mi = static_cast<int>(rem / 60'000 % 60),
       sec = static_cast<int>(rem / 1000 % 60), ms = static_cast<int>(rem % 1000);
+  char out[24];
+  if (put_date(out, day)) {  // "YYYY-MM-DDTHH:MM:SS[.mmm]Z"
+    out[10] = 'T';
+    put2(out + 11, static_cast<unsigned>(h));
+    out[13] = ':';
+    put2(out + 14, static_cast<unsigned>(mi));
+    out[16] = ':';
+    put2(out + 17, static_cast<unsigned>(sec));
+    std::size_t n = 19;
+    if (ms) {
+      out[19] = '.';
+      out[20] = static_cast<char>('0' + ms / 100);
+      put2(out + 21, static_cast<unsigned>(ms % 100));
+      n = 23;
+    }
+    out[n++] = 'Z';
+    return std::string(out, n);
+  }
   char buf[48];
   if (ms)
     std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%03dZ", format_date(day).c_str(), h, mi, sec, ms);

@@ -1,7 +1,9 @@
 #include "milestones/evaluator.h"
 
 #include <algorithm>
-#include <numeric>
+#include <atomic>
+#include <exception>
+#include <thread>
 
 #include "milestones/facts.h"
 
@@ -23,6 +25,41 @@ Timestamp last_completion(const Dataset& data, const std::string& learner) {
   return cs.empty() ? 0 : cs.back().ts;
 }
 
+void add_unique(std::vector<int>& to, const std::vector<int>& from) {
+  for (int i : from)
+    if (std::find(to.begin(), to.end(), i) == to.end()) to.push_back(i);
+}
+
+// Runs work(i) for i in [0, n) on `threads` threads (the caller's among them), handing out
+// chunks; `tick(done)` is called on the calling thread as work completes.
+template <typename Work, typename Tick>
+void parallel_for(std::size_t n, unsigned threads, const Work& work, const Tick& tick) {
+  constexpr std::size_t kChunk = 256;
+  std::atomic<std::size_t> next{0}, done{0};
+  std::exception_ptr error;
+  std::atomic<bool> failed{false};
+  auto run = [&](bool caller) {
+    try {
+      while (!failed) {
+        std::size_t begin = next.fetch_add(kChunk);
+        if (begin >= n) break;
+        std::size_t end = std::min(n, begin + kChunk);
+        for (std::size_t i = begin; i < end; ++i) work(i);
+        std::size_t d = done.fetch_add(end - begin) + (end - begin);
+        if (caller) tick(d);
+      }
+    } catch (...) {
+      if (!failed.exchange(true)) error = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  unsigned extra = n < 2 * kChunk ? 0 : std::max(1u, threads) - 1;
+  for (unsigned t = 0; t < extra; ++t) pool.emplace_back(run, false);
+  run(true);
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
 }  // namespace
 
 AccountState evaluate_account(const Graph& graph, const Dataset& data, const std::string& account,
@@ -34,19 +71,14 @@ AccountState evaluate_account(const Graph& graph, const Dataset& data, const std
 }
 
 Timestamp latest_fact_time(const Dataset& data) {
-  Timestamp t = 0;
-  for (const auto& a : data.event_accounts()) {
-    const auto& ev = data.events_of(a);
-    if (!ev.empty()) t = std::max(t, ev.back().ts);
-  }
-  for (const auto& [id, _] : data.learners()) t = std::max(t, last_completion(data, id));
-  return t;
+  return std::max(data.latest_event_ts(), data.latest_completion_ts());
 }
 
 Evaluator::Evaluator(const Graph& graph, const Dataset& data, std::optional<Timestamp> as_of)
     : graph_(graph), data_(data), fixed_as_of_(as_of) {
   as_of_ = as_of.value_or(0);
   evaluated_day_ = date_of(as_of_);
+  threads_ = std::max(1u, std::thread::hardware_concurrency());
 }
 
 void Evaluator::rebuild(const ProgressFn& progress) {
@@ -57,23 +89,49 @@ void Evaluator::rebuild(const ProgressFn& progress) {
   learner_account_.clear();
   as_of_ = fixed_as_of_ ? *fixed_as_of_ : latest_fact_time(data_);
   evaluated_day_ = date_of(as_of_);
-  std::set<std::string> accounts;
-  for (const auto& [id, _] : data_.accounts()) accounts.insert(id);
-  for (auto& id : data_.event_accounts()) accounts.insert(std::move(id));
-  for (const auto& [id, l] : data_.learners()) {
-    accounts.insert(l.account);
-    if (!graph_.completion_criteria.empty()) learner_account_[id] = l.account;
+  // Every account imported, with events or with learners: a union of sorted lists.
+  std::vector<std::string> accounts, with_events = data_.event_accounts(), merged;
+  accounts.reserve(data_.accounts().size());
+  for (const auto& [id, _] : data_.accounts()) accounts.push_back(id);
+  std::set_union(accounts.begin(), accounts.end(), with_events.begin(), with_events.end(), std::back_inserter(merged));
+  accounts.clear();
+  with_events = data_.learner_accounts();
+  std::set_union(merged.begin(), merged.end(), with_events.begin(), with_events.end(), std::back_inserter(accounts));
+  merged = {};
+  with_events = {};
+  if (!graph_.completion_criteria.empty())
+    for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
+
+  // Accounts are independent: evaluate them in parallel into slots, then index them here.
+  const std::size_t total = accounts.size();
+  std::vector<AccountState> states(total);
+  std::vector<AccountCache> caches(total);
+  const std::vector<int> criteria = all_criteria(graph_);
+  std::size_t reported = 0;
+  parallel_for(
+      total, threads_,
+      [&](std::size_t i) {
+        const std::string& account = accounts[i];
+        Params p{graph_, data_.account(account)};
+        AccountCache& cache = caches[i];
+        cache.facts.assign(graph_.milestones.size(), {});
+        detail::scan_criteria(p, data_, account, as_of_, criteria, cache.facts, &cache.memory);
+        states[i] = detail::assemble(p, account, cache.facts, detail::time_values(p, data_, account, as_of_), as_of_);
+      },
+      [&](std::size_t done) {
+        if (progress && done / 1024 != reported / 1024 && done < total) progress(done, total);
+        reported = done;
+      });
+  caches_.reserve(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    states_.emplace_hint(states_.end(), accounts[i], std::move(states[i]));
+    caches_.emplace(std::move(accounts[i]), std::move(caches[i]));
   }
-  std::size_t done = 0, total = accounts.size();
-  for (const auto& a : accounts) {
-    evaluate(a, nullptr);
-    if (progress && (++done % 1024 == 0 || done == total)) progress(done, total);
-  }
+  if (progress) progress(total, total);
 }
 
 void Evaluator::mark(const std::string& account, const std::vector<int>& criteria) {
-  auto& set = dirty_[account];
-  set.insert(criteria.begin(), criteria.end());
+  add_unique(dirty_[account].criteria, criteria);
 }
 
 void Evaluator::note(const Record& r) {
@@ -81,10 +139,11 @@ void Evaluator::note(const Record& r) {
     case RecordKind::kEvent: {
       const auto& e = std::get<Event>(r);
       if (!fixed_as_of_) as_of_ = std::max(as_of_, e.ts);
-      auto& set = dirty_[e.account];
+      Pending& pending = dirty_[e.account];
+      pending.events = true;
       auto it = graph_.by_event.find(e.name);
-      if (it != graph_.by_event.end()) set.insert(it->second.begin(), it->second.end());
-      set.insert(graph_.any_event.begin(), graph_.any_event.end());
+      if (it != graph_.by_event.end()) add_unique(pending.criteria, it->second);
+      add_unique(pending.criteria, graph_.any_event);
       break;
     }
     case RecordKind::kAccount:
@@ -115,27 +174,44 @@ void Evaluator::note(const Record& r) {
   }
 }
 
-void Evaluator::evaluate(const std::string& account, const std::set<int>* only) {
+bool Evaluator::evaluate(const std::string& account, const Pending* pending) {
   Params p{graph_, data_.account(account)};
-  auto& cache = caches_[account];
-  if (cache.facts.size() != graph_.milestones.size()) {
+  auto [cache_it, fresh] = caches_.try_emplace(account);
+  AccountCache& cache = cache_it->second;
+  if (fresh || cache.facts.size() != graph_.milestones.size()) {
     cache.facts.assign(graph_.milestones.size(), {});
-    only = nullptr;
+    cache.memory = {};
+    pending = nullptr;
   }
-  std::vector<int> criteria = only ? std::vector<int>(only->begin(), only->end()) : all_criteria(graph_);
-  detail::scan_criteria(p, data_, account, as_of_, criteria, cache.facts);
-  states_[account] = detail::assemble(p, account, cache.facts, detail::time_values(p, data_, account, as_of_), as_of_);
+  if (!pending) {
+    detail::scan_criteria(p, data_, account, as_of_, all_criteria(graph_), cache.facts, &cache.memory);
+  } else {
+    std::vector<int> rescan;
+    bool appended = pending->events && detail::only_appended(data_, account, cache.memory);
+    for (int i : pending->criteria) {
+      bool from_events = graph_.milestones[i].criterion->source == Source::kEvents;
+      if (!from_events || !appended) rescan.push_back(i);
+    }
+    std::sort(rescan.begin(), rescan.end());
+    if (!rescan.empty()) detail::scan_criteria(p, data_, account, as_of_, rescan, cache.facts, &cache.memory);
+    if (appended) detail::scan_tail(p, data_, account, as_of_, cache.facts, cache.memory);
+  }
+  return store_state(account, cache);
 }
 
 bool Evaluator::refresh_time_parts(const std::string& account) {
   auto cache = caches_.find(account);
   if (cache == caches_.end()) return false;
+  return store_state(account, cache->second);
+}
+
+bool Evaluator::store_state(const std::string& account, const AccountCache& cache) {
   Params p{graph_, data_.account(account)};
-  auto tv = detail::time_values(p, data_, account, as_of_);
-  AccountState next = detail::assemble(p, account, cache->second.facts, tv, as_of_);
-  AccountState& cur = states_[account];
-  if (next == cur) return false;
-  cur = std::move(next);
+  detail::time_values(p, data_, account, as_of_, time_scratch_);
+  detail::assemble(p, account, cache.facts, time_scratch_, as_of_, state_scratch_);
+  auto [it, inserted] = states_.try_emplace(account);
+  if (!inserted && it->second == state_scratch_) return false;
+  it->second = state_scratch_;
   return true;
 }
 
@@ -143,35 +219,24 @@ std::vector<std::string> Evaluator::flush() {
   std::vector<std::string> changed;
   Date today = date_of(as_of_);
   if (today != evaluated_day_) {
-    // Windows and decline periods moved: refresh the time-dependent parts of everyone not
-    // about to be re-evaluated anyway. Accounts without events since the horizon and without
-    // time-dependent values keep their state (it cannot change).
-    Timestamp horizon = detail::time_horizon(graph_, graph_.overrides, as_of_);
-    Timestamp old_horizon = detail::time_horizon(graph_, graph_.overrides, start_of(evaluated_day_));
+    // Windows and decline periods moved: refresh the time-dependent parts of every account not
+    // about to be re-evaluated anyway whose state may depend on the day (see may_change_with_day).
+    Date from = evaluated_day_;
     evaluated_day_ = today;
-    if (horizon <= as_of_) {
-      for (const auto& [account, _] : states_) {
+    if (detail::time_horizon(graph_, graph_.overrides, as_of_) <= as_of_) {
+      for (const auto& [account, state] : states_) {
         if (dirty_.count(account) || dirty_all_.count(account)) continue;
-        const auto& ev = data_.events_of(account);
-        bool recent = !ev.empty() && ev.back().ts >= std::min(horizon, old_horizon);
-        if (recent && refresh_time_parts(account)) changed.push_back(account);
+        if (!detail::may_change_with_day(graph_, data_.events_of(account), state, from, today)) continue;
+        if (refresh_time_parts(account)) changed.push_back(account);
       }
     }
   }
   for (const auto& account : dirty_all_) {
-    AccountState before = states_.count(account) ? states_[account] : AccountState{};
-    bool existed = states_.count(account) > 0;
-    evaluate(account, nullptr);
-    if (!existed || !(states_[account] == before)) changed.push_back(account);
+    if (evaluate(account, nullptr)) changed.push_back(account);
     dirty_.erase(account);
   }
-  for (const auto& [account, criteria] : dirty_) {
-    auto it = states_.find(account);
-    bool existed = it != states_.end();
-    AccountState before = existed ? it->second : AccountState{};
-    evaluate(account, &criteria);
-    if (!existed || !(states_[account] == before)) changed.push_back(account);
-  }
+  for (const auto& [account, pending] : dirty_)
+    if (evaluate(account, &pending)) changed.push_back(account);
   dirty_.clear();
   dirty_all_.clear();
   std::sort(changed.begin(), changed.end());

@@ -11,12 +11,16 @@
 //  * as_of: an explicit instant, else the latest event/completion time in the dataset — never
 //    the wall clock. Facts after as_of are ignored; windows and declines end on its UTC day.
 //
-// Incremental: note() each record the Dataset accepted; flush() rescans only the criteria that
-// read the noted event names (index by name) for the touched accounts, then re-derives their
-// gates, stage, frontier and flags. When the as-of day moves, only the time-dependent parts
+// Incremental: note() each record the Dataset accepted; flush() touches only the noted accounts.
+// Events appended after an account's scanned history (the usual case) are folded into running
+// counts, distinct-key sets and windows re-primed by binary search — no rescan; an event that
+// lands inside the scanned history (out-of-order arrival) rescans only the criteria that read
+// its name (index by name). Then the account's gates, stage, frontier and flags are re-derived. When the as-of day moves, only the time-dependent parts
 // (window progress, usage-decline flags) are refreshed, by binary search on each account's
 // events. The result always equals a full rebuild(); tests hold it to that.
-// Not thread-safe; the owner serialises calls (Workspace holds a shared_mutex).
+// rebuild() evaluates accounts on threads() threads (accounts are independent; the Dataset and
+// Graph are only read). Otherwise not thread-safe; the owner serialises calls (Workspace holds a
+// shared_mutex).
 #pragma once
 
 #include <functional>
@@ -26,6 +30,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/dataset.h"
@@ -33,6 +39,25 @@
 #include "milestones/state.h"
 
 namespace uplift::milestones {
+
+namespace detail {
+// What a scan remembers so later events can be folded in without rescanning the history.
+// Invariant: the event criteria's facts reflect exactly events_of(account)[0, scanned), which are
+// all the account's events at or before as-of when the scan ran.
+struct ScanMemory {
+  std::size_t scanned = 0;
+  std::string last_id;  // id of events[scanned - 1]: an insert before the tail changes it
+  // Whole-history distinct keys of each unwindowed distinct criterion (milestone index, keys).
+  std::vector<std::pair<int, std::unordered_set<std::string>>> keys;
+};
+
+// Values that depend on the as-of day, per milestone index.
+struct TimeValues {
+  std::vector<double> window_value;             // windowed criteria: value in the current window
+  std::vector<double> recent, baseline;         // decline triggers: volume in each period
+  bool nonzero = false;                         // any of the above is not zero
+};
+}  // namespace detail
 
 using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
 
@@ -48,7 +73,11 @@ class Evaluator {
   Evaluator(const Graph& graph, const Dataset& data, std::optional<Timestamp> as_of = {});
 
   // Evaluates every account: those imported, those with events, those with learners.
+  // `progress` is called from the calling thread only.
   void rebuild(const ProgressFn& progress = {});
+  // Threads rebuild() uses (default: the hardware's, at least 1).
+  void set_threads(unsigned n) { threads_ = n == 0 ? 1 : n; }
+  unsigned threads() const { return threads_; }
   // Call after Dataset::apply(r) returned true. Cheap; work happens in flush().
   void note(const Record& r);
   // Brings every noted account (and, if the as-of day moved, every time-dependent part) up to
@@ -71,6 +100,12 @@ class Evaluator {
  private:
   struct AccountCache {
     std::vector<CriterionFacts> facts;  // per milestone index (gates unused)
+    detail::ScanMemory memory;
+  };
+  // Pending work for one account: criteria to rescan when its events were not only appended.
+  struct Pending {
+    std::vector<int> criteria;
+    bool events = false;  // an event was noted (the appended tail may hold new facts)
   };
 
   const Graph& graph_;
@@ -79,15 +114,21 @@ class Evaluator {
   Timestamp as_of_ = 0;
   std::map<std::string, AccountState, std::less<>> states_;
   std::unordered_map<std::string, AccountCache> caches_;
-  // Pending work: account -> criteria to rescan (empty vector + all flag = everything).
-  std::map<std::string, std::set<int>> dirty_;
-  std::set<std::string> dirty_all_;
+  std::unordered_map<std::string, Pending> dirty_;
+  std::set<std::string> dirty_all_;  // everything to recompute (the account record changed)
   std::unordered_map<std::string, std::string> learner_account_;  // only with completion criteria
   Date evaluated_day_ = 0;
+  unsigned threads_ = 1;
+  detail::TimeValues time_scratch_;  // reused by evaluate() so the hot path allocates little
+  AccountState state_scratch_;
 
-  void evaluate(const std::string& account, const std::set<int>* only);
+  // Brings the account's state up to date (everything when `pending` is null). Returns whether it
+  // changed.
+  bool evaluate(const std::string& account, const Pending* pending);
   void mark(const std::string& account, const std::vector<int>& criteria);
   bool refresh_time_parts(const std::string& account);
+  // Re-derives the account's state from its cached facts at as_of_; returns whether it changed.
+  bool store_state(const std::string& account, const AccountCache& cache);
 };
 
 }  // namespace uplift::milestones

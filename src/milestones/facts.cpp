@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
+#include <forward_list>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -14,9 +15,10 @@ namespace {
 constexpr double kEps = 1e-9;
 
 const Override* find_override(const Params& p, int i, bool (*has)(const Override&)) {
-  const std::string& id = p.graph.milestones[i].id;
-  for (const auto& o : p.graph.overrides)
-    if (o.milestone == id && has(o) && o.matches(p.account)) return &o;
+  for (int oi : p.graph.overrides_of[i]) {
+    const Override& o = p.graph.overrides[oi];
+    if (has(o) && o.matches(p.account)) return &o;
+  }
   return nullptr;
 }
 
@@ -66,8 +68,37 @@ bool distinct_key(const Event& e, const std::string& field, std::string& out) {
   return true;
 }
 
+// Same as a view into the event where possible; `storage` holds non-string prop values.
+bool distinct_key_view(const Event& e, const std::string& field, std::string_view& out, std::string& storage) {
+  if (field == "learner") {
+    out = e.learner;
+    return !out.empty();
+  }
+  if (field == "name") {
+    out = e.name;
+    return true;
+  }
+  const nlohmann::json* v = prop(e, field);
+  if (!v || v->is_null()) return false;
+  if (v->is_string()) {
+    out = v->get_ref<const std::string&>();
+  } else {
+    storage = v->dump();
+    out = storage;
+  }
+  return true;
+}
+
 bool reads(const Criterion& c, const Event& e) {
-  if (!c.events.empty() && std::find(c.events.begin(), c.events.end(), e.name) == c.events.end()) return false;
+  if (!c.events.empty()) {
+    bool named = false;
+    for (const auto& name : c.events)
+      if (name.size() == e.name.size() && name == e.name) {
+        named = true;
+        break;
+      }
+    if (!named) return false;
+  }
   return c.where.empty() || matches_where(e, c.where);
 }
 
@@ -78,48 +109,102 @@ struct Accumulator {
   double threshold = 1;
   std::optional<int> window;
   Facts facts;
-  std::unordered_map<std::string, int> counts;  // distinct: occurrences (in the window, if any)
-  std::deque<std::pair<Date, std::string>> keys;  // windowed distinct
-  std::deque<std::pair<Date, double>> amounts;    // windowed count/sum
+  std::unordered_set<std::string> seen;           // unwindowed distinct: every key so far
+  std::unordered_map<std::string, int> counts;  // windowed distinct: occurrences in the window
+  // The window's entries in time order, [head, size) live; vectors (not deques) so that an
+  // accumulator that never sees a matching event allocates nothing.
+  std::vector<std::pair<Date, std::string>> keys;  // windowed distinct
+  std::vector<std::pair<Date, double>> amounts;    // windowed count/sum
+  std::size_t head = 0;
   double window_sum = 0;
 
-  void add(const Event& e) {
-    if (!facts.first_use) facts.first_use = e.ts;
+  template <typename Entries>
+  void drop_front(Entries& entries) {
+    if (++head == entries.size() || (head >= 64 && head * 2 >= entries.size())) {
+      entries.erase(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(head));
+      head = 0;
+    }
+  }
+
+  // `replay` only rebuilds the window contents (priming a resumed scan); facts stay untouched.
+  void add(const Event& e, bool replay = false) {
+    if (!replay && !facts.first_use) facts.first_use = e.ts;
     Date day = date_of(e.ts);
     double value = 0;
     if (c->measure == Measure::kDistinct) {
       std::string key;
       if (!distinct_key(e, c->field, key)) return;
       if (!window) {
-        if (counts.emplace(std::move(key), 1).second) facts.total += 1;
+        if (seen.insert(std::move(key)).second) facts.total += 1;
         value = facts.total;
       } else {
         ++counts[key];  // facts.total stays 0: windowed progress reads the current window
         keys.emplace_back(day, std::move(key));
-        while (keys.front().first <= day - *window) {
-          auto it = counts.find(keys.front().second);
+        while (head < keys.size() && keys[head].first <= day - *window) {
+          auto it = counts.find(keys[head].second);
           if (--it->second == 0) counts.erase(it);
-          keys.pop_front();
+          drop_front(keys);
         }
         value = static_cast<double>(counts.size());
       }
     } else {
       double amount = c->measure == Measure::kSum ? e.qty : 1.0;
-      facts.total += amount;
+      if (!replay) facts.total += amount;
       value = facts.total;
       if (window) {
         amounts.emplace_back(day, amount);
         window_sum += amount;
-        while (amounts.front().first <= day - *window) {
-          window_sum -= amounts.front().second;
-          amounts.pop_front();
+        while (head < amounts.size() && amounts[head].first <= day - *window) {
+          window_sum -= amounts[head].second;
+          drop_front(amounts);
         }
         value = window_sum;
+        // The running sum's rounding depends on the history before the window; near the
+        // threshold decide on the window's own sum (in order) so a resumed scan decides alike.
+        if (std::abs(value + kEps - threshold) < 1e-6 * std::max(1.0, std::abs(threshold))) {
+          value = 0;
+          for (std::size_t i = head; i < amounts.size(); ++i) value += amounts[i].second;
+        }
       }
     }
-    if (!facts.met_at && value + kEps >= threshold) facts.met_at = e.ts;
+    if (!replay && !facts.met_at && value + kEps >= threshold) facts.met_at = e.ts;
   }
 };
+
+Accumulator make_accumulator(const Params& p, int i) {
+  Accumulator a;
+  a.index = i;
+  a.c = &*p.graph.milestones[i].criterion;
+  a.threshold = p.threshold(i);
+  a.window = p.window(i);
+  return a;
+}
+
+bool unwindowed_distinct(const Accumulator& a) { return a.c->measure == Measure::kDistinct && !a.window; }
+
+std::unordered_set<std::string>* keys_of(ScanMemory& m, int i) {
+  for (auto& [index, keys] : m.keys)
+    if (index == i) return &keys;
+  return nullptr;
+}
+
+// Stores the accumulators' results (and, with memory, their key sets and the scanned prefix).
+void store(std::vector<Accumulator>& accs, const std::vector<Event>& events, std::size_t scanned,
+           std::vector<Facts>& facts, ScanMemory* memory) {
+  for (auto& a : accs) facts[a.index] = std::move(a.facts);
+  if (!memory) return;
+  memory->scanned = scanned;
+  memory->last_id = scanned ? events[scanned - 1].id : std::string();
+  for (auto& a : accs) {
+    auto* keys = keys_of(*memory, a.index);
+    if (unwindowed_distinct(a)) {
+      if (keys) *keys = std::move(a.seen);
+      else memory->keys.emplace_back(a.index, std::move(a.seen));
+    } else if (keys) {
+      std::erase_if(memory->keys, [&](const auto& k) { return k.first == a.index; });
+    }
+  }
+}
 
 }  // namespace
 
@@ -139,30 +224,21 @@ int Params::k(int i) const {
 }
 
 void scan_criteria(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
-                   const std::vector<int>& criteria, std::vector<Facts>& facts) {
+                   const std::vector<int>& criteria, std::vector<Facts>& facts, ScanMemory* memory) {
   std::vector<Accumulator> accs;
   std::vector<int> completions;
   for (int i : criteria) {
-    const Criterion& c = *p.graph.milestones[i].criterion;
-    if (c.source == Source::kCompletions) {
-      completions.push_back(i);
-      continue;
-    }
-    Accumulator a;
-    a.index = i;
-    a.c = &c;
-    a.threshold = p.threshold(i);
-    a.window = p.window(i);
-    accs.push_back(std::move(a));
+    if (p.graph.milestones[i].criterion->source == Source::kCompletions) completions.push_back(i);
+    else accs.push_back(make_accumulator(p, i));
   }
   if (!accs.empty()) {
     // Few criteria per pass: a linear check per event is cheaper than any index here.
-    for (const Event& e : data.events_of(account)) {
-      if (e.ts > as_of) break;
+    const auto& events = data.events_of(account);
+    std::size_t n = 0;
+    for (; n < events.size() && events[n].ts <= as_of; ++n)
       for (auto& a : accs)
-        if (reads(*a.c, e)) a.add(e);
-    }
-    for (auto& a : accs) facts[a.index] = std::move(a.facts);
+        if (reads(*a.c, events[n])) a.add(events[n]);
+    store(accs, events, n, facts, memory);
   }
   for (int i : completions) {
     const Criterion& c = *p.graph.milestones[i].criterion;
@@ -188,6 +264,73 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
   }
 }
 
+bool only_appended(const Dataset& data, const std::string& account, const ScanMemory& memory) {
+  const auto& events = data.events_of(account);
+  if (events.size() < memory.scanned) return false;
+  return memory.scanned == 0 || events[memory.scanned - 1].id == memory.last_id;
+}
+
+void scan_tail(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
+               std::vector<Facts>& facts, ScanMemory& memory) {
+  const auto& events = data.events_of(account);
+  std::size_t from = memory.scanned;
+  if (from >= events.size() || events[from].ts > as_of) return;
+  std::size_t end = from;
+  while (end < events.size() && events[end].ts <= as_of) ++end;
+  // Only the criteria that read some new event need any work.
+  Date first_day = date_of(events[from].ts);
+  std::vector<Accumulator> accs;
+  for (std::size_t i = 0; i < p.graph.milestones.size(); ++i) {
+    const Milestone& m = p.graph.milestones[i];
+    if (!m.criterion || m.criterion->source != Source::kEvents) continue;
+    bool fed = false;
+    for (std::size_t k = from; k < end && !fed; ++k) fed = reads(*m.criterion, events[k]);
+    if (!fed) continue;
+    Accumulator a = make_accumulator(p, static_cast<int>(i));
+    a.facts = facts[i];
+    if (unwindowed_distinct(a)) {
+      if (auto* keys = keys_of(memory, a.index)) a.seen = std::move(*keys);
+    } else if (a.window && !a.facts.met_at) {
+      // Re-prime the window as it stood before the first new event: the scanned events on the
+      // days it covers (binary search; the rest of the history cannot matter any more).
+      Timestamp lo = start_of(first_day - *a.window + 1);
+      auto it = std::lower_bound(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(from), lo,
+                                 [](const Event& e, Timestamp t) { return e.ts < t; });
+      for (; it != events.begin() + static_cast<std::ptrdiff_t>(from); ++it)
+        if (reads(*a.c, *it)) a.add(*it, true);
+    }
+    accs.push_back(std::move(a));
+  }
+  for (std::size_t k = from; k < end; ++k)
+    for (auto& a : accs)
+      if (reads(*a.c, events[k])) a.add(events[k]);
+  store(accs, events, end, facts, &memory);
+}
+
+bool may_change_with_day(const Graph& g, const std::vector<Event>& events, const AccountState& state, Date from,
+                         Date to) {
+  if (from == to) return false;
+  for (const auto& f : state.flags)
+    if (f.kind == "usage_decline") return true;
+  if (events.empty()) return false;
+  if (to < from) return true;  // not expected (as-of only moves forward); stay exact anyway
+  // An event on day d counts toward a span S ending today while d > today - S: it leaves when
+  // today - S moves past it, i.e. for d in (from - S, to - S].
+  auto crosses = [&](int span) {
+    Timestamp lo = start_of(from - span + 1), hi = start_of(to - span + 1);
+    auto it = std::lower_bound(events.begin(), events.end(), lo, [](const Event& e, Timestamp t) { return e.ts < t; });
+    return it != events.end() && it->ts < hi;
+  };
+  for (const auto& m : g.milestones) {
+    if (m.criterion && m.criterion->window_days && crosses(*m.criterion->window_days)) return true;
+    if (m.decline && (crosses(m.decline->recent_days) || crosses(m.decline->recent_days + m.decline->baseline_days)))
+      return true;
+  }
+  for (const auto& o : g.overrides)
+    if (o.window_days && crosses(*o.window_days)) return true;
+  return false;
+}
+
 Timestamp time_horizon(const Graph& g, const std::vector<Override>& overrides, Timestamp as_of) {
   int span = 0;
   for (const auto& m : g.milestones) {
@@ -201,17 +344,24 @@ Timestamp time_horizon(const Graph& g, const std::vector<Override>& overrides, T
 }
 
 TimeValues time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of) {
+  TimeValues tv;
+  time_values(p, data, account, as_of, tv);
+  return tv;
+}
+
+void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
+                 TimeValues& tv) {
   const Graph& g = p.graph;
   std::size_t n = g.milestones.size();
-  TimeValues tv;
   tv.window_value.assign(n, 0);
   tv.recent.assign(n, 0);
   tv.baseline.assign(n, 0);
+  tv.nonzero = false;
   Date today = date_of(as_of);
   struct Want {
     int index;
     std::optional<int> window;
-    std::unordered_set<std::string> keys;
+    std::vector<std::string_view> keys;  // windowed distinct: keys seen in the window (counted at the end)
   };
   std::vector<Want> wants;
   for (std::size_t i = 0; i < n; ++i) {
@@ -220,11 +370,13 @@ TimeValues time_values(const Params& p, const Dataset& data, const std::string& 
     auto w = p.window(static_cast<int>(i));
     if (w || m.decline) wants.push_back({static_cast<int>(i), w, {}});
   }
-  if (wants.empty()) return tv;
+  if (wants.empty()) return;
   const auto& events = data.events_of(account);
   Timestamp from = time_horizon(g, g.overrides, as_of);
   auto it = std::lower_bound(events.begin(), events.end(), from,
                              [](const Event& e, Timestamp t) { return e.ts < t; });
+  std::forward_list<std::string> dumped;  // non-string distinct values (rare), stable addresses
+  std::string storage;
   for (; it != events.end() && it->ts <= as_of; ++it) {
     const Event& e = *it;
     Date day = date_of(e.ts);
@@ -234,8 +386,15 @@ TimeValues time_values(const Params& p, const Dataset& data, const std::string& 
       if (!reads(c, e)) continue;
       if (w.window && day > today - *w.window) {
         if (c.measure == Measure::kDistinct) {
-          std::string key;
-          if (distinct_key(e, c.field, key) && w.keys.insert(key).second) tv.window_value[w.index] += 1;
+          std::string_view key;
+          if (distinct_key_view(e, c.field, key, storage)) {
+            if (!storage.empty()) {
+              dumped.push_front(std::move(storage));
+              storage.clear();
+              key = dumped.front();
+            }
+            w.keys.push_back(key);
+          }
         } else {
           tv.window_value[w.index] += c.measure == Measure::kSum ? e.qty : 1.0;
         }
@@ -248,9 +407,13 @@ TimeValues time_values(const Params& p, const Dataset& data, const std::string& 
       }
     }
   }
+  for (auto& w : wants) {
+    if (w.keys.empty()) continue;
+    std::sort(w.keys.begin(), w.keys.end());
+    tv.window_value[w.index] = static_cast<double>(std::unique(w.keys.begin(), w.keys.end()) - w.keys.begin());
+  }
   for (std::size_t i = 0; i < n; ++i)
     if (tv.window_value[i] != 0 || tv.recent[i] != 0 || tv.baseline[i] != 0) tv.nonzero = true;
-  return tv;
 }
 
 namespace {
@@ -279,10 +442,20 @@ std::optional<Flag> decline_flag(const Milestone& m, double recent, double basel
 
 AccountState assemble(const Params& p, const std::string& account, const std::vector<Facts>& facts,
                       const TimeValues& tv, Timestamp as_of) {
-  const Graph& g = p.graph;
   AccountState s;
+  assemble(p, account, facts, tv, as_of, s);
+  return s;
+}
+
+void assemble(const Params& p, const std::string& account, const std::vector<Facts>& facts, const TimeValues& tv,
+              Timestamp as_of, AccountState& s) {
+  const Graph& g = p.graph;
   s.account = account;
+  s.stage_reached_at.reset();
+  s.frontier.clear();
+  s.flags.clear();
   s.milestones.resize(g.milestones.size());
+  std::vector<Timestamp> times;
   for (std::size_t i = 0; i < g.milestones.size(); ++i) {
     const Milestone& m = g.milestones[i];
     MilestoneStatus& st = s.milestones[i];
@@ -296,9 +469,9 @@ AccountState assemble(const Params& p, const std::string& account, const std::ve
       met = facts[i].met_at;
     } else {
       int k = p.k(static_cast<int>(i));
-      std::vector<Timestamp> times;
-      for (const auto& o : m.gate->operands) {
-        const MilestoneStatus& os = s.milestones[g.index_of(o)];
+      times.clear();
+      for (int o : g.operand_index[i]) {
+        const MilestoneStatus& os = s.milestones[o];
         if (os.achieved) times.push_back(*os.achieved_at);
       }
       std::sort(times.begin(), times.end());
@@ -306,8 +479,8 @@ AccountState assemble(const Params& p, const std::string& account, const std::ve
       st.progress.current = static_cast<double>(times.size());
       if (static_cast<int>(times.size()) >= k && k > 0) met = times[k - 1];
     }
-    for (const auto& r : m.requires_) {
-      const MilestoneStatus& rs = s.milestones[g.index_of(r)];
+    for (int r : g.requires_index[i]) {
+      const MilestoneStatus& rs = s.milestones[r];
       if (!met) break;
       if (!rs.achieved) met.reset();
       else met = std::max(*met, *rs.achieved_at);
@@ -318,8 +491,8 @@ AccountState assemble(const Params& p, const std::string& account, const std::ve
   for (std::size_t i = 0; i < g.milestones.size(); ++i) {
     const Milestone& m = g.milestones[i];
     if (m.is_gate() || s.milestones[i].achieved) continue;
-    bool ready = std::all_of(m.requires_.begin(), m.requires_.end(),
-                             [&](const std::string& r) { return s.milestones[g.index_of(r)].achieved; });
+    bool ready = std::all_of(g.requires_index[i].begin(), g.requires_index[i].end(),
+                             [&](int r) { return s.milestones[r].achieved; });
     if (ready) s.frontier.push_back(m.id);
   }
   s.stage = g.stages.empty() ? "" : g.stages.front();
@@ -336,9 +509,9 @@ AccountState assemble(const Params& p, const std::string& account, const std::ve
     std::optional<Timestamp> used = m.criterion ? facts[i].first_use : s.milestones[i].achieved_at;
     if (!used) continue;
     Flag f;
-    for (const auto& e : m.expects) {
-      const MilestoneStatus& es = s.milestones[g.index_of(e)];
-      if (!es.achieved || *es.achieved_at > *used) f.missing.push_back(e);
+    for (int e : g.expects_index[i]) {
+      const MilestoneStatus& es = s.milestones[e];
+      if (!es.achieved || *es.achieved_at > *used) f.missing.push_back(es.id);
     }
     if (f.missing.empty()) continue;
     f.kind = "out_of_order";
@@ -352,7 +525,6 @@ AccountState assemble(const Params& p, const std::string& account, const std::ve
     if (!m.decline || !s.milestones[i].achieved) continue;
     if (auto f = decline_flag(m, tv.recent[i], tv.baseline[i], as_of)) s.flags.push_back(std::move(*f));
   }
-  return s;
 }
 
 }  // namespace uplift::milestones::detail

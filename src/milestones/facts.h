@@ -3,6 +3,8 @@
 //
 //  * scan_criteria: one pass over an account's events (sorted by time) computing, for the
 //    requested criteria, when each threshold was first met and the whole-history value.
+//  * scan_tail: folds events appended after the scanned prefix into the facts of every event
+//    criterion (a running count; windows re-primed by binary search), equal to a rescan.
 //  * time_values: the as-of-dependent numbers — the current window value of windowed criteria
 //    and the recent/baseline volumes of decline triggers — found by binary search on time.
 //  * assemble: gates, requires, stage, frontier and flags from those facts → AccountState.
@@ -30,23 +32,37 @@ struct Params {
   int k(int i) const;
 };
 
-// Values that depend on the as-of day, per milestone index.
-struct TimeValues {
-  std::vector<double> window_value;             // windowed criteria: value in the current window
-  std::vector<double> recent, baseline;         // decline triggers: volume in each period
-  bool nonzero = false;                         // any of the above is not zero
-};
+// ScanMemory (what a scan remembers) and TimeValues (the as-of-dependent numbers) are declared
+// in evaluator.h.
 
-// Recomputes facts[i] for every criterion i in `criteria` (event criteria and completion criteria).
+// Recomputes facts[i] for every criterion i in `criteria` (event criteria and completion criteria)
+// from the whole history; `memory` (when given) is updated for the rescanned event criteria.
 void scan_criteria(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
-                   const std::vector<int>& criteria, std::vector<Facts>& facts);
+                   const std::vector<int>& criteria, std::vector<Facts>& facts, ScanMemory* memory = nullptr);
+
+// True when the account's events are memory's scanned prefix plus events appended after it.
+bool only_appended(const Dataset& data, const std::string& account, const ScanMemory& memory);
+// Folds events_of(account)[memory.scanned, …) at or before as_of into the facts of every event
+// criterion. Requires only_appended(); the result equals scan_criteria over every event criterion.
+void scan_tail(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
+               std::vector<Facts>& facts, ScanMemory& memory);
 
 TimeValues time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of);
+// Same into `out`, reusing its storage (the evaluator's hot path).
+void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of, TimeValues& out);
+// Whether moving the as-of day from `from` to `to` may change the time-dependent parts of a state
+// computed from `events`: it has a usage-decline flag (dated by the as-of day) or an event crosses a
+// window or decline-period boundary on the way.
+bool may_change_with_day(const Graph& g, const std::vector<Event>& events, const AccountState& state, Date from,
+                         Date to);
 // The earliest instant time_values() reads for this graph at this as-of (events before it do not
 // matter for the time-dependent parts).
 Timestamp time_horizon(const Graph& g, const std::vector<Override>& overrides, Timestamp as_of);
 
 AccountState assemble(const Params& p, const std::string& account, const std::vector<Facts>& facts,
                       const TimeValues& tv, Timestamp as_of);
+// Same into `s` (every field overwritten), reusing its strings' and vectors' storage.
+void assemble(const Params& p, const std::string& account, const std::vector<Facts>& facts, const TimeValues& tv,
+              Timestamp as_of, AccountState& s);
 
 }  // namespace uplift::milestones::detail

@@ -53,6 +53,22 @@ void Graph::finalize() {
     if (m.gate)
       for (const auto& o : m.gate->operands) add_reader(o);
   }
+  auto indexes = [&](const std::vector<std::string>& ids) {
+    std::vector<int> out;
+    for (const auto& id : ids) out.push_back(index_of(id));
+    return out;
+  };
+  requires_index.assign(milestones.size(), {});
+  operand_index.assign(milestones.size(), {});
+  expects_index.assign(milestones.size(), {});
+  overrides_of.assign(milestones.size(), {});
+  for (std::size_t i = 0; i < milestones.size(); ++i) {
+    requires_index[i] = indexes(milestones[i].requires_);
+    if (milestones[i].gate) operand_index[i] = indexes(milestones[i].gate->operands);
+    expects_index[i] = indexes(milestones[i].expects);
+  }
+  for (std::size_t o = 0; o < overrides.size(); ++o)
+    if (int i = index_of(overrides[o].milestone); i >= 0) overrides_of[i].push_back(static_cast<int>(o));
   stage_marker.assign(stages.size(), -1);
   for (std::size_t s = 0; s < stages.size(); ++s)
     for (std::size_t i = 0; i < milestones.size(); ++i)

@@ -94,6 +94,9 @@ struct Graph {
   std::vector<int> completion_criteria;   // criteria reading completions
   std::vector<std::vector<int>> readers;  // per milestone: milestones reading it (direct)
   std::vector<int> stage_marker;          // per stage: milestone index or -1
+  // Per milestone, the indexes its requires_ / gate operands / expects name, and the overrides
+  // (positions in `overrides`, in order) that target it.
+  std::vector<std::vector<int>> requires_index, operand_index, expects_index, overrides_of;
 
   const Milestone* find(const std::string& id) const;
   int index_of(const std::string& id) const;
