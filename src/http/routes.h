@@ -15,6 +15,8 @@ void add_ingest_routes(Api& api, Service& service);   // /v1/records (canonical 
 void add_adapter_routes(Api& api, Service& service);  // Segment, xAPI, LMS webhooks
 void add_read_routes(Api& api, Service& service);    // accounts, learners, stages, milestones
 void add_recommend_routes(Api& api, Service& service);  // segments, recommendations, paths
+void add_cohort_routes(Api& api, Service& service);   // programs, cohorts, invitee exports (routes_cohorts.cpp)
+void add_report_routes(Api& api, Service& service);   // the quarterly ROI report (routes_reports.cpp)
 
 // Every route, the stale-probe, and the console's static files from `web_root` (if it exists).
 std::unique_ptr<Api> build_api(Service& service, KeyRing& keys, const std::filesystem::path& web_root);

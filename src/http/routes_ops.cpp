@@ -52,6 +52,8 @@ std::unique_ptr<Api> build_api(Service& service, KeyRing& keys, const std::files
   add_adapter_routes(*api, service);
   add_read_routes(*api, service);
   add_recommend_routes(*api, service);
+  add_cohort_routes(*api, service);
+  add_report_routes(*api, service);
   api->set_stale_probe([&service] { return service.stale(); });
   return api;
 }

@@ -52,7 +52,8 @@ std::string content_type_for(const fs::path& file) {
 }
 
 void add_security_headers(HttpResponse& r) {
-  r.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+  // A handler may set a stricter or page-specific policy (the self-contained HTML report).
+  if (!r.header("Content-Security-Policy")) r.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
   r.set_header("X-Content-Type-Options", "nosniff");
   r.set_header("Referrer-Policy", "no-referrer");
   r.set_header("X-Frame-Options", "DENY");

@@ -41,10 +41,14 @@ export const ENDPOINTS = [
 const OPTIONAL = [
   ['GET', '/v1/programs', 'admin', {}],
   ['GET', '/v1/cohorts', 'admin', {}],
-  ['POST', '/v1/cohorts', 'admin', { json: { program: 'none', dry_run: true } }],
+  ['POST', '/v1/cohorts', 'admin', { json: { program: 'none', preview: true } }],
   ['GET', '/v1/cohorts/none', 'admin', {}],
+  ['DELETE', '/v1/cohorts/none', 'admin', {}],
+  ['POST', '/v1/cohorts/none/send', 'admin', {}],
   ['GET', '/v1/cohorts/none/invitees.csv', 'admin', {}],
+  ['GET', '/v1/cohorts/none/invitees.json', 'admin', {}],
   ['GET', '/v1/reports/roi?quarter=2026Q1', 'admin', {}],
+  ['GET', '/v1/reports/roi.html?quarter=2026Q1', 'admin', {}],
 ];
 import { spec } from './lib.mjs';
 for (const e of OPTIONAL) if (spec.paths[e[1].split('?')[0].replace(/nobody|none/, '{id}')]) ENDPOINTS.push(e);

@@ -36,6 +36,12 @@ api_start() {
   KEY_INGEST=$("$UPLIFT_BIN" keys create --db "$DB_URL" --scope ingest --name e2e-ingest --quiet)
   KEY_REVOKED=$("$UPLIFT_BIN" keys create --db "$DB_URL" --scope admin --name e2e-revoked --quiet)
   "$UPLIFT_BIN" keys revoke --db "$DB_URL" e2e-revoked >/dev/null
+  api_serve "$@"
+}
+
+# api_serve [extra serve args...]: (re)starts the server over the same database and keys (after
+# api_stop this is a restart), waits until ready, exports API_URL.
+api_serve() {
   "$UPLIFT_BIN" serve --db "$DB_URL" --host 127.0.0.1 --port 0 --threads 8 "$@" 2>"$SERVER_LOG" &
   API_PID=$!
   export API_PID

@@ -1,0 +1,343 @@
+// Accelerator programs and cohorts (scope admin): list programs, preview or create a cohort
+// (eligibility, ranking, capacity, seeded holdout — src/cohorts), list / show cohorts, export the
+// invitees as CSV or JSON, mark a cohort sent (from then on it never changes: 409), delete a
+// cohort that was not sent.
+//
+// Cohorts live in the store's "cohorts" documents (report/roi_inputs.h), so every API process
+// over one database sees the same cohorts and a restart keeps them. Writes in this process are
+// serialised by one mutex (two concurrent creates cannot pick the same id); the workspace is
+// only read, under its shared lock.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+
+#include <fmt/format.h>
+
+#include "cohorts/select.h"
+#include "http/cohort_request.h"
+#include "http/json_body.h"
+#include "http/problem.h"
+#include "http/query.h"
+#include "http/routes.h"
+#include "http/views.h"
+#include "report/roi_inputs.h"
+
+namespace uplift::http {
+
+namespace {
+
+Timestamp wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::mutex& cohort_writes() {
+  static std::mutex m;
+  return m;
+}
+
+// The programs of <config>/content_maps (none when the directory is missing). A broken file is
+// a server configuration problem: 500, the message goes to the log.
+Result<std::vector<cohorts::Program>> programs_of(const app::Workspace& ws) {
+  std::error_code ec;
+  auto dir = ws.config_dir() / "content_maps";
+  if (!std::filesystem::is_directory(dir, ec)) return std::vector<cohorts::Program>{};
+  auto p = cohorts::load_programs(dir.string());
+  if (!p.ok()) return Status::Internal(p.status().message());
+  return p;
+}
+
+HttpResponse failure(const Status& st) {
+  if (st.code() == Code::kInternal)
+    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cohorts\",\"error\":%s}\n", dump_json(st.message()).c_str());
+  return problem_response(problem_from_status(st));
+}
+
+HttpResponse field_problem(const std::string& field, const std::string& reason) {
+  Problem p;
+  p.status = 422;
+  p.slug = "invalid-field";
+  p.title = "Invalid field";
+  p.detail = field.empty() ? reason : field + ": " + reason;
+  if (!field.empty()) p.extensions["field"] = field;
+  return problem_response(p);
+}
+
+nlohmann::json program_json(const cohorts::Program& p) {
+  const auto& e = p.eligibility;
+  nlohmann::json el = {{"reached_days_ago_min", e.reached_days_ago_min}, {"plans", e.plans}, {"tiers", e.tiers},
+                       {"stages", e.stages}, {"roles", e.roles}};
+  if (!e.reached.empty()) el["reached"] = e.reached;
+  if (!e.lacks_milestone.empty()) el["lacks_milestone"] = e.lacks_milestone;
+  if (e.target_event_max_30d) el["target_event_max_30d"] = *e.target_event_max_30d;
+  nlohmann::json j = {{"id", p.id},
+                      {"title", p.title.empty() ? p.id : p.title},
+                      {"target_milestone", p.target_milestone},
+                      {"target_event", p.target_event},
+                      {"sessions", p.sessions},
+                      {"capacity", p.capacity},
+                      {"holdout_fraction", p.holdout_fraction},
+                      {"eligibility", el},
+                      {"weights", {{"arr", p.weights.arr}, {"renewal", p.weights.renewal}, {"lag", p.weights.lag}}}};
+  return j;
+}
+
+nlohmann::json cohort_summary(const cohorts::Cohort& c) {
+  return {{"id", c.id},
+          {"program", c.program},
+          {"status", cohorts::cohort_status_name(c.status)},
+          {"created_at", format_timestamp(c.created_at)},
+          {"seed", c.seed},
+          {"holdout_fraction", c.holdout_fraction},
+          {"capacity", c.capacity},
+          {"eligible_count", c.eligible.size()},
+          {"invitees_count", c.invitees.size()},
+          {"holdout_count", c.holdout.size()}};
+}
+
+nlohmann::json cohort_view(const cohorts::Cohort& c) {
+  nlohmann::json j = cohorts::cohort_to_json(c);
+  j["eligible_count"] = c.eligible.size();
+  j["invitees_count"] = c.invitees.size();
+  j["holdout_count"] = c.holdout.size();
+  return j;
+}
+
+// Every eligible account of a proposal with what happened to it and why (caller holds the
+// workspace's shared lock).
+nlohmann::json eligible_accounts(const app::Workspace& ws, const cohorts::Proposal& p) {
+  const cohorts::Cohort& c = p.cohort;
+  std::map<std::string, const cohorts::Invitee*> invited;
+  for (const auto& i : c.invitees) invited[i.account] = &i;
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t rank = 0; rank < c.eligible.size(); ++rank) {
+    const std::string& id = c.eligible[rank];
+    nlohmann::json row = {{"account", id}, {"rank", rank + 1}, {"stage", stage_of(ws, id)}};
+    if (auto s = p.scores.find(id); s != p.scores.end()) row["score"] = std::round(s->second * 1000) / 1000;
+    if (const Account* a = ws.data().account(id)) {
+      if (!a->name.empty()) row["name"] = a->name;
+      if (a->arr) row["arr"] = *a->arr;
+      if (!a->csm.empty()) row["csm"] = a->csm;
+      if (a->renewal_date) row["renewal_date"] = format_date(*a->renewal_date);
+    }
+    if (auto it = invited.find(id); it != invited.end()) {
+      row["selection"] = "invited";
+      row["reason"] = it->second->reason;
+    } else if (c.held_out(id)) {
+      row["selection"] = "holdout";
+      row["reason"] = fmt::format("eligible, kept out at random as the control (seed {})", c.seed);
+    } else {
+      row["selection"] = "beyond_capacity";
+      row["reason"] = fmt::format("eligible, ranked {} — below the {} accounts that fit", rank + 1,
+                                  c.invitees.size() + c.holdout.size());
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// "<base>", or "<base>-2", "<base>-3"… whichever no stored cohort uses.
+std::string unique_id(const std::string& base, const std::vector<cohorts::Cohort>& existing) {
+  std::set<std::string> taken;
+  for (const auto& c : existing) taken.insert(c.id);
+  if (!taken.count(base)) return base;
+  for (int n = 2;; ++n)
+    if (auto id = fmt::format("{}-{}", base, n); !taken.count(id)) return id;
+}
+
+HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  auto mt = ctx.request.media_type();
+  if (mt != "application/json")
+    return problem_response(unsupported_media_type("send the cohort request as Content-Type: application/json" +
+                                                   (mt.empty() ? std::string() : "; got " + mt)));
+  auto body = parse_json(ctx.request.body);
+  if (!body.ok()) return problem_response(bad_request(body.status().message()));
+  auto parsed = parse_cohort_request(*body);
+  if (auto* e = std::get_if<CohortFieldError>(&parsed)) {
+    if (e->field.empty()) return problem_response(bad_request(e->reason));
+    return field_problem(e->field, e->reason);
+  }
+  const CohortRequest& req = std::get<CohortRequest>(parsed);
+
+  auto programs = programs_of(*ws);
+  if (!programs.ok()) return failure(programs.status());
+  const cohorts::Program* program = cohorts::find_program(*programs, req.program);
+  if (!program) {
+    std::string known;
+    for (const auto& p : *programs) known += (known.empty() ? "" : ", ") + p.id;
+    return field_problem("program", fmt::format("no program '{}' (programs: {})", req.program.substr(0, 60),
+                                                known.empty() ? "none configured" : known));
+  }
+
+  std::unique_lock writes(cohort_writes(), std::defer_lock);
+  if (!req.preview) writes.lock();
+  auto existing = report::load_cohorts(ws->store());
+  if (!existing.ok()) return failure(existing.status());
+
+  cohorts::ProposeOptions o;
+  o.capacity = req.capacity;
+  o.holdout_fraction = req.holdout_fraction;
+  o.seed = req.seed;
+  o.id = req.id;
+  o.existing = *existing;
+  cohorts::Proposal proposal;
+  nlohmann::json eligible;
+  {
+    std::shared_lock lock(ws->mutex());
+    o.as_of = req.as_of ? start_of(*req.as_of + 1) - 1 : ws->as_of();
+    auto states = [ws](std::string_view a) { return ws->state(a); };
+    auto p = cohorts::propose_cohort(ws->data(), states, *program, o);
+    if (p.ok() && req.id.empty()) {
+      // The default id names the program and quarter; a second cohort that quarter gets "-2".
+      std::string id = unique_id(p->cohort.id, *existing);
+      if (id != p->cohort.id) {
+        o.id = id;
+        p = cohorts::propose_cohort(ws->data(), states, *program, o);
+      }
+    }
+    if (!p.ok()) return failure(p.status());
+    proposal = std::move(*p);
+    if (req.preview) eligible = eligible_accounts(*ws, proposal);
+  }
+  const cohorts::Cohort& c = proposal.cohort;
+  if (req.preview) {
+    nlohmann::json j = cohort_view(c);
+    j["preview"] = true;
+    j["excluded"] = proposal.excluded;
+    j["eligible_accounts"] = std::move(eligible);
+    return json_response(j);
+  }
+  bool replaced = false;
+  for (const auto& e : *existing) replaced = replaced || e.id == c.id;
+  Status st = report::save_cohort(ws->store(), c, wall_clock_ms());
+  if (!st.ok()) return failure(st);
+  nlohmann::json j = cohort_view(c);
+  j["excluded"] = proposal.excluded;
+  auto r = json_response(j, replaced ? 200 : 201);
+  r.set_header("Location", "/v1/cohorts/" + c.id);
+  return r;
+}
+
+HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  auto program = text_param(ctx.request, "program");
+  auto status = enum_param(ctx.request, "status", "", {"proposed", "sent", "closed"});
+  for (const Status* s : {&program.status(), &status.status()})
+    if (!s->ok()) return problem_response(problem_from_status(*s));
+  auto all = report::load_cohorts(ws->store());
+  if (!all.ok()) return failure(all.status());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& c : *all) {
+    if (!program->empty() && c.program != *program) continue;
+    if (!status->empty() && cohorts::cohort_status_name(c.status) != *status) continue;
+    items.push_back(cohort_summary(c));
+  }
+  std::size_t total = items.size();
+  return json_response({{"items", std::move(items)}, {"total", total}});
+}
+
+// The invitee rows exactly as the CSV has them (one per invited learner; an account without
+// learners gets one row with empty learner columns). Caller holds the shared lock.
+nlohmann::json invitee_rows(const cohorts::Cohort& c, const Dataset& data) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& inv : c.invitees) {
+    const Account* a = data.account(inv.account);
+    std::vector<std::string> learners = inv.learners;
+    if (learners.empty()) learners.push_back("");
+    for (const auto& lid : learners) {
+      const Learner* l = lid.empty() ? nullptr : data.learner(lid);
+      rows.push_back({{"account", inv.account},
+                      {"account_name", a ? a->name : ""},
+                      {"csm", !inv.csm.empty() ? inv.csm : (a ? a->csm : "")},
+                      {"learner", lid},
+                      {"email", l ? l->email : ""},
+                      {"role", l ? l->role : ""},
+                      {"reason", inv.reason}});
+    }
+  }
+  return rows;
+}
+
+HttpResponse invitees(Service& service, const RequestContext& ctx, bool csv) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  auto c = report::get_cohort(ws->store(), ctx.param("id"));
+  if (!c.ok()) return failure(c.status());
+  std::shared_lock lock(ws->mutex());
+  if (!csv) return json_response({{"cohort", c->id}, {"status", cohorts::cohort_status_name(c->status)},
+                                  {"items", invitee_rows(*c, ws->data())}});
+  HttpResponse r;
+  r.content_type = "text/csv; charset=utf-8; header=present";
+  r.body = cohorts::invitees_csv(*c, ws->data());
+  r.set_header("Content-Disposition", "attachment; filename=\"cohort-" + c->id + "-invitees.csv\"");
+  return r;
+}
+
+}  // namespace
+
+void add_cohort_routes(Api& api, Service& service) {
+  api.add("GET", "/v1/programs", Access::kAdmin, [&service](const RequestContext&) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    auto programs = programs_of(*ws);
+    if (!programs.ok()) return failure(programs.status());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& p : *programs) items.push_back(program_json(p));
+    return json_response({{"items", items}});
+  });
+
+  api.add("GET", "/v1/cohorts", Access::kAdmin,
+          [&service](const RequestContext& ctx) { return list_cohorts(service, ctx); });
+  api.add("POST", "/v1/cohorts", Access::kAdmin,
+          [&service](const RequestContext& ctx) { return create_cohort(service, ctx); });
+
+  api.add("GET", "/v1/cohorts/{id}", Access::kAdmin, [&service](const RequestContext& ctx) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    auto c = report::get_cohort(ws->store(), ctx.param("id"));
+    if (!c.ok()) return failure(c.status());
+    return json_response(cohort_view(*c));
+  });
+
+  api.add("DELETE", "/v1/cohorts/{id}", Access::kAdmin, [&service](const RequestContext& ctx) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    std::lock_guard writes(cohort_writes());
+    auto c = report::get_cohort(ws->store(), ctx.param("id"));
+    if (!c.ok()) return failure(c.status());
+    if (c->status != cohorts::CohortStatus::kProposed)
+      return failure(Status::FailedPrecondition(fmt::format(
+          "cohort '{}' is {} and cannot be deleted (its holdout is an experiment record)", c->id,
+          cohorts::cohort_status_name(c->status))));
+    Status st = ws->store().delete_document(cohorts::kCohortCollection, c->id);
+    if (!st.ok()) return failure(st);
+    HttpResponse r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  });
+
+  api.add("POST", "/v1/cohorts/{id}/send", Access::kAdmin, [&service](const RequestContext& ctx) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    std::lock_guard writes(cohort_writes());
+    auto c = report::send_cohort(ws->store(), ctx.param("id"), wall_clock_ms());
+    if (!c.ok()) return failure(c.status());
+    return json_response(cohort_view(*c));
+  });
+
+  api.add("GET", "/v1/cohorts/{id}/invitees.csv", Access::kAdmin,
+          [&service](const RequestContext& ctx) { return invitees(service, ctx, true); });
+  api.add("GET", "/v1/cohorts/{id}/invitees.json", Access::kAdmin,
+          [&service](const RequestContext& ctx) { return invitees(service, ctx, false); });
+}
+
+}  // namespace uplift::http
