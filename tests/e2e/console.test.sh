@@ -12,6 +12,7 @@ data=$E2E_TMP/demo
 db="sqlite:$data/u.db"
 "$UPLIFT_BIN" demo generate --accounts 300 --seed 7 --out "$data" >/dev/null
 "$UPLIFT_BIN" import --db "$db" "$data"/*.ndjson >/dev/null
+"$UPLIFT_BIN" cohorts import --db "$db" "$data/cohorts.json" >/dev/null  # the demo's sent cohorts (ROI holdout)
 key=$(make_key "$db" admin console-e2e)
 port=$(free_port)
 start_server "$db" "$port"

@@ -60,3 +60,13 @@ export function table(columns, rows, { caption, rowAttrs } = {}) {
     h('tbody', {}, rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : {},
       columns.map((c) => h('td', { class: c.num ? 'num' : null }, c.render ? c.render(r) : (r[c.key] ?? '—')))))));
 }
+
+/** Hand text to the browser as a downloaded file (fetched with the key, so no plain link works). */
+export function saveAs(text, filename, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: filename, class: 'visually-hidden' }, 'download');
+  put(document.body, a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

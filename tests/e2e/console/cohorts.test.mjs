@@ -1,4 +1,4 @@
-// Cohort builder: preview (dry run) with reasons, create, and download + parse the invitee CSV.
+// Cohort builder: preview (nothing saved) with reasons, create, and download + parse the invitee CSV.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -37,7 +37,7 @@ test('preview shows eligible accounts with reasons, then a created cohort downlo
   assert.equal(await page.getByRole('button', { name: 'Create cohort' }).isDisabled(), true, 'create needs a preview first');
   await page.getByRole('button', { name: 'Preview eligible accounts' }).click();
   await page.getByRole('heading', { name: /Preview/ }).waitFor();
-  const expected = await api('/v1/cohorts', { method: 'POST', body: { program: programs[0], capacity: 10, holdout_fraction: 0.25, seed: 7, dry_run: true } });
+  const expected = await api('/v1/cohorts', { method: 'POST', body: { program: programs[0], capacity: 10, holdout_fraction: 0.25, seed: 7, preview: true } });
   const shownInvitees = await page.$$eval('#preview-h ~ table tbody tr', (trs) => trs.map((tr) => tr.dataset.account));
   const apiInvitees = expected.invitees.map((r) => r.account ?? r.account_id ?? r.id);
   assert.deepEqual(shownInvitees, apiInvitees);

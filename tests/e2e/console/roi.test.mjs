@@ -2,6 +2,7 @@
 // and caveats in plain words, for the quarter chosen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { BASE, api, launch, newPage, signIn, settled, screenshot, a11yProblems } from './helpers.mjs';
 
 const QUARTER = process.env.CONSOLE_QUARTER || '2026Q3';
@@ -28,6 +29,11 @@ test('the report for a quarter shows every program with naive and causal lift', 
   const csmBars = await page.locator('#csm-h ~ svg rect.bar').count();
   assert.equal(csmBars, report.csm.length);
   await screenshot(page, '08-roi');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-html').click()]);
+  assert.equal(download.suggestedFilename(), `uplift-roi-${QUARTER}.html`);
+  const html = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(html, /<svg/, 'the executive report has its charts');
+  assert.ok(html.includes(QUARTER));
   assert.deepEqual(await a11yProblems(page), []);
   assert.deepEqual(page.errors, []);
 });

@@ -1,37 +1,28 @@
-// Cohort builder: pick an accelerator program, preview who is eligible and why (a dry run),
+// Cohort builder: pick an accelerator program, preview who is eligible and why (nothing saved),
 // adjust capacity / holdout / seed, create the cohort and download its invitee CSV.
 import { h, clear, label, money, day, put } from '../dom.js';
 import { get, post, request } from '../api.js';
-import { heading, step, table, figure, hashLink } from '../ui.js';
+import { heading, step, table, figure, hashLink, saveAs } from '../ui.js';
 
 const listOf = (res, ...keys) => (Array.isArray(res) ? res : keys.map((k) => res?.[k]).find(Array.isArray) || []);
 
-function accountId(r) { return typeof r === 'string' ? r : r.account ?? r.account_id ?? r.id; }
+function accountId(r) { return typeof r === 'string' ? r : r.account; }
 
-function reasonText(r) {
-  if (typeof r === 'string') return r;
-  return Object.entries(r).map(([k, v]) => `${label(k)}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ');
-}
+/** A reason string reads "foundational reached 92 days ago; no data_manager_used yet; ARR 120000". */
+function reasonsOf(r) { return typeof r.reason === 'string' && r.reason ? r.reason.split(/;\s*/) : []; }
 
-function reasonsOf(r) {
-  if (Array.isArray(r.reasons)) return r.reasons.map(reasonText);
-  // A single reason string reads "foundational 92 days ago; no data_manager_edit; ARR 120,000".
-  if (typeof r.reason === 'string' && r.reason) return r.reason.split(/;\s*/);
-  return [];
-}
-
-/** Rows are ids or objects; columns only for what the server sent. */
-function accountTable(rows, caption) {
-  const objs = rows.map((r) => (typeof r === 'string' ? { account: r } : r));
+/** Invitee / holdout rows, enriched with what the preview said about each account (name, ARR…). */
+function accountTable(rows, caption, known) {
+  const objs = rows.map((r) => ({ ...(known.get(accountId(r)) || {}), ...(typeof r === 'string' ? { account: r } : r) }));
   const has = (k) => objs.some((r) => r[k] !== undefined && r[k] !== null && r[k] !== '');
   const cols = [
-    { label: 'Account', render: (r) => h('a', { href: hashLink(`accounts/${encodeURIComponent(accountId(r))}`) }, r.name || r.account_name || accountId(r)) },
+    { label: 'Account', render: (r) => h('a', { href: hashLink(`accounts/${encodeURIComponent(accountId(r))}`) }, r.name || accountId(r)) },
     has('stage') ? { label: 'Stage', render: (r) => label(r.stage ?? '—') } : null,
     has('arr') ? { label: 'ARR', num: true, render: (r) => money(r.arr) } : null,
     has('renewal_date') ? { label: 'Renewal', render: (r) => day(r.renewal_date) } : null,
     has('csm') ? { key: 'csm', label: 'CSM' } : null,
-    has('learners') ? { label: 'Learners invited', num: true, render: (r) => (Array.isArray(r.learners) ? r.learners.length : r.learners) } : null,
-    has('reasons') || has('reason') ? { label: 'Why', render: (r) => h('ul', { class: 'reasons' }, reasonsOf(r).map((x) => h('li', {}, x))) } : null,
+    has('learners') ? { label: 'Learners invited', num: true, render: (r) => (Array.isArray(r.learners) ? r.learners.length : '—') } : null,
+    has('reason') ? { label: 'Why', render: (r) => h('ul', { class: 'reasons' }, reasonsOf(r).map((x) => h('li', {}, x))) } : null,
   ].filter(Boolean);
   return table(cols, objs, { caption, rowAttrs: (r) => ({ 'data-account': accountId(r) }) });
 }
@@ -39,17 +30,12 @@ function accountTable(rows, caption) {
 /** Fetch the CSV with the key in a header and hand it to the browser as a file. */
 export async function downloadCsv(cohortId) {
   const text = await request(`/v1/cohorts/${encodeURIComponent(cohortId)}/invitees.csv`, { as: 'text' });
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  const a = h('a', { href: url, download: `cohort-${cohortId}-invitees.csv`, class: 'visually-hidden' }, 'download');
-  put(document.body, a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  saveAs(text, `cohort-${cohortId}-invitees.csv`, 'text/csv');
   return text;
 }
 
 function downloadButton(id) {
-  const b = h('button', { type: 'button', class: 'secondary', 'data-download': id }, `Download invitee CSV`);
+  const b = h('button', { type: 'button', class: 'secondary', 'data-download': id, 'aria-label': `Download invitee CSV of ${id}` }, 'Download invitee CSV');
   b.addEventListener('click', () => step('Downloading invitees', () => downloadCsv(id)));
   return b;
 }
@@ -68,12 +54,17 @@ export async function render(main, ctx) {
     step('Loading cohorts', () => get('/v1/cohorts')),
   ]);
   if (!ctx.isCurrent() || !programsRes) return;
-  const programs = listOf(programsRes, 'items', 'programs');
+  const programs = listOf(programsRes, 'items');
+  if (!programs.length) {
+    put(main, h('p', { class: 'card' }, 'No accelerator program is configured. Programs are defined in the "programs" list of content_maps/*.json on the server.'));
+    return;
+  }
   const byId = new Map(programs.map((p) => [p.id, p]));
+  let known = new Map();  // account → what the last preview said about it
 
   const progSel = h('select', {}, programs.map((p) => h('option', { value: p.id }, p.title || label(p.id))));
-  const capacity = h('input', { type: 'number', min: 1, step: 1, inputmode: 'numeric' });
-  const holdout = h('input', { type: 'number', min: 0, max: 0.9, step: 0.05, inputmode: 'decimal' });
+  const capacity = h('input', { type: 'number', min: 1, step: 1, inputmode: 'numeric', required: true });
+  const holdout = h('input', { type: 'number', min: 0, max: 0.9, step: 0.05, inputmode: 'decimal', required: true });
   const seed = h('input', { type: 'number', min: 0, step: 1, value: 1, inputmode: 'numeric' });
   const about = h('p', { class: 'hint', id: 'program-about' });
   const previewBtn = h('button', { type: 'submit' }, 'Preview eligible accounts');
@@ -91,10 +82,15 @@ export async function render(main, ctx) {
 
   function syncProgram() {
     const p = byId.get(progSel.value) || {};
-    capacity.value = p.capacity ?? 30;
+    capacity.value = p.capacity || 30;
     holdout.value = p.holdout_fraction ?? 0.2;
-    about.textContent = [p.target || p.target_milestone ? `Target milestone: ${label(p.target || p.target_milestone)}.` : '',
-      p.sessions ? `${p.sessions} sessions.` : '', p.description || ''].filter(Boolean).join(' ');
+    const el = p.eligibility || {};
+    about.textContent = [
+      p.target_milestone ? `Target milestone: ${label(p.target_milestone)}.` : '',
+      p.sessions ? `${p.sessions} live session${p.sessions === 1 ? '' : 's'}.` : '',
+      el.reached ? `Eligible: reached ${label(el.reached)} at least ${el.reached_days_ago_min || 0} days ago` +
+        `${el.roles?.length ? `, with a learner in role ${el.roles.join(' or ')}` : ''}.` : '',
+    ].filter(Boolean).join(' ');
     createBtn.disabled = true;
     clear(preview);
   }
@@ -102,23 +98,40 @@ export async function render(main, ctx) {
   for (const inp of [capacity, holdout, seed]) inp.addEventListener('input', () => { createBtn.disabled = true; });
   syncProgram();
 
-  const body = (dryRun) => ({ program: progSel.value, capacity: Number(capacity.value), holdout_fraction: Number(holdout.value),
-    seed: Number(seed.value), dry_run: dryRun });
+  /** The request body; empty inputs are left out so the program's defaults apply. */
+  function body(preview) {
+    const out = { program: progSel.value };
+    if (capacity.value !== '') out.capacity = Number(capacity.value);
+    if (holdout.value !== '') out.holdout_fraction = Number(holdout.value);
+    if (seed.value !== '') out.seed = Number(seed.value);
+    if (preview) out.preview = true;
+    return out;
+  }
 
   function showResult(res, created) {
     const invitees = listOf(res, 'invitees');
     const held = listOf(res, 'holdout');
-    const eligible = res.eligible_count ?? (Array.isArray(res.eligible) ? res.eligible.length : res.eligible) ?? invitees.length + held.length;
-    put(clear(preview), 
+    const eligible = listOf(res, 'eligible');
+    if (Array.isArray(res.eligible_accounts)) known = new Map(res.eligible_accounts.map((r) => [r.account, r]));
+    const beyond = eligible.length - invitees.length - held.length;
+    put(clear(preview),
       h('h2', { id: 'preview-h' }, created ? `Cohort ${res.id} created` : 'Preview (nothing saved yet)'),
-      h('div', { class: 'figures' }, figure(String(eligible), 'eligible accounts'),
-        figure(String(invitees.length), 'invitees'), figure(String(held.length), 'holdout (not invited)')),
+      h('div', { class: 'figures' }, figure(String(eligible.length), 'eligible accounts'),
+        figure(String(invitees.length), 'invitees'), figure(String(held.length), 'holdout (not invited)'),
+        figure(String(beyond), 'eligible beyond capacity')),
+      h('p', { class: 'hint' }, created
+        ? `Saved as proposed. Mark it sent once the invitations went out: from then on it cannot change, so the holdout stays a fair control.`
+        : `Seed ${res.seed}: the same settings and seed always give the same holdout. Cohort id will be ${res.id}.`),
       created ? h('p', {}, downloadButton(res.id)) : null,
-      accountTable(invitees, `Invitees, ranked (${invitees.length})`),
-      held.length ? h('details', {}, h('summary', {}, `Holdout accounts (${held.length})`), accountTable(held, 'Holdout: eligible, kept out at random')) : null);
-    const notEligible = listOf(res, 'excluded', 'not_eligible');
-    if (notEligible.length) {
-      put(preview, h('details', {}, h('summary', {}, `Not eligible (${notEligible.length})`), accountTable(notEligible.slice(0, 100), 'Not eligible, with the reason')));
+      invitees.length ? accountTable(invitees, `Invitees, ranked (${invitees.length})`, known) : h('p', {}, 'No account is eligible with these settings.'),
+      held.length ? h('details', {}, h('summary', {}, `Holdout accounts (${held.length})`),
+        accountTable(held.map((a) => ({ account: a, reason: known.get(a)?.reason })), 'Holdout: eligible, kept out at random', known)) : null);
+    const excluded = Object.entries(res.excluded || {}).sort((a, b) => b[1] - a[1]);
+    if (excluded.length) {
+      const total = excluded.reduce((n, [, k]) => n + k, 0);
+      put(preview, h('details', {}, h('summary', {}, `Not eligible (${total} accounts)`),
+        table([{ label: 'Reason', render: ([why]) => why }, { label: 'Accounts', num: true, render: ([, n]) => String(n) }],
+          excluded, { caption: 'Accounts not eligible, by reason' })));
     }
   }
 
@@ -135,19 +148,31 @@ export async function render(main, ctx) {
     if (!res) { createBtn.disabled = false; return; }
     showResult(res, true);
     preview.querySelector('button[data-download]')?.focus();
-    listCohorts(await get('/v1/cohorts').catch(() => null));
+    listCohorts(await step('Loading cohorts', () => get('/v1/cohorts')));
   });
 
+  function sendButton(c) {
+    const b = h('button', { type: 'button', class: 'secondary', 'data-send': c.id, 'aria-label': `Mark ${c.id} sent` }, 'Mark sent');
+    b.addEventListener('click', async () => {
+      if (!window.confirm(`Mark cohort ${c.id} as sent? It can no longer be changed or deleted afterwards.`)) return;
+      const res = await step('Marking sent', () => post(`/v1/cohorts/${encodeURIComponent(c.id)}/send`));
+      if (res) listCohorts(await step('Loading cohorts', () => get('/v1/cohorts')));
+    });
+    return b;
+  }
+
   function listCohorts(res) {
-    const items = listOf(res, 'items', 'cohorts');
+    if (!res) return;
+    const items = listOf(res, 'items');
     put(clear(existing), h('h2', { id: 'existing-h' }, 'Existing cohorts'),
       items.length ? table([
         { key: 'id', label: 'Cohort' },
-        { label: 'Program', render: (c) => label(c.program) },
-        { label: 'Created', render: (c) => day(c.created_at) },
-        { label: 'Invitees', num: true, render: (c) => c.invitees_count ?? c.invitee_count ?? (Array.isArray(c.invitees) ? c.invitees.length : c.invitees) ?? '—' },
-        { label: 'Holdout', num: true, render: (c) => c.holdout_count ?? (Array.isArray(c.holdout) ? c.holdout.length : c.holdout) ?? '—' },
-        { label: 'Export', render: (c) => downloadButton(c.id) },
+        { label: 'Program', render: (c) => byId.get(c.program)?.title || label(c.program) },
+        { label: 'Status', render: (c) => label(c.status) },
+        { label: 'Eligible as of', render: (c) => day(c.created_at) },
+        { key: 'invitees_count', label: 'Invitees', num: true },
+        { key: 'holdout_count', label: 'Holdout', num: true },
+        { label: 'Actions', render: (c) => h('div', { class: 'actions' }, downloadButton(c.id), c.status === 'proposed' ? sendButton(c) : null) },
       ], items, { caption: 'Cohorts already created', rowAttrs: (c) => ({ 'data-cohort': c.id }) }) : h('p', {}, 'No cohort yet.'));
   }
   listCohorts(cohortsRes);

@@ -2,8 +2,8 @@
 // with its 95 % interval, incremental ARR, dose-response, stage movement per CSM, and caveats
 // in plain words so nobody reads the naive number as the effect of training.
 import { h, clear, label, money, pct, num, put } from '../dom.js';
-import { get } from '../api.js';
-import { heading, step, table, figure, hashLink } from '../ui.js';
+import { get, request } from '../api.js';
+import { heading, step, table, figure, hashLink, saveAs } from '../ui.js';
 import { bars } from '../charts.js';
 
 function quarterOf(d) { return `${d.getUTCFullYear()}Q${Math.floor(d.getUTCMonth() / 3) + 1}`; }
@@ -31,7 +31,8 @@ export function caveats(report) {
     const u = p.usage_lift || {};
     for (const w of p.warnings || []) out.push(`${name}: ${text(w)}`);
     if (u.not_estimable) out.push(`${name}: no causal usage estimate — ${u.not_estimable}.`);
-    if (u.low_confidence) out.push(`${name}: low confidence — few accounts on one side of the comparison (${u.treated_accounts ?? '?'} attending, ${u.control_accounts ?? '?'} in the control).`);
+    const saidLow = (p.warnings || []).some((w) => /low confidence/i.test(text(w)));
+    if (u.low_confidence && !saidLow) out.push(`${name}: low confidence — few accounts on one side of the comparison (${u.treated_accounts ?? '?'} attending, ${u.control_accounts ?? '?'} in the control).`);
     if (Number.isFinite(val(u.naive_pct)) && Number.isFinite(val(u.did_pct))) {
       out.push(`${name}: the naive before/after change (${signedPct(u.naive_pct)}) includes growth that would have happened anyway; ` +
         `the causal estimate compares with ${u.control === 'holdout' ? 'the randomized holdout' : 'similar accounts that did not attend'} and is ${signedPct(u.did_pct)}.`);
@@ -93,13 +94,21 @@ function programSection(p) {
           `${pct(c.participants_pct)} of participants vs ${pct(c.control_pct)} of the control${c.not_estimable ? ` (${c.not_estimable})` : ''}.`) : null)));
 }
 
+/** The self-contained HTML report for executives, fetched with the key and saved as a file. */
+async function downloadHtml(quarter) {
+  const text = await request('/v1/reports/roi.html', { query: { quarter }, as: 'text' });
+  saveAs(text, `uplift-roi-${quarter}.html`, 'text/html');
+}
+
 export async function render(main, ctx) {
   const q = ctx.params.get('quarter') || quarterOf(new Date());
   put(main, ...heading('ROI report', 'What the education programs changed this quarter — the naive figure vendors usually quote, next to an honest causal estimate.'));
   const sel = h('select', { id: 'quarter', name: 'quarter' }, quarters(q).map((x) => h('option', { value: x, selected: x === q }, x)));
   const form = h('form', { class: 'filters', 'aria-label': 'Choose quarter' },
     h('div', { class: 'field' }, h('label', { for: 'quarter' }, 'Quarter'), sel),
-    h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Show report')));
+    h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Show report')),
+    h('div', { class: 'field' }, h('button', { type: 'button', class: 'secondary', id: 'download-html', onclick: () => step('Downloading the report', () => downloadHtml(sel.value)) },
+      'Download the executive report (HTML)')));
   const out = h('div', { id: 'roi-report' });
   put(main, form, out);
   form.addEventListener('submit', (e) => { e.preventDefault(); load(sel.value); });
