@@ -41,6 +41,13 @@
 namespace uplift::milestones {
 
 namespace detail {
+// A set of owned strings that can be searched by string_view.
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using KeySet = std::unordered_set<std::string, KeyHash, std::equal_to<>>;
+
 // What a scan remembers so later events can be folded in without rescanning the history.
 // Invariant: the event criteria's facts reflect exactly events_of(account)[0, scanned), which are
 // all the account's events at or before as-of when the scan ran.
@@ -48,7 +55,7 @@ struct ScanMemory {
   std::size_t scanned = 0;
   std::string last_id;  // id of events[scanned - 1]: an insert before the tail changes it
   // Whole-history distinct keys of each unwindowed distinct criterion (milestone index, keys).
-  std::vector<std::pair<int, std::unordered_set<std::string>>> keys;
+  std::vector<std::pair<int, KeySet>> keys;
 };
 
 // Values that depend on the as-of day, per milestone index.

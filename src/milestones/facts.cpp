@@ -1,6 +1,8 @@
 #include "milestones/facts.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <forward_list>
 #include <string_view>
@@ -52,29 +54,21 @@ bool matches_where(const Event& e, const std::vector<Condition>& where) {
   return true;
 }
 
-// The distinct-value key of an event; false when the event has no such value.
-bool distinct_key(const Event& e, const std::string& field, std::string& out) {
-  if (field == "learner") {
-    out = e.learner;
-    return !out.empty();
-  }
-  if (field == "name") {
-    out = e.name;
-    return true;
-  }
-  const nlohmann::json* v = prop(e, field);
-  if (!v || v->is_null()) return false;
-  out = v->is_string() ? v->get_ref<const std::string&>() : v->dump();
-  return true;
+enum class KeyField { kLearner, kName, kProp };
+
+KeyField key_field(const std::string& field) {
+  return field == "learner" ? KeyField::kLearner : field == "name" ? KeyField::kName : KeyField::kProp;
 }
 
-// Same as a view into the event where possible; `storage` holds non-string prop values.
-bool distinct_key_view(const Event& e, const std::string& field, std::string_view& out, std::string& storage) {
-  if (field == "learner") {
+// The distinct-value key of an event, as a view into the event where possible; a non-string prop
+// value is rendered into `storage` (left empty otherwise). False when the event has no such value.
+bool distinct_key_view(const Event& e, KeyField kind, const std::string& field, std::string_view& out,
+                       std::string& storage) {
+  if (kind == KeyField::kLearner) {
     out = e.learner;
     return !out.empty();
   }
-  if (field == "name") {
+  if (kind == KeyField::kName) {
     out = e.name;
     return true;
   }
@@ -102,19 +96,31 @@ bool reads(const Criterion& c, const Event& e) {
   return c.where.empty() || matches_where(e, c.where);
 }
 
-// Running measurement of one criterion during a pass over time-ordered events.
+// Running measurement of one criterion during a pass over time-ordered events. Keys are views
+// into the account's events, which do not change during a pass.
 struct Accumulator {
   int index = 0;
   const Criterion* c = nullptr;
+  KeyField field = KeyField::kProp;
   double threshold = 1;
   std::optional<int> window;
   Facts facts;
-  std::unordered_set<std::string> seen;           // unwindowed distinct: every key so far
-  std::unordered_map<std::string, int> counts;  // windowed distinct: occurrences in the window
+  KeySet seen;  // unwindowed distinct: every key so far
+  // Windowed distinct: `last` maps each key to the sequence number of its latest entry; a key is
+  // in the window while that entry is live (seq >= live_from).
+  struct KeyEntry {
+    Date day;
+    std::size_t seq;
+    std::size_t* last;
+  };
+  std::unordered_map<std::string_view, std::size_t> last;
+  std::vector<KeyEntry> key_entries;
+  std::size_t next_seq = 0, live_from = 0, in_window = 0;
+  std::forward_list<std::string> owned;  // rendered non-string keys (stable addresses)
+  std::string storage;
   // The window's entries in time order, [head, size) live; vectors (not deques) so that an
   // accumulator that never sees a matching event allocates nothing.
-  std::vector<std::pair<Date, std::string>> keys;  // windowed distinct
-  std::vector<std::pair<Date, double>> amounts;    // windowed count/sum
+  std::vector<std::pair<Date, double>> amounts;  // windowed count/sum
   std::size_t head = 0;
   double window_sum = 0;
 
@@ -132,20 +138,31 @@ struct Accumulator {
     Date day = date_of(e.ts);
     double value = 0;
     if (c->measure == Measure::kDistinct) {
-      std::string key;
-      if (!distinct_key(e, c->field, key)) return;
+      std::string_view key;
+      if (!distinct_key_view(e, field, c->field, key, storage)) return;
+      if (!storage.empty()) {
+        owned.push_front(std::move(storage));
+        storage.clear();
+        key = owned.front();
+      }
       if (!window) {
-        if (seen.insert(std::move(key)).second) facts.total += 1;
-        value = facts.total;
-      } else {
-        ++counts[key];  // facts.total stays 0: windowed progress reads the current window
-        keys.emplace_back(day, std::move(key));
-        while (head < keys.size() && keys[head].first <= day - *window) {
-          auto it = counts.find(keys[head].second);
-          if (--it->second == 0) counts.erase(it);
-          drop_front(keys);
+        if (seen.find(key) == seen.end()) {
+          seen.emplace(key);
+          facts.total += 1;
         }
-        value = static_cast<double>(counts.size());
+        value = facts.total;
+      } else {  // facts.total stays 0: windowed progress reads the current window
+        auto [it, inserted] = last.try_emplace(key, next_seq);
+        if (inserted || it->second < live_from) ++in_window;
+        it->second = next_seq;
+        key_entries.push_back({day, next_seq++, &it->second});
+        while (head < key_entries.size() && key_entries[head].day <= day - *window) {
+          const KeyEntry& f = key_entries[head];
+          if (*f.last == f.seq) --in_window;  // the key's latest entry leaves: so does the key
+          ++live_from;
+          drop_front(key_entries);
+        }
+        value = static_cast<double>(in_window);
       }
     } else {
       double amount = c->measure == Measure::kSum ? e.qty : 1.0;
@@ -171,10 +188,49 @@ struct Accumulator {
   }
 };
 
+// Which of up to 64 criteria read an event, by its name: one hash lookup per event instead of a
+// name comparison per criterion (`where` conditions are still checked per criterion).
+class Router {
+ public:
+  explicit Router(const std::vector<const Criterion*>& criteria) {
+    usable_ = criteria.size() <= 64;
+    for (std::size_t k = 0; usable_ && k < criteria.size(); ++k) {
+      std::uint64_t bit = std::uint64_t{1} << k;
+      if (criteria[k]->events.empty()) always_ |= bit;
+      for (const auto& name : criteria[k]->events) by_name_[name] |= bit;
+    }
+  }
+  bool usable() const { return usable_; }
+  std::uint64_t route(const Event& e) const {
+    auto it = by_name_.find(e.name);
+    return always_ | (it == by_name_.end() ? 0 : it->second);
+  }
+
+ private:
+  bool usable_ = true;
+  std::uint64_t always_ = 0;
+  std::unordered_map<std::string_view, std::uint64_t> by_name_;
+};
+
+// Calls fn(k) for every criterion k (index into `criteria`) that reads e.
+template <typename Fn>
+void for_each_reader(const Router& router, const std::vector<const Criterion*>& criteria, const Event& e, Fn&& fn) {
+  if (!router.usable()) {
+    for (std::size_t k = 0; k < criteria.size(); ++k)
+      if (reads(*criteria[k], e)) fn(k);
+    return;
+  }
+  for (std::uint64_t mask = router.route(e); mask != 0; mask &= mask - 1) {
+    auto k = static_cast<std::size_t>(std::countr_zero(mask));
+    if (criteria[k]->where.empty() || matches_where(e, criteria[k]->where)) fn(k);
+  }
+}
+
 Accumulator make_accumulator(const Params& p, int i) {
   Accumulator a;
   a.index = i;
   a.c = &*p.graph.milestones[i].criterion;
+  a.field = key_field(a.c->field);
   a.threshold = p.threshold(i);
   a.window = p.window(i);
   return a;
@@ -182,7 +238,7 @@ Accumulator make_accumulator(const Params& p, int i) {
 
 bool unwindowed_distinct(const Accumulator& a) { return a.c->measure == Measure::kDistinct && !a.window; }
 
-std::unordered_set<std::string>* keys_of(ScanMemory& m, int i) {
+KeySet* keys_of(ScanMemory& m, int i) {
   for (auto& [index, keys] : m.keys)
     if (index == i) return &keys;
   return nullptr;
@@ -234,10 +290,12 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
   if (!accs.empty()) {
     // Few criteria per pass: a linear check per event is cheaper than any index here.
     const auto& events = data.events_of(account);
+    std::vector<const Criterion*> read;
+    for (const auto& a : accs) read.push_back(a.c);
+    Router router(read);
     std::size_t n = 0;
     for (; n < events.size() && events[n].ts <= as_of; ++n)
-      for (auto& a : accs)
-        if (reads(*a.c, events[n])) a.add(events[n]);
+      for_each_reader(router, read, events[n], [&](std::size_t k) { accs[k].add(events[n]); });
     store(accs, events, n, facts, memory);
   }
   for (int i : completions) {
@@ -377,17 +435,20 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
                              [](const Event& e, Timestamp t) { return e.ts < t; });
   std::forward_list<std::string> dumped;  // non-string distinct values (rare), stable addresses
   std::string storage;
+  std::vector<const Criterion*> read;
+  for (const auto& w : wants) read.push_back(&*g.milestones[w.index].criterion);
+  Router router(read);
   for (; it != events.end() && it->ts <= as_of; ++it) {
     const Event& e = *it;
     Date day = date_of(e.ts);
-    for (auto& w : wants) {
+    for_each_reader(router, read, e, [&](std::size_t k) {
+      Want& w = wants[k];
       const Milestone& m = g.milestones[w.index];
       const Criterion& c = *m.criterion;
-      if (!reads(c, e)) continue;
       if (w.window && day > today - *w.window) {
         if (c.measure == Measure::kDistinct) {
           std::string_view key;
-          if (distinct_key_view(e, c.field, key, storage)) {
+          if (distinct_key_view(e, key_field(c.field), c.field, key, storage)) {
             if (!storage.empty()) {
               dumped.push_front(std::move(storage));
               storage.clear();
@@ -405,7 +466,7 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
         if (day > today - r) tv.recent[w.index] += amount;
         else if (day > today - r - b) tv.baseline[w.index] += amount;
       }
-    }
+    });
   }
   for (auto& w : wants) {
     if (w.keys.empty()) continue;
