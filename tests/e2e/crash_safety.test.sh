@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib/server.sh"
 count_stored() {  # count_stored DB_URL -> "stored distinct" for crash-* event ids
   case "$1" in
     sqlite:*) sqlite3 "${1#sqlite:}" "select count(*) || ' ' || count(distinct id) from events where id like 'crash-%'" ;;
-    mysql://*) local rest=${1#mysql://} creds=${rest%%@*} hostpart=${rest#*@}
+    mysql://*) local rest creds hostpart; rest=${1#mysql://} creds=${rest%%@*} hostpart=${rest#*@}
       local user=${creds%%:*} pass=${creds#*:} hp=${hostpart%%/*} db=${hostpart#*/}
       mariadb --no-defaults -N -u"$user" -p"$pass" -h"${hp%%:*}" -P"${hp##*:}" "$db" \
         -e "select concat(count(*), ' ', count(distinct id)) from events where id like 'crash-%'" ;;
@@ -23,6 +23,7 @@ run_on() {
   ingest=$(make_key "$db" ingest crash-ingest)
   admin=$(make_key "$db" admin crash-admin)
   start_server "$db" "$port"
+  wait_ready "$port"
   local ack="$E2E_TMP/acked-$label.txt"; : >"$ack"
   node "$UPLIFT_SOURCE_DIR/tests/e2e/crash/client.mjs" "$port" "$ingest" "$ack" 60 300 &
   local client=$!; E2E_PIDS+=("$client")
@@ -40,7 +41,10 @@ run_on() {
   [ "$stored" = "$distinct" ] || { echo "FAIL: duplicate event ids stored" >&2; exit 1; }
   [ "$acked" -le "$stored" ] || { echo "FAIL: acknowledged events missing from the store" >&2; exit 1; }
   [ "$acked" = 12000 ] || { echo "FAIL: client acknowledged $acked of 12000" >&2; exit 1; }
-  # State built incrementally by the live server vs a full rebuild.
+  # State built incrementally by the live server vs a full rebuild. The last restart may have
+  # come after the client's last batch, and /healthz answers while the data is still loading
+  # (reads get 503 + Retry-After until then): wait for /readyz before comparing.
+  wait_ready "$port"
   local a
   for a in $(seq 0 11); do
     curl -fsS -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/v1/accounts/crash-a$a" >"$E2E_TMP/live-$a.json"
@@ -48,6 +52,7 @@ run_on() {
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
   "$UPLIFT_BIN" rebuild --db "$db" >/dev/null
   start_server "$db" "$port"
+  wait_ready "$port"
   for a in $(seq 0 11); do
     curl -fsS -H "Authorization: Bearer $admin" "http://127.0.0.1:$port/v1/accounts/crash-a$a" >"$E2E_TMP/rebuilt-$a.json"
     if ! cmp -s <(jq -S . "$E2E_TMP/live-$a.json") <(jq -S . "$E2E_TMP/rebuilt-$a.json"); then
@@ -64,7 +69,12 @@ run_on "sqlite:$E2E_TMP/crash.db" sqlite
 envfile="$UPLIFT_SOURCE_DIR/build/mariadb/env"
 if [ -f "$envfile" ]; then
   source "$envfile"
-  run_on "${UPLIFT_TEST_MYSQL%/*}/uplift_crash_$$" mariadb
+  my_base=$UPLIFT_TEST_MYSQL my_rest=${UPLIFT_TEST_MYSQL#mysql://}
+  my_creds=${my_rest%%@*} my_hostpart=${my_rest#*@}; my_hp=${my_hostpart%%/*}
+  # Our own database on the shared test server, dropped at exit.
+  trap 'mariadb --no-defaults -u"${my_creds%%:*}" -p"${my_creds#*:}" -h"${my_hp%%:*}" -P"${my_hp##*:}" \
+    -e "DROP DATABASE IF EXISTS uplift_crash_$$" >/dev/null 2>&1 || true; e2e_cleanup' EXIT
+  run_on "${my_base%/*}/uplift_crash_$$" mariadb
 else
   echo "   (MariaDB not running: the MySQL half is skipped; ./run test starts it)"
 fi

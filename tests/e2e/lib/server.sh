@@ -32,6 +32,17 @@ start_server() {
   return 1
 }
 
+# wait_ready PORT [SECONDS]: /healthz answers as soon as the socket listens, but the data is still
+# loading (reads and writes get 503 + Retry-After) until /readyz says 200. Bounded (default 60 s).
+wait_ready() {
+  local port=$1 limit=${2:-60} deadline
+  deadline=$((SECONDS + limit))
+  until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
+    [ $SECONDS -lt "$deadline" ] || { echo "server on port $port not ready after ${limit}s: $(curl -sS "http://127.0.0.1:$port/readyz" 2>&1)" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
 make_key() {  # make_key DB_URL SCOPE NAME -> prints the key
   "$UPLIFT_BIN" keys create --db "$1" --scope "$2" --name "$3" --quiet
 }
