@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <variant>
@@ -27,6 +28,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Process CPU seconds (all threads): on a shared machine wall time also counts other people's work.
+double cpu_s() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 double rss_mib() {
   std::ifstream in("/proc/self/statm");
@@ -107,22 +111,30 @@ int main(int argc, char** argv) {
   }
   double rss_start = rss_mib();
   t = Clock::now();
+  double c = cpu_s();
   Dataset data;
   data.reserve_events(static_cast<std::size_t>(events));
   {
     BulkLoad bulk(data);
     for (Record& r : records) data.apply(std::move(r));
   }
-  double load_s = seconds_since(t);
+  double load_s = seconds_since(t), load_cpu = cpu_s() - c;
   records.clear();
   records.shrink_to_fit();
   double rss_loaded = rss_mib();
 
   // Full rebuild.
   milestones::Evaluator ev(*graph, data);
-  t = Clock::now();
-  ev.rebuild();
-  double rebuild_s = seconds_since(t);
+  // Best of 3, as the DuckDB reference reports its query (rebuild() starts from scratch each time).
+  double rebuild_s = 1e300, rebuild_cpu = 0;
+  std::vector<double> rebuild_runs;
+  for (int run = 0; run < 3; ++run) {
+    t = Clock::now();
+    c = cpu_s();
+    ev.rebuild();
+    rebuild_runs.push_back(seconds_since(t));
+    if (rebuild_runs.back() < rebuild_s) rebuild_s = rebuild_runs.back(), rebuild_cpu = cpu_s() - c;
+  }
   double rss_evaluated = rss_mib();
   std::size_t foundational = 0;
   for (const auto& [_, s] : ev.states())
@@ -137,20 +149,23 @@ int main(int argc, char** argv) {
   std::sort(fresh.begin(), fresh.end(),
             [](const Record& x, const Record& y) { return std::get<Event>(x).ts < std::get<Event>(y).ts; });
   t = Clock::now();
+  c = cpu_s();
   for (std::size_t i = 0; i < fresh.size(); ++i) {
     if (data.apply(fresh[i])) ev.note(fresh[i]);
     if ((i + 1) % 1000 == 0 || i + 1 == fresh.size()) ev.flush();
   }
-  double inc_s = seconds_since(t);
+  double inc_s = seconds_since(t), inc_cpu = cpu_s() - c;
 
   nlohmann::json out = {
       {"accounts", accounts}, {"events", events}, {"learners", learners},
-      {"generate_s", generate_s}, {"load_s", load_s}, {"rebuild_s", rebuild_s},
+      {"generate_s", generate_s}, {"load_s", load_s}, {"rebuild_s", rebuild_s}, {"rebuild_runs_s", rebuild_runs},
       {"rebuild_threads", ev.threads()},
+      {"cpu_s", {{"load", load_cpu}, {"rebuild_all_threads", rebuild_cpu}, {"incremental", inc_cpu}}},
       {"accounts_past_onboarding", foundational},
       {"rss_mib", {{"start", rss_start}, {"dataset_loaded", rss_loaded}, {"evaluated", rss_evaluated}}},
       {"evaluated_state_mib", rss_evaluated - rss_loaded},
       {"incremental", {{"events", inc_events}, {"seconds", inc_s}, {"events_per_s", inc_events / inc_s},
+                       {"events_per_cpu_s", inc_events / inc_cpu},
                        {"batch", 1000}}}};
   std::printf("%s\n", out.dump().c_str());
   std::fflush(stdout);

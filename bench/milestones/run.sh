@@ -43,13 +43,15 @@ cat "$TMP/duckdb.json"
 
 mkdir -p bench/results
 python3 - "$TMP/uplift.json" "$TMP/duckdb.json" "$scale" <<'PY'
-import json, sys
+import json, os, sys
 up = json.load(open(sys.argv[1])); db = json.load(open(sys.argv[2])); scale = sys.argv[3]
 ratio = up["rebuild_s"] / db["query_s"]
 out = {
   "benchmark": "milestones", "scale": scale,
   "workload": {k: up[k] for k in ("accounts", "events", "learners")},
   "uplift": up, "duckdb": db,
+  "machine": {"cores": os.cpu_count(), "loadavg_1m_at_end": os.getloadavg()[0],
+              "note": "wall times on a 2-core machine shared with other builds; uplift.cpu_s gives CPU seconds"},
   "comparisons": [
     {"metric": "full rebuild (per-account milestone state)", "unit": "s", "uplift": round(up["rebuild_s"], 3),
      "reference": round(db["query_s"], 3), "reference_tool": f"DuckDB ({db['threads']} threads) per-account counts/distinct/sums",
@@ -62,6 +64,9 @@ out = {
      "higher_is_better": False, "goal": "<= 1 GiB", "met": up["evaluated_state_mib"] <= 1024},
     {"metric": "incremental apply (warm state, batches of 1000)", "unit": "events/s",
      "uplift": round(up["incremental"]["events_per_s"]), "reference": None, "reference_tool": "-",
+     "ratio": None, "higher_is_better": True, "goal": ">= 50000 events/s", "met": up["incremental"]["events_per_s"] >= 50000},
+    {"metric": "incremental apply, per CPU second (contention-free view)", "unit": "events/s",
+     "uplift": round(up["incremental"]["events_per_cpu_s"]), "reference": None, "reference_tool": "-",
      "ratio": None, "higher_is_better": True, "goal": "reported only"}]}
 json.dump(out, open("bench/results/milestones.json", "w"), indent=2)
 print(f"rebuild {up['rebuild_s']:.3f}s vs DuckDB {db['query_s']:.3f}s -> {ratio:.2f}x (goal <= 1.5x); "

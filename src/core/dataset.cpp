@@ -123,16 +123,13 @@ void Dataset::end_bulk() {
   bulk_ = false;
   std::vector<std::size_t> order;
   for (auto& [_, vec] : events_) {
-    if (std::is_sorted(vec.begin(), vec.end(), event_less)) {
-      if (vec.capacity() > vec.size() + vec.size() / 4) vec.shrink_to_fit();
-      continue;
-    }
+    if (std::is_sorted(vec.begin(), vec.end(), event_less)) continue;
     // Sort a permutation (cheap to swap), then move each event once into an exact-size vector.
     order.resize(vec.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return event_less(vec[a], vec[b]); });
     std::vector<Event> sorted;
-    sorted.reserve(vec.size());
+    sorted.reserve(vec.size() + vec.size() / 8 + 4);  // headroom: the next events append without moving all
     for (std::size_t i : order) sorted.push_back(std::move(vec[i]));
     vec = std::move(sorted);
   }
