@@ -18,6 +18,7 @@ namespace {
 struct ServeArgs {
   std::string db, host = "127.0.0.1", web, config;
   int port = 8080, threads = 16;
+  double request_timeout = 30;  // seconds
   std::size_t max_body = http::kDefaultMaxBody;
 };
 
@@ -41,6 +42,7 @@ void serve(const ServeArgs& a) {
   opts.host = a.host;
   opts.port = a.port;
   opts.threads = a.threads;
+  opts.request_timeout_ms = static_cast<int>(a.request_timeout * 1000);
   Status st = http::run_server(opts, service, keys, *api, [&]() -> Status {
     app::WorkspaceOptions wo;
     wo.config_dir = a.config;
@@ -69,6 +71,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--web", args->web, "console directory (default: <config>/web or ./web)");
   cmd->add_option("--config", args->config, "config directory holding milestones/, segments/, content_maps/");
   cmd->add_option("--max-body", args->max_body, "request body limit in bytes")->capture_default_str();
+  cmd->add_option("--request-timeout", args->request_timeout, "seconds a request's head and body may take to arrive")
+      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
   cmd->callback([args] { serve(*args); });
 }
 

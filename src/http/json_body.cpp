@@ -36,6 +36,8 @@ Result<nlohmann::json> parse_json(std::string_view text, int max_depth) {
     auto pos = what.find("parse error");
     return Status::InvalidArgument("malformed JSON at byte " + std::to_string(e.byte) + ": " +
                                    (pos == std::string::npos ? what : what.substr(pos)));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range 406: e.g. 1e999 overflows a double
+    return Status::InvalidArgument(std::string("malformed JSON: ") + e.what());
   }
 }
 

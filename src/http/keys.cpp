@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include <Poco/SHA2Engine.h>
+#include <openssl/crypto.h>
 #include <nlohmann/json.hpp>
 
 namespace uplift::http {
@@ -35,12 +36,11 @@ std::string sha256_hex(std::string_view data) {
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
-  // Length is not secret (hashes are fixed-size); the content comparison never exits early.
+  // Length is not secret (hashes are fixed-size); OpenSSL's CRYPTO_memcmp reads every byte
+  // whatever the content, and is written so the compiler cannot turn it into an early exit.
   if (a.size() != b.size()) return false;
-  volatile unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff = diff | static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 static constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

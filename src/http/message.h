@@ -49,7 +49,7 @@ struct HttpResponse {
 
 // Splits "a=1&b=x%20y" into decoded pairs; "+" means space. Malformed escapes are kept verbatim.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
-// Percent-decodes; returns nullopt for a malformed escape or an encoded NUL.
+// Percent-decodes; returns nullopt for a malformed escape or a NUL (encoded or raw).
 std::optional<std::string> percent_decode(std::string_view s, bool plus_is_space);
 
 }  // namespace uplift::http

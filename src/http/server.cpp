@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "core/time.h"
+#include "http/checked_socket.h"
 #include "http/problem.h"
 
 namespace uplift::http {
@@ -68,6 +69,15 @@ struct Body {
   bool close = false;
 };
 
+Problem request_timeout(std::string detail) {
+  Problem p;
+  p.status = 408;
+  p.slug = "request-timeout";
+  p.title = "Request Timeout";
+  p.detail = std::move(detail);
+  return p;
+}
+
 Body read_body(HTTPServerRequest& req, std::size_t limit) {
   Body b;
   auto too_large = [&] {
@@ -86,8 +96,25 @@ Body read_body(HTTPServerRequest& req, std::size_t limit) {
       too_large();
       return b;
     }
+  } catch (const Poco::TimeoutException& e) {
+    b.problem = request_timeout(e.displayText());
+    b.close = true;
+    return b;
   } catch (const Poco::Exception& e) {
     b.problem = bad_request("could not read the request body: " + e.displayText());
+    b.close = true;
+    return b;
+  }
+  // A failed read (the stream swallows the socket's exception: a receive timeout, a reset) or a
+  // body shorter than its Content-Length is never handed on as if it were the whole body.
+  if (req.stream().bad()) {
+    b.problem = request_timeout("the request body did not arrive in time (or the connection failed)");
+    b.close = true;
+    return b;
+  }
+  if (req.hasContentLength() && static_cast<Poco::Int64>(raw.size()) < req.getContentLength64()) {
+    b.problem = bad_request(fmt::format("the body ended after {} of the {} bytes its Content-Length announced",
+                                        raw.size(), req.getContentLength64()));
     b.close = true;
     return b;
   }
@@ -234,7 +261,8 @@ void block_termination_signals() {
 
 Status run_server(const ServerOptions& options, Service& service, KeyRing& keys, Api& api,
                   const std::function<Status()>& load) {
-  Poco::Net::ServerSocket socket;
+  // Rejects malformed header lines and bounds how long one request may take to arrive.
+  CheckedServerSocket socket(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(options.request_timeout_ms) * 1000));
   try {
     socket.bind(Poco::Net::SocketAddress(options.host, static_cast<Poco::UInt16>(options.port)), true);
     socket.listen(256);

@@ -25,6 +25,7 @@ struct ServerOptions {
   int port = 8080;  // 0: any free port (printed at start)
   int threads = 16;
   int tick_ms = 200;
+  int request_timeout_ms = 30000;  // a request's head and body must arrive within this (slowloris)
 };
 
 // Blocks SIGTERM/SIGINT in the calling thread (and the threads it starts later) so run() can wait

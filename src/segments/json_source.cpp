@@ -32,6 +32,8 @@ Result<nlohmann::json> parse_json_text(const std::string& text, const std::strin
     if (auto pos = what.find(": "); pos != std::string::npos && what.rfind("[json.exception", 0) == 0)
       what = what.substr(pos + 2);
     return Status::InvalidArgument(fmt::format("{}:{}:{}: invalid JSON: {}", name, line, col, what));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range 406: a number no double holds
+    return Status::InvalidArgument(fmt::format("{}: invalid JSON: {}", name, e.what()));
   }
 }
 

@@ -1,36 +1,60 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan+UBSan) into build-fuzz and runs each one.
-#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 30 s, every target)
-# Seed corpora come from tests/fuzz/corpus/<target>/ plus the repository's test data; any crash
-# input found is saved under build-fuzz/crashes/<target>/ — add it to tests/fuzz/corpus/<target>/
-# (the regression corpus) once fixed. The long run: tests/fuzz/run.sh 3600.
+# Builds the libFuzzer targets (clang, ASan+UBSan) into build-fuzz, replays the regression corpus
+# and fuzzes each target for a fixed time. Exits non-zero on any crash, leak, timeout or failed
+# invariant.
+#   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s, every *_fuzz.cpp)
+# Inputs per target <t>:
+#   tests/fuzz/regressions/<t>/  inputs that once crashed (replayed one by one first, then seeds)
+#   tests/fuzz/corpus/<t>/       committed seeds (extracted from the test data)
+#   tests/fuzz/<t>.seeds         more seed folders from the repository, one per line
+# A crash input is saved under build-fuzz/crashes/<t>/: fix the bug in the owning module, then
+# copy the input into tests/fuzz/regressions/<t>/. The grown corpus stays in build-fuzz/corpus/<t>/
+# between runs. The long run (README "Reliability"): tests/fuzz/run.sh 300 (or more).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-secs=${1:-30}; shift || true
-if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed" >&2; exit 1; fi
+secs=${1:-60}; shift || true
+if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed (apt-get install clang libfuzzer-14-dev)" >&2; exit 1; fi
+export UPLIFT_SOURCE_DIR=$PWD
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPLIFT_FUZZ=ON \
   -DUPLIFT_E2E=OFF >/dev/null
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for src in tests/fuzz/*_fuzz.cpp; do n=$(basename "$src" _fuzz.cpp); targets+=("$n"); done
+  for src in tests/fuzz/*_fuzz.cpp; do targets+=("$(basename "$src" _fuzz.cpp)"); done
 fi
 cmake --build build-fuzz -j"${JOBS:-2}" --target $(printf 'fuzz_%s ' "${targets[@]}")
-rc=0
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+rc=0 total_execs=0
 for t in "${targets[@]}"; do
-  work=build-fuzz/corpus/$t crashes=build-fuzz/crashes/$t
+  bin=build-fuzz/fuzz_$t work=build-fuzz/corpus/$t crashes=build-fuzz/crashes/$t log=build-fuzz/$t.log
   mkdir -p "$work" "$crashes"
-  seeds=(tests/fuzz/corpus/$t)
+  # 1. Regressions: every input that ever crashed runs once, on its own.
+  mapfile -t regressions < <(find "tests/fuzz/regressions/$t" -type f 2>/dev/null | sort)
+  if [ ${#regressions[@]} -gt 0 ]; then
+    if ! "$bin" -rss_limit_mb=2048 -timeout=10 "${regressions[@]}" >"$log" 2>&1; then
+      echo "fuzz_$t: a regression input crashes again — see $log" >&2
+      tail -40 "$log" >&2
+      rc=1
+      continue
+    fi
+  fi
+  # 2. Fuzz from the grown corpus, the committed seeds and the repository's test data.
+  seeds=("tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t")
   [ -f "tests/fuzz/$t.seeds" ] && while read -r d; do [ -n "$d" ] && seeds+=("$d"); done <"tests/fuzz/$t.seeds"
   existing=()
   for d in "${seeds[@]}"; do [ -d "$d" ] && existing+=("$d"); done
-  echo "==> fuzz_$t for ${secs}s (seeds: ${existing[*]:-none})"
-  if ! build-fuzz/fuzz_$t "$work" "${existing[@]}" -max_total_time="$secs" -max_len=65536 -timeout=10 \
-      -rss_limit_mb=2048 -artifact_prefix="$crashes/" -print_final_stats=1 >"build-fuzz/$t.log" 2>&1; then
-    echo "fuzz_$t FAILED — see build-fuzz/$t.log; crash inputs in $crashes" >&2
-    tail -40 "build-fuzz/$t.log" >&2
+  if ! "$bin" "$work" "${existing[@]}" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+      -rss_limit_mb=2048 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
+    echo "fuzz_$t FAILED — see $log; crash inputs in $crashes" >&2
+    tail -40 "$log" >&2
     rc=1
   else
-    grep -E "stat::number_of_executed_units|Done [0-9]+ runs" "build-fuzz/$t.log" | tail -1
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+    echo "fuzz_$t: ok, ${execs:-?} runs in ${secs}s, ${#regressions[@]} regressions replayed, $cov"
+    total_execs=$((total_execs + ${execs:-0}))
   fi
 done
+echo "fuzz: ${#targets[@]} targets, $total_execs runs, $([ $rc -eq 0 ] && echo 'no crashes' || echo 'FAILED')"
 exit $rc

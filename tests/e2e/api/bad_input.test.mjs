@@ -67,6 +67,13 @@ const CASES = [
   ['segment: invalid UTF-8', 'POST', '/v1/track', 'ingest', J, Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]), 400],
   ['segment: huge body', 'POST', '/v1/batch', 'ingest', J, big(5 * 1024 * 1024 + 1), 413],
   ['segment: empty body', 'POST', '/v1/batch', 'ingest', J, '', 400],
+  // Numbers no double can hold made the JSON parser throw (found by fuzz_milestones): 400, not 500.
+  ['segment: number overflow', 'POST', '/v1/track', 'ingest', J, '{"userId":"u","event":"e","properties":{"n":1e999},"context":{"groupId":"a"}}', 400],
+  ['segment batch: number overflow', 'POST', '/v1/batch', 'ingest', J, '{"batch":[{"type":"track","userId":"u","event":"e","context":{"groupId":"a"},"properties":{"n":-1e400}}]}', 400],
+  ['xapi: number overflow', 'POST', '/xapi/statements', 'ingest', X, '{"actor":{"mbox":"mailto:a@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"https://lms/c/1"},"result":{"score":{"raw":1e999}}}', 400],
+  ['skilljar: number overflow', 'POST', '/v1/webhooks/skilljar', 'ingest', J, '{"event_type":"COURSE_COMPLETION","user":{"id":1e999},"course":{"id":"c"}}', 400],
+  ['cohorts: number overflow', 'POST', '/v1/cohorts', 'admin', J, '{"program":"p","capacity":1e999}', 400],
+  ['ndjson: number overflow', 'POST', '/v1/records', 'ingest', ND, '{"kind":"account","id":"big","arr":1e999}\n', 400],
   // --- xAPI ---
   ['xapi: missing version header', 'POST', '/xapi/statements', 'ingest', J, JSON.stringify({ actor, verb: completed, object: activity }), 400],
   ['xapi: unsupported version', 'POST', '/xapi/statements', 'ingest', { ...J, 'X-Experience-API-Version': '0.95' }, JSON.stringify({ actor, verb: completed, object: activity }), 400],

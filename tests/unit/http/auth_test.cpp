@@ -17,6 +17,16 @@ TEST_CASE("constant-time comparison is a plain equality") {
   CHECK_FALSE(constant_time_equal("abc", "abd"));
   CHECK_FALSE(constant_time_equal("abc", "abcd"));
   CHECK(constant_time_equal("", ""));
+  // A difference at any position (first, middle, last byte; any bit) is found.
+  const std::string hash = sha256_hex("upl_secret");
+  for (std::size_t i = 0; i < hash.size(); ++i) {
+    for (unsigned bit = 0; bit < 8; ++bit) {
+      std::string other = hash;
+      other[i] = static_cast<char>(other[i] ^ (1u << bit));
+      CHECK_FALSE(constant_time_equal(hash, other));
+    }
+  }
+  CHECK(constant_time_equal(hash, sha256_hex("upl_secret")));
 }
 
 TEST_CASE("base64: RFC 4648 vectors, both alphabets, url-safe encoding without padding") {

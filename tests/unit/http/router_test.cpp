@@ -47,6 +47,14 @@ TEST_CASE("routes match by template, with decoded parameters") {
   }
 }
 
+TEST_CASE("a NUL in a path parameter, raw or encoded, never matches (fuzz_router regression)") {
+  Router r = sample();
+  using namespace std::string_literals;
+  CHECK(r.match("GET", "/v1/accounts/a\0b"s).kind == RouteMatch::Kind::kNotFound);
+  CHECK(r.match("GET", "/v1/accounts/a%00b").kind == RouteMatch::Kind::kNotFound);
+  CHECK_FALSE(percent_decode("a\0b"s, false).has_value());
+}
+
 TEST_CASE("unknown paths are not found; known paths with another method are 405 with Allow") {
   Router r = sample();
   for (const char* p : {"/", "/v1", "/v1/accounts/", "/v1/accounts/a/b", "/v2/accounts", "/v1/accounts/%zz",

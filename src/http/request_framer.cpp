@@ -1,0 +1,174 @@
+#include "http/request_framer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace uplift::http {
+
+namespace {
+
+bool is_token_char(unsigned char c) {
+  if (std::isalnum(c)) return true;
+  static constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
+  return kExtra.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool contains_ci(std::string_view hay, std::string_view needle) {
+  if (needle.size() > hay.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
+    if (iequals(hay.substr(i, needle.size()), needle)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool RequestFramer::feed(std::string_view bytes) {
+  std::size_t i = 0;
+  if (phase_ != Phase::kRejected) request_start_ = npos;
+  while (i < bytes.size()) {
+    switch (phase_) {
+      case Phase::kRejected:
+        return false;
+      case Phase::kUnframed:
+        return true;
+      case Phase::kBody:
+      case Phase::kChunkData: {
+        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size() - i));
+        i += n;
+        remaining_ -= n;
+        if (remaining_ == 0) {
+          if (phase_ == Phase::kBody) request_done();
+          else phase_ = Phase::kChunkSize;
+        }
+        break;
+      }
+      case Phase::kIdle:
+        // Empty lines before a request line are tolerated (RFC 9112 §2.2).
+        if (bytes[i] == '\r' || bytes[i] == '\n') {
+          ++i;
+          break;
+        }
+        phase_ = Phase::kHead;
+        request_start_ = i;
+        [[fallthrough]];
+      case Phase::kHead:
+      case Phase::kChunkSize:
+      case Phase::kTrailers: {
+        auto lf = bytes.find('\n', i);
+        auto end = lf == std::string_view::npos ? bytes.size() : lf;
+        auto room = kMaxLine - line_.size();
+        auto piece = bytes.substr(i, end - i);
+        if (piece.size() > room) {
+          line_overflow_ = true;
+          piece = piece.substr(0, room);
+        }
+        line_.append(piece);
+        i = end;
+        if (lf != std::string_view::npos) {
+          ++i;
+          if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+          line_done();
+          line_.clear();
+          line_overflow_ = false;
+        }
+        break;
+      }
+    }
+  }
+  return phase_ != Phase::kRejected;
+}
+
+void RequestFramer::line_done() {
+  if (phase_ == Phase::kChunkSize) {
+    std::string_view size = line_;
+    size = trim(size.substr(0, size.find(';')));
+    std::uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(size.data(), size.data() + size.size(), n, 16);
+    if (size.empty() || size.size() > 15 || ec != std::errc() || ptr != size.data() + size.size()) {
+      phase_ = Phase::kUnframed;  // Poco refuses it
+    } else if (n == 0) {
+      phase_ = Phase::kTrailers;
+    } else {
+      remaining_ = n + 2;  // the chunk and its CRLF
+      phase_ = Phase::kChunkData;
+    }
+    return;
+  }
+  if (phase_ == Phase::kTrailers) {
+    if (line_.empty()) request_done();
+    return;
+  }
+  // The head.
+  if (!request_line_seen_) {
+    request_line_seen_ = true;
+    chunked_ = bad_length_ = has_length_ = false;
+    remaining_ = 0;
+    std::string_view method = std::string_view(line_).substr(0, line_.find(' '));
+    bodiless_method_ = method == "GET" || method == "HEAD" || method == "DELETE";
+    return;
+  }
+  if (line_.empty()) {
+    head_done();
+    return;
+  }
+  if (line_[0] == ' ' || line_[0] == '\t') return;  // a folded continuation of the last header
+  auto colon = line_.find(':');
+  if (colon == std::string::npos) {
+    if (!line_overflow_) reject("malformed header line (no colon): every header must be 'Name: value'");
+    return;  // an overlong line: Poco refuses it itself
+  }
+  std::string_view name = std::string_view(line_).substr(0, colon);
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return is_token_char(static_cast<unsigned char>(c)); })) {
+    reject("malformed header line: the header name must be a token (letters, digits, -), without spaces");
+    return;
+  }
+  std::string_view value = trim(std::string_view(line_).substr(colon + 1));
+  if (iequals(name, "Content-Length")) {
+    std::uint64_t n = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (value.empty() || ec != std::errc() || ptr != value.data() + value.size() || (has_length_ && n != remaining_))
+      bad_length_ = true;
+    has_length_ = true;
+    remaining_ = n;
+  } else if (iequals(name, "Transfer-Encoding") && contains_ci(value, "chunked")) {
+    chunked_ = true;
+  }
+}
+
+void RequestFramer::head_done() {
+  if (chunked_) {
+    phase_ = Phase::kChunkSize;
+  } else if (bad_length_ || (!has_length_ && !bodiless_method_)) {
+    phase_ = Phase::kUnframed;  // refused by Poco, or a body that lasts until the connection closes
+  } else if (remaining_ > 0) {
+    phase_ = Phase::kBody;
+  } else {
+    request_done();
+  }
+}
+
+void RequestFramer::request_done() {
+  ++completed_;
+  phase_ = Phase::kIdle;
+  request_line_seen_ = false;
+}
+
+void RequestFramer::reject(std::string why) {
+  phase_ = Phase::kRejected;
+  problem_ = std::move(why);
+}
+
+}  // namespace uplift::http

@@ -1,0 +1,68 @@
+// RequestFramer: follows the bytes of one HTTP/1.1 connection (as they arrive from the socket)
+// to find where each request's head and body begin and end, and rejects what Poco would silently
+// accept: a header line without a colon (or with a name that is not an RFC 9110 token) — Poco
+// drops such lines and serves the request, we answer 400.
+//
+// It frames bodies by Content-Length or chunked Transfer-Encoding, so it stays in step over
+// keep-alive connections, and it tells the socket layer when a request is in progress (for the
+// whole-request deadline that bounds slowloris clients). It never buffers more than one line
+// (capped at kMaxLine; longer lines are left for Poco to refuse). Pure: no sockets, no clock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace uplift::http {
+
+class RequestFramer {
+ public:
+  static constexpr std::size_t kMaxLine = 16384;
+
+  enum class Phase {
+    kIdle,        // between requests (nothing of the next one seen yet)
+    kHead,        // request line and headers
+    kBody,        // a Content-Length body
+    kChunkSize,   // chunked: a chunk-size line
+    kChunkData,   // chunked: chunk bytes and their CRLF
+    kTrailers,    // chunked: trailer lines after the last chunk
+    kUnframed,    // a body read until the connection closes (POST without length), or framing
+                  // Poco will refuse (bad Content-Length): no more checking, still in a request
+    kRejected,    // a malformed head was seen; `problem()` says why
+  };
+
+  // Feeds received bytes; returns false once the connection is rejected.
+  bool feed(std::string_view bytes);
+  Phase phase() const { return phase_; }
+  // True while a request has started but not fully arrived (head or body).
+  bool in_request() const { return phase_ != Phase::kIdle && phase_ != Phase::kRejected; }
+  bool in_head() const { return phase_ == Phase::kHead; }
+  const std::string& problem() const { return problem_; }
+  std::uint64_t requests_completed() const { return completed_; }
+  // Where, in the bytes of the last feed(), the current (or rejected) request began; npos when it
+  // began in an earlier feed. Bytes before it belong to requests that are complete and valid.
+  std::size_t request_start() const { return request_start_; }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  void line_done();
+  void head_done();
+  void request_done();
+  void reject(std::string why);
+
+  Phase phase_ = Phase::kIdle;
+  std::string line_;          // the current line (without its LF), up to kMaxLine bytes
+  bool line_overflow_ = false;
+  bool request_line_seen_ = false;
+  bool bodiless_method_ = false;  // GET, HEAD, DELETE: no body unless framed
+  bool chunked_ = false;
+  bool bad_length_ = false;
+  bool has_length_ = false;
+  std::uint64_t remaining_ = 0;  // body or chunk bytes still to come (+2 for a chunk's CRLF)
+  std::uint64_t completed_ = 0;
+  std::size_t request_start_ = npos;
+  std::string problem_;
+};
+
+}  // namespace uplift::http

@@ -1,0 +1,113 @@
+// RequestFramer: follows requests over a keep-alive connection and rejects malformed header lines.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "http/request_framer.h"
+
+using uplift::http::RequestFramer;
+using Phase = RequestFramer::Phase;
+
+namespace {
+// Feeds the bytes one at a time (the worst split a socket can produce) and in one piece; both
+// must agree.
+RequestFramer feed_both(const std::string& bytes, bool& same) {
+  RequestFramer whole, bytewise;
+  whole.feed(bytes);
+  for (char c : bytes) bytewise.feed(std::string_view(&c, 1));
+  same = whole.phase() == bytewise.phase() && whole.requests_completed() == bytewise.requests_completed() &&
+         whole.problem() == bytewise.problem();
+  return whole;
+}
+}  // namespace
+
+TEST_CASE("well-formed requests on one keep-alive connection are followed to the end") {
+  std::string bytes =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world"
+      "POST /v1/track HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"
+      "\r\nGET / HTTP/1.1\nHost: lf-only\n\n";
+  bool same = false;
+  auto f = feed_both(bytes, same);
+  CHECK(same);
+  CHECK(f.requests_completed() == 4);
+  CHECK(f.phase() == Phase::kIdle);
+  CHECK_FALSE(f.in_request());
+}
+
+TEST_CASE("a header line without a colon is rejected, with the reason") {
+  bool same = false;
+  auto f = feed_both("GET /healthz HTTP/1.1\r\nHost: x\r\nBroken header\r\n\r\n", same);
+  CHECK(same);
+  CHECK(f.phase() == Phase::kRejected);
+  CHECK(f.problem().find("no colon") != std::string::npos);
+  CHECK_FALSE(f.feed("GET / HTTP/1.1\r\n\r\n"));  // stays rejected
+}
+
+TEST_CASE("header names must be tokens") {
+  for (const char* line : {"Bad Name: x", ": empty name", "X(y): z", "Näme: x"}) {
+    RequestFramer f;
+    f.feed(std::string("GET / HTTP/1.1\r\n") + line + "\r\n\r\n");
+    CHECK_MESSAGE(f.phase() == Phase::kRejected, line);
+  }
+  RequestFramer ok;
+  ok.feed("GET / HTTP/1.1\r\nX-Weird_Name.1~!: value: with: colons\r\n folded continuation\r\n\r\n");
+  CHECK(ok.phase() == Phase::kIdle);
+  CHECK(ok.requests_completed() == 1);
+}
+
+TEST_CASE("a malformed line inside a body is not a header") {
+  RequestFramer f;
+  f.feed("POST /v1/records HTTP/1.1\r\nContent-Length: 14\r\n\r\nno colon here\n");
+  CHECK(f.phase() == Phase::kIdle);
+  f.feed("GET / HTTP/1.1\r\nno colon here\r\n\r\n");
+  CHECK(f.phase() == Phase::kRejected);
+}
+
+TEST_CASE("a request is in progress until its body has arrived") {
+  RequestFramer f;
+  CHECK_FALSE(f.in_request());
+  f.feed("POST /v1/records HTTP/1.1\r\nContent-");
+  CHECK(f.in_head());
+  f.feed("Length: 4\r\n\r\nab");
+  CHECK(f.in_request());
+  CHECK_FALSE(f.in_head());
+  f.feed("cd");
+  CHECK_FALSE(f.in_request());
+}
+
+TEST_CASE("framing Poco does not follow stops the checks but keeps the request in progress") {
+  RequestFramer bad_length;
+  bad_length.feed("POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\nx");
+  CHECK(bad_length.phase() == Phase::kUnframed);
+  CHECK(bad_length.in_request());
+  RequestFramer conflicting;
+  conflicting.feed("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n");
+  CHECK(conflicting.phase() == Phase::kUnframed);
+  RequestFramer until_close;  // a POST without a length reads until the connection closes
+  until_close.feed("POST / HTTP/1.1\r\nHost: x\r\n\r\nBroken header\r\n");
+  CHECK(until_close.phase() == Phase::kUnframed);
+  RequestFramer get;  // a GET without a length has no body
+  get.feed("GET / HTTP/1.1\r\n\r\n");
+  CHECK(get.phase() == Phase::kIdle);
+}
+
+TEST_CASE("overlong lines are left for Poco to refuse") {
+  RequestFramer f;
+  f.feed("GET / HTTP/1.1\r\n" + std::string(RequestFramer::kMaxLine * 2, 'a') + "\r\n\r\n");
+  CHECK(f.phase() == Phase::kIdle);  // not rejected here, and not stuck
+}
+
+TEST_CASE("request_start: where in the last bytes the current request began") {
+  RequestFramer f;
+  std::string first = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+  f.feed(first + "GET /b HTTP/1.1\r\nBroken\r\n\r\n");
+  CHECK(f.phase() == Phase::kRejected);
+  CHECK(f.requests_completed() == 1);
+  CHECK(f.request_start() == first.size());  // the bytes before it are one complete, valid request
+  RequestFramer split;
+  split.feed("GET /b HTTP/1.1\r\n");
+  CHECK(split.request_start() == 0);
+  split.feed("Broken\r\n\r\n");
+  CHECK(split.request_start() == RequestFramer::npos);  // began in an earlier read
+}
