@@ -140,21 +140,26 @@ Result<std::size_t> Workspace::catch_up() {
 }
 
 Status Workspace::persist(const std::vector<std::string>& accounts) {
+  std::vector<Document> docs;
+  docs.reserve(accounts.size());
   for (const auto& account : accounts) {
     const milestones::AccountState* s = evaluator_->state(account);
     if (!s) continue;
-    Document doc{milestones::kStateCollection, account, milestones::to_json(*s).dump(), evaluator_->as_of()};
-    UPLIFT_RETURN_IF_ERROR(store_->put_document(doc));
+    docs.push_back({milestones::kStateCollection, account, milestones::to_json(*s).dump(), evaluator_->as_of()});
   }
-  return Status::OK();
+  return store_->put_documents(docs);  // one transaction per ingest batch, not one per account
 }
 
 Status Workspace::persist_all_states(const ProgressFn& progress) {
   std::size_t done = 0, total = states().size();
+  std::vector<Document> docs;
   for (const auto& [account, s] : states()) {
-    Document doc{milestones::kStateCollection, account, milestones::to_json(s).dump(), evaluator_->as_of()};
-    UPLIFT_RETURN_IF_ERROR(store_->put_document(doc));
-    if (progress && (++done % 1024 == 0 || done == total)) progress("saving states", done, total);
+    docs.push_back({milestones::kStateCollection, account, milestones::to_json(s).dump(), evaluator_->as_of()});
+    if (++done % 1024 == 0 || done == total) {
+      UPLIFT_RETURN_IF_ERROR(store_->put_documents(docs));
+      docs.clear();
+      if (progress) progress("saving states", done, total);
+    }
   }
   return Status::OK();
 }

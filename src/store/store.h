@@ -95,6 +95,9 @@ class Store {
   virtual Result<StoredRecord> get(RecordKind kind, std::string_view key) = 0;
 
   virtual Status put_document(const Document& doc) = 0;
+  // Upserts several documents in one transaction: all of them or none (one commit, not one per
+  // document — the server saves every changed account's state after each ingest batch).
+  virtual Status put_documents(std::span<const Document> docs) = 0;
   virtual Result<Document> get_document(std::string_view collection, std::string_view key) = 0;
   virtual Status delete_document(std::string_view collection, std::string_view key) = 0;
   virtual Status scan_documents(std::string_view collection,

@@ -118,6 +118,25 @@ class MysqlStore final : public Store {
     }).status();
   }
 
+  Status put_documents(std::span<const Document> docs) override {
+    if (docs.empty()) return Status::OK();
+    return with_conn<bool>("put_documents", [&](Conn& c) -> Result<bool> {
+      auto& s = c.prep(
+          "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
+          "ON DUPLICATE KEY UPDATE body = VALUES(body), updated_at = VALUES(updated_at)");
+      c.run("START TRANSACTION");
+      for (const Document& doc : docs) {
+        s.setString(1, doc.collection);
+        s.setString(2, doc.key);
+        s.setString(3, doc.body);
+        s.setInt64(4, doc.updated_at ? doc.updated_at : now_ms());
+        s.executeUpdate();
+      }
+      c.run("COMMIT");  // on an exception with_conn rolls back
+      return true;
+    }).status();
+  }
+
   Result<Document> get_document(std::string_view collection, std::string_view key) override {
     return with_conn<Document>("get_document", [&](Conn& c) -> Result<Document> {
       auto& s = c.prep("SELECT body, updated_at FROM documents WHERE collection = ? AND dkey = ?");

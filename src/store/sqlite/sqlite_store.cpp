@@ -132,6 +132,28 @@ class SqliteStore final : public Store {
     });
   }
 
+  Status put_documents(std::span<const Document> docs) override {
+    if (docs.empty()) return Status::OK();
+    return guarded_status("put_documents", [&] {
+      db_->exec("BEGIN IMMEDIATE");
+      try {
+        auto s = db_->stmt(
+            "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
+            "ON CONFLICT (collection, dkey) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at");
+        for (const Document& doc : docs) {
+          s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
+          s->bind(3, std::string_view(doc.body)).bind(4, doc.updated_at ? doc.updated_at : now_ms());
+          s->step();
+          s->reset();
+        }
+      } catch (...) {
+        sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+      db_->exec("COMMIT");
+    });
+  }
+
   Result<Document> get_document(std::string_view collection, std::string_view key) override {
     return guarded<Document>("get_document", [&]() -> Result<Document> {
       auto s = db_->stmt("SELECT body, updated_at FROM documents WHERE collection = ? AND dkey = ?");

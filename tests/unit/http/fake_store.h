@@ -29,6 +29,12 @@ class FakeStore : public Store {
     docs_[{doc.collection, doc.key}] = doc;
     return Status::OK();
   }
+  Status put_documents(std::span<const Document> docs) override {
+    std::lock_guard l(mu_);
+    if (down) return Status::Unavailable("down");
+    for (const auto& doc : docs) docs_[{doc.collection, doc.key}] = doc;
+    return Status::OK();
+  }
   Result<Document> get_document(std::string_view c, std::string_view k) override {
     std::lock_guard l(mu_);
     ++document_reads;

@@ -55,6 +55,10 @@ class DocStore : public Store {
     docs[{d.collection, d.key}] = d;
     return {};
   }
+  Status put_documents(std::span<const Document> ds) override {
+    for (const auto& d : ds) docs[{d.collection, d.key}] = d;
+    return {};
+  }
   Result<Document> get_document(std::string_view c, std::string_view k) override {
     auto it = docs.find({std::string(c), std::string(k)});
     if (it == docs.end()) return Status::NotFound("no document");

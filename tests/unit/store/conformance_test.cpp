@@ -1,6 +1,8 @@
 // The Store conformance suite: the promises of store.h, checked identically on every backend.
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <set>
 #include <thread>
 
@@ -248,6 +250,25 @@ TEST_CASE("documents: put replaces, get, delete, scan in key order per collectio
     REQUIRE(c.ok());
     CHECK(c->documents == 2);
     // Documents are not records: they take no sequence numbers.
+    CHECK(*s->last_sequence() == 0);
+  });
+}
+
+TEST_CASE("put_documents upserts a whole batch in one transaction") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    REQUIRE(s->put_documents({}).ok());
+    std::vector<Document> batch;
+    for (int i = 0; i < 300; ++i)
+      batch.push_back({"state", fmt::format("acct-{:03}", i), fmt::format(R"({{"n":{}}})", i), 1000 + i});
+    REQUIRE(s->put_documents(batch).ok());
+    batch[7].body = R"({"n":"changed"})";
+    REQUIRE(s->put_documents(std::span<const Document>(batch).subspan(5, 5)).ok());
+    CHECK(s->get_document("state", "acct-007")->body == R"({"n":"changed"})");
+    CHECK(s->get_document("state", "acct-299")->updated_at == 1299);
+    std::size_t n = 0;
+    REQUIRE(s->scan_documents("state", [&](const Document&) { return ++n, true; }).ok());
+    CHECK(n == 300);
     CHECK(*s->last_sequence() == 0);
   });
 }
