@@ -127,7 +127,7 @@ void Dataset::end_bulk() {
     // Sort a permutation (cheap to swap), then move each event once into an exact-size vector.
     order.resize(vec.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return event_less(vec[a], vec[b]); });
+    std::sort(order.begin(), order.end(), [&v = vec](std::size_t a, std::size_t b) { return event_less(v[a], v[b]); });
     std::vector<Event> sorted;
     sorted.reserve(vec.size() + vec.size() / 8 + 4);  // headroom: the next events append without moving all
     for (std::size_t i : order) sorted.push_back(std::move(vec[i]));
