@@ -14,13 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-scale=small
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --scale) scale=$2; shift 2 ;;
-    *) echo "usage: bench/api_ingest/run.sh [--scale small|full]" >&2; exit 2 ;;
-  esac
-done
+source bench/lib/scale.sh
+bench_scale api_ingest "$@"
 case "$scale" in
   small) ACCOUNTS=500 EVENTS=20000 MAX_S=60 ;;
   full) ACCOUNTS=2000 EVENTS=200000 MAX_S=300 ;;

@@ -7,13 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-scale=small
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --scale) scale=$2; shift 2 ;;
-    *) echo "usage: bench/import/run.sh [--scale small|full]" >&2; exit 2 ;;
-  esac
-done
+source bench/lib/scale.sh
+bench_scale import "$@"
 BIN=${UPLIFT_BIN:-$ROOT/build/uplift}
 [ -x "$BIN" ] || { echo "bench/import: $BIN not built (./run build)" >&2; exit 2; }
 command -v sqlite3 >/dev/null || { echo "bench/import: sqlite3 CLI missing" >&2; exit 2; }

@@ -10,13 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-scale=small
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --scale) scale=$2; shift 2 ;;
-    *) echo "usage: bench/milestones/run.sh [--scale small|full]" >&2; exit 2 ;;
-  esac
-done
+source bench/lib/scale.sh
+bench_scale milestones "$@"
 case "$scale" in
   small) ACCOUNTS=10000 LEARNERS=100000 EVENTS=1000000 ;;
   full) ACCOUNTS=100000 LEARNERS=1000000 EVENTS=10000000 ;;

@@ -12,13 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-scale=small
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --scale) scale=$2; shift 2 ;;
-    *) echo "usage: bench/mysql/run.sh [--scale small|full]" >&2; exit 2 ;;
-  esac
-done
+source bench/lib/scale.sh
+bench_scale mysql "$@"
 case "$scale" in small) N=${BENCH_MYSQL_ROWS:-200000} SAMPLES=100 ;; full) N=${BENCH_MYSQL_ROWS:-1000000} SAMPLES=400 ;;
   *) echo "--scale must be small or full" >&2; exit 2 ;; esac
 UPLIFT=${UPLIFT_BIN:-$ROOT/build/uplift}

@@ -11,13 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-scale=small
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --scale) scale=$2; shift 2 ;;
-    *) echo "usage: bench/recommend/run.sh [--scale small|full]" >&2; exit 2 ;;
-  esac
-done
+source bench/lib/scale.sh
+bench_scale recommend "$@"
 case "$scale" in
   small) ACCOUNTS=10000 EPA=40 DURATION=20 ;;
   full) ACCOUNTS=100000 EPA=20 DURATION=30 ;;
