@@ -104,19 +104,7 @@ class MysqlStore final : public Store {
     });
   }
 
-  Status put_document(const Document& doc) override {
-    return with_conn<bool>("put_document", [&](Conn& c) -> Result<bool> {
-      auto& s = c.prep(
-          "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
-          "ON DUPLICATE KEY UPDATE body = VALUES(body), updated_at = VALUES(updated_at)");
-      s.setString(1, doc.collection);
-      s.setString(2, doc.key);
-      s.setString(3, doc.body);
-      s.setInt64(4, doc.updated_at ? doc.updated_at : now_ms());
-      s.executeUpdate();
-      return true;
-    }).status();
-  }
+  Status put_document(const Document& doc) override { return put_documents({&doc, 1}); }
 
   Status put_documents(std::span<const Document> docs) override {
     if (docs.empty()) return Status::OK();

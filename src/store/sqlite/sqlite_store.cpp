@@ -121,16 +121,7 @@ class SqliteStore final : public Store {
     });
   }
 
-  Status put_document(const Document& doc) override {
-    return guarded_status("put_document", [&] {
-      auto s = db_->stmt(
-          "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
-          "ON CONFLICT (collection, dkey) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at");
-      s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
-      s->bind(3, std::string_view(doc.body)).bind(4, doc.updated_at ? doc.updated_at : now_ms());
-      s->step();
-    });
-  }
+  Status put_document(const Document& doc) override { return put_documents({&doc, 1}); }
 
   Status put_documents(std::span<const Document> docs) override {
     if (docs.empty()) return Status::OK();
