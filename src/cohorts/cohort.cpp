@@ -165,7 +165,7 @@ Result<std::vector<Cohort>> load_cohorts_file(const std::string& path) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors and numbers no double holds (1e999)
     return Status::InvalidArgument(fmt::format("{}: not valid JSON: {}", path, e.what()));
   }
   if (doc.is_object()) {  // a single cohort is accepted too

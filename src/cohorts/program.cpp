@@ -166,7 +166,7 @@ Result<std::vector<Program>> load_programs(const std::string& path) {
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse errors and numbers no double holds (1e999)
       return Status::InvalidArgument(fmt::format("{}: not valid JSON: {}", f, e.what()));
     }
     auto progs = parse_programs(doc, f);

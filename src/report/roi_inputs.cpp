@@ -21,7 +21,7 @@ static Result<cohorts::Cohort> parse_doc(const Document& d) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(d.body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors and numbers no double holds (1e999)
     return Status::Internal(fmt::format("cohort document '{}': not valid JSON: {}", d.key, e.what()));
   }
   return cohorts::cohort_from_json(j, fmt::format("cohort document '{}'", d.key));

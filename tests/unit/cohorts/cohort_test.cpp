@@ -1,5 +1,9 @@
 // Cohort documents: JSON round trip, validation messages, immutability once sent, invitee CSV.
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "cohorts/cohort.h"
 #include "cohorts/random.h"
@@ -126,4 +130,14 @@ TEST_CASE("seeded randomness uses only the engine's standardised raw output") {
   CHECK(cohorts::uniform_index(rng, 10) == 14514284786278117030ULL % 10);
   CHECK(cohorts::stable_hash("") == 14695981039346656037ULL);
   CHECK(cohorts::stable_hash("a") == 0xaf63dc4c8601ec8cULL);  // FNV-1a 64 test vector
+}
+
+TEST_CASE("a cohorts file with a number no double holds is an error naming the file, not a crash") {
+  auto path = std::filesystem::temp_directory_path() / ("uplift-cohorts-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << R"([{"id":"x","program":"p","seed":1e999}])";
+  auto r = uplift::cohorts::load_cohorts_file(path.string());
+  std::filesystem::remove(path);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find(path.string() + ": not valid JSON") != std::string::npos);
+  CHECK(r.status().message().find("1e999") != std::string::npos);
 }
