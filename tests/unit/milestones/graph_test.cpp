@@ -10,6 +10,7 @@
 
 #include "milestones/graph.h"
 #include "milestones/loader.h"
+#include "support.h"
 #include "milestones/topology.h"
 
 namespace fs = std::filesystem;
@@ -17,10 +18,7 @@ using nlohmann::json;
 using namespace uplift::milestones;
 
 namespace {
-fs::path source_dir() {
-  if (const char* env = std::getenv("UPLIFT_SOURCE_DIR")) return env;
-  return UPLIFT_SOURCE_DIR;
-}
+using testing::source_dir;
 }  // namespace
 
 TEST_CASE("the shipped clm graph loads in topological order") {

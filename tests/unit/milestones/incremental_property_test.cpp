@@ -13,6 +13,7 @@
 #include "milestones/evaluator.h"
 #include "milestones/loader.h"
 #include "milestones/state_json.h"
+#include "support.h"
 
 namespace fs = std::filesystem;
 using namespace uplift;
@@ -20,10 +21,7 @@ using namespace uplift::milestones;
 
 namespace {
 
-fs::path source_dir() {
-  if (const char* env = std::getenv("UPLIFT_SOURCE_DIR")) return env;
-  return UPLIFT_SOURCE_DIR;
-}
+using testing::source_dir;
 
 // A graph exercising what clm.json does not: completions, k of n, any, where, windowed sums.
 const char* kExtraGraph = R"({"id":"extra","stages":["start","trained","busy"],"milestones":[

@@ -18,6 +18,7 @@
 #include "milestones/evaluator.h"
 #include "milestones/loader.h"
 #include "milestones/state_json.h"
+#include "support.h"
 
 namespace fs = std::filesystem;
 using namespace uplift;
@@ -25,10 +26,7 @@ using namespace uplift::milestones;
 
 namespace {
 
-fs::path source_dir() {
-  if (const char* env = std::getenv("UPLIFT_SOURCE_DIR")) return env;
-  return UPLIFT_SOURCE_DIR;
-}
+using testing::source_dir;
 
 // Windowed distinct/count/sum, an unwindowed distinct, decline triggers and an override of a window.
 const char* kTailGraph = R"({"id":"tail","stages":["start","busy","steady"],"milestones":[

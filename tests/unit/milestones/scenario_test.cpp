@@ -18,6 +18,7 @@
 #include "milestones/evaluator.h"
 #include "milestones/loader.h"
 #include "milestones/state_json.h"
+#include "support.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -26,10 +27,7 @@ using namespace uplift::milestones;
 
 namespace {
 
-fs::path source_dir() {
-  if (const char* env = std::getenv("UPLIFT_SOURCE_DIR")) return env;
-  return UPLIFT_SOURCE_DIR;
-}
+using testing::source_dir;
 
 json read_json(const fs::path& p) {
   std::ifstream in(p);
