@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -59,9 +60,95 @@ void holdout_arms(Arms& a, const ControlContext& ctx, const Window& w, const coh
   if (a.control.empty()) a.no_control_reason = "every holdout account attended: no control left";
 }
 
-struct Candidate {
-  const Account* account;
+// The distance matched_arms minimises; one expression so every caller rounds alike.
+double match_distance(double my_log_pre, double log_pre, double my_log_arr, double log_arr) {
+  return std::fabs(my_log_pre - log_pre) + 0.5 * std::fabs(my_log_arr - log_arr);
+}
+
+// Nearest-neighbour search over one stratum's candidates at one reference date, giving exactly
+// what a scan of the candidates in id order keeping the first strictly smaller distance gives:
+// the minimum of (distance, id position). Candidates are bucketed by pre-period usage (a whole
+// count), and each bucket's distinct ARR terms sorted with the first id position holding each;
+// a query walks buckets outward from its own usage while the usage term alone can still tie the
+// best, and in each bucket walks ARR groups outward from its own ARR while they can.
+// O(C log C) to build, about O(buckets + log C) per query instead of O(C).
+class StratumIndex {
+ public:
+  struct Point {
+    double pre = 0, log_arr = 0;
+    std::size_t position = 0;  // in id order
+  };
+  explicit StratumIndex(std::vector<Point> points) {
+    std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
+      if (a.pre != b.pre) return a.pre < b.pre;
+      if (a.log_arr != b.log_arr) return a.log_arr < b.log_arr;
+      return a.position < b.position;
+    });
+    for (const Point& p : points) {
+      if (buckets_.empty() || buckets_.back().pre != p.pre) buckets_.push_back({p.pre, std::log1p(p.pre), {}});
+      auto& groups = buckets_.back().groups;
+      if (groups.empty() || groups.back().log_arr != p.log_arr) groups.push_back({p.log_arr, p.position});
+    }
+  }
+  // Position of the nearest candidate (npos when none) and its distance.
+  std::pair<std::size_t, double> nearest(double my_pre, double my_log_arr) const {
+    const double my_log_pre = std::log1p(my_pre);
+    Best best;
+    auto mid = std::lower_bound(buckets_.begin(), buckets_.end(), my_pre,
+                                [](const Bucket& b, double v) { return b.pre < v; });
+    for (auto it = mid; it != buckets_.end(); ++it)
+      if (!visit(*it, my_log_pre, my_log_arr, best)) break;
+    for (auto it = mid; it != buckets_.begin();)
+      if (!visit(*--it, my_log_pre, my_log_arr, best)) break;
+    return {best.position, best.dist};
+  }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  struct Group {
+    double log_arr;
+    std::size_t first;  // smallest id position with this ARR term
+  };
+  struct Bucket {
+    double pre, log_pre;
+    std::vector<Group> groups;  // by log_arr
+  };
+  struct Best {
+    double dist = std::numeric_limits<double>::infinity();
+    std::size_t position = npos;
+    // Whether a candidate at `dist` could still beat or tie the best.
+    bool reachable(double dist_lower_bound) const { return dist_lower_bound <= this->dist; }
+    void offer(double d, std::size_t pos) {
+      if (d < dist || (d == dist && pos < position)) {
+        dist = d;
+        position = pos;
+      }
+    }
+  };
+  // Offers the bucket's candidates that can beat or tie the best; false when the usage term alone
+  // already exceeds it (every bucket further out is worse: log1p and |.| are monotone).
+  static bool visit(const Bucket& b, double my_log_pre, double my_log_arr, Best& best) {
+    const double usage_term = match_distance(my_log_pre, b.log_pre, 0, 0);
+    if (!best.reachable(usage_term)) return false;
+    auto mid = std::lower_bound(b.groups.begin(), b.groups.end(), my_log_arr,
+                                [](const Group& g, double v) { return g.log_arr < v; });
+    for (auto it = mid; it != b.groups.end(); ++it) {
+      double d = match_distance(my_log_pre, b.log_pre, my_log_arr, it->log_arr);
+      if (!best.reachable(d)) break;
+      best.offer(d, it->first);
+    }
+    for (auto it = mid; it != b.groups.begin();) {
+      --it;
+      double d = match_distance(my_log_pre, b.log_pre, my_log_arr, it->log_arr);
+      if (!best.reachable(d)) break;
+      best.offer(d, it->first);
+    }
+    return true;
+  }
+  std::vector<Bucket> buckets_;  // by pre
 };
+
+double log_arr(double arr) { return std::log1p(std::max(0.0, arr)); }
 
 void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std::vector<const Participant*>& members,
                   std::vector<std::string>& warnings) {
@@ -69,14 +156,12 @@ void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std
   a.paired = true;
   const Dataset& data = *ctx.in.data;
   // Candidates: customer accounts that never attended this program and were neither invited to
-  // nor held out of one of its cohorts; stratified by tier and plan.
+  // nor held out of one of its cohorts; stratified by tier and plan, each stratum in id order.
   std::unordered_map<std::string, std::vector<const Account*>> strata;
   std::size_t candidates = 0;
   for (const auto& [id, acct] : data.accounts()) {
     if (acct.audience != Audience::kCustomer || ctx.participants.count(id)) continue;
-    bool touched = std::any_of(ctx.program_cohorts.begin(), ctx.program_cohorts.end(),
-                               [&](const cohorts::Cohort* c) { return c->invited(id) || c->held_out(id); });
-    if (touched) continue;
+    if (ctx.cohort_accounts.count(std::string_view(id))) continue;
     strata[acct.tier + '\x1f' + acct.plan].push_back(&acct);
     ++candidates;
   }
@@ -88,6 +173,19 @@ void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std
     a.no_control_reason = "every account attended (or was invited): no non-participant to compare with";
     return;
   }
+  // One index per (stratum, reference date): participants share a handful of session dates.
+  std::map<std::pair<std::string, Date>, StratumIndex> indexes;
+  auto index_for = [&](const std::string& key, const std::vector<const Account*>& stratum, Date d) -> const StratumIndex& {
+    auto found = indexes.find({key, d});
+    if (found != indexes.end()) return found->second;
+    std::vector<StratumIndex::Point> points;
+    points.reserve(stratum.size());
+    for (std::size_t i = 0; i < stratum.size(); ++i) {
+      const std::string& id = stratum[i]->id;
+      points.push_back({w.usage.count(id, d - ctx.in.options.window_days, d), log_arr(arr_at(data, id, d)), i});
+    }
+    return indexes.emplace(std::make_pair(key, d), StratumIndex(std::move(points))).first->second;
+  };
   std::set<std::string> used;
   std::size_t unmatched = 0;
   for (const Participant* x : members) {
@@ -95,24 +193,18 @@ void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std
     const Date d = date_of(x->first_ts);
     const Unit mine = w.usage_unit(x->account, d);
     const double my_arr = arr_at(data, x->account, d);
-    auto it = strata.find(me ? me->tier + '\x1f' + me->plan : std::string("\x1f"));
-    const Account* best = nullptr;
-    double best_dist = std::numeric_limits<double>::infinity();
-    if (it != strata.end()) {
-      for (const Account* c : it->second) {  // in id order: the first of equal distances wins
-        double pre = w.usage.count(c->id, d - ctx.in.options.window_days, d);
-        double dist = std::fabs(std::log1p(mine.pre) - std::log1p(pre)) +
-                      0.5 * std::fabs(std::log1p(std::max(0.0, my_arr)) - std::log1p(std::max(0.0, arr_at(data, c->id, d))));
-        if (dist < best_dist) {
-          best_dist = dist;
-          best = c;
-        }
-      }
-    }
-    if (!best || best_dist > ctx.in.options.caliper) {
+    const std::string key = me ? me->tier + '\x1f' + me->plan : std::string("\x1f");
+    auto it = strata.find(key);
+    if (it == strata.end()) {
       ++unmatched;
       continue;
     }
+    auto [position, dist] = index_for(key, it->second, d).nearest(mine.pre, log_arr(my_arr));
+    if (position == StratumIndex::npos || dist > ctx.in.options.caliper) {
+      ++unmatched;
+      continue;
+    }
+    const Account* best = it->second[position];
     add_treated(a, w, *x);
     add_control(a, w, best->id, d);
     used.insert(best->id);

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,8 @@ struct ControlContext {
   const cohorts::Program* program;
   const std::map<std::string, Participant>& participants;  // everyone who ever attended the program
   const std::vector<const cohorts::Cohort*>& program_cohorts;
+  // Accounts invited to or held out of any of program_cohorts (Cohort::invited scans a vector).
+  const std::unordered_set<std::string_view>& cohort_accounts;
   UsageIndex& usage;
 };
 

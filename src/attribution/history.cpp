@@ -24,6 +24,11 @@ double arr_at(const Dataset& data, std::string_view account, Date day) {
 }
 
 const std::vector<Timestamp>& UsageIndex::times(std::string_view account) {
+  if (given_) {
+    static const std::vector<Timestamp> kNone;
+    auto found = given_->find(std::string(account));
+    return found == given_->end() ? kNone : found->second;
+  }
   auto it = cache_.find(std::string(account));
   if (it != cache_.end()) return it->second;
   std::vector<Timestamp> ts;

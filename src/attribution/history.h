@@ -29,10 +29,16 @@ int stage_index_at(const milestones::AccountState* state, const std::vector<Stag
 // Latest snapshot on or before `day`, else the account's arr, else 0.
 double arr_at(const Dataset& data, std::string_view account, Date day);
 
-// Sorted timestamps of one event name per account, built lazily from the Dataset.
+// Times of one event name per account (account → times sorted ascending), for callers that read
+// only the events they need instead of every event into a Dataset (`uplift report`).
+using EventTimes = std::unordered_map<std::string, std::vector<Timestamp>>;
+
+// Sorted timestamps of one event name per account: from `given` when not null (the Dataset's
+// events are then not read), else built lazily from the Dataset.
 class UsageIndex {
  public:
-  UsageIndex(const Dataset& data, std::string event) : data_(data), event_(std::move(event)) {}
+  UsageIndex(const Dataset& data, std::string event, const EventTimes* given = nullptr)
+      : data_(data), event_(std::move(event)), given_(given) {}
   // Number of `event` events with day(ts) in [from, to) (days).
   double count(std::string_view account, Date from, Date to);
   const std::string& event() const { return event_; }
@@ -41,6 +47,7 @@ class UsageIndex {
   const std::vector<Timestamp>& times(std::string_view account);
   const Dataset& data_;
   std::string event_;
+  const EventTimes* given_;
   std::unordered_map<std::string, std::vector<Timestamp>> cache_;
 };
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -48,15 +50,18 @@ std::map<std::string, Participant> collect_participants(const Dataset& data, con
 // The cohort a participant belongs to: its attendance's cohort when that is one of this
 // program's, else the program cohort that invited it (latest created on or before its first
 // session, else the earliest), else none.
-std::string assign_cohort(const Participant& x, const std::vector<const Cohort*>& cohorts, std::size_t& unknown_tag) {
+// invited[i] holds cohorts[i]'s invited accounts.
+std::string assign_cohort(const Participant& x, const std::vector<const Cohort*>& cohorts,
+                          const std::vector<std::unordered_set<std::string_view>>& invited, std::size_t& unknown_tag) {
   if (!x.cohort.empty()) {
     for (const Cohort* c : cohorts)
       if (c->id == x.cohort) return c->id;
     ++unknown_tag;
   }
   const Cohort* best = nullptr;
-  for (const Cohort* c : cohorts) {
-    if (!c->invited(x.account)) continue;
+  for (std::size_t i = 0; i < cohorts.size(); ++i) {
+    const Cohort* c = cohorts[i];
+    if (!invited[i].count(x.account)) continue;
     if (!best) best = c;
     else if (c->created_at <= x.first_ts && (best->created_at > x.first_ts || c->created_at > best->created_at))
       best = c;
@@ -195,6 +200,13 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
     std::vector<const Cohort*> pcs;
     for (const auto& c : in.cohorts)
       if (c.program == pid) pcs.push_back(&c);
+    std::vector<std::unordered_set<std::string_view>> invited(pcs.size());
+    std::unordered_set<std::string_view> cohort_accounts;
+    for (std::size_t i = 0; i < pcs.size(); ++i) {
+      for (const auto& v : pcs[i]->invitees) invited[i].insert(v.account);
+      cohort_accounts.insert(invited[i].begin(), invited[i].end());
+      cohort_accounts.insert(pcs[i]->holdout.begin(), pcs[i]->holdout.end());
+    }
 
     std::map<std::string, std::vector<const Participant*>> groups;  // cohort id ("" = none) → members
     for (const Cohort* c : pcs)
@@ -203,7 +215,7 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
     std::map<std::string, Date> first_of;
     std::map<std::string, std::vector<const Participant*>> all_members;
     for (auto& [acc, x] : parts) {
-      x.assigned = assign_cohort(x, pcs, unknown_tag);
+      x.assigned = assign_cohort(x, pcs, invited, unknown_tag);
       all_members[x.assigned].push_back(&x);
     }
     for (auto& [cid, members] : all_members) {
@@ -218,8 +230,12 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
       else groups.erase(cid);
     }
 
-    UsageIndex usage(data, program ? program->target_event : std::string());
-    ControlContext ctx{in, program, parts, pcs, usage};
+    const std::string target = program ? program->target_event : std::string();
+    const EventTimes* given = nullptr;
+    if (in.usage)
+      if (auto found = in.usage->find(target); found != in.usage->end()) given = &found->second;
+    UsageIndex usage(data, target, given);
+    ControlContext ctx{in, program, parts, pcs, cohort_accounts, usage};
     for (auto& [cid, members] : groups) {
       ProgramResult r;
       r.program = pid;

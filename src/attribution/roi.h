@@ -33,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -120,6 +121,9 @@ struct RoiOptions {
 
 struct RoiInput {
   const Dataset* data = nullptr;
+  // The programs' target event times (event name → per account), when the caller read them
+  // instead of loading every event into `data`; a name missing here is read from `data`.
+  const std::map<std::string, EventTimes, std::less<>>* usage = nullptr;
   cohorts::StateLookup states;
   std::vector<cohorts::Program> programs;
   std::vector<cohorts::Cohort> cohorts;
