@@ -24,6 +24,7 @@
 
 #include "core/time.h"
 #include "http/checked_socket.h"
+#include "http/log_writer.h"
 #include "http/problem.h"
 
 namespace uplift::http {
@@ -152,17 +153,17 @@ HttpRequest to_request(HTTPServerRequest& req) {
   return r;
 }
 
-void log_request(const std::string& method, const std::string& route, int status, double ms, std::size_t bytes,
-                 const std::string& key) {
+void log_request(LogWriter& log, const std::string& method, const std::string& route, int status, double ms,
+                 std::size_t bytes, const std::string& key) {
   std::string line = fmt::format(
       "{{\"ts\":\"{}\",\"method\":{},\"route\":{},\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":{}}}\n",
       format_timestamp(now_ms()), dump_json(method), dump_json(route), status, ms, bytes, dump_json(key));
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  log.append(line);
 }
 
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  RequestHandler(Api& api, Service& service) : api_(api), service_(service) {}
+  RequestHandler(Api& api, Service& service, LogWriter& log) : api_(api), service_(service), log_(log) {}
 
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
     auto start = std::chrono::steady_clock::now();
@@ -186,7 +187,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     --service_.metrics.in_flight;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     service_.metrics.observe_request(request.method, out.route, out.response.status, seconds);
-    log_request(request.method, out.route, out.response.status, seconds * 1000, out.response.body.size(),
+    log_request(log_, request.method, out.route, out.response.status, seconds * 1000, out.response.body.size(),
                 out.key_name);
   }
 
@@ -204,18 +205,20 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
 
   Api& api_;
   Service& service_;
+  LogWriter& log_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  HandlerFactory(Api& api, Service& service) : api_(api), service_(service) {}
+  HandlerFactory(Api& api, Service& service, LogWriter& log) : api_(api), service_(service), log_(log) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new RequestHandler(api_, service_);
+    return new RequestHandler(api_, service_, log_);
   }
 
  private:
   Api& api_;
   Service& service_;
+  LogWriter& log_;
 };
 
 // One background tick: is the database there, what did others commit, are the keys current.
@@ -269,6 +272,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   } catch (const Poco::Exception& e) {
     return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}", options.host, options.port, e.displayText()));
   }
+  LogWriter log(2);  // outlives the server: its threads append request lines until they stop
   int threads = std::max(1, options.threads);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(threads);
@@ -278,7 +282,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   params->setMaxKeepAliveRequests(0);  // unlimited
   params->setTimeout(Poco::Timespan(30, 0));
   Poco::ThreadPool pool(2, threads + 2);
-  Poco::Net::HTTPServer server(new HandlerFactory(api, service), pool, socket, params);
+  Poco::Net::HTTPServer server(new HandlerFactory(api, service, log), pool, socket, params);
   server.start();
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"http://%s:%d/\",\"port\":%d}\n",
                options.host.c_str(), socket.address().port(), socket.address().port());
@@ -300,6 +304,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   for (long n = 1;; ++n) {
     int sig = sigtimedwait(&set, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
+      log.flush();
       std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
       break;
     }
@@ -308,6 +313,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   service.shutting_down = true;
   server.stopAll(false);  // stop accepting; waits for requests in flight, then closes connections
   pool.joinAll();
+  log.flush();
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
   std::fflush(stderr);
   return Status::OK();

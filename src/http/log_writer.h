@@ -1,0 +1,49 @@
+// LogWriter: the server's request log — one JSON line per request — written to a file
+// descriptor (stderr) by a background thread, so a request costs an append to a buffer instead of
+// a write(2) system call.
+//
+// Promises: lines are written whole and in the order they were appended; an idle writer is woken
+// at once (a line reaches the file within microseconds of being appended when the server is
+// quiet); under load the writer takes everything appended meanwhile in one write. flush() returns
+// once every line appended before it is written; the destructor flushes and stops the thread.
+// A producer waits (rather than growing the buffer without bound) when the writer is more than
+// kMaxPending bytes behind. Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace uplift::http {
+
+class LogWriter {
+ public:
+  static constexpr std::size_t kMaxPending = 8u << 20;
+
+  explicit LogWriter(int fd = 2);
+  ~LogWriter();
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+
+  void append(std::string_view line);
+  void flush();
+
+ private:
+  void run();
+  void write_all(const std::string& bytes);
+
+  int fd_;
+  std::mutex mu_;
+  std::condition_variable wake_;   // the writer: there is something to write (or stop)
+  std::condition_variable done_;   // producers/flush: the writer made progress
+  std::string pending_;
+  std::uint64_t appended_ = 0, written_ = 0;  // line counts, for flush()
+  bool idle_ = false, stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace uplift::http
