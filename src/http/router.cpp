@@ -16,29 +16,33 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return out;
 }
 
-void Router::add(Route route) { routes_.push_back(std::move(route)); }
+void Router::add(Route route) {
+  routes_.push_back(std::move(route));
+  std::vector<std::string> segments;
+  for (auto part : split_path(routes_.back().pattern)) segments.emplace_back(part);
+  segments_.push_back(std::move(segments));
+}
 
-int Router::match_pattern(std::string_view pattern, std::string_view path,
-                          std::map<std::string, std::string>& params) {
-  // An empty segment ("//") never names a resource; split_path would silently drop it.
-  if (path.find("//") != std::string_view::npos) return -1;
-  auto ps = split_path(pattern), xs = split_path(path);
+int Router::match_pattern(const Route& route, const std::vector<std::string>& ps, std::string_view path,
+                          const std::vector<std::string_view>& xs, std::map<std::string, std::string>& params) {
   if (ps.size() != xs.size()) return -1;
   // A trailing slash is a different resource ("/v1/accounts/" ≠ "/v1/accounts").
+  const std::string& pattern = route.pattern;
   if (path.size() > 1 && path.back() == '/' && !(pattern.size() > 1 && pattern.back() == '/')) return -1;
   int literals = 0;
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const std::string& p = ps[i];
+    if (p.size() >= 2 && p.front() == '{' && p.back() == '}') continue;
+    if (p != xs[i]) return -1;
+    ++literals;
+  }
   std::map<std::string, std::string> found;
   for (std::size_t i = 0; i < ps.size(); ++i) {
-    auto p = ps[i];
-    if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
-      auto decoded = percent_decode(xs[i], false);
-      if (!decoded || decoded->empty()) return -1;
-      found.emplace(std::string(p.substr(1, p.size() - 2)), std::move(*decoded));
-    } else if (p == xs[i]) {
-      ++literals;
-    } else {
-      return -1;
-    }
+    const std::string& p = ps[i];
+    if (!(p.size() >= 2 && p.front() == '{' && p.back() == '}')) continue;
+    auto decoded = percent_decode(xs[i], false);
+    if (!decoded || decoded->empty()) return -1;
+    found.emplace(std::string(p.substr(1, p.size() - 2)), std::move(*decoded));
   }
   params = std::move(found);
   return literals;
@@ -46,10 +50,14 @@ int Router::match_pattern(std::string_view pattern, std::string_view path,
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
   RouteMatch best;
+  // An empty segment ("//") never names a resource; split_path would silently drop it.
+  if (path.find("//") != std::string_view::npos) return best;
+  auto xs = split_path(path);  // once, not once per route
   int best_literals = -1;
-  for (const auto& r : routes_) {
+  for (std::size_t k = 0; k < routes_.size(); ++k) {
+    const Route& r = routes_[k];
     std::map<std::string, std::string> params;
-    int lit = match_pattern(r.pattern, path, params);
+    int lit = match_pattern(r, segments_[k], path, xs, params);
     if (lit < 0) continue;
     bool method_ok = r.method == method || (method == "HEAD" && r.method == "GET");
     if (!method_ok) {

@@ -53,9 +53,11 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;  // each route's pattern, split once at add()
   // Returns the number of literal segments matched (for precedence), or -1 for no match.
-  static int match_pattern(std::string_view pattern, std::string_view path,
-                           std::map<std::string, std::string>& params);
+  // `ps`: the route's pattern split; `xs`: the path split.
+  static int match_pattern(const Route& route, const std::vector<std::string>& ps, std::string_view path,
+                           const std::vector<std::string_view>& xs, std::map<std::string, std::string>& params);
 };
 
 std::vector<std::string_view> split_path(std::string_view path);
