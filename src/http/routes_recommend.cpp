@@ -95,7 +95,9 @@ HttpResponse recommendations(Service& service, const RequestContext& ctx) {
   std::shared_lock lock(ws->mutex());
   auto r = recommend::recommend(ws->recommend_context(), ctx.param("id"), static_cast<std::size_t>(*limit));
   if (!r.ok()) return failure(r.status());
-  return json_response(recommend::to_json(*r));
+  HttpResponse out;  // the hot path: written straight to text, the same bytes as json_response(to_json(*r))
+  out.body = recommend::to_json_text(*r);
+  return out;
 }
 
 HttpResponse learner_path(Service& service, const RequestContext& ctx) {

@@ -114,6 +114,9 @@ Result<LearnerSegments> learner_segments(const Context& ctx, std::string_view le
 
 nlohmann::json to_json(const Reason& r);
 nlohmann::json to_json(const Recommendations& r);
+// The same document as to_json(r).dump() (error handler "replace"), byte for byte, written
+// straight into a string: the API's hot path builds no intermediate JSON tree.
+std::string to_json_text(const Recommendations& r);
 nlohmann::json to_json(const PathView& v);
 nlohmann::json to_json(const LearnerSegments& s);
 

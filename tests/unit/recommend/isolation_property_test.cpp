@@ -123,6 +123,7 @@ TEST_CASE("no learner is ever shown content outside its audience, role or prereq
       REQUIRE(r.ok());
       auto again = recommend::recommend(ctx, id, 50);
       CHECK(recommend::to_json(*r) == recommend::to_json(*again));
+      CHECK(recommend::to_json_text(*r) == recommend::to_json(*r).dump(-1, ' ', false, json::error_handler_t::replace));
       for (const auto& rec : r->items) {
         ++recommended;
         audiences_seen.insert(aud);

@@ -62,6 +62,7 @@ void check_recommendations(const recommend::Context& ctx, const json& c) {
   }
   REQUIRE_MESSAGE(r.ok(), r.status().message());
   json got = recommend::to_json(*r);
+  CHECK(recommend::to_json_text(*r) == got.dump(-1, ' ', false, json::error_handler_t::replace));
   std::vector<std::string> ids;
   for (const auto& it : got["items"]) ids.push_back(it["id"]);
   if (c.contains("items")) CHECK(json(ids) == c["items"]);
