@@ -1,6 +1,9 @@
 #include "app/workspace.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -70,6 +73,7 @@ Status Workspace::load(const ProgressFn& progress) {
     config_dir_ = *dir;
     milestones_dir = config_dir_ / "milestones";
   }
+  milestones_dir_ = milestones_dir;
   auto graph = milestones::load_graph_or_error(milestones_dir);
   if (!graph.ok()) return graph.status().with_context("milestone graph");
   graph_ = std::move(graph.value());
@@ -161,7 +165,56 @@ Status Workspace::persist_all_states(const ProgressFn& progress) {
       if (progress) progress("saving states", done, total);
     }
   }
-  return Status::OK();
+  nlohmann::json mark = {{"sequence", last_seq_}, {"as_of", evaluator_->as_of()},
+                         {"as_of_fixed", options_.as_of.has_value()}, {"graph", milestone_fingerprint(milestones_dir_)}};
+  return store_->put_document({kStateMetaCollection, "watermark", mark.dump(), evaluator_->as_of()});
+}
+
+std::string milestone_fingerprint(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(dir, ec))
+    if (entry.is_regular_file(ec)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  std::uint64_t h = 14695981039346656037ULL;
+  auto mix = [&h](std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;  // separator: ("ab","c") and ("a","bc") differ
+    h *= 1099511628211ULL;
+  };
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    mix(f.lexically_relative(dir).string());
+    mix(body);
+  }
+  return fmt::format("{:016x}", h);
+}
+
+Result<std::optional<StateWatermark>> states_current(Store& store, const fs::path& milestones_dir) {
+  auto doc = store.get_document(kStateMetaCollection, "watermark");
+  if (!doc.ok()) {
+    if (doc.status().code() == Code::kNotFound) return std::optional<StateWatermark>();
+    return doc.status();
+  }
+  StateWatermark w;
+  try {
+    auto j = nlohmann::json::parse(doc->body);
+    w.sequence = j.at("sequence").get<Sequence>();
+    w.as_of = j.at("as_of").get<Timestamp>();
+    w.as_of_fixed = j.at("as_of_fixed").get<bool>();
+    w.graph = j.at("graph").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    return std::optional<StateWatermark>();  // unreadable: treat as absent, the caller re-evaluates
+  }
+  auto seq = store.last_sequence();
+  if (!seq.ok()) return seq.status();
+  if (*seq != w.sequence || w.as_of_fixed || w.graph != milestone_fingerprint(milestones_dir))
+    return std::optional<StateWatermark>();
+  return std::optional<StateWatermark>(std::move(w));
 }
 
 }  // namespace uplift::app

@@ -55,6 +55,25 @@ using ProgressFn = std::function<void(std::string_view phase, std::size_t done, 
 // The config dir to use per the rule in the file comment; NotFound lists where it looked.
 Result<std::filesystem::path> resolve_config_dir(std::string_view explicit_dir);
 
+// What the stored "milestone_state" documents reflect, saved by persist_all_states (collection
+// kStateMetaCollection, key "watermark"): the store's last sequence when the records were read,
+// the evaluation instant, and a fingerprint of the milestone definitions. A reader may use the
+// stored states instead of re-evaluating every account only when the store's last_sequence()
+// still equals `sequence` (nothing written since), as_of was not fixed (it is the latest fact
+// time) and the fingerprint matches its milestone directory (states_current() checks all three).
+inline constexpr const char* kStateMetaCollection = "milestone_state_meta";
+struct StateWatermark {
+  Sequence sequence = 0;
+  Timestamp as_of = 0;
+  bool as_of_fixed = false;
+  std::string graph;  // milestone_fingerprint()
+};
+// FNV-1a over the milestone directory's regular files (sorted relative names and contents), hex.
+std::string milestone_fingerprint(const std::filesystem::path& milestones_dir);
+// The watermark when the stored states are current for `milestones_dir`; nullopt otherwise
+// (none saved, records written since, a fixed as-of, other milestone definitions).
+Result<std::optional<StateWatermark>> states_current(Store& store, const std::filesystem::path& milestones_dir);
+
 struct IngestSummary {
   std::size_t inserted = 0, updated = 0, duplicates = 0;
   std::vector<std::string> changed_accounts;  // accounts whose milestone state changed
@@ -100,6 +119,7 @@ class Workspace {
 
   WorkspaceOptions options_;
   std::filesystem::path config_dir_;
+  std::filesystem::path milestones_dir_;
   std::unique_ptr<Store> store_;
   Dataset data_;
   milestones::Graph graph_;

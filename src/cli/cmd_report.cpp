@@ -1,12 +1,17 @@
 // `uplift report --quarter 2026Q3 --format html|json|csv [--out FILE]`: the quarterly ROI report.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "app/workspace.h"
 #include "cli/commands.h"
+#include "milestones/loader.h"
 #include "report/html.h"
+#include "report/roi_load.h"
 #include "report/roi_inputs.h"
 #include "report/roi_json.h"
 
@@ -16,7 +21,7 @@ namespace {
 struct Flags {
   std::string db, config, quarter, format = "json", out, as_of;
   int bootstrap = 1000;
-  bool timing = false;
+  bool timing = false, evaluate = false;
   std::uint64_t seed = 20260701;
 };
 
@@ -30,34 +35,71 @@ int run(const Flags& f) {
   using Clock = std::chrono::steady_clock;
   auto secs = [](Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
   const auto t0 = Clock::now();
-  app::WorkspaceOptions o;
-  o.config_dir = f.config;
-  o.persist_state = false;
-  auto ws = app::Workspace::open(default_store_url(f.db), o);
-  if (!ws.ok()) return fail(ws.status(), 2);
-  const app::Workspace& w = **ws;
-  auto programs = cohorts::load_programs((w.config_dir() / "content_maps").string());
+  auto store = Store::open(default_store_url(f.db));
+  if (!store.ok()) return fail(store.status(), 2);
+  auto config = app::resolve_config_dir(f.config);
+  if (!config.ok()) return fail(config.status(), 2);
+  const std::filesystem::path milestones_dir = *config / "milestones";
+  // Stored milestone states that are current spare reading and evaluating every event: only
+  // what the report needs is read (report/roi_load.h). Otherwise every account is evaluated.
+  std::optional<app::StateWatermark> current;
+  if (!f.evaluate) {
+    auto c = app::states_current(**store, milestones_dir);
+    if (!c.ok()) return fail(c.status(), 2);
+    current = *c;
+  }
+  std::unique_ptr<report::RoiData> stored;
+  std::optional<milestones::Graph> graph;
+  std::unique_ptr<app::Workspace> ws;
+  if (current) {
+    auto g = milestones::load_graph_or_error(milestones_dir);
+    if (!g.ok()) return fail(g.status().with_context("milestone graph"), 2);
+    graph = std::move(*g);
+  } else {
+    app::WorkspaceOptions o;
+    o.config_dir = config->string();
+    o.persist_state = false;
+    auto w = app::Workspace::open(std::move(*store), o);
+    if (!w.ok()) return fail(w.status(), 2);
+    ws = std::move(*w);
+  }
+  Store& db = ws ? ws->store() : **store;
+  auto programs = cohorts::load_programs((*config / "content_maps").string());
   if (!programs.ok()) return fail(programs.status(), 2);
-  auto cohorts = report::load_cohorts((*ws)->store());
+  auto cohorts = report::load_cohorts(db);
   if (!cohorts.ok()) return fail(cohorts.status(), 2);
+  if (current) {
+    auto d = report::load_roi_data(db, *programs);
+    if (!d.ok()) return fail(d.status(), 2);
+    stored = std::move(*d);
+  }
+  const Dataset& data = ws ? ws->data() : stored->data;
+  const Timestamp data_as_of = ws ? ws->as_of() : current->as_of;
   const auto t1 = Clock::now();
   report::RoiRequest req;
   req.quarter = *q;
   req.options.bootstrap_resamples = f.bootstrap;
   req.options.seed = f.seed;
-  req.options.as_of = std::min(start_of(q->last() + 1) - 1, w.as_of());
+  req.options.as_of = std::min(start_of(q->last() + 1) - 1, data_as_of);
   if (!f.as_of.empty()) {
     auto d = parse_date(f.as_of);
     if (!d.ok()) return fail(Status::InvalidArgument("--as-of: " + d.status().message()), 2);
     req.options.as_of = start_of(*d + 1) - 1;
   }
-  auto r = report::build_roi(w.data(), [&w](std::string_view a) { return w.state(a); }, w.graph(), *programs, *cohorts,
-                             req);
+  cohorts::StateLookup states = [&](std::string_view a) -> const milestones::AccountState* {
+    if (ws) return ws->state(a);
+    auto it = stored->states.find(a);
+    return it == stored->states.end() ? nullptr : &it->second;
+  };
+  auto r = report::build_roi(data, states, ws ? ws->graph() : *graph, *programs, *cohorts, req,
+                             stored ? &stored->usage : nullptr);
   if (!r.ok()) return fail(r.status(), 2);
   const auto t2 = Clock::now();
   if (f.timing)
-    fmt::print(stderr, "{{\"load_s\": {:.3f}, \"report_s\": {:.3f}, \"events\": {}, \"accounts\": {}}}\n",
-               secs(t0, t1), secs(t1, t2), w.data().event_count(), w.data().accounts().size());
+    fmt::print(stderr,
+               "{{\"load_s\": {:.3f}, \"report_s\": {:.3f}, \"events\": {}, \"accounts\": {}, \"states\": \"{}\"}}\n",
+               secs(t0, t1), secs(t1, t2), ws ? data.event_count() : stored->events, data.accounts().size(),
+               ws ? "evaluated" : "stored");
   std::string body;
   if (f.format == "json") body = report::roi_to_json(*r).dump(2) + "\n";
   else if (f.format == "csv") body = report::roi_to_csv(*r);
@@ -84,6 +126,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--bootstrap", f->bootstrap, "bootstrap resamples for the 95% intervals")->capture_default_str()->check(CLI::Range(0, 100000));
   cmd->add_option("--seed", f->seed, "bootstrap seed")->capture_default_str();
   cmd->add_option("--as-of", f->as_of, "end of the data YYYY-MM-DD (default: min(quarter end, latest event))");
+  cmd->add_flag("--evaluate", f->evaluate,
+                "evaluate every account from the stored records even when the stored milestone states are current");
   cmd->add_flag("--timing", f->timing, "print load and compute seconds to stderr as JSON (benchmarks)");
   cmd->callback([f] { exit_code() = run(*f); });
 }

@@ -79,9 +79,11 @@ Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp
 
 Result<attribution::RoiReport> build_roi(const Dataset& data, const cohorts::StateLookup& states,
                                          const milestones::Graph& graph, const std::vector<cohorts::Program>& programs,
-                                         const std::vector<cohorts::Cohort>& cohorts, const RoiRequest& request) {
+                                         const std::vector<cohorts::Cohort>& cohorts, const RoiRequest& request,
+                                         const std::map<std::string, attribution::EventTimes, std::less<>>* usage) {
   attribution::RoiInput in;
   in.data = &data;
+  in.usage = usage;
   in.states = states;
   in.programs = programs;
   in.cohorts = cohorts;

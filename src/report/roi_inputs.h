@@ -5,6 +5,7 @@
 // cohort persistence helpers, which read and write the Store's "cohorts" documents.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,13 +32,15 @@ Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now);
 // Marks a proposed cohort sent (FailedPrecondition when it is closed; sending twice is a no-op).
 Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp now);
 
-// The quarterly report from loaded application state.
+// The quarterly report from loaded application state; `usage`: the target events' times when
+// `data` holds no events (roi_load.h).
 struct RoiRequest {
   Quarter quarter;
   attribution::RoiOptions options;
 };
 Result<attribution::RoiReport> build_roi(const Dataset& data, const cohorts::StateLookup& states,
                                          const milestones::Graph& graph, const std::vector<cohorts::Program>& programs,
-                                         const std::vector<cohorts::Cohort>& cohorts, const RoiRequest& request);
+                                         const std::vector<cohorts::Cohort>& cohorts, const RoiRequest& request,
+                                         const std::map<std::string, attribution::EventTimes, std::less<>>* usage = nullptr);
 
 }  // namespace uplift::report

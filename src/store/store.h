@@ -89,6 +89,16 @@ class Store {
                             const std::function<bool(const StoredRecord&)>& visit) = 0;
   // Visits every stored record of one kind, in sequence order.
   virtual Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) = 0;
+  // Visits the stored events named `name`, in sequence order: scan_kind(kEvent) filtered, for
+  // readers that need one kind of event (the ROI report reads only its programs' target events).
+  // This default (inline: fakes in tests need no store library) filters while scanning; backends
+  // override it to filter in the database.
+  virtual Status scan_events_named(std::string_view name, const std::function<bool(const StoredRecord&)>& visit) {
+    return scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
+      const auto* e = std::get_if<Event>(&r.record);
+      return !e || e->name != name || visit(r);
+    });
+  }
   virtual Result<Sequence> last_sequence() = 0;
 
   // Looks up one record by kind and record_key(); NotFound if absent.

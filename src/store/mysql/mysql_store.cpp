@@ -79,6 +79,11 @@ class MysqlStore final : public Store {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_kind(kind, a, n); }, visit);
   }
 
+  Status scan_events_named(std::string_view name, const std::function<bool(const StoredRecord&)>& visit) override {
+    if (name.empty()) return Store::scan_events_named(name, visit);  // query_page binds only a non-empty filter
+    return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_named(name, a, n); }, visit);
+  }
+
   Result<Sequence> last_sequence() override {
     return with_conn<Sequence>("last_sequence", [&](Conn& c) -> Result<Sequence> {
       std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT v FROM meta WHERE k = 'seq'").executeQuery());
@@ -239,6 +244,16 @@ class MysqlStore final : public Store {
                            out)
               : query_page(c, std::string(kEntityCols) + "WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?",
                            std::string(kind_column(kind)), after, n, entity_row, out);
+      if (!full.ok()) return full.status();
+      return out;
+    });
+  }
+
+  Result<std::vector<StoredRecord>> page_named(std::string_view name, Sequence after, std::size_t n) {
+    return with_conn<std::vector<StoredRecord>>("scan_events_named", [&](Conn& c) -> Result<std::vector<StoredRecord>> {
+      std::vector<StoredRecord> out;
+      auto full = query_page(c, std::string(kEventCols) + "WHERE name = ? AND seq > ? ORDER BY seq LIMIT ?",
+                             std::string(name), after, n, event_row, out);
       if (!full.ok()) return full.status();
       return out;
     });

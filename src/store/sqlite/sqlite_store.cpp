@@ -28,6 +28,8 @@ constexpr const char* kInsertEntity = "INSERT INTO entities (kind, rkey, seq, bo
 constexpr const char* kUpdateEntity = "UPDATE entities SET seq = ?, body = ? WHERE kind = ? AND rkey = ?";
 constexpr const char* kEventsAfter =
     "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE seq > ? ORDER BY seq LIMIT ?";
+constexpr const char* kNamedEventsAfter =
+    "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE name = ? AND seq > ? ORDER BY seq LIMIT ?";
 constexpr const char* kEventById =
     "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE id = ?";
 constexpr const char* kEntitiesAfter =
@@ -96,6 +98,10 @@ class SqliteStore final : public Store {
 
   Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) override {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_kind(kind, a, n); }, visit);
+  }
+
+  Status scan_events_named(std::string_view name, const std::function<bool(const StoredRecord&)>& visit) override {
+    return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_named(name, a, n); }, visit);
   }
 
   Result<Sequence> last_sequence() override {
@@ -330,6 +336,17 @@ class SqliteStore final : public Store {
         auto f = read_rows(*s, n, entity_row, out);
         if (!f.ok()) return f.status();
       }
+      return out;
+    });
+  }
+
+  Result<std::vector<StoredRecord>> page_named(std::string_view name, Sequence after, std::size_t n) {
+    return guarded<std::vector<StoredRecord>>("scan_events_named", [&]() -> Result<std::vector<StoredRecord>> {
+      std::vector<StoredRecord> out;
+      auto s = db_->stmt(kNamedEventsAfter);
+      s->bind(1, name).bind(2, after).bind(3, static_cast<std::int64_t>(n));
+      auto f = read_rows(*s, n, event_row, out);
+      if (!f.ok()) return f.status();
       return out;
     });
   }

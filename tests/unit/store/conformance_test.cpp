@@ -211,6 +211,37 @@ TEST_CASE("scan_kind visits one kind in sequence order") {
   });
 }
 
+TEST_CASE("scan_events_named visits the events of one name, whole, in sequence order") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    outcomes(*s, {ev("e1", "acme", "login"), ev("e2", "beta", "data_manager_edit", 5, {{"field", "x"}}), lrn("u1"),
+                  ev("e3", "acme", "data_manager_edit"), ev("e2", "acme", "data_manager_edit"),  // a duplicate id
+                  ev("e4", "acme", "data_manager_edits")});
+    std::vector<std::string> ids;
+    Sequence prev = 0;
+    REQUIRE(s->scan_events_named("data_manager_edit", [&](const StoredRecord& r) {
+               CHECK(r.seq > prev);
+               prev = r.seq;
+               const auto& e = std::get<Event>(r.record);
+               CHECK(e.name == "data_manager_edit");
+               if (e.id == "e2") {
+                 CHECK(e.account == "beta");  // the first version wins
+                 CHECK(e.ts == 5);
+                 CHECK(e.props == nlohmann::json{{"field", "x"}});
+               }
+               ids.push_back(e.id);
+               return true;
+             }).ok());
+    CHECK(ids == std::vector<std::string>{"e2", "e3"});
+    int seen = 0;
+    REQUIRE(s->scan_events_named("data_manager_edit", [&](const StoredRecord&) { return ++seen < 1; }).ok());
+    CHECK(seen == 1);  // the visitor stops the scan
+    REQUIRE(s->scan_events_named("DATA_MANAGER_EDIT", [&](const StoredRecord&) { return ++seen > 0; }).ok());
+    REQUIRE(s->scan_events_named("", [&](const StoredRecord&) { return ++seen > 0; }).ok());
+    CHECK(seen == 1);  // names are compared exactly
+  });
+}
+
 TEST_CASE("get reports NotFound for absent keys") {
   for_each_backend([](TestDb& db) {
     auto s = db.open();
