@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/record_json.h"
+#include "ingest/fast_event.h"
 #include "ingest/utf8.h"
 
 namespace uplift::ingest {
@@ -46,6 +47,14 @@ bool parse_json_line(std::string_view text, std::optional<RecordKind> forced, Pa
     out.reason = fmt::format("not valid UTF-8 (byte 0x{:02X} at byte {})",
                              static_cast<unsigned char>(text[*bad]), *bad + 1);
     return true;
+  }
+  {
+    Event e;
+    if (fast_event_line(text, forced, e)) {
+      out.kind = RecordKind::kEvent;
+      out.record.emplace(std::move(e));
+      return true;
+    }
   }
   json obj;
   try {
