@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 namespace uplift::http {
 
@@ -30,11 +31,7 @@ void LogWriter::append(std::string_view line) {
 
 void LogWriter::flush() {
   std::unique_lock lock(mu_);
-  std::uint64_t target = appended_;
-  if (idle_) {
-    idle_ = false;
-    wake_.notify_one();
-  }
+  std::uint64_t target = appended_;  // an idle writer has nothing pending: append() woke it
   done_.wait(lock, [&] { return written_ >= target || stop_; });
 }
 
@@ -49,16 +46,30 @@ void LogWriter::write_all(const std::string& bytes) {
 }
 
 void LogWriter::run() {
+  // After a write the writer naps kBatch before looking again, so under load it collects many
+  // lines per write(2) and producers never have to wake it. Only after a few empty looks does it
+  // sleep until woken (one futex wake by the next producer, at a quiet time).
+  constexpr auto kBatch = std::chrono::milliseconds(1);
+  constexpr int kLooksBeforeIdle = 3;
   std::string batch;
+  int empty_looks = 0;
   std::unique_lock lock(mu_);
   for (;;) {
     if (pending_.empty()) {
       if (stop_) break;
+      if (++empty_looks < kLooksBeforeIdle) {
+        lock.unlock();
+        std::this_thread::sleep_for(kBatch);
+        lock.lock();
+        continue;
+      }
       idle_ = true;
       wake_.wait(lock, [&] { return !pending_.empty() || stop_; });
       idle_ = false;
+      empty_looks = 0;
       continue;
     }
+    empty_looks = 0;
     batch.swap(pending_);
     std::uint64_t lines = appended_;
     lock.unlock();
@@ -68,6 +79,11 @@ void LogWriter::run() {
     lock.lock();
     written_ = lines;
     done_.notify_all();
+    if (!stop_) {
+      lock.unlock();
+      std::this_thread::sleep_for(kBatch);
+      lock.lock();
+    }
   }
   written_ = appended_;
   done_.notify_all();

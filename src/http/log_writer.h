@@ -2,10 +2,12 @@
 // descriptor (stderr) by a background thread, so a request costs an append to a buffer instead of
 // a write(2) system call.
 //
-// Promises: lines are written whole and in the order they were appended; an idle writer is woken
-// at once (a line reaches the file within microseconds of being appended when the server is
-// quiet); under load the writer takes everything appended meanwhile in one write. flush() returns
-// once every line appended before it is written; the destructor flushes and stops the thread.
+// Promises: lines are written whole and in the order they were appended. Under load the writer
+// writes about once a millisecond, everything appended meanwhile in one write(2), and producers
+// never wake it (a futex wake per request cost more than the write it replaced); after a few
+// quiet milliseconds it sleeps until the next line wakes it, so a line reaches the file at most
+// ~1 ms after it was appended. flush() returns once every line appended before it is written;
+// the destructor flushes and stops the thread.
 // A producer waits (rather than growing the buffer without bound) when the writer is more than
 // kMaxPending bytes behind. Thread-safe.
 #pragma once
