@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "app/workspace.h"
+#include "cohorts/program.h"
 #include "segments/loader.h"
 
 namespace uplift::app {
@@ -23,6 +24,11 @@ Status Workspace::load_catalogs() {
     auto cm = recommend::load_content_map(dir.string(), refs);
     if (!cm.ok()) return cm.status().with_context("content map");
     content_ = std::move(*cm);
+    // Accelerator programs live in the same files; their milestone and stage names must exist.
+    auto programs = cohorts::load_programs(dir.string());
+    if (!programs.ok()) return programs.status().with_context("programs");
+    UPLIFT_RETURN_IF_ERROR(cohorts::check_program_refs(*programs, known.milestones, graph_.stages)
+                               .with_context("programs"));
   }
   return Status::OK();
 }

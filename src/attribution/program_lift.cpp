@@ -149,9 +149,9 @@ void fill_dose(ProgramResult& r, const Arms& arms) {
 
 void fill_conversion(ProgramResult& r, const Program& p, const RoiInput& in, const Arms& arms) {
   Conversion& cv = r.conversion;
-  cv.milestone = p.target_milestone;
+  cv.milestone = p.conversion_milestone.empty() ? p.target_milestone : p.conversion_milestone;
   cv.within_days = in.options.conversion_days;
-  if (p.target_milestone.empty()) {
+  if (cv.milestone.empty()) {
     cv.not_estimable = "the program names no target_milestone";
     return;
   }
@@ -160,7 +160,7 @@ void fill_conversion(ProgramResult& r, const Program& p, const RoiInput& in, con
     at_risk = 0;
     for (const auto& [account, ref] : units) {
       const milestones::AccountState* s = in.states ? in.states(account) : nullptr;
-      const auto* m = s ? s->find(p.target_milestone) : nullptr;
+      const auto* m = s ? s->find(cv.milestone) : nullptr;
       bool achieved = m && m->achieved;
       Timestamp at = achieved ? m->achieved_at.value_or(0) : 0;
       if (achieved && at < start_of(ref)) continue;  // already had it: not at risk

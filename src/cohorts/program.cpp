@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace uplift::cohorts {
 namespace {
@@ -98,7 +99,7 @@ RankingWeights parse_weights(const nlohmann::json& w) {
 
 Program parse_one(const nlohmann::json& j) {
   if (!j.is_object()) throw FieldFail{"", "expected an object"};
-  check_known(j, {"id", "title", "target_milestone", "target_event", "sessions", "capacity", "holdout_fraction",
+  check_known(j, {"id", "title", "target_milestone", "conversion_milestone", "target_event", "sessions", "capacity", "holdout_fraction",
                   "eligibility", "ranking", "description"},
               "");
   Program p;
@@ -106,6 +107,8 @@ Program parse_one(const nlohmann::json& j) {
   p.title = get_string(j, "title", "title", false);
   if (p.title.empty()) p.title = p.id;
   p.target_milestone = get_string(j, "target_milestone", "target_milestone", false);
+  p.conversion_milestone = get_string(j, "conversion_milestone", "conversion_milestone", false);
+  if (p.conversion_milestone.empty()) p.conversion_milestone = p.target_milestone;
   p.target_event = get_string(j, "target_event", "target_event", true);
   p.sessions = get_int(j, "sessions", "sessions").value_or(1);
   if (p.sessions < 1) throw FieldFail{"sessions", "must be >= 1"};
@@ -179,6 +182,31 @@ Result<std::vector<Program>> load_programs(const std::string& path) {
     }
   }
   return all;
+}
+
+Status check_program_refs(const std::vector<Program>& programs, const std::vector<std::string>& milestones,
+                          const std::vector<std::string>& stages) {
+  auto known = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  std::vector<std::string> problems;
+  for (const Program& p : programs) {
+    auto milestone = [&](const std::string& field, const std::string& id) {
+      if (!id.empty() && !known(milestones, id))
+        problems.push_back(fmt::format("{}: program '{}': {}: '{}' is not a milestone of the graph", p.source, p.id,
+                                       field, id));
+    };
+    milestone("target_milestone", p.target_milestone);
+    if (p.conversion_milestone != p.target_milestone) milestone("conversion_milestone", p.conversion_milestone);
+    milestone("eligibility.reached", p.eligibility.reached);
+    milestone("eligibility.lacks_milestone", p.eligibility.lacks_milestone);
+    for (const auto& st : p.eligibility.stages)
+      if (!known(stages, st))
+        problems.push_back(fmt::format("{}: program '{}': eligibility.stages: '{}' is not a stage of the graph",
+                                       p.source, p.id, st));
+  }
+  if (problems.empty()) return Status::OK();
+  return Status::InvalidArgument(fmt::format("{}", fmt::join(problems, "\n")));
 }
 
 const Program* find_program(const std::vector<Program>& programs, std::string_view id) {

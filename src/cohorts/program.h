@@ -40,7 +40,11 @@ struct RankingWeights {
 
 struct Program {
   std::string id, title;
-  std::string target_milestone;  // what the program teaches (milestone conversion is measured on it)
+  std::string target_milestone;  // what the program teaches
+  // The milestone whose conversion the report measures ("reached advanced within 60 days of the
+  // first session"); defaults to target_milestone. A program for accounts that already use the
+  // feature a little (the data-manager accelerator) converts on the next stage instead.
+  std::string conversion_milestone;
   std::string target_event;      // the usage metric for the lift (e.g. data_manager_edit)
   int sessions = 1;
   int capacity = 0;              // accounts invited per cohort
@@ -56,6 +60,12 @@ Result<std::vector<Program>> parse_programs(const nlohmann::json& doc, std::stri
 // Reads one .json file, or every *.json file of a directory (in name order); duplicate program
 // ids across files are refused.
 Result<std::vector<Program>> load_programs(const std::string& path);
+
+// Every milestone a program names (target_milestone, conversion_milestone, eligibility.reached,
+// eligibility.lacks_milestone) must be one of `milestones`, and every eligibility stage one of
+// `stages`; the error lists each dangling reference as "FILE: program 'ID': FIELD: ...".
+Status check_program_refs(const std::vector<Program>& programs, const std::vector<std::string>& milestones,
+                          const std::vector<std::string>& stages);
 
 const Program* find_program(const std::vector<Program>& programs, std::string_view id);
 

@@ -33,6 +33,39 @@ TEST_CASE("a valid program parses with defaults filled in") {
   CHECK(p.weights.arr == 2);
   CHECK(p.weights.renewal == 1);
   CHECK(p.source == "maps.json");
+  CHECK(p.conversion_milestone == "dm_used");  // defaults to the target milestone
+}
+
+TEST_CASE("conversion_milestone, when given, is what the report's conversion measures") {
+  json j = valid();
+  j["conversion_milestone"] = "advanced";
+  auto r = cohorts::parse_programs(doc_with(j), "maps.json");
+  REQUIRE(r.ok());
+  CHECK((*r)[0].target_milestone == "dm_used");
+  CHECK((*r)[0].conversion_milestone == "advanced");
+}
+
+TEST_CASE("every milestone and stage a program names must exist in the graph, each dangling one named") {
+  const std::vector<std::string> milestones{"dm_used", "foundational", "advanced"}, stages{"onboarding", "foundational"};
+  json j = valid();
+  j["conversion_milestone"] = "advnced";
+  j["eligibility"]["lacks_milestone"] = "dm_usd";
+  j["eligibility"]["stages"] = {"foundational", "mature"};
+  auto r = cohorts::parse_programs(doc_with(j), "maps.json");
+  REQUIRE(r.ok());
+  Status st = cohorts::check_program_refs(*r, milestones, stages);
+  REQUIRE_FALSE(st.ok());
+  const std::string& m = st.message();
+  CHECK(m.find("maps.json: program 'dma': conversion_milestone: 'advnced' is not a milestone of the graph") != std::string::npos);
+  CHECK(m.find("maps.json: program 'dma': eligibility.lacks_milestone: 'dm_usd' is not a milestone of the graph") != std::string::npos);
+  CHECK(m.find("maps.json: program 'dma': eligibility.stages: 'mature' is not a stage of the graph") != std::string::npos);
+  CHECK(m.find("'foundational'") == std::string::npos);  // the good references are not reported
+
+  CHECK(cohorts::check_program_refs(*cohorts::parse_programs(doc_with(valid()), "maps.json"), milestones, stages).ok());
+  json unknown_target = valid();
+  unknown_target["target_milestone"] = "nope";
+  st = cohorts::check_program_refs(*cohorts::parse_programs(doc_with(unknown_target), "maps.json"), milestones, stages);
+  CHECK(st.message().find("target_milestone: 'nope' is not a milestone") != std::string::npos);
 }
 
 TEST_CASE("a document without programs has none") {
@@ -88,4 +121,7 @@ TEST_CASE("the shipped content maps define the accelerator programs") {
   REQUIRE(dma != nullptr);
   CHECK(dma->target_event == "data_manager_edit");
   CHECK(dma->holdout_fraction > 0);
+  // Its accounts already use the data manager a little (target_event_max_30d), so conversion is
+  // measured on the next stage.
+  CHECK(dma->conversion_milestone == "advanced");
 }
