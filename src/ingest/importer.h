@@ -8,6 +8,8 @@
 //  * an event id seen twice in the input is written once; if the two versions differ a warning
 //    names the line of the first (which is the one kept);
 //  * `strict`: everything is parsed first; if anything is rejected nothing is written;
+//  * the writes are a bulk load (Store::begin_bulk/end_bulk): everything committed is durable
+//    when import_files returns, even when it returns an error;
 //  * parsing runs on a second thread while the store writes, and memory stays bounded
 //    (a few batches plus 16 bytes per distinct event id).
 // Errors that stop the import (unreadable file, database failure) come back as a Status; batches

@@ -77,6 +77,12 @@ class Store {
 
   // Atomically writes a batch (see promises above).
   virtual Result<WriteResult> write(std::span<const Record> records) = 0;
+  // A bulk load (`uplift import`) brackets its writes with these. In between, a backend may make
+  // each commit cheaper as long as a crash still never tears a batch or corrupts the database
+  // (SQLite: WAL with synchronous=NORMAL — a power loss may forget the last batches); end_bulk()
+  // returns once everything written is durable. Defaults do nothing.
+  virtual Status begin_bulk() { return Status::OK(); }
+  virtual Status end_bulk() { return Status::OK(); }
 
   // Visits committed records with seq > after, in sequence order, at most `limit` of them
   // (0 = no limit). The visitor returns false to stop early.
