@@ -3,6 +3,8 @@
 #include <functional>
 #include <string_view>
 
+#include <sys/mman.h>
+
 namespace uplift::ingest {
 namespace {
 
@@ -33,9 +35,24 @@ std::uint64_t event_content_hash(const Event& e) {
   return h;
 }
 
-void EventDedupe::grow() {
+void EventDedupe::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+
+void EventDedupe::reserve(std::size_t events) {
+  std::size_t slots = slots_.empty() ? 1024 : slots_.size();
+  while (events * 10 > slots * 7) slots *= 2;
+  if (slots > slots_.size()) rehash(slots);
+}
+
+void EventDedupe::rehash(std::size_t slots) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+  slots_.assign(slots, Slot{});
+#ifdef MADV_HUGEPAGE
+  // Every lookup lands on a random slot: huge pages spare most of the TLB misses.
+  constexpr std::uintptr_t kPage = 4096;
+  auto begin = (reinterpret_cast<std::uintptr_t>(slots_.data()) + kPage - 1) & ~(kPage - 1);
+  auto end = reinterpret_cast<std::uintptr_t>(slots_.data() + slots_.size()) & ~(kPage - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
     if (!s.id) continue;

@@ -25,6 +25,8 @@ class EventDedupe {
   };
   // Remembers the event (when new) and says whether and how it was seen before.
   Check check(const Event& e, std::uint32_t position);
+  // Makes room for about `events` ids up front (one allocation instead of repeated doubling).
+  void reserve(std::size_t events);
   std::size_t size() const { return size_; }
 
  private:
@@ -34,6 +36,7 @@ class EventDedupe {
     std::uint32_t position = 0;
   };
   void grow();
+  void rehash(std::size_t slots);
   std::vector<Slot> slots_;
   std::size_t size_ = 0;
 };

@@ -172,6 +172,7 @@ class Parser {
       : inputs_(inputs), options_(options), queue_(queue) {}
 
   void run() {
+    for (const auto& in : inputs_.list) total_bytes_ += in.size;
     batch_.records.reserve(std::min<std::size_t>(options_.batch, 65'536));
     std::uint64_t bytes_before = 0;
     for (std::size_t f = 0; f < inputs_.list.size(); ++f) {
@@ -184,6 +185,11 @@ class Parser {
         last_line = item.line;
         batch_.bytes = bytes_before + source->bytes_read();
         take(f, item);
+        if (item.line == kSizingLines && in.size > 0) {
+          // Size the dedupe table for the whole input from the first lines' average length.
+          std::uint64_t per_line = std::max<std::uint64_t>(1, source->bytes_read() / kSizingLines);
+          dedupe_.reserve(static_cast<std::size_t>(total_bytes_ / per_line));
+        }
         if (batch_.records.size() >= options_.batch || batch_.rejections.size() >= 10'000) {
           if (!flush()) return;
         }
@@ -256,6 +262,8 @@ class Parser {
   EventDedupe dedupe_;
   std::vector<std::uint32_t> file_base_;
   std::uint32_t ordinal_base_ = 0;
+  std::uint64_t total_bytes_ = 0;
+  static constexpr std::int64_t kSizingLines = 65'536;
 };
 
 std::uint64_t total_size(const Inputs& inputs) {

@@ -12,6 +12,21 @@ std::string props_text(const Event& e) {
   return e.props.dump();
 }
 
+namespace {
+using PropsSerializer = nlohmann::detail::serializer<nlohmann::json>;
+}
+
+PropsWriter::PropsWriter()
+    : serializer_(std::make_shared<PropsSerializer>(nlohmann::detail::output_adapter<char>(buf_), ' ')) {}
+
+std::string_view PropsWriter::text(const Event& e) {
+  if (e.props.is_null() || (e.props.is_object() && e.props.empty())) return "{}";
+  buf_.clear();
+  // Exactly what json::dump() does (no indent, UTF-8 kept, strict on invalid UTF-8).
+  static_cast<PropsSerializer*>(serializer_.get())->dump(e.props, false, false, 0);
+  return buf_;
+}
+
 std::string entity_body(const Record& r) { return record_to_json(r).dump(); }
 
 Result<Record> decode_entity(RecordKind kind, std::string_view key, std::string_view body) {

@@ -5,6 +5,7 @@
 // whose dump is deterministic (sorted keys), so "identical body" means "identical record".
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,19 @@ namespace uplift::store {
 // The props object as JSON text ("{}" when empty). Throws nlohmann::json exceptions on strings
 // that are not UTF-8; callers catch them and fail the whole batch.
 std::string props_text(const Event& e);
+// props_text into a buffer kept across calls (no allocation per event on a bulk write). The
+// view is valid until the next call.
+class PropsWriter {
+ public:
+  PropsWriter();
+  PropsWriter(const PropsWriter&) = delete;
+  PropsWriter& operator=(const PropsWriter&) = delete;
+  std::string_view text(const Event& e);
+
+ private:
+  std::string buf_;
+  std::shared_ptr<void> serializer_;  // nlohmann's serializer, writing into buf_
+};
 // Canonical JSON text of a non-event record (throws like props_text).
 std::string entity_body(const Record& r);
 

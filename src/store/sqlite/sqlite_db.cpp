@@ -62,6 +62,10 @@ std::string_view Stmt::text(int col) const {
 }
 
 Db::Db(const std::string& path) {
+  // SQLite's global memory statistics take a mutex on every allocation; nothing reads them.
+  // Must precede SQLite's initialisation (a later call is refused harmlessly).
+  static const bool no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)no_memstatus;
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
   if (rc != SQLITE_OK) {

@@ -253,11 +253,11 @@ class SqliteStore final : public Store {
 
  private:
   WriteOutcome write_event(const Event& e, Sequence seq) {
-    std::string props = props_text(e);
+    std::string_view props = props_writer_.text(e);
     auto s = db_->stmt(kInsertEvent);
     s->bind(1, seq).bind(2, std::string_view(e.id)).bind(3, std::string_view(e.account));
     s->bind(4, std::string_view(e.name)).bind(5, static_cast<std::int64_t>(e.ts));
-    s->bind(6, std::string_view(e.learner)).bind(7, e.qty).bind(8, std::string_view(props));
+    s->bind(6, std::string_view(e.learner)).bind(7, e.qty).bind(8, props);
     s->step();
     return db_->changes() > 0 ? WriteOutcome::kInserted : WriteOutcome::kDuplicate;
   }
@@ -393,6 +393,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Db> db_;
   std::string path_;
   std::string sync_;  // the URL's synchronous level: full | normal | off
+  PropsWriter props_writer_;  // used under mu_
 };
 
 }  // namespace
@@ -401,6 +402,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteUrl& url) {
   try {
     auto db = std::make_unique<Db>(url.path);
     db->exec("PRAGMA busy_timeout = 10000");
+    // 16 KiB pages for a new file (an existing one keeps its size): a bulk import does about a
+    // fifth less B-tree work than with 4 KiB pages, and scans read fewer pages.
+    db->exec("PRAGMA page_size = 16384");
     // A file that is not SQLite fails here, with a clear "file is not a database".
     db->exec("PRAGMA journal_mode = WAL");
     std::string sync = "PRAGMA synchronous = " + url.sync;
