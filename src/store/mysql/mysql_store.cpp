@@ -1,5 +1,6 @@
 #include "store/mysql/mysql_store.h"
 
+#include <atomic>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -67,7 +68,14 @@ class MysqlStore final : public Store {
     // Encode first: a record that cannot be stored fails the batch before any SQL runs.
     auto plan = mysql::encode_batch(records);
     if (!plan.ok()) return plan.status();
-    return with_conn<WriteResult>("write", [&](Conn& c) { return mysql::write_batch(c, *plan); });
+    // Skip looking up stored event ids unless a recent write found some (re-imports, re-sent
+    // API batches): then look them up first for the next 16 writes.
+    bool optimistic = careful_writes_.load() <= 0;
+    if (!optimistic) careful_writes_.fetch_sub(1);
+    bool fell_back = false;
+    auto r = with_conn<WriteResult>("write", [&](Conn& c) { return mysql::write_batch(c, *plan, optimistic, &fell_back); });
+    if (fell_back) careful_writes_.store(16);
+    return r;
   }
 
   Status scan_since(Sequence after, std::size_t limit,
@@ -314,6 +322,7 @@ class MysqlStore final : public Store {
   }
 
   std::unique_ptr<Pool> pool_;
+  std::atomic<int> careful_writes_{0};  // writes left that look up stored event ids first
 };
 
 }  // namespace

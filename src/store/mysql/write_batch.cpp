@@ -1,5 +1,6 @@
 #include "store/mysql/write_batch.h"
 
+#include <functional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,15 +13,28 @@
 namespace uplift::store::mysql {
 namespace {
 
-constexpr std::size_t kMaxRows = 512;
+// Rows per statement: a power of two up to kMaxRows (so a connection caches at most 12
+// statements per shape), and at most kMaxStatementBytes of values unless a single row is bigger
+// (max_allowed_packet is 16 MiB by default on MariaDB, 64 MiB on MySQL 8).
+constexpr std::size_t kMaxRows = 2048;
+constexpr std::size_t kMaxStatementBytes = 4 << 20;
 
-// Calls fn(begin, count) over [0, total) in chunks of kMaxRows, then powers of two.
+// Calls fn(begin, count) over [0, total) in chunks of kMaxRows, then powers of two; with
+// row_bytes, a chunk is halved until its values fit kMaxStatementBytes.
 template <typename Fn>
-void for_each_chunk(std::size_t total, Fn&& fn) {
+void for_each_chunk(std::size_t total, Fn&& fn, const std::function<std::size_t(std::size_t)>& row_bytes = {}) {
   std::size_t at = 0;
   while (at < total) {
     std::size_t left = total - at, n = kMaxRows;
     while (n > left) n /= 2;
+    if (row_bytes) {
+      for (;;) {
+        std::size_t bytes = 0;
+        for (std::size_t i = 0; i < n && bytes <= kMaxStatementBytes; ++i) bytes += row_bytes(at + i);
+        if (bytes <= kMaxStatementBytes || n == 1) break;
+        n /= 2;
+      }
+    }
     fn(at, n);
     at += n;
   }
@@ -52,6 +66,13 @@ void rollback_quietly(Conn& c) {
   }
 }
 
+constexpr int kDuplicateEntry = 1062;  // ER_DUP_ENTRY
+
+// One attempt. With assume_new_events the stored event ids are not looked up: every event not
+// repeated within the batch is inserted as new, and a stored id makes the INSERT fail with
+// ER_DUP_ENTRY (the transaction is rolled back and the error rethrown).
+Result<WriteResult> write_batch_once(Conn& c, const std::vector<EncodedRecord>& batch, bool assume_new_events);
+
 }  // namespace
 
 Result<std::vector<EncodedRecord>> encode_batch(std::span<const Record> records) {
@@ -73,7 +94,23 @@ Result<std::vector<EncodedRecord>> encode_batch(std::span<const Record> records)
   return out;
 }
 
-Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch) {
+Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch, bool assume_new_events,
+                                bool* fell_back) {
+  if (assume_new_events) {
+    try {
+      return write_batch_once(c, batch, true);
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() != kDuplicateEntry) throw;
+      // An event id was stored already: the transaction was rolled back; decide carefully.
+      if (fell_back) *fell_back = true;
+    }
+  }
+  return write_batch_once(c, batch, false);
+}
+
+namespace {
+
+Result<WriteResult> write_batch_once(Conn& c, const std::vector<EncodedRecord>& batch, bool assume_new_events) {
   WriteResult result;
   result.outcomes.resize(batch.size(), WriteOutcome::kDuplicate);
   c.run("START TRANSACTION");
@@ -100,7 +137,7 @@ Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch
       }
     }
     std::unordered_set<std::string> stored_ids;
-    for_each_chunk(event_ids.size(), [&](std::size_t at, std::size_t n) {
+    if (!assume_new_events) for_each_chunk(event_ids.size(), [&](std::size_t at, std::size_t n) {
       auto& s = c.prep(rows_sql("SELECT id FROM events WHERE id IN (", "?", n, ")"));
       for (std::size_t i = 0; i < n; ++i) s.setString(static_cast<unsigned>(i + 1), *event_ids[at + i]);
       std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
@@ -163,6 +200,9 @@ Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch
         s.setString(p++, r->text);
       }
       s.executeUpdate();
+    }, [&](std::size_t i) {
+      const Event& e = *new_events[i].second->event;
+      return e.id.size() + e.account.size() + e.name.size() + e.learner.size() + new_events[i].second->text.size() + 40;
     });
     for_each_chunk(touched.size(), [&](std::size_t at, std::size_t n) {
       auto& s = c.prep(rows_sql("INSERT INTO entities (kind, rkey, seq, body) VALUES ", "(?,?,?,?)", n,
@@ -178,7 +218,7 @@ Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch
         s.setString(p++, st.body);
       }
       s.executeUpdate();
-    });
+    }, [&](std::size_t i) { return touched[i]->size() + entities.at(*touched[i]).body.size() + 20; });
     if (seq != first) {
       auto& s = c.prep("UPDATE meta SET v = ? WHERE k = 'seq'");
       s.setInt64(1, seq);
@@ -194,5 +234,7 @@ Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace uplift::store::mysql
