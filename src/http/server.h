@@ -4,7 +4,10 @@
 // connection closed), caps streaming (chunked) reads at the same limit, inflates
 // Content-Encoding: gzip (the inflated size is capped too), runs Api::handle, writes the response
 // and one JSON log line to stderr {ts, method, route, status, ms, bytes, key} (the key's name,
-// never the key), and records metrics.
+// never the key; written by a LogWriter thread, see log_writer.h), and records metrics.
+// Connections use CheckedServerSocket: besides its framing checks it waits for the next
+// keep-alive request with one poll(2) and caches the connection's addresses, so a request costs
+// three system calls (poll, recv, send).
 // run() blocks until SIGTERM/SIGINT: it then stops accepting, lets in-flight requests finish,
 // and returns. Meanwhile it ticks every `tick_ms`: ping the database (stale flag), catch up
 // with records other processes committed, and every few ticks reload the API keys.
