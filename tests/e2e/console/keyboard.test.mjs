@@ -31,6 +31,13 @@ async function tabThrough(n) {
   return seen;
 }
 
+/** The id of the focused element once focus has landed on `id` (the page renders, then moves
+ *  focus), or whatever has focus after 5 s — so a focus that never moves still fails. */
+async function focusSettlesOn(id) {
+  await page.waitForFunction((want) => document.activeElement?.id === want, id, { timeout: 5000 }).catch(() => {});
+  return page.evaluate(() => document.activeElement.id);
+}
+
 async function go(hash) {
   await page.goto(`${BASE}/${hash}`);
   await page.locator('#page-title').waitFor();
@@ -51,7 +58,7 @@ test('the skip link moves focus to the page heading without leaving the page', a
   await go('#/accounts');
   await page.locator('.skip').focus();
   await page.keyboard.press('Enter');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title');
+  assert.equal(await focusSettlesOn('page-title'), 'page-title');
   assert.match(page.url(), /#\/accounts(\?|$)/);
 });
 
@@ -69,7 +76,7 @@ test('Tab reaches search, stage filter, sort buttons and account links; Enter op
   }
   await page.keyboard.press('Enter');
   await page.locator('svg.milestone-graph').waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'page-title', 'focus moves to the new page heading');
+  assert.equal(await focusSettlesOn('page-title'), 'page-title', 'focus moves to the new page heading');
 });
 
 test('Tab reaches the cohort builder controls and the ROI quarter picker', async () => {
