@@ -15,8 +15,9 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}; shift || true
 if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed (apt-get install clang libfuzzer-14-dev)" >&2; exit 1; fi
 export UPLIFT_SOURCE_DIR=$PWD
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPLIFT_FUZZ=ON \
-  -DUPLIFT_E2E=OFF >/dev/null
+# -O1 -g1 (line tables): what libFuzzer builds usually use; lighter to compile than -O2 -g.
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DUPLIFT_FUZZ=ON -DUPLIFT_E2E=OFF >/dev/null
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for src in tests/fuzz/*_fuzz.cpp; do targets+=("$(basename "$src" _fuzz.cpp)"); done
