@@ -156,35 +156,20 @@ bool fast_event_line(std::string_view text, std::optional<RecordKind> forced, Ev
     else return false;  // unknown fields are copied into props by the full parser
     if (seen & f) return false;  // duplicate key: the full parser keeps the last one
     seen |= f;
-    switch (f) {
-      case kKind: {
-        std::string_view k;
-        if (!in.plain_string(k)) return false;
-        // With --kind the field is ignored; otherwise it must say "event".
-        if (!forced && (k.size() > kMaxKindLength || k != "event")) return false;
-        break;
-      }
-      case kId:
-        if (!in.plain_string(id)) return false;
-        break;
-      case kAccount:
-        if (!in.plain_string(account)) return false;
-        break;
-      case kName:
-        if (!in.plain_string(name)) return false;
-        break;
-      case kTs:
-        if (!in.plain_string(ts_text)) return false;
-        break;
-      case kLearner:
-        if (!in.plain_string(learner)) return false;
-        break;
-      case kQty:
-        if (!in.number(qty)) return false;
-        break;
-      case kProps:
-        if (!parse_props(in, props)) return false;
-        break;
+    // The plain-string fields, by the field they fill.
+    std::string_view* text = f == kId ? &id : f == kAccount ? &account : f == kName ? &name
+                           : f == kTs ? &ts_text : f == kLearner ? &learner : nullptr;
+    if (text) {
+      if (!in.plain_string(*text)) return false;
+    } else if (f == kKind) {
+      std::string_view k;
+      if (!in.plain_string(k)) return false;
+      // With --kind the field is ignored; otherwise it must say "event".
+      if (!forced && (k.size() > kMaxKindLength || k != "event")) return false;
+    } else if (f == kQty) {
+      if (!in.number(qty)) return false;
+    } else if (!parse_props(in, props)) {  // kProps
+      return false;
     }
     if (in.eat('}')) break;
     if (!in.eat(',')) return false;

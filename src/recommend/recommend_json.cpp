@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json_text.h"
 #include "core/time.h"
 #include "recommend/recommend.h"
 
@@ -53,125 +54,94 @@ json to_json(const Recommendations& r) {
 
 namespace {
 
-// Appends `s` as a JSON string exactly as nlohmann's dump (error handler "replace") writes it:
-// the two-character escapes it uses, \u00xx for other control characters, everything else
-// verbatim. A string with a non-ASCII byte goes through nlohmann itself, so invalid UTF-8 is
-// replaced the same way.
-void put_string(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c >= 0x80) {
-      out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-      return;
+// Writes one JSON object's members in the order given (callers give nlohmann's byte-wise sorted
+// order), each after a comma but the first.
+class Members {
+ public:
+  explicit Members(std::string& out) : out_(out) { out_ += '{'; }
+  void key(const char* k) {  // keys are plain ASCII literals
+    out_ += first_ ? "\"" : ",\"";
+    first_ = false;
+    out_ += k;
+    out_ += "\":";
+  }
+  void str(const char* k, std::string_view v) {
+    key(k);
+    append_json_string(out_, v);
+  }
+  void num(const char* k, long long v) {
+    key(k);
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+  }
+  void yes(const char* k) {
+    key(k);
+    out_ += "true";
+  }
+  void strs(const char* k, const std::vector<std::string>& list) {
+    key(k);
+    out_ += '[';
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (i) out_ += ',';
+      append_json_string(out_, list[i]);
     }
+    out_ += ']';
   }
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
+  // An array member whose elements `put(i)` writes.
+  template <typename Put>
+  void array(const char* k, std::size_t n, Put&& put) {
+    key(k);
+    out_ += '[';
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) out_ += ',';
+      put(i);
     }
+    out_ += ']';
   }
-  out += '"';
-}
+  void close() { out_ += '}'; }
 
-// "key": (keys are plain ASCII literals)
-void put_key(std::string& out, const char* key) {
-  out += '"';
-  out += key;
-  out += "\":";
-}
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
 
-void put_int(std::string& out, long long v) { fmt::format_to(std::back_inserter(out), "{}", v); }
-
-void put_strings(std::string& out, const std::vector<std::string>& list) {
-  out += '[';
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (i) out += ',';
-    put_string(out, list[i]);
-  }
-  out += ']';
-}
-
-// Object keys in the order nlohmann's std::map keeps them (byte-wise sorted).
 void put_reason(std::string& out, const Reason& r) {
+  Members m(out);
   switch (r.kind) {
     case Reason::Kind::kFrontier:
-      put_key(out, "frontier");
-      put_string(out, r.id);
-      if (!r.progress.empty()) {
-        out += ',';
-        put_key(out, "progress");
-        put_string(out, r.progress);
-      }
-      return;
+      m.str("frontier", r.id);
+      if (!r.progress.empty()) m.str("progress", r.progress);
+      break;
     case Reason::Kind::kPath:
-      if (r.next) out += "\"next\":true,";
-      put_key(out, "path");
-      put_string(out, r.id);
-      out += ',';
-      put_key(out, "position");
-      put_int(out, r.position);
-      out += ',';
-      put_key(out, "segment");
-      put_string(out, r.segment);
-      return;
-    case Reason::Kind::kCollection:
-      put_key(out, "collection");
-      put_string(out, r.id);
-      return;
-    case Reason::Kind::kInProgress: out += "\"in_progress\":true"; return;
+      if (r.next) m.yes("next");
+      m.str("path", r.id);
+      m.num("position", r.position);
+      m.str("segment", r.segment);
+      break;
+    case Reason::Kind::kCollection: m.str("collection", r.id); break;
+    case Reason::Kind::kInProgress: m.yes("in_progress"); break;
   }
+  m.close();
 }
 
 void put_item(std::string& out, const Recommendation& rec, int rank) {
-  out += '{';
+  Members m(out);
   if (rec.badge) {
-    out += "\"badge\":{";
-    put_key(out, "id");
-    put_string(out, rec.badge->id);
-    out += ',';
-    put_key(out, "name");
-    put_string(out, rec.badge->name);
-    out += ',';
-    put_key(out, "remaining");
-    put_int(out, rec.badge->remaining);
-    out += ',';
-    put_key(out, "source");
-    put_string(out, rec.badge->source);
-    out += "},";
+    m.key("badge");
+    Members b(out);
+    b.str("id", rec.badge->id);
+    b.str("name", rec.badge->name);
+    b.num("remaining", rec.badge->remaining);
+    b.str("source", rec.badge->source);
+    b.close();
   }
-  put_key(out, "id");
-  put_string(out, rec.item->id);
-  out += ',';
-  put_key(out, "minutes");
-  put_int(out, rec.item->minutes);
-  out += ',';
-  put_key(out, "rank");
-  put_int(out, rank);
-  out += ",\"reasons\":[";
-  for (std::size_t i = 0; i < rec.reasons.size(); ++i) {
-    out += i ? ",{" : "{";
-    put_reason(out, rec.reasons[i]);
-    out += '}';
-  }
-  out += "],";
-  put_key(out, "score");
-  put_int(out, rec.score);
-  out += ',';
-  put_key(out, "title");
-  put_string(out, rec.item->title);
-  out += ',';
-  put_key(out, "type");
-  put_string(out, item_type_name(rec.item->type));
-  out += '}';
+  m.str("id", rec.item->id);
+  m.num("minutes", rec.item->minutes);
+  m.num("rank", rank);
+  m.array("reasons", rec.reasons.size(), [&](std::size_t i) { put_reason(out, rec.reasons[i]); });
+  m.num("score", rec.score);
+  m.str("title", rec.item->title);
+  m.str("type", item_type_name(rec.item->type));
+  m.close();
 }
 
 }  // namespace
@@ -179,34 +149,16 @@ void put_item(std::string& out, const Recommendation& rec, int rank) {
 std::string to_json_text(const Recommendations& r) {
   std::string out;
   out.reserve(512 + 320 * r.items.size());
-  out += '{';
-  put_key(out, "account");
-  put_string(out, r.account);
-  out += ',';
-  put_key(out, "as_of");
-  put_string(out, format_timestamp(r.as_of));
-  out += ',';
-  put_key(out, "audience");
-  put_string(out, audience_name(r.audience));
-  out += ',';
-  put_key(out, "frontier");
-  put_strings(out, r.frontier);
-  out += ",\"items\":[";
-  int rank = 0;
-  for (const auto& rec : r.items) {
-    if (rank) out += ',';
-    put_item(out, rec, ++rank);
-  }
-  out += "],";
-  put_key(out, "learner");
-  put_string(out, r.learner);
-  out += ',';
-  put_key(out, "segments");
-  put_strings(out, r.segments);
-  out += ',';
-  put_key(out, "stage");
-  put_string(out, r.stage);
-  out += '}';
+  Members m(out);
+  m.str("account", r.account);
+  m.str("as_of", format_timestamp(r.as_of));
+  m.str("audience", audience_name(r.audience));
+  m.strs("frontier", r.frontier);
+  m.array("items", r.items.size(), [&](std::size_t i) { put_item(out, r.items[i], static_cast<int>(i) + 1); });
+  m.str("learner", r.learner);
+  m.strs("segments", r.segments);
+  m.str("stage", r.stage);
+  m.close();
   return out;
 }
 

@@ -34,26 +34,6 @@ void end_line(std::string& out) { out += "}\n"; }
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += ch;
-    }
-  }
-  out += '"';
-}
-
 void append_json_number(std::string& out, double v) {
   // nlohmann prints integral doubles below 1e15 as "<digits>.0" and others shortest-round-trip.
   if (v == std::floor(v) && std::fabs(v) < 1e15) {

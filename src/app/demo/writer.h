@@ -10,12 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.h"
 #include "core/records.h"
 #include "core/status.h"
 
 namespace uplift::demo {
 
-void append_json_string(std::string& out, std::string_view s);
+using uplift::append_json_string;  // core/json_text.h
 void append_json_number(std::string& out, double v);
 
 // One line each, ending in '\n'.
