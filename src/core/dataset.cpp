@@ -105,15 +105,18 @@ void Dataset::reserve_events(std::size_t n) { event_ids_.reserve(n); }
 // Inserts `e` (moved from `movable` when given) at its (ts, id) place in its account's events.
 bool Dataset::apply_event(const Event& e, Event* movable) {
   if (!event_ids_.insert(e.id).second) return false;
-  auto& vec = events_[e.account];
+  auto& [vec, names] = events_[e.account];
+  NameCode code = name_codes_.try_emplace(e.name, static_cast<NameCode>(name_codes_.size())).first->second;
   latest_event_ts_ = std::max(latest_event_ts_, e.ts);
   ++event_count_;
   if (bulk_ || vec.empty() || event_less(vec.back(), e)) {
     if (movable) vec.push_back(std::move(*movable));
     else vec.push_back(e);
+    names.push_back(code);
     return true;
   }
   auto at = std::upper_bound(vec.begin(), vec.end(), e, event_less);
+  names.insert(names.begin() + (at - vec.begin()), code);
   if (movable) vec.insert(at, std::move(*movable));
   else vec.insert(at, e);
   return true;
@@ -122,16 +125,23 @@ bool Dataset::apply_event(const Event& e, Event* movable) {
 void Dataset::end_bulk() {
   bulk_ = false;
   std::vector<std::size_t> order;
-  for (auto& [_, vec] : events_) {
+  for (auto& [_, account_events] : events_) {
+    auto& [vec, names] = account_events;
     if (std::is_sorted(vec.begin(), vec.end(), event_less)) continue;
     // Sort a permutation (cheap to swap), then move each event once into an exact-size vector.
     order.resize(vec.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&v = vec](std::size_t a, std::size_t b) { return event_less(v[a], v[b]); });
     std::vector<Event> sorted;
+    std::vector<NameCode> sorted_names;
     sorted.reserve(vec.size() + vec.size() / 8 + 4);  // headroom: the next events append without moving all
-    for (std::size_t i : order) sorted.push_back(std::move(vec[i]));
+    sorted_names.reserve(sorted.capacity());
+    for (std::size_t i : order) {
+      sorted.push_back(std::move(vec[i]));
+      sorted_names.push_back(names[i]);
+    }
     vec = std::move(sorted);
+    names = std::move(sorted_names);
   }
 }
 
@@ -166,7 +176,18 @@ const std::vector<const Learner*>& Dataset::learners_of(std::string_view account
   return find_or_empty(learners_by_account_, account);
 }
 const std::vector<Event>& Dataset::events_of(std::string_view account) const {
-  return find_or_empty(events_, account);
+  static const std::vector<Event> kEmpty;
+  auto it = events_.find(std::string(account));
+  return it == events_.end() ? kEmpty : it->second.events;
+}
+const std::vector<Dataset::NameCode>& Dataset::event_name_codes_of(std::string_view account) const {
+  static const std::vector<NameCode> kEmpty;
+  auto it = events_.find(std::string(account));
+  return it == events_.end() ? kEmpty : it->second.names;
+}
+Dataset::NameCode Dataset::event_name_code(std::string_view name) const {
+  auto it = name_codes_.find(std::string(name));
+  return it == name_codes_.end() ? kNoNameCode : it->second;
 }
 const std::vector<Completion>& Dataset::completions_of(std::string_view learner) const {
   return find_or_empty(completions_, learner);

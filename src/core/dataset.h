@@ -11,6 +11,7 @@
 // readers are fine (the evaluator's parallel rebuild relies on it).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -49,6 +50,15 @@ class Dataset {
 
   const std::vector<const Learner*>& learners_of(std::string_view account) const;
   const std::vector<Event>& events_of(std::string_view account) const;          // by (ts, id)
+  // Event names as small integers, for per-event name tests that compare integers instead of
+  // strings: event_name_codes_of(a)[i] is the code of events_of(a)[i].name. Codes are dense
+  // (0 … event_name_count() - 1), handed out as names first arrive, and never change.
+  using NameCode = std::uint32_t;
+  static constexpr NameCode kNoNameCode = UINT32_MAX;
+  const std::vector<NameCode>& event_name_codes_of(std::string_view account) const;
+  // The code of `name`, or kNoNameCode when no event has had that name.
+  NameCode event_name_code(std::string_view name) const;
+  std::size_t event_name_count() const { return name_codes_.size(); }
   const std::vector<Completion>& completions_of(std::string_view learner) const;  // by (ts, key)
   const std::vector<Attendance>& attendance_of(std::string_view learner) const;   // by (program, session)
   const std::vector<ArrSnapshot>& arr_of(std::string_view account) const;         // by date
@@ -72,7 +82,13 @@ class Dataset {
   std::map<std::string, Account, std::less<>> accounts_;
   std::map<std::string, Learner, std::less<>> learners_;
   std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
-  std::unordered_map<std::string, std::vector<Event>> events_;
+  // Per account: its events by (ts, id) and, in step, their name codes.
+  struct AccountEvents {
+    std::vector<Event> events;
+    std::vector<NameCode> names;
+  };
+  std::unordered_map<std::string, AccountEvents> events_;
+  std::unordered_map<std::string, NameCode> name_codes_;
   std::unordered_set<std::string> event_ids_;  // dedupe across accounts
   std::unordered_map<std::string, std::vector<Completion>> completions_;
   std::unordered_map<std::string, std::vector<Attendance>> attendance_;

@@ -188,39 +188,43 @@ struct Accumulator {
   }
 };
 
-// Which of up to 64 criteria read an event, by its name: one hash lookup per event instead of a
-// name comparison per criterion (`where` conditions are still checked per criterion).
+// Which of up to 64 criteria read an event, by its name code (Dataset::event_name_codes_of): one
+// array index per event instead of a name comparison per criterion (`where` conditions are still
+// checked per criterion).
 class Router {
  public:
-  explicit Router(const std::vector<const Criterion*>& criteria) {
+  Router(const std::vector<const Criterion*>& criteria, const Dataset& data) {
     usable_ = criteria.size() <= 64;
-    for (std::size_t k = 0; usable_ && k < criteria.size(); ++k) {
+    if (!usable_) return;
+    by_code_.assign(data.event_name_count(), 0);
+    for (std::size_t k = 0; k < criteria.size(); ++k) {
       std::uint64_t bit = std::uint64_t{1} << k;
       if (criteria[k]->events.empty()) always_ |= bit;
-      for (const auto& name : criteria[k]->events) by_name_[name] |= bit;
+      for (const auto& name : criteria[k]->events) {
+        Dataset::NameCode code = data.event_name_code(name);
+        if (code != Dataset::kNoNameCode) by_code_[code] |= bit;  // else no event has that name
+      }
     }
   }
   bool usable() const { return usable_; }
-  std::uint64_t route(const Event& e) const {
-    auto it = by_name_.find(e.name);
-    return always_ | (it == by_name_.end() ? 0 : it->second);
-  }
+  std::uint64_t route(Dataset::NameCode code) const { return always_ | by_code_[code]; }
 
  private:
   bool usable_ = true;
   std::uint64_t always_ = 0;
-  std::unordered_map<std::string_view, std::uint64_t> by_name_;
+  std::vector<std::uint64_t> by_code_;
 };
 
-// Calls fn(k) for every criterion k (index into `criteria`) that reads e.
+// Calls fn(k) for every criterion k (index into `criteria`) that reads e, whose name code is `code`.
 template <typename Fn>
-void for_each_reader(const Router& router, const std::vector<const Criterion*>& criteria, const Event& e, Fn&& fn) {
+void for_each_reader(const Router& router, const std::vector<const Criterion*>& criteria, const Event& e,
+                     Dataset::NameCode code, Fn&& fn) {
   if (!router.usable()) {
     for (std::size_t k = 0; k < criteria.size(); ++k)
       if (reads(*criteria[k], e)) fn(k);
     return;
   }
-  for (std::uint64_t mask = router.route(e); mask != 0; mask &= mask - 1) {
+  for (std::uint64_t mask = router.route(code); mask != 0; mask &= mask - 1) {
     auto k = static_cast<std::size_t>(std::countr_zero(mask));
     if (criteria[k]->where.empty() || matches_where(e, criteria[k]->where)) fn(k);
   }
@@ -290,12 +294,13 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
   if (!accs.empty()) {
     // Few criteria per pass: a linear check per event is cheaper than any index here.
     const auto& events = data.events_of(account);
+    const auto& codes = data.event_name_codes_of(account);
     std::vector<const Criterion*> read;
     for (const auto& a : accs) read.push_back(a.c);
-    Router router(read);
+    Router router(read, data);
     std::size_t n = 0;
     for (; n < events.size() && events[n].ts <= as_of; ++n)
-      for_each_reader(router, read, events[n], [&](std::size_t k) { accs[k].add(events[n]); });
+      for_each_reader(router, read, events[n], codes[n], [&](std::size_t k) { accs[k].add(events[n]); });
     store(accs, events, n, facts, memory);
   }
   for (int i : completions) {
@@ -437,11 +442,12 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
   std::string storage;
   std::vector<const Criterion*> read;
   for (const auto& w : wants) read.push_back(&*g.milestones[w.index].criterion);
-  Router router(read);
+  Router router(read, data);
+  const auto& codes = data.event_name_codes_of(account);
   for (; it != events.end() && it->ts <= as_of; ++it) {
     const Event& e = *it;
     Date day = date_of(e.ts);
-    for_each_reader(router, read, e, [&](std::size_t k) {
+    for_each_reader(router, read, e, codes[static_cast<std::size_t>(it - events.begin())], [&](std::size_t k) {
       Want& w = wants[k];
       const Milestone& m = g.milestones[w.index];
       const Criterion& c = *m.criterion;

@@ -95,3 +95,35 @@ TEST_CASE("dataset applies records with store semantics in any order") {
   CHECK(forward.learners_of("A").empty());
   CHECK(forward.learners_of("B").size() == 1);
 }
+
+TEST_CASE("dataset keeps each event's name code in step with its events") {
+  auto event = [](const char* id, const char* name, const char* ts) {
+    return parse_ok(json{{"kind", "event"}, {"id", id}, {"account", "A"}, {"name", name}, {"ts", ts}}.dump().c_str());
+  };
+  std::vector<Record> recs = {
+      event("e3", "login", "2026-03-03T00:00:00Z"),   event("e1", "ai_review_run", "2026-03-01T00:00:00Z"),
+      event("e4", "login", "2026-03-04T00:00:00Z"),   event("e2", "contract_completed", "2026-03-02T00:00:00Z"),
+      event("e0", "group_created", "2026-02-01T00:00:00Z"),
+  };
+  auto check = [](const Dataset& d) {
+    const auto& events = d.events_of("A");
+    const auto& codes = d.event_name_codes_of("A");
+    REQUIRE(codes.size() == events.size());
+    for (std::size_t i = 0; i < events.size(); ++i) CHECK(codes[i] == d.event_name_code(events[i].name));
+    CHECK(d.event_name_count() == 4);
+    CHECK(d.event_name_code("login") != d.event_name_code("ai_review_run"));
+    CHECK(d.event_name_code("never_seen") == Dataset::kNoNameCode);
+    CHECK(d.event_name_codes_of("no such account").empty());
+  };
+  Dataset one_by_one;  // the last two land inside the history (inserted, not appended)
+  for (const auto& r : recs) one_by_one.apply(r);
+  check(one_by_one);
+  CHECK(one_by_one.events_of("A").front().id == "e0");
+  Dataset bulk;  // appended in arrival order, then sorted once
+  {
+    BulkLoad load(bulk);
+    for (const auto& r : recs) bulk.apply(r);
+  }
+  check(bulk);
+  CHECK(bulk.events_of("A").back().id == "e4");
+}
