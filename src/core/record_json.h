@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -29,5 +30,12 @@ struct RecordOrError {
 // `forced` overrides/supplies the kind (CSV --kind); otherwise the object's "kind" field is used.
 RecordOrError record_from_json(const nlohmann::json& obj, std::optional<RecordKind> forced = std::nullopt);
 nlohmann::json record_to_json(const Record& r);
+
+// Fast path for reading stored entity bodies (every kind but event) by the hundred thousand:
+// decodes `text` as a `kind` record straight from simdjson's On-Demand parser. Returns true and
+// fills `out` only when the result is certainly what record_from_json(json::parse(text), kind)
+// gives; returns false on any doubt — invalid or unusual JSON, a repeated field, any value that
+// record_from_json would reject — so the caller runs the DOM route for the record or the error.
+bool record_from_text_fast(std::string_view text, RecordKind kind, Record& out);
 
 }  // namespace uplift

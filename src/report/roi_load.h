@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "attribution/history.h"
+#include "cohorts/cohort.h"
 #include "cohorts/program.h"
 #include "core/dataset.h"
 #include "milestones/state.h"
@@ -23,12 +24,16 @@
 namespace uplift::report {
 
 struct RoiData {
+  std::vector<cohorts::Cohort> cohorts;  // as load_cohorts gives them
   Dataset data;  // accounts, arr, renewals, attendance, attended learners; no events or completions
   std::map<std::string, milestones::AccountState, std::less<>> states;
   std::map<std::string, attribution::EventTimes, std::less<>> usage;  // target event → account → times
   std::size_t events = 0;                                             // target events read
 };
 
-Result<std::unique_ptr<RoiData>> load_roi_data(Store& store, const std::vector<cohorts::Program>& programs);
+// `events_store`, when given, is a second connection to the same database: the target events are
+// then read through it on a second thread while the rest is read through `store`.
+Result<std::unique_ptr<RoiData>> load_roi_data(Store& store, const std::vector<cohorts::Program>& programs,
+                                               Store* events_store = nullptr);
 
 }  // namespace uplift::report

@@ -30,6 +30,8 @@ std::string_view PropsWriter::text(const Event& e) {
 std::string entity_body(const Record& r) { return record_to_json(r).dump(); }
 
 Result<Record> decode_entity(RecordKind kind, std::string_view key, std::string_view body) {
+  Record fast;
+  if (record_from_text_fast(body, kind, fast)) return fast;
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return Status::Internal(fmt::format("stored {} '{}' is not valid JSON", kind_name(kind), key));

@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -17,6 +19,37 @@
 namespace uplift::store {
 
 inline constexpr std::size_t kScanPage = 2048;
+// Rows per page of Store::scan_event_times (two small columns per row).
+inline constexpr std::size_t kTimesPage = 8 * kScanPage;
+
+// A page of (account, ts) rows kept in one buffer, so a page costs no allocation per row.
+class EventTimesPage {
+ public:
+  void clear() {
+    accounts_.clear();
+    rows_.clear();
+  }
+  void add(std::string_view account, Timestamp ts) {
+    rows_.push_back({accounts_.size(), account.size(), ts});
+    accounts_.append(account);
+  }
+  std::size_t size() const { return rows_.size(); }
+  // Visits the rows in order; false when the visitor stopped.
+  bool visit(const Store::EventTimeVisitor& fn) const {
+    const std::string_view all(accounts_);
+    for (const Row& r : rows_)
+      if (!fn(all.substr(r.offset, r.size), r.ts)) return false;
+    return true;
+  }
+
+ private:
+  struct Row {
+    std::size_t offset, size;
+    Timestamp ts;
+  };
+  std::string accounts_;
+  std::vector<Row> rows_;
+};
 
 // a and b are each in ascending seq order and were fetched with LIMIT n (full = size()==n).
 std::vector<StoredRecord> merge_pages(std::vector<StoredRecord> a, bool a_full,

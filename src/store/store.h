@@ -105,6 +105,18 @@ class Store {
       return !e || e->name != name || visit(r);
     });
   }
+  // Visits (account, ts) of the stored events named `name`, in sequence order: scan_events_named
+  // without the rest of the row, for readers that only place events in time per account (the ROI
+  // report's usage windows read millions of them). `account` is valid during the call only.
+  // Pages are read before the visitor runs, as for the scans above. This default (inline)
+  // projects scan_events_named; backends override it to read only the two columns.
+  using EventTimeVisitor = std::function<bool(std::string_view account, Timestamp ts)>;
+  virtual Status scan_event_times(std::string_view name, const EventTimeVisitor& visit) {
+    return scan_events_named(name, [&](const StoredRecord& r) {
+      const auto& e = std::get<Event>(r.record);
+      return visit(e.account, e.ts);
+    });
+  }
   virtual Result<Sequence> last_sequence() = 0;
 
   // Looks up one record by kind and record_key(); NotFound if absent.

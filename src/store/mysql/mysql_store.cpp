@@ -92,6 +92,31 @@ class MysqlStore final : public Store {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_named(name, a, n); }, visit);
   }
 
+  Status scan_event_times(std::string_view name, const EventTimeVisitor& visit) override {
+    EventTimesPage page;
+    Sequence after = 0;
+    for (;;) {
+      page.clear();
+      auto read = with_conn<bool>("scan_event_times", [&](Conn& c) -> Result<bool> {
+        page.clear();  // a retried attempt starts the page again
+        auto& s = c.prep("SELECT seq, account, ts FROM events WHERE name = ? AND seq > ? ORDER BY seq LIMIT ?");
+        s.setString(1, std::string(name));
+        s.setInt64(2, after);
+        s.setInt64(3, static_cast<std::int64_t>(kTimesPage));
+        std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+        Sequence last = after;
+        while (rs->next()) {
+          last = rs->getInt64(1);
+          page.add(rs->getString(2).asStdString(), rs->getInt64(3));
+        }
+        after = last;
+        return true;
+      });
+      if (!read.ok()) return read.status();
+      if (!page.visit(visit) || page.size() < kTimesPage) return Status::OK();
+    }
+  }
+
   Result<Sequence> last_sequence() override {
     return with_conn<Sequence>("last_sequence", [&](Conn& c) -> Result<Sequence> {
       std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT v FROM meta WHERE k = 'seq'").executeQuery());

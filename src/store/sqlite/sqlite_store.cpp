@@ -30,6 +30,8 @@ constexpr const char* kEventsAfter =
     "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE seq > ? ORDER BY seq LIMIT ?";
 constexpr const char* kNamedEventsAfter =
     "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE name = ? AND seq > ? ORDER BY seq LIMIT ?";
+constexpr const char* kNamedTimesAfter =
+    "SELECT seq, account, ts FROM events WHERE name = ? AND seq > ? ORDER BY seq LIMIT ?";
 constexpr const char* kEventById =
     "SELECT seq, id, account, name, ts, learner, qty, props FROM events WHERE id = ?";
 constexpr const char* kEntitiesAfter =
@@ -119,6 +121,24 @@ class SqliteStore final : public Store {
 
   Status scan_events_named(std::string_view name, const std::function<bool(const StoredRecord&)>& visit) override {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_named(name, a, n); }, visit);
+  }
+
+  Status scan_event_times(std::string_view name, const EventTimeVisitor& visit) override {
+    EventTimesPage page;
+    Sequence after = 0;
+    for (;;) {
+      page.clear();
+      Status read = guarded_status("scan_event_times", [&] {
+        auto s = db_->stmt(kNamedTimesAfter);
+        s->bind(1, name).bind(2, after).bind(3, static_cast<std::int64_t>(kTimesPage));
+        while (s->step()) {
+          after = s->int64(0);
+          page.add(s->text(1), s->int64(2));
+        }
+      });
+      if (!read.ok()) return read;
+      if (!page.visit(visit) || page.size() < kTimesPage) return Status::OK();
+    }
   }
 
   Result<Sequence> last_sequence() override {

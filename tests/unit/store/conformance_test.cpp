@@ -8,6 +8,7 @@
 
 #include "fixtures.h"
 #include "harness.h"
+#include "store/scan.h"
 
 using namespace uplift;
 using namespace uplift::testing;
@@ -239,6 +240,46 @@ TEST_CASE("scan_events_named visits the events of one name, whole, in sequence o
     REQUIRE(s->scan_events_named("DATA_MANAGER_EDIT", [&](const StoredRecord&) { return ++seen > 0; }).ok());
     REQUIRE(s->scan_events_named("", [&](const StoredRecord&) { return ++seen > 0; }).ok());
     CHECK(seen == 1);  // names are compared exactly
+  });
+}
+
+TEST_CASE("scan_event_times visits (account, ts) of one event name in sequence order, across pages") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    // More matching events than one page holds (kTimesPage), interleaved with other names and
+    // a duplicate id, so paging resumes after the right sequence number.
+    const int matching = static_cast<int>(store::kTimesPage) + 37;
+    std::vector<Record> batch;
+    std::vector<std::pair<std::string, Timestamp>> expected;
+    for (int i = 0; i < matching; ++i) {
+      std::string account = "acct-" + std::to_string(i % 97);
+      Timestamp ts = 1'767'225'600'000 + (i * 7919 % 100'000) * 1000;
+      batch.push_back(ev("m" + std::to_string(i), account, "data_manager_edit", ts));
+      expected.emplace_back(account, ts);
+      if (i % 5 == 0) batch.push_back(ev("o" + std::to_string(i), account, "data_manager_edits", ts));
+    }
+    batch.push_back(ev("m3", "other", "data_manager_edit", 1));  // a duplicate id: not stored again
+    outcomes(*s, batch);
+    std::vector<std::pair<std::string, Timestamp>> seen;
+    REQUIRE(s->scan_event_times("data_manager_edit", [&](std::string_view account, Timestamp ts) {
+               seen.emplace_back(std::string(account), ts);
+               return true;
+             }).ok());
+    CHECK(seen.size() == expected.size());
+    CHECK(seen == expected);
+    // The backend's projection agrees with the interface's default (scan_events_named).
+    std::vector<std::pair<std::string, Timestamp>> whole;
+    REQUIRE(s->Store::scan_event_times("data_manager_edit", [&](std::string_view account, Timestamp ts) {
+               whole.emplace_back(std::string(account), ts);
+               return true;
+             }).ok());
+    CHECK(whole == expected);
+    int visits = 0;
+    REQUIRE(s->scan_event_times("data_manager_edit", [&](std::string_view, Timestamp) { return ++visits < 3; }).ok());
+    CHECK(visits == 3);  // the visitor stops the scan
+    REQUIRE(s->scan_event_times("DATA_MANAGER_EDIT", [&](std::string_view, Timestamp) { return ++visits > 0; }).ok());
+    REQUIRE(s->scan_event_times("nothing", [&](std::string_view, Timestamp) { return ++visits > 0; }).ok());
+    CHECK(visits == 3);  // names are compared exactly
   });
 }
 
