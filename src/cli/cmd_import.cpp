@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "ingest/importer.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace uplift::cli {
@@ -100,6 +101,7 @@ void run_import(const ImportArgs& a) {
   else if (a.format == "ndjson") options.format = ingest::InputFormat::kNdjson;
 
   std::string url = default_store_url(a.db);
+  if (store_scheme(url) == "sqlite") store::prepare_sqlite_bulk_load();
   auto store = Store::open(url);
   if (!store.ok()) {
     std::fprintf(stderr, "uplift import: cannot open database %s: %s\n", url.c_str(),

@@ -1,6 +1,8 @@
 #include "ingest/dedupe.h"
 
 #include <functional>
+#include <new>
+#include <utility>
 #include <string_view>
 
 #include <sys/mman.h>
@@ -23,6 +25,18 @@ std::uint64_t hash_str(std::string_view s) {
   return h;
 }
 
+// A flat object of strings (nearly all props) is hashed here directly rather than by
+// std::hash<json>'s generic walk. Equal objects still hash equal (std::map iterates in order).
+std::uint64_t hash_props(const nlohmann::json& props) {
+  if (!props.is_object()) return std::hash<nlohmann::json>{}(props);
+  std::uint64_t h = props.size();
+  for (const auto& [key, value] : props.get_ref<const nlohmann::json::object_t&>()) {
+    h = mix(h, hash_str(key));
+    h = mix(h, value.is_string() ? hash_str(value.get_ref<const std::string&>()) : std::hash<nlohmann::json>{}(value));
+  }
+  return h;
+}
+
 }  // namespace
 
 std::uint64_t event_content_hash(const Event& e) {
@@ -31,7 +45,7 @@ std::uint64_t event_content_hash(const Event& e) {
   h = mix(h, static_cast<std::uint64_t>(e.ts));
   h = mix(h, hash_str(e.learner));
   h = mix(h, std::hash<double>{}(e.qty));
-  if (!e.props.empty()) h = mix(h, std::hash<nlohmann::json>{}(e.props));
+  if (!e.props.empty()) h = mix(h, hash_props(e.props));
   return h;
 }
 
@@ -43,16 +57,37 @@ void EventDedupe::reserve(std::size_t events) {
   if (slots > slots_.size()) rehash(slots);
 }
 
-void EventDedupe::rehash(std::size_t slots) {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(slots, Slot{});
+EventDedupe::Table::Table(std::size_t count) : count_(count) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  std::size_t bytes = count * sizeof(Slot);
+  // Room to start the slots on a 2 MiB boundary, so every huge page of them can be one.
+  map_bytes_ = ((bytes + kHuge - 1) & ~(kHuge - 1)) + kHuge;
+  map_ = ::mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map_ == MAP_FAILED) {
+    map_ = nullptr;
+    throw std::bad_alloc();
+  }
+  auto start = (reinterpret_cast<std::uintptr_t>(map_) + kHuge - 1) & ~(kHuge - 1);
+  slots_ = reinterpret_cast<Slot*>(start);
 #ifdef MADV_HUGEPAGE
-  // Every lookup lands on a random slot: huge pages spare most of the TLB misses.
-  constexpr std::uintptr_t kPage = 4096;
-  auto begin = (reinterpret_cast<std::uintptr_t>(slots_.data()) + kPage - 1) & ~(kPage - 1);
-  auto end = reinterpret_cast<std::uintptr_t>(slots_.data() + slots_.size()) & ~(kPage - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  ::madvise(slots_, (bytes + kHuge - 1) & ~(kHuge - 1), MADV_HUGEPAGE);  // a hint: failure is harmless
 #endif
+}
+
+EventDedupe::Table::~Table() {
+  if (map_) ::munmap(map_, map_bytes_);
+}
+
+void EventDedupe::Table::swap(Table& o) noexcept {
+  std::swap(slots_, o.slots_);
+  std::swap(count_, o.count_);
+  std::swap(map_, o.map_);
+  std::swap(map_bytes_, o.map_bytes_);
+}
+
+void EventDedupe::rehash(std::size_t slots) {
+  Table old = std::move(slots_);
+  slots_ = Table(slots);
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
     if (!s.id) continue;

@@ -14,13 +14,42 @@ std::string props_text(const Event& e) {
 
 namespace {
 using PropsSerializer = nlohmann::detail::serializer<nlohmann::json>;
+
+// Printable ASCII without '"' or '\\': JSON text as it stands, and dump() writes it unchanged.
+bool plain_ascii(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+  return true;
 }
+
+// Nearly all props are a flat object of such strings; writes those exactly as dump() would
+// ({"k":"v",...}, keys in the object's order) and returns false on anything else.
+bool write_plain_object(const nlohmann::json& props, std::string& out) {
+  if (!props.is_object()) return false;
+  out += '{';
+  for (const auto& [key, value] : props.get_ref<const nlohmann::json::object_t&>()) {
+    if (!value.is_string()) return false;
+    const auto& text = value.get_ref<const std::string&>();
+    if (!plain_ascii(key) || !plain_ascii(text)) return false;
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += key;
+    out += "\":\"";
+    out += text;
+    out += '"';
+  }
+  out += '}';
+  return true;
+}
+}  // namespace
 
 PropsWriter::PropsWriter()
     : serializer_(std::make_shared<PropsSerializer>(nlohmann::detail::output_adapter<char>(buf_), ' ')) {}
 
 std::string_view PropsWriter::text(const Event& e) {
   if (e.props.is_null() || (e.props.is_object() && e.props.empty())) return "{}";
+  buf_.clear();
+  if (write_plain_object(e.props, buf_)) return buf_;
   buf_.clear();
   // Exactly what json::dump() does (no indent, UTF-8 kept, strict on invalid UTF-8).
   static_cast<PropsSerializer*>(serializer_.get())->dump(e.props, false, false, 0);

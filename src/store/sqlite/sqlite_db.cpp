@@ -1,5 +1,9 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <sys/mman.h>
+
+#include <cstdint>
+
 #include <fmt/format.h>
 
 namespace uplift::store::sqlite {
@@ -61,11 +65,45 @@ std::string_view Stmt::text(int col) const {
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))};
 }
 
-Db::Db(const std::string& path) {
-  // SQLite's global memory statistics take a mutex on every allocation; nothing reads them.
-  // Must precede SQLite's initialisation (a later call is refused harmlessly).
+namespace {
+
+// SQLite's global memory statistics take a mutex on every allocation; nothing reads them.
+// Must precede SQLite's initialisation (a later call is refused harmlessly).
+void configure_sqlite() {
   static const bool no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)no_memstatus;
+}
+
+}  // namespace
+
+bool reserve_page_cache(std::size_t bytes, std::size_t page_size) {
+  static bool reserved = false;
+  if (reserved) return true;
+  configure_sqlite();
+  int header = 0;
+  if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK) return false;  // initialised already
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  std::size_t line = (page_size + static_cast<std::size_t>(header) + 7) & ~std::size_t{7};
+  std::size_t lines = bytes / page_size + 64;  // + a few for other connections' schema pages
+  std::size_t len = ((line * lines + kHuge - 1) & ~(kHuge - 1)) + kHuge;
+  void* map = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) return false;
+  auto* start = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(map) + kHuge - 1) & ~(kHuge - 1));
+#ifdef MADV_HUGEPAGE
+  ::madvise(start, len - kHuge, MADV_HUGEPAGE);  // a hint: without it the memory still works
+#endif
+  // SQLite links every line into its free list now (touching it); the memory stays for the
+  // process's lifetime, as SQLite requires.
+  if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, start, static_cast<int>(line), static_cast<int>(lines)) != SQLITE_OK) {
+    ::munmap(map, len);
+    return false;
+  }
+  reserved = true;
+  return true;
+}
+
+Db::Db(const std::string& path) {
+  configure_sqlite();
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
   if (rc != SQLITE_OK) {

@@ -19,6 +19,16 @@ TEST_CASE("PropsWriter writes the same text as props_text, call after call") {
       {{"nested", {{"list", {1, 2.5, -3, true, nullptr}}}}, {"s", ""}},
       {{"big", 1e300}, {"neg", -0.0}, {"u", 18446744073709551615ULL}},
       {{"group_id", "g2"}},
+      // The plain-string shortcut's edges: what it writes as is, and what it leaves to nlohmann.
+      {{"a", "x"}, {"b", " ~\x7f"}, {"c", ""}, {"", "empty key"}},
+      {{"tab", "a\tb"}, {"ok", "v"}},
+      {{"ok", "v"}, {"unit", "\x1f"}},
+      {{"quote\"key", "v"}},
+      {{"k", "caf\u00e9"}},
+      {{"k", "v"}, {"n", 1}},
+      {{"k", "v"}, {"z", {{"inner", "x"}}}},
+      {{"k", "back\\slash"}},
+      nlohmann::json::array({"not", "an", "object"}),
   };
   for (const auto& props : cases) {
     Event e;
