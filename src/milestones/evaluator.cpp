@@ -60,6 +60,28 @@ void parallel_for(std::size_t n, unsigned threads, const Work& work, const Tick&
   if (error) std::rethrow_exception(error);
 }
 
+// Runs here() and there() at the same time when `threads` allows two, else one after the other.
+template <typename Here, typename There>
+void side_by_side(unsigned threads, const Here& here, const There& there) {
+  if (threads < 2) {
+    here();
+    there();
+    return;
+  }
+  std::exception_ptr error;
+  {
+    std::jthread other([&] {
+      try {
+        there();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+    here();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
 }  // namespace
 
 AccountState evaluate_account(const Graph& graph, const Dataset& data, const std::string& account,
@@ -82,6 +104,10 @@ Evaluator::Evaluator(const Graph& graph, const Dataset& data, std::optional<Time
 }
 
 void Evaluator::rebuild(const ProgressFn& progress) {
+  // The previous states are dropped beside listing the accounts (both serial work on large
+  // containers; the evaluation itself is parallel).
+  auto old_states = std::move(states_);
+  auto old_caches = std::move(caches_);
   states_.clear();
   caches_.clear();
   dirty_.clear();
@@ -89,18 +115,27 @@ void Evaluator::rebuild(const ProgressFn& progress) {
   learner_account_.clear();
   as_of_ = fixed_as_of_ ? *fixed_as_of_ : latest_fact_time(data_);
   evaluated_day_ = date_of(as_of_);
-  // Every account imported, with events or with learners: a union of sorted lists.
-  std::vector<std::string> accounts, with_events = data_.event_accounts(), merged;
-  accounts.reserve(data_.accounts().size());
-  for (const auto& [id, _] : data_.accounts()) accounts.push_back(id);
-  std::set_union(accounts.begin(), accounts.end(), with_events.begin(), with_events.end(), std::back_inserter(merged));
-  accounts.clear();
-  with_events = data_.learner_accounts();
-  std::set_union(merged.begin(), merged.end(), with_events.begin(), with_events.end(), std::back_inserter(accounts));
-  merged = {};
-  with_events = {};
-  if (!graph_.completion_criteria.empty())
-    for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
+  std::vector<std::string> accounts;
+  side_by_side(
+      threads_,
+      [&] {
+        // Every account imported, with events or with learners: a union of sorted lists.
+        std::vector<std::string> with_events = data_.event_accounts(), merged;
+        accounts.reserve(data_.accounts().size());
+        for (const auto& [id, _] : data_.accounts()) accounts.push_back(id);
+        std::set_union(accounts.begin(), accounts.end(), with_events.begin(), with_events.end(),
+                       std::back_inserter(merged));
+        accounts.clear();
+        with_events = data_.learner_accounts();
+        std::set_union(merged.begin(), merged.end(), with_events.begin(), with_events.end(),
+                       std::back_inserter(accounts));
+        if (!graph_.completion_criteria.empty())
+          for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
+      },
+      [&] {
+        old_states.clear();
+        old_caches.clear();
+      });
 
   // Accounts are independent: evaluate them in parallel into slots, then index them here.
   const std::size_t total = accounts.size();
@@ -122,11 +157,18 @@ void Evaluator::rebuild(const ProgressFn& progress) {
         if (progress && done / 1024 != reported / 1024 && done < total) progress(done, total);
         reported = done;
       });
-  caches_.reserve(total);
-  for (std::size_t i = 0; i < total; ++i) {
-    states_.emplace_hint(states_.end(), accounts[i], std::move(states[i]));
-    caches_.emplace(std::move(accounts[i]), std::move(caches[i]));
-  }
+  // Index the results: the states (an ordered map) beside the caches.
+  side_by_side(
+      threads_,
+      [&] {
+        for (std::size_t i = 0; i < total; ++i) states_.emplace_hint(states_.end(), accounts[i], std::move(states[i]));
+        states = {};
+      },
+      [&] {
+        caches_.reserve(total);
+        for (std::size_t i = 0; i < total; ++i) caches_.emplace(accounts[i], std::move(caches[i]));
+        caches = {};
+      });
   if (progress) progress(total, total);
 }
 

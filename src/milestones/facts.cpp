@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "milestones/key_index.h"
+
 namespace uplift::milestones::detail {
 namespace {
 
@@ -30,7 +32,7 @@ const nlohmann::json* prop(const Event& e, const std::string& field) {
   std::size_t start = 6;  // after "props."
   while (true) {
     std::size_t dot = field.find('.', start);
-    std::string key = field.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string_view key = std::string_view(field).substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!cur->is_object()) return nullptr;
     auto it = cur->find(key);
     if (it == cur->end()) return nullptr;
@@ -106,14 +108,15 @@ struct Accumulator {
   std::optional<int> window;
   Facts facts;
   KeySet seen;  // unwindowed distinct: every key so far
-  // Windowed distinct: `last` maps each key to the sequence number of its latest entry; a key is
-  // in the window while that entry is live (seq >= live_from).
+  // Windowed distinct: `last[k]` is the sequence number of key k's latest entry (k numbered by
+  // `key_numbers`); a key is in the window while that entry is live (seq >= live_from).
   struct KeyEntry {
     Date day;
+    std::uint32_t key;
     std::size_t seq;
-    std::size_t* last;
   };
-  std::unordered_map<std::string_view, std::size_t> last;
+  KeyIndex key_numbers;
+  std::vector<std::size_t> last;
   std::vector<KeyEntry> key_entries;
   std::size_t next_seq = 0, live_from = 0, in_window = 0;
   std::forward_list<std::string> owned;  // rendered non-string keys (stable addresses)
@@ -123,6 +126,31 @@ struct Accumulator {
   std::vector<std::pair<Date, double>> amounts;  // windowed count/sum
   std::size_t head = 0;
   double window_sum = 0;
+
+  // Starts a pass for criterion i, keeping the storage of any earlier pass (unless one big
+  // account grew it large: a thread's scratch should not hold on to that).
+  void reset(const Params& p, int i) {
+    constexpr std::size_t kKeep = 1 << 14;
+    if (key_entries.capacity() > kKeep) key_entries = {};
+    if (amounts.capacity() > kKeep) amounts = {};
+    if (last.capacity() > kKeep) last = {};
+    index = i;
+    c = &*p.graph.milestones[i].criterion;
+    field = key_field(c->field);
+    threshold = p.threshold(i);
+    window = p.window(i);
+    facts = {};
+    seen = KeySet();
+    key_numbers.clear();
+    last.clear();
+    key_entries.clear();
+    next_seq = live_from = in_window = 0;
+    owned.clear();
+    storage.clear();
+    amounts.clear();
+    head = 0;
+    window_sum = 0;
+  }
 
   template <typename Entries>
   void drop_front(Entries& entries) {
@@ -152,13 +180,15 @@ struct Accumulator {
         }
         value = facts.total;
       } else {  // facts.total stays 0: windowed progress reads the current window
-        auto [it, inserted] = last.try_emplace(key, next_seq);
-        if (inserted || it->second < live_from) ++in_window;
-        it->second = next_seq;
-        key_entries.push_back({day, next_seq++, &it->second});
+        bool inserted = false;
+        std::uint32_t k = key_numbers.intern(key, inserted);
+        if (inserted) last.push_back(next_seq);
+        if (inserted || last[k] < live_from) ++in_window;
+        last[k] = next_seq;
+        key_entries.push_back({day, k, next_seq++});
         while (head < key_entries.size() && key_entries[head].day <= day - *window) {
           const KeyEntry& f = key_entries[head];
-          if (*f.last == f.seq) --in_window;  // the key's latest entry leaves: so does the key
+          if (last[f.key] == f.seq) --in_window;  // the key's latest entry leaves: so does the key
           ++live_from;
           drop_front(key_entries);
         }
@@ -193,8 +223,11 @@ struct Accumulator {
 // checked per criterion).
 class Router {
  public:
-  Router(const std::vector<const Criterion*>& criteria, const Dataset& data) {
+  Router() = default;
+  Router(const std::vector<const Criterion*>& criteria, const Dataset& data) { reset(criteria, data); }
+  void reset(const std::vector<const Criterion*>& criteria, const Dataset& data) {
     usable_ = criteria.size() <= 64;
+    always_ = 0;
     if (!usable_) return;
     by_code_.assign(data.event_name_count(), 0);
     for (std::size_t k = 0; k < criteria.size(); ++k) {
@@ -232,11 +265,7 @@ void for_each_reader(const Router& router, const std::vector<const Criterion*>& 
 
 Accumulator make_accumulator(const Params& p, int i) {
   Accumulator a;
-  a.index = i;
-  a.c = &*p.graph.milestones[i].criterion;
-  a.field = key_field(a.c->field);
-  a.threshold = p.threshold(i);
-  a.window = p.window(i);
+  a.reset(p, i);
   return a;
 }
 
@@ -249,8 +278,9 @@ KeySet* keys_of(ScanMemory& m, int i) {
 }
 
 // Stores the accumulators' results (and, with memory, their key sets and the scanned prefix).
-void store(std::vector<Accumulator>& accs, const std::vector<Event>& events, std::size_t scanned,
-           std::vector<Facts>& facts, ScanMemory* memory) {
+template <typename Accumulators>
+void store(Accumulators& accs, const std::vector<Event>& events, std::size_t scanned, std::vector<Facts>& facts,
+           ScanMemory* memory) {
   for (auto& a : accs) facts[a.index] = std::move(a.facts);
   if (!memory) return;
   memory->scanned = scanned;
@@ -283,27 +313,55 @@ int Params::k(int i) const {
   return o ? *o->k : graph.milestones[i].gate->k;
 }
 
+namespace {
+
+// What scan_criteria reuses from one account to the next on a thread (a rebuild scans every
+// account): the accumulators' tables and vectors keep their storage.
+struct ScanScratch {
+  std::vector<Accumulator> accs;  // [0, used) belong to the current pass
+  std::size_t used = 0;
+  std::vector<const Criterion*> read;
+  std::vector<int> completions;
+  Router router;
+};
+
+// A view of the scratch's current accumulators that store() can iterate.
+struct InUse {
+  ScanScratch& s;
+  Accumulator* begin() { return s.accs.data(); }
+  Accumulator* end() { return s.accs.data() + s.used; }
+};
+
+}  // namespace
+
 void scan_criteria(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
                    const std::vector<int>& criteria, std::vector<Facts>& facts, ScanMemory* memory) {
-  std::vector<Accumulator> accs;
-  std::vector<int> completions;
+  thread_local ScanScratch scratch;
+  ScanScratch& s = scratch;
+  s.used = 0;
+  s.read.clear();
+  s.completions.clear();
   for (int i : criteria) {
-    if (p.graph.milestones[i].criterion->source == Source::kCompletions) completions.push_back(i);
-    else accs.push_back(make_accumulator(p, i));
+    if (p.graph.milestones[i].criterion->source == Source::kCompletions) {
+      s.completions.push_back(i);
+      continue;
+    }
+    if (s.used == s.accs.size()) s.accs.emplace_back();
+    Accumulator& a = s.accs[s.used++];
+    a.reset(p, i);
+    s.read.push_back(a.c);
   }
-  if (!accs.empty()) {
-    // Few criteria per pass: a linear check per event is cheaper than any index here.
+  if (s.used > 0) {
     const auto& events = data.events_of(account);
     const auto& codes = data.event_name_codes_of(account);
-    std::vector<const Criterion*> read;
-    for (const auto& a : accs) read.push_back(a.c);
-    Router router(read, data);
+    s.router.reset(s.read, data);
     std::size_t n = 0;
     for (; n < events.size() && events[n].ts <= as_of; ++n)
-      for_each_reader(router, read, events[n], codes[n], [&](std::size_t k) { accs[k].add(events[n]); });
+      for_each_reader(s.router, s.read, events[n], codes[n], [&](std::size_t k) { s.accs[k].add(events[n]); });
+    InUse accs{s};
     store(accs, events, n, facts, memory);
   }
-  for (int i : completions) {
+  for (int i : s.completions) {
     const Criterion& c = *p.graph.milestones[i].criterion;
     std::vector<Timestamp> firsts;  // first qualifying completion per learner
     for (const Learner* l : data.learners_of(account)) {
