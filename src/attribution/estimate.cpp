@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "cohorts/random.h"
 
@@ -60,6 +61,33 @@ double percentile_sorted(const std::vector<double>& v, double q) {
   return v[i] + frac * (v[i + 1] - v[i]);
 }
 
+namespace {
+
+// Resample b's seed: splitmix64 of (seed, b), so neighbouring resamples get unrelated streams.
+std::uint64_t resample_seed(std::uint64_t seed, int b) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(b) + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// One arm resampled with replacement: the sums of n draws.
+ArmSums draw(const std::vector<Unit>& arm, std::mt19937_64& rng) {
+  ArmSums s;
+  s.n = arm.size();
+  for (std::size_t i = 0; i < arm.size(); ++i) {
+    const Unit& u = arm[cohorts::uniform_index(rng, arm.size())];
+    s.pre += u.pre;
+    s.post += u.post;
+  }
+  return s;
+}
+
+// Below this many draws per resample one thread is quicker than starting a second.
+constexpr std::size_t kParallelDraws = 4096;
+
+}  // namespace
+
 BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Unit>& control, const Statistic& stat,
                           int resamples, std::uint64_t seed) {
   BootstrapResult out;
@@ -71,24 +99,27 @@ BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Un
     out.reason = treated.empty() ? "no participants" : "no control accounts";
     return out;
   }
-  std::mt19937_64 rng(seed);
-  std::vector<double> values;
-  values.reserve(static_cast<std::size_t>(resamples));
-  auto draw = [&](const std::vector<Unit>& arm) {
-    ArmSums s;
-    s.n = arm.size();
-    for (std::size_t i = 0; i < arm.size(); ++i) {
-      const Unit& u = arm[cohorts::uniform_index(rng, arm.size())];
-      s.pre += u.pre;
-      s.post += u.post;
-    }
-    return s;
-  };
-  for (int b = 0; b < resamples; ++b) {
-    ArmSums t = draw(treated);
-    ArmSums c = draw(control);
+  std::vector<std::optional<double>> results(static_cast<std::size_t>(resamples));
+  auto run = [&](int from, int to) {
     std::string why;
-    auto v = stat(t, c, &why);
+    for (int b = from; b < to; ++b) {
+      std::mt19937_64 rng(resample_seed(seed, b));
+      ArmSums t = draw(treated, rng);
+      ArmSums c = draw(control, rng);
+      results[static_cast<std::size_t>(b)] = stat(t, c, &why);
+    }
+  };
+  const bool parallel = treated.size() + control.size() >= kParallelDraws && resamples > 1 &&
+                        std::thread::hardware_concurrency() > 1;
+  if (parallel) {
+    std::jthread second(run, resamples / 2, resamples);
+    run(0, resamples / 2);
+  } else {
+    run(0, resamples);
+  }
+  std::vector<double> values;
+  values.reserve(results.size());
+  for (const auto& v : results) {
     if (v) values.push_back(*v);
     else ++out.undefined;
   }

@@ -5,10 +5,12 @@
 // pre-period mean makes a ratio meaningless; an empty arm makes everything meaningless), so the
 // report never prints a number that is not one.
 //
-// The bootstrap resamples accounts with replacement, treated and control arms separately, with
-// std::mt19937_64(seed) raw output (cohorts/random.h): same data + same seed = same interval on
-// every platform. The interval is the 2.5th..97.5th percentile (linear interpolation between
-// order statistics) of the resampled statistic.
+// The bootstrap resamples accounts with replacement, treated and control arms separately. Resample
+// b draws from its own std::mt19937_64 seeded from (seed, b), raw output only (cohorts/random.h),
+// so resamples are independent of one another and of how many threads compute them (two, on large
+// arms): same data + same seed = same interval on every platform and machine. The interval is the
+// 2.5th..97.5th percentile (linear interpolation between order statistics) of the resampled
+// statistic. `stat` must be safe to call from two threads at once (a pure function).
 #pragma once
 
 #include <cstdint>
