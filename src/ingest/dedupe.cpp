@@ -97,13 +97,18 @@ void EventDedupe::rehash(std::size_t slots) {
   }
 }
 
-EventDedupe::Check EventDedupe::check(const Event& e, std::uint32_t position) {
-  if ((size_ + 1) * 10 > slots_.size() * 7) grow();
+std::uint64_t EventDedupe::prefetch(const Event& e) const {
   std::uint64_t id = hash_str(e.id);
   if (id == 0) id = 1;
-  std::uint32_t content = static_cast<std::uint32_t>(event_content_hash(e));
+  if (!slots_.empty()) __builtin_prefetch(slots_.data() + (id & (slots_.size() - 1)), 1);
+  return id;
+}
+
+EventDedupe::Check EventDedupe::check(const Event& e, std::uint32_t position, std::uint64_t id) {
+  if ((size_ + 1) * 10 > slots_.size() * 7) grow();
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = id & mask;
+  std::uint32_t content = static_cast<std::uint32_t>(event_content_hash(e));
   while (slots_[i].id) {
     if (slots_[i].id == id)
       return {slots_[i].content == content ? Seen::kSameContent : Seen::kDifferentContent,

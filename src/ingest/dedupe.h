@@ -26,7 +26,11 @@ class EventDedupe {
     std::uint32_t first_position = 0;  // position given when the first version was seen
   };
   // Remembers the event (when new) and says whether and how it was seen before.
-  Check check(const Event& e, std::uint32_t position);
+  Check check(const Event& e, std::uint32_t position) { return check(e, position, prefetch(e)); }
+  // The same in two steps, for checking events in groups: prefetch() hashes the id and starts
+  // loading its slot (a cache miss); check() with that hash, in input order, a few events later.
+  std::uint64_t prefetch(const Event& e) const;
+  Check check(const Event& e, std::uint32_t position, std::uint64_t id_hash);
   // Makes room for about `events` ids up front (one allocation instead of repeated doubling).
   void reserve(std::size_t events);
   std::size_t size() const { return size_; }
@@ -52,6 +56,7 @@ class EventDedupe {
     std::size_t size() const { return count_; }
     bool empty() const { return count_ == 0; }
     Slot* begin() { return slots_; }
+    const Slot* data() const { return slots_; }
     Slot* end() { return slots_ + count_; }
 
    private:

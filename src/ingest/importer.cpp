@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "ingest/dedupe.h"
+#include "store/codec.h"
 #include "store/store.h"
 
 namespace uplift::ingest {
@@ -106,6 +107,11 @@ Status open_inputs(const std::vector<std::string>& paths, const ImportOptions& o
 // What the parsing thread hands the writing thread.
 struct Batch {
   std::vector<Record> records;
+  // With a store: props_text of each event record, encoded on the parsing thread while the record
+  // is still in its cache (views into props_buf; empty for other kinds).
+  std::string props_buf;
+  std::vector<std::size_t> props_end;  // one per record: end offset in props_buf
+  std::vector<std::string_view> props;
   std::vector<Rejection> rejections, warnings;
   std::array<KindCounts, kRecordKindCount + 1> counts{};  // rejected and in-input duplicates
   std::int64_t items = 0;
@@ -138,38 +144,45 @@ class BatchQueue {
     closed_ = true;
     cv_.notify_all();
   }
-  // Written records go back to the parsing thread, which destroys them and reuses the vector's
-  // memory: the writing thread (the bottleneck) does no freeing, and no batch faults in new pages.
-  void recycle(std::vector<Record>&& records) {
+  // Written batches go back to the parsing thread, which destroys their records and reuses the
+  // vectors' memory: the writing thread (the bottleneck) does no freeing, and no batch faults in
+  // new pages.
+  void recycle(Batch&& b) {
     std::lock_guard lock(m_);
-    if (spent_.size() < 2) spent_.push_back(std::move(records));
+    if (spent_.size() < 2) spent_.push_back(std::move(b));
   }
-  std::vector<Record> reuse() {
-    std::vector<Record> v;
+  // The memory of a written batch, emptied, into `b` (when there is one).
+  void reuse(Batch& b) {
+    Batch spent;
     {
       std::lock_guard lock(m_);
-      if (!spent_.empty()) {
-        v = std::move(spent_.back());
-        spent_.pop_back();
-      }
+      if (spent_.empty()) return;
+      spent = std::move(spent_.back());
+      spent_.pop_back();
     }
-    v.clear();
-    return v;
+    b.records = std::move(spent.records);
+    b.records.clear();
+    b.props_buf = std::move(spent.props_buf);
+    b.props_buf.clear();
+    b.props_end = std::move(spent.props_end);
+    b.props_end.clear();
+    b.props = std::move(spent.props);
+    b.props.clear();
   }
 
  private:
   std::mutex m_;
   std::condition_variable cv_;
   std::deque<Batch> q_;
-  std::vector<std::vector<Record>> spent_;
+  std::vector<Batch> spent_;
   bool closed_ = false;
 };
 
 // The parsing side: every input, line by line, into batches.
 class Parser {
  public:
-  Parser(const Inputs& inputs, const ImportOptions& options, BatchQueue& queue)
-      : inputs_(inputs), options_(options), queue_(queue) {}
+  Parser(const Inputs& inputs, const ImportOptions& options, bool encode_props, BatchQueue& queue)
+      : inputs_(inputs), options_(options), encode_props_(encode_props), queue_(queue) {}
 
   void run() {
     for (const auto& in : inputs_.list) total_bytes_ += in.size;
@@ -190,10 +203,12 @@ class Parser {
           std::uint64_t per_line = std::max<std::uint64_t>(1, source->bytes_read() / kSizingLines);
           dedupe_.reserve(static_cast<std::size_t>(total_bytes_ / per_line));
         }
+        if (pending_.size() == kGroup || batch_.records.size() >= options_.batch) resolve();
         if (batch_.records.size() >= options_.batch || batch_.rejections.size() >= 10'000) {
           if (!flush()) return;
         }
       }
+      resolve();
       if (!source->status().ok()) {
         batch_.error = source->status().with_context(fmt::format("reading {}", display(in.name)));
         batch_.last = true;
@@ -220,20 +235,51 @@ class Parser {
       batch_.rejections.push_back(Rejection{name, item.line, std::move(item.field), std::move(item.reason)});
       return;
     }
-    if (auto* e = std::get_if<Event>(&*item.record)) {
+    batch_.records.push_back(std::move(*item.record));
+    if (const auto* e = std::get_if<Event>(&batch_.records.back())) {
       auto position = static_cast<std::uint32_t>(ordinal_base_ + item.line);
-      auto seen = dedupe_.check(*e, position);
-      if (seen.seen != EventDedupe::Seen::kNew) {
-        ++batch_.counts[static_cast<std::size_t>(RecordKind::kEvent)].duplicates;
-        if (seen.seen == EventDedupe::Seen::kDifferentContent)
-          batch_.warnings.push_back(Rejection{
-              name, item.line, "id",
-              fmt::format("duplicate event id \"{}\" with different content from {}; kept the first", e->id,
-                          where(seen.first_position, file))});
-        return;
+      pending_.push_back(Pending{batch_.records.size() - 1, file, item.line, position, dedupe_.prefetch(*e)});
+    }
+  }
+
+  // Settles the records taken since the last call, in input order: an event seen before is
+  // dropped (counted, with a warning when its content differs) exactly as if it had been checked
+  // on arrival; the rest keep their order and get their props encoded (with a store).
+  void resolve() {
+    std::size_t out = resolved_, p = 0;
+    for (std::size_t i = resolved_; i < batch_.records.size(); ++i) {
+      if (p < pending_.size() && pending_[p].index == i) {
+        const Pending& pe = pending_[p++];
+        const auto& e = std::get<Event>(batch_.records[i]);
+        auto seen = dedupe_.check(e, pe.position, pe.id_hash);
+        if (seen.seen != EventDedupe::Seen::kNew) {
+          ++batch_.counts[static_cast<std::size_t>(RecordKind::kEvent)].duplicates;
+          if (seen.seen == EventDedupe::Seen::kDifferentContent)
+            batch_.warnings.push_back(Rejection{
+                inputs_.list[pe.file].name, pe.line, "id",
+                fmt::format("duplicate event id \"{}\" with different content from {}; kept the first", e.id,
+                            where(seen.first_position, pe.file))});
+          continue;
+        }
+      }
+      if (out != i) batch_.records[out] = std::move(batch_.records[i]);
+      if (encode_props_) encode_props(batch_.records[out]);
+      ++out;
+    }
+    batch_.records.erase(batch_.records.begin() + static_cast<std::ptrdiff_t>(out), batch_.records.end());
+    resolved_ = out;
+    pending_.clear();
+  }
+
+  void encode_props(const Record& r) {
+    if (const auto* e = std::get_if<Event>(&r)) {
+      try {
+        batch_.props_buf += props_writer_.text(*e);
+      } catch (const nlohmann::json::exception&) {
+        // Left empty: the store encodes it and reports the problem as it always does.
       }
     }
-    batch_.records.push_back(std::move(*item.record));
+    batch_.props_end.push_back(batch_.props_buf.size());
   }
 
   // "line 7" in the same file, "a.ndjson:7" in another.
@@ -246,19 +292,43 @@ class Parser {
   }
 
   bool flush() {
+    resolve();
+    resolved_ = 0;
+    if (encode_props_) {
+      std::string_view buf = batch_.props_buf;
+      std::size_t start = 0;
+      for (std::size_t end : batch_.props_end) {
+        batch_.props.push_back(buf.substr(start, end - start));
+        start = end;
+      }
+    }
     Batch next;
     next.bytes = batch_.bytes;
     bool ok = queue_.push(std::move(batch_));
     batch_ = std::move(next);
-    batch_.records = queue_.reuse();
+    queue_.reuse(batch_);
     batch_.records.reserve(std::min<std::size_t>(options_.batch, 65'536));
     return ok;
   }
 
   const Inputs& inputs_;
   const ImportOptions& options_;
+  const bool encode_props_;
   BatchQueue& queue_;
   Batch batch_;
+  store::PropsWriter props_writer_;
+  // Events of batch_.records (from index resolved_ on) awaiting their dedupe check, in order:
+  // checked in groups so the table lookups (each a cache miss) overlap.
+  struct Pending {
+    std::size_t index;
+    std::size_t file;
+    std::int64_t line;
+    std::uint32_t position;
+    std::uint64_t id_hash;
+  };
+  static constexpr std::size_t kGroup = 16;
+  std::vector<Pending> pending_;
+  std::size_t resolved_ = 0;
   EventDedupe dedupe_;
   std::vector<std::uint32_t> file_base_;
   std::uint32_t ordinal_base_ = 0;
@@ -279,7 +349,7 @@ std::uint64_t total_size(const Inputs& inputs) {
 Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options, const ImportCallbacks& cb,
                 bool report_warnings, ImportSummary& summary) {
   BatchQueue queue;
-  Parser parser(inputs, options, queue);
+  Parser parser(inputs, options, store != nullptr, queue);
   std::thread worker([&] { parser.run(); });
   ImportProgress progress;
   progress.total_bytes = total_size(inputs);
@@ -300,7 +370,7 @@ Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options
     if (report_warnings) summary.warnings += static_cast<std::int64_t>(b.warnings.size());
     if (!b.records.empty()) {
       if (store) {
-        auto written = store->write(b.records);
+        auto written = store->write_with_props(b.records, b.props);
         if (!written.ok()) {
           status = written.status().with_context("writing to the database");
           queue.close();
@@ -318,7 +388,6 @@ Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options
         for (const auto& r : b.records) ++summary.kinds[static_cast<std::size_t>(kind_of(r))].inserted;
       }
     }
-    queue.recycle(std::move(b.records));
     progress.items = summary.items;
     progress.bytes = b.bytes;
     progress.done = b.last;
@@ -328,6 +397,7 @@ Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options
       break;
     }
     if (b.last) break;
+    queue.recycle(std::move(b));
   }
   worker.join();
   return status;

@@ -77,6 +77,15 @@ class Store {
 
   // Atomically writes a batch (see promises above).
   virtual Result<WriteResult> write(std::span<const Record> records) = 0;
+  // write() for a caller that already has each event's props as JSON text — exactly
+  // store::props_text(event) (store/codec.h), or empty when it has none — so a bulk load can encode
+  // them on its parsing thread. `props` is empty or one per record. Same promises as write();
+  // the default ignores the texts.
+  virtual Result<WriteResult> write_with_props(std::span<const Record> records,
+                                               std::span<const std::string_view> props) {
+    (void)props;
+    return write(records);
+  }
   // A bulk load (`uplift import`) brackets its writes with these. In between, a backend may make
   // each commit cheaper as long as a crash still never tears a batch or corrupts the database
   // (SQLite: WAL with synchronous=NORMAL — a power loss may forget the last batches); end_bulk()

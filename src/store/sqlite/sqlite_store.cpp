@@ -77,7 +77,10 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<WriteResult> write(std::span<const Record> records) override {
+  Result<WriteResult> write(std::span<const Record> records) override { return write_with_props(records, {}); }
+
+  Result<WriteResult> write_with_props(std::span<const Record> records,
+                                       std::span<const std::string_view> props) override {
     std::lock_guard lock(mu_);
     WriteResult result;
     result.outcomes.reserve(records.size());
@@ -93,7 +96,8 @@ class SqliteStore final : public Store {
         }
         for (; at < records.size(); ++at) {
           const Record& r = records[at];
-          WriteOutcome o = std::holds_alternative<Event>(r) ? write_event(std::get<Event>(r), seq + 1)
+          std::string_view given = at < props.size() ? props[at] : std::string_view();
+          WriteOutcome o = std::holds_alternative<Event>(r) ? write_event(std::get<Event>(r), given, seq + 1)
                                                              : write_entity(r, seq + 1);
           if (o != WriteOutcome::kDuplicate) ++seq;
           result.outcomes.push_back(o);
@@ -284,8 +288,9 @@ class SqliteStore final : public Store {
   std::string describe() const override { return "sqlite:" + path_; }
 
  private:
-  WriteOutcome write_event(const Event& e, Sequence seq) {
-    std::string_view props = props_writer_.text(e);
+  // `props`: props_text(e) when the caller has it, else empty.
+  WriteOutcome write_event(const Event& e, std::string_view props, Sequence seq) {
+    if (props.empty()) props = props_writer_.text(e);
     auto s = db_->stmt(kInsertEvent);
     s->bind(1, seq).bind(2, std::string_view(e.id)).bind(3, std::string_view(e.account));
     s->bind(4, std::string_view(e.name)).bind(5, static_cast<std::int64_t>(e.ts));
