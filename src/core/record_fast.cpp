@@ -4,31 +4,15 @@
 // produces the exact FieldError), so only accepting paths are written here.
 #include <cmath>
 
-#include <simdjson.h>
-
+#include "core/fast_json.h"
 #include "core/record_json.h"
 
 namespace uplift {
 namespace {
 
-namespace dom = simdjson::dom;
+using namespace fast_json;
 
 constexpr std::size_t kMaxId = 191, kMaxText = 4096, kMaxShort = 64, kMaxEmail = 320;
-
-struct Decline {};  // thrown inside this file only
-
-void check(simdjson::error_code e) {
-  if (e) throw Decline{};
-}
-
-// A field of the object: each known field may appear once (the DOM keeps one of repeated keys).
-struct Seen {
-  unsigned bits = 0;
-  void once(unsigned bit) {
-    if (bits & bit) throw Decline{};
-    bits |= bit;
-  }
-};
 
 bool is_null(dom::element v) { return v.is_null(); }
 
@@ -48,18 +32,10 @@ std::string id(dom::element v) {
   return s;
 }
 
-// Integers convert as nlohmann converts them ("-0" is the integer 0 to both); a floating
-// negative zero declines rather than trust both parsers keep its sign alike.
-std::optional<double> number(dom::element v) {
+std::optional<double> finite_number(dom::element v) {
   if (is_null(v)) return std::nullopt;
-  double d = 0;
-  switch (v.type()) {
-    case dom::element_type::INT64: d = static_cast<double>(v.get_int64().value_unsafe()); break;
-    case dom::element_type::UINT64: d = static_cast<double>(v.get_uint64().value_unsafe()); break;
-    case dom::element_type::DOUBLE: d = v.get_double().value_unsafe(); break;
-    default: throw Decline{};
-  }
-  if (!std::isfinite(d) || (d == 0 && std::signbit(d))) throw Decline{};
+  double d = number(v);
+  if (!std::isfinite(d)) throw Decline{};
   return d;
 }
 
@@ -97,26 +73,18 @@ void required(const std::string& s) {
   if (s.empty()) throw Decline{};
 }
 
-// Calls fn(key, value) for every member; keys other than the kind's are skipped, as
-// record_from_json ignores them.
-template <typename Fn>
-void members(dom::element doc, Fn&& fn) {
-  dom::object o;
-  check(doc.get_object().get(o));
-  for (dom::key_value_pair kv : o) fn(kv.key, kv.value);
-}
-
 Account account(dom::element doc) {
   Account a;
   Seen seen;
   std::optional<Audience> audience;
+  // Keys other than the kind's are skipped, as record_from_json ignores them.
   members(doc, [&](std::string_view k, dom::element v) {
     if (k == "id") seen.once(1), a.id = id(v);
     else if (k == "name") seen.once(2), a.name = text(v, kMaxText);
     else if (k == "plan") seen.once(4), a.plan = text(v, kMaxId);
     else if (k == "tier") seen.once(8), a.tier = text(v, kMaxId);
     else if (k == "csm") seen.once(16), a.csm = text(v, kMaxId);
-    else if (k == "arr") seen.once(32), a.arr = number(v);
+    else if (k == "arr") seen.once(32), a.arr = finite_number(v);
     else if (k == "renewal_date") seen.once(64), a.renewal_date = date(v);
     else if (k == "created_at") seen.once(128), a.created_at = timestamp(v);
     else if (k == "audience") seen.once(256), audience = enumeration<Audience>(v, parse_audience);
@@ -155,7 +123,7 @@ Completion completion(dom::element doc) {
     else if (k == "content") seen.once(4), c.content = id(v);
     else if (k == "ts") seen.once(8), ts = timestamp(v);
     else if (k == "status") seen.once(16), status = enumeration<CompletionStatus>(v, parse_completion_status);
-    else if (k == "score") seen.once(32), c.score = number(v);
+    else if (k == "score") seen.once(32), c.score = finite_number(v);
   });
   required(c.learner);
   required(c.content);
@@ -172,7 +140,7 @@ Attendance attendance(dom::element doc) {
   members(doc, [&](std::string_view k, dom::element v) {
     if (k == "learner") seen.once(1), a.learner = id(v);
     else if (k == "program") seen.once(2), a.program = id(v);
-    else if (k == "session") seen.once(4), session = number(v);
+    else if (k == "session") seen.once(4), session = finite_number(v);
     else if (k == "ts") seen.once(8), ts = timestamp(v);
     else if (k == "cohort") seen.once(16), a.cohort = id(v);
     else if (k == "attended") {
@@ -197,7 +165,7 @@ ArrSnapshot arr(dom::element doc) {
   members(doc, [&](std::string_view k, dom::element v) {
     if (k == "account") seen.once(1), s.account = id(v);
     else if (k == "date") seen.once(2), d = date(v);
-    else if (k == "arr") seen.once(4), value = number(v);
+    else if (k == "arr") seen.once(4), value = finite_number(v);
   });
   required(s.account);
   s.date = required(d);
@@ -215,8 +183,8 @@ Renewal renewal(dom::element doc) {
     if (k == "account") seen.once(1), r.account = id(v);
     else if (k == "date") seen.once(2), d = date(v);
     else if (k == "outcome") seen.once(4), outcome = enumeration<RenewalOutcome>(v, parse_renewal_outcome);
-    else if (k == "arr_before") seen.once(8), r.arr_before = number(v);
-    else if (k == "arr_after") seen.once(16), r.arr_after = number(v);
+    else if (k == "arr_before") seen.once(8), r.arr_before = finite_number(v);
+    else if (k == "arr_after") seen.once(16), r.arr_after = finite_number(v);
   });
   required(r.account);
   r.date = required(d);
@@ -228,14 +196,8 @@ Renewal renewal(dom::element doc) {
 
 bool record_from_text_fast(std::string_view body, RecordKind kind, Record& out) {
   if (kind == RecordKind::kEvent) return false;  // events keep unknown fields in props: DOM route
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: one padded copy per thread.
-  thread_local dom::parser parser;
-  thread_local std::string buffer;
-  buffer.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  buffer.assign(body);
   try {
-    dom::element doc;
-    check(parser.parse(buffer.data(), buffer.size(), /*realloc_if_needed=*/false).get(doc));
+    dom::element doc = parse(body);
     Record r;
     switch (kind) {
       case RecordKind::kAccount: r = account(doc); break;

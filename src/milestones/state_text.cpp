@@ -1,36 +1,16 @@
 // account_state_from_text: the fast path over simdjson's DOM parser for stored states,
 // falling back to the nlohmann DOM route (state_json.cpp) for anything it is not sure about.
-#include <cmath>
-
-#include <simdjson.h>
-
 #include <fmt/format.h>
 
+#include "core/fast_json.h"
 #include "milestones/state_json.h"
 
 namespace uplift::milestones {
 namespace {
 
-namespace dom = simdjson::dom;
+using namespace fast_json;
 
-// Thrown inside this file only: the fast path declines and the DOM route decides.
-struct Decline {};
-
-void check(simdjson::error_code e) {
-  if (e) throw Decline{};
-}
-
-// Marks a key as seen; a repeated key declines (the DOM keeps only one of them).
-void once(unsigned& seen, unsigned bit) {
-  if (seen & bit) throw Decline{};
-  seen |= bit;
-}
-
-std::string str(dom::element v) {
-  std::string_view s;
-  check(v.get_string().get(s));
-  return std::string(s);
-}
+std::string str(dom::element v) { return fast_json::string(v); }
 
 Timestamp ts(dom::element v) {
   std::string_view s;
@@ -38,20 +18,6 @@ Timestamp ts(dom::element v) {
   auto t = parse_timestamp(s);
   if (!t.ok()) throw Decline{};
   return *t;
-}
-
-// Integers convert as nlohmann converts them ("-0" is the integer 0 to both); a floating
-// negative zero declines rather than trust both parsers keep its sign alike.
-double num(dom::element v) {
-  double d = 0;
-  switch (v.type()) {
-    case dom::element_type::INT64: d = static_cast<double>(v.get_int64().value_unsafe()); break;
-    case dom::element_type::UINT64: d = static_cast<double>(v.get_uint64().value_unsafe()); break;
-    case dom::element_type::DOUBLE: d = v.get_double().value_unsafe(); break;
-    default: throw Decline{};
-  }
-  if (d == 0 && std::signbit(d)) throw Decline{};
-  return d;
 }
 
 std::vector<std::string> strs(dom::element v) {
@@ -62,20 +28,13 @@ std::vector<std::string> strs(dom::element v) {
   return out;
 }
 
-template <typename Fn>
-void members(dom::element v, Fn&& fn) {
-  dom::object o;
-  check(v.get_object().get(o));
-  for (dom::key_value_pair kv : o) fn(kv.key, kv.value);
-}
-
 Progress progress(dom::element v) {
   Progress p;
-  unsigned seen = 0;
+  Seen seen;
   members(v, [&](std::string_view k, dom::element x) {
-    if (k == "current") once(seen, 1), p.current = num(x);
-    else if (k == "target") once(seen, 2), p.target = num(x);
-    else if (k == "unit") once(seen, 4), p.unit = str(x);
+    if (k == "current") seen.once(1), p.current = number(x);
+    else if (k == "target") seen.once(2), p.target = number(x);
+    else if (k == "unit") seen.once(4), p.unit = str(x);
     else throw Decline{};
   });
   return p;
@@ -83,33 +42,33 @@ Progress progress(dom::element v) {
 
 MilestoneStatus milestone(dom::element v) {
   MilestoneStatus m;
-  unsigned seen = 0;
+  Seen seen;
   members(v, [&](std::string_view k, dom::element x) {
-    if (k == "id") once(seen, 1), m.id = str(x);
-    else if (k == "achieved") once(seen, 2), check(x.get_bool().get(m.achieved));
-    else if (k == "achieved_at") once(seen, 4), m.achieved_at = ts(x);
-    else if (k == "progress") once(seen, 8), m.progress = progress(x);
+    if (k == "id") seen.once(1), m.id = str(x);
+    else if (k == "achieved") seen.once(2), check(x.get_bool().get(m.achieved));
+    else if (k == "achieved_at") seen.once(4), m.achieved_at = ts(x);
+    else if (k == "progress") seen.once(8), m.progress = progress(x);
     else throw Decline{};
   });
-  if (!(seen & 1)) throw Decline{};
+  if (!(seen.bits & 1)) throw Decline{};
   return m;
 }
 
 Flag flag(dom::element v) {
   Flag f;
-  unsigned seen = 0;
+  Seen seen;
   members(v, [&](std::string_view k, dom::element x) {
-    if (k == "kind") once(seen, 1), f.kind = str(x);
-    else if (k == "milestone") once(seen, 2), f.milestone = str(x);
-    else if (k == "detail") once(seen, 4), f.detail = str(x);
-    else if (k == "at") once(seen, 8), f.at = ts(x);
-    else if (k == "missing") once(seen, 16), f.missing = strs(x);
-    else if (k == "before_rate") once(seen, 32), f.before_rate = num(x);
-    else if (k == "after_rate") once(seen, 64), f.after_rate = num(x);
-    else if (k == "change_pct") once(seen, 128), f.change_pct = num(x);
+    if (k == "kind") seen.once(1), f.kind = str(x);
+    else if (k == "milestone") seen.once(2), f.milestone = str(x);
+    else if (k == "detail") seen.once(4), f.detail = str(x);
+    else if (k == "at") seen.once(8), f.at = ts(x);
+    else if (k == "missing") seen.once(16), f.missing = strs(x);
+    else if (k == "before_rate") seen.once(32), f.before_rate = number(x);
+    else if (k == "after_rate") seen.once(64), f.after_rate = number(x);
+    else if (k == "change_pct") seen.once(128), f.change_pct = number(x);
     else throw Decline{};
   });
-  if ((seen & 3) != 3) throw Decline{};
+  if ((seen.bits & 3) != 3) throw Decline{};
   return f;
 }
 
@@ -124,26 +83,20 @@ void each(dom::element v, std::vector<T>& out, Fn&& fn) {
 }  // namespace
 
 bool account_state_from_text_fast(std::string_view text, AccountState& out) {
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: one padded copy per thread.
-  thread_local dom::parser parser;
-  thread_local std::string buffer;
-  buffer.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-  buffer.assign(text);
   try {
-    dom::element doc;
-    check(parser.parse(buffer.data(), buffer.size(), /*realloc_if_needed=*/false).get(doc));
+    dom::element doc = parse(text);
     AccountState s;
-    unsigned seen = 0;
+    Seen seen;
     members(doc, [&](std::string_view k, dom::element x) {
-      if (k == "account") once(seen, 1), s.account = str(x);
-      else if (k == "stage") once(seen, 2), s.stage = str(x);
-      else if (k == "stage_reached_at") once(seen, 4), s.stage_reached_at = ts(x);
-      else if (k == "frontier") once(seen, 8), s.frontier = strs(x);
-      else if (k == "milestones") once(seen, 16), each(x, s.milestones, milestone);
-      else if (k == "flags") once(seen, 32), each(x, s.flags, flag);
+      if (k == "account") seen.once(1), s.account = str(x);
+      else if (k == "stage") seen.once(2), s.stage = str(x);
+      else if (k == "stage_reached_at") seen.once(4), s.stage_reached_at = ts(x);
+      else if (k == "frontier") seen.once(8), s.frontier = strs(x);
+      else if (k == "milestones") seen.once(16), each(x, s.milestones, milestone);
+      else if (k == "flags") seen.once(32), each(x, s.flags, flag);
       else throw Decline{};
     });
-    if ((seen & (1 | 2 | 16)) != (1 | 2 | 16)) return false;
+    if ((seen.bits & (1 | 2 | 16)) != (1 | 2 | 16)) return false;
     out = std::move(s);
     return true;
   } catch (const Decline&) {
