@@ -20,8 +20,8 @@ namespace uplift::store {
 Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteUrl& url);
 
 // Called by a process about to bulk-load into SQLite (uplift import) before it opens the store:
-// SQLite's 64 MiB page cache gets its memory up front in huge pages instead of 16k page faults
-// on the writing thread. Does nothing once a store is open.
+// the page cache of a bulk load (sqlite_store.cpp) gets its memory up front in huge pages instead
+// of thousands of page faults on the writing thread. Does nothing once a store is open.
 void prepare_sqlite_bulk_load();
 
 }  // namespace uplift::store
