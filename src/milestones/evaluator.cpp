@@ -104,43 +104,51 @@ Evaluator::Evaluator(const Graph& graph, const Dataset& data, std::optional<Time
 }
 
 void Evaluator::rebuild(const ProgressFn& progress) {
-  // The previous states are dropped beside listing the accounts (both serial work on large
-  // containers; the evaluation itself is parallel).
-  auto old_states = std::move(states_);
-  auto old_caches = std::move(caches_);
-  states_.clear();
-  caches_.clear();
   dirty_.clear();
   dirty_all_.clear();
   learner_account_.clear();
   as_of_ = fixed_as_of_ ? *fixed_as_of_ : latest_fact_time(data_);
   evaluated_day_ = date_of(as_of_);
-  std::vector<std::string> accounts;
+  // Every account imported, with events or with learners: a union of sorted lists.
+  std::vector<std::string> accounts, with_events = data_.event_accounts(), merged;
+  accounts.reserve(data_.accounts().size());
+  for (const auto& [id, _] : data_.accounts()) accounts.push_back(id);
+  std::set_union(accounts.begin(), accounts.end(), with_events.begin(), with_events.end(), std::back_inserter(merged));
+  accounts.clear();
+  with_events = data_.learner_accounts();
+  std::set_union(merged.begin(), merged.end(), with_events.begin(), with_events.end(), std::back_inserter(accounts));
+  merged = {};
+  with_events = {};
+  if (!graph_.completion_criteria.empty())
+    for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
+
+  // A slot per account for its state and its cache: the entry an earlier evaluation left (every
+  // field is recomputed below, in place, so its storage is reused rather than freed and
+  // allocated again) or a new one; entries of accounts not listed any more are dropped. The
+  // states (an ordered map) are slotted beside the caches.
+  const std::size_t total = accounts.size();
+  std::vector<AccountState*> state_slots(total);
+  std::vector<AccountCache*> cache_slots(total);
   side_by_side(
       threads_,
       [&] {
-        // Every account imported, with events or with learners: a union of sorted lists.
-        std::vector<std::string> with_events = data_.event_accounts(), merged;
-        accounts.reserve(data_.accounts().size());
-        for (const auto& [id, _] : data_.accounts()) accounts.push_back(id);
-        std::set_union(accounts.begin(), accounts.end(), with_events.begin(), with_events.end(),
-                       std::back_inserter(merged));
-        accounts.clear();
-        with_events = data_.learner_accounts();
-        std::set_union(merged.begin(), merged.end(), with_events.begin(), with_events.end(),
-                       std::back_inserter(accounts));
-        if (!graph_.completion_criteria.empty())
-          for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
+        auto it = states_.begin();
+        for (std::size_t i = 0; i < total; ++i) {
+          while (it != states_.end() && it->first < accounts[i]) it = states_.erase(it);
+          if (it == states_.end() || it->first != accounts[i]) it = states_.try_emplace(it, accounts[i]);
+          state_slots[i] = &it->second;
+          ++it;
+        }
+        states_.erase(it, states_.end());
       },
       [&] {
-        old_states.clear();
-        old_caches.clear();
+        caches_.reserve(total);
+        for (std::size_t i = 0; i < total; ++i) cache_slots[i] = &caches_[accounts[i]];
+        if (caches_.size() > total)
+          std::erase_if(caches_, [&](const auto& c) { return !std::binary_search(accounts.begin(), accounts.end(), c.first); });
       });
 
-  // Accounts are independent: evaluate them in parallel into slots, then index them here.
-  const std::size_t total = accounts.size();
-  std::vector<AccountState> states(total);
-  std::vector<AccountCache> caches(total);
+  // Accounts are independent: evaluate them in parallel, each into its slots.
   const std::vector<int> criteria = all_criteria(graph_);
   std::size_t reported = 0;
   parallel_for(
@@ -148,26 +156,17 @@ void Evaluator::rebuild(const ProgressFn& progress) {
       [&](std::size_t i) {
         const std::string& account = accounts[i];
         Params p{graph_, data_.account(account)};
-        AccountCache& cache = caches[i];
+        AccountCache& cache = *cache_slots[i];
         cache.facts.assign(graph_.milestones.size(), {});
+        cache.memory.keys.clear();
         detail::scan_criteria(p, data_, account, as_of_, criteria, cache.facts, &cache.memory);
-        states[i] = detail::assemble(p, account, cache.facts, detail::time_values(p, data_, account, as_of_), as_of_);
+        thread_local detail::TimeValues time_values;
+        detail::time_values(p, data_, account, as_of_, time_values);
+        detail::assemble(p, account, cache.facts, time_values, as_of_, *state_slots[i]);
       },
       [&](std::size_t done) {
         if (progress && done / 1024 != reported / 1024 && done < total) progress(done, total);
         reported = done;
-      });
-  // Index the results: the states (an ordered map) beside the caches.
-  side_by_side(
-      threads_,
-      [&] {
-        for (std::size_t i = 0; i < total; ++i) states_.emplace_hint(states_.end(), accounts[i], std::move(states[i]));
-        states = {};
-      },
-      [&] {
-        caches_.reserve(total);
-        for (std::size_t i = 0; i < total; ++i) caches_.emplace(accounts[i], std::move(caches[i]));
-        caches = {};
       });
   if (progress) progress(total, total);
 }
