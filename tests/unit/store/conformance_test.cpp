@@ -81,6 +81,73 @@ TEST_CASE("duplicates inside one batch are resolved in input order") {
   });
 }
 
+// Large runs of events are where a backend writes many rows per statement (bulk import): a
+// stored id, an id repeated inside the run and an entity between events must still come out
+// exactly as they do one record at a time.
+TEST_CASE("a large batch of events: duplicates anywhere in it are found and the rest numbered in order") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    Sequence stored = 0;
+    outcomes(*s, {ev("run-stored", "acme", "first")}, &stored);
+    std::vector<Record> batch;
+    std::vector<O> expected;
+    for (int i = 0; i < 700; ++i) {
+      if (i == 100) {
+        batch.push_back(ev("run-stored", "acme", "second"));  // stored before this batch
+        expected.push_back(O::kDuplicate);
+      } else if (i == 450) {
+        batch.push_back(ev("run-0300", "acme", "again"));  // repeats an id earlier in the batch
+        expected.push_back(O::kDuplicate);
+      } else if (i == 520) {
+        batch.push_back(account_of("acme-run"));
+        expected.push_back(O::kInserted);
+      } else {
+        batch.push_back(ev(fmt::format("run-{:04}", i), "acme", fmt::format("n{}", i % 7), 1000 + i));
+        expected.push_back(O::kInserted);
+      }
+    }
+    Sequence last = 0;
+    CHECK(outcomes(*s, batch, &last) == expected);
+    CHECK(last == stored + 698);
+    CHECK(count_of(*s, RecordKind::kEvent) == 1 + 697);
+    CHECK(std::get<Event>(s->get(RecordKind::kEvent, "run-stored")->record).name == "first");
+    CHECK(std::get<Event>(s->get(RecordKind::kEvent, "run-0300")->record).name == "n6");
+    // Sequence numbers follow input order with no gaps, skipping only the duplicates.
+    std::vector<std::string> order;
+    Sequence prev = stored;
+    bool consecutive = true;
+    REQUIRE(s->scan_since(stored, 0, [&](const StoredRecord& r) {
+                 consecutive = consecutive && r.seq == prev + 1;
+                 prev = r.seq;
+                 order.push_back(record_key(r.record));
+                 return true;
+               }).ok());
+    CHECK(consecutive);
+    REQUIRE(order.size() == 698);
+    CHECK(order[0] == "run-0000");
+    CHECK(order[99] == "run-0099");
+    CHECK(order[100] == "run-0101");
+    CHECK(order[518] == "acme-run");
+    CHECK(order[697] == "run-0699");
+  });
+}
+
+TEST_CASE("a large batch with one record that cannot be stored names it and stores nothing") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    std::vector<Record> batch;
+    for (int i = 0; i < 300; ++i)
+      batch.push_back(i == 170 ? ev("run-bad", "acme", "x", 1, {{"p", "\xff\xfe"}}) : ev(fmt::format("run-{}", i)));
+    auto r = s->write(batch);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kInvalidArgument);
+    CHECK(r.status().message().find("record 171") != std::string::npos);
+    CHECK(r.status().message().find("run-bad") != std::string::npos);
+    CHECK(count_of(*s, RecordKind::kEvent) == 0);
+    CHECK(*s->last_sequence() == 0);
+  });
+}
+
 TEST_CASE("every kind round-trips with all its fields") {
   for_each_backend([](TestDb& db) {
     auto s = db.open();
