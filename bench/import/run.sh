@@ -30,12 +30,15 @@ for rows in "${sizes[@]}"; do
   # Warm the page cache for both inputs so neither side pays for the first read.
   cat "$data.ndjson" "$data.csv" > /dev/null
 
+  # Each side starts with no dirty pages of the previous run still being written back.
+  sync
   echo "==> sqlite3 .import --csv ($rows rows)"
   t0=$(now)
   sqlite3 "$WORK/ref.db" ".import --csv $data.csv events"
   t1=$(now)
   ref_rows=$(sqlite3 "$WORK/ref.db" "SELECT count(*) FROM events")
 
+  sync
   echo "==> uplift import ($rows rows)"
   t2=$(now)
   "$BIN" import --db "sqlite:$WORK/uplift.db" -q "$data.ndjson" > "$WORK/uplift.out"
