@@ -1,5 +1,6 @@
 #include "ingest/fast_event.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -112,19 +113,52 @@ bool valid_id(std::string_view s, bool required) {
   return true;
 }
 
-// props: a flat object of plain strings, no duplicate keys.
-bool parse_props(Cursor& in, nlohmann::json& props) {
-  props = nlohmann::json::object();
+// props: a flat object of plain strings, no duplicate keys, read into views of the line first so
+// nothing is written to the event until the whole line has passed.
+struct PropsText {
+  static constexpr std::size_t kMax = 16;  // more goes to the full parser
+  std::array<std::pair<std::string_view, std::string_view>, kMax> pairs;
+  std::size_t size = 0;
+};
+
+bool parse_props(Cursor& in, PropsText& props) {
+  props.size = 0;
   if (!in.eat('{')) return false;
   if (in.eat('}')) return true;
-  auto& obj = props.get_ref<nlohmann::json::object_t&>();
   for (;;) {
     std::string_view key, value;
     if (!in.plain_string(key) || !in.eat(':')) return false;
     if (!in.plain_string(value)) return false;  // numbers, booleans, null, nesting: full parser
-    if (!obj.emplace(std::string(key), std::string(value)).second) return false;  // duplicate key
+    if (props.size == PropsText::kMax) return false;
+    for (std::size_t i = 0; i < props.size; ++i)
+      if (props.pairs[i].first == key) return false;  // duplicate key: the full parser keeps the last
+    props.pairs[props.size++] = {key, value};
     if (in.eat('}')) return true;
     if (!in.eat(',')) return false;
+  }
+}
+
+// Makes `props` the object of these pairs, reusing the map nodes and strings it already holds (an
+// import hands every event a spent one back): with the same number of props, no allocation.
+void assign_props(nlohmann::json& props, const PropsText& text) {
+  using Object = nlohmann::json::object_t;
+  if (!props.is_object()) props = nlohmann::json::object();
+  auto& obj = props.get_ref<Object&>();
+  std::array<Object::node_type, PropsText::kMax> spare;
+  std::size_t spares = 0;
+  while (!obj.empty() && spares < spare.size()) spare[spares++] = obj.extract(obj.begin());
+  obj.clear();
+  for (std::size_t i = 0; i < text.size; ++i) {
+    const auto& [key, value] = text.pairs[i];
+    if (spares == 0) {
+      obj.emplace(std::string(key), std::string(value));
+      continue;
+    }
+    Object::node_type node = std::move(spare[--spares]);
+    node.key().assign(key);
+    if (auto* s = node.mapped().get_ptr<std::string*>()) s->assign(value);
+    else node.mapped() = std::string(value);
+    obj.insert(std::move(node));
   }
 }
 
@@ -138,7 +172,7 @@ bool fast_event_line(std::string_view text, std::optional<RecordKind> forced, Ev
   if (!in.eat('{')) return false;
   std::string_view id, account, name, ts_text, learner;
   double qty = 1.0;
-  nlohmann::json props = nlohmann::json::object();
+  PropsText props;
   unsigned seen = 0;
   if (in.eat('}')) return false;  // {} has no kind/id: the full parser says which is missing
   for (;;) {
@@ -188,7 +222,7 @@ bool fast_event_line(std::string_view text, std::optional<RecordKind> forced, Ev
   out.ts = *ts;
   out.learner.assign(learner);
   out.qty = qty;
-  out.props = std::move(props);
+  assign_props(out.props, props);
   return true;
 }
 

@@ -4,7 +4,9 @@
 // lines are simple: a flat object of the known event fields with plain strings (no escapes), an
 // optional plain-number qty and a props object of plain strings. fast_event_line parses
 // exactly those, straight into an Event, and promises: when it returns true, `out` holds the SAME
-// Event that json::parse + record_from_json would have produced. On anything else — escapes,
+// Event that json::parse + record_from_json would have produced (whatever `out` held before: its
+// strings and props nodes are reused, so an importer handing back spent events allocates nothing
+// per line). On anything else — escapes,
 // nulls, numbers in props, unknown fields, duplicate keys, nesting, any validation failure or
 // doubt — it returns false without touching `out`, and the caller runs the full parser, which
 // produces the record or the exact rejection message. So it can only ever be a shortcut.

@@ -151,8 +151,10 @@ class BatchQueue {
     std::lock_guard lock(m_);
     if (spent_.size() < 2) spent_.push_back(std::move(b));
   }
-  // The memory of a written batch, emptied, into `b` (when there is one).
-  void reuse(Batch& b) {
+  // The memory of a written batch into `b` (when there is one): its records go to `spare`, to be
+  // parsed over one by one (their strings and props reused), and the vector `spare` held, now
+  // emptied, becomes b's.
+  void reuse(Batch& b, std::vector<Record>& spare) {
     Batch spent;
     {
       std::lock_guard lock(m_);
@@ -160,8 +162,9 @@ class BatchQueue {
       spent = std::move(spent_.back());
       spent_.pop_back();
     }
-    b.records = std::move(spent.records);
+    b.records = std::move(spare);
     b.records.clear();
+    spare = std::move(spent.records);
     b.props_buf = std::move(spent.props_buf);
     b.props_buf.clear();
     b.props_end = std::move(spent.props_end);
@@ -236,6 +239,10 @@ class Parser {
       return;
     }
     batch_.records.push_back(std::move(*item.record));
+    if (!spare_.empty()) {  // the next line is parsed over a written record
+      item.record = std::move(spare_.back());
+      spare_.pop_back();
+    }
     if (const auto* e = std::get_if<Event>(&batch_.records.back())) {
       auto position = static_cast<std::uint32_t>(ordinal_base_ + item.line);
       pending_.push_back(Pending{batch_.records.size() - 1, file, item.line, position, dedupe_.prefetch(*e)});
@@ -306,7 +313,7 @@ class Parser {
     next.bytes = batch_.bytes;
     bool ok = queue_.push(std::move(batch_));
     batch_ = std::move(next);
-    queue_.reuse(batch_);
+    queue_.reuse(batch_, spare_);
     batch_.records.reserve(std::min<std::size_t>(options_.batch, 65'536));
     return ok;
   }
@@ -316,6 +323,7 @@ class Parser {
   const bool encode_props_;
   BatchQueue& queue_;
   Batch batch_;
+  std::vector<Record> spare_;  // records already written, to parse the next lines over
   store::PropsWriter props_writer_;
   // Events of batch_.records (from index resolved_ on) awaiting their dedupe check, in order:
   // checked in groups so the table lookups (each a cache miss) overlap.

@@ -38,17 +38,23 @@ std::string line_too_long_reason(std::size_t max_line) {
 }
 
 bool parse_json_line(std::string_view text, std::optional<RecordKind> forced, ParsedItem& out) {
-  out.record.reset();
   out.kind = forced;
   out.field.clear();
   out.reason.clear();
   if (is_blank(text)) return false;
   if (auto bad = find_invalid_utf8(text)) {
+    out.record.reset();
     out.reason = fmt::format("not valid UTF-8 (byte 0x{:02X} at byte {})",
                              static_cast<unsigned char>(text[*bad]), *bad + 1);
     return true;
   }
-  {
+  // An event the caller left in `out` is overwritten in place, reusing its memory.
+  if (Event* spent = out.record ? std::get_if<Event>(&*out.record) : nullptr) {
+    if (fast_event_line(text, forced, *spent)) {
+      out.kind = RecordKind::kEvent;
+      return true;
+    }
+  } else {
     Event e;
     if (fast_event_line(text, forced, e)) {
       out.kind = RecordKind::kEvent;
@@ -56,6 +62,7 @@ bool parse_json_line(std::string_view text, std::optional<RecordKind> forced, Pa
       return true;
     }
   }
+  out.record.reset();
   json obj;
   try {
     obj = json::parse(text.begin(), text.end());

@@ -128,3 +128,43 @@ TEST_CASE("on every line of the bad-input catalog and the import scenarios the t
   }
   CHECK(lines > 100);
 }
+
+// An importer parses each line over an event it has already written (reusing its strings and
+// props nodes). Whatever that event held — more props, fewer, none, numbers or objects from the
+// full parser, long strings — the result must be the event a fresh parse gives, and a line the
+// fast path declines must leave the old event as it was.
+TEST_CASE("parsed over a spent event, the fast path gives the same event as from scratch") {
+  const std::vector<std::string> spent_lines = {
+      R"({"kind":"event","id":"old-1","account":"acct-old","name":"a_rather_long_event_name_here","ts":"2025-01-01T00:00:00Z","learner":"a-learner-with-a-long-id","qty":7,"props":{"a":"1","b":"2","c":"3","d":"a long value, longer than fifteen bytes"}})",
+      R"({"kind":"event","id":"old-2","account":"a","name":"n","ts":"2025-01-01T00:00:00Z"})",
+      R"({"kind":"event","id":"old-3","account":"a","name":"n","ts":"2025-01-01T00:00:00Z","props":{"n":1,"o":{"x":[1,2]},"group_id":"g"}})",
+      R"({"kind":"event","id":"old-4","account":"a","name":"n","ts":"2025-01-01T00:00:00Z","props":{"group_id":"gg"}})",
+  };
+  const std::vector<std::string> lines = {
+      R"({"kind":"event","id":"ev-1","account":"acct-1","name":"login","ts":"2026-01-01T00:00:07Z","learner":"u-1","props":{"group_id":"g1"}})",
+      R"({"kind":"event","id":"ev-2","account":"a","name":"n","ts":"2026-01-01T00:00:07.250Z"})",
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{}})",
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{"z":"1","y":"2","x":"3","w":"4","v":"5"}})",
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{"group_id":"g2","n":"x"}})",
+  };
+  for (const auto& old_line : spent_lines) {
+    auto old = full_parse(old_line, std::nullopt);
+    REQUIRE(old.has_value());
+    for (const auto& line : lines) {
+      INFO("over: " << old_line << "\nline: " << line);
+      Event over = *old;
+      REQUIRE(fast_event_line(line, std::nullopt, over));
+      auto fresh = full_parse(line, std::nullopt);
+      REQUIRE(fresh.has_value());
+      CHECK(over == *fresh);
+      CHECK(over.props.dump() == fresh->props.dump());
+    }
+    // Declined lines leave the spent event untouched.
+    Event kept = *old;
+    CHECK_FALSE(fast_event_line(R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{"a":"1","a":"2"}})",
+                                std::nullopt, kept));
+    CHECK_FALSE(fast_event_line(R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-02-30T00:00:00Z","props":{"k":"v"}})",
+                                std::nullopt, kept));
+    CHECK(kept == *old);
+  }
+}
