@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <mutex>
@@ -27,6 +28,7 @@ constexpr const char* kInsertEvent =
     "INSERT OR IGNORE INTO events (seq, id, account, name, ts, learner, qty, props) VALUES (?,?,?,?,?,?,?,?)";
 constexpr const char* kDeleteSeqRange = "DELETE FROM events WHERE seq BETWEEN ? AND ?";
 constexpr std::size_t kEventsPerInsert = 64;
+constexpr std::size_t kSingleEventsAfterDuplicate = 4 * kEventsPerInsert;
 // kInsertEvent with kEventsPerInsert rows of values (one statement text, so one cached statement).
 const char* insert_events_sql() {
   static const std::string sql = [] {
@@ -123,6 +125,9 @@ class SqliteStore final : public Store {
           std::string_view given = at < props.size() ? props[at] : std::string_view();
           WriteOutcome o = std::holds_alternative<Event>(r) ? write_event(std::get<Event>(r), given, seq + 1)
                                                              : write_entity(r, seq + 1);
+          if (single_events_ > 0) --single_events_;
+          if (o == WriteOutcome::kDuplicate && std::holds_alternative<Event>(r))
+            single_events_ = kSingleEventsAfterDuplicate;
           if (o != WriteOutcome::kDuplicate) ++seq;
           result.outcomes.push_back(o);
           ++at;
@@ -332,10 +337,12 @@ class SqliteStore final : public Store {
   // of a bulk import's writing time). Nearly always every row is new; when the statement stores
   // fewer rows than it was given (an id already stored, or twice among them), the rows it did
   // store are deleted again and the caller writes the same events one at a time, which tells the
-  // duplicates apart and numbers the rest exactly as it always does. Returns whether it wrote.
+  // duplicates apart and numbers the rest exactly as it always does. Where duplicates come (a
+  // file imported again), events go one at a time until kSingleEventsAfterDuplicate of them in a
+  // row were new. Returns whether it wrote.
   bool write_events_together(std::span<const Record> records, std::span<const std::string_view> props,
                              std::size_t& at, Sequence& seq, std::vector<WriteOutcome>& outcomes) {
-    if (records.size() - at < kEventsPerInsert) return false;
+    if (single_events_ > 0 || records.size() - at < kEventsPerInsert) return false;
     for (std::size_t i = at; i < at + kEventsPerInsert; ++i)
       if (!std::holds_alternative<Event>(records[i])) return false;
     // Each row's props text must stay put until the statement runs: any the caller did not give
@@ -367,6 +374,7 @@ class SqliteStore final : public Store {
       auto undo = db_->stmt(kDeleteSeqRange);
       undo->bind(1, seq + 1).bind(2, seq + static_cast<Sequence>(kEventsPerInsert));
       undo->step();
+      single_events_ = kSingleEventsAfterDuplicate;
       return false;
     }
     outcomes.insert(outcomes.end(), kEventsPerInsert, WriteOutcome::kInserted);
@@ -519,6 +527,7 @@ class SqliteStore final : public Store {
   std::string sync_;  // the URL's synchronous level: full | normal | off
   PropsWriter props_writer_;  // used under mu_
   std::array<std::string, kEventsPerInsert> props_texts_;  // write_events_together's, under mu_
+  std::size_t single_events_ = 0;  // events still to write one at a time after a duplicate, under mu_
   bool bulk_small_cache_ = false;  // during a bulk load, until a batch reads many pages back
   int bulk_misses_ = 0;            // cache misses counted when the last batch ended
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // during a bulk load; destroyed first
