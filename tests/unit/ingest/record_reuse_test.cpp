@@ -93,6 +93,13 @@ TEST_CASE("records parsed over already written ones are stored exactly as parsed
       INFO("record " << i << ": " << record_key(want[i]));
       CHECK(stored[i] == want[i]);
     }
+    // The same file again changes nothing: every event a duplicate, every entity unchanged.
+    auto before = store->last_sequence();
+    auto again = ingest::import_files({path}, store.get(), options, {});
+    REQUIRE_MESSAGE(again.ok(), again.status().to_string());
+    CHECK(again->total(&ingest::KindCounts::inserted) == 0);
+    CHECK(again->total(&ingest::KindCounts::updated) == 0);
+    CHECK(*store->last_sequence() == *before);
   }
   CHECK(rejected > 50);
   fs::remove_all(dir);
