@@ -1,7 +1,5 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <mutex>
 
@@ -11,6 +9,7 @@
 #include "store/codec.h"
 #include "store/scan.h"
 #include "store/sqlite/checkpointer.h"
+#include "store/sqlite/event_writer.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_schema.h"
 
@@ -24,20 +23,6 @@ using sqlite::Stmt;
 // Statement texts: Db caches prepared statements by these literals' addresses.
 constexpr const char* kReadSeq = "SELECT v FROM meta WHERE k = 'seq'";
 constexpr const char* kWriteSeq = "UPDATE meta SET v = ? WHERE k = 'seq'";
-constexpr const char* kInsertEvent =
-    "INSERT OR IGNORE INTO events (seq, id, account, name, ts, learner, qty, props) VALUES (?,?,?,?,?,?,?,?)";
-constexpr const char* kDeleteSeqRange = "DELETE FROM events WHERE seq BETWEEN ? AND ?";
-constexpr std::size_t kEventsPerInsert = 64;
-constexpr std::size_t kSingleEventsAfterDuplicate = 4 * kEventsPerInsert;
-// kInsertEvent with kEventsPerInsert rows of values (one statement text, so one cached statement).
-const char* insert_events_sql() {
-  static const std::string sql = [] {
-    std::string s = "INSERT OR IGNORE INTO events (seq, id, account, name, ts, learner, qty, props) VALUES ";
-    for (std::size_t i = 0; i < kEventsPerInsert; ++i) s += i ? ",(?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?)";
-    return s;
-  }();
-  return sql.c_str();
-}
 constexpr const char* kFindEntity = "SELECT body FROM entities WHERE kind = ? AND rkey = ?";
 constexpr const char* kInsertEntity = "INSERT INTO entities (kind, rkey, seq, body) VALUES (?,?,?,?)";
 constexpr const char* kUpdateEntity = "UPDATE entities SET seq = ?, body = ? WHERE kind = ? AND rkey = ?";
@@ -120,14 +105,11 @@ class SqliteStore final : public Store {
           if (s->step()) seq = s->int64(0);
         }
         while (at < records.size()) {
-          if (write_events_together(records, props, at, seq, result.outcomes)) continue;
+          if (events_.write_together(records, props, at, seq, result.outcomes)) continue;
           const Record& r = records[at];
           std::string_view given = at < props.size() ? props[at] : std::string_view();
-          WriteOutcome o = std::holds_alternative<Event>(r) ? write_event(std::get<Event>(r), given, seq + 1)
+          WriteOutcome o = std::holds_alternative<Event>(r) ? events_.write_one(std::get<Event>(r), given, seq + 1)
                                                              : write_entity(r, seq + 1);
-          if (single_events_ > 0) --single_events_;
-          if (o == WriteOutcome::kDuplicate && std::holds_alternative<Event>(r))
-            single_events_ = kSingleEventsAfterDuplicate;
           if (o != WriteOutcome::kDuplicate) ++seq;
           result.outcomes.push_back(o);
           ++at;
@@ -332,68 +314,6 @@ class SqliteStore final : public Store {
     return current;
   }
 
-  // Writes records[at, at + kEventsPerInsert) with one multi-row INSERT when they are all events:
-  // the statement opens its cursors once for all of them instead of once per row (about a tenth
-  // of a bulk import's writing time). Nearly always every row is new; when the statement stores
-  // fewer rows than it was given (an id already stored, or twice among them), the rows it did
-  // store are deleted again and the caller writes the same events one at a time, which tells the
-  // duplicates apart and numbers the rest exactly as it always does. Where duplicates come (a
-  // file imported again), events go one at a time until kSingleEventsAfterDuplicate of them in a
-  // row were new. Returns whether it wrote.
-  bool write_events_together(std::span<const Record> records, std::span<const std::string_view> props,
-                             std::size_t& at, Sequence& seq, std::vector<WriteOutcome>& outcomes) {
-    if (single_events_ > 0 || records.size() - at < kEventsPerInsert) return false;
-    for (std::size_t i = at; i < at + kEventsPerInsert; ++i)
-      if (!std::holds_alternative<Event>(records[i])) return false;
-    // Each row's props text must stay put until the statement runs: any the caller did not give
-    // are encoded into buffers of their own. A record that cannot be encoded is named by `at`.
-    std::array<std::string_view, kEventsPerInsert> texts;
-    for (std::size_t i = at; i < at + kEventsPerInsert; ++i) {
-      texts[i - at] = i < props.size() ? props[i] : std::string_view();
-      if (!texts[i - at].empty()) continue;
-      try {
-        texts[i - at] = props_texts_[i - at] = props_writer_.text(std::get<Event>(records[i]));
-      } catch (...) {
-        at = i;
-        throw;
-      }
-    }
-    auto s = db_->stmt(insert_events_sql());
-    int col = 1;
-    for (std::size_t i = at; i < at + kEventsPerInsert; ++i) {
-      const auto& e = std::get<Event>(records[i]);
-      std::string_view text = texts[i - at];
-      s->bind(col, seq + 1 + static_cast<Sequence>(i - at)).bind(col + 1, std::string_view(e.id));
-      s->bind(col + 2, std::string_view(e.account)).bind(col + 3, std::string_view(e.name));
-      s->bind(col + 4, static_cast<std::int64_t>(e.ts)).bind(col + 5, std::string_view(e.learner));
-      s->bind(col + 6, e.qty).bind(col + 7, text);
-      col += 8;
-    }
-    s->step();
-    if (db_->changes() != static_cast<std::int64_t>(kEventsPerInsert)) {
-      auto undo = db_->stmt(kDeleteSeqRange);
-      undo->bind(1, seq + 1).bind(2, seq + static_cast<Sequence>(kEventsPerInsert));
-      undo->step();
-      single_events_ = kSingleEventsAfterDuplicate;
-      return false;
-    }
-    outcomes.insert(outcomes.end(), kEventsPerInsert, WriteOutcome::kInserted);
-    seq += static_cast<Sequence>(kEventsPerInsert);
-    at += kEventsPerInsert;
-    return true;
-  }
-
-  // `props`: props_text(e) when the caller has it, else empty.
-  WriteOutcome write_event(const Event& e, std::string_view props, Sequence seq) {
-    if (props.empty()) props = props_writer_.text(e);
-    auto s = db_->stmt(kInsertEvent);
-    s->bind(1, seq).bind(2, std::string_view(e.id)).bind(3, std::string_view(e.account));
-    s->bind(4, std::string_view(e.name)).bind(5, static_cast<std::int64_t>(e.ts));
-    s->bind(6, std::string_view(e.learner)).bind(7, e.qty).bind(8, props);
-    s->step();
-    return db_->changes() > 0 ? WriteOutcome::kInserted : WriteOutcome::kDuplicate;
-  }
-
   WriteOutcome write_entity(const Record& r, Sequence seq) {
     std::string key = record_key(r), body = entity_body(r);
     std::string_view kind = kind_column(kind_of(r));
@@ -525,9 +445,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Db> db_;
   std::string path_;
   std::string sync_;  // the URL's synchronous level: full | normal | off
-  PropsWriter props_writer_;  // used under mu_
-  std::array<std::string, kEventsPerInsert> props_texts_;  // write_events_together's, under mu_
-  std::size_t single_events_ = 0;  // events still to write one at a time after a duplicate, under mu_
+  sqlite::EventWriter events_{*db_};  // used under mu_
   bool bulk_small_cache_ = false;  // during a bulk load, until a batch reads many pages back
   int bulk_misses_ = 0;            // cache misses counted when the last batch ended
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;  // during a bulk load; destroyed first
