@@ -14,8 +14,9 @@
 
 namespace uplift::ingest {
 
-// Parses one line's text (no line ending) into `out` (its line number is left as is).
-// Returns false when the line is blank and should be skipped.
+// Parses one line's text (no line ending) into `out` (its line number is left as is). An event
+// left in out.record is parsed over, reusing its memory. Returns false when the line is blank and
+// should be skipped (out.record is then left as it was).
 bool parse_json_line(std::string_view text, std::optional<RecordKind> forced, ParsedItem& out);
 
 // "line longer than 1048576 bytes".

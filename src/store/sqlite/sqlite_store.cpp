@@ -22,6 +22,11 @@ using sqlite::Stmt;
 
 // Statement texts: Db caches prepared statements by these literals' addresses.
 constexpr const char* kReadSeq = "SELECT v FROM meta WHERE k = 'seq'";
+// Where a write continues numbering: the stored counter, or past the newest event should the
+// counter ever lag (a file edited by hand) — EventWriter's undo deletes by seq range and must
+// never meet an older row there.
+constexpr const char* kReadSeqForWrite =
+    "SELECT max(coalesce((SELECT v FROM meta WHERE k = 'seq'), 0), coalesce((SELECT max(seq) FROM events), 0))";
 constexpr const char* kWriteSeq = "UPDATE meta SET v = ? WHERE k = 'seq'";
 constexpr const char* kFindEntity = "SELECT body FROM entities WHERE kind = ? AND rkey = ?";
 constexpr const char* kInsertEntity = "INSERT INTO entities (kind, rkey, seq, body) VALUES (?,?,?,?)";
@@ -101,7 +106,7 @@ class SqliteStore final : public Store {
       try {
         Sequence seq = 0;
         {
-          auto s = db_->stmt(kReadSeq);
+          auto s = db_->stmt(kReadSeqForWrite);
           if (s->step()) seq = s->int64(0);
         }
         while (at < records.size()) {
