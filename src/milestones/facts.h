@@ -7,7 +7,8 @@
 //    criterion (a running count; windows re-primed by binary search), equal to a rescan.
 //  * time_values: the as-of-dependent numbers — the current window value of windowed criteria
 //    and the recent/baseline volumes of decline triggers — found by binary search on time.
-//  * assemble: gates, requires, stage, frontier and flags from those facts → AccountState.
+//  * assemble (assemble.cpp): gates, requires, stage, frontier and flags from those facts →
+//    AccountState; and when a new day can change them (may_change_with_day, time_horizon).
 #pragma once
 
 #include <optional>
@@ -22,6 +23,9 @@
 namespace uplift::milestones::detail {
 
 using Facts = Evaluator::CriterionFacts;
+
+// Slack for comparing a measured value with its threshold (sums of fractional qty).
+inline constexpr double kEps = 1e-9;
 
 // Per-account thresholds after overrides.
 struct Params {
