@@ -54,27 +54,63 @@ Result<cohorts::Cohort> get_cohort(Store& store, std::string_view id) {
   return parse_doc(*d);
 }
 
-Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now) {
-  auto existing = get_cohort(store, cohort.id);
-  if (existing.ok()) {
-    UPLIFT_RETURN_IF_ERROR(cohorts::check_replace(*existing, cohort));
-    if (*existing == cohort) return Status::OK();
-  } else if (existing.status().code() != Code::kNotFound) {
-    return existing.status();
+namespace {
+
+// Read, decide, then write only if nobody changed the cohort meanwhile (another process saving or
+// sending it): `decide` gets the stored cohort (nullptr when there is none) and returns the
+// cohort to store, or nullopt to leave it as it is; a lost race reads again and decides again.
+template <typename Decide>
+Result<cohorts::Cohort> update_cohort(Store& store, std::string_view id, Timestamp now, Decide decide) {
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto d = store.get_document(cohorts::kCohortCollection, id);
+    std::optional<std::string> expected;
+    std::optional<cohorts::Cohort> existing;
+    if (d.ok()) {
+      auto parsed = parse_doc(*d);
+      if (!parsed.ok()) return parsed.status();
+      existing = std::move(*parsed);
+      expected = std::move(d->body);
+    } else if (d.status().code() != Code::kNotFound) {
+      return d.status();
+    }
+    Result<std::optional<cohorts::Cohort>> next = decide(existing ? &*existing : nullptr);
+    if (!next.ok()) return next.status();
+    if (!*next) return *existing;
+    auto written = store.put_document_if(
+        {std::string(cohorts::kCohortCollection), std::string(id), cohorts::cohort_to_json(**next).dump(), now},
+        expected);
+    if (!written.ok()) return written.status();
+    if (*written) return std::move(**next);
   }
-  return store.put_document({std::string(cohorts::kCohortCollection), cohort.id, cohorts::cohort_to_json(cohort).dump(), now});
+  return Status::Unavailable(
+      fmt::format("cohort '{}' kept changing while it was being saved ({} attempts); try again", id, kAttempts));
+}
+
+}  // namespace
+
+Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now) {
+  return update_cohort(store, cohort.id, now,
+                       [&](const cohorts::Cohort* existing) -> Result<std::optional<cohorts::Cohort>> {
+                         if (existing) {
+                           UPLIFT_RETURN_IF_ERROR(cohorts::check_replace(*existing, cohort));
+                           if (*existing == cohort) return std::optional<cohorts::Cohort>();
+                         }
+                         return std::optional<cohorts::Cohort>(cohort);
+                       })
+      .status();
 }
 
 Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp now) {
-  auto c = get_cohort(store, id);
-  if (!c.ok()) return c.status();
-  if (c->status == cohorts::CohortStatus::kSent) return *c;
-  if (c->status == cohorts::CohortStatus::kClosed)
-    return Status::FailedPrecondition(fmt::format("cohort '{}' is closed and cannot be sent", id));
-  c->status = cohorts::CohortStatus::kSent;
-  UPLIFT_RETURN_IF_ERROR(store.put_document(
-      {std::string(cohorts::kCohortCollection), c->id, cohorts::cohort_to_json(*c).dump(), now}));
-  return *c;
+  return update_cohort(store, id, now, [&](const cohorts::Cohort* c) -> Result<std::optional<cohorts::Cohort>> {
+    if (!c) return Status::NotFound(fmt::format("no cohort '{}'", id));
+    if (c->status == cohorts::CohortStatus::kSent) return std::optional<cohorts::Cohort>();
+    if (c->status == cohorts::CohortStatus::kClosed)
+      return Status::FailedPrecondition(fmt::format("cohort '{}' is closed and cannot be sent", id));
+    cohorts::Cohort sent = *c;
+    sent.status = cohorts::CohortStatus::kSent;
+    return std::optional<cohorts::Cohort>(std::move(sent));
+  });
 }
 
 Result<attribution::RoiReport> build_roi(const Dataset& data, const cohorts::StateLookup& states,

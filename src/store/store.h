@@ -135,6 +135,12 @@ class Store {
   // Upserts several documents in one transaction: all of them or none (one commit, not one per
   // document — the server saves every changed account's state after each ingest batch).
   virtual Status put_documents(std::span<const Document> docs) = 0;
+  // Compare-and-set for one document: writes `doc` only while the stored body is still `expected`
+  // (nullopt: only while there is no such document), atomically with respect to every other
+  // writer of the database, in this process or another. Returns true when it wrote, false (having
+  // written nothing) when the stored document had changed — the caller reads it again and decides
+  // again. Two processes saving the same key from the same old version cannot both win.
+  virtual Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) = 0;
   virtual Result<Document> get_document(std::string_view collection, std::string_view key) = 0;
   virtual Status delete_document(std::string_view collection, std::string_view key) = 0;
   virtual Status scan_documents(std::string_view collection,

@@ -163,6 +163,44 @@ class MysqlStore final : public Store {
     }).status();
   }
 
+  // The row is locked (FOR UPDATE) between the comparison and the write. Two writers creating the
+  // same absent document collide on the primary key or deadlock on the gap lock; either way the
+  // loser's transaction is rolled back and it is told it lost.
+  Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) override {
+    return with_conn<bool>("put_document_if", [&](Conn& c) -> Result<bool> {
+      c.run("START TRANSACTION");
+      try {
+        std::optional<std::string> current;
+        {
+          auto& s = c.prep("SELECT body FROM documents WHERE collection = ? AND dkey = ? FOR UPDATE");
+          s.setString(1, doc.collection);
+          s.setString(2, doc.key);
+          std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+          if (rs->next()) current = rs->getString(1).asStdString();
+        }
+        if (current != expected) {
+          c.run("ROLLBACK");
+          return false;
+        }
+        auto& s = c.prep(current ? "UPDATE documents SET body = ?, updated_at = ? WHERE collection = ? AND dkey = ?"
+                                 : "INSERT INTO documents (body, updated_at, collection, dkey) VALUES (?,?,?,?)");
+        s.setString(1, doc.body);
+        s.setInt64(2, doc.updated_at ? doc.updated_at : now_ms());
+        s.setString(3, doc.collection);
+        s.setString(4, doc.key);
+        s.executeUpdate();
+        c.used_ok = true;  // a connection lost from here leaves the outcome unknown: no silent retry
+        c.run("COMMIT");
+        return true;
+      } catch (const sql::SQLException& e) {
+        constexpr int kDuplicateEntry = 1062, kDeadlock = 1213;
+        if (e.getErrorCode() != kDuplicateEntry && e.getErrorCode() != kDeadlock) throw;
+        rollback_quietly(c);
+        return false;
+      }
+    });
+  }
+
   Result<Document> get_document(std::string_view collection, std::string_view key) override {
     return with_conn<Document>("get_document", [&](Conn& c) -> Result<Document> {
       auto& s = c.prep("SELECT body, updated_at FROM documents WHERE collection = ? AND dkey = ?");

@@ -28,6 +28,10 @@ constexpr const char* kReadSeq = "SELECT v FROM meta WHERE k = 'seq'";
 constexpr const char* kReadSeqForWrite =
     "SELECT max(coalesce((SELECT v FROM meta WHERE k = 'seq'), 0), coalesce((SELECT max(seq) FROM events), 0))";
 constexpr const char* kWriteSeq = "UPDATE meta SET v = ? WHERE k = 'seq'";
+constexpr const char* kUpsertDocument =
+    "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
+    "ON CONFLICT (collection, dkey) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at";
+constexpr const char* kDocumentBody = "SELECT body FROM documents WHERE collection = ? AND dkey = ?";
 constexpr const char* kFindEntity = "SELECT body FROM entities WHERE kind = ? AND rkey = ?";
 constexpr const char* kInsertEntity = "INSERT INTO entities (kind, rkey, seq, body) VALUES (?,?,?,?)";
 constexpr const char* kUpdateEntity = "UPDATE entities SET seq = ?, body = ? WHERE kind = ? AND rkey = ?";
@@ -212,20 +216,38 @@ class SqliteStore final : public Store {
     return guarded_status("put_documents", [&] {
       db_->exec("BEGIN IMMEDIATE");
       try {
-        auto s = db_->stmt(
-            "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
-            "ON CONFLICT (collection, dkey) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at");
-        for (const Document& doc : docs) {
-          s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
-          s->bind(3, std::string_view(doc.body)).bind(4, doc.updated_at ? doc.updated_at : now_ms());
-          s->step();
-          s->reset();
-        }
+        for (const Document& doc : docs) upsert_document(doc);
       } catch (...) {
         sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;
       }
       db_->exec("COMMIT");
+    });
+  }
+
+  // BEGIN IMMEDIATE takes the database's write lock: nobody can change the document between the
+  // comparison and the write.
+  Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) override {
+    return guarded<bool>("put_document_if", [&]() -> Result<bool> {
+      db_->exec("BEGIN IMMEDIATE");
+      try {
+        std::optional<std::string> current;
+        {
+          auto s = db_->stmt(kDocumentBody);
+          s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
+          if (s->step()) current = std::string(s->text(0));
+        }
+        if (current != expected) {
+          db_->exec("ROLLBACK");
+          return false;
+        }
+        upsert_document(doc);
+      } catch (...) {
+        sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+      db_->exec("COMMIT");
+      return true;
     });
   }
 
@@ -317,6 +339,13 @@ class SqliteStore final : public Store {
     int current = 0, highwater = 0;
     sqlite3_db_status(db_->raw(), SQLITE_DBSTATUS_CACHE_MISS, &current, &highwater, 0);
     return current;
+  }
+
+  void upsert_document(const Document& doc) {
+    auto s = db_->stmt(kUpsertDocument);
+    s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
+    s->bind(3, std::string_view(doc.body)).bind(4, doc.updated_at ? doc.updated_at : now_ms());
+    s->step();
   }
 
   WriteOutcome write_entity(const Record& r, Sequence seq) {

@@ -35,6 +35,14 @@ class FakeStore : public Store {
     for (const auto& doc : docs) docs_[{doc.collection, doc.key}] = doc;
     return Status::OK();
   }
+  Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) override {
+    std::lock_guard l(mu_);
+    if (down) return Status::Unavailable("down");
+    auto it = docs_.find({doc.collection, doc.key});
+    if ((it == docs_.end() ? std::optional<std::string>() : it->second.body) != expected) return false;
+    docs_[{doc.collection, doc.key}] = doc;
+    return true;
+  }
   Result<Document> get_document(std::string_view c, std::string_view k) override {
     std::lock_guard l(mu_);
     ++document_reads;

@@ -59,6 +59,12 @@ class DocStore : public Store {
     for (const auto& d : ds) docs[{d.collection, d.key}] = d;
     return {};
   }
+  Result<bool> put_document_if(const Document& d, const std::optional<std::string>& expected) override {
+    auto it = docs.find({d.collection, d.key});
+    if ((it == docs.end() ? std::optional<std::string>() : it->second.body) != expected) return false;
+    docs[{d.collection, d.key}] = d;
+    return true;
+  }
   Result<Document> get_document(std::string_view c, std::string_view k) override {
     auto it = docs.find({std::string(c), std::string(k)});
     if (it == docs.end()) return Status::NotFound("no document");
@@ -165,6 +171,41 @@ TEST_CASE("cohorts persist as Store documents and are immutable once sent") {
   auto broken = report::load_cohorts(store);
   REQUIRE_FALSE(broken.ok());
   CHECK(broken.status().message().find("cohort document 'bad'") != std::string::npos);
+}
+
+// Another process sends the cohort between this one's read and its write: the write must not
+// land over the sent cohort (it would un-send it, or change who was invited after the fact).
+TEST_CASE("a cohort sent by another process meanwhile is not overwritten by a stale save") {
+  // A DocStore in which, right after the first read of the cohort, "another process" sends it.
+  struct RacingStore : DocStore {
+    bool raced = false;
+    Result<Document> get_document(std::string_view c, std::string_view k) override {
+      auto d = DocStore::get_document(c, k);
+      if (!raced && d.ok()) {
+        raced = true;
+        auto theirs = nlohmann::json::parse(d->body);
+        theirs["status"] = "sent";
+        docs[{std::string(c), std::string(k)}].body = theirs.dump();
+      }
+      return d;  // the version read before the send
+    }
+  };
+  RacingStore store;
+  cohorts::Cohort c;
+  c.id = "c1";
+  c.program = "dma";
+  c.invitees = {{"a1", {"l1"}, "ana", "r"}};
+  REQUIRE(report::save_cohort(store, c, 1).ok());
+  store.raced = false;
+  auto changed = c;
+  changed.invitees.push_back({"a3", {}, "", ""});
+  Status st = report::save_cohort(store, changed, 2);
+  CHECK(store.raced);
+  CHECK(st.code() == Code::kFailedPrecondition);  // it read again, found it sent: immutable
+  auto now = report::get_cohort(store, "c1");
+  REQUIRE(now.ok());
+  CHECK(now->status == cohorts::CohortStatus::kSent);
+  CHECK(now->invitees.size() == 1);
 }
 
 TEST_CASE("stage gates come from the graph's stage markers") {

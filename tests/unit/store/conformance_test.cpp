@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -437,6 +438,51 @@ TEST_CASE("put_documents upserts a whole batch in one transaction") {
     REQUIRE(s->scan_documents("state", [&](const Document&) { return ++n, true; }).ok());
     CHECK(n == 300);
     CHECK(*s->last_sequence() == 0);
+  });
+}
+
+TEST_CASE("put_document_if writes only over the version it was given") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    auto body = [&](const char* key) { return s->get_document("cas", key)->body; };
+    // Absent expected: creates, once.
+    CHECK(*s->put_document_if({"cas", "k", "v1", 1}, std::nullopt));
+    CHECK(body("k") == "v1");
+    CHECK_FALSE(*s->put_document_if({"cas", "k", "other", 2}, std::nullopt));
+    CHECK(body("k") == "v1");
+    // A stale version loses; the current one wins.
+    CHECK_FALSE(*s->put_document_if({"cas", "k", "v2", 3}, std::string("v0")));
+    CHECK(body("k") == "v1");
+    CHECK(*s->put_document_if({"cas", "k", "v2", 4}, std::string("v1")));
+    CHECK(body("k") == "v2");
+    CHECK(s->get_document("cas", "k")->updated_at == 4);
+    // Expecting a document that is not there loses too.
+    CHECK_FALSE(*s->put_document_if({"cas", "absent", "x", 5}, std::string("v1")));
+    CHECK(s->get_document("cas", "absent").status().code() == Code::kNotFound);
+  });
+}
+
+TEST_CASE("put_document_if: of writers racing from the same version, exactly one wins") {
+  for_each_backend([](TestDb& db) {
+    constexpr int kWriters = 6;
+    // Each writer has its own Store, as separate processes would.
+    std::vector<std::unique_ptr<Store>> stores;
+    for (int i = 0; i < kWriters; ++i) stores.push_back(db.open());
+    for (const std::optional<std::string>& from : {std::optional<std::string>(), std::optional<std::string>("0")}) {
+      if (from) REQUIRE(stores[0]->put_document({"race", "k", "0", 1}).ok());
+      std::atomic<int> wins{0}, errors{0};
+      std::vector<std::thread> threads;
+      for (int i = 0; i < kWriters; ++i)
+        threads.emplace_back([&, i] {
+          auto r = stores[static_cast<std::size_t>(i)]->put_document_if(
+              {"race", from ? "k" : "new", fmt::format("writer {}", i), 2}, from);
+          if (!r.ok()) ++errors;
+          else if (*r) ++wins;
+        });
+      for (auto& t : threads) t.join();
+      CHECK(errors == 0);
+      CHECK(wins == 1);
+    }
   });
 }
 
