@@ -178,51 +178,66 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
 
   std::unique_lock writes(cohort_writes(), std::defer_lock);
   if (!req.preview) writes.lock();
-  auto existing = report::load_cohorts(ws->store());
-  if (!existing.ok()) return failure(existing.status());
-
-  cohorts::ProposeOptions o;
-  o.capacity = req.capacity;
-  o.holdout_fraction = req.holdout_fraction;
-  o.seed = req.seed;
-  o.id = req.id;
-  o.existing = *existing;
-  cohorts::Proposal proposal;
-  nlohmann::json eligible;
-  {
-    std::shared_lock lock(ws->mutex());
-    o.as_of = req.as_of ? start_of(*req.as_of + 1) - 1 : ws->as_of();
-    auto states = [ws](std::string_view a) { return ws->state(a); };
-    auto p = cohorts::propose_cohort(ws->data(), states, *program, o);
-    if (p.ok() && req.id.empty()) {
-      // The default id names the program and quarter; a second cohort that quarter gets "-2".
-      std::string id = unique_id(p->cohort.id, *existing);
-      if (id != p->cohort.id) {
-        o.id = id;
-        p = cohorts::propose_cohort(ws->data(), states, *program, o);
+  // A cohort without a given id is created under a default one naming the program and quarter (a
+  // second cohort that quarter gets "-2"). Another server process on the same database may take
+  // that id between the look and the write: the write creates only where no cohort is, and on a
+  // lost race the proposal is made again under the next free id.
+  constexpr int kAttempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    auto existing = report::load_cohorts(ws->store());
+    if (!existing.ok()) return failure(existing.status());
+    cohorts::ProposeOptions o;
+    o.capacity = req.capacity;
+    o.holdout_fraction = req.holdout_fraction;
+    o.seed = req.seed;
+    o.id = req.id;
+    o.existing = *existing;
+    cohorts::Proposal proposal;
+    nlohmann::json eligible;
+    {
+      std::shared_lock lock(ws->mutex());
+      o.as_of = req.as_of ? start_of(*req.as_of + 1) - 1 : ws->as_of();
+      auto states = [ws](std::string_view a) { return ws->state(a); };
+      auto p = cohorts::propose_cohort(ws->data(), states, *program, o);
+      if (p.ok() && req.id.empty()) {
+        std::string id = unique_id(p->cohort.id, *existing);
+        if (id != p->cohort.id) {
+          o.id = id;
+          p = cohorts::propose_cohort(ws->data(), states, *program, o);
+        }
       }
+      if (!p.ok()) return failure(p.status());
+      proposal = std::move(*p);
+      if (req.preview) eligible = eligible_accounts(*ws, proposal);
     }
-    if (!p.ok()) return failure(p.status());
-    proposal = std::move(*p);
-    if (req.preview) eligible = eligible_accounts(*ws, proposal);
-  }
-  const cohorts::Cohort& c = proposal.cohort;
-  if (req.preview) {
+    const cohorts::Cohort& c = proposal.cohort;
+    if (req.preview) {
+      nlohmann::json j = cohort_view(c);
+      j["preview"] = true;
+      j["excluded"] = proposal.excluded;
+      j["eligible_accounts"] = std::move(eligible);
+      return json_response(j);
+    }
+    bool replaced = false;
+    if (req.id.empty()) {
+      auto created = report::create_cohort(ws->store(), c, wall_clock_ms());
+      if (!created.ok()) return failure(created.status());
+      if (!*created) {
+        if (attempt < kAttempts) continue;
+        return failure(Status::Unavailable(
+            fmt::format("every default cohort id tried was taken meanwhile ({} attempts); try again", kAttempts)));
+      }
+    } else {
+      for (const auto& e : *existing) replaced = replaced || e.id == c.id;
+      Status st = report::save_cohort(ws->store(), c, wall_clock_ms());
+      if (!st.ok()) return failure(st);
+    }
     nlohmann::json j = cohort_view(c);
-    j["preview"] = true;
     j["excluded"] = proposal.excluded;
-    j["eligible_accounts"] = std::move(eligible);
-    return json_response(j);
+    auto r = json_response(j, replaced ? 200 : 201);
+    r.set_header("Location", "/v1/cohorts/" + c.id);
+    return r;
   }
-  bool replaced = false;
-  for (const auto& e : *existing) replaced = replaced || e.id == c.id;
-  Status st = report::save_cohort(ws->store(), c, wall_clock_ms());
-  if (!st.ok()) return failure(st);
-  nlohmann::json j = cohort_view(c);
-  j["excluded"] = proposal.excluded;
-  auto r = json_response(j, replaced ? 200 : 201);
-  r.set_header("Location", "/v1/cohorts/" + c.id);
-  return r;
 }
 
 HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {

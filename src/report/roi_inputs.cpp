@@ -101,6 +101,11 @@ Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now) {
       .status();
 }
 
+Result<bool> create_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now) {
+  return store.put_document_if(
+      {std::string(cohorts::kCohortCollection), cohort.id, cohorts::cohort_to_json(cohort).dump(), now}, std::nullopt);
+}
+
 Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp now) {
   return update_cohort(store, id, now, [&](const cohorts::Cohort* c) -> Result<std::optional<cohorts::Cohort>> {
     if (!c) return Status::NotFound(fmt::format("no cohort '{}'", id));

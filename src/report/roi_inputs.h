@@ -29,6 +29,9 @@ Result<cohorts::Cohort> get_cohort(Store& store, std::string_view id);
 // Saves (creates or replaces) a cohort; replacing a sent/closed cohort with different content
 // is FailedPrecondition (cohorts::check_replace).
 Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now);
+// Stores a new cohort only where no cohort has its id (atomically, against other processes too):
+// false, storing nothing, when the id is taken.
+Result<bool> create_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now);
 // Marks a proposed cohort sent (FailedPrecondition when it is closed; sending twice is a no-op).
 Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp now);
 
