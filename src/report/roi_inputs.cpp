@@ -56,6 +56,10 @@ Result<cohorts::Cohort> get_cohort(Store& store, std::string_view id) {
 
 namespace {
 
+Document cohort_document(const cohorts::Cohort& c, Timestamp now) {
+  return {std::string(cohorts::kCohortCollection), c.id, cohorts::cohort_to_json(c).dump(), now};
+}
+
 // Read, decide, then write only if nobody changed the cohort meanwhile (another process saving or
 // sending it): `decide` gets the stored cohort (nullptr when there is none) and returns the
 // cohort to store, or nullopt to leave it as it is; a lost race reads again and decides again.
@@ -77,9 +81,7 @@ Result<cohorts::Cohort> update_cohort(Store& store, std::string_view id, Timesta
     Result<std::optional<cohorts::Cohort>> next = decide(existing ? &*existing : nullptr);
     if (!next.ok()) return next.status();
     if (!*next) return *existing;
-    auto written = store.put_document_if(
-        {std::string(cohorts::kCohortCollection), std::string(id), cohorts::cohort_to_json(**next).dump(), now},
-        expected);
+    auto written = store.put_document_if(cohort_document(**next, now), expected);
     if (!written.ok()) return written.status();
     if (*written) return std::move(**next);
   }
@@ -102,8 +104,7 @@ Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now) {
 }
 
 Result<bool> create_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now) {
-  return store.put_document_if(
-      {std::string(cohorts::kCohortCollection), cohort.id, cohorts::cohort_to_json(cohort).dump(), now}, std::nullopt);
+  return store.put_document_if(cohort_document(cohort, now), std::nullopt);
 }
 
 Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp now) {
