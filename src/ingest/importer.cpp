@@ -108,10 +108,24 @@ Status open_inputs(const std::vector<std::string>& paths, const ImportOptions& o
 struct Batch {
   std::vector<Record> records;
   // With a store: props_text of each event record, encoded on the parsing thread while the record
-  // is still in its cache (views into props_buf; empty for other kinds).
+  // is still in its cache (empty for other kinds), as one buffer and an end offset per record.
   std::string props_buf;
   std::vector<std::size_t> props_end;  // one per record: end offset in props_buf
-  std::vector<std::string_view> props;
+  std::vector<std::string_view> props;  // views into props_buf: made only by view_props()
+
+  // Fills `props` with views into props_buf where the batch now lives. Never before its last move:
+  // a short buffer is kept inside the string object (small-string optimization), and a move leaves
+  // views made earlier pointing at the moved-from, cleared object (issue 22: a one-line import
+  // stored "\0}" as props).
+  void view_props() {
+    props.clear();
+    std::string_view buf = props_buf;
+    std::size_t start = 0;
+    for (std::size_t end : props_end) {
+      props.push_back(buf.substr(start, end - start));
+      start = end;
+    }
+  }
   std::vector<Rejection> rejections, warnings;
   std::array<KindCounts, kRecordKindCount + 1> counts{};  // rejected and in-input duplicates
   std::int64_t items = 0;
@@ -301,14 +315,6 @@ class Parser {
   bool flush() {
     resolve();
     resolved_ = 0;
-    if (encode_props_) {
-      std::string_view buf = batch_.props_buf;
-      std::size_t start = 0;
-      for (std::size_t end : batch_.props_end) {
-        batch_.props.push_back(buf.substr(start, end - start));
-        start = end;
-      }
-    }
     Batch next;
     next.bytes = batch_.bytes;
     bool ok = queue_.push(std::move(batch_));
@@ -378,6 +384,7 @@ Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options
     if (report_warnings) summary.warnings += static_cast<std::int64_t>(b.warnings.size());
     if (!b.records.empty()) {
       if (store) {
+        b.view_props();
         auto written = store->write_with_props(b.records, b.props);
         if (!written.ok()) {
           status = written.status().with_context("writing to the database");

@@ -16,10 +16,13 @@ namespace uplift::milestones::detail {
 namespace {
 
 
+// The first override of milestone i whose `when` matches the account wins, whole: the value it
+// sets for `has`, or nullptr (the milestone's own value) when it does not set that one. Later
+// matching overrides are not consulted (README: "the first matching override per milestone wins").
 const Override* find_override(const Params& p, int i, bool (*has)(const Override&)) {
   for (int oi : p.graph.overrides_of[i]) {
     const Override& o = p.graph.overrides[oi];
-    if (has(o) && o.matches(p.account)) return &o;
+    if (o.matches(p.account)) return has(o) ? &o : nullptr;
   }
   return nullptr;
 }
@@ -60,6 +63,26 @@ KeyField key_field(const std::string& field) {
   return field == "learner" ? KeyField::kLearner : field == "name" ? KeyField::kName : KeyField::kProp;
 }
 
+// The distinct key of a non-string value. Values are typed, as in `where` (JSON equality): the
+// number 1 and the string "1" are two values, 1 and 1.0 one. A leading \x01 keeps every such key
+// apart from every string key; integral floats are written as integers.
+std::string typed_key(const nlohmann::json& v) {
+  std::string key = "\x01";
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15) {
+      key += std::to_string(static_cast<std::int64_t>(d));
+      return key;
+    }
+  }
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    key += std::to_string(v.get<std::int64_t>());
+    return key;
+  }
+  key += v.dump();
+  return key;
+}
+
 // The distinct-value key of an event, as a view into the event where possible; a non-string prop
 // value is rendered into `storage` (left empty otherwise). False when the event has no such value.
 bool distinct_key_view(const Event& e, KeyField kind, const std::string& field, std::string_view& out,
@@ -77,7 +100,7 @@ bool distinct_key_view(const Event& e, KeyField kind, const std::string& field, 
   if (v->is_string()) {
     out = v->get_ref<const std::string&>();
   } else {
-    storage = v->dump();
+    storage = typed_key(*v);
     out = storage;
   }
   return true;

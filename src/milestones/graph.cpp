@@ -7,7 +7,10 @@
 namespace uplift::milestones {
 
 bool Override::matches(const Account* account) const {
-  if (!account) return when.empty();
+  // An account known only from its events has no record: it is matched as the record contract's
+  // defaults describe it (audience customer, no tier, plan or CSM), as everywhere else.
+  static const Account kUnrecorded{};
+  if (!account) account = &kUnrecorded;
   for (const auto& [field, values] : when) {
     std::string actual;
     if (field == "tier") actual = account->tier;

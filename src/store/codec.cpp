@@ -78,7 +78,10 @@ Status decode_props(std::string_view text, Event& e) {
   }
   e.props = nlohmann::json::parse(text, nullptr, false);
   if (e.props.is_discarded() || !e.props.is_object())
-    return Status::Internal(fmt::format("stored event '{}' has props that are not a JSON object", e.id));
+    return Status::Internal(fmt::format(
+        "stored event '{}' has props that are not a JSON object (`uplift doctor` names every such row and "
+        "`uplift doctor --repair` restores them)",
+        e.id));
   return Status::OK();
 }
 

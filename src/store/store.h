@@ -148,6 +148,23 @@ class Store {
   // Names of the collections holding at least one document, sorted (for `uplift migrate`).
   virtual Result<std::vector<std::string>> document_collections() = 0;
 
+  // Integrity check for `uplift doctor`: visits each stored event whose props column is not a JSON
+  // object text (seq, id, the stored bytes as they are), in sequence order. Such a row makes every
+  // scan that meets it fail; it can only come from a defect (an import before issue 22's fix
+  // stored "\0..." for short props), never from a write of the current code.
+  using DamagedPropsVisitor = std::function<bool(Sequence seq, std::string_view id, std::string_view stored)>;
+  // Both backends override these; the inline defaults serve test fakes, which hold no events.
+  virtual Status scan_damaged_event_props(const DamagedPropsVisitor& visit) {
+    (void)visit;
+    return Status::OK();
+  }
+  // Replaces the props text of the stored event `seq` (for `uplift doctor --repair` only: events
+  // are otherwise append-only). NotFound when there is no such event.
+  virtual Status repair_event_props(Sequence seq, std::string_view props) {
+    (void)props;
+    return Status::NotFound("no stored event with sequence number " + std::to_string(seq));
+  }
+
   virtual Result<StoreCounts> counts() = 0;
   virtual Result<int> schema_version() = 0;
   // Cheap round trip to the database: OK when it answers.

@@ -280,6 +280,39 @@ class MysqlStore final : public Store {
     return with_conn<int>("schema_version", [&](Conn& c) -> Result<int> { return mysql::stored_version(c); });
   }
 
+  Status scan_damaged_event_props(const DamagedPropsVisitor& visit) override {
+    struct Row {
+      Sequence seq;
+      std::string id, stored;
+    };
+    auto rows = with_conn<std::vector<Row>>("scan_damaged_event_props", [&](Conn& c) -> Result<std::vector<Row>> {
+      std::unique_ptr<sql::ResultSet> rs(
+          c.prep("SELECT seq, id, props FROM events WHERE props <> '{}' AND (LOCATE(CHAR(0), props) > 0 "
+                 "OR JSON_VALID(props) = 0 OR JSON_TYPE(props) <> 'OBJECT') ORDER BY seq")
+              .executeQuery());
+      std::vector<Row> out;
+      while (rs->next())
+        out.push_back({rs->getInt64(1), rs->getString(2).asStdString(), rs->getString(3).asStdString()});
+      return out;
+    });
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : *rows)
+      if (!visit(r.seq, r.id, r.stored)) break;
+    return Status::OK();
+  }
+
+  Status repair_event_props(Sequence seq, std::string_view props) override {
+    auto changed = with_conn<int>("repair_event_props", [&](Conn& c) -> Result<int> {
+      auto& s = c.prep("UPDATE events SET props = ? WHERE seq = ?");
+      s.setString(1, std::string(props));
+      s.setInt64(2, seq);
+      return s.executeUpdate();
+    });
+    if (!changed.ok()) return changed.status();
+    if (*changed == 0) return Status::NotFound(fmt::format("no stored event with sequence number {}", seq));
+    return Status::OK();
+  }
+
   Status ping() override {
     return with_conn<bool>("ping", [&](Conn& c) -> Result<bool> {
       std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT 1").executeQuery());

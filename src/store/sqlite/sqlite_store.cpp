@@ -325,6 +325,38 @@ class SqliteStore final : public Store {
     return guarded<int>("schema_version", [&]() -> Result<int> { return sqlite::stored_version(*db_); });
   }
 
+  Status scan_damaged_event_props(const DamagedPropsVisitor& visit) override {
+    struct Row {
+      Sequence seq;
+      std::string id, stored;
+    };
+    std::vector<Row> rows;
+    Status st = guarded_status("scan_damaged_event_props", [&] {
+      // json_valid alone may stop at an embedded NUL: look for one in the bytes too.
+      auto s = db_->stmt(
+          "SELECT seq, id, props FROM events WHERE props <> '{}' AND (instr(CAST(props AS BLOB), x'00') > 0 "
+          "OR json_valid(props) = 0 OR json_type(props) <> 'object') ORDER BY seq");
+      while (s->step()) rows.push_back({s->int64(0), std::string(s->text(1)), std::string(s->text(2))});
+    });
+    if (!st.ok()) return st;
+    for (const auto& r : rows)
+      if (!visit(r.seq, r.id, r.stored)) break;
+    return Status::OK();
+  }
+
+  Status repair_event_props(Sequence seq, std::string_view props) override {
+    bool found = false;
+    Status st = guarded_status("repair_event_props", [&] {
+      auto s = db_->stmt("UPDATE events SET props = ? WHERE seq = ?");
+      s->bind(1, props).bind(2, seq);
+      s->step();
+      found = db_->changes() > 0;
+    });
+    if (!st.ok()) return st;
+    if (!found) return Status::NotFound(fmt::format("no stored event with sequence number {}", seq));
+    return Status::OK();
+  }
+
   Status ping() override {
     return guarded_status("ping", [&] {
       auto s = db_->stmt("SELECT 1");

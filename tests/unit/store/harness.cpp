@@ -12,6 +12,8 @@
 #include <mysql_driver.h>
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
 #include <cppconn/statement.h>
 #include <sqlite3.h>
 
@@ -45,6 +47,27 @@ class SqliteTestDb final : public TestDb {
     sqlite3_free(err);
     sqlite3_close(db);
     if (rc != SQLITE_OK) throw std::runtime_error("sqlite: " + msg);
+  }
+  std::vector<std::vector<std::string>> query_raw(const std::string& sql) override {
+    sqlite3* db = nullptr;
+    sqlite3_open(path_.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      std::string msg = sqlite3_errmsg(db);
+      sqlite3_close(db);
+      throw std::runtime_error("sqlite: " + msg);
+    }
+    std::vector<std::vector<std::string>> rows;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      auto& row = rows.emplace_back();
+      for (int c = 0; c < sqlite3_column_count(st); ++c) {
+        const auto* t = sqlite3_column_text(st, c);
+        row.push_back(t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(st, c)) : "NULL");
+      }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rows;
   }
 
  private:
@@ -81,6 +104,18 @@ class MysqlTestDb final : public TestDb {
     s->execute("CREATE DATABASE IF NOT EXISTS " + u_.database);
     admin_->setSchema(u_.database);
     s->execute(sql);
+  }
+  std::vector<std::vector<std::string>> query_raw(const std::string& sql) override {
+    admin_->setSchema(u_.database);
+    std::unique_ptr<sql::Statement> s(admin_->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery(sql));
+    std::vector<std::vector<std::string>> rows;
+    const unsigned cols = rs->getMetaData()->getColumnCount();
+    while (rs->next()) {
+      auto& row = rows.emplace_back();
+      for (unsigned c = 1; c <= cols; ++c) row.push_back(rs->isNull(c) ? "NULL" : rs->getString(c).asStdString());
+    }
+    return rows;
   }
   const store::MysqlUrl& parts() const { return u_; }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -22,6 +23,9 @@ class TestDb {
   // Runs SQL directly against the database, bypassing the Store (for fixtures such as an old
   // schema). Throws std::runtime_error on failure.
   virtual void exec_raw(const std::string& sql) = 0;
+  // Runs a query directly and returns every row, each column as text ("NULL" for null): for tests
+  // that compare what is stored byte for byte. Throws std::runtime_error on failure.
+  virtual std::vector<std::vector<std::string>> query_raw(const std::string& sql) = 0;
   std::unique_ptr<Store> open();  // Store::open(url()), failing the test case if it fails
 };
 
