@@ -14,45 +14,106 @@ namespace {
 struct Window {
   const RoiInput& in;
   UsageIndex& usage;
-  Unit usage_unit(const std::string& account, Date ref) const {
+  Date last_observed;  // the as-of day: a window must end on or before it
+  int shift = 0;       // days every reference date moves back (the placebo)
+  ArmUnit unit(const std::string& account, Date ref) const {
     const int w = in.options.window_days;
-    return {usage.count(account, ref - w, ref), usage.count(account, ref, ref + w)};
-  }
-  Unit arr_unit(const std::string& account, Date ref) const {
-    return {arr_at(*in.data, account, ref), arr_at(*in.data, account, ref + in.options.arr_window_days)};
+    ArmUnit u;
+    u.account = account;
+    if (const Account* a = in.data->account(account)) u.tier = a->tier;
+    u.ref = ref;
+    u.usage_observed = ref + w - 1 <= last_observed;
+    u.arr_observed = ref + in.options.arr_window_days <= last_observed;
+    u.usage = {.pre = usage.count(account, ref - w, ref),
+               .post = u.usage_observed ? usage.count(account, ref, ref + w) : 0.0,
+               .base = usage.count(account, ref - 3 * w, ref - 2 * w)};
+    const double arr_then = arr_at(*in.data, account, ref);
+    u.arr = {.pre = arr_then,
+             .post = u.arr_observed ? arr_at(*in.data, account, ref + in.options.arr_window_days) : 0.0};
+    return u;
   }
 };
 
-void add_treated(Arms& a, const Window& w, const Participant& x) {
-  Date d = date_of(x.first_ts);
-  a.treated.push_back(w.usage_unit(x.account, d));
-  a.treated_sessions.push_back(static_cast<int>(x.sessions.size()));
-  a.arr_treated.push_back(w.arr_unit(x.account, d));
-  a.treated_refs.emplace_back(x.account, d);
+// A control account evaluated at every participant reference date and averaged with the dates'
+// shares among the participants: the control's windows cover the same calendar days as the
+// participants' do (a calendar shock — a product launch, a holiday — then hits both arms alike).
+// `ref` is the median date (conversion reads it).
+ArmUnit mixed_unit(const Window& w, const std::string& account, const std::vector<std::pair<Date, double>>& dates,
+                   Date median) {
+  ArmUnit out = w.unit(account, median);
+  if (dates.size() == 1 && dates.front().first == median) return out;
+  out.usage = {};
+  out.arr = {};
+  for (const auto& [d, share] : dates) {
+    ArmUnit u = w.unit(account, d);
+    out.usage.pre += share * u.usage.pre;
+    out.usage.post += share * u.usage.post;
+    out.usage.base += share * u.usage.base;
+    out.arr.pre += share * u.arr.pre;
+    out.arr.post += share * u.arr.post;
+    out.usage_observed = out.usage_observed && u.usage_observed;
+    out.arr_observed = out.arr_observed && u.arr_observed;
+  }
+  return out;
 }
 
-void add_control(Arms& a, const Window& w, const std::string& account, Date ref) {
-  a.control.push_back(w.usage_unit(account, ref));
-  a.arr_control.push_back(w.arr_unit(account, ref));
-  a.control_refs.emplace_back(account, ref);
+ArmUnit participant_unit(const Window& w, const Participant& x) {
+  ArmUnit u = w.unit(x.account, date_of(x.first_ts) - w.shift);
+  u.sessions = static_cast<int>(x.sessions.size());
+  return u;
+}
+
+std::vector<double> column(const std::vector<ArmUnit>& units, double (*get)(const ArmUnit&)) {
+  std::vector<double> out;
+  out.reserve(units.size());
+  for (const auto& u : units) out.push_back(get(u));
+  return out;
+}
+
+struct Covariate {
+  const char* name;
+  double (*get)(const ArmUnit&);
+};
+const Covariate kCovariates[] = {
+    {"history usage (the window before the pre-period)", [](const ArmUnit& u) { return u.usage.base; }},
+    {"pre-period usage", [](const ArmUnit& u) { return u.usage.pre; }},
+    {"ARR at the reference date", [](const ArmUnit& u) { return u.arr.pre; }},
+};
+
+std::vector<Balance> balance(const std::vector<ArmUnit>& treated, const std::vector<ArmUnit>& pool,
+                                const std::vector<ArmUnit>& matched) {
+  std::vector<Balance> rows;
+  for (const auto& c : kCovariates) {
+    auto t = column(treated, c.get);
+    rows.push_back({c.name, standardized_difference(t, column(pool, c.get)),
+                    standardized_difference(t, column(matched, c.get))});
+  }
+  return rows;
 }
 
 void holdout_arms(Arms& a, const ControlContext& ctx, const Window& w, const cohorts::Cohort& cohort,
                   const std::vector<const Participant*>& members, std::vector<std::string>& warnings) {
   a.control_kind = "holdout";
-  for (const Participant* x : members) add_treated(a, w, *x);
+  for (const Participant* x : members) a.treated.push_back(participant_unit(w, *x));
+  a.participants = a.treated;
   std::vector<Date> dates;
-  for (const Participant* x : members) dates.push_back(date_of(x->first_ts));
+  std::map<Date, double> shares;
+  for (const Participant* x : members) {
+    dates.push_back(date_of(x->first_ts) - w.shift);
+    shares[dates.back()] += 1.0 / static_cast<double>(members.size());
+  }
   const Date ref = median_date(dates);
+  const std::vector<std::pair<Date, double>> mix(shares.begin(), shares.end());
   std::size_t contaminated = 0;
   for (const auto& h : cohort.holdout) {
     if (ctx.participants.count(h)) {
       ++contaminated;
       continue;
     }
-    add_control(a, w, h, ref);
+    a.control.push_back(mixed_unit(w, h, mix, ref));
   }
   a.control_accounts = a.control.size();
+  a.balance = balance(a.treated, a.control, a.control);
   if (contaminated)
     warnings.push_back(fmt::format(
         "{} holdout account(s) attended anyway and were left out of the control (the estimate is per-protocol)",
@@ -150,77 +211,88 @@ class StratumIndex {
 
 double log_arr(double arr) { return std::log1p(std::max(0.0, arr)); }
 
+// Matched control (roi.h): candidates are customer accounts that never attended the program, were
+// neither invited to nor held out of one of its cohorts, and met its eligibility on the
+// participant's date; exact on tier, plan and whether the account used the target feature in the
+// history window; nearest neighbour on log(1 + history usage) + ½ log(1 + ARR), with
+// replacement, within the caliper. Matching on the history window — not the pre-period the
+// difference-in-differences then reads — keeps the controls' pre-period free of the selection
+// that regresses to the mean.
 void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std::vector<const Participant*>& members,
                   std::vector<std::string>& warnings) {
   a.control_kind = "matched";
   a.paired = true;
   const Dataset& data = *ctx.in.data;
-  // Candidates: customer accounts that never attended this program and were neither invited to
-  // nor held out of one of its cohorts; stratified by tier and plan, each stratum in id order.
-  std::unordered_map<std::string, std::vector<const Account*>> strata;
-  std::size_t candidates = 0;
+  std::vector<const Account*> pool;
   for (const auto& [id, acct] : data.accounts()) {
     if (acct.audience != Audience::kCustomer || ctx.participants.count(id)) continue;
     if (ctx.cohort_accounts.count(std::string_view(id))) continue;
-    strata[acct.tier + '\x1f' + acct.plan].push_back(&acct);
-    ++candidates;
+    pool.push_back(&acct);
   }
-  if (candidates == 0) {
-    for (const Participant* x : members) {
-      a.naive_treated.push_back(w.usage_unit(x->account, date_of(x->first_ts)));
-      a.naive_sessions.push_back(static_cast<int>(x->sessions.size()));
-    }
+  for (const Participant* x : members) a.participants.push_back(participant_unit(w, *x));
+  if (pool.empty()) {
     a.no_control_reason = "every account attended (or was invited): no non-participant to compare with";
     return;
   }
   // One index per (stratum, reference date): participants share a handful of session dates.
-  std::map<std::pair<std::string, Date>, StratumIndex> indexes;
-  auto index_for = [&](const std::string& key, const std::vector<const Account*>& stratum, Date d) -> const StratumIndex& {
-    auto found = indexes.find({key, d});
-    if (found != indexes.end()) return found->second;
-    std::vector<StratumIndex::Point> points;
-    points.reserve(stratum.size());
-    for (std::size_t i = 0; i < stratum.size(); ++i) {
-      const std::string& id = stratum[i]->id;
-      points.push_back({w.usage.count(id, d - ctx.in.options.window_days, d), log_arr(arr_at(data, id, d)), i});
-    }
-    return indexes.emplace(std::make_pair(key, d), StratumIndex(std::move(points))).first->second;
+  struct Stratum {
+    std::vector<ArmUnit> units;  // in id order
+    std::optional<StratumIndex> index;
   };
+  std::map<Date, std::map<std::string, Stratum>> by_date;
+  auto stratum_key = [](const ArmUnit& u, const Account* acct) {
+    return (acct ? acct->tier + '\x1f' + acct->plan : std::string("\x1f")) + (u.usage.base > 0 ? "\x1fu" : "\x1fn");
+  };
+  auto strata_for = [&](Date d) -> std::map<std::string, Stratum>& {
+    auto found = by_date.find(d);
+    if (found != by_date.end()) return found->second;
+    auto& strata = by_date[d];
+    for (const Account* acct : pool) {
+      if (acct->created_at && date_of(*acct->created_at) > d) continue;
+      if (ctx.program && !eligible_at(ctx, *acct, d)) continue;
+      ArmUnit u = w.unit(acct->id, d);
+      strata[stratum_key(u, acct)].units.push_back(std::move(u));
+    }
+    for (auto& [key, st] : strata) {
+      std::vector<StratumIndex::Point> points;
+      for (std::size_t i = 0; i < st.units.size(); ++i)
+        points.push_back({st.units[i].usage.base, log_arr(st.units[i].arr.pre), i});
+      st.index.emplace(std::move(points));
+    }
+    return strata;
+  };
+  std::vector<ArmUnit> before;  // every eligible candidate of the participants' strata and dates
+  std::set<std::pair<Date, std::string>> pooled;
   std::set<std::string> used;
-  std::size_t unmatched = 0;
-  for (const Participant* x : members) {
-    const Account* me = data.account(x->account);
-    const Date d = date_of(x->first_ts);
-    const Unit mine = w.usage_unit(x->account, d);
-    const double my_arr = arr_at(data, x->account, d);
-    const std::string key = me ? me->tier + '\x1f' + me->plan : std::string("\x1f");
+  for (const ArmUnit& mine : a.participants) {
+    auto& strata = strata_for(mine.ref);
+    const std::string key = stratum_key(mine, data.account(mine.account));
     auto it = strata.find(key);
+    if (it != strata.end() && pooled.insert({mine.ref, key}).second)
+      before.insert(before.end(), it->second.units.begin(), it->second.units.end());
     if (it == strata.end()) {
-      ++unmatched;
+      ++a.unmatched;
       continue;
     }
-    auto [position, dist] = index_for(key, it->second, d).nearest(mine.pre, log_arr(my_arr));
+    auto [position, dist] = it->second.index->nearest(mine.usage.base, log_arr(mine.arr.pre));
     if (position == StratumIndex::npos || dist > ctx.in.options.caliper) {
-      ++unmatched;
+      ++a.unmatched;
       continue;
     }
-    const Account* best = it->second[position];
-    add_treated(a, w, *x);
-    add_control(a, w, best->id, d);
-    used.insert(best->id);
-  }
-  for (const Participant* x : members) {
-    a.naive_treated.push_back(w.usage_unit(x->account, date_of(x->first_ts)));
-    a.naive_sessions.push_back(static_cast<int>(x->sessions.size()));
+    a.treated.push_back(mine);
+    a.control.push_back(it->second.units[position]);
+    used.insert(it->second.units[position].account);
   }
   a.control_accounts = used.size();
+  a.balance = balance(a.treated, before, a.control);
   if (a.treated.empty()) {
     a.no_control_reason =
-        "no overlap: no participant has a non-participant with the same tier and plan and similar usage and ARR";
-  } else if (unmatched) {
+        "no overlap: no participant has an eligible non-participant with the same tier, plan and history use and "
+        "similar usage and ARR";
+  } else if (a.unmatched) {
     warnings.push_back(fmt::format(
-        "{} of {} participant(s) had no comparable non-participant and are left out of the causal estimate",
-        unmatched, members.size()));
+        "{} of {} participant(s) had no comparable eligible non-participant and are left out of the causal estimate",
+        a.unmatched, members.size()));
   }
 }
 
@@ -233,29 +305,59 @@ Date median_date(std::vector<Date> d) {
   return static_cast<Date>(std::floor((static_cast<double>(d[n / 2 - 1]) + d[n / 2]) / 2.0));
 }
 
+std::optional<double> standardized_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.empty() || b.empty()) return std::nullopt;
+  auto moments = [](const std::vector<double>& v) {
+    double m = 0;
+    for (double x : v) m += x;
+    m /= static_cast<double>(v.size());
+    double var = 0;
+    for (double x : v) var += (x - m) * (x - m);
+    var = v.size() > 1 ? var / static_cast<double>(v.size() - 1) : 0;
+    return std::pair{m, var};
+  };
+  auto [ma, va] = moments(a);
+  auto [mb, vb] = moments(b);
+  double sd = std::sqrt((va + vb) / 2);
+  if (!(sd > 0)) return ma == mb ? std::optional<double>(0.0) : std::nullopt;
+  return (ma - mb) / sd;
+}
+
+bool eligible_at(const ControlContext& ctx, const Account& acct, Date d) {
+  const cohorts::Eligibility& el = ctx.program->eligibility;
+  auto in = [](const std::vector<std::string>& list, const std::string& v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  if (acct.audience != Audience::kCustomer || !in(el.plans, acct.plan) || !in(el.tiers, acct.tier)) return false;
+  const milestones::AccountState* st = ctx.in.states ? ctx.in.states(acct.id) : nullptr;
+  auto achieved_before = [&](const std::string& milestone, Date day) {
+    const auto* m = st ? st->find(milestone) : nullptr;
+    return m && m->achieved && m->achieved_at && date_of(*m->achieved_at) < day;
+  };
+  if (!el.stages.empty()) {
+    int at = stage_index_at(st, ctx.in.stages, start_of(d) - 1);
+    if (at < 0 || static_cast<std::size_t>(at) >= ctx.in.stages.size() ||
+        !in(el.stages, ctx.in.stages[static_cast<std::size_t>(at)].stage))
+      return false;
+  }
+  if (!el.reached.empty() && !achieved_before(el.reached, d - el.reached_days_ago_min + 1)) return false;
+  if (!el.lacks_milestone.empty() && achieved_before(el.lacks_milestone, d)) return false;
+  if (el.target_event_max_30d && ctx.usage.count(acct.id, d - 30, d) > *el.target_event_max_30d) return false;
+  if (!el.roles.empty()) {
+    bool found = false;
+    for (const Learner* l : ctx.in.data->learners_of(acct.id))
+      found = found || (in(el.roles, l->role) && (!l->created_at || date_of(*l->created_at) < d));
+    if (!found) return false;
+  }
+  return true;
+}
+
 Arms build_arms(const ControlContext& ctx, const cohorts::Cohort* cohort, const std::vector<const Participant*>& members,
-                Timestamp as_of, std::vector<std::string>& warnings) {
+                Timestamp as_of, std::vector<std::string>& warnings, int shift_days) {
   Arms a;
-  Window w{ctx.in, ctx.usage};
-  if (cohort && !cohort->holdout.empty()) {
-    holdout_arms(a, ctx, w, *cohort, members, warnings);
-    a.naive_treated = a.treated;
-    a.naive_sessions = a.treated_sessions;
-  } else {
-    matched_arms(a, ctx, w, members, warnings);
-  }
-  const Date end = date_of(as_of);
-  std::size_t short_usage = 0, short_arr = 0;
-  for (const auto& [acc, ref] : a.treated_refs) {
-    if (ref + ctx.in.options.window_days > end + 1) ++short_usage;
-    if (ref + ctx.in.options.arr_window_days > end) ++short_arr;
-  }
-  if (short_usage)
-    warnings.push_back(fmt::format("the {}-day post-period of {} participant(s) ends after the data ({}): usage is undercounted",
-                                   ctx.in.options.window_days, short_usage, format_date(end)));
-  if (short_arr)
-    warnings.push_back(fmt::format("the {}-day ARR window of {} participant(s) ends after the data ({}): latest ARR used",
-                                   ctx.in.options.arr_window_days, short_arr, format_date(end)));
+  Window w{ctx.in, ctx.usage, date_of(as_of + 1) - 1, shift_days};
+  if (cohort && !cohort->holdout.empty()) holdout_arms(a, ctx, w, *cohort, members, warnings);
+  else matched_arms(a, ctx, w, members, warnings);
   return a;
 }
 

@@ -10,7 +10,10 @@
 // so resamples are independent of one another and of how many threads compute them (two, on large
 // arms): same data + same seed = same interval on every platform and machine. The interval is the
 // 2.5th..97.5th percentile (linear interpolation between order statistics) of the resampled
-// statistic. `stat` must be safe to call from two threads at once (a pure function).
+// statistic, at BCa-adjusted levels (bias-corrected and accelerated: see bca_levels in
+// estimate.cpp), widened where needed to cover the jackknife normal interval θ ± 1.96·SE_jack — the
+// calibration run (bench/calibration) showed each alone covering 91–93.5 % instead of 95 % in some
+// designs (skewed usage, tier strata), the union 92.5–95.5 %. `stat` must be safe to call from two threads at once (a pure function).
 #pragma once
 
 #include <cstdint>
@@ -21,9 +24,10 @@
 
 namespace uplift::attribution {
 
-// One account's numbers in the window before and after its reference date.
+// One account's numbers around its reference date: the window before (pre) and after (post), and
+// for usage the window before the pre-period (base: what matching and the placebo read).
 struct Unit {
-  double pre = 0, post = 0;
+  double pre = 0, post = 0, base = 0;
 };
 
 struct ArmSums {
@@ -46,14 +50,60 @@ std::optional<double> did_pct(const ArmSums& treated, const ArmSums& control, st
 // Mean change per account, treated minus control: (T_post − T_pre) / n_T − (C_post − C_pre) / n_C.
 std::optional<double> diff_of_changes(const ArmSums& treated, const ArmSums& control, std::string* why);
 
+// For arms whose units are 0/1 indicators (pre: using the feature before, post: after): the change
+// in the share, treated minus control, in percentage points — 100 × (ΔT / n_T − ΔC / n_C). With
+// pre all 0 (conversion) it is the difference of the post shares.
+std::optional<double> share_diff_pts(const ArmSums& treated, const ArmSums& control, std::string* why);
+
 struct BootstrapResult {
   std::optional<Interval> ci95;
   std::size_t undefined = 0;  // resamples where the statistic was not estimable
   std::string reason;         // why ci95 is absent
 };
-// `resamples` draws; the interval is refused when more than 10 % of draws are undefined.
+
+// Most undefined resamples tolerated (5 %): beyond it the interval — and the estimate it would
+// qualify — is not estimable.
+inline constexpr double kMaxUndefinedShare = 0.05;
+
+// How a stratified (unpaired) design reweights its control to the treated arm's composition.
+//  * kPreSums, for ratio statistics (the usage DiD): stratum k's control stands in with the treated
+//    arm's pre-period sum of that stratum — C*_pre = Σ T_pre,k, C*_post = Σ T_pre,k · C_post,k /
+//    C_pre,k — so C*_post / C*_pre is the trend the participants would have had, tier by tier.
+//  * kCounts, for differences of means (ARR, shares): stratum k's control units weigh n_T,k / n_C,k.
+enum class Reweight { kCounts, kPreSums };
+
+struct BootstrapOptions {
+  int resamples = 1000;
+  std::uint64_t seed = 0;
+  // Matched designs: control[i] is treated[i]'s match and pairs are resampled together, by matched
+  // set: `sets[i]` names pair i's set (the control account it was matched to — with replacement a
+  // control serves several participants, and their pairs are not independent); empty: each pair
+  // is its own set. Otherwise each arm is resampled on its own.
+  bool paired = false;
+  double level = 0.95;  // e.g. 1 − 0.05 / k for k comparisons (Bonferroni)
+  // Unpaired designs: the stratum of each unit (empty: none). Each stratum is resampled on its
+  // own, keeping every arm's composition — and weights baked into the units — fixed.
+  std::vector<int> treated_strata, control_strata;
+  std::vector<int> sets;
+  Reweight reweight = Reweight::kCounts;
+};
+
+// Per-stratum sums (aligned: t[k] and c[k] are stratum k) → the arms' sums a statistic reads, the
+// control reweighted as `mode` says; nullopt when a stratum with participants has no control (or,
+// for kPreSums, no control usage in the pre-period).
+std::optional<std::pair<ArmSums, ArmSums>> combine_strata(const std::vector<ArmSums>& t, const std::vector<ArmSums>& c,
+                                                         Reweight mode);
+// The arms' sums as the design reads them: plain sums, or combine_strata over options' strata.
+std::optional<std::pair<ArmSums, ArmSums>> design_sums(const std::vector<Unit>& treated,
+                                                      const std::vector<Unit>& control,
+                                                      const BootstrapOptions& options);
 BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Unit>& control, const Statistic& stat,
-                          int resamples, std::uint64_t seed);
+                          const BootstrapOptions& options);
+// The 95 % unpaired bootstrap (kept for callers that need nothing else).
+inline BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Unit>& control,
+                                 const Statistic& stat, int resamples, std::uint64_t seed) {
+  return bootstrap(treated, control, stat, BootstrapOptions{resamples, seed, false, 0.95, {}, {}, {}, Reweight::kCounts});
+}
 
 // Linear-interpolation percentile (q in [0,1]) of sorted values; values must be non-empty.
 double percentile_sorted(const std::vector<double>& sorted, double q);

@@ -1,5 +1,6 @@
 // compute_roi's journey part: the stage funnel, stage movement per CSM and renewal rate by stage
 // (definitions in roi.h).
+#include <algorithm>
 #include <map>
 
 #include "attribution/roi.h"
@@ -14,7 +15,9 @@ void journey_results(const RoiInput& in, RoiReport& report) {
     return;
   }
   const Timestamp start = start_of(in.quarter.first()) - 1;     // end of the previous quarter
-  const Timestamp end = start_of(in.quarter.last() + 1) - 1;    // last instant of the quarter
+  // The quarter's last instant, or the report's as-of instant when that is earlier: nothing dated
+  // after it is read.
+  const Timestamp end = std::min(start_of(in.quarter.last() + 1) - 1, report.as_of);
   std::vector<StageRow> rows(gates.size());
   for (std::size_t i = 0; i < gates.size(); ++i) rows[i].stage = gates[i].stage;
   std::map<std::string, CsmRow> csm;
@@ -34,7 +37,7 @@ void journey_results(const RoiInput& in, RoiReport& report) {
     ++c.accounts;
     if (after > before) ++c.moved;
     for (const Renewal& r : data.renewals_of(id)) {
-      if (r.date < in.quarter.first() || r.date > in.quarter.last()) continue;
+      if (r.date < in.quarter.first() || r.date > in.quarter.last() || start_of(r.date) > end) continue;
       RenewalRow& rr = renewals[static_cast<std::size_t>(stage_index_at(s, gates, start_of(r.date + 1) - 1))];
       ++rr.renewals;
       if (r.outcome == RenewalOutcome::kRenewed || r.outcome == RenewalOutcome::kExpanded) ++rr.renewed;

@@ -24,10 +24,10 @@ bool in_quarter(const Quarter& q, Date d) { return d >= q.first() && d <= q.last
 
 // Participants of one program, keyed by account.
 std::map<std::string, Participant> collect_participants(const Dataset& data, const std::string& program,
-                                                        std::size_t& unknown_learners) {
+                                                        Timestamp as_of, std::size_t& unknown_learners) {
   std::map<std::string, Participant> parts;
   for (const Attendance* a : data.all_attendance()) {
-    if (a->program != program || !a->attended) continue;
+    if (a->program != program || !a->attended || a->ts > as_of) continue;
     const Learner* l = data.learner(a->learner);
     if (!l) {
       ++unknown_learners;
@@ -69,39 +69,231 @@ std::string assign_cohort(const Participant& x, const std::vector<const Cohort*>
   return best ? best->id : std::string();
 }
 
-void fill_usage(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
+// The units one estimate reads: the treated units that pass `keep_t` (paired designs: with their
+// matches; otherwise the control units that pass `keep_c`), projected to (pre, post).
+// Unpaired (holdout) designs are post-stratified by tier (estimate.h Reweight): the control stands
+// for the participants' tier mix — tiers trend differently, and participation is not random across
+// them even when the invitation was. Participants of a tier without a control are left out.
+struct Sample {
+  std::vector<Unit> t, c;
+  std::vector<int> t_strata, c_strata;  // tier index per unit (unpaired designs)
+  std::vector<int> sets;                // matched set (control account) per pair (paired designs)
+  std::size_t t_accounts = 0, c_accounts = 0;  // distinct accounts passing keep_t / keep_c
+  std::size_t no_comparison = 0;  // treated units left out: no control in their tier
+  bool paired = false;
+};
+
+template <typename KeepT, typename KeepC, typename Project>
+Sample sample(const Arms& a, KeepT keep_t, KeepC keep_c, Project project) {
+  Sample s;
+  s.paired = a.paired;
+  std::set<std::string_view> ta, ca;
+  if (a.paired) {
+    std::map<std::string_view, int> set_of;
+    for (std::size_t i = 0; i < a.treated.size(); ++i) {
+      if (!keep_t(a.treated[i])) continue;
+      s.t.push_back(project(a.treated[i]));
+      s.c.push_back(project(a.control[i]));
+      s.sets.push_back(set_of.emplace(a.control[i].account, static_cast<int>(set_of.size())).first->second);
+      ta.insert(a.treated[i].account);
+      ca.insert(a.control[i].account);
+    }
+  } else {
+    std::map<std::string_view, std::pair<std::size_t, std::size_t>> tiers;  // tier → (treated, control)
+    for (const auto& u : a.treated)
+      if (keep_t(u)) ++tiers[u.tier].first;
+    for (const auto& u : a.control)
+      if (keep_c(u)) ++tiers[u.tier].second;
+    std::map<std::string_view, int> index;
+    for (const auto& [tier, n] : tiers) index.emplace(tier, static_cast<int>(index.size()));
+    for (const auto& u : a.treated) {
+      if (!keep_t(u)) continue;
+      ta.insert(u.account);
+      if (!tiers[u.tier].second) {
+        ++s.no_comparison;
+        continue;
+      }
+      s.t.push_back(project(u));
+      s.t_strata.push_back(index[u.tier]);
+    }
+    for (const auto& u : a.control) {
+      if (!keep_c(u)) continue;
+      ca.insert(u.account);
+      if (!tiers[u.tier].first) continue;
+      s.c.push_back(project(u));
+      s.c_strata.push_back(index[u.tier]);
+    }
+  }
+  s.t_accounts = ta.size();
+  s.c_accounts = ca.size();
+  return s;
+}
+
+Unit usage_of(const ArmUnit& u) { return u.usage; }
+bool uses(const ArmUnit& u) { return u.usage_observed && u.usage.base > 0; }
+
+struct Estimate {
+  std::optional<double> value;
+  std::optional<Interval> ci;
+  std::string not_estimable;
+};
+
+// A causal figure with its interval, or neither with the reason: too few distinct accounts carrying
+// the measure in an arm, the statistic undefined, or the bootstrap undefined too often.
+BootstrapOptions design(const Sample& s, const RoiOptions& o, std::uint64_t seed, Reweight reweight, double level = 0.95) {
+  return BootstrapOptions{o.bootstrap_resamples, seed, s.paired, level, s.t_strata, s.c_strata, s.sets, reweight};
+}
+
+// Ratio statistics reweight a stratified control by pre-period sums, differences of means by counts.
+Reweight reweight_for(const Statistic& stat) {
+  auto* f = stat.target<std::optional<double> (*)(const ArmSums&, const ArmSums&, std::string*)>();
+  return f && *f == &did_pct ? Reweight::kPreSums : Reweight::kCounts;
+}
+
+Estimate estimate(const Sample& s, const Statistic& stat, const RoiOptions& o, std::uint64_t seed, const char* what,
+                  double level = 0.95) {
+  Estimate e;
+  const std::size_t need = o.min_estimable;
+  if (s.t_accounts < need || s.c_accounts < need) {
+    e.not_estimable = fmt::format("{} participant(s) and {} control account(s) {}: at least {} in each arm are needed",
+                                  s.t_accounts, s.c_accounts, what, need);
+    return e;
+  }
+  if (s.t.empty() || s.c.empty()) {
+    e.not_estimable = "no participant is in a tier that has control accounts";
+    return e;
+  }
+  std::string why = "a tier's control accounts had no usage in the pre-period";
+  const BootstrapOptions options = design(s, o, seed, reweight_for(stat), level);
+  auto arms = design_sums(s.t, s.c, options);
+  std::optional<double> v = arms ? stat(arms->first, arms->second, &why) : std::nullopt;
+  if (!v) {
+    e.not_estimable = why;
+    return e;
+  }
+  auto b = bootstrap(s.t, s.c, stat, options);
+  if (!b.ci95) {
+    e.not_estimable = b.reason;
+    return e;
+  }
+  e.value = v;
+  e.ci = b.ci95;
+  return e;
+}
+
+void fill_usage(ProgramResult& r, const Arms& arms, const Arms& placebo, const RoiOptions& o) {
   UsageLift& u = r.usage_lift;
-  ArmSums all_t = sums(arms.naive_treated);
+  // Naive: every participant whose post-period is observed, before vs after, with its interval.
+  std::vector<Unit> all;
+  for (const auto& x : arms.participants)
+    if (x.usage_observed) all.push_back(x.usage);
+  ArmSums all_t = sums(all);
   u.naive_pct = naive_pct(all_t, &u.naive_not_estimable);
   if (all_t.n) {
-    u.treated_pre_mean = all_t.pre / all_t.n;
-    u.treated_post_mean = all_t.post / all_t.n;
+    u.treated_pre_mean = all_t.pre / static_cast<double>(all_t.n);
+    u.treated_post_mean = all_t.post / static_cast<double>(all_t.n);
   }
-  ArmSums t = sums(arms.treated), c = sums(arms.control);
-  u.treated = t.n;
-  u.control_accounts = arms.control_accounts;
-  if (c.n) {
-    u.control_pre_mean = c.pre / c.n;
-    u.control_post_mean = c.post / c.n;
+  if (u.naive_pct) {
+    Statistic naive = [](const ArmSums& t, const ArmSums&, std::string* why) { return naive_pct(t, why); };
+    auto b = bootstrap(all, all, naive, BootstrapOptions{o.bootstrap_resamples, o.seed + 7, false, 0.95, {}, {}, {}, Reweight::kCounts});
+    if (b.ci95) u.naive_ci95_pct = b.ci95;
+    else u.naive_pct.reset(), u.naive_not_estimable = b.reason;
+  }
+  Sample s = sample(arms, uses, uses, usage_of);
+  if (s.no_comparison)
+    r.warnings.push_back(fmt::format(
+        "{} participant(s) are in a tier with no control account and are left out of the usage estimate",
+        s.no_comparison));
+  u.treated = s.t_accounts;
+  u.control_accounts = s.c_accounts;
+  // The control's means as the comparison uses them (a holdout reweighted to the participants' tiers).
+  if (auto arms_sums = design_sums(s.t, s.c, design(s, o, o.seed, Reweight::kCounts)); arms_sums && arms_sums->second.n) {
+    const ArmSums& c = arms_sums->second;
+    u.control_pre_mean = c.pre / static_cast<double>(c.n);
+    u.control_post_mean = c.post / static_cast<double>(c.n);
   }
   if (!arms.no_control_reason.empty()) {
     u.not_estimable = arms.no_control_reason;
   } else {
-    u.did_pct = did_pct(t, c, &u.not_estimable);
+    Estimate e = estimate(s, did_pct, o, o.seed, fmt::format("used {} in the history window (days 90 to 61 before the session)", u.metric).c_str());
+    u.did_pct = e.value;
+    u.ci95_pct = e.ci;
+    u.not_estimable = e.not_estimable;
   }
-  if (u.did_pct) {
-    auto b = bootstrap(arms.treated, arms.control, did_pct, o.bootstrap_resamples, o.seed);
-    u.ci95_pct = b.ci95;
-    u.ci_not_estimable = b.reason;
-  } else {
-    u.ci_not_estimable = u.not_estimable;
-  }
-  if (t.n < o.min_per_arm || c.n < o.min_per_arm) {
+  if (s.t_accounts < o.min_per_arm || s.c_accounts < o.min_per_arm) {
     u.low_confidence = true;
     r.warnings.push_back(fmt::format(
-        "low confidence: {} participant(s) and {} control account(s) (fewer than {} in an arm)", t.n,
-        arms.control_accounts, o.min_per_arm));
+        "low confidence: the usage estimate rests on {} participant(s) and {} control account(s) (fewer than {} "
+        "distinct accounts in an arm)",
+        s.t_accounts, s.c_accounts, o.min_per_arm));
   }
+
+  // Placebo: the same design one window earlier.
+  Placebo& pl = u.placebo;
+  if (!placebo.no_control_reason.empty()) {
+    pl.not_estimable = placebo.no_control_reason;
+  } else {
+    Estimate e = estimate(sample(placebo, uses, uses, usage_of), did_pct, o, o.seed + 3,
+                          fmt::format("used {} in the placebo's history window", u.metric).c_str());
+    pl.did_pct = e.value;
+    pl.ci95_pct = e.ci;
+    pl.not_estimable = e.not_estimable;
+    if (e.ci && (e.ci->lo > 0 || e.ci->hi < 0)) {
+      pl.failed = true;
+      r.warnings.push_back(fmt::format(
+          "placebo check failed: the same comparison one window before the first session shows {:+.1f}% (95% "
+          "interval {:.1f}% to {:.1f}%), so the two groups were already diverging — treat the causal figure with "
+          "caution",
+          *e.value, e.ci->lo, e.ci->hi));
+    }
+  }
+
+  // By tier, Bonferroni-corrected across the tiers estimated.
+  if (arms.no_control_reason.empty()) {
+    std::set<std::string> tiers;
+    for (const auto& x : arms.treated)
+      if (uses(x)) tiers.insert(x.tier);
+    const double level = 1 - 0.05 / static_cast<double>(std::max<std::size_t>(1, tiers.size()));
+    std::uint64_t k = 0;
+    for (const auto& tier : tiers) {
+      auto in_tier = [&](const ArmUnit& x) { return uses(x) && x.tier == tier; };
+      Sample ts = sample(arms, in_tier, in_tier, usage_of);
+      TierLift t;
+      t.tier = tier.empty() ? "(none)" : tier;
+      t.treated = ts.t_accounts;
+      t.control = ts.c_accounts;
+      Estimate e = estimate(ts, did_pct, o, o.seed + 100 + k++, "in this tier used the feature before", level);
+      t.did_pct = e.value;
+      t.ci_pct = e.ci;
+      t.not_estimable = e.not_estimable;
+      u.by_tier.push_back(std::move(t));
+    }
+  }
+}
+
+void fill_adoption(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
+  Adoption& ad = r.adoption;
+  auto non_user = [](const ArmUnit& x) { return x.usage_observed && x.usage.base == 0; };
+  auto using_it = [](const ArmUnit& x) { return Unit{.pre = x.usage.pre > 0 ? 1.0 : 0.0, .post = x.usage.post > 0 ? 1.0 : 0.0}; };
+  Sample s = sample(arms, non_user, non_user, using_it);
+  ad.treated = s.t_accounts;
+  ad.control = s.c_accounts;
+  auto share = [](const std::vector<Unit>& v) -> std::optional<double> {
+    if (v.empty()) return std::nullopt;
+    return 100.0 * sums(v).post / static_cast<double>(v.size());
+  };
+  ad.treated_pct = share(s.t);
+  ad.control_pct = share(s.c);
+  if (!arms.no_control_reason.empty()) {
+    ad.not_estimable = arms.no_control_reason;
+  } else {
+    Estimate e = estimate(s, share_diff_pts, o, o.seed + 5, "had not used the feature before");
+    ad.diff_pts = e.value;
+    ad.ci95_pts = e.ci;
+    ad.not_estimable = e.not_estimable;
+  }
+  ad.low_confidence = s.t_accounts < o.min_per_arm || s.c_accounts < o.min_per_arm;
+  if (!ad.diff_pts) ad.treated_pct.reset(), ad.control_pct.reset();
 }
 
 void fill_arr(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
@@ -111,70 +303,113 @@ void fill_arr(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
     a.not_estimable = arms.no_control_reason;
     return;
   }
-  const double n_t = static_cast<double>(arms.arr_treated.size());
-  auto per = diff_of_changes(sums(arms.arr_treated), sums(arms.arr_control), &a.not_estimable);
-  if (!per) return;
-  a.per_account = *per;
-  a.incremental_arr = *per * n_t;
+  auto observed = [](const ArmUnit& x) { return x.arr_observed; };
+  Sample s = sample(arms, observed, observed, [](const ArmUnit& x) { return x.arr; });
+  a.treated = s.t_accounts;
+  a.control = s.c_accounts;
+  const double n_t = static_cast<double>(s.t.size());
   Statistic total = [n_t](const ArmSums& t, const ArmSums& c, std::string* why) -> std::optional<double> {
     auto v = diff_of_changes(t, c, why);
     if (!v) return std::nullopt;
     return *v * n_t;
   };
-  a.ci95 = bootstrap(arms.arr_treated, arms.arr_control, total, o.bootstrap_resamples, o.seed + 1).ci95;
+  Estimate e = estimate(s, total, o, o.seed + 1, "had their ARR window observed");
+  a.incremental_arr = e.value;
+  a.ci95 = e.ci;
+  a.not_estimable = e.not_estimable;
+  if (e.value) a.per_account = *e.value / n_t;
 }
 
-void fill_dose(ProgramResult& r, const Arms& arms) {
+void fill_dose(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
   for (bool two : {false, true}) {
     DoseGroup g;
     g.sessions = two ? "2+" : "1";
-    std::vector<Unit> naive_t, t, c;
-    for (std::size_t i = 0; i < arms.naive_treated.size(); ++i)
-      if ((arms.naive_sessions[i] >= 2) == two) naive_t.push_back(arms.naive_treated[i]);
-    for (std::size_t i = 0; i < arms.treated.size(); ++i) {
-      if ((arms.treated_sessions[i] >= 2) != two) continue;
-      t.push_back(arms.treated[i]);
-      if (arms.paired) c.push_back(arms.control[i]);
-    }
-    if (!arms.paired) c = arms.control;
+    auto dose = [two](const ArmUnit& x) { return (x.sessions >= 2) == two; };
+    std::vector<Unit> naive_t;
+    for (const auto& x : arms.participants)
+      if (x.usage_observed && dose(x)) naive_t.push_back(x.usage);
     g.accounts = naive_t.size();
     std::string why;
     g.naive_pct = naive_pct(sums(naive_t), &why);
-    if (!arms.no_control_reason.empty()) g.not_estimable = arms.no_control_reason;
-    else g.did_pct = did_pct(sums(t), sums(c), &g.not_estimable);
-    if (!g.naive_pct && g.not_estimable.empty()) g.not_estimable = why;
+    if (!arms.no_control_reason.empty()) {
+      g.not_estimable = arms.no_control_reason;
+    } else {
+      // Unpaired designs compare each dose group with the whole control.
+      Sample s = sample(arms, [&](const ArmUnit& x) { return uses(x) && dose(x); }, uses, usage_of);
+      Estimate e = estimate(s, did_pct, o, o.seed + (two ? 11 : 10), "in this dose group used the feature before");
+      g.did_pct = e.value;
+      g.ci95_pct = e.ci;
+      g.not_estimable = e.not_estimable;
+    }
     r.dose_response.push_back(std::move(g));
   }
 }
 
-void fill_conversion(ProgramResult& r, const Program& p, const RoiInput& in, const Arms& arms) {
+void fill_conversion(ProgramResult& r, const Program& p, const RoiInput& in, const Arms& arms, Timestamp as_of) {
   Conversion& cv = r.conversion;
+  const RoiOptions& o = in.options;
   cv.milestone = p.conversion_milestone.empty() ? p.target_milestone : p.conversion_milestone;
-  cv.within_days = in.options.conversion_days;
+  cv.within_days = o.conversion_days;
   if (cv.milestone.empty()) {
     cv.not_estimable = "the program names no target_milestone";
     return;
   }
-  auto rate = [&](const std::vector<std::pair<std::string, Date>>& units, std::size_t& at_risk) -> std::optional<double> {
-    std::size_t converted = 0;
-    at_risk = 0;
-    for (const auto& [account, ref] : units) {
-      const milestones::AccountState* s = in.states ? in.states(account) : nullptr;
-      const auto* m = s ? s->find(cv.milestone) : nullptr;
-      bool achieved = m && m->achieved;
-      Timestamp at = achieved ? m->achieved_at.value_or(0) : 0;
-      if (achieved && at < start_of(ref)) continue;  // already had it: not at risk
-      ++at_risk;
-      if (achieved && at < start_of(ref + cv.within_days)) ++converted;
-    }
-    if (at_risk == 0) return std::nullopt;
-    return 100.0 * static_cast<double>(converted) / static_cast<double>(at_risk);
+  const Date last = date_of(as_of + 1) - 1;
+  auto reached = [&](const ArmUnit& x) -> std::optional<Timestamp> {
+    const milestones::AccountState* s = in.states ? in.states(x.account) : nullptr;
+    const auto* m = s ? s->find(cv.milestone) : nullptr;
+    if (!m || !m->achieved || !m->achieved_at || *m->achieved_at > as_of) return std::nullopt;
+    return *m->achieved_at;
   };
-  cv.participants_pct = rate(arms.treated_refs, cv.participants);
-  cv.control_pct = rate(arms.control_refs, cv.control);
-  if (!cv.participants_pct) cv.not_estimable = "every participant had the milestone before training";
-  else if (!arms.no_control_reason.empty()) cv.not_estimable = arms.no_control_reason;
-  else if (!cv.control_pct) cv.not_estimable = "every control account had the milestone already";
+  auto at_risk = [&](const ArmUnit& x) {
+    auto at = reached(x);
+    return x.ref + cv.within_days - 1 <= last && (!at || *at >= start_of(x.ref));
+  };
+  for (const auto& x : arms.participants) {
+    auto at = reached(x);
+    if ((!at || *at >= start_of(x.ref)) && x.ref + cv.within_days - 1 > last) ++r.unobserved_conversion;
+  }
+  Sample s = sample(arms, at_risk, at_risk, [&](const ArmUnit& x) {
+    auto at = reached(x);
+    return Unit{.pre = 0, .post = at && *at < start_of(x.ref + cv.within_days) ? 1.0 : 0.0};
+  });
+  cv.participants = s.t_accounts;
+  cv.control = s.c_accounts;
+  if (!arms.no_control_reason.empty()) {
+    cv.not_estimable = arms.no_control_reason;
+    return;
+  }
+  Estimate e = estimate(s, share_diff_pts, o, o.seed + 13,
+                        fmt::format("were at risk of {} with {} days observed", cv.milestone, cv.within_days).c_str());
+  cv.diff_pts = e.value;
+  cv.ci95_pts = e.ci;
+  cv.not_estimable = e.not_estimable;
+  if (e.value) {
+    cv.participants_pct = 100.0 * sums(s.t).post / static_cast<double>(s.t.size());
+    cv.control_pct = 100.0 * sums(s.c).post / static_cast<double>(s.c.size());
+  }
+}
+
+// Truthful notes on who is left out because the data stops at the as-of instant.
+void note_unobserved(ProgramResult& r, const Arms& arms, const RoiOptions& o, Timestamp as_of) {
+  for (const auto& x : arms.participants) {
+    if (!x.usage_observed) ++r.unobserved_usage;
+    if (!x.arr_observed) ++r.unobserved_arr;
+  }
+  const std::string day = format_date(date_of(as_of + 1) - 1);
+  if (r.unobserved_usage)
+    r.warnings.push_back(fmt::format(
+        "{} participant(s) are left out of the usage estimates: their {}-day post-period ends after {} (the report's "
+        "as-of date)",
+        r.unobserved_usage, o.window_days, day));
+  if (r.unobserved_arr)
+    r.warnings.push_back(fmt::format(
+        "{} participant(s) are left out of the ARR estimate: their {}-day ARR window ends after {}", r.unobserved_arr,
+        o.arr_window_days, day));
+  if (r.unobserved_conversion)
+    r.warnings.push_back(fmt::format(
+        "{} participant(s) are left out of the conversion rate: their {}-day window ends after {}",
+        r.unobserved_conversion, o.conversion_days, day));
 }
 
 }  // namespace
@@ -186,7 +421,7 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
   for (const auto& p : in.programs) ids.push_back(p.id);
   std::set<std::string> undefined;
   for (const Attendance* a : data.all_attendance())
-    if (!cohorts::find_program(in.programs, a->program)) undefined.insert(a->program);
+    if (a->ts <= as_of && !cohorts::find_program(in.programs, a->program)) undefined.insert(a->program);
   for (const auto& u : undefined) {
     ids.push_back(u);
     notes.push_back(fmt::format("program '{}' has attendance but is not defined in content_maps: no lift computed", u));
@@ -196,10 +431,10 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
   for (const auto& pid : ids) {
     const Program* program = cohorts::find_program(in.programs, pid);
     std::size_t unknown_learners = 0, unknown_tag = 0;
-    auto parts = collect_participants(data, pid, unknown_learners);
+    auto parts = collect_participants(data, pid, as_of, unknown_learners);
     std::vector<const Cohort*> pcs;
     for (const auto& c : in.cohorts)
-      if (c.program == pid) pcs.push_back(&c);
+      if (c.program == pid && c.created_at <= as_of) pcs.push_back(&c);
     std::vector<std::unordered_set<std::string_view>> invited(pcs.size());
     std::unordered_set<std::string_view> cohort_accounts;
     for (std::size_t i = 0; i < pcs.size(); ++i) {
@@ -259,7 +494,8 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
         r.warnings.push_back(fmt::format("{} participant(s) attended under a cohort id this program does not have", unknown_tag));
       if (members.empty()) {
         const char* why = "no participants";
-        r.usage_lift.naive_not_estimable = r.usage_lift.not_estimable = r.usage_lift.ci_not_estimable = why;
+        r.usage_lift.naive_not_estimable = r.usage_lift.not_estimable = r.usage_lift.placebo.not_estimable = why;
+        r.adoption.not_estimable = why;
         r.arr_lift.not_estimable = why;
         r.conversion.not_estimable = why;
         r.usage_lift.control = "none";
@@ -269,7 +505,8 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
       r.attended_2plus_pct = 100.0 * static_cast<double>(two) / static_cast<double>(members.size());
       if (!program) {
         const char* why = "program not defined in content_maps";
-        r.usage_lift.naive_not_estimable = r.usage_lift.not_estimable = r.usage_lift.ci_not_estimable = why;
+        r.usage_lift.naive_not_estimable = r.usage_lift.not_estimable = r.usage_lift.placebo.not_estimable = why;
+        r.adoption.not_estimable = why;
         r.arr_lift.not_estimable = why;
         r.conversion.not_estimable = why;
         r.usage_lift.control = "none";
@@ -280,11 +517,16 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
       for (const Cohort* c : pcs)
         if (c->id == cid) cohort = c;
       Arms arms = build_arms(ctx, cohort, members, as_of, r.warnings);
+      std::vector<std::string> placebo_warnings;  // the placebo's own matching notes are not the report's
+      Arms placebo = build_arms(ctx, cohort, members, as_of, placebo_warnings, o.window_days);
       r.usage_lift.control = arms.control_kind;
-      fill_usage(r, arms, o);
+      r.balance = arms.balance;
+      note_unobserved(r, arms, o, as_of);
+      fill_usage(r, arms, placebo, o);
+      fill_adoption(r, arms, o);
       fill_arr(r, arms, o);
-      fill_dose(r, arms);
-      fill_conversion(r, *program, in, arms);
+      fill_dose(r, arms, o);
+      fill_conversion(r, *program, in, arms, as_of);
       out.push_back(std::move(r));
     }
   }

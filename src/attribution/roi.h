@@ -11,22 +11,39 @@
 //  * Sessions per account: the number of distinct session numbers any of its learners attended;
 //    attended_2plus_pct = % of participating accounts with 2 or more.
 //  * arr_influenced: Σ participants' ARR as of their first session (history.h: arr_at).
-//  * Usage: number of the program's target events in the 30 days before the reference date
-//    (pre) and the reference date plus the 29 days after (post).
-//  * Control: the cohort's holdout (minus holdout accounts that attended anyway), windows around
-//    the cohort's reference date = median first-session date of its participants; otherwise a
-//    matched control: for each participant the nearest non-participant with the same tier and
-//    plan on |Δ ln(1+pre usage)| + ½|Δ ln(1+ARR)| (with replacement, ties by id, caliper 1.0),
-//    windows around that participant's date.
-//  * naive_pct = 100 (mean post / mean pre − 1) over participants; did_pct = 100 ((T_post/T_pre) /
-//    (C_post/C_pre) − 1); ci95 by bootstrap (estimate.h).
+//  * As of: a report as of T reads nothing dated after T — attendance, cohorts created, events,
+//    ARR snapshots, renewals, milestones reached. A participant whose window ends after T's last
+//    whole day is left out of that estimate and counted in `unobserved_*` with a warning.
+//  * Usage: the program's target events in the w = 30 days before the reference date (pre), from
+//    it for w days (post), and in the history window [ref − 3w, ref − 2w) (base), a window's gap
+//    before the pre-period.
+//  * Users and non-users: an account with usage in the history window is a user — the usage lift
+//    reads users only; the others are measured by adoption (below), never folded into a ratio.
+//  * Control: the cohort's holdout (minus holdout accounts that attended anyway), each holdout
+//    account evaluated at the participants' reference dates (averaged by their shares) and
+//    post-stratified by tier (estimate.h Reweight); otherwise a matched control (control.cpp):
+//    eligible non-participants, exact on tier, plan and user/non-user, nearest on
+//    |Δ ln(1+base)| + ½|Δ ln(1+ARR)| with replacement within caliper 1.0, windows around the
+//    participant's date. `balance` reports standardized differences before and after.
+//  * naive_pct = 100 (mean post / mean pre − 1) over participants, with its bootstrap interval;
+//    did_pct = 100 ((T_post/T_pre) / (C_post/C_pre) − 1) over users. A causal figure is given only
+//    with its 95 % interval (BCa bootstrap resampling the design's unit: accounts per arm, or
+//    matched sets), else it is not estimable with the reason: fewer than min_estimable distinct
+//    accounts carrying the measure in an arm, a zero denominator, or more than 5 % of resamples
+//    undefined. low_confidence: fewer than min_per_arm distinct accounts in an arm.
+//  * Placebo: the same design one window earlier (every reference date moved back w days); its
+//    interval should cover 0, else `placebo.failed` and a warning.
+//  * By tier: the usage DiD within each tier, intervals Bonferroni-corrected over the tiers.
+//  * Adoption (non-users): the change in the share using the feature (post vs pre window),
+//    participants minus control, in points, with its interval.
 //  * ARR lift: per account ARR at +90 days minus ARR at the reference date; incremental_arr =
-//    (mean change of participants − mean change of control) × participants.
-//  * Dose-response: the same estimates for participants with 1 session and with 2+.
-//  * Conversion: % of accounts without the program's target milestone at the reference date that
-//    reach it within 60 days, participants vs control.
+//    (mean change of participants − mean change of control) × participants, with its interval.
+//  * Dose-response: the usage DiD for participants with 1 session and with 2+, with intervals.
+//  * Conversion: among accounts without the conversion milestone at the reference date and 60
+//    days observed, the share reaching it within 60 days; participants minus control in points,
+//    with its interval (the shares are shown only with it).
 //  * Stages and CSMs: customer accounts created by the quarter's end; stage at the start and end
-//    of the quarter from milestone achieved_at (history.h). moved = a later stage at the end.
+//    of the quarter (or the as-of instant when earlier) from milestone achieved_at (history.h). moved = a later stage at the end.
 //  * Renewal by stage: renewals dated in the quarter, by the account's stage on that date;
 //    renewed and expanded count as renewed.
 // Nothing here is NaN or infinite: a number that cannot be estimated is absent with a reason.
@@ -47,15 +64,47 @@
 
 namespace uplift::attribution {
 
+// The same estimator on a window that ends before the first session (pre-period = the baseline
+// window, post-period = the pre-period, matching redone one window earlier): should be ≈ 0.
+struct Placebo {
+  std::optional<double> did_pct;
+  std::optional<Interval> ci95_pct;
+  std::string not_estimable;
+  bool failed = false;  // the interval excludes 0: the groups were already diverging before training
+};
+
+// The usage DiD within one tier; intervals at 1 − 0.05/k for k tiers estimated (Bonferroni).
+struct TierLift {
+  std::string tier;
+  std::size_t treated = 0, control = 0;  // distinct accounts
+  std::optional<double> did_pct;
+  std::optional<Interval> ci_pct;
+  std::string not_estimable;
+};
+
 struct UsageLift {
   std::string metric;
   int window_days = 30;
   std::string control;  // "holdout" | "matched" | "none"
+  // Accounts in the ratio estimate: those that used the feature in the history window (distinct).
   std::size_t treated = 0, control_accounts = 0;
   std::optional<double> treated_pre_mean, treated_post_mean, control_pre_mean, control_post_mean;
   std::optional<double> naive_pct, did_pct;
-  std::optional<Interval> ci95_pct;
-  std::string naive_not_estimable, not_estimable, ci_not_estimable;  // reasons, empty when estimated
+  std::optional<Interval> naive_ci95_pct, ci95_pct;  // did_pct is set only together with ci95_pct
+  std::string naive_not_estimable, not_estimable;    // reasons, empty when estimated
+  bool low_confidence = false;
+  Placebo placebo;
+  std::vector<TierLift> by_tier;
+};
+
+// Accounts that had not used the feature in the history window: the change in the share using it
+// (in the post-period against the pre-period), trained minus control, in percentage points.
+struct Adoption {
+  std::size_t treated = 0, control = 0;  // distinct accounts
+  std::optional<double> treated_pct, control_pct;  // share using it in the post-period
+  std::optional<double> diff_pts;
+  std::optional<Interval> ci95_pts;
+  std::string not_estimable;
   bool low_confidence = false;
 };
 
@@ -63,6 +112,7 @@ struct ArrLift {
   int window_days = 90;
   std::optional<double> incremental_arr, per_account;
   std::optional<Interval> ci95;
+  std::size_t treated = 0, control = 0;
   std::string not_estimable;
 };
 
@@ -70,6 +120,7 @@ struct DoseGroup {
   std::string sessions;  // "1" | "2+"
   std::size_t accounts = 0;
   std::optional<double> naive_pct, did_pct;
+  std::optional<Interval> ci95_pct;  // did_pct only with its interval
   std::string not_estimable;
 };
 
@@ -77,8 +128,16 @@ struct Conversion {
   std::string milestone;
   int within_days = 60;
   std::size_t participants = 0, control = 0;  // accounts at risk (milestone not yet reached)
-  std::optional<double> participants_pct, control_pct;
+  std::optional<double> participants_pct, control_pct, diff_pts;
+  std::optional<Interval> ci95_pts;
   std::string not_estimable;
+};
+
+// Standardized mean difference of one covariate, participants vs the control pool before matching
+// and vs the matched controls after (for a holdout both are the holdout). |SMD| < 0.1 is balanced.
+struct Balance {
+  std::string covariate;
+  std::optional<double> smd_before, smd_after;
 };
 
 struct ProgramResult {
@@ -89,9 +148,13 @@ struct ProgramResult {
   std::optional<double> attended_2plus_pct;
   double arr_influenced = 0;
   UsageLift usage_lift;
+  Adoption adoption;
   ArrLift arr_lift;
   std::vector<DoseGroup> dose_response;
   Conversion conversion;
+  std::vector<Balance> balance;
+  // Participants left out because a window ends after the as-of instant.
+  std::size_t unobserved_usage = 0, unobserved_arr = 0, unobserved_conversion = 0;
   std::vector<std::string> warnings;
 };
 
@@ -114,7 +177,8 @@ struct RoiOptions {
   int window_days = 30, arr_window_days = 90, conversion_days = 60;
   int bootstrap_resamples = 1000;
   std::uint64_t seed = 20260701;
-  std::size_t min_per_arm = 10;  // fewer accounts in an arm → low_confidence
+  std::size_t min_per_arm = 10;  // fewer distinct accounts in an arm → low_confidence
+  std::size_t min_estimable = 5;  // fewer distinct accounts carrying the measure in an arm → not estimable
   double caliper = 1.0;
   std::optional<Timestamp> as_of;  // end of the data; default: the quarter's last instant
 };

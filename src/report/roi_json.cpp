@@ -20,8 +20,21 @@ json reason(const std::string& s) { return s.empty() ? json(nullptr) : json(s); 
 
 json program_json(const attribution::ProgramResult& p) {
   const auto& u = p.usage_lift;
+  json tiers = json::array();
+  for (const auto& t : u.by_tier)
+    tiers.push_back({{"tier", t.tier},
+                     {"treated_accounts", t.treated},
+                     {"control_accounts", t.control},
+                     {"did_pct", num(t.did_pct)},
+                     {"ci_pct", interval(t.ci_pct)},
+                     {"not_estimable", reason(t.not_estimable)}});
+  json placebo = {{"did_pct", num(u.placebo.did_pct)},
+                  {"ci95_pct", interval(u.placebo.ci95_pct)},
+                  {"failed", u.placebo.failed},
+                  {"not_estimable", reason(u.placebo.not_estimable)}};
   json usage = {{"metric", u.metric},
                 {"naive_pct", num(u.naive_pct)},
+                {"naive_ci95_pct", interval(u.naive_ci95_pct)},
                 {"did_pct", num(u.did_pct)},
                 {"ci95_pct", interval(u.ci95_pct)},
                 {"control", u.control},
@@ -35,12 +48,25 @@ json program_json(const attribution::ProgramResult& p) {
                 {"low_confidence", u.low_confidence},
                 {"not_estimable", reason(u.not_estimable)},
                 {"naive_not_estimable", reason(u.naive_not_estimable)},
-                {"ci_not_estimable", reason(u.ci95_pct ? std::string() : u.ci_not_estimable)}};
+                {"placebo", placebo},
+                {"by_tier", tiers},
+                {"by_tier_correction", "bonferroni"}};
+  const auto& ad = p.adoption;
+  json adoption = {{"treated_accounts", ad.treated},
+                   {"control_accounts", ad.control},
+                   {"treated_pct", num(ad.treated_pct)},
+                   {"control_pct", num(ad.control_pct)},
+                   {"diff_pts", num(ad.diff_pts)},
+                   {"ci95_pts", interval(ad.ci95_pts)},
+                   {"low_confidence", ad.low_confidence},
+                   {"not_estimable", reason(ad.not_estimable)}};
   const auto& a = p.arr_lift;
   json arr = {{"incremental_arr", num(a.incremental_arr)},
               {"ci95", interval(a.ci95)},
               {"per_account", num(a.per_account)},
               {"window_days", a.window_days},
+              {"treated_accounts", a.treated},
+              {"control_accounts", a.control},
               {"not_estimable", reason(a.not_estimable)}};
   json dose = json::array();
   for (const auto& g : p.dose_response)
@@ -48,6 +74,7 @@ json program_json(const attribution::ProgramResult& p) {
                     {"accounts", g.accounts},
                     {"naive_pct", num(g.naive_pct)},
                     {"did_pct", num(g.did_pct)},
+                    {"ci95_pct", interval(g.ci95_pct)},
                     {"not_estimable", reason(g.not_estimable)}});
   const auto& c = p.conversion;
   json conv = {{"milestone", c.milestone},
@@ -56,7 +83,12 @@ json program_json(const attribution::ProgramResult& p) {
                {"control_at_risk", c.control},
                {"participants_pct", num(c.participants_pct)},
                {"control_pct", num(c.control_pct)},
+               {"diff_pts", num(c.diff_pts)},
+               {"ci95_pts", interval(c.ci95_pts)},
                {"not_estimable", reason(c.not_estimable)}};
+  json balance = json::array();
+  for (const auto& b : p.balance)
+    balance.push_back({{"covariate", b.covariate}, {"smd_before", num(b.smd_before)}, {"smd_after", num(b.smd_after)}});
   return {{"program", p.program},
           {"title", p.title},
           {"cohort", p.cohort.empty() ? json(nullptr) : json(p.cohort)},
@@ -66,9 +98,13 @@ json program_json(const attribution::ProgramResult& p) {
           {"attended_2plus_pct", num(p.attended_2plus_pct)},
           {"arr_influenced", num(p.arr_influenced)},
           {"usage_lift", usage},
+          {"adoption", adoption},
           {"arr_lift", arr},
           {"dose_response", dose},
           {"conversion", conv},
+          {"balance", balance},
+          {"unobserved",
+           {{"usage", p.unobserved_usage}, {"arr", p.unobserved_arr}, {"conversion", p.unobserved_conversion}}},
           {"warnings", p.warnings}};
 }
 
@@ -118,20 +154,33 @@ std::string roi_to_csv(const attribution::RoiReport& r) {
       out += csv_field(note) + "\r\n";
     };
     const auto& u = p.usage_lift;
+    auto why = [](const std::string& not_estimable, bool low) {
+      return !not_estimable.empty() ? "not estimable: " + not_estimable : (low ? std::string("low confidence") : "");
+    };
     row("participants", static_cast<double>(p.participants), std::nullopt, "", "");
     row("participant_learners", static_cast<double>(p.participant_learners), std::nullopt, "", "");
     row("attended_2plus_pct", p.attended_2plus_pct, std::nullopt, "", "");
-    row("arr_influenced", p.arr_influenced, std::nullopt, "", "");
-    row("usage_naive_pct", u.naive_pct, std::nullopt, "", u.naive_not_estimable);
-    row("usage_did_pct", u.did_pct, u.ci95_pct, u.control,
-        !u.not_estimable.empty() ? u.not_estimable : (u.low_confidence ? "low confidence" : ""));
-    row("incremental_arr", p.arr_lift.incremental_arr, p.arr_lift.ci95, u.control, p.arr_lift.not_estimable);
+    row("arr_influenced", p.arr_influenced, std::nullopt, "", "ARR of attending accounts: not caused by training");
+    row("usage_naive_pct", u.naive_pct, u.naive_ci95_pct, "", why(u.naive_not_estimable, false));
+    row("usage_did_pct", u.did_pct, u.ci95_pct, u.control, why(u.not_estimable, u.low_confidence));
+    row("usage_placebo_did_pct", u.placebo.did_pct, u.placebo.ci95_pct, u.control,
+        u.placebo.failed ? "placebo failed: groups diverged before training" : why(u.placebo.not_estimable, false));
+    for (const auto& t : u.by_tier)
+      row("usage_did_pct_tier_" + t.tier, t.did_pct, t.ci_pct, u.control,
+          t.not_estimable.empty() ? "bonferroni-corrected interval" : why(t.not_estimable, false));
+    row("adoption_diff_pts", p.adoption.diff_pts, p.adoption.ci95_pts, u.control,
+        why(p.adoption.not_estimable, p.adoption.low_confidence));
+    row("incremental_arr", p.arr_lift.incremental_arr, p.arr_lift.ci95, u.control, why(p.arr_lift.not_estimable, false));
     for (const auto& g : p.dose_response) {
-      row("dose_" + g.sessions + "_naive_pct", g.naive_pct, std::nullopt, "", "");
-      row("dose_" + g.sessions + "_did_pct", g.did_pct, std::nullopt, u.control, g.not_estimable);
+      row("dose_" + g.sessions + "_naive_pct", g.naive_pct, std::nullopt, "", "descriptive: no interval, not causal");
+      row("dose_" + g.sessions + "_did_pct", g.did_pct, g.ci95_pct, u.control, why(g.not_estimable, false));
     }
-    row("conversion_participants_pct", p.conversion.participants_pct, std::nullopt, "", p.conversion.not_estimable);
-    row("conversion_control_pct", p.conversion.control_pct, std::nullopt, u.control, p.conversion.not_estimable);
+    row("conversion_diff_pts", p.conversion.diff_pts, p.conversion.ci95_pts, u.control,
+        why(p.conversion.not_estimable, false));
+    for (const auto& b : p.balance) {
+      row("balance_smd_before: " + b.covariate, b.smd_before, std::nullopt, u.control, "");
+      row("balance_smd_after: " + b.covariate, b.smd_after, std::nullopt, u.control, "");
+    }
   }
   return out;
 }

@@ -33,7 +33,8 @@ attribution::RoiReport sample() {
   p.usage_lift.ci95_pct = attribution::Interval{18.0, 44.5};
   p.arr_lift.incremental_arr = 150000;
   p.arr_lift.ci95 = attribution::Interval{20000, 280000};
-  p.dose_response = {{"1", 34, 20.0, 10.0, ""}, {"2+", 57, 70.0, std::nullopt, "control accounts had no usage"}};
+  p.dose_response = {{"1", 34, 20.0, 10.0, attribution::Interval{2.0, 18.0}, ""},
+                     {"2+", 57, 70.0, std::nullopt, std::nullopt, "control accounts had no usage"}};
   p.warnings = {"<script>alert(1)</script>"};
   r.programs.push_back(p);
   r.stages = {{"onboarding", 100, 0}, {"foundational", 420, 57}};
@@ -141,7 +142,7 @@ TEST_CASE("CSV: one row per program metric with the interval next to the causal 
   CHECK(csv.rfind("quarter,program,cohort,metric,value,ci95_low,ci95_high,control,note\r\n", 0) == 0);
   CHECK(csv.find("2026Q3,dma,dma-2026q3,usage_did_pct,31.20,18.00,44.50,holdout,\r\n") != std::string::npos);
   CHECK(csv.find("2026Q3,dma,dma-2026q3,incremental_arr,150000.00,20000.00,280000.00,holdout,\r\n") != std::string::npos);
-  CHECK(csv.find("dose_2+_did_pct,,,,holdout,control accounts had no usage") != std::string::npos);
+  CHECK(csv.find("dose_2+_did_pct,,,,holdout,not estimable: control accounts had no usage") != std::string::npos);
 }
 
 TEST_CASE("cohorts persist as Store documents and are immutable once sent") {

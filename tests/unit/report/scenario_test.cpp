@@ -102,6 +102,7 @@ json run_scenario(const json& s, const std::string& name) {
   if (o.contains("as_of")) in.options.as_of = *parse_timestamp(o["as_of"].get<std::string>());
   in.options.bootstrap_resamples = o.value("bootstrap_resamples", 200);
   in.options.min_per_arm = o.value("min_per_arm", 10);
+  in.options.min_estimable = o.value("min_estimable", std::size_t{5});
   auto report = attribution::compute_roi(in);
   REQUIRE_MESSAGE(report.ok(), report.status().message());
   return report::roi_to_json(*report);
