@@ -56,9 +56,12 @@ struct Tally {
     const double n = static_cast<double>(estimable);
     const double mean = sum_est / n;
     const double sd = estimable > 1 ? std::sqrt(std::max(0.0, (sum_est_sq - n * mean * mean) / (n - 1))) : 0;
+    (void)mean;
     j["coverage_pct"] = 100.0 * static_cast<double>(covered) / n;
+    j["estimable_pct"] = 100.0 * n / static_cast<double>(runs);
     j["significant_pct"] = 100.0 * static_cast<double>(significant) / n;
     j["bias"] = sum_err / n;
+    j["bias_mcse"] = estimable > 1 ? sd / std::sqrt(n) : 0.0;  // Monte Carlo error of the mean bias
     j["rmse"] = std::sqrt(sum_sq / n);
     j["mean_ci_width"] = sum_width / n;
     j["sd_of_estimates"] = sd;
