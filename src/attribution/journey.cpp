@@ -67,6 +67,33 @@ Result<RoiReport> compute_roi(const RoiInput& in) {
   report.as_of = o.as_of.value_or(start_of(in.quarter.last() + 1) - 1);
   report.programs = program_results(in, report.as_of, report.notes);
   journey_results(in, report);
+  // Totals: accounts once, at their earliest first session (programs are in a fixed order; an
+  // account's ARR is taken from the program where it attended first).
+  std::map<std::string, std::pair<Date, double>> first;
+  for (const auto& p : report.programs)
+    for (const auto& [account, arr] : p.participant_arr) {
+      const Date d = p.first_session.value_or(0);
+      auto [it, fresh] = first.emplace(account, std::pair{d, arr});
+      if (!fresh && d < it->second.first) it->second = {d, arr};
+    }
+  report.totals.participant_accounts = first.size();
+  for (const auto& [account, v] : first) report.totals.arr_influenced += v.second;
+  double inc = 0, lo = 0, hi = 0;
+  bool all = !report.programs.empty();
+  for (const auto& p : report.programs) {
+    if (!p.participants) continue;
+    if (!p.arr_lift.incremental_arr || !p.arr_lift.ci95) {
+      all = false;
+      break;
+    }
+    inc += *p.arr_lift.incremental_arr;
+    lo += p.arr_lift.ci95->lo;
+    hi += p.arr_lift.ci95->hi;
+  }
+  if (all) {
+    report.totals.incremental_arr = inc;
+    report.totals.incremental_arr_ci95 = Interval{lo, hi};
+  }
   return report;
 }
 

@@ -216,6 +216,11 @@ void fill_usage(ProgramResult& r, const Arms& arms, const Arms& placebo, const R
     u.not_estimable = arms.no_control_reason;
   } else {
     Estimate e = estimate(s, did_pct, o, o.seed, fmt::format("used {} in the history window (days 90 to 61 before the session)", u.metric).c_str());
+    if (!e.value && r.unobserved_usage && r.unobserved_usage == arms.participants.size())
+      e.not_estimable = fmt::format(
+          "the {}-day post-period of every participant ends after the report's as-of date: run the report with a "
+          "later --as-of to measure it",
+          o.window_days);
     u.did_pct = e.value;
     u.ci95_pct = e.ci;
     u.not_estimable = e.not_estimable;
@@ -314,6 +319,11 @@ void fill_arr(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
     return *v * n_t;
   };
   Estimate e = estimate(s, total, o, o.seed + 1, "had their ARR window observed");
+  if (!e.value && r.unobserved_arr && r.unobserved_arr == arms.participants.size())
+    e.not_estimable = fmt::format(
+        "the {}-day ARR window of every participant ends after the report's as-of date: run the report with a later "
+        "--as-of to measure it",
+        o.arr_window_days);
   a.incremental_arr = e.value;
   a.ci95 = e.ci;
   a.not_estimable = e.not_estimable;
@@ -484,7 +494,9 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
       for (const Participant* x : members) {
         r.participant_learners += x->learners.size();
         if (x->sessions.size() >= 2) ++two;
-        r.arr_influenced += arr_at(data, x->account, date_of(x->first_ts));
+        const double arr = arr_at(data, x->account, date_of(x->first_ts));
+        r.arr_influenced += arr;
+        r.participant_arr[x->account] = arr;
         Date d = date_of(x->first_ts);
         if (!r.first_session || d < *r.first_session) r.first_session = d;
       }

@@ -156,6 +156,7 @@ struct ProgramResult {
   // Participants left out because a window ends after the as-of instant.
   std::size_t unobserved_usage = 0, unobserved_arr = 0, unobserved_conversion = 0;
   std::vector<std::string> warnings;
+  std::map<std::string, double> participant_arr;  // account → its ARR at its first session
 };
 
 struct StageRow {
@@ -196,10 +197,20 @@ struct RoiInput {
   RoiOptions options;
 };
 
+// Across programs, each account counted once (an account in two programs is one account, and its
+// ARR is counted at its earliest first session).
+struct RoiTotals {
+  std::size_t participant_accounts = 0;
+  double arr_influenced = 0;
+  std::optional<double> incremental_arr;  // Σ over programs, only when every program's is estimated
+  std::optional<Interval> incremental_arr_ci95;  // Σ of bounds: conservative (programs may be correlated)
+};
+
 struct RoiReport {
   Quarter quarter;
   Timestamp as_of = 0;
   RoiOptions options;
+  RoiTotals totals;
   std::vector<ProgramResult> programs;
   std::vector<StageRow> stages;
   std::vector<CsmRow> csm;

@@ -77,11 +77,19 @@ int propose(const Flags& f) {
   } else if (f.json) {
     nlohmann::json j = cohorts::cohort_to_json(c);
     j["excluded"] = proposal->excluded;
+    j["power"] = cohorts::power_to_json(proposal->power);
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("cohort {} ({}): {} eligible, {} invited, {} held out (seed {}, holdout {:g}){}\n", c.id, c.program,
                c.eligible.size(), c.invitees.size(), c.holdout.size(), c.seed, c.holdout_fraction,
                f.create ? " — saved" : " — not saved (use --create)");
+    const cohorts::Power& pw = proposal->power;
+    if (pw.mde_pct)
+      fmt::print("  power: the smallest {} lift this cohort can detect is {:.1f}% (80% power, α 0.05; {} participants "
+                 "and {} controls using it, if every invitee attends)\n",
+                 p->target_event, *pw.mde_pct, pw.treated, pw.control);
+    else
+      fmt::print("  power: minimum detectable effect not estimable: {}\n", pw.not_estimable);
     for (const auto& [why, n] : proposal->excluded) fmt::print("  excluded {:>6}  {}\n", n, why);
     for (const auto& i : c.invitees) fmt::print("  {}  csm {}  {}\n", i.account, i.csm.empty() ? "-" : i.csm, i.reason);
   }

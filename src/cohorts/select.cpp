@@ -170,7 +170,56 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
     }
   }
   std::sort(c.holdout.begin(), c.holdout.end());
+  out.power = minimum_detectable_effect(data, c.eligible, program.target_event, options.as_of, c.invitees.size(),
+                                        c.holdout.empty() ? c.invitees.size() : c.holdout.size());
   return out;
+}
+
+nlohmann::json power_to_json(const Power& p) {
+  return {{"mde_pct", p.mde_pct ? nlohmann::json(std::round(*p.mde_pct * 10) / 10) : nlohmann::json(nullptr)},
+          {"treated", p.treated},
+          {"control", p.control},
+          {"history_accounts", p.history_accounts},
+          {"power", 0.8},
+          {"alpha", 0.05},
+          {"not_estimable", p.not_estimable.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.not_estimable)}};
+}
+
+Power minimum_detectable_effect(const Dataset& data, const std::vector<std::string>& pool, const std::string& event,
+                                Timestamp as_of, std::size_t treated, std::size_t control) {
+  Power p;
+  constexpr Timestamp kWindow = 30 * kMsPerDay;
+  std::vector<std::pair<double, double>> users;  // (earlier, later) 30-day counts
+  for (const auto& id : pool) {
+    const double earlier = count_events(data, id, event, as_of - 2 * kWindow, as_of - kWindow);
+    const double later = count_events(data, id, event, as_of - kWindow, as_of);
+    if (earlier > 0) users.emplace_back(earlier, later);
+  }
+  p.history_accounts = users.size();
+  const double share = pool.empty() ? 0 : static_cast<double>(users.size()) / static_cast<double>(pool.size());
+  p.treated = static_cast<std::size_t>(std::floor(share * static_cast<double>(treated)));
+  p.control = static_cast<std::size_t>(std::floor(share * static_cast<double>(control)));
+  if (users.size() < 10) {
+    p.not_estimable = fmt::format("{} eligible account(s) used {} in the 60 days before the as-of date (10 needed)",
+                                  users.size(), event);
+    return p;
+  }
+  if (p.treated < 2 || p.control < 2) {
+    p.not_estimable = fmt::format("{} participant(s) and {} control account(s) would use {}: too few to measure",
+                                  p.treated, p.control, event);
+    return p;
+  }
+  double se = 0, sl = 0;
+  for (const auto& [e, l] : users) se += e, sl += l;
+  const double ratio = sl / se, mean = se / static_cast<double>(users.size());
+  double m = 0, ss = 0;
+  for (const auto& [e, l] : users) m += l - ratio * e;
+  m /= static_cast<double>(users.size());
+  for (const auto& [e, l] : users) ss += (l - ratio * e - m) * (l - ratio * e - m);
+  const double sd = std::sqrt(ss / static_cast<double>(users.size() - 1));
+  const double rel_se = sd / mean * std::sqrt(1.0 / static_cast<double>(p.treated) + 1.0 / static_cast<double>(p.control));
+  p.mde_pct = 100 * (1.959964 + 0.841621) * rel_se;
+  return p;
 }
 
 }  // namespace uplift::cohorts

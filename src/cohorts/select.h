@@ -41,11 +41,35 @@ struct ProposeOptions {
   std::vector<Cohort> existing;            // open ones exclude their accounts (same id: ignored)
 };
 
+// The smallest usage lift the proposed cohort could detect (80 % power, two-sided α 0.05), from the
+// target metric's history over the eligible accounts: each eligible account's target events in the
+// 30 days before the as-of date against the 30 days before that give the spread of a 30-day
+// change (d = later − R·earlier, R the pool's ratio), and the DiD of means over n_T participants
+// and n_C controls — both counted among accounts that use the feature, as the report measures —
+// has a relative standard error of sd(d) / mean(earlier) · sqrt(1/n_T + 1/n_C). MDE = 2.80 × that.
+// It assumes every invitee attends (with a share p attending, it grows by about 1/sqrt(p)); without
+// a holdout it assumes one matched control per participant.
+struct Power {
+  std::optional<double> mde_pct;
+  std::size_t treated = 0, control = 0;  // accounts expected in the comparison (users of the feature)
+  std::size_t history_accounts = 0;      // eligible accounts with usage in the history used
+  std::string not_estimable;
+};
+
 struct Proposal {
   Cohort cohort;
+  Power power;
   std::map<std::string, int> excluded;  // reason → number of accounts ("no learner with role admin")
   std::map<std::string, double> scores; // eligible account → ranking score
 };
+
+// {"mde_pct": 18.4 | null, "treated": …, "control": …, "history_accounts": …, "not_estimable": …,
+//  "power": 0.8, "alpha": 0.05}
+nlohmann::json power_to_json(const Power& p);
+
+// Power of a cohort of `treated` invitees and `control` holdout accounts drawn from `pool`.
+Power minimum_detectable_effect(const Dataset& data, const std::vector<std::string>& pool, const std::string& event,
+                                Timestamp as_of, std::size_t treated, std::size_t control);
 
 Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, const Program& program,
                                 const ProposeOptions& options);

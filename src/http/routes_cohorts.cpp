@@ -215,6 +215,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
       nlohmann::json j = cohort_view(c);
       j["preview"] = true;
       j["excluded"] = proposal.excluded;
+      j["power"] = cohorts::power_to_json(proposal.power);
       j["eligible_accounts"] = std::move(eligible);
       return json_response(j);
     }
@@ -234,6 +235,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     }
     nlohmann::json j = cohort_view(c);
     j["excluded"] = proposal.excluded;
+    j["power"] = cohorts::power_to_json(proposal.power);
     auto r = json_response(j, replaced ? 200 : 201);
     r.set_header("Location", "/v1/cohorts/" + c.id);
     return r;

@@ -25,30 +25,62 @@ std::string program_name(const ProgramResult& p) {
   return p.cohort.empty() ? p.title : fmt::format("{} ({})", p.title, p.cohort);
 }
 
+std::string interval_text(const std::optional<attribution::Interval>& ci, const char* unit = "%") {
+  return ci ? fmt::format("{:.1f}{} to {:.1f}{}", ci->lo, unit, ci->hi, unit) : std::string("n/a");
+}
+std::string money_interval(const std::optional<attribution::Interval>& ci) {
+  return ci ? money(ci->lo) + " to " + money(ci->hi) : std::string("n/a");
+}
+
+// The causal usage figure with its interval and its caveats in plain words, or why there is none.
+std::string causal_usage_text(const attribution::UsageLift& u) {
+  if (!u.did_pct || !u.ci95_pct) return "not estimable: " + u.not_estimable;
+  std::string s = fmt::format("{:+.1f}% (95% interval {})", *u.did_pct, interval_text(u.ci95_pct));
+  if (u.ci95_pct->lo <= 0 && u.ci95_pct->hi >= 0) s += " — cannot be told apart from no effect";
+  if (u.low_confidence) s += " — low confidence: few accounts";
+  if (u.placebo.failed) s += " — placebo check failed: the groups were already diverging before training";
+  return s;
+}
+
 std::string summary(const RoiReport& r) {
-  std::size_t participants = 0;
-  double influenced = 0;
-  for (const auto& p : r.programs) {
-    participants += p.participants;
-    influenced += p.arr_influenced;
-  }
-  std::string s = fmt::format("In {}, {} account(s) took part in accelerator training, with {} in ARR at the time ",
-                              r.quarter.name(), participants, money(influenced));
+  const auto& t = r.totals;
+  std::string s = fmt::format("In {}, {} account(s) took part in accelerator training (each counted once across programs), "
+                              "with {} in ARR at the time ",
+                              r.quarter.name(), t.participant_accounts, money(t.arr_influenced));
   s += "(the “ARR influenced” figure vendors usually quote — it is not caused by training). ";
+  if (t.incremental_arr && t.incremental_arr_ci95)
+    s += fmt::format("The ARR training itself added is estimated at {} (95% interval {}). ", money(*t.incremental_arr),
+                     money_interval(t.incremental_arr_ci95));
+  else
+    s += "The ARR training itself added could not be estimated for every program (see each program below). ";
   for (const auto& p : r.programs) {
     const auto& u = p.usage_lift;
     if (!p.participants) continue;
-    s += fmt::format("{}: {} usage went {} {} by the naive before/after comparison", program_name(p), u.metric,
-                     u.naive_pct && *u.naive_pct < 0 ? "down" : "up", u.naive_pct ? pct(std::fabs(*u.naive_pct)) : "(n/a)");
+    s += fmt::format("{}: {} usage went {} by the naive before/after comparison", program_name(p), u.metric,
+                     u.naive_pct ? fmt::format("{} {}", *u.naive_pct < 0 ? "down" : "up", pct(std::fabs(*u.naive_pct)))
+                                 : "(not estimable)");
     if (u.did_pct && u.ci95_pct)
-      s += fmt::format(", but compared with a {} group the training itself added about {} (95% interval {} to {})",
-                       u.control == "holdout" ? "randomized holdout" : "matched comparison", pct(u.did_pct),
-                       pct(u.ci95_pct->lo), pct(u.ci95_pct->hi));
-    else if (u.did_pct)
-      s += fmt::format(", and about {} compared with a {} group", pct(u.did_pct), u.control);
+      s += fmt::format("; compared with a {} the training itself changed it by about {:+.1f}% (95% interval {})",
+                       u.control == "holdout" ? "randomized holdout" : "matched group of similar accounts", *u.did_pct,
+                       interval_text(u.ci95_pct));
     else
       s += fmt::format("; the causal effect could not be estimated ({})", u.not_estimable);
-    if (u.low_confidence) s += " — too few accounts for confidence";
+    if (u.did_pct && u.ci95_pct && u.ci95_pct->lo <= 0 && u.ci95_pct->hi >= 0)
+      s += ", which cannot be told apart from no effect";
+    if (u.low_confidence && u.did_pct) s += " — low confidence: few accounts";
+    if (u.placebo.failed) s += " — its placebo check failed, so the groups were already diverging";
+    const auto& ad = p.adoption;
+    if (ad.diff_pts && ad.ci95_pts)
+      s += fmt::format("; among accounts that had not used it, the share using it changed by {:+.1f} points against "
+                       "the comparison group (95% interval {})",
+                       *ad.diff_pts, interval_text(ad.ci95_pts, " pts"));
+    const auto& a = p.arr_lift;
+    if (a.incremental_arr && a.ci95)
+      s += fmt::format("; incremental ARR {} (95% interval {}) beside {} ARR influenced", money(*a.incremental_arr),
+                       money_interval(a.ci95), money(p.arr_influenced));
+    else
+      s += fmt::format("; incremental ARR not estimable ({}) beside {} ARR influenced", a.not_estimable,
+                       money(p.arr_influenced));
     s += ". ";
   }
   std::size_t moved = 0, total = 0;
@@ -60,44 +92,117 @@ std::string summary(const RoiReport& r) {
   return s;
 }
 
-std::string lift_chart(const ProgramResult& p) {
-  std::vector<Bar> bars;
-  const auto& u = p.usage_lift;
-  if (u.naive_pct) bars.push_back({"naive", *u.naive_pct, false, 0, 0, "naive"});
-  if (u.did_pct)
-    bars.push_back({"causal (" + u.control + ")", *u.did_pct, u.ci95_pct.has_value(), u.ci95_pct ? u.ci95_pct->lo : 0,
-                    u.ci95_pct ? u.ci95_pct->hi : 0, "causal"});
-  return svg_vbars(program_name(p) + ": " + u.metric + " lift", bars, "%");
+// One scale for every lift chart of the page, so that bars of different programs compare by
+// height: every bar and every causal interval fits; a naive interval beyond it is drawn to the
+// edge (open-ended).
+Scale lift_scale(const RoiReport& r) {
+  Scale sc{0, 0};
+  auto take = [&](double v) {
+    sc.lo = std::min(sc.lo, v);
+    sc.hi = std::max(sc.hi, v);
+  };
+  for (const auto& p : r.programs) {
+    const auto& u = p.usage_lift;
+    if (u.naive_pct) take(*u.naive_pct);
+    if (u.did_pct && u.ci95_pct) take(u.ci95_pct->lo), take(u.ci95_pct->hi);
+    for (const auto& g : p.dose_response)
+      if (g.did_pct && g.ci95_pct) take(g.ci95_pct->lo), take(g.ci95_pct->hi);
+  }
+  if (sc.hi - sc.lo <= 0) sc.hi = sc.lo + 1;
+  return sc;
 }
 
-std::string dose_chart(const ProgramResult& p) {
+std::string chart_figure(const std::string& caption, const std::string& svg, const std::string& note) {
+  return "<figure class=\"chart-box\"><figcaption>" + e(caption) + "</figcaption>" + svg +
+         (note.empty() ? "" : "<p class=\"caveat\">" + e(note) + "</p>") + "</figure>";
+}
+
+std::string lift_chart(const ProgramResult& p, const Scale& scale) {
   std::vector<Bar> bars;
+  const auto& u = p.usage_lift;
+  if (u.naive_pct)
+    bars.push_back({"naive before/after", *u.naive_pct, u.naive_ci95_pct.has_value(),
+                    u.naive_ci95_pct ? u.naive_ci95_pct->lo : 0, u.naive_ci95_pct ? u.naive_ci95_pct->hi : 0, "naive"});
+  if (u.did_pct && u.ci95_pct)
+    bars.push_back({"causal vs " + u.control, *u.did_pct, true, u.ci95_pct->lo, u.ci95_pct->hi, "causal"});
+  const std::string title = program_name(p) + ": " + u.metric + " lift";
+  return chart_figure(title, svg_vbars(title, bars, "%", scale), "causal: " + causal_usage_text(u));
+}
+
+std::string dose_chart(const ProgramResult& p, const Scale& scale) {
+  std::vector<Bar> bars;
+  std::string notes;
   for (const auto& g : p.dose_response) {
-    if (g.naive_pct) bars.push_back({g.sessions + " naive", *g.naive_pct, false, 0, 0, "naive"});
-    if (g.did_pct) bars.push_back({g.sessions + " causal", *g.did_pct, false, 0, 0, "causal"});
+    if (g.did_pct && g.ci95_pct)
+      bars.push_back({g.sessions + (g.sessions == "1" ? " session" : " sessions"), *g.did_pct, true, g.ci95_pct->lo,
+                      g.ci95_pct->hi, "causal"});
+    else
+      notes += fmt::format("{} session(s): not estimable ({}). ", g.sessions, g.not_estimable);
   }
-  return svg_vbars(program_name(p) + ": lift by sessions attended", bars, "%");
+  const std::string title = program_name(p) + ": causal lift by sessions attended";
+  return chart_figure(title, svg_vbars(title, bars, "%", scale), notes);
+}
+
+std::string cell_or_reason(const std::optional<double>& v, const std::optional<attribution::Interval>& ci,
+                           const std::string& reason, const char* unit) {
+  if (!v || !ci) return "<span class=\"ne\">not estimable: " + e(reason) + "</span>";
+  return e(fmt::format("{:+.1f}{} ({})", *v, unit, interval_text(ci, unit)));
 }
 
 std::string program_table(const RoiReport& r) {
   std::string s =
-      "<table><thead><tr><th>Program</th><th>Participants</th><th>Learners</th><th>2+ sessions</th>"
-      "<th>ARR influenced</th><th>Naive lift</th><th>Causal lift</th><th>95% interval</th><th>Control</th>"
-      "<th>Incremental ARR</th><th>Conversion (trained / control)</th></tr></thead><tbody>";
+      "<table><thead><tr><th>Program</th><th>Participants</th><th>2+ sessions</th><th>ARR influenced</th>"
+      "<th>Incremental ARR (95% interval)</th><th>Naive lift (95% interval)</th><th>Causal lift (95% interval)</th>"
+      "<th>Adoption by non-users (95% interval)</th><th>Conversion, trained minus control (95% interval)</th>"
+      "</tr></thead><tbody>";
   for (const auto& p : r.programs) {
     const auto& u = p.usage_lift;
     const auto& a = p.arr_lift;
-    s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                     "<td>{}</td><td>{}</td><td>{} / {}</td></tr>",
-                     e(program_name(p)), p.participants, p.participant_learners, pct(p.attended_2plus_pct),
-                     money(p.arr_influenced), pct(u.naive_pct), u.did_pct ? pct(u.did_pct) : "n/a: " + e(u.not_estimable),
-                     u.ci95_pct ? pct(u.ci95_pct->lo) + " – " + pct(u.ci95_pct->hi) : "n/a", e(u.control),
-                     a.incremental_arr ? money(*a.incremental_arr) +
-                                             (a.ci95 ? " (" + money(a.ci95->lo) + " – " + money(a.ci95->hi) + ")" : "")
-                                       : "n/a",
-                     pct(p.conversion.participants_pct), pct(p.conversion.control_pct));
+    std::string arr = a.incremental_arr && a.ci95 ? e(money(*a.incremental_arr) + " (" + money_interval(a.ci95) + ")")
+                                                  : "<span class=\"ne\">not estimable: " + e(a.not_estimable) + "</span>";
+    std::string naive = u.naive_pct ? e(fmt::format("{:+.1f}% ({})", *u.naive_pct, interval_text(u.naive_ci95_pct)))
+                                    : "<span class=\"ne\">not estimable: " + e(u.naive_not_estimable) + "</span>";
+    std::string causal = u.did_pct && u.ci95_pct ? e(causal_usage_text(u)) + " <small>vs " + e(u.control) + "</small>"
+                                                 : "<span class=\"ne\">" + e(causal_usage_text(u)) + "</span>";
+    s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                     e(program_name(p)), p.participants, pct(p.attended_2plus_pct), money(p.arr_influenced), arr, naive,
+                     causal, cell_or_reason(p.adoption.diff_pts, p.adoption.ci95_pts, p.adoption.not_estimable, " pts"),
+                     cell_or_reason(p.conversion.diff_pts, p.conversion.ci95_pts, p.conversion.not_estimable, " pts"));
   }
   return s + "</tbody></table>";
+}
+
+// The analyst's checks per program: placebo, effects by tier, covariate balance.
+std::string checks(const RoiReport& r) {
+  std::string s;
+  for (const auto& p : r.programs) {
+    if (!p.participants) continue;
+    const auto& u = p.usage_lift;
+    s += "<h3>" + e(program_name(p)) + "</h3><ul>";
+    s += "<li>Placebo (the same comparison one window before the first session; should be about 0): " +
+         cell_or_reason(u.placebo.did_pct, u.placebo.ci95_pct, u.placebo.not_estimable, "%") +
+         (u.placebo.failed ? " <b>— failed: the groups were already diverging</b>" : "") + "</li>";
+    s += "</ul>";
+    if (!u.by_tier.empty()) {
+      s += "<table><thead><tr><th>Tier</th><th>Participants</th><th>Controls</th><th>Causal lift (interval "
+           "corrected for " +
+           std::to_string(u.by_tier.size()) + " comparisons)</th></tr></thead><tbody>";
+      for (const auto& t : u.by_tier)
+        s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", e(t.tier), t.treated, t.control,
+                         cell_or_reason(t.did_pct, t.ci_pct, t.not_estimable, "%"));
+      s += "</tbody></table>";
+    }
+    if (!p.balance.empty()) {
+      s += "<table><thead><tr><th>Covariate</th><th>Standardized difference before matching</th>"
+           "<th>After matching</th></tr></thead><tbody>";
+      auto smd = [](const std::optional<double>& v) { return v ? fmt::format("{:+.2f}", *v) : std::string("n/a"); };
+      for (const auto& b : p.balance)
+        s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>", e(b.covariate), smd(b.smd_before),
+                         smd(b.smd_after));
+      s += "</tbody></table><p class=\"muted-p\">Within ±0.10 after matching counts as balanced.</p>";
+    }
+  }
+  return s.empty() ? "" : "<h2>Checks</h2>" + s;
 }
 
 std::string warnings(const RoiReport& r) {
@@ -116,7 +221,9 @@ const char* kStyle =
     "svg text{font-size:12px;fill:#1d2330}svg .ct{font-weight:600;font-size:13px}.muted{fill:#777}"
     "rect.naive{fill:#c9ccd3}rect.causal{fill:#2f6fdb}rect.stage{fill:#3a9d7a}rect.csm{fill:#8a63d2}"
     ".ci line{stroke:#111;stroke-width:1.5}.axis{stroke:#999}.warn li{color:#8a4b00}.note{background:#fff8e6;padding:1rem;"
-    "border-radius:6px}";
+    "border-radius:6px}.chart-box{margin:0;max-width:520px}.chart-box figcaption{font-weight:600;margin-bottom:.3rem}"
+    ".caveat{font-size:.9rem;color:#5a4500;margin:.3rem 0 0}.ne{color:#8a4b00}.muted-p{color:#555;font-size:.9rem}"
+    "table{font-size:.92rem}";
 
 }  // namespace
 
@@ -141,17 +248,20 @@ std::string roi_to_html(const RoiReport& r) {
                   e(r.quarter.name()) + "</title><style>" + kStyle + "</style></head><body>";
   s += "<h1>Training ROI report — " + e(r.quarter.name()) + "</h1>";
   s += "<p class=\"summary\" id=\"summary\">" + e(summary(r)) + "</p>";
-  s += "<h2>Usage lift: naive vs causal</h2><div class=\"charts\" id=\"lift-charts\">";
-  for (const auto& p : r.programs) s += lift_chart(p);
+  const Scale scale = lift_scale(r);
+  s += "<h2>Usage lift: naive vs causal</h2><p class=\"muted-p\">Every lift chart on this page shares one scale "
+       "(bars of different programs compare by height); whiskers are 95% intervals.</p>"
+       "<div class=\"charts\" id=\"lift-charts\">";
+  for (const auto& p : r.programs) s += lift_chart(p, scale);
   s += "</div><h2>Dose-response</h2><div class=\"charts\" id=\"dose-charts\">";
-  for (const auto& p : r.programs) s += dose_chart(p);
+  for (const auto& p : r.programs) s += dose_chart(p, scale);
   std::vector<Bar> funnel, csm;
   for (const auto& st : r.stages) funnel.push_back({st.stage, static_cast<double>(st.accounts), false, 0, 0, "stage"});
   for (const auto& c : r.csm) csm.push_back({c.csm, c.moved_pct, false, 0, 0, "csm"});
   s += "</div><h2>Journey</h2><div class=\"charts\" id=\"journey-charts\">" +
        svg_hbars("Accounts per stage at quarter end", funnel, "") +
        svg_hbars("% of each CSM's accounts that moved a stage", csm, "%") + "</div>";
-  s += "<h2>Programs</h2>" + program_table(r);
+  s += "<h2>Programs</h2>" + program_table(r) + checks(r);
   s += "<h2>Stages</h2><table><thead><tr><th>Stage</th><th>Accounts</th><th>Moved in quarter</th><th>Renewals</th>"
        "<th>Renewal rate</th></tr></thead><tbody>";
   for (std::size_t i = 0; i < r.stages.size(); ++i) {

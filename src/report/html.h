@@ -4,6 +4,7 @@
 // No scripts, no external resources; every piece of text from the data is HTML-escaped.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +24,14 @@ struct Bar {
   double lo = 0, hi = 0;
   std::string css;  // class of the bar: "naive", "causal", "stage", "csm"
 };
+// The value range a vertical chart's plot spans (shared by every lift chart of a page).
+struct Scale {
+  double lo = 0, hi = 0;
+};
 std::string svg_hbars(const std::string& title, const std::vector<Bar>& bars, const std::string& unit);
-std::string svg_vbars(const std::string& title, const std::vector<Bar>& bars, const std::string& unit);
+// `scale`: the range to draw (widened to hold 0 and every bar); nullopt: fitted to the bars. The
+// title is the SVG's accessible <title>; the page shows it as the figure's caption.
+std::string svg_vbars(const std::string& title, const std::vector<Bar>& bars, const std::string& unit,
+                      const std::optional<Scale>& scale = std::nullopt);
 
 }  // namespace uplift::report

@@ -44,6 +44,11 @@ test('preview shows eligible accounts with reasons, then a created cohort downlo
   assert.ok(shownInvitees.length > 0 && shownInvitees.length <= 10);
   const reasons = await page.$$eval('#preview-h ~ table tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td:last-child li').length));
   assert.ok(reasons.every((n) => n > 0), `each invitee says why: ${reasons}`);
+  // Power before the cohort runs: the preview shows the API's minimum detectable effect.
+  assert.ok(expected.power && 'mde_pct' in expected.power, 'the preview carries its power');
+  const shown = await page.locator('.figures').textContent();
+  if (expected.power.mde_pct == null) assert.match(shown, /minimum detectable lift: /);
+  else assert.ok(shown.includes(`${expected.power.mde_pct.toFixed(1)} %`), `MDE ${expected.power.mde_pct} shown in: ${shown}`);
   await screenshot(page, '06-cohort-preview');
 
   await page.getByRole('button', { name: 'Create cohort' }).click();

@@ -73,7 +73,7 @@ export async function render(main, ctx) {
     h('div', { class: 'filters' },
       field('program', 'Program', progSel),
       field('capacity', 'Capacity (invitees)', capacity),
-      field('holdout', 'Holdout fraction', holdout, '0.2 keeps 20 % of eligible accounts out as a control'),
+      field('holdout', 'Holdout fraction', holdout, 'share of the ranked pool (invitees + holdout) kept out at random as a control; the preview shows the resulting counts and the smallest lift they can detect'),
       field('seed', 'Random seed', seed, 'Same seed, same holdout')),
     about, h('div', { class: 'actions' }, previewBtn, createBtn));
   const preview = h('section', { class: 'card', 'aria-labelledby': 'preview-h', 'aria-live': 'polite' });
@@ -108,6 +108,21 @@ export async function render(main, ctx) {
     return out;
   }
 
+  // The minimum detectable effect: the smallest lift this cohort could tell from zero.
+  function powerFigure(power) {
+    if (!power) return null;
+    return power.mde_pct == null
+      ? figure('n/a', `minimum detectable lift: ${power.not_estimable}`)
+      : figure(`${power.mde_pct.toFixed(1)} %`, 'minimum detectable lift (80 % power)');
+  }
+  function powerHint(power) {
+    if (!power || power.mde_pct == null) return null;
+    return h('p', { class: 'hint', 'data-power': '' },
+      `With ${power.treated} participants and ${power.control} controls using the feature, a lift smaller than ` +
+      `${power.mde_pct.toFixed(1)} % would likely go undetected (80 % power, 5 % significance, if every invitee attends). ` +
+      'A larger holdout or capacity lowers it.');
+  }
+
   function showResult(res, created) {
     const invitees = listOf(res, 'invitees');
     const held = listOf(res, 'holdout');
@@ -118,7 +133,9 @@ export async function render(main, ctx) {
       h('h2', { id: 'preview-h' }, created ? `Cohort ${res.id} created` : 'Preview (nothing saved yet)'),
       h('div', { class: 'figures' }, figure(String(eligible.length), 'eligible accounts'),
         figure(String(invitees.length), 'invitees'), figure(String(held.length), 'holdout (not invited)'),
-        figure(String(beyond), 'eligible beyond capacity')),
+        figure(String(beyond), 'eligible beyond capacity'),
+        powerFigure(res.power)),
+      powerHint(res.power),
       h('p', { class: 'hint' }, created
         ? `Saved as proposed. Mark it sent once the invitations went out: from then on it cannot change, so the holdout stays a fair control.`
         : `Seed ${res.seed}: the same settings and seed always give the same holdout. Cohort id will be ${res.id}.`),
