@@ -37,8 +37,10 @@ Status read_usage(Store& store, const std::vector<cohorts::Program>& programs, R
   return Status::OK();
 }
 
-// Cohorts, accounts, ARR snapshots, renewals, attendance and the learners who attended.
-Status read_records(Store& store, RoiData& out) {
+// Cohorts, accounts, ARR snapshots, renewals, attendance, the learners who attended and — when a
+// program's eligibility names roles — the learners of those roles (a matched control must meet
+// the program's eligibility, which asks for a learner of an eligible role).
+Status read_records(Store& store, const std::vector<cohorts::Program>& programs, RoiData& out) {
   auto cohorts = load_cohorts(store);
   if (!cohorts.ok()) return cohorts.status();
   out.cohorts = std::move(*cohorts);
@@ -52,9 +54,16 @@ Status read_records(Store& store, RoiData& out) {
       return true;
     }));
   }
+  std::set<std::string, std::less<>> roles;
+  for (const auto& p : programs) roles.insert(p.eligibility.roles.begin(), p.eligibility.roles.end());
+  if (!roles.empty())
+    UPLIFT_RETURN_IF_ERROR(store.scan_kind(RecordKind::kLearner, [&](const StoredRecord& r) {
+      if (roles.count(std::get<Learner>(r.record).role)) data.apply(r.record);
+      return true;
+    }));
   std::set<std::string> learners;
   for (const Attendance* a : data.all_attendance())
-    if (a->attended) learners.insert(a->learner);
+    if (a->attended && !data.learner(a->learner)) learners.insert(a->learner);
   for (const auto& id : learners) {
     auto r = store.get(RecordKind::kLearner, id);
     if (r.ok()) data.apply(r->record);
@@ -93,7 +102,7 @@ Result<std::unique_ptr<RoiData>> load_roi_data(Store& store, const std::vector<c
   std::optional<std::jthread> reader;
   if (events_store) reader.emplace([&] { second = events_and_states(*events_store); });
   else second = events_and_states(store);
-  Status first = read_records(store, *out);
+  Status first = read_records(store, programs, *out);
   reader.reset();  // joins
   UPLIFT_RETURN_IF_ERROR(first);
   UPLIFT_RETURN_IF_ERROR(second);

@@ -49,6 +49,15 @@ export function caveats(report) {
     } else if (Number.isFinite(p.arr_influenced)) {
       out.push(`${name}: "ARR influenced" (${money(p.arr_influenced)}) is the total ARR of attending accounts; only the incremental figure (${money(a.incremental_arr)}) estimates what training added.`);
     }
+    const ad = p.adoption || {};
+    if (Number.isFinite(val(ad.diff_pts)) && Array.isArray(ad.ci95_pts)) {
+      out.push(`${name}: among accounts that had not used ${label(u.metric || 'the feature')} before, the share using it changed by ${num(ad.diff_pts)} points against the control (95 % interval ${ci(ad.ci95_pts)}).`);
+    } else if (ad.not_estimable && p.participants) {
+      out.push(`${name}: adoption by accounts that had not used the feature is not estimable — ${ad.not_estimable}.`);
+    }
+    if (u.placebo && u.placebo.failed) {
+      out.push(`${name}: the placebo check failed — the same comparison one window before training already shows ${signedPct(val(u.placebo.did_pct))}, so the groups were diverging anyway; treat the causal figure with caution.`);
+    }
     if (Number.isFinite(p.participants) && p.participants < 30) {
       out.push(`${name}: only ${p.participants} participants; estimates from small groups swing widely from quarter to quarter.`);
     }
@@ -84,14 +93,18 @@ function programSection(p) {
           { label: 'naive before/after', value: val(u.naive_pct), cls: 'naive' },
           { label: `causal (DiD vs ${u.control || 'control'})`, value: val(u.did_pct), ci: u.ci95_pct, cls: 'causal' },
         ], { title: `Usage lift in ${label(u.metric || 'usage')}: naive vs causal`, format: signedPct, unit: ' %', width: 560 }),
-        h('p', { class: 'hint' }, `Usage lift in ${label(u.metric || '—')} over ${u.window_days ?? '?'} days. Causal estimate ${signedPct(val(u.did_pct))}, 95 % interval ${ci(u.ci95_pct, signedPct)} (the whisker).`)),
+        h('p', { class: 'hint' }, Number.isFinite(val(u.did_pct))
+          ? `Usage lift in ${label(u.metric || '—')} over ${u.window_days ?? '?'} days. Causal estimate ${signedPct(val(u.did_pct))}, 95 % interval ${ci(u.ci95_pct, signedPct)} (the whisker).`
+          : `Usage lift in ${label(u.metric || '—')}: the causal estimate is not estimable — ${u.not_estimable || 'no interval'}.`)),
       h('div', {},
         bars([
           { label: 'ARR influenced', value: val(p.arr_influenced), cls: 'naive' },
           { label: 'incremental ARR', value: val(a.incremental_arr), ci: a.ci95, cls: 'causal' },
         ], { title: 'ARR influenced vs incremental ARR', format: money, width: 560 }),
-        c.milestone ? h('p', { class: 'hint' }, `Reached ${label(c.milestone)} within ${c.within_days ?? '?'} days: ` +
-          `${pct(c.participants_pct)} of participants vs ${pct(c.control_pct)} of the control${c.not_estimable ? ` (${c.not_estimable})` : ''}.`) : null)));
+        c.milestone ? h('p', { class: 'hint' }, c.not_estimable || !Number.isFinite(val(c.diff_pts))
+          ? `Reaching ${label(c.milestone)} within ${c.within_days ?? '?'} days: not estimable — ${c.not_estimable || 'no interval'}.`
+          : `Reached ${label(c.milestone)} within ${c.within_days ?? '?'} days: ${pct(c.participants_pct)} of participants vs ` +
+            `${pct(c.control_pct)} of the control, a difference of ${num(c.diff_pts)} points (95 % interval ${ci(c.ci95_pts)}).`) : null)));
 }
 
 /** The self-contained HTML report for executives, fetched with the key and saved as a file. */
