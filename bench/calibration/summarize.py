@@ -38,15 +38,16 @@ def merge(scale, resamples, seconds, files):
 def table(path):
     d = json.load(open(path))
     print(f"Calibration ({d['scale']}, {d['resamples']} resamples per interval); goals: {d['goals']}\n")
-    print("| design | accounts | lift | datasets | estimable | coverage | bias ± MC error | RMSE | CI width / (3.92·sd) | significant | placebo flagged |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| design | accounts | lift | datasets | estimable | low confidence | coverage | bias ± MC error | RMSE | CI width / (3.92·sd) | significant | placebo flagged |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in d["settings"]:
         u = s["usage_did"]
         if not u.get("estimable"):
-            print(f"| {s['design']} | {s['accounts']} | {s['lift_pct']:g}% | {s['datasets']} | 0 | | | | | | |")
+            print(f"| {s['design']} | {s['accounts']} | {s['lift_pct']:g}% | {s['datasets']} | 0 | | | | | | | |")
             continue
+        low = 100.0 * s['low_confidence'] / max(1, u['runs'])
         print(f"| {s['design']} | {s['accounts']:,} | {s['lift_pct']:g}% | {s['datasets']} | {u['estimable_pct']:.0f}% | "
-              f"{u['coverage_pct']:.1f}% | {u['bias']:+.2f} ± {u['bias_mcse']:.2f} | {u['rmse']:.1f} | "
+              f"{low:.0f}% | {u['coverage_pct']:.1f}% | {u['bias']:+.2f} ± {u['bias_mcse']:.2f} | {u['rmse']:.1f} | "
               f"{u['width_over_3.92_sd']:.2f} | {u['significant_pct']:.1f}% | {s['placebo_failed']} |")
     met = [c["met"] for c in d["comparisons"]]
     print(f"\n{sum(met)} of {len(met)} goal checks met.")

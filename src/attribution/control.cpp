@@ -37,22 +37,27 @@ struct Window {
 // A control account evaluated at every participant reference date and averaged with the dates'
 // shares among the participants: the control's windows cover the same calendar days as the
 // participants' do (a calendar shock — a product launch, a holiday — then hits both arms alike).
-// `ref` is the median date (conversion reads it).
-ArmUnit mixed_unit(const Window& w, const std::string& account, const std::vector<std::pair<Date, double>>& dates,
+// Usage and ARR each mix the dates of the participants whose own window is observed, so a
+// participant left out of an estimate does not take the control with it. `ref` is the median
+// date (conversion reads it).
+using DateMix = std::vector<std::pair<Date, double>>;
+ArmUnit mixed_unit(const Window& w, const std::string& account, const DateMix& usage_mix, const DateMix& arr_mix,
                    Date median) {
   ArmUnit out = w.unit(account, median);
-  if (dates.size() == 1 && dates.front().first == median) return out;
   out.usage = {};
   out.arr = {};
-  for (const auto& [d, share] : dates) {
+  out.usage_observed = !usage_mix.empty();
+  out.arr_observed = !arr_mix.empty();
+  for (const auto& [d, share] : usage_mix) {
     ArmUnit u = w.unit(account, d);
     out.usage.pre += share * u.usage.pre;
     out.usage.post += share * u.usage.post;
     out.usage.base += share * u.usage.base;
+  }
+  for (const auto& [d, share] : arr_mix) {
+    ArmUnit u = w.unit(account, d);
     out.arr.pre += share * u.arr.pre;
     out.arr.post += share * u.arr.post;
-    out.usage_observed = out.usage_observed && u.usage_observed;
-    out.arr_observed = out.arr_observed && u.arr_observed;
   }
   return out;
 }
@@ -97,20 +102,28 @@ void holdout_arms(Arms& a, const ControlContext& ctx, const Window& w, const coh
   for (const Participant* x : members) a.treated.push_back(participant_unit(w, *x));
   a.participants = a.treated;
   std::vector<Date> dates;
-  std::map<Date, double> shares;
-  for (const Participant* x : members) {
-    dates.push_back(date_of(x->first_ts) - w.shift);
-    shares[dates.back()] += 1.0 / static_cast<double>(members.size());
+  std::map<Date, double> usage_shares, arr_shares;
+  for (const ArmUnit& u : a.treated) {
+    dates.push_back(u.ref);
+    if (u.usage_observed) usage_shares[u.ref] += 1;
+    if (u.arr_observed) arr_shares[u.ref] += 1;
   }
+  auto normalized = [](const std::map<Date, double>& counts) {
+    double total = 0;
+    for (const auto& [d, n] : counts) total += n;
+    DateMix mix;
+    for (const auto& [d, n] : counts) mix.emplace_back(d, n / total);
+    return mix;
+  };
   const Date ref = median_date(dates);
-  const std::vector<std::pair<Date, double>> mix(shares.begin(), shares.end());
+  const DateMix usage_mix = normalized(usage_shares), arr_mix = normalized(arr_shares);
   std::size_t contaminated = 0;
   for (const auto& h : cohort.holdout) {
     if (ctx.participants.count(h)) {
       ++contaminated;
       continue;
     }
-    a.control.push_back(mixed_unit(w, h, mix, ref));
+    a.control.push_back(mixed_unit(w, h, usage_mix, arr_mix, ref));
   }
   a.control_accounts = a.control.size();
   a.balance = balance(a.treated, a.control, a.control);

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
 #include <random>
 #include <thread>
 
@@ -231,6 +232,7 @@ std::optional<double> design_stat(const Statistic& stat, const std::optional<std
 struct Adjusted {
   double lo_q = 0, hi_q = 0;  // BCa percentile levels
   double theta = 0, jackknife_se = 0;
+  std::size_t df = 0;  // degrees of freedom of the jackknife interval: the smaller arm's units − 1
 };
 std::optional<Adjusted> bca_levels(const std::vector<Unit>& treated, const std::vector<Unit>& control,
                                    const Statistic& stat, const BootstrapOptions& options,
@@ -301,6 +303,8 @@ std::optional<Adjusted> bca_levels(const std::vector<Unit>& treated, const std::
       var += ss * (n - 1) / n;
     }
     out.jackknife_se = std::sqrt(var);
+    const std::size_t units = options.paired ? jack.size() : std::min(split, jack.size() - split);
+    out.df = units > 1 ? units - 1 : 0;
   }
   double mean = 0;
   for (double v : jack) mean += v;
@@ -411,9 +415,11 @@ BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Un
   out.ci95 = Interval{percentile_sorted(values, lo_q), percentile_sorted(values, hi_q)};
   // The union with the jackknife normal interval: each alone covered 91–93.5 % of a nominal 95 %
   // in some designs of the calibration run, the union 92.5–95.5 % (bench/calibration).
-  if (adjusted && adjusted->jackknife_se > 0) {
-    const boost::math::normal_distribution<double> normal;
-    const double z = boost::math::quantile(normal, 1 - tail);
+  if (adjusted && adjusted->jackknife_se > 0 && adjusted->df > 0) {
+    // Student's t with the smaller arm's degrees of freedom: small programs get the wider interval
+    // their few accounts warrant (about 7 % wider at 20 accounts than the normal one).
+    const boost::math::students_t_distribution<double> t(static_cast<double>(adjusted->df));
+    const double z = boost::math::quantile(t, 1 - tail);
     out.ci95->lo = std::min(out.ci95->lo, adjusted->theta - z * adjusted->jackknife_se);
     out.ci95->hi = std::max(out.ci95->hi, adjusted->theta + z * adjusted->jackknife_se);
   }

@@ -11,7 +11,7 @@
 // arms): same data + same seed = same interval on every platform and machine. The interval is the
 // 2.5th..97.5th percentile (linear interpolation between order statistics) of the resampled
 // statistic, at BCa-adjusted levels (bias-corrected and accelerated: see bca_levels in
-// estimate.cpp), widened where needed to cover the jackknife normal interval θ ± 1.96·SE_jack — the
+// estimate.cpp), widened where needed to cover the jackknife interval θ ± t(df)·SE_jack (df: the smaller arm's units − 1) — the
 // calibration run (bench/calibration) showed each alone covering 91–93.5 % instead of 95 % in some
 // designs (skewed usage, tier strata), the union 92.5–95.5 %. `stat` must be safe to call from two threads at once (a pure function).
 #pragma once
