@@ -181,6 +181,15 @@ Estimate estimate(const Sample& s, const Statistic& stat, const RoiOptions& o, s
   return e;
 }
 
+// When every participant's window runs past the as-of date, that — not the arm sizes — is why.
+void explain_unobserved(Estimate& e, std::size_t unobserved, const Arms& arms, const std::string& window) {
+  if (e.value || !unobserved || unobserved != arms.participants.size()) return;
+  e.not_estimable = fmt::format(
+      "the {} of every participant ends after the report's as-of date: run the report with a later --as-of to "
+      "measure it",
+      window);
+}
+
 void fill_usage(ProgramResult& r, const Arms& arms, const Arms& placebo, const RoiOptions& o) {
   UsageLift& u = r.usage_lift;
   // Naive: every participant whose post-period is observed, before vs after, with its interval.
@@ -216,11 +225,7 @@ void fill_usage(ProgramResult& r, const Arms& arms, const Arms& placebo, const R
     u.not_estimable = arms.no_control_reason;
   } else {
     Estimate e = estimate(s, did_pct, o, o.seed, fmt::format("used {} in the history window (days 90 to 61 before the session)", u.metric).c_str());
-    if (!e.value && r.unobserved_usage && r.unobserved_usage == arms.participants.size())
-      e.not_estimable = fmt::format(
-          "the {}-day post-period of every participant ends after the report's as-of date: run the report with a "
-          "later --as-of to measure it",
-          o.window_days);
+    explain_unobserved(e, r.unobserved_usage, arms, fmt::format("{}-day post-period", o.window_days));
     u.did_pct = e.value;
     u.ci95_pct = e.ci;
     u.not_estimable = e.not_estimable;
@@ -319,11 +324,7 @@ void fill_arr(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
     return *v * n_t;
   };
   Estimate e = estimate(s, total, o, o.seed + 1, "had their ARR window observed");
-  if (!e.value && r.unobserved_arr && r.unobserved_arr == arms.participants.size())
-    e.not_estimable = fmt::format(
-        "the {}-day ARR window of every participant ends after the report's as-of date: run the report with a later "
-        "--as-of to measure it",
-        o.arr_window_days);
+  explain_unobserved(e, r.unobserved_arr, arms, fmt::format("{}-day ARR window", o.arr_window_days));
   a.incremental_arr = e.value;
   a.ci95 = e.ci;
   a.not_estimable = e.not_estimable;

@@ -221,3 +221,44 @@ TEST_CASE("fewer eligible accounts than the pool: the holdout fraction still app
   CHECK(r->cohort.holdout.size() == 5);  // round(0.25 × 20)
   CHECK(r->cohort.invitees.size() == 15);
 }
+
+// Hand-worked minimum detectable effect (select.h Power): ten eligible accounts, each with 2 target
+// events 45 days before the as-of date and 1, 3, 2, 2, 1, 3, 2, 2, 2, 2 in the last 30 days. Pool
+// ratio R = 20/20 = 1; d = later − earlier = −1, 1, 0, 0, −1, 1, 0, 0, 0, 0: sd = √(4/9) = 0.6667;
+// mean earlier 2 → 0.3333 per account. 8 participants and 2 controls: √(1/8 + 1/2) = 0.7906;
+// relative SE 0.26352; MDE = 100 × (1.959964 + 0.841621) × 0.26352 = 73.83 %.
+TEST_CASE("minimum detectable effect from the target metric's history") {
+  using namespace uplift;
+  Dataset data;
+  const Timestamp as_of = start_of(*parse_date("2026-07-01")) - 1;
+  const int later[] = {1, 3, 2, 2, 1, 3, 2, 2, 2, 2};
+  std::vector<std::string> pool;
+  int n = 0;
+  for (int i = 0; i < 10; ++i) {
+    std::string id = "a" + std::to_string(i);
+    pool.push_back(id);
+    auto add = [&](Timestamp ts) {
+      Event e;
+      e.id = "e" + std::to_string(n++);
+      e.account = id;
+      e.name = "x";
+      e.ts = ts;
+      data.apply(Record(e));
+    };
+    for (int k = 0; k < 2; ++k) add(as_of - 45 * kMsPerDay + k);
+    for (int k = 0; k < later[i]; ++k) add(as_of - 10 * kMsPerDay + k);
+  }
+  auto p = cohorts::minimum_detectable_effect(data, pool, "x", as_of, 8, 2);
+  REQUIRE(p.mde_pct);
+  CHECK(*p.mde_pct == doctest::Approx(73.83).epsilon(0.001));
+  CHECK(p.treated == 8);
+  CHECK(p.control == 2);
+  CHECK(p.history_accounts == 10);
+  // A bigger holdout lowers it; too little history makes it not estimable, with the reason.
+  auto bigger = cohorts::minimum_detectable_effect(data, pool, "x", as_of, 8, 8);
+  REQUIRE(bigger.mde_pct);
+  CHECK(*bigger.mde_pct < *p.mde_pct);
+  auto none = cohorts::minimum_detectable_effect(data, {"a0", "a1"}, "x", as_of, 8, 2);
+  CHECK_FALSE(none.mde_pct);
+  CHECK(none.not_estimable.find("2 eligible account(s) used x") != std::string::npos);
+}
