@@ -99,9 +99,9 @@ ArmSums draw(const std::vector<Unit>& arm, std::mt19937_64& rng) {
 // Below this many draws per resample one thread is quicker than starting a second.
 constexpr std::size_t kParallelDraws = 4096;
 
-// Stratified designs: the arm's units drawn with replacement from the whole arm (so the arm's
-// composition varies from resample to resample, as it does between programs), summed per stratum
-// of the drawn unit. `stratum_of[i]`: the aligned stratum of unit i (npos: left out).
+// Stratified designs, participants: drawn with replacement from the whole arm (their tier mix
+// varies from resample to resample, as it does between programs), summed per stratum of the drawn
+// unit. `stratum_of[i]`: the aligned stratum of unit i (npos: left out).
 void draw_stratified(const std::vector<Unit>& arm, const std::vector<std::size_t>& stratum_of, std::size_t strata,
                      std::mt19937_64& rng, std::vector<ArmSums>& out) {
   out.assign(strata, ArmSums{});
@@ -112,6 +112,23 @@ void draw_stratified(const std::vector<Unit>& arm, const std::vector<std::size_t
     s.pre += arm[k].pre;
     s.post += arm[k].post;
     ++s.n;
+  }
+}
+
+// Each stratum's units drawn from that stratum only, as many as it has: the control's per-tier
+// sums (it is reweighted to the participants' tiers, so its own composition is fixed; drawing it
+// from the whole arm would leave a small tier empty in some resamples).
+void draw_within_strata(const std::vector<Unit>& arm, const std::vector<std::vector<std::size_t>>& groups,
+                        std::mt19937_64& rng, std::vector<ArmSums>& out) {
+  out.assign(groups.size(), ArmSums{});
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    const auto& g = groups[k];
+    out[k].n = g.size();
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      const Unit& u = arm[g[cohorts::uniform_index(rng, g.size())]];
+      out[k].pre += u.pre;
+      out[k].post += u.post;
+    }
   }
 }
 
@@ -244,12 +261,6 @@ std::optional<Adjusted> bca_levels(const std::vector<Unit>& treated, const std::
   if (!theta) return std::nullopt;
   out.theta = *theta;
   std::size_t jack_treated = 0;  // unpaired: jack[0, jack_treated) left out a participant
-  const double below = static_cast<double>(std::lower_bound(sorted.begin(), sorted.end(), *theta) - sorted.begin());
-  const double equal = static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), *theta) - sorted.begin()) - below;
-  const double p0 = (below + equal / 2) / static_cast<double>(sorted.size());
-  if (p0 <= 0 || p0 >= 1) return std::nullopt;
-  const boost::math::normal_distribution<double> normal;
-  const double z0 = boost::math::quantile(normal, p0);
   std::vector<double> jack;
   auto minus = [](ArmSums s, const Unit& u) {
     s.pre -= u.pre;
@@ -306,14 +317,29 @@ std::optional<Adjusted> bca_levels(const std::vector<Unit>& treated, const std::
     const std::size_t units = options.paired ? jack.size() : std::min(split, jack.size() - split);
     out.df = units > 1 ? units - 1 : 0;
   }
-  double mean = 0;
-  for (double v : jack) mean += v;
-  mean /= static_cast<double>(jack.size());
+  // BCa: z0 from the share of resamples below the estimate (none, or all: plain percentiles, the
+  // jackknife interval still joins them), the acceleration from each arm's own influence values.
+  out.lo_q = tail;
+  out.hi_q = 1 - tail;
+  const double below = static_cast<double>(std::lower_bound(sorted.begin(), sorted.end(), *theta) - sorted.begin());
+  const double equal = static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), *theta) - sorted.begin()) - below;
+  const double p0 = (below + equal / 2) / static_cast<double>(sorted.size());
+  if (p0 <= 0 || p0 >= 1) return out;
+  const boost::math::normal_distribution<double> normal;
+  const double z0 = boost::math::quantile(normal, p0);
+  const std::size_t split = options.paired ? jack.size() : std::min(jack.size(), jack_treated);
   double num = 0, den = 0;
-  for (double v : jack) {
-    const double d = mean - v;
-    num += d * d * d;
-    den += d * d;
+  for (int arm = 0; arm < 2; ++arm) {
+    const std::size_t from = arm == 0 ? 0 : split, to = arm == 0 ? split : jack.size();
+    if (to <= from) continue;
+    double mean = 0;
+    for (std::size_t i = from; i < to; ++i) mean += jack[i];
+    mean /= static_cast<double>(to - from);
+    for (std::size_t i = from; i < to; ++i) {
+      const double d = mean - jack[i];
+      num += d * d * d;
+      den += d * d;
+    }
   }
   const double a = den > 0 ? num / (6 * std::pow(den, 1.5)) : 0;
   auto level = [&](double q) {
@@ -321,9 +347,8 @@ std::optional<Adjusted> bca_levels(const std::vector<Unit>& treated, const std::
     const double shifted = z0 + (z0 + z) / (1 - a * (z0 + z));
     return boost::math::cdf(normal, shifted);
   };
-  out.lo_q = level(tail);
-  out.hi_q = level(1 - tail);
-  if (!std::isfinite(out.lo_q) || !std::isfinite(out.hi_q) || !(out.lo_q < out.hi_q)) out.lo_q = tail, out.hi_q = 1 - tail;
+  const double lo = level(tail), hi = level(1 - tail);
+  if (std::isfinite(lo) && std::isfinite(hi) && lo < hi) out.lo_q = lo, out.hi_q = hi;
   return out;
 }
 
@@ -378,7 +403,7 @@ BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Un
         draw_sets(treated, control, sets, rng, t, c);
       } else if (stratified) {
         draw_stratified(treated, t_stratum, t_groups.size(), rng, ts);
-        draw_stratified(control, c_stratum, c_groups.size(), rng, cs);
+        draw_within_strata(control, c_groups, rng, cs);
         results[static_cast<std::size_t>(b)] = design_stat(stat, combine_strata(ts, cs, options.reweight), &why);
         continue;
       } else {

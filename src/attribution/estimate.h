@@ -81,8 +81,9 @@ struct BootstrapOptions {
   // is its own set. Otherwise each arm is resampled on its own.
   bool paired = false;
   double level = 0.95;  // e.g. 1 − 0.05 / k for k comparisons (Bonferroni)
-  // Unpaired designs: the stratum of each unit (empty: none). Each stratum is resampled on its
-  // own, keeping every arm's composition — and weights baked into the units — fixed.
+  // Unpaired designs: the stratum of each unit (empty: none). Participants are resampled from the
+  // whole arm (their tier mix varies, as between programs); the control within each stratum (it is
+  // reweighted to the participants' tiers, so a small tier never goes empty in a resample).
   std::vector<int> treated_strata, control_strata;
   std::vector<int> sets;
   Reweight reweight = Reweight::kCounts;

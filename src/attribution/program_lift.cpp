@@ -78,7 +78,7 @@ struct Sample {
   std::vector<Unit> t, c;
   std::vector<int> t_strata, c_strata;  // tier index per unit (unpaired designs)
   std::vector<int> sets;                // matched set (control account) per pair (paired designs)
-  std::size_t t_accounts = 0, c_accounts = 0;  // distinct accounts passing keep_t / keep_c
+  std::size_t t_accounts = 0, c_accounts = 0;  // distinct accounts in the comparison (t, c)
   std::size_t no_comparison = 0;  // treated units left out: no control in their tier
   bool paired = false;
 };
@@ -108,20 +108,19 @@ Sample sample(const Arms& a, KeepT keep_t, KeepC keep_c, Project project) {
     for (const auto& [tier, n] : tiers) index.emplace(tier, static_cast<int>(index.size()));
     for (const auto& u : a.treated) {
       if (!keep_t(u)) continue;
-      ta.insert(u.account);
       if (!tiers[u.tier].second) {
         ++s.no_comparison;
         continue;
       }
       s.t.push_back(project(u));
       s.t_strata.push_back(index[u.tier]);
+      ta.insert(u.account);
     }
     for (const auto& u : a.control) {
-      if (!keep_c(u)) continue;
-      ca.insert(u.account);
-      if (!tiers[u.tier].first) continue;
+      if (!keep_c(u) || !tiers[u.tier].first) continue;
       s.c.push_back(project(u));
       s.c_strata.push_back(index[u.tier]);
+      ca.insert(u.account);
     }
   }
   s.t_accounts = ta.size();
@@ -154,13 +153,11 @@ Estimate estimate(const Sample& s, const Statistic& stat, const RoiOptions& o, s
                   double level = 0.95) {
   Estimate e;
   const std::size_t need = o.min_estimable;
-  if (s.t_accounts < need || s.c_accounts < need) {
+  if (s.t_accounts < need || s.c_accounts < need || s.t.empty() || s.c.empty()) {
     e.not_estimable = fmt::format("{} participant(s) and {} control account(s) {}: at least {} in each arm are needed",
-                                  s.t_accounts, s.c_accounts, what, need);
-    return e;
-  }
-  if (s.t.empty() || s.c.empty()) {
-    e.not_estimable = "no participant is in a tier that has control accounts";
+                                  s.t_accounts, s.c_accounts, what, std::max<std::size_t>(need, 1));
+    if (s.no_comparison)
+      e.not_estimable += fmt::format(" ({} more participant(s) are in tiers without a control account)", s.no_comparison);
     return e;
   }
   std::string why = "a tier's control accounts had no usage in the pre-period";
@@ -328,7 +325,10 @@ void fill_arr(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
   a.incremental_arr = e.value;
   a.ci95 = e.ci;
   a.not_estimable = e.not_estimable;
-  if (e.value) a.per_account = *e.value / n_t;
+  if (e.value) {
+    a.per_account = *e.value / n_t;
+    a.per_account_ci95 = Interval{e.ci->lo / n_t, e.ci->hi / n_t};
+  }
 }
 
 void fill_dose(ProgramResult& r, const Arms& arms, const RoiOptions& o) {
@@ -380,6 +380,10 @@ void fill_conversion(ProgramResult& r, const Program& p, const RoiInput& in, con
     auto at = reached(x);
     if ((!at || *at >= start_of(x.ref)) && x.ref + cv.within_days - 1 > last) ++r.unobserved_conversion;
   }
+  if (r.unobserved_conversion)
+    r.warnings.push_back(fmt::format(
+        "{} participant(s) are left out of the conversion rate: their {}-day window ends after {}",
+        r.unobserved_conversion, cv.within_days, format_date(last)));
   Sample s = sample(arms, at_risk, at_risk, [&](const ArmUnit& x) {
     auto at = reached(x);
     return Unit{.pre = 0, .post = at && *at < start_of(x.ref + cv.within_days) ? 1.0 : 0.0};
@@ -417,10 +421,6 @@ void note_unobserved(ProgramResult& r, const Arms& arms, const RoiOptions& o, Ti
     r.warnings.push_back(fmt::format(
         "{} participant(s) are left out of the ARR estimate: their {}-day ARR window ends after {}", r.unobserved_arr,
         o.arr_window_days, day));
-  if (r.unobserved_conversion)
-    r.warnings.push_back(fmt::format(
-        "{} participant(s) are left out of the conversion rate: their {}-day window ends after {}",
-        r.unobserved_conversion, o.conversion_days, day));
 }
 
 }  // namespace

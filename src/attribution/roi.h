@@ -111,7 +111,7 @@ struct Adoption {
 struct ArrLift {
   int window_days = 90;
   std::optional<double> incremental_arr, per_account;
-  std::optional<Interval> ci95;
+  std::optional<Interval> ci95, per_account_ci95;
   std::size_t treated = 0, control = 0;
   std::string not_estimable;
 };
@@ -203,7 +203,9 @@ struct RoiTotals {
   std::size_t participant_accounts = 0;
   double arr_influenced = 0;
   std::optional<double> incremental_arr;  // Σ over programs, only when every program's is estimated
-  std::optional<Interval> incremental_arr_ci95;  // Σ of bounds: conservative (programs may be correlated)
+  // Σ of the programs' bounds: a conservative interval (wider than 95 % for independent programs;
+  // it makes no assumption about accounts or controls the programs share).
+  std::optional<Interval> incremental_arr_ci95;
 };
 
 struct RoiReport {

@@ -189,18 +189,21 @@ Power minimum_detectable_effect(const Dataset& data, const std::vector<std::stri
                                 Timestamp as_of, std::size_t treated, std::size_t control) {
   Power p;
   constexpr Timestamp kWindow = 30 * kMsPerDay;
+  // Users as the report picks them: usage in a history window a window's gap before the earlier
+  // one (choosing them by the earlier window itself would add its regression to the mean).
   std::vector<std::pair<double, double>> users;  // (earlier, later) 30-day counts
   for (const auto& id : pool) {
+    if (count_events(data, id, event, as_of - 4 * kWindow, as_of - 3 * kWindow) <= 0) continue;
     const double earlier = count_events(data, id, event, as_of - 2 * kWindow, as_of - kWindow);
     const double later = count_events(data, id, event, as_of - kWindow, as_of);
-    if (earlier > 0) users.emplace_back(earlier, later);
+    users.emplace_back(earlier, later);
   }
   p.history_accounts = users.size();
   const double share = pool.empty() ? 0 : static_cast<double>(users.size()) / static_cast<double>(pool.size());
   p.treated = static_cast<std::size_t>(std::floor(share * static_cast<double>(treated)));
   p.control = static_cast<std::size_t>(std::floor(share * static_cast<double>(control)));
   if (users.size() < 10) {
-    p.not_estimable = fmt::format("{} eligible account(s) used {} in the 60 days before the as-of date (10 needed)",
+    p.not_estimable = fmt::format("{} eligible account(s) used {} 90 to 120 days before the as-of date (10 needed)",
                                   users.size(), event);
     return p;
   }
@@ -217,6 +220,10 @@ Power minimum_detectable_effect(const Dataset& data, const std::vector<std::stri
   m /= static_cast<double>(users.size());
   for (const auto& [e, l] : users) ss += (l - ratio * e - m) * (l - ratio * e - m);
   const double sd = std::sqrt(ss / static_cast<double>(users.size() - 1));
+  if (!(sd > 0) || !(mean > 0)) {
+    p.not_estimable = fmt::format("{} did not vary from one 30-day window to the next: no spread to size from", event);
+    return p;
+  }
   const double rel_se = sd / mean * std::sqrt(1.0 / static_cast<double>(p.treated) + 1.0 / static_cast<double>(p.control));
   p.mde_pct = 100 * (1.959964 + 0.841621) * rel_se;
   return p;

@@ -42,9 +42,9 @@ struct ProposeOptions {
 };
 
 // The smallest usage lift the proposed cohort could detect (80 % power, two-sided α 0.05), from the
-// target metric's history over the eligible accounts: each eligible account's target events in the
-// 30 days before the as-of date against the 30 days before that give the spread of a 30-day
-// change (d = later − R·earlier, R the pool's ratio), and the DiD of means over n_T participants
+// target metric's history over the eligible accounts that used it 90 to 120 days before the as-of
+// date (users, as the report picks them): their target events in the 30 days before the as-of date
+// against the 30 days before that give the spread of a 30-day change (d = later − R·earlier, R the pool's ratio), and the DiD of means over n_T participants
 // and n_C controls — both counted among accounts that use the feature, as the report measures —
 // has a relative standard error of sd(d) / mean(earlier) · sqrt(1/n_T + 1/n_C). MDE = 2.80 × that.
 // It assumes every invitee attends (with a share p attending, it grows by about 1/sqrt(p)); without

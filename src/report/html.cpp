@@ -49,8 +49,9 @@ std::string summary(const RoiReport& r) {
                               r.quarter.name(), t.participant_accounts, money(t.arr_influenced));
   s += "(the “ARR influenced” figure vendors usually quote — it is not caused by training). ";
   if (t.incremental_arr && t.incremental_arr_ci95)
-    s += fmt::format("The ARR training itself added is estimated at {} (95% interval {}). ", money(*t.incremental_arr),
-                     money_interval(t.incremental_arr_ci95));
+    s += fmt::format("The ARR training itself added is estimated at {} (a conservative interval {}: the sum of the "
+                     "programs' 95% bounds). ",
+                     money(*t.incremental_arr), money_interval(t.incremental_arr_ci95));
   else
     s += "The ARR training itself added could not be estimated for every program (see each program below). ";
   for (const auto& p : r.programs) {

@@ -222,8 +222,8 @@ TEST_CASE("fewer eligible accounts than the pool: the holdout fraction still app
   CHECK(r->cohort.invitees.size() == 15);
 }
 
-// Hand-worked minimum detectable effect (select.h Power): ten eligible accounts, each with 2 target
-// events 45 days before the as-of date and 1, 3, 2, 2, 1, 3, 2, 2, 2, 2 in the last 30 days. Pool
+// Hand-worked minimum detectable effect (select.h Power): ten eligible accounts, each with one target
+// event 100 days before the as-of date (history: they are users), 2 target events 45 days before and 1, 3, 2, 2, 1, 3, 2, 2, 2, 2 in the last 30 days. Pool
 // ratio R = 20/20 = 1; d = later − earlier = −1, 1, 0, 0, −1, 1, 0, 0, 0, 0: sd = √(4/9) = 0.6667;
 // mean earlier 2 → 0.3333 per account. 8 participants and 2 controls: √(1/8 + 1/2) = 0.7906;
 // relative SE 0.26352; MDE = 100 × (1.959964 + 0.841621) × 0.26352 = 73.83 %.
@@ -245,6 +245,7 @@ TEST_CASE("minimum detectable effect from the target metric's history") {
       e.ts = ts;
       data.apply(Record(e));
     };
+    add(as_of - 100 * kMsPerDay);
     for (int k = 0; k < 2; ++k) add(as_of - 45 * kMsPerDay + k);
     for (int k = 0; k < later[i]; ++k) add(as_of - 10 * kMsPerDay + k);
   }
@@ -261,4 +262,19 @@ TEST_CASE("minimum detectable effect from the target metric's history") {
   auto none = cohorts::minimum_detectable_effect(data, {"a0", "a1"}, "x", as_of, 8, 2);
   CHECK_FALSE(none.mde_pct);
   CHECK(none.not_estimable.find("2 eligible account(s) used x") != std::string::npos);
+  // No spread at all: not estimable, never an MDE of 0.
+  Dataset flat;
+  for (int k = 0; k < 10; ++k) {
+    for (Timestamp ts : {as_of - 100 * kMsPerDay, as_of - 45 * kMsPerDay, as_of - 10 * kMsPerDay}) {
+      Event e;
+      e.id = "f" + std::to_string(k) + "-" + std::to_string(ts);
+      e.account = "a" + std::to_string(k);
+      e.name = "x";
+      e.ts = ts;
+      flat.apply(Record(e));
+    }
+  }
+  auto still = cohorts::minimum_detectable_effect(flat, pool, "x", as_of, 8, 2);
+  CHECK_FALSE(still.mde_pct);
+  CHECK(still.not_estimable.find("did not vary") != std::string::npos);
 }
