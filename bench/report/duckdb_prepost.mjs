@@ -1,12 +1,15 @@
-// Reference for bench/report: DuckDB computes the same pre/post aggregates the ROI report needs
-// for the accelerator cohort (participants' first session, 30-day windows of the target event,
-// the holdout around the participants' median first-session date).
-//   node duckdb_prepost.mjs DEMO_DIR PROGRAM EVENT  → prints {"load_s", "query_s", "arms": [...]}
+// Reference for bench/report: DuckDB computes the pre/post aggregates the ROI report starts from
+// for the accelerator cohort — participants' first session, 30-day windows of the target event,
+// participants whose post-period ends by the as-of date (the naive figure's sums; the report
+// checks them) — and the holdout's plain sums around the participants' median first-session date
+// (reported only: the report's control is date-mixed, users only and reweighted to the
+// participants' tiers, which this query does not reproduce).
+//   node duckdb_prepost.mjs DEMO_DIR PROGRAM EVENT [AS_OF_DATE]  → prints {"load_s", "query_s", "arms": [...]}
 import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [dir, program = 'data_manager_accelerator', event = 'data_manager_edit'] = process.argv.slice(2);
+const [dir, program = 'data_manager_accelerator', event = 'data_manager_edit', asOf = '2026-09-30'] = process.argv.slice(2);
 const cohorts = JSON.parse(fs.readFileSync(path.join(dir, 'cohorts.json'), 'utf8')).filter((c) => c.program === program);
 const holdout = cohorts.flatMap((c) => c.holdout);
 const q = (s) => `'${s.replaceAll("'", "''")}'`;
@@ -30,11 +33,11 @@ const reader = await con.runAndReadAll(`
   WITH part AS (
     SELECT l.account, min(a.ts AT TIME ZONE 'UTC')::DATE AS ref
     FROM att a JOIN lrn l ON a.learner = l.id
-    WHERE a.program = ${q(program)} AND a.attended
+    WHERE a.program = ${q(program)} AND a.attended AND (a.ts AT TIME ZONE 'UTC')::DATE <= DATE ${q(asOf)}
     GROUP BY l.account),
   med AS (SELECT CAST(quantile_disc(ref, 0.5) AS DATE) AS ref FROM part),
   units AS (
-    SELECT account, ref, 'participants' AS arm FROM part
+    SELECT account, ref, 'participants' AS arm FROM part WHERE ref + 29 <= DATE ${q(asOf)}
     UNION ALL
     SELECT h.account, (SELECT ref FROM med), 'holdout' FROM hold h WHERE h.account NOT IN (SELECT account FROM part)),
   per AS (

@@ -72,7 +72,7 @@ cat "$WORK/uplift-evaluated.timing"
 cmp -s "$WORK/report.json" "$WORK/report-evaluated.json" || { echo "bench/report: stored-state and evaluated reports differ" >&2; exit 1; }
 echo "==> DuckDB pre/post aggregates (load NDJSON + query)"
 t2=$(now)
-node bench/report/duckdb_prepost.mjs "$DATA" "$PROGRAM" "$EVENT" >"$WORK/duckdb.json"
+node bench/report/duckdb_prepost.mjs "$DATA" "$PROGRAM" "$EVENT" 2026-09-30 >"$WORK/duckdb.json"
 t3=$(now)
 cat "$WORK/duckdb.json"
 
@@ -90,8 +90,10 @@ if not progs:
     sys.exit(f"report: no {program} program with a holdout control in the report")
 ul = progs[0]["usage_lift"]
 arms = {a["arm"]: a for a in duck["arms"]}
-mine = {"participants": (ul["treated_accounts"], ul["treated_pre_mean"] * ul["treated_accounts"], ul["treated_post_mean"] * ul["treated_accounts"]),
-        "holdout": (ul["control_accounts"], ul["control_pre_mean"] * ul["control_accounts"], ul["control_post_mean"] * ul["control_accounts"])}
+# The naive figure's sums: every participant whose post-period ends by the as-of date. (The
+# control is date-mixed, users only and tier-reweighted since issue 16: not a plain sum to check.)
+observed = progs[0]["participants"] - progs[0]["unobserved"]["usage"]
+mine = {"participants": (observed, ul["treated_pre_mean"] * observed, ul["treated_post_mean"] * observed)}
 check = {}
 for arm, (n, pre, post) in mine.items():
     d = arms.get(arm, {"accounts": 0, "pre": 0, "post": 0})
