@@ -27,7 +27,8 @@ trap 'rm -rf "$TMP"' EXIT
 echo "bench/milestones: compiling the bench driver"
 g++ -std=c++20 -O2 -DNDEBUG -I src bench/milestones/bench.cpp "$BUILD/libuplift_milestones.a" \
   "$BUILD/libuplift_core.a" -lfmt -o "$TMP/bench_milestones"
-(cd bench/milestones && { [ -d node_modules/@duckdb/node-api ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; })
+source bench/lib/npm.sh
+npm_install bench/milestones
 
 echo "bench/milestones: uplift ($ACCOUNTS accounts, $LEARNERS learners, $EVENTS events)"
 "$TMP/bench_milestones" milestones "$TMP/events.csv" "$ACCOUNTS" "$EVENTS" "$LEARNERS" 42 >"$TMP/uplift.json"

@@ -28,7 +28,8 @@ EPA=30 QUARTER=2026Q3 PROGRAM=data_manager_accelerator EVENT=data_manager_edit
 BIN=${UPLIFT_BIN:-$ROOT/build/uplift}
 [ -x "$BIN" ] || { echo "bench/report: $BIN not built (./run build)" >&2; exit 2; }
 command -v node >/dev/null || { echo "bench/report: node missing" >&2; exit 2; }
-(cd bench/report && { [ -d node_modules/@duckdb/node-api ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; })
+source bench/lib/npm.sh
+npm_install bench/report
 source bench/lib/common.sh
 export UPLIFT_CONFIG_DIR=$ROOT
 

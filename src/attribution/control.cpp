@@ -253,6 +253,14 @@ void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std
     std::optional<StratumIndex> index;
   };
   std::map<Date, std::map<std::string, Stratum>> by_date;
+  // What eligibility reads of each candidate, looked up once for every date (and for the placebo).
+  std::unordered_map<std::string_view, EligibilityFacts> local_facts;
+  auto& facts = ctx.facts ? *ctx.facts : local_facts;
+  auto facts_of = [&](const Account& acct) -> const EligibilityFacts& {
+    auto it = facts.find(acct.id);
+    if (it == facts.end()) it = facts.emplace(acct.id, eligibility_facts(ctx, acct)).first;
+    return it->second;
+  };
   auto stratum_key = [](const ArmUnit& u, const Account* acct) {
     return (acct ? acct->tier + '\x1f' + acct->plan : std::string("\x1f")) + (u.usage.base > 0 ? "\x1fu" : "\x1fn");
   };
@@ -262,7 +270,7 @@ void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std
     auto& strata = by_date[d];
     for (const Account* acct : pool) {
       if (acct->created_at && date_of(*acct->created_at) > d) continue;
-      if (ctx.program && !eligible_at(ctx, *acct, d)) continue;
+      if (ctx.program && !eligible_at(ctx, *acct, facts_of(*acct), d)) continue;
       ArmUnit u = w.unit(acct->id, d);
       strata[stratum_key(u, acct)].units.push_back(std::move(u));
     }
@@ -336,33 +344,51 @@ std::optional<double> standardized_difference(const std::vector<double>& a, cons
   return (ma - mb) / sd;
 }
 
-bool eligible_at(const ControlContext& ctx, const Account& acct, Date d) {
+EligibilityFacts eligibility_facts(const ControlContext& ctx, const Account& acct) {
   const cohorts::Eligibility& el = ctx.program->eligibility;
   auto in = [](const std::vector<std::string>& list, const std::string& v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
-  if (acct.audience != Audience::kCustomer || !in(el.plans, acct.plan) || !in(el.tiers, acct.tier)) return false;
-  const milestones::AccountState* st = ctx.in.states ? ctx.in.states(acct.id) : nullptr;
-  auto achieved_before = [&](const std::string& milestone, Date day) {
-    const auto* m = st ? st->find(milestone) : nullptr;
-    return m && m->achieved && m->achieved_at && date_of(*m->achieved_at) < day;
+  EligibilityFacts f;
+  f.fixed = acct.audience == Audience::kCustomer && in(el.plans, acct.plan) && in(el.tiers, acct.tier);
+  if (!f.fixed) return f;
+  f.state = ctx.in.states ? ctx.in.states(acct.id) : nullptr;
+  auto day_of = [&](const std::string& milestone) -> std::optional<Date> {
+    const auto* m = f.state && !milestone.empty() ? f.state->find(milestone) : nullptr;
+    if (!m || !m->achieved || !m->achieved_at) return std::nullopt;
+    return date_of(*m->achieved_at);
   };
+  f.reached = day_of(el.reached);
+  f.lacks = day_of(el.lacks_milestone);
+  if (!el.roles.empty()) {
+    for (const Learner* l : ctx.in.data->learners_of(acct.id)) {
+      if (!in(el.roles, l->role)) continue;
+      const Date since = l->created_at ? date_of(*l->created_at) : std::numeric_limits<Date>::min();
+      if (!f.role_since || since < *f.role_since) f.role_since = since;
+    }
+  }
+  return f;
+}
+
+bool eligible_at(const ControlContext& ctx, const Account& acct, const EligibilityFacts& f, Date d) {
+  const cohorts::Eligibility& el = ctx.program->eligibility;
+  if (!f.fixed) return false;
+  if (!el.reached.empty() && !(f.reached && *f.reached < d - el.reached_days_ago_min + 1)) return false;
+  if (!el.lacks_milestone.empty() && f.lacks && *f.lacks < d) return false;
+  if (!el.roles.empty() && !(f.role_since && *f.role_since < d)) return false;
   if (!el.stages.empty()) {
-    int at = stage_index_at(st, ctx.in.stages, start_of(d) - 1);
+    int at = stage_index_at(f.state, ctx.in.stages, start_of(d) - 1);
     if (at < 0 || static_cast<std::size_t>(at) >= ctx.in.stages.size() ||
-        !in(el.stages, ctx.in.stages[static_cast<std::size_t>(at)].stage))
+        std::find(el.stages.begin(), el.stages.end(), ctx.in.stages[static_cast<std::size_t>(at)].stage) ==
+            el.stages.end())
       return false;
   }
-  if (!el.reached.empty() && !achieved_before(el.reached, d - el.reached_days_ago_min + 1)) return false;
-  if (!el.lacks_milestone.empty() && achieved_before(el.lacks_milestone, d)) return false;
   if (el.target_event_max_30d && ctx.usage.count(acct.id, d - 30, d) > *el.target_event_max_30d) return false;
-  if (!el.roles.empty()) {
-    bool found = false;
-    for (const Learner* l : ctx.in.data->learners_of(acct.id))
-      found = found || (in(el.roles, l->role) && (!l->created_at || date_of(*l->created_at) < d));
-    if (!found) return false;
-  }
   return true;
+}
+
+bool eligible_at(const ControlContext& ctx, const Account& acct, Date d) {
+  return eligible_at(ctx, acct, eligibility_facts(ctx, acct), d);
 }
 
 Arms build_arms(const ControlContext& ctx, const cohorts::Cohort* cohort, const std::vector<const Participant*>& members,

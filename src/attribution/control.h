@@ -5,9 +5,11 @@
 
 #include <climits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -53,6 +55,15 @@ struct Arms {
   std::vector<Balance> balance;
 };
 
+// What a program's eligibility reads of one account, looked up once (matching judges every
+// candidate at every participant date, and again for the placebo).
+struct EligibilityFacts {
+  bool fixed = false;  // audience customer, plan and tier allowed
+  const milestones::AccountState* state = nullptr;
+  std::optional<Date> reached, lacks;  // days the eligibility's milestones were reached
+  std::optional<Date> role_since;      // earliest day a learner of an eligible role existed
+};
+
 struct ControlContext {
   const RoiInput& in;
   const cohorts::Program* program;
@@ -61,6 +72,8 @@ struct ControlContext {
   // Accounts invited to or held out of any of program_cohorts (Cohort::invited scans a vector).
   const std::unordered_set<std::string_view>& cohort_accounts;
   UsageIndex& usage;
+  // Per program, shared by its groups and the placebo (keys view the Dataset's account ids).
+  std::unordered_map<std::string_view, EligibilityFacts>* facts = nullptr;
 };
 
 // `shift_days` moves every reference date back (the placebo: the same design one window earlier).
@@ -73,6 +86,8 @@ Arms build_arms(const ControlContext& ctx, const cohorts::Cohort* cohort, const 
 // `lacks_milestone` not yet, at most target_event_max_30d target events in [d−30, d), a learner
 // of an eligible role.
 bool eligible_at(const ControlContext& ctx, const Account& account, Date d);
+EligibilityFacts eligibility_facts(const ControlContext& ctx, const Account& account);
+bool eligible_at(const ControlContext& ctx, const Account& account, const EligibilityFacts& facts, Date d);
 
 // Median of dates; for an even count the earlier-rounded mean of the middle two.
 Date median_date(std::vector<Date> dates);

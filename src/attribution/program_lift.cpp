@@ -481,7 +481,8 @@ std::vector<ProgramResult> program_results(const RoiInput& in, Timestamp as_of, 
     if (in.usage)
       if (auto found = in.usage->find(target); found != in.usage->end()) given = &found->second;
     UsageIndex usage(data, target, given);
-    ControlContext ctx{in, program, parts, pcs, cohort_accounts, usage};
+    std::unordered_map<std::string_view, EligibilityFacts> facts;
+    ControlContext ctx{in, program, parts, pcs, cohort_accounts, usage, &facts};
     for (auto& [cid, members] : groups) {
       ProgramResult r;
       r.program = pid;

@@ -199,6 +199,13 @@ std::string csv_field(std::string_view s) {
   return out;
 }
 
+std::string csv_text(std::string_view s) {
+  // OWASP CSV injection: a cell a spreadsheet would read as a formula gets a leading apostrophe.
+  if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos)
+    return csv_field("'" + std::string(s));
+  return csv_field(s);
+}
+
 std::string invitees_csv(const Cohort& c, const Dataset& data) {
   std::string out = "account,account_name,csm,learner,email,role,reason\r\n";
   auto row = [&](const Invitee& inv, const std::string& learner) {
@@ -210,7 +217,7 @@ std::string invitees_csv(const Cohort& c, const Dataset& data) {
                                  l ? l->email : std::string(), l ? l->role : std::string(), inv.reason}) {
       if (!first) out += ',';
       first = false;
-      out += csv_field(f);
+      out += csv_text(f);
     }
     out += "\r\n";
   };

@@ -69,5 +69,9 @@ Status check_replace(const Cohort& existing, const Cohort& next);
 std::string invitees_csv(const Cohort& c, const Dataset& data);
 // One CSV field, quoted when it contains a comma, quote, CR or LF.
 std::string csv_field(std::string_view s);
+// csv_field for text from the data (names, emails, notes): a cell starting with =, +, -, @, tab or
+// CR — which Excel and Sheets would evaluate as a formula — is prefixed with ' (OWASP CSV
+// injection). Numbers are written with csv_field, so a negative figure stays a number.
+std::string csv_text(std::string_view s);
 
 }  // namespace uplift::cohorts

@@ -155,10 +155,11 @@ std::string roi_to_csv(const attribution::RoiReport& r) {
   for (const auto& p : r.programs) {
     auto row = [&](const std::string& metric, const std::optional<double>& v,
                    const std::optional<attribution::Interval>& ci, const std::string& control, const std::string& note) {
-      for (const std::string& f : {r.quarter.name(), p.program, p.cohort, metric, fmtv(v),
-                                   ci ? fmtv(ci->lo) : std::string(), ci ? fmtv(ci->hi) : std::string(), control})
+      for (const std::string& f : {r.quarter.name(), p.program, p.cohort, metric})
+        out += cohorts::csv_text(f) + ",";
+      for (const std::string& f : {fmtv(v), ci ? fmtv(ci->lo) : std::string(), ci ? fmtv(ci->hi) : std::string()})
         out += csv_field(f) + ",";
-      out += csv_field(note) + "\r\n";
+      out += cohorts::csv_text(control) + "," + cohorts::csv_text(note) + "\r\n";
     };
     const auto& u = p.usage_lift;
     auto why = [](const std::string& not_estimable, bool low) {

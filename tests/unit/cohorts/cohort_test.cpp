@@ -120,6 +120,31 @@ TEST_CASE("invitee CSV: one row per learner, RFC 4180 quoting, names and emails 
   CHECK(cohorts::csv_field("plain") == "plain");
 }
 
+// Issue 20, finding 7: names and emails starting with =, +, -, @ went into invitees.csv as they
+// were, and Excel or Sheets would run them as formulas (OWASP "CSV injection").
+TEST_CASE("invitee CSV neutralizes cells a spreadsheet would read as formulas") {
+  Dataset data;
+  Account a;
+  a.id = "a1";
+  a.name = "=HYPERLINK(\"http://evil.test\",\"x\")";
+  a.csm = "@ana";
+  data.apply(a);
+  Learner l;
+  l.id = "l1";
+  l.account = "a1";
+  l.email = "+1@acme.test";
+  l.role = "-admin";
+  data.apply(l);
+  std::string csv = cohorts::invitees_csv(sample(), data);
+  CHECK(csv.find("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\"") != std::string::npos);
+  CHECK(csv.find(",'+1@acme.test,'-admin,") != std::string::npos);
+  CHECK(csv.find("=HYPERLINK") == csv.find("'=HYPERLINK") + 1);  // never bare at a cell start
+  CHECK(cohorts::csv_text("\tx") == "'\tx");
+  CHECK(cohorts::csv_text("\rx") == "\"'\rx\"");
+  CHECK(cohorts::csv_text("plain") == "plain");
+  CHECK(cohorts::csv_field("-13.5") == "-13.5");  // numbers stay numbers
+}
+
 TEST_CASE("seeded randomness uses only the engine's standardised raw output") {
   // std::mt19937_64 with the default seed 5489: the standard fixes its 10000th output.
   std::mt19937_64 ref;
