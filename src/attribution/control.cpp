@@ -264,11 +264,18 @@ void matched_arms(Arms& a, const ControlContext& ctx, const Window& w, const std
   auto stratum_key = [](const ArmUnit& u, const Account* acct) {
     return (acct ? acct->tier + '\x1f' + acct->plan : std::string("\x1f")) + (u.usage.base > 0 ? "\x1fu" : "\x1fn");
   };
+  // Only the tiers and plans of the participants at each date can be matched: other candidates
+  // are not looked at (the balance table's "before" pool is these strata too).
+  auto tier_plan = [](const Account* acct) { return acct ? acct->tier + '\x1f' + acct->plan : std::string("\x1f"); };
+  std::map<Date, std::set<std::string>> wanted;
+  for (const ArmUnit& mine : a.participants) wanted[mine.ref].insert(tier_plan(data.account(mine.account)));
   auto strata_for = [&](Date d) -> std::map<std::string, Stratum>& {
     auto found = by_date.find(d);
     if (found != by_date.end()) return found->second;
     auto& strata = by_date[d];
+    const std::set<std::string>& keys = wanted[d];
     for (const Account* acct : pool) {
+      if (!keys.count(tier_plan(acct))) continue;
       if (acct->created_at && date_of(*acct->created_at) > d) continue;
       if (ctx.program && !eligible_at(ctx, *acct, facts_of(*acct), d)) continue;
       ArmUnit u = w.unit(acct->id, d);
