@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Collects bench/results/*.json into summary.json and prints uplift vs reference as a table.
-   bench/summarize.py [FOLDER] [--markdown]   (--markdown: the table as Markdown, for the README)"""
+   bench/summarize.py [FOLDER] [--markdown] [--names a,b]  (--names: only these benches' files)   (--markdown: the table as Markdown, for the README)"""
 import json, os, platform, re, sys, glob
 
 def machine():
@@ -29,11 +29,13 @@ def goal_met(r):
         return r["ratio"] >= float(m[2]) if m[1] == ">=" else r["ratio"] <= float(m[2])
     return None
 
-def main(folder, markdown=False):
+def main(folder, markdown=False, names=None):
     rows = []
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         if os.path.basename(path) == "summary.json":
             continue
+        if names is not None and os.path.basename(path)[:-5] not in names:
+            continue  # not run this time: its figures are not this run's
         try:
             data = json.load(open(path))
         except (OSError, ValueError) as e:
@@ -71,5 +73,11 @@ def main(folder, markdown=False):
             print("-+-".join("-" * w for w in widths))
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--markdown"]
-    main(args[0] if args else "bench/results", markdown="--markdown" in sys.argv[1:])
+    argv = sys.argv[1:]
+    names = None
+    if "--names" in argv:
+        i = argv.index("--names")
+        names = set(n for n in argv[i + 1].split(",") if n)
+        del argv[i:i + 2]
+    args = [a for a in argv if a != "--markdown"]
+    main(args[0] if args else "bench/results", markdown="--markdown" in argv, names=names)

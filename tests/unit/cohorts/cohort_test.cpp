@@ -97,19 +97,26 @@ TEST_CASE("a sent cohort is immutable except for closing it") {
   CHECK(cohorts::check_replace(proposed, changed).ok());
 }
 
-TEST_CASE("invitee CSV: one row per learner, RFC 4180 quoting, names and emails from the dataset") {
+// Account a1 and its learner l1, as the invitee CSV tests need them.
+Dataset invitee_data(const std::string& name, const std::string& csm, const std::string& email,
+                     const std::string& role) {
   Dataset data;
   Account a;
   a.id = "a1";
-  a.name = "Acme, Inc.";
-  a.csm = "ana";
+  a.name = name;
+  a.csm = csm;
   data.apply(a);
   Learner l;
   l.id = "l1";
   l.account = "a1";
-  l.email = "x@acme.test";
-  l.role = "admin";
+  l.email = email;
+  l.role = role;
   data.apply(l);
+  return data;
+}
+
+TEST_CASE("invitee CSV: one row per learner, RFC 4180 quoting, names and emails from the dataset") {
+  Dataset data = invitee_data("Acme, Inc.", "ana", "x@acme.test", "admin");
   std::string csv = cohorts::invitees_csv(sample(), data);
   CHECK(csv ==
         "account,account_name,csm,learner,email,role,reason\r\n"
@@ -123,18 +130,7 @@ TEST_CASE("invitee CSV: one row per learner, RFC 4180 quoting, names and emails 
 // Issue 20, finding 7: names and emails starting with =, +, -, @ went into invitees.csv as they
 // were, and Excel or Sheets would run them as formulas (OWASP "CSV injection").
 TEST_CASE("invitee CSV neutralizes cells a spreadsheet would read as formulas") {
-  Dataset data;
-  Account a;
-  a.id = "a1";
-  a.name = "=HYPERLINK(\"http://evil.test\",\"x\")";
-  a.csm = "@ana";
-  data.apply(a);
-  Learner l;
-  l.id = "l1";
-  l.account = "a1";
-  l.email = "+1@acme.test";
-  l.role = "-admin";
-  data.apply(l);
+  Dataset data = invitee_data("=HYPERLINK(\"http://evil.test\",\"x\")", "@ana", "+1@acme.test", "-admin");
   std::string csv = cohorts::invitees_csv(sample(), data);
   CHECK(csv.find("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\"") != std::string::npos);
   CHECK(csv.find(",'+1@acme.test,'-admin,") != std::string::npos);
