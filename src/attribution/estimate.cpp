@@ -391,7 +391,6 @@ BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Un
   std::vector<std::vector<std::size_t>> t_groups, c_groups;
   if (stratified) aligned_groups(options, t_groups, c_groups);
   const auto t_stratum = stratum_index(t_groups, stratified ? treated.size() : 0);
-  const auto c_stratum = stratum_index(c_groups, stratified ? control.size() : 0);
   std::vector<std::optional<double>> results(static_cast<std::size_t>(resamples));
   auto run = [&](int from, int to) {
     std::string why;
