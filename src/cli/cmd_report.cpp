@@ -68,10 +68,17 @@ int run(const Flags& f) {
   if (!programs.ok()) return fail(programs.status(), 2);
   std::vector<cohorts::Cohort> sent_cohorts;
   if (current) {
-    // A second connection lets the target events be read while the rest is (two cores, one
-    // report); without one the same data is read in turn.
-    auto events_store = Store::open(default_store_url(f.db));
-    auto d = report::load_roi_data(db, *programs, events_store.ok() ? events_store->get() : nullptr);
+    // More connections let the target events and the eligible learners be read while the rest
+    // is (two cores, one report); without them the same data is read in turn.
+    std::vector<std::unique_ptr<Store>> more;
+    std::vector<Store*> readers;
+    for (int i = 0; i < 2; ++i) {
+      auto another = Store::open(default_store_url(f.db));
+      if (!another.ok()) break;
+      more.push_back(std::move(*another));
+      readers.push_back(more.back().get());
+    }
+    auto d = report::load_roi_data(db, *programs, readers);
     if (!d.ok()) return fail(d.status(), 2);
     stored = std::move(*d);
     sent_cohorts = std::move(stored->cohorts);
@@ -104,9 +111,14 @@ int run(const Flags& f) {
   const auto t2 = Clock::now();
   if (f.timing)
     fmt::print(stderr,
-               "{{\"load_s\": {:.3f}, \"report_s\": {:.3f}, \"events\": {}, \"accounts\": {}, \"states\": \"{}\"}}\n",
+               "{{\"load_s\": {:.3f}, \"report_s\": {:.3f}, \"events\": {}, \"accounts\": {}, \"states\": \"{}\"{}}}\n",
                secs(t0, t1), secs(t1, t2), ws ? data.event_count() : stored->events, data.accounts().size(),
-               ws ? "evaluated" : "stored");
+               ws ? "evaluated" : "stored",
+               ws ? std::string()
+                  : fmt::format(", \"load_parts_s\": {{\"usage\": {:.3f}, \"states\": {:.3f}, \"records\": {:.3f}, "
+                                "\"learners\": {:.3f}}}",
+                                stored->seconds.usage, stored->seconds.states, stored->seconds.records,
+                                stored->seconds.learners));
   std::string body;
   if (f.format == "json") body = report::roi_to_json(*r).dump(2) + "\n";
   else if (f.format == "csv") body = report::roi_to_csv(*r);

@@ -1,6 +1,7 @@
 #include "report/roi_load.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <set>
 #include <thread>
@@ -12,6 +13,15 @@
 
 namespace uplift::report {
 namespace {
+
+// Runs `part`, adding its wall time to `seconds`.
+template <typename F>
+Status timed(double& seconds, F&& part) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Status st = part();
+  seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return st;
+}
 
 // The target events' times: event name → account → sorted times.
 Status read_usage(Store& store, const std::vector<cohorts::Program>& programs, RoiData& out) {
@@ -37,30 +47,38 @@ Status read_usage(Store& store, const std::vector<cohorts::Program>& programs, R
   return Status::OK();
 }
 
-// Cohorts, accounts, ARR snapshots, renewals, attendance, the learners who attended and — when a
-// program's eligibility names roles — the learners of those roles (a matched control must meet
-// the program's eligibility, which asks for a learner of an eligible role).
-Status read_records(Store& store, const std::vector<cohorts::Program>& programs, RoiData& out) {
+// The learners of the programs' eligible roles (a matched control must meet the program's
+// eligibility, which asks for a learner of an eligible role), in the Store's order.
+Status read_role_learners(Store& store, const std::vector<cohorts::Program>& programs, std::vector<Record>& out) {
+  std::set<std::string> roles;
+  for (const auto& p : programs) roles.insert(p.eligibility.roles.begin(), p.eligibility.roles.end());
+  if (roles.empty()) return Status::OK();
+  const std::vector<std::string> wanted(roles.begin(), roles.end());
+  return store.scan_learners_with_roles(wanted, [&](const StoredRecord& r) {
+    out.push_back(r.record);  // a page is reread after the visitor (no move from the page)
+    return true;
+  });
+}
+
+// Cohorts, accounts, ARR snapshots, renewals and attendance.
+Status read_records(Store& store, RoiData& out) {
   auto cohorts = load_cohorts(store);
   if (!cohorts.ok()) return cohorts.status();
   out.cohorts = std::move(*cohorts);
-  Dataset& data = out.data;
   for (RecordKind kind : kAllRecordKinds) {
     // Events come by name (read_usage); completions only feed the milestone evaluation (states
-    // are stored); learners only map attendance to accounts (fetched one by one below).
+    // are stored); learners are read by role (read_role_learners) and by attendance (below).
     if (kind == RecordKind::kEvent || kind == RecordKind::kCompletion || kind == RecordKind::kLearner) continue;
     UPLIFT_RETURN_IF_ERROR(store.scan_kind(kind, [&](const StoredRecord& r) {
-      data.apply(r.record);
+      out.data.apply(r.record);
       return true;
     }));
   }
-  std::set<std::string, std::less<>> roles;
-  for (const auto& p : programs) roles.insert(p.eligibility.roles.begin(), p.eligibility.roles.end());
-  if (!roles.empty())
-    UPLIFT_RETURN_IF_ERROR(store.scan_kind(RecordKind::kLearner, [&](const StoredRecord& r) {
-      if (roles.count(std::get<Learner>(r.record).role)) data.apply(r.record);
-      return true;
-    }));
+  return Status::OK();
+}
+
+// The learners who attended and are not yet in `data`, fetched one by one.
+Status read_attended_learners(Store& store, Dataset& data) {
   std::set<std::string> learners;
   for (const Attendance* a : data.all_attendance())
     if (a->attended && !data.learner(a->learner)) learners.insert(a->learner);
@@ -90,22 +108,36 @@ Status read_states(Store& store, RoiData& out) {
 }  // namespace
 
 Result<std::unique_ptr<RoiData>> load_roi_data(Store& store, const std::vector<cohorts::Program>& programs,
-                                               Store* events_store) {
+                                               std::span<Store* const> readers) {
   auto out = std::make_unique<RoiData>();
-  // With a second connection the target events and the states (about half of the work) are
-  // read on a second thread while the records are read here; otherwise all in turn.
+  // Three independent parts: the target events and the states; the learners of eligible roles;
+  // the other records. Each reader connection takes one part on its own thread (the process is
+  // CPU-bound on decoding, so two cores finish three parts sooner than two); the rest run here.
   auto events_and_states = [&](Store& db) -> Status {
-    UPLIFT_RETURN_IF_ERROR(read_usage(db, programs, *out));
-    return read_states(db, *out);
+    UPLIFT_RETURN_IF_ERROR(timed(out->seconds.usage, [&] { return read_usage(db, programs, *out); }));
+    return timed(out->seconds.states, [&] { return read_states(db, *out); });
   };
-  Status second;
-  std::optional<std::jthread> reader;
-  if (events_store) reader.emplace([&] { second = events_and_states(*events_store); });
-  else second = events_and_states(store);
-  Status first = read_records(store, programs, *out);
-  reader.reset();  // joins
+  std::vector<Record> role_learners;
+  auto learners = [&](Store& db) {
+    return timed(out->seconds.learners, [&] { return read_role_learners(db, programs, role_learners); });
+  };
+  Status second, third;
+  std::optional<std::jthread> second_reader, third_reader;
+  if (readers.size() > 0) second_reader.emplace([&] { second = events_and_states(*readers[0]); });
+  if (readers.size() > 1) third_reader.emplace([&] { third = learners(*readers[1]); });
+  Status first = timed(out->seconds.records, [&] { return read_records(store, *out); });
+  if (first.ok() && readers.size() < 2) first = learners(store);
+  third_reader.reset();  // joins
+  if (first.ok() && third.ok()) {
+    for (Record& r : role_learners) out->data.apply(std::move(r));
+    role_learners = {};
+    first = read_attended_learners(store, out->data);
+  }
+  if (first.ok() && readers.empty()) second = events_and_states(store);
+  second_reader.reset();
   UPLIFT_RETURN_IF_ERROR(first);
   UPLIFT_RETURN_IF_ERROR(second);
+  UPLIFT_RETURN_IF_ERROR(third);
   return out;
 }
 

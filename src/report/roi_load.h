@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,11 +30,16 @@ struct RoiData {
   std::map<std::string, milestones::AccountState, std::less<>> states;
   std::map<std::string, attribution::EventTimes, std::less<>> usage;  // target event → account → times
   std::size_t events = 0;                                             // target events read
+  // Wall seconds of each part of the load (`--timing` prints them); each is written by one thread.
+  struct Seconds {
+    double usage = 0, states = 0, records = 0, learners = 0;  // learners: of eligible roles
+  } seconds;
 };
 
-// `events_store`, when given, is a second connection to the same database: the target events are
-// then read through it on a second thread while the rest is read through `store`.
+// `readers`, when given, are more connections to the same database (up to two are used): the
+// target events and states are read through the first, the learners of eligible roles through
+// the second, each on its own thread, while the rest is read through `store`.
 Result<std::unique_ptr<RoiData>> load_roi_data(Store& store, const std::vector<cohorts::Program>& programs,
-                                               Store* events_store = nullptr);
+                                               std::span<Store* const> readers = {});
 
 }  // namespace uplift::report

@@ -47,6 +47,8 @@ constexpr const char* kEntitiesAfter =
     "SELECT seq, kind, rkey, body FROM entities WHERE seq > ? ORDER BY seq LIMIT ?";
 constexpr const char* kKindAfter =
     "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?";
+constexpr const char* kLearnersAfterKey =
+    "SELECT seq, kind, rkey, body FROM entities WHERE kind = 'learner' AND rkey > ? ORDER BY rkey LIMIT ?";
 constexpr const char* kEntityByKey = "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? AND rkey = ?";
 
 constexpr std::size_t kPageSize = 16384;             // for new files
@@ -183,6 +185,51 @@ class SqliteStore final : public Store {
       });
       if (!read.ok()) return read;
       if (!page.visit(visit) || page.size() < kTimesPage) return Status::OK();
+    }
+  }
+
+  // In key order (the table's own order: no index lookup per row). A body is decoded only when it
+  // could hold one of the roles: it contains one as a JSON string ("admin", quotes included), or
+  // it contains an escape (a role written with escapes is then still found). Either way the
+  // decoded role decides.
+  Status scan_learners_with_roles(std::span<const std::string> roles,
+                                  const std::function<bool(const StoredRecord&)>& visit) override {
+    if (roles.empty()) return Status::OK();
+    std::vector<std::string> needles;
+    for (const auto& r : roles) needles.push_back(nlohmann::json(r).dump());
+    auto could_hold = [&](std::string_view body) {
+      if (body.find('\\') != std::string_view::npos) return true;
+      for (const auto& n : needles)
+        if (body.find(n) != std::string_view::npos) return true;
+      return false;
+    };
+    std::string after;
+    std::vector<StoredRecord> page;
+    for (;;) {
+      page.clear();
+      std::size_t rows = 0;
+      Status bad;
+      Status read = guarded_status("scan_learners_with_roles", [&] {
+        auto s = db_->stmt(kLearnersAfterKey);
+        s->bind(1, std::string_view(after)).bind(2, static_cast<std::int64_t>(kScanPage));
+        while (s->step()) {
+          ++rows;
+          after.assign(s->text(2));
+          if (!could_hold(s->text(3))) continue;
+          auto r = entity_row(*s);
+          if (!r.ok()) {
+            bad = r.status();
+            return;
+          }
+          const auto* l = std::get_if<Learner>(&r->record);
+          if (l && std::find(roles.begin(), roles.end(), l->role) != roles.end()) page.push_back(std::move(*r));
+        }
+      });
+      if (!read.ok()) return read;
+      if (!bad.ok()) return bad;
+      for (const auto& r : page)
+        if (!visit(r)) return Status::OK();
+      if (rows < kScanPage) return Status::OK();
     }
   }
 

@@ -379,6 +379,60 @@ TEST_CASE("scan_event_times visits (account, ts) of one event name in sequence o
   });
 }
 
+TEST_CASE("scan_learners_with_roles visits exactly the current learners of the given roles, across pages") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    // More learners than one page holds, roles that need JSON escapes or are not ASCII, roles that
+    // only contain a wanted one, and learners whose role changed after they were first written.
+    const std::vector<std::string> roles = {"admin", "le\"gal", "r\u00f4le", "tab\there"};
+    const std::vector<std::string> others = {"admin2", "Admin", "", "legal", "viewer"};
+    std::vector<Record> batch;
+    std::set<std::string> expected;
+    const int n = static_cast<int>(store::kScanPage) + 37;
+    for (int i = 0; i < n; ++i) {
+      Learner l;
+      l.id = "u" + std::to_string(i * 7919 % n);  // key order differs from write order
+      l.account = "acct-" + std::to_string(i % 13);
+      l.email = i % 11 == 0 ? "\"admin\"@example.com" : "x@example.com";  // the role's text elsewhere
+      const bool wanted = i % 3 == 0;
+      l.role = wanted ? roles[static_cast<std::size_t>(i) % roles.size()] : others[static_cast<std::size_t>(i) % others.size()];
+      if (wanted) expected.insert(l.id);
+      batch.push_back(l);
+    }
+    outcomes(*s, batch);
+    // Changes: a wanted learner loses its role, another gains one.
+    Learner lost = std::get<Learner>(batch[0]), gained = std::get<Learner>(batch[1]);
+    lost.role = "viewer";
+    gained.role = "admin";
+    expected.erase(lost.id);
+    expected.insert(gained.id);
+    outcomes(*s, {lost, gained});
+    std::set<std::string> seen;
+    std::size_t visits = 0;
+    REQUIRE(s->scan_learners_with_roles(roles, [&](const StoredRecord& r) {
+               const auto& l = std::get<Learner>(r.record);
+               CHECK(std::find(roles.begin(), roles.end(), l.role) != roles.end());
+               seen.insert(l.id);
+               ++visits;
+               return true;
+             }).ok());
+    CHECK(visits == expected.size());  // each once
+    CHECK(seen == expected);
+    // The backend agrees with the interface's default (scan_kind filtered).
+    std::set<std::string> whole;
+    REQUIRE(s->Store::scan_learners_with_roles(roles, [&](const StoredRecord& r) {
+               whole.insert(std::get<Learner>(r.record).id);
+               return true;
+             }).ok());
+    CHECK(whole == expected);
+    visits = 0;
+    REQUIRE(s->scan_learners_with_roles(roles, [&](const StoredRecord&) { return ++visits < 3; }).ok());
+    CHECK(visits == 3);  // the visitor stops the scan
+    REQUIRE(s->scan_learners_with_roles({}, [&](const StoredRecord&) { return ++visits > 0; }).ok());
+    CHECK(visits == 3);  // no roles, no learners
+  });
+}
+
 TEST_CASE("get reports NotFound for absent keys") {
   for_each_backend([](TestDb& db) {
     auto s = db.open();
