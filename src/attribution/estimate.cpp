@@ -85,11 +85,11 @@ std::uint64_t resample_seed(std::uint64_t seed, int b) {
 }
 
 // One arm resampled with replacement: the sums of n draws.
-ArmSums draw(const std::vector<Unit>& arm, std::mt19937_64& rng) {
+ArmSums draw(const std::vector<Unit>& arm, cohorts::SplitMix64& rng) {
   ArmSums s;
   s.n = arm.size();
   for (std::size_t i = 0; i < arm.size(); ++i) {
-    const Unit& u = arm[cohorts::uniform_index(rng, arm.size())];
+    const Unit& u = arm[cohorts::uniform_index_fast(rng, arm.size())];
     s.pre += u.pre;
     s.post += u.post;
   }
@@ -103,10 +103,10 @@ constexpr std::size_t kParallelDraws = 4096;
 // varies from resample to resample, as it does between programs), summed per stratum of the drawn
 // unit. `stratum_of[i]`: the aligned stratum of unit i (npos: left out).
 void draw_stratified(const std::vector<Unit>& arm, const std::vector<std::size_t>& stratum_of, std::size_t strata,
-                     std::mt19937_64& rng, std::vector<ArmSums>& out) {
+                     cohorts::SplitMix64& rng, std::vector<ArmSums>& out) {
   out.assign(strata, ArmSums{});
   for (std::size_t i = 0; i < arm.size(); ++i) {
-    const std::size_t k = cohorts::uniform_index(rng, arm.size());
+    const std::size_t k = cohorts::uniform_index_fast(rng, arm.size());
     if (stratum_of[k] >= strata) continue;
     ArmSums& s = out[stratum_of[k]];
     s.pre += arm[k].pre;
@@ -119,13 +119,13 @@ void draw_stratified(const std::vector<Unit>& arm, const std::vector<std::size_t
 // sums (it is reweighted to the participants' tiers, so its own composition is fixed; drawing it
 // from the whole arm would leave a small tier empty in some resamples).
 void draw_within_strata(const std::vector<Unit>& arm, const std::vector<std::vector<std::size_t>>& groups,
-                        std::mt19937_64& rng, std::vector<ArmSums>& out) {
+                        cohorts::SplitMix64& rng, std::vector<ArmSums>& out) {
   out.assign(groups.size(), ArmSums{});
   for (std::size_t k = 0; k < groups.size(); ++k) {
     const auto& g = groups[k];
     out[k].n = g.size();
     for (std::size_t i = 0; i < g.size(); ++i) {
-      const Unit& u = arm[g[cohorts::uniform_index(rng, g.size())]];
+      const Unit& u = arm[g[cohorts::uniform_index_fast(rng, g.size())]];
       out[k].pre += u.pre;
       out[k].post += u.post;
     }
@@ -178,11 +178,11 @@ std::vector<std::vector<std::size_t>> stratum_groups(const std::vector<int>& str
 // account and the pairs it was matched into: a control reused for several participants makes
 // their pairs move together); both arms take the drawn sets' pairs.
 void draw_sets(const std::vector<Unit>& treated, const std::vector<Unit>& control,
-               const std::vector<std::vector<std::size_t>>& sets, std::mt19937_64& rng, ArmSums& t, ArmSums& c) {
+               const std::vector<std::vector<std::size_t>>& sets, cohorts::SplitMix64& rng, ArmSums& t, ArmSums& c) {
   t = ArmSums{};
   c = ArmSums{};
   for (std::size_t i = 0; i < sets.size(); ++i) {
-    for (std::size_t k : sets[cohorts::uniform_index(rng, sets.size())]) {
+    for (std::size_t k : sets[cohorts::uniform_index_fast(rng, sets.size())]) {
       t.pre += treated[k].pre;
       t.post += treated[k].post;
       c.pre += control[k].pre;
@@ -396,7 +396,7 @@ BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Un
     std::string why;
     std::vector<ArmSums> ts, cs;
     for (int b = from; b < to; ++b) {
-      std::mt19937_64 rng(resample_seed(seed, b));
+      cohorts::SplitMix64 rng(resample_seed(seed, b));
       ArmSums t, c;
       if (options.paired) {
         draw_sets(treated, control, sets, rng, t, c);

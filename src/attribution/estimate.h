@@ -6,7 +6,7 @@
 // report never prints a number that is not one.
 //
 // The bootstrap resamples accounts with replacement, treated and control arms separately. Resample
-// b draws from its own std::mt19937_64 seeded from (seed, b), raw output only (cohorts/random.h),
+// b draws from its own SplitMix64 seeded from (seed, b), indices by cohorts::uniform_index_fast,
 // so resamples are independent of one another and of how many threads compute them (two, on large
 // arms): same data + same seed = same interval on every platform and machine. The interval is the
 // 2.5th..97.5th percentile (linear interpolation between order statistics) of the resampled

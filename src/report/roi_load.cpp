@@ -23,27 +23,28 @@ Status timed(double& seconds, F&& part) {
   return st;
 }
 
-// The target events' times: event name → account → sorted times.
+// The target events' times: event name → account → sorted times, all names in one scan.
 Status read_usage(Store& store, const std::vector<cohorts::Program>& programs, RoiData& out) {
   std::set<std::string> targets;
   for (const auto& p : programs)
     if (!p.target_event.empty()) targets.insert(p.target_event);
-  for (const auto& name : targets) {
-    attribution::EventTimes& times = out.usage[name];
-    // Events of one account usually arrive together: remember the last account's list.
-    std::string last_account;
-    std::vector<Timestamp>* last = nullptr;
-    UPLIFT_RETURN_IF_ERROR(store.scan_event_times(name, [&](std::string_view account, Timestamp ts) {
-      if (!last || account != last_account) {
-        last_account.assign(account);
-        last = &times[last_account];
-      }
-      last->push_back(ts);
-      ++out.events;
-      return true;
-    }));
-    for (auto& [account, ts] : times) std::sort(ts.begin(), ts.end());
-  }
+  const std::vector<std::string> names(targets.begin(), targets.end());
+  std::vector<attribution::EventTimes*> times;
+  for (const auto& name : names) times.push_back(&out.usage[name]);
+  // Events of one account usually arrive together: remember each name's last account's list.
+  std::vector<std::string> last_account(names.size());
+  std::vector<std::vector<Timestamp>*> last(names.size(), nullptr);
+  UPLIFT_RETURN_IF_ERROR(store.scan_event_times_of(names, [&](std::size_t i, std::string_view account, Timestamp ts) {
+    if (!last[i] || account != last_account[i]) {
+      last_account[i].assign(account);
+      last[i] = &(*times[i])[last_account[i]];
+    }
+    last[i]->push_back(ts);
+    ++out.events;
+    return true;
+  }));
+  for (auto* per_name : times)
+    for (auto& [account, ts] : *per_name) std::sort(ts.begin(), ts.end());
   return Status::OK();
 }
 

@@ -29,8 +29,8 @@ class EventTimesPage {
     accounts_.clear();
     rows_.clear();
   }
-  void add(std::string_view account, Timestamp ts) {
-    rows_.push_back({accounts_.size(), account.size(), ts});
+  void add(std::string_view account, Timestamp ts, std::size_t name = 0) {
+    rows_.push_back({accounts_.size(), account.size(), ts, name});
     accounts_.append(account);
   }
   std::size_t size() const { return rows_.size(); }
@@ -41,11 +41,19 @@ class EventTimesPage {
       if (!fn(all.substr(r.offset, r.size), r.ts)) return false;
     return true;
   }
+  // The same with each row's name index (pages of Store::scan_event_times_of).
+  bool visit(const Store::NamedEventTimeVisitor& fn) const {
+    const std::string_view all(accounts_);
+    for (const Row& r : rows_)
+      if (!fn(r.name, all.substr(r.offset, r.size), r.ts)) return false;
+    return true;
+  }
 
  private:
   struct Row {
     std::size_t offset, size;
     Timestamp ts;
+    std::size_t name;  // index into the scanned names (scan_event_times_of)
   };
   std::string accounts_;
   std::vector<Row> rows_;

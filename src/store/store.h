@@ -127,6 +127,23 @@ class Store {
       return visit(e.account, e.ts);
     });
   }
+  // scan_event_times for several distinct names in one pass over the log: visits
+  // (i, account, ts) of the stored events named names[i], each name's in sequence order (names
+  // interleave). The ROI report reads every program's target event; a backend whose events have
+  // no name index reads the log once instead of once per name. This default (inline) scans the
+  // names in turn.
+  using NamedEventTimeVisitor = std::function<bool(std::size_t name, std::string_view account, Timestamp ts)>;
+  virtual Status scan_event_times_of(std::span<const std::string> names, const NamedEventTimeVisitor& visit) {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      bool stopped = false;
+      Status st = scan_event_times(names[i], [&](std::string_view account, Timestamp ts) {
+        stopped = !visit(i, account, ts);
+        return !stopped;
+      });
+      if (!st.ok() || stopped) return st;
+    }
+    return Status::OK();
+  }
   // Visits the stored learners whose role is one of `roles`, in no particular order (a backend
   // reads them in its key order). The ROI report's matched control needs only the learners of the
   // programs' eligible roles — at 100,000 accounts, 0.8M of 1.7M — and not in sequence order.
