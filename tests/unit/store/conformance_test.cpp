@@ -379,6 +379,46 @@ TEST_CASE("scan_event_times visits (account, ts) of one event name in sequence o
   });
 }
 
+TEST_CASE("scan_event_times_of visits several names in one pass, each in sequence order, across pages") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    const std::vector<std::string> names = {"data_manager_edit", "ai_review_run", "nothing_stored"};
+    std::vector<Record> batch;
+    std::vector<std::vector<std::pair<std::string, Timestamp>>> expected(names.size());
+    const int n = static_cast<int>(store::kTimesPage) + 53;
+    for (int i = 0; i < n; ++i) {
+      std::string account = "acct-" + std::to_string(i % 31);
+      Timestamp ts = 1'767'225'600'000 + (i * 7919 % 100'000) * 1000;
+      const std::size_t which = i % 3 == 0 ? 1 : 0;
+      batch.push_back(ev("t" + std::to_string(i), account, names[which], ts));
+      expected[which].emplace_back(account, ts);
+      if (i % 4 == 0) batch.push_back(ev("x" + std::to_string(i), account, "data_manager_edits", ts));
+    }
+    outcomes(*s, batch);
+    auto collect = [&](auto&& scan) {
+      std::vector<std::vector<std::pair<std::string, Timestamp>>> seen(names.size());
+      REQUIRE(scan([&](std::size_t i, std::string_view account, Timestamp ts) {
+                REQUIRE(i < names.size());
+                seen[i].emplace_back(std::string(account), ts);
+                return true;
+              }).ok());
+      return seen;
+    };
+    CHECK(collect([&](const auto& v) { return s->scan_event_times_of(names, v); }) == expected);
+    // The backend agrees with the interface's default (each name in turn).
+    CHECK(collect([&](const auto& v) { return s->Store::scan_event_times_of(names, v); }) == expected);
+    // One name, and no names.
+    const std::vector<std::string> one = {names[1]};
+    auto only = collect([&](const auto& v) { return s->scan_event_times_of(one, v); });
+    CHECK(only[0] == expected[1]);
+    int visits = 0;
+    REQUIRE(s->scan_event_times_of({}, [&](std::size_t, std::string_view, Timestamp) { return ++visits > 0; }).ok());
+    CHECK(visits == 0);
+    REQUIRE(s->scan_event_times_of(names, [&](std::size_t, std::string_view, Timestamp) { return ++visits < 5; }).ok());
+    CHECK(visits == 5);  // the visitor stops the scan
+  });
+}
+
 TEST_CASE("scan_learners_with_roles visits exactly the current learners of the given roles, across pages") {
   for_each_backend([](TestDb& db) {
     auto s = db.open();
