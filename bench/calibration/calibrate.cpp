@@ -36,7 +36,7 @@ std::vector<std::string> split(const std::string& s) {
 }
 
 struct Tally {
-  std::size_t runs = 0, estimable = 0, covered = 0, significant = 0;
+  std::size_t runs = 0, estimable = 0, covered = 0, significant = 0, above = 0, below = 0;
   double sum_err = 0, sum_sq = 0, sum_width = 0, sum_est = 0, sum_est_sq = 0;
   void add(const std::optional<double>& est, const std::optional<attribution::Interval>& ci, double truth) {
     ++runs;
@@ -44,6 +44,8 @@ struct Tally {
     ++estimable;
     if (ci->lo <= truth && truth <= ci->hi) ++covered;
     if (ci->lo > 0 || ci->hi < 0) ++significant;
+    if (ci->lo > truth) ++above;  // the interval misses the truth high (the estimate is too high)
+    if (ci->hi < truth) ++below;
     sum_err += *est - truth;
     sum_sq += (*est - truth) * (*est - truth);
     sum_width += ci->hi - ci->lo;
@@ -60,6 +62,9 @@ struct Tally {
     j["coverage_pct"] = 100.0 * static_cast<double>(covered) / n;
     j["estimable_pct"] = 100.0 * n / static_cast<double>(runs);
     j["significant_pct"] = 100.0 * static_cast<double>(significant) / n;
+    // Where the misses fall: a calibrated interval misses about 2.5 % on each side.
+    j["miss_high_pct"] = 100.0 * static_cast<double>(above) / n;
+    j["miss_low_pct"] = 100.0 * static_cast<double>(below) / n;
     j["bias"] = sum_err / n;
     j["bias_mcse"] = estimable > 1 ? sd / std::sqrt(n) : 0.0;  // Monte Carlo error of the mean bias
     j["rmse"] = std::sqrt(sum_sq / n);

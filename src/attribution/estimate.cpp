@@ -249,6 +249,7 @@ std::optional<double> design_stat(const Statistic& stat, const std::optional<std
 struct Adjusted {
   double lo_q = 0, hi_q = 0;  // BCa percentile levels
   double theta = 0, jackknife_se = 0;
+  std::optional<double> jackknife_se_log;  // of log(1 + θ/100), when options.log_ratio and defined
   std::size_t df = 0;  // degrees of freedom of the jackknife interval: the smaller arm's units − 1
 };
 std::optional<Adjusted> bca_levels(const std::vector<Unit>& treated, const std::vector<Unit>& control,
@@ -299,21 +300,28 @@ std::optional<Adjusted> bca_levels(const std::vector<Unit>& treated, const std::
       if (auto v = stat(t, minus(c, u), nullptr)) jack.push_back(*v);
   }
   if (jack.size() < 3) return std::nullopt;
-  // The jackknife standard error, arm by arm: Σ_arm (n−1)/n Σ (θ_(i) − θ̄_arm)².
+  // The jackknife standard error, arm by arm: Σ_arm (n−1)/n Σ (g(θ_(i)) − mean_arm)², on the
+  // percent scale (g = identity) and, for a ratio, on the log scale (g(x) = log(1 + x/100)).
   {
     const std::size_t split = options.paired ? jack.size() : std::min(jack.size(), jack_treated);
-    double var = 0;
-    for (int arm = 0; arm < 2; ++arm) {
-      const std::size_t from = arm == 0 ? 0 : split, to = arm == 0 ? split : jack.size();
-      if (to <= from + 1) continue;
-      const double n = static_cast<double>(to - from);
-      double m = 0, ss = 0;
-      for (std::size_t i = from; i < to; ++i) m += jack[i];
-      m /= n;
-      for (std::size_t i = from; i < to; ++i) ss += (jack[i] - m) * (jack[i] - m);
-      var += ss * (n - 1) / n;
-    }
-    out.jackknife_se = std::sqrt(var);
+    auto jackknife_se = [&](auto g) {
+      double var = 0;
+      for (int arm = 0; arm < 2; ++arm) {
+        const std::size_t from = arm == 0 ? 0 : split, to = arm == 0 ? split : jack.size();
+        if (to <= from + 1) continue;
+        const double n = static_cast<double>(to - from);
+        double m = 0, ss = 0;
+        for (std::size_t i = from; i < to; ++i) m += g(jack[i]);
+        m /= n;
+        for (std::size_t i = from; i < to; ++i) ss += (g(jack[i]) - m) * (g(jack[i]) - m);
+        var += ss * (n - 1) / n;
+      }
+      return std::sqrt(var);
+    };
+    out.jackknife_se = jackknife_se([](double x) { return x; });
+    if (options.log_ratio && *theta > -100 &&
+        std::all_of(jack.begin(), jack.end(), [](double x) { return x > -100; }))
+      out.jackknife_se_log = jackknife_se([](double x) { return std::log1p(x / 100); });
     const std::size_t units = options.paired ? jack.size() : std::min(split, jack.size() - split);
     out.df = units > 1 ? units - 1 : 0;
   }
@@ -444,8 +452,14 @@ BootstrapResult bootstrap(const std::vector<Unit>& treated, const std::vector<Un
     // their few accounts warrant (about 7 % wider at 20 accounts than the normal one).
     const boost::math::students_t_distribution<double> t(static_cast<double>(adjusted->df));
     const double z = boost::math::quantile(t, 1 - tail);
-    out.ci95->lo = std::min(out.ci95->lo, adjusted->theta - z * adjusted->jackknife_se);
-    out.ci95->hi = std::max(out.ci95->hi, adjusted->theta + z * adjusted->jackknife_se);
+    double lo = adjusted->theta - z * adjusted->jackknife_se, hi = adjusted->theta + z * adjusted->jackknife_se;
+    if (adjusted->jackknife_se_log && *adjusted->jackknife_se_log > 0) {
+      const double center = std::log1p(adjusted->theta / 100);
+      lo = std::min(lo, 100 * std::expm1(center - z * *adjusted->jackknife_se_log));
+      hi = std::max(hi, 100 * std::expm1(center + z * *adjusted->jackknife_se_log));
+    }
+    out.ci95->lo = std::min(out.ci95->lo, lo);
+    out.ci95->hi = std::max(out.ci95->hi, hi);
   }
   return out;
 }

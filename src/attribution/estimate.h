@@ -87,6 +87,13 @@ struct BootstrapOptions {
   std::vector<int> treated_strata, control_strata;
   std::vector<int> sets;
   Reweight reweight = Reweight::kCounts;
+  // The statistic is a percent change of a ratio (−100 < θ): a jackknife interval formed on
+  // log(1 + θ/100), where a ratio's sampling distribution is nearer normal — asymmetric on the
+  // percent scale, wider above than below — joins the union too. Matched designs set it: over
+  // 1,000 generated 200-account programs their intervals without it fell wholly below the truth
+  // 4.5 % of the time and above it 2.4 % (false positives 6.9 %); with it 3.1 % and 2.4 % (5.5 %).
+  // Holdout designs, already at 96–97 % coverage there, do not.
+  bool log_ratio = false;
 };
 
 // Per-stratum sums (aligned: t[k] and c[k] are stratum k) → the arms' sums a statistic reads, the

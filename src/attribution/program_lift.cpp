@@ -140,7 +140,10 @@ struct Estimate {
 // A causal figure with its interval, or neither with the reason: too few distinct accounts carrying
 // the measure in an arm, the statistic undefined, or the bootstrap undefined too often.
 BootstrapOptions design(const Sample& s, const RoiOptions& o, std::uint64_t seed, Reweight reweight, double level = 0.95) {
-  return BootstrapOptions{o.bootstrap_resamples, seed, s.paired, level, s.t_strata, s.c_strata, s.sets, reweight};
+  // A matched design's ratio DiD (the only statistic reweighted by pre-period sums) also gets a
+  // log-scale jackknife interval (BootstrapOptions::log_ratio says why).
+  return BootstrapOptions{o.bootstrap_resamples, seed,    s.paired, level, s.t_strata, s.c_strata, s.sets,
+                          reweight,              reweight == Reweight::kPreSums && s.paired};
 }
 
 // Ratio statistics reweight a stratified control by pre-period sums, differences of means by counts.
