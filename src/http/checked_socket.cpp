@@ -25,6 +25,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The answer to a request the framer rejected, with the framer's status.
+Problem framing_problem(const RequestFramer& f) {
+  Problem p = bad_request(f.problem(), "malformed-request");
+  p.status = f.status();
+  switch (f.status()) {
+    case 411:
+      p.slug = "length-required";
+      p.title = "Length Required";
+      break;
+    case 501:
+      p.slug = "not-implemented";
+      p.title = "Not Implemented";
+      break;
+    case 505:
+      p.slug = "http-version-not-supported";
+      p.title = "HTTP Version Not Supported";
+      break;
+    default:
+      p.title = "Bad Request";
+  }
+  return p;
+}
+
 // One accepted connection. Poco reads it through receiveBytes (via its HTTPSession buffer).
 class CheckedStreamSocketImpl : public Poco::Net::StreamSocketImpl {
  public:
@@ -52,7 +75,7 @@ class CheckedStreamSocketImpl : public Poco::Net::StreamSocketImpl {
     bool was_in_request = framer_.in_request();
     auto completed = framer_.requests_completed();
     if (!framer_.feed(std::string_view(static_cast<const char*>(buffer), static_cast<std::size_t>(n)))) {
-      Problem p = bad_request(framer_.problem(), "malformed-header");
+      Problem p = framing_problem(framer_);
       auto start = framer_.request_start();
       if (start != RequestFramer::npos && start > 0) {
         // Pipelined: hand Poco the complete requests before the bad one; answer it afterwards.

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include <fmt/format.h>
+
 namespace uplift::http {
 
 namespace {
@@ -13,6 +15,9 @@ bool is_token_char(unsigned char c) {
   static constexpr std::string_view kExtra = "!#$%&'*+-.^_`|~";
   return kExtra.find(static_cast<char>(c)) != std::string_view::npos;
 }
+
+// A control character a header value or request line may not hold (HTAB excepted).
+bool is_control(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -24,13 +29,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  if (needle.size() > hay.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i)
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
-  return false;
 }
 
 }  // namespace
@@ -113,11 +111,7 @@ void RequestFramer::line_done() {
   }
   // The head.
   if (!request_line_seen_) {
-    request_line_seen_ = true;
-    chunked_ = bad_length_ = has_length_ = false;
-    remaining_ = 0;
-    std::string_view method = std::string_view(line_).substr(0, line_.find(' '));
-    bodiless_method_ = method == "GET" || method == "HEAD" || method == "DELETE";
+    request_line_done();
     return;
   }
   if (line_.empty()) {
@@ -136,23 +130,72 @@ void RequestFramer::line_done() {
     return;
   }
   std::string_view value = trim(std::string_view(line_).substr(colon + 1));
+  if (std::any_of(value.begin(), value.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); })) {
+    reject(fmt::format("header '{}' holds a control character (NUL, CR, …): header values must be text", name));
+    return;
+  }
   if (iequals(name, "Content-Length")) {
+    if (has_length_) {
+      reject("more than one Content-Length header: a request has one length");
+      return;
+    }
     std::uint64_t n = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (value.empty() || ec != std::errc() || ptr != value.data() + value.size() || (has_length_ && n != remaining_))
-      bad_length_ = true;
+    if (value.empty() || value.size() > 18 || ec != std::errc() || ptr != value.data() + value.size()) {
+      reject(fmt::format("Content-Length '{}' is not a length: it must be a non-negative whole number of bytes",
+                         value.substr(0, 40)));
+      return;
+    }
     has_length_ = true;
     remaining_ = n;
-  } else if (iequals(name, "Transfer-Encoding") && contains_ci(value, "chunked")) {
-    chunked_ = true;
+  } else if (iequals(name, "Transfer-Encoding")) {
+    if (transfer_encoding_ || !iequals(value, "chunked")) {
+      reject(fmt::format("Transfer-Encoding '{}' is not supported: the only transfer coding accepted is 'chunked'",
+                         value.substr(0, 40)),
+             501);
+      return;
+    }
+    transfer_encoding_ = chunked_ = true;
   }
+  if (has_length_ && transfer_encoding_)
+    reject("both Content-Length and Transfer-Encoding: a request is framed by one of them");
+}
+
+void RequestFramer::request_line_done() {
+  request_line_seen_ = true;
+  chunked_ = has_length_ = transfer_encoding_ = false;
+  remaining_ = 0;
+  if (line_overflow_) return;  // an overlong request line: Poco answers it (414)
+  // METHOD SP request-target SP HTTP-version, single spaces (RFC 9112 §3).
+  std::string_view line = line_;
+  auto sp1 = line.find(' ');
+  auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  std::string_view method = line.substr(0, sp1);
+  bodiless_method_ = method == "GET" || method == "HEAD" || method == "DELETE";
+  length_required_ = method == "POST" || method == "PUT" || method == "PATCH";
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos || method.empty() ||
+      sp2 == sp1 + 1 ||
+      !std::all_of(method.begin(), method.end(), [](char c) { return is_token_char(static_cast<unsigned char>(c)); }) ||
+      std::any_of(line.begin(), line.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); })) {
+    reject("malformed request line: it must be 'METHOD /path HTTP/1.1'");
+    return;
+  }
+  std::string_view version = line.substr(sp2 + 1);
+  const bool shaped = version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
+                      std::isdigit(static_cast<unsigned char>(version[5])) && version[6] == '.' &&
+                      std::isdigit(static_cast<unsigned char>(version[7]));
+  if (!shaped) {
+    reject(fmt::format("malformed request line: '{}' is not an HTTP version (HTTP/1.1)", version.substr(0, 20)));
+    return;
+  }
+  if (version[5] != '1') reject(fmt::format("{} is not supported: this server speaks HTTP/1.1", version), 505);
 }
 
 void RequestFramer::head_done() {
   if (chunked_) {
     phase_ = Phase::kChunkSize;
-  } else if (bad_length_ || (!has_length_ && !bodiless_method_)) {
-    phase_ = Phase::kUnframed;  // refused by Poco, or a body that lasts until the connection closes
+  } else if (!has_length_ && length_required_) {
+    reject("a POST, PUT or PATCH must send Content-Length (or Transfer-Encoding: chunked)", 411);
   } else if (remaining_ > 0) {
     phase_ = Phase::kBody;
   } else {
@@ -166,9 +209,10 @@ void RequestFramer::request_done() {
   request_line_seen_ = false;
 }
 
-void RequestFramer::reject(std::string why) {
+void RequestFramer::reject(std::string why, int status) {
   phase_ = Phase::kRejected;
   problem_ = std::move(why);
+  status_ = status;
 }
 
 }  // namespace uplift::http

@@ -7,6 +7,14 @@
 // keep-alive connections, and it tells the socket layer when a request is in progress (for the
 // whole-request deadline that bounds slowloris clients). It never buffers more than one line
 // (capped at kMaxLine; longer lines are left for Poco to refuse). Pure: no sockets, no clock.
+//
+// Strict HTTP/1.1 framing (RFC 9112), because a lenient parser behind a proxy that reads the
+// same bytes differently is how requests are smuggled: a request line must be
+// `METHOD SP target SP HTTP/1.x` (another version: 505); a header value must hold no control
+// character (NUL, CR, …; HTAB is allowed); Content-Length must be digits and appear once, and
+// not beside Transfer-Encoding (400); the only transfer coding is `chunked` (others: 501); a
+// POST, PUT or PATCH must say its length (411 at once, instead of a body read until the
+// connection closes). Each rejection carries its HTTP status and reason.
 #pragma once
 
 #include <cstddef>
@@ -27,8 +35,7 @@ class RequestFramer {
     kChunkSize,   // chunked: a chunk-size line
     kChunkData,   // chunked: chunk bytes and their CRLF
     kTrailers,    // chunked: trailer lines after the last chunk
-    kUnframed,    // a body read until the connection closes (POST without length), or framing
-                  // Poco will refuse (bad Content-Length): no more checking, still in a request
+    kUnframed,    // framing Poco will refuse (a bad chunk size): no more checking, still in a request
     kRejected,    // a malformed head was seen; `problem()` says why
   };
 
@@ -39,6 +46,7 @@ class RequestFramer {
   bool in_request() const { return phase_ != Phase::kIdle && phase_ != Phase::kRejected; }
   bool in_head() const { return phase_ == Phase::kHead; }
   const std::string& problem() const { return problem_; }
+  int status() const { return status_; }  // of a rejection: 400, 411, 501 or 505
   std::uint64_t requests_completed() const { return completed_; }
   // Where, in the bytes of the last feed(), the current (or rejected) request began; npos when it
   // began in an earlier feed. Bytes before it belong to requests that are complete and valid.
@@ -49,20 +57,23 @@ class RequestFramer {
   void line_done();
   void head_done();
   void request_done();
-  void reject(std::string why);
+  void reject(std::string why, int status = 400);
+  void request_line_done();
 
   Phase phase_ = Phase::kIdle;
   std::string line_;          // the current line (without its LF), up to kMaxLine bytes
   bool line_overflow_ = false;
   bool request_line_seen_ = false;
   bool bodiless_method_ = false;  // GET, HEAD, DELETE: no body unless framed
+  bool length_required_ = false;  // POST, PUT, PATCH: a body, so a length or chunked
+  bool transfer_encoding_ = false;
   bool chunked_ = false;
-  bool bad_length_ = false;
   bool has_length_ = false;
   std::uint64_t remaining_ = 0;  // body or chunk bytes still to come (+2 for a chunk's CRLF)
   std::uint64_t completed_ = 0;
   std::size_t request_start_ = npos;
   std::string problem_;
+  int status_ = 400;
 };
 
 }  // namespace uplift::http

@@ -280,6 +280,38 @@ for (const [name, bytes, first] of RAW_HEADS) {
   });
 }
 
+// Strict HTTP/1.1 framing (issue 20 finding 5, 8 and the low-severity ones): each answered at once
+// with its status, a problem+json body naming the cause and the security headers, and the
+// connection closed — no second request parsed out of the same bytes.
+const FRAMING = [
+  ['two different Content-Length headers', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 40\r\n\r\n{}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 400, /more than one Content-Length/],
+  ['two equal Content-Length headers', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}', 400, /more than one Content-Length/],
+  ['Content-Length: -1', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 400, /not a length/],
+  ['Content-Length and Transfer-Encoding', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, /both Content-Length and Transfer-Encoding/],
+  ['unknown transfer coding', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n', 501, /only transfer coding/],
+  ['POST without a length', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n\r\n', 411, /must send Content-Length/],
+  ['HTTP/9.9', 'GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n', 505, /HTTP\/9\.9 is not supported/],
+  ['FOO/1.1', 'GET /healthz FOO/1.1\r\nHost: x\r\n\r\n', 400, /not an HTTP version/],
+  ['NUL in a header value', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400, /control character/],
+  ['bare CR in a header value', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 400, /control character/],
+];
+for (const [name, bytes, status, reason] of FRAMING) {
+  test(`raw framing: ${name} → ${status} at once, problem+json, connection closed`, async () => {
+    const started = Date.now();
+    const r = await rawExchange(bytes);
+    assert.equal(r.status, status, `${name}: got ${r.status} ${r.body.slice(0, 200)}`);
+    assert.ok(Date.now() - started < 2500, `${name}: answered only after ${Date.now() - started} ms (waited for a timeout)`);
+    assert.match(r.head, /content-type: application\/problem\+json/i);
+    assert.match(r.head, /x-content-type-options: nosniff/i);
+    assert.match(r.head, /connection: close/i);
+    const p = JSON.parse(r.body);
+    assert.equal(p.status, status);
+    assert.match(p.detail, reason);
+    assert.ok(!/HTTP\/1\.1 200/.test(r.body), `${name}: a second request was parsed from the same bytes`);
+    await healthy();
+  });
+}
+
 // The server runs with --request-timeout 3 (api_bad_input.test.sh): a client trickling a byte
 // every 400 ms is cut off with 408 after ~3 s, and what it sent is not ingested.
 test('slowloris: a head that never ends gets 408 and the connection closed', async () => {
