@@ -10,7 +10,6 @@
 #include <shared_mutex>
 #include <sstream>
 
-#include <Poco/InflatingStream.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -24,6 +23,7 @@
 
 #include "core/time.h"
 #include "http/checked_socket.h"
+#include "http/gzip_body.h"
 #include "http/log_writer.h"
 #include "http/problem.h"
 
@@ -123,16 +123,10 @@ Body read_body(HTTPServerRequest& req, std::size_t limit) {
   if (encoding.empty() || encoding == "identity") {
     b.text = std::move(raw);
   } else if (encoding == "gzip" || encoding == "x-gzip") {
-    try {
-      std::istringstream compressed(raw);
-      Poco::InflatingInputStream inflated(compressed, Poco::InflatingStreamBuf::STREAM_GZIP);
-      if (!read_capped(inflated, limit, b.text)) {
-        b.problem = payload_too_large(fmt::format("the inflated request body is over {} bytes", limit));
-        b.text.clear();
-      }
-    } catch (const Poco::Exception& e) {
-      b.problem = bad_request("the body is not valid gzip: " + e.displayText(), "invalid-encoding");
-    }
+    auto inflated = inflate_gzip(raw, limit);
+    if (inflated.ok()) b.text = std::move(*inflated);
+    else if (inflated.status().code() == Code::kResourceExhausted) b.problem = payload_too_large(inflated.status().message());
+    else b.problem = bad_request(inflated.status().message(), "invalid-encoding");
   } else {
     b.problem = unsupported_media_type("Content-Encoding '" + encoding + "' is not supported (use gzip or none)");
   }
