@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <memory>
 
+#include <fmt/format.h>
+
 #include "app/workspace.h"
+#include "core/time.h"
 #include "cli/commands.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -20,6 +23,8 @@ struct ServeArgs {
   int port = 8080, threads = 16;
   double request_timeout = 30;  // seconds
   std::size_t max_body = http::kDefaultMaxBody;
+  std::string earliest = "2000-01-01";
+  double max_future_hours = 24;
 };
 
 std::filesystem::path web_root(const ServeArgs& a, const std::filesystem::path& config_dir) {
@@ -32,6 +37,14 @@ void serve(const ServeArgs& a) {
   http::block_termination_signals();
   http::Service service;
   service.max_body = a.max_body;
+  auto earliest = parse_date(a.earliest);
+  if (!earliest.ok()) {
+    fmt::print(stderr, "uplift serve: --earliest: {}\n", earliest.status().message());
+    exit_code() = 2;
+    return;
+  }
+  service.time_bounds.earliest = start_of(*earliest);
+  service.time_bounds.future_skew_ms = static_cast<Timestamp>(a.max_future_hours * 3'600'000);
   http::KeyRing keys;
   std::unique_ptr<app::Workspace> workspace;
   std::filesystem::path config_dir;
@@ -73,6 +86,11 @@ void setup(CLI::App& app) {
   cmd->add_option("--max-body", args->max_body, "request body limit in bytes")->capture_default_str();
   cmd->add_option("--request-timeout", args->request_timeout, "seconds a request's head and body may take to arrive")
       ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--earliest", args->earliest, "records dated before this day are refused (YYYY-MM-DD)")
+      ->capture_default_str();
+  cmd->add_option("--max-future-hours", args->max_future_hours,
+                  "records dated more than this many hours past the server's clock are refused")
+      ->capture_default_str()->check(CLI::Range(0.0, 24.0 * 366));
   cmd->callback([args] { serve(*args); });
 }
 

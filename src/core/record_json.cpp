@@ -124,6 +124,7 @@ Event event_from(const json& o) {
   e.ts = *ts(o, "ts", true);
   e.learner = id(o, "learner", false);
   e.qty = num(o, "qty").value_or(1.0);
+  if (!(e.qty >= 0 && e.qty <= kMaxQty)) throw Bad{"qty", "must be a number from 0 to 1e12 (a count or amount)"};
   if (const json* p = find(o, "props")) {
     if (!p->is_object()) throw Bad{"props", "expected an object, got " + type_name(*p)};
     e.props = *p;

@@ -43,11 +43,15 @@ struct Learner {
   bool operator==(const Learner&) const = default;
 };
 
+// The largest quantity an event may carry: sums over any realistic number of events stay finite
+// (a qty of 1e308 made a criterion's progress infinity), and quantities are never negative.
+inline constexpr double kMaxQty = 1e12;
+
 struct Event {
   std::string id, account, name;
   Timestamp ts = 0;
   std::string learner;  // empty when the event is not tied to a learner
-  double qty = 1;
+  double qty = 1;  // 0 ≤ qty ≤ kMaxQty (validated on input)
   nlohmann::json props = nlohmann::json::object();  // always an object
   bool operator==(const Event&) const = default;
 };

@@ -1,5 +1,7 @@
 #include "http/ingest_common.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 
@@ -13,9 +15,44 @@ static nlohmann::json rejected_json(const std::vector<RejectedItem>& items) {
   return arr;
 }
 
+namespace {
+
+// Moves the records dated outside the service's bounds to `rejected`, in line order.
+void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
+  const Timestamp now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  auto line_of = [&](std::size_t i) {
+    return i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1);
+  };
+  std::vector<bool> keep(batch.records.size(), true);
+  bool any = false;
+  for (std::size_t i = 0; i < batch.records.size(); ++i)
+    if (auto bad = ingest::check_time(batch.records[i], now, service.time_bounds)) {
+      batch.rejected.push_back({line_of(i), bad->field, bad->reason});
+      keep[i] = false;
+      any = true;
+    }
+  if (!any) return;
+  std::vector<Record> kept;
+  std::vector<std::int64_t> kept_lines;
+  for (std::size_t i = 0; i < batch.records.size(); ++i)
+    if (keep[i]) {
+      kept.push_back(std::move(batch.records[i]));
+      kept_lines.push_back(line_of(i));
+    }
+  batch.records = std::move(kept);
+  batch.lines = std::move(kept_lines);
+  std::stable_sort(batch.rejected.begin(), batch.rejected.end(),
+                   [](const RejectedItem& a, const RejectedItem& b) { return a.line < b.line; });
+}
+
+}  // namespace
+
 HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::json& extra) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
+  reject_out_of_bounds(service, batch);
   service.metrics.add_ingested("record", "rejected", static_cast<long>(batch.rejected.size()));
   if (batch.records.empty()) {
     auto p = bad_request(batch.rejected.empty() ? "the body holds no records"

@@ -38,8 +38,12 @@ IngestBatch parse_ndjson_body(std::string_view body) {
     }
     ingest::ParsedItem item;
     if (!ingest::parse_json_line(line, std::nullopt, item)) continue;  // blank
-    if (item.ok()) batch.records.push_back(std::move(*item.record));
-    else batch.rejected.push_back({line_no, item.field, item.reason});
+    if (item.ok()) {
+      batch.records.push_back(std::move(*item.record));
+      batch.lines.push_back(line_no);
+    } else {
+      batch.rejected.push_back({line_no, item.field, item.reason});
+    }
   }
   return batch;
 }

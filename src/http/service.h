@@ -14,6 +14,7 @@
 #include "http/auth.h"
 #include "http/message.h"
 #include "http/metrics.h"
+#include "ingest/time_bounds.h"
 
 namespace uplift::http {
 
@@ -25,6 +26,7 @@ struct Service {
   std::atomic<bool> shutting_down{false};
   Metrics metrics;
   std::size_t max_body = kDefaultMaxBody;
+  ingest::TimeBounds time_bounds;  // records outside them are rejected at ingest (ingest/time_bounds.h)
 
   app::Workspace* ws() const { return workspace.load(std::memory_order_acquire); }
   bool stale() const { return !db_reachable.load(std::memory_order_relaxed); }

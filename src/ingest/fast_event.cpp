@@ -201,7 +201,7 @@ bool fast_event_line(std::string_view text, std::optional<RecordKind> forced, Ev
       // With --kind the field is ignored; otherwise it must say "event".
       if (!forced && (k.size() > kMaxKindLength || k != "event")) return false;
     } else if (f == kQty) {
-      if (!in.number(qty)) return false;
+      if (!in.number(qty) || !(qty >= 0 && qty <= kMaxQty)) return false;  // the full parser names it
     } else if (!parse_props(in, props)) {  // kProps
       return false;
     }

@@ -61,7 +61,8 @@ TEST_CASE("the fast path takes ordinary event lines and builds the same event") 
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":-0.0})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":2.5e3})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":0.1})",
-      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":123456789012345678})",
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":123456789012})",
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":1e12})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","learner":""})",
       R"({"kind":"event","id":"é","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{}})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{"b":"2","a":"1"}})",
@@ -85,6 +86,10 @@ TEST_CASE("the fast path leaves everything unusual or invalid to the full parser
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","learner":null})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":1e999})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":01})",
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":-1})",  // negative
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":-0.001})",
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":1.000001e12})",  // over
+      R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":1e308})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","qty":1234567890123456789})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{"n":1}})",
       R"({"kind":"event","id":"e","account":"a","name":"n","ts":"2026-01-01T00:00:00Z","props":{"a":"1","a":"2"}})",
