@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "http/problem.h"
+#include "ingest/merge.h"
 
 namespace uplift::http {
 
@@ -36,15 +37,34 @@ void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
   if (!any) return;
   std::vector<Record> kept;
   std::vector<std::int64_t> kept_lines;
+  std::vector<std::optional<nlohmann::json>> kept_upserts;
   for (std::size_t i = 0; i < batch.records.size(); ++i)
     if (keep[i]) {
       kept.push_back(std::move(batch.records[i]));
       kept_lines.push_back(line_of(i));
+      kept_upserts.push_back(i < batch.upserts.size() ? std::move(batch.upserts[i]) : std::nullopt);
     }
   batch.records = std::move(kept);
   batch.lines = std::move(kept_lines);
+  batch.upserts = std::move(kept_upserts);
   std::stable_sort(batch.rejected.begin(), batch.rejected.end(),
                    [](const RejectedItem& a, const RejectedItem& b) { return a.line < b.line; });
+}
+
+// Partial upserts merged over the stored accounts and learners (the caller holds the lock). A
+// merged record that no longer validates is rejected by line.
+void merge_upserts(const app::Workspace& ws, IngestBatch& batch) {
+  for (std::size_t i = 0; i < batch.records.size() && i < batch.upserts.size(); ++i) {
+    if (!batch.upserts[i]) continue;
+    const Record& r = batch.records[i];
+    const Dataset& data = ws.data();
+    const Account* a = std::holds_alternative<Account>(r) ? data.account(std::get<Account>(r).id) : nullptr;
+    const Learner* l = std::holds_alternative<Learner>(r) ? data.learner(std::get<Learner>(r).id) : nullptr;
+    if (!a && !l) continue;  // new: the record as sent
+    Record stored = a ? Record(*a) : Record(*l);
+    auto merged = ingest::merge_upsert(&stored, *batch.upserts[i]);
+    if (merged.ok()) batch.records[i] = std::move(*merged.record);
+  }
 }
 
 }  // namespace
@@ -65,6 +85,7 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   Result<app::IngestSummary> summary = Status::Internal("not run");
   {
     std::unique_lock lock(ws->mutex());
+    merge_upserts(*ws, batch);
     summary = ws->ingest(batch.records);
   }
   if (!summary.ok()) {

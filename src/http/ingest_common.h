@@ -8,7 +8,8 @@
 // `rejected` (line = 1-based line of an NDJSON body or position in a JSON batch) and the valid
 // ones are still committed: partial acceptance answers 200 with a non-empty `rejected`. When no
 // item is valid the answer is 400 problem+json with the same list under "errors".
-// Records dated outside the service's time bounds (ingest/time_bounds.h) are rejected the same way.
+// An account or learner upsert changes only the fields it names (ingest/merge.h), merged under
+// the workspace's lock. Records dated outside the service's time bounds (ingest/time_bounds.h) are rejected the same way.
 // A 2xx means the batch was committed to the store. When the store is unreachable the answer is
 // 503 with Retry-After and nothing of the batch is written (store writes are atomic).
 #pragma once
@@ -33,6 +34,9 @@ struct RejectedItem {
 struct IngestBatch {
   std::vector<Record> records;
   std::vector<std::int64_t> lines;  // each record's line (NDJSON) or position; empty: 1, 2, …
+  // Each record's fields as sent, for accounts and learners (ingest/merge.h: a partial upsert
+  // changes only these); empty or nullopt: the record replaces the stored one.
+  std::vector<std::optional<nlohmann::json>> upserts;
   std::vector<RejectedItem> rejected;
 };
 

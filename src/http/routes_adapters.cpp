@@ -40,6 +40,8 @@ std::variant<nlohmann::json, HttpResponse> json_body(const HttpRequest& r) {
 IngestBatch from_adapter(ingest::AdapterResult&& a) {
   IngestBatch b;
   b.records = std::move(a.records);
+  for (std::size_t item : a.record_items) b.lines.push_back(static_cast<std::int64_t>(item) + 1);
+  b.upserts = std::move(a.upserts);
   for (auto& e : a.errors)
     b.rejected.push_back({static_cast<std::int64_t>(e.index) + 1, std::move(e.field), std::move(e.reason)});
   return b;
@@ -135,8 +137,7 @@ HttpResponse xapi_statements(Service& service, const RequestContext& ctx, bool p
   }
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& st : j.is_array() ? j : nlohmann::json::array({j})) ids.push_back(st.value("id", ""));
-  IngestBatch batch;
-  batch.records = std::move(x.records);
+  IngestBatch batch = from_adapter(std::move(x));
   auto r = commit_batch(service, std::move(batch));
   if (r.status == 200) {
     r = put ? HttpResponse{204, "application/json", {}, ""} : json_response(ids);

@@ -34,8 +34,10 @@ void finish(const nlohmann::json& canonical, std::size_t index,
             std::initializer_list<std::pair<std::string_view, std::string_view>> names, AdapterResult& out) {
   RecordOrError r = record_from_json(canonical);
   if (r.ok()) {
+    const bool upsert = std::holds_alternative<Account>(*r.record) || std::holds_alternative<Learner>(*r.record);
     out.records.push_back(std::move(*r.record));
     out.record_items.push_back(index);
+    out.upserts.push_back(upsert ? std::optional<nlohmann::json>(canonical) : std::nullopt);
     return;
   }
   std::string field = r.error.field;

@@ -25,6 +25,9 @@ struct ItemError {
 struct AdapterResult {
   std::vector<Record> records;
   std::vector<std::size_t> record_items;  // for each record, the index of the item it came from
+  // For each record: an account's or learner's fields as the payload named them (ingest/merge.h:
+  // only these change a stored record); nullopt for the other kinds.
+  std::vector<std::optional<nlohmann::json>> upserts;
   std::vector<ItemError> errors;
   std::size_t items = 0;  // how many items the payload held
 };

@@ -191,3 +191,51 @@ test('one structured log line per request, with the key name and never the key',
   const log = readFileSync(process.env.SERVER_LOG, 'utf8');
   for (const key of [env.admin, env.lms, env.ingest]) assert.ok(!log.includes(key), 'a key leaked into the log');
 });
+
+// Partial upserts (issue 20 finding 4): a `group` with only a name turned a trial account into a
+// customer (plan, tier, ARR cleared) and an `identify` with only an email cleared a learner's role,
+// access level and created_at. Sent with the real Segment client, they change only what they name.
+test('@segment/analytics-node: group and identify with a few traits change only those traits', async () => {
+  const nd = (lines) => api('POST', '/v1/records', { key: env.ingest, raw: lines.map((l) => JSON.stringify(l)).join('\n') + '\n',
+    headers: { 'Content-Type': 'application/x-ndjson' } });
+  let res = await nd([
+    { kind: 'account', id: 'merge-trial', name: 'Trial Co', plan: 'trial', tier: 'smb', arr: 0, audience: 'trial', csm: 'ana' },
+    { kind: 'learner', id: 'merge-u1', account: 'merge-trial', email: 'u1@trial.test', role: 'admin', access_level: 'owner',
+      created_at: '2026-01-05T10:00:00Z' },
+  ]);
+  assert.equal(res.status, 200, res.text);
+  const analytics = new Analytics({ writeKey: env.ingest, host: env.url, flushAt: 2, flushInterval: 100, maxRetries: 0 });
+  analytics.group({ userId: 'merge-u1', groupId: 'merge-trial', traits: { name: 'Trial Co (renamed)' } });
+  analytics.identify({ userId: 'merge-u1', traits: { email: 'new-u1@trial.test', groupId: 'merge-trial' } });
+  await analytics.closeAndFlush();
+  const acct = await eventually(async () => {
+    const r = await api('GET', '/v1/accounts/merge-trial', { key: env.admin });
+    return r.status === 200 && r.body.name === 'Trial Co (renamed)' ? r : null;
+  });
+  assert.ok(acct, 'the group call never arrived');
+  assert.equal(acct.body.plan, 'trial');
+  assert.equal(acct.body.tier, 'smb');
+  assert.equal(acct.body.arr, 0);
+  assert.equal(acct.body.csm, 'ana');
+  assert.equal(acct.body.audience, 'trial', 'a group without an audience made the account a customer');
+  const learner = await eventually(async () => {
+    const r = await api('GET', '/v1/learners/merge-u1', { key: env.admin });
+    return r.status === 200 && r.body.email === 'new-u1@trial.test' ? r : null;
+  });
+  assert.ok(learner, 'the identify call never arrived');
+  assert.equal(learner.body.role, 'admin');
+  assert.equal(learner.body.access_level, 'owner');
+  assert.equal(learner.body.created_at, '2026-01-05T10:00:00Z');
+  // An NDJSON upsert naming one field, and a null that clears one.
+  res = await nd([{ kind: 'account', id: 'merge-trial', csm: null, tier: 'midmarket' }]);
+  assert.equal(res.status, 200, res.text);
+  const after = await eventually(async () => {
+    const r = await api('GET', '/v1/accounts/merge-trial', { key: env.admin });
+    return r.status === 200 && r.body.tier === 'midmarket' ? r : null;
+  });
+  assert.ok(after);
+  assert.equal(after.body.name, 'Trial Co (renamed)');
+  assert.equal(after.body.plan, 'trial');
+  assert.equal(after.body.audience, 'trial');
+  assert.ok(!after.body.csm, 'csm: null did not clear it');
+});
