@@ -83,6 +83,8 @@ Outcome Api::handle(const HttpRequest& req) const {
     r.body.replace(pos, 13, "\"instance\":" + dump_json(req.path));
   }
   add_security_headers(r);
+  // The API's answers carry accounts, learners' emails, ARR: never kept by a browser or a proxy.
+  if (req.path.starts_with("/v1/") && !r.header("Cache-Control")) r.set_header("Cache-Control", "no-store");
   if (stale_ && stale_()) r.set_header("Uplift-Stale", "true");
   return out;
 }

@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 
@@ -104,6 +106,13 @@ bool reserve_page_cache(std::size_t bytes, std::size_t page_size) {
 
 Db::Db(const std::string& path) {
   configure_sqlite();
+  // A new database file is readable by its owner only (0600): it holds emails, ARR and API key
+  // hashes. SQLite gives its -wal and -shm files the database file's mode. An existing file keeps
+  // the mode its owner gave it.
+  if (!path.empty() && path[0] != ':' && !path.starts_with("file:")) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
   if (rc != SQLITE_OK) {

@@ -111,3 +111,23 @@ test('connection-level rejections (malformed header) carry the security headers 
   const headers = Object.fromEntries(head.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
   assertSecurityHeaders(headers, 'raw 400');
 });
+
+// Issue 20, low findings: what a stranger or a cache can learn.
+test('/readyz names no database; API answers are Cache-Control: no-store; the database file is 0600', async () => {
+  const ready = await fetch(env.url + '/readyz');
+  const body = await ready.text();
+  assert.ok(!body.includes(dbPath) && !/sqlite:|mysql:\/\//.test(body), `/readyz reveals the database: ${body}`);
+  for (const path of ['/v1/accounts', '/v1/learners', '/v1/stages']) {
+    const res = await get(path, { Authorization: `Bearer ${env.admin}` });
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get('cache-control'), 'no-store', path);
+  }
+  const problem = await get('/v1/accounts');  // 401: still no-store
+  assert.equal(problem.headers.get('cache-control'), 'no-store');
+  const { statSync } = await import('node:fs');
+  for (const f of [dbPath, `${dbPath}-wal`]) {
+    let st;
+    try { st = statSync(f); } catch { continue; }
+    assert.equal(st.mode & 0o777, 0o600, `${f} has mode ${(st.mode & 0o777).toString(8)}`);
+  }
+});
