@@ -10,10 +10,26 @@
 
 namespace uplift::http {
 
+void IngestBatch::reject(RejectedItem item) {
+  if (rejected.size() < kMaxListedRejections) {
+    rejected.push_back(std::move(item));
+    return;
+  }
+  ++unlisted;
+  ++unlisted_reasons[item.reason];
+}
+
 static nlohmann::json rejected_json(const std::vector<RejectedItem>& items) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& r : items) arr.push_back({{"line", r.line}, {"field", r.field}, {"reason", r.reason}});
   return arr;
+}
+
+// The counts beyond the listed rejections, when there are any.
+static void add_unlisted(const IngestBatch& batch, nlohmann::json& into) {
+  if (!batch.unlisted) return;
+  into["rejected_total"] = batch.rejected_count();
+  into["unlisted_by_reason"] = batch.unlisted_reasons;
 }
 
 namespace {
@@ -30,7 +46,7 @@ void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
   bool any = false;
   for (std::size_t i = 0; i < batch.records.size(); ++i)
     if (auto bad = ingest::check_time(batch.records[i], now, service.time_bounds)) {
-      batch.rejected.push_back({line_of(i), bad->field, bad->reason});
+      batch.reject({line_of(i), bad->field, bad->reason});
       keep[i] = false;
       any = true;
     }
@@ -73,12 +89,13 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
   reject_out_of_bounds(service, batch);
-  service.metrics.add_ingested("record", "rejected", static_cast<long>(batch.rejected.size()));
+  service.metrics.add_ingested("record", "rejected", static_cast<long>(batch.rejected_count()));
   if (batch.records.empty()) {
     auto p = bad_request(batch.rejected.empty() ? "the body holds no records"
                                                 : "no record in the body is valid; see errors",
                          "invalid-records");
     p.extensions["errors"] = rejected_json(batch.rejected);
+    add_unlisted(batch, p.extensions);
     return problem_response(p);
   }
   if (service.stale()) return problem_response(problem_from_status(Status::Unavailable("")));
@@ -102,6 +119,7 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   body["accepted"] = accepted;
   body["duplicates"] = summary->duplicates;
   body["rejected"] = rejected_json(batch.rejected);
+  add_unlisted(batch, body);
   return json_response(body, 200);
 }
 

@@ -3,6 +3,9 @@
 //
 //   200 {"accepted": n, "duplicates": d, "rejected": [{"line": i, "field": f, "reason": r}]}
 //
+// At most kMaxListedRejections are listed; beyond them the answer adds "rejected_total" and
+// "unlisted_by_reason" ({reason: count}) so its size is bounded whatever the body holds.
+//
 // `accepted` counts records inserted or changed, `duplicates` the re-sent ones (same event id /
 // identical upsert: retrying never duplicates). Items that failed validation are listed in
 // `rejected` (line = 1-based line of an NDJSON body or position in a JSON batch) and the valid
@@ -15,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,13 +35,23 @@ struct RejectedItem {
   std::string field, reason;
 };
 
+// Rejections listed in full in an answer; the rest are counted by reason. A 5 MB body of bad lines
+// was answered with every one of them echoed (116 MB, and 2 GB of server memory).
+inline constexpr std::size_t kMaxListedRejections = 100;
+
 struct IngestBatch {
   std::vector<Record> records;
   std::vector<std::int64_t> lines;  // each record's line (NDJSON) or position; empty: 1, 2, …
   // Each record's fields as sent, for accounts and learners (ingest/merge.h: a partial upsert
   // changes only these); empty or nullopt: the record replaces the stored one.
   std::vector<std::optional<nlohmann::json>> upserts;
-  std::vector<RejectedItem> rejected;
+  std::vector<RejectedItem> rejected;  // the first kMaxListedRejections found, by line
+  std::size_t unlisted = 0;             // rejections beyond them, counted…
+  std::map<std::string, std::size_t> unlisted_reasons;  // …by reason
+
+  // Lists the rejection, or counts it once kMaxListedRejections are listed.
+  void reject(RejectedItem item);
+  std::size_t rejected_count() const { return rejected.size() + unlisted; }
 };
 
 // Commits the batch and builds the response; `extra` fields are merged into a 200 body.

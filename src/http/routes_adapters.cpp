@@ -43,7 +43,7 @@ IngestBatch from_adapter(ingest::AdapterResult&& a) {
   for (std::size_t item : a.record_items) b.lines.push_back(static_cast<std::int64_t>(item) + 1);
   b.upserts = std::move(a.upserts);
   for (auto& e : a.errors)
-    b.rejected.push_back({static_cast<std::int64_t>(e.index) + 1, std::move(e.field), std::move(e.reason)});
+    b.reject({static_cast<std::int64_t>(e.index) + 1, std::move(e.field), std::move(e.reason)});
   return b;
 }
 

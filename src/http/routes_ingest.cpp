@@ -29,11 +29,11 @@ IngestBatch parse_ndjson_body(std::string_view body) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     if (line.size() > ingest::kMaxLineBytes) {
-      batch.rejected.push_back({line_no, "", ingest::line_too_long_reason(ingest::kMaxLineBytes)});
+      batch.reject({line_no, "", ingest::line_too_long_reason(ingest::kMaxLineBytes)});
       continue;
     }
     if (json_depth(line) < 0) {
-      batch.rejected.push_back({line_no, "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"});
+      batch.reject({line_no, "", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"});
       continue;
     }
     ingest::ParsedItem item;
@@ -45,7 +45,7 @@ IngestBatch parse_ndjson_body(std::string_view body) {
       batch.records.push_back(std::move(*item.record));
       batch.lines.push_back(line_no);
     } else {
-      batch.rejected.push_back({line_no, item.field, item.reason});
+      batch.reject({line_no, item.field, item.reason});
     }
   }
   return batch;

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <malloc.h>
+
 #include <signal.h>
 
 #include <chrono>
@@ -155,6 +157,9 @@ void log_request(LogWriter& log, const std::string& method, const std::string& r
   log.append(line);
 }
 
+// Requests whose body is at least this large are followed by malloc_trim.
+constexpr std::size_t kTrimAfterBytes = std::size_t{1} << 20;
+
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   RequestHandler(Api& api, Service& service, LogWriter& log) : api_(api), service_(service), log_(log) {}
@@ -164,6 +169,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     ++service_.metrics.in_flight;
     HttpRequest request = to_request(req);
     Body body = read_body(req, service_.max_body);
+    const std::size_t body_bytes = body.text.size();
     Outcome out;
     if (body.problem) {
       out.route = "unmatched";
@@ -183,6 +189,9 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     service_.metrics.observe_request(request.method, out.route, out.response.status, seconds);
     log_request(log_, request.method, out.route, out.response.status, seconds * 1000, out.response.body.size(),
                 out.key_name);
+    // A large body's buffers (its text, parsed records, the answer) are freed by now; hand the
+    // pages back to the system, or glibc keeps them in this thread's arena for good.
+    if (body_bytes >= kTrimAfterBytes) malloc_trim(0);
   }
 
  private:
