@@ -7,7 +7,8 @@
 # width against the estimates' real spread, and the false-positive rate at lift 0.
 #   bench/calibration/run.sh [--scale small|full]
 #     small: 30 datasets per setting, 200 and 2,000 accounts, 300 resamples (a few minutes)
-#     full:  100 datasets per setting at 50 and 200 accounts and 1,200 at 2,000 (bias needs them:
+#     full:  1,000 datasets per setting at 50 and 200 accounts (a false-positive rate of 5 % is then
+#            known to ±1.4 points) and 1,200 at 2,000 (bias needs them:
 #            the Monte Carlo error of the mean bias is sd/√n), 1,000 resamples
 # Goals: coverage 93-97 %, |bias| < 0.5 points at 2,000 accounts, false positives at lift 0 <= 6 %.
 # The reference is the planted truth, not another tool. Writes bench/results/calibration.json.
@@ -22,7 +23,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 case "$scale" in
   small) runs=("200:30" "2000:30"); resamples=300 ;;
-  full) runs=("50:100" "200:100" "2000:1200"); resamples=1000 ;;
+  full) runs=("50:1000" "200:1000" "2000:1200"); resamples=1000 ;;
   *) echo "bench/calibration: --scale must be small or full" >&2; exit 2 ;;
 esac
 start=$SECONDS
