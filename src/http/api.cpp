@@ -17,11 +17,10 @@ static bool is_api_path(const std::string& path) {
   return path == "/v1" || path.starts_with("/v1/") || path == "/xapi" || path.starts_with("/xapi/");
 }
 
-Outcome Api::dispatch(const HttpRequest& req) const {
+std::optional<Outcome> Api::refusal(const HttpRequest& req, const RouteMatch& m, std::string& key_name) const {
   Outcome out;
-  auto m = router_.match(req.method, req.path);
+  out.route = "unmatched";
   if (m.kind == RouteMatch::Kind::kMethodNotAllowed) {
-    out.route = "unmatched";
     std::string allow;
     for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
     out.response = problem_response(method_not_allowed(req.method + " is not supported here; allowed: " + allow));
@@ -29,41 +28,62 @@ Outcome Api::dispatch(const HttpRequest& req) const {
     return out;
   }
   if (m.kind == RouteMatch::Kind::kNotFound) {
-    if ((req.method == "GET" || req.method == "HEAD") && !is_api_path(req.path) && web_) {
-      out.route = "static";
-      out.response = web_->serve(req.path);
-      return out;
-    }
-    out.route = "unmatched";
+    if ((req.method == "GET" || req.method == "HEAD") && !is_api_path(req.path) && web_) return std::nullopt;
     out.response = problem_response(not_found("no resource at " + req.path));
     return out;
   }
   const Route& route = *m.route;
   out.route = route.pattern;
-  std::string key_name;
-  if (route.access != Access::kPublic) {
-    if (!keys_) {
-      out.response = problem_response(internal_error());
-      return out;
-    }
-    auto key = keys_->authenticate(req.header("Authorization"));
-    if (!key.ok()) {
-      out.response = problem_response(problem_from_status(key.status()));
-      return out;
-    }
-    key_name = key->name;
-    out.key_name = key_name;
-    if (!scope_allows(key->scope, route.access)) {
-      out.response = problem_response(forbidden("key '" + key->name + "' has scope " +
-                                                std::string(scope_name(key->scope)) + "; " + route.method + " " +
-                                                route.pattern + " needs " + std::string(access_name(route.access)) +
-                                                (route.access == Access::kAdmin ? "" : " or admin")));
-      return out;
-    }
+  if (route.access == Access::kPublic) return std::nullopt;
+  if (!keys_) {
+    out.response = problem_response(internal_error());
+    return out;
   }
+  auto key = keys_->authenticate(req.header("Authorization"));
+  if (!key.ok()) {
+    out.response = problem_response(problem_from_status(key.status()));
+    return out;
+  }
+  key_name = key->name;
+  out.key_name = key_name;
+  if (!scope_allows(key->scope, route.access)) {
+    out.response = problem_response(forbidden("key '" + key->name + "' has scope " + std::string(scope_name(key->scope)) +
+                                              "; " + route.method + " " + route.pattern + " needs " +
+                                              std::string(access_name(route.access)) +
+                                              (route.access == Access::kAdmin ? "" : " or admin")));
+    return out;
+  }
+  return std::nullopt;
+}
+
+Outcome Api::dispatch(const HttpRequest& req) const {
+  auto m = router_.match(req.method, req.path);
+  std::string key_name;
+  if (auto refused = refusal(req, m, key_name)) return std::move(*refused);
+  Outcome out;
+  if (m.kind == RouteMatch::Kind::kNotFound) {  // a console file
+    out.route = "static";
+    out.response = web_->serve(req.path);
+    return out;
+  }
+  const Route& route = *m.route;
+  out.route = route.pattern;
+  out.key_name = key_name;
   RequestContext ctx{req, std::move(m.params), key_name};
   out.response = route.handler(ctx);
   return out;
+}
+
+std::optional<Outcome> Api::refuse_early(const HttpRequest& req) const {
+  try {
+    auto m = router_.match(req.method, req.path);
+    std::string key_name;
+    auto refused = refusal(req, m, key_name);
+    if (!refused) return std::nullopt;
+    return finish(std::move(*refused), req);
+  } catch (const std::exception&) {
+    return std::nullopt;  // handle() answers it
+  }
 }
 
 Outcome Api::handle(const HttpRequest& req) const {
@@ -76,6 +96,10 @@ Outcome Api::handle(const HttpRequest& req) const {
     out.response = problem_response(internal_error());
     if (out.route.empty()) out.route = "unmatched";
   }
+  return finish(std::move(out), req);
+}
+
+Outcome Api::finish(Outcome out, const HttpRequest& req) const {
   auto& r = out.response;
   if (r.content_type == "application/problem+json" && r.body.find("\"instance\":\"\"") != std::string::npos) {
     // Fill the instance with the request path (problems are built without knowing it).

@@ -36,9 +36,16 @@ class Api {
   void set_stale_probe(std::function<bool()> stale) { stale_ = std::move(stale); }
 
   Outcome handle(const HttpRequest& request) const;
+  // From the request line and headers alone (no body): the answer when the request is refused
+  // anyway — 405, 404 under /v1/ and /xapi/, 401, 403 — so the server answers without reading
+  // (or inflating) a body its sender may not send, and without `100 Continue`. nullopt: go on.
+  std::optional<Outcome> refuse_early(const HttpRequest& request) const;
 
  private:
   Outcome dispatch(const HttpRequest& request) const;
+  // The refusal dispatch() would give before calling a handler, if any; `key_name` gets the key's.
+  std::optional<Outcome> refusal(const HttpRequest& request, const RouteMatch& m, std::string& key_name) const;
+  Outcome finish(Outcome out, const HttpRequest& request) const;  // instance, security headers
 
   KeyRing* keys_;  // may be null only when every route is public (tests)
   std::optional<StaticFiles> web_;

@@ -160,18 +160,34 @@ void log_request(LogWriter& log, const std::string& method, const std::string& r
 // Requests whose body is at least this large are followed by malloc_trim.
 constexpr std::size_t kTrimAfterBytes = std::size_t{1} << 20;
 
+// Whether the request announces a body (a length above 0, or chunked).
+bool announces_body(const HTTPServerRequest& req) {
+  return req.getChunkedTransferEncoding() || (req.hasContentLength() && req.getContentLength64() > 0);
+}
+
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  RequestHandler(Api& api, Service& service, LogWriter& log) : api_(api), service_(service), log_(log) {}
+  // `early`: the answer when the request is refused before its body is read (Api::refuse_early).
+  RequestHandler(Api& api, Service& service, LogWriter& log, HttpRequest request, std::optional<Outcome> early)
+      : api_(api), service_(service), log_(log), request_(std::move(request)), early_(std::move(early)) {}
 
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
     auto start = std::chrono::steady_clock::now();
     ++service_.metrics.in_flight;
-    HttpRequest request = to_request(req);
-    Body body = read_body(req, service_.max_body);
+    HttpRequest& request = request_;
+    Body body;
+    if (early_) {
+      // Refused without reading the body: the connection cannot be reused (the body, if sent,
+      // is still in it).
+      body.close = announces_body(req);
+    } else {
+      body = read_body(req, service_.max_body);
+    }
     const std::size_t body_bytes = body.text.size();
     Outcome out;
-    if (body.problem) {
+    if (early_) {
+      out = std::move(*early_);
+    } else if (body.problem) {
       out.route = "unmatched";
       auto m = api_.router().match(request.method, request.path);
       if (m.route) out.route = m.route->pattern;
@@ -209,13 +225,24 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   Api& api_;
   Service& service_;
   LogWriter& log_;
+  HttpRequest request_;
+  std::optional<Outcome> early_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   HandlerFactory(Api& api, Service& service, LogWriter& log) : api_(api), service_(service), log_(log) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new RequestHandler(api_, service_, log_);
+  // Authentication and routing come before the body: a request refused anyway (401, 403, 404,
+  // 405) is answered without reading or inflating its body, and a non-200 status set here keeps
+  // Poco from sending `100 Continue` to an `Expect: 100-continue` client.
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest& req) override {
+    HttpRequest request = to_request(const_cast<HTTPServerRequest&>(req));
+    std::optional<Outcome> early;
+    if (announces_body(req) || req.getExpectContinue()) {
+      early = api_.refuse_early(request);
+      if (early) req.response().setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(early->response.status));
+    }
+    return new RequestHandler(api_, service_, log_, std::move(request), std::move(early));
   }
 
  private:

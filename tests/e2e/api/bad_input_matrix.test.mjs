@@ -421,6 +421,56 @@ test('a body of millions of bad lines gets a bounded answer and leaves memory bo
   await healthy();
 });
 
+// Authentication before the body (issue 20, low): a request without a valid key is refused from its
+// head — no `100 Continue`, no body read or inflated.
+function expectExchange(head, body) {
+  return new Promise((resolve) => {
+    const sock = net.connect(Number(new URL(env.url).port), '127.0.0.1');
+    let out = '';
+    let sentBody = false;
+    sock.setTimeout(5000, () => sock.destroy());
+    sock.on('data', (d) => {
+      out += d.toString('latin1');
+      if (!sentBody && /^HTTP\/1\.1 100 /.test(out) && out.includes('\r\n\r\n')) {
+        sentBody = true;
+        sock.write(body);
+      }
+      if (/\r\n\r\n[\s\S]*\}$/.test(out.replace(/^HTTP\/1\.1 100 [^\r]*\r\n\r\n/, ''))) sock.end();
+    });
+    sock.on('close', () => resolve({ out, sentBody }));
+    sock.on('error', () => resolve({ out, sentBody }));
+    sock.write(head);
+  });
+}
+test('Expect: 100-continue without a valid key is answered 401 at once, not 100 Continue', async () => {
+  const body = '{"kind":"account","id":"expect-no-key"}\n';
+  for (const auth of ['', 'Authorization: Bearer upl_not_a_real_key_0000000000000000\r\n']) {
+    const r = await expectExchange(`POST /v1/records HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/x-ndjson\r\n` +
+      `Content-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`, body);
+    assert.match(r.out, /^HTTP\/1\.1 401 /, r.out.slice(0, 200));
+    assert.equal(r.sentBody, false, 'the server asked for the body');
+  }
+  // With a key of the wrong scope: 403, still before the body.
+  const r = await expectExchange(`POST /v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.lms}\r\n` +
+    `Content-Type: application/x-ndjson\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`, body);
+  assert.match(r.out, /^HTTP\/1\.1 403 /, r.out.slice(0, 200));
+  // With the ingest key: 100 Continue, then the body, then 200.
+  const ok = await expectExchange(`POST /v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.ingest}\r\n` +
+    `Content-Type: application/x-ndjson\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`, body);
+  assert.equal(ok.sentBody, true, ok.out.slice(0, 200));
+  assert.match(ok.out, /HTTP\/1\.1 200 /);
+  await healthy();
+});
+
+test('a gzip bomb without a key is refused 401 before it is inflated', async () => {
+  const res = await fetch(`${env.url}/v1/records`, {
+    method: 'POST', body: zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20)),
+    headers: { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' },
+  });
+  assert.equal(res.status, 401, await res.text());
+  await healthy();
+});
+
 // The server runs with --request-timeout 3 (api_bad_input.test.sh): a client trickling a byte
 // every 400 ms is cut off with 408 after ~3 s, and what it sent is not ingested.
 test('slowloris: a head that never ends gets 408 and the connection closed', async () => {
