@@ -36,7 +36,7 @@ echo "==> api_ingest: demo data ($ACCOUNTS accounts) into a fresh SQLite store"
 "$BIN" demo generate --accounts "$ACCOUNTS" --seed 7 --out "$WORK/demo" >/dev/null
 "$BIN" import --db "sqlite:$WORK/uplift.db" -q "$WORK"/demo/*.ndjson >/dev/null
 INGEST_KEY=$("$BIN" keys create --db "sqlite:$WORK/uplift.db" --scope ingest --name bench-ingest --quiet)
-READ_KEY=$("$BIN" keys create --db "sqlite:$WORK/uplift.db" --scope lms --name bench-read --quiet)
+READ_KEY=$("$BIN" keys create --db "sqlite:$WORK/uplift.db" --scope analyst --name bench-read --quiet)
 
 UP_PORT=$(bench_free_port)
 bench_start_uplift "$BIN" "sqlite:$WORK/uplift.db" "$UP_PORT" "$WORK/serve.log"

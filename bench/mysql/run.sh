@@ -68,7 +68,7 @@ echo "bench/mysql: replica convergence ($SAMPLES samples)"
 REP_DB="mysql://$USER_:$PASS@$HOST:$PORT/bench_replicas"
 sql -e "DROP DATABASE IF EXISTS bench_replicas"
 ingest=$("$UPLIFT" keys create --db "$REP_DB" --scope ingest --name bench-ingest --quiet)
-reader=$("$UPLIFT" keys create --db "$REP_DB" --scope lms --name bench-read --quiet)
+reader=$("$UPLIFT" keys create --db "$REP_DB" --scope analyst --name bench-read --quiet)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 serve() {  # serve PORT: starts a replica, waits (bounded) until /readyz answers 200
   UPLIFT_CONFIG_DIR=$ROOT "$UPLIFT" serve --db "$REP_DB" --host 127.0.0.1 --port "$1" >"$TMP/serve-$1.log" 2>&1 &

@@ -54,7 +54,7 @@ echo "==> soak: importing $ACCOUNTS demo accounts"
 "$BIN" import --db "$DB" -q "$DATA"/*.ndjson >/dev/null
 "$BIN" cohorts import --db "$DB" "$DATA/cohorts.json" >/dev/null
 INGEST_KEY=$("$BIN" keys create --db "$DB" --scope ingest --name soak-ingest --quiet)
-READ_KEY=$("$BIN" keys create --db "$DB" --scope lms --name soak-read --quiet)
+READ_KEY=$("$BIN" keys create --db "$DB" --scope analyst --name soak-read --quiet)
 ADMIN_KEY=$("$BIN" keys create --db "$DB" --scope admin --name soak-admin --quiet)
 python3 -c 'import json,sys; [print(json.loads(l)["id"]) for l in open(sys.argv[1]) if l.strip()]' \
   "$DATA/learners.ndjson" >"$WORK/learners.txt"

@@ -1,4 +1,4 @@
-// `uplift keys create --scope ingest|lms|admin --name N [--quiet]`, `uplift keys list [--json]`,
+// `uplift keys create --scope ingest|lms|analyst|admin --name N [--quiet]`, `uplift keys list [--json]`,
 // `uplift keys revoke NAME_OR_ID` — API keys for the HTTP server (src/http/keys.h).
 //
 // create prints the key once (with --quiet: only the key, for scripts); only its SHA-256 is
@@ -41,7 +41,7 @@ std::unique_ptr<Store> open_store(const std::string& db) {
 void create(const KeysArgs& a) {
   auto scope = http::parse_scope(a.scope);
   if (!scope) {
-    std::fprintf(stderr, "uplift keys create: --scope must be ingest, lms or admin (got '%s')\n", a.scope.c_str());
+    std::fprintf(stderr, "uplift keys create: --scope must be ingest, lms, analyst or admin (got '%s')\n", a.scope.c_str());
     exit_code() = 2;
     return;
   }
@@ -113,7 +113,7 @@ void setup(CLI::App& app) {
 
   auto* c = keys->add_subcommand("create", "create a key and print it once");
   add_db_option(*c, args->db);
-  c->add_option("--scope", args->scope, "ingest (write events), lms (read), admin (everything)")->required();
+  c->add_option("--scope", args->scope, "ingest (write records), lms (learner-facing reads), analyst (every read), admin (everything)")->required();
   c->add_option("--name", args->name, "a name to recognise the key by (shown in logs)")->required();
   c->add_flag("--quiet,-q", args->quiet, "print only the key");
   c->callback([args] { create(*args); });

@@ -7,7 +7,8 @@ namespace uplift::http {
 bool scope_allows(Scope have, Access need) {
   switch (need) {
     case Access::kPublic: return true;
-    case Access::kRead: return have == Scope::kLms || have == Scope::kAdmin;
+    case Access::kLearner: return have == Scope::kLms || have == Scope::kAnalyst || have == Scope::kAdmin;
+    case Access::kRead: return have == Scope::kAnalyst || have == Scope::kAdmin;
     case Access::kIngest: return have == Scope::kIngest || have == Scope::kAdmin;
     case Access::kAdmin: return have == Scope::kAdmin;
   }
@@ -17,7 +18,8 @@ bool scope_allows(Scope have, Access need) {
 std::string_view access_name(Access a) {
   switch (a) {
     case Access::kPublic: return "public";
-    case Access::kRead: return "lms";
+    case Access::kLearner: return "lms, analyst";
+    case Access::kRead: return "analyst";
     case Access::kIngest: return "ingest";
     case Access::kAdmin: return "admin";
   }

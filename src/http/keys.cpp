@@ -18,6 +18,7 @@ std::string_view scope_name(Scope s) {
     case Scope::kIngest: return "ingest";
     case Scope::kLms: return "lms";
     case Scope::kAdmin: return "admin";
+    case Scope::kAnalyst: return "analyst";
   }
   return "?";
 }
@@ -26,6 +27,7 @@ std::optional<Scope> parse_scope(std::string_view s) {
   if (s == "ingest") return Scope::kIngest;
   if (s == "lms") return Scope::kLms;
   if (s == "admin") return Scope::kAdmin;
+  if (s == "analyst") return Scope::kAnalyst;
   return std::nullopt;
 }
 

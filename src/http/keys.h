@@ -20,7 +20,10 @@
 namespace uplift::http {
 
 // What a key may do. admin ⊇ everything; lms reads; ingest writes.
-enum class Scope { kIngest, kLms, kAdmin };
+// ingest: write records. lms: the learner-facing reads an LMS needs (a learner, its segments,
+// recommendations and path, the milestone graph). analyst: every read (accounts with ARR, CSM and
+// renewal, learners' emails, stages, segments). admin: everything.
+enum class Scope { kIngest, kLms, kAdmin, kAnalyst };
 std::string_view scope_name(Scope s);
 std::optional<Scope> parse_scope(std::string_view s);
 

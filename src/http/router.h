@@ -19,8 +19,9 @@
 
 namespace uplift::http {
 
-// Who may call a route. kRead: lms or admin keys; kIngest: ingest or admin; kAdmin: admin only.
-enum class Access { kPublic, kRead, kIngest, kAdmin };
+// Who may call a route: kLearner — the learner-facing reads (lms, analyst, admin); kRead — every
+// other read (analyst, admin); kIngest (ingest, admin); kAdmin.
+enum class Access { kPublic, kRead, kIngest, kAdmin, kLearner };
 
 struct RequestContext {
   const HttpRequest& request;

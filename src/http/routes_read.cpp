@@ -1,4 +1,4 @@
-// Read endpoints (scope lms or admin), served from the in-memory workspace under its shared lock:
+// Read endpoints (accounts, learners, stages: scope analyst or admin; a learner and the milestone graph: also lms), served from the in-memory workspace under its shared lock:
 // accounts (one, and the console's paged/filtered/sorted list), learners, the stage funnel and
 // the milestone graph.
 #include <algorithm>
@@ -196,7 +196,7 @@ void add_read_routes(Api& api, Service& service) {
   api.add("GET", "/v1/learners", Access::kRead,
           [&service](const RequestContext& ctx) { return list_learners(service, ctx); });
 
-  api.add("GET", "/v1/learners/{id}", Access::kRead, [&service](const RequestContext& ctx) {
+  api.add("GET", "/v1/learners/{id}", Access::kLearner, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     const auto& id = ctx.param("id");
@@ -209,7 +209,7 @@ void add_read_routes(Api& api, Service& service) {
   api.add("GET", "/v1/stages", Access::kRead,
           [&service](const RequestContext& ctx) { return stages(service, ctx); });
 
-  api.add("GET", "/v1/milestones", Access::kRead, [&service](const RequestContext&) {
+  api.add("GET", "/v1/milestones", Access::kLearner, [&service](const RequestContext&) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     std::shared_lock lock(ws->mutex());

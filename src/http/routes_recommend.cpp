@@ -115,11 +115,11 @@ void add_recommend_routes(Api& api, Service& service) {
   api.add("GET", "/v1/segments", Access::kRead, [&service](const RequestContext&) { return list_segments(service); });
   api.add("GET", "/v1/segments/{id}/learners", Access::kRead,
           [&service](const RequestContext& ctx) { return segment_learners(service, ctx); });
-  api.add("GET", "/v1/learners/{id}/segments", Access::kRead,
+  api.add("GET", "/v1/learners/{id}/segments", Access::kLearner,
           [&service](const RequestContext& ctx) { return learner_segments(service, ctx); });
-  api.add("GET", "/v1/learners/{id}/recommendations", Access::kRead,
+  api.add("GET", "/v1/learners/{id}/recommendations", Access::kLearner,
           [&service](const RequestContext& ctx) { return recommendations(service, ctx); });
-  api.add("GET", "/v1/learners/{id}/path", Access::kRead,
+  api.add("GET", "/v1/learners/{id}/path", Access::kLearner,
           [&service](const RequestContext& ctx) { return learner_path(service, ctx); });
 }
 

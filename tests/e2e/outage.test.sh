@@ -37,7 +37,7 @@ if UPLIFT_DB_PASSWORD="wrong-$SECRET" "$UPLIFT_BIN" keys list --db "$DB" >"$E2E_
 fi
 grep -q "Access denied\|permission\|denied" "$E2E_TMP/wrongpw.log" || fail "wrong password: unclear error: $(cat "$E2E_TMP/wrongpw.log")"
 ingest=$(make_key "$DB" ingest outage-ingest)
-reader=$(make_key "$DB" lms outage-read)
+reader=$(make_key "$DB" analyst outage-read)
 port=$(free_port)
 start_server "$DB" "$port"; pid=$SERVER_PID
 wait_ready "$port"

@@ -30,7 +30,7 @@ trap 'drop_db; e2e_cleanup' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 ingest=$(make_key "$DB" ingest replicas-ingest)
-reader=$(make_key "$DB" lms replicas-read)
+reader=$(make_key "$DB" analyst replicas-read)
 CLIENT="$UPLIFT_SOURCE_DIR/tests/e2e/replicas/client.mjs"
 
 port_a=$(free_port); start_server "$DB" "$port_a"; pid_a=$SERVER_PID

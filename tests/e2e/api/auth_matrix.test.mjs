@@ -25,17 +25,17 @@ export const ENDPOINTS = [
   ['POST', '/xapi/statements', 'ingest', { json: stmt, headers: xapiH }],
   ['PUT', '/xapi/statements?statementId=6f9619ff-8b86-d011-b42d-00cf4fc964ff', 'ingest', { json: stmt, headers: xapiH }],
   ['POST', '/v1/webhooks/skilljar', 'ingest', { json: { event_type: 'COURSE_COMPLETION', timestamp: '2026-03-01T12:00:00Z', user: { id: 'matrix-learner' }, course: { id: 'c1' } } }],
-  ['GET', '/v1/accounts', 'lms', {}],
-  ['GET', '/v1/accounts/matrix-acct', 'lms', {}],
-  ['GET', '/v1/learners', 'lms', {}],
+  ['GET', '/v1/accounts', 'analyst', {}],
+  ['GET', '/v1/accounts/matrix-acct', 'analyst', {}],
+  ['GET', '/v1/learners', 'analyst', {}],
   ['GET', '/v1/learners/nobody', 'lms', {}],
-  ['GET', '/v1/stages', 'lms', {}],
+  ['GET', '/v1/stages', 'analyst', {}],
   ['GET', '/v1/milestones', 'lms', {}],
   ['GET', '/v1/learners/nobody/recommendations?limit=5', 'lms', {}],
   ['GET', '/v1/learners/nobody/path', 'lms', {}],
   ['GET', '/v1/learners/nobody/segments', 'lms', {}],
-  ['GET', '/v1/segments', 'lms', {}],
-  ['GET', '/v1/segments/none/learners', 'lms', {}],
+  ['GET', '/v1/segments', 'analyst', {}],
+  ['GET', '/v1/segments/none/learners', 'analyst', {}],
 ];
 // Endpoints other helpers' modules provide are added when they exist in the spec.
 const OPTIONAL = [
@@ -53,8 +53,10 @@ const OPTIONAL = [
 import { spec } from './lib.mjs';
 for (const e of OPTIONAL) if (spec.paths[e[1].split('?')[0].replace(/nobody|none/, '{id}')]) ENDPOINTS.push(e);
 
-const WRONG = { ingest: ['lms'], lms: ['ingest'], admin: ['lms', 'ingest'] };
-const RIGHT = { ingest: ['ingest', 'admin'], lms: ['lms', 'admin'], admin: ['admin'] };
+// Least privilege: an LMS key reads only the learner-facing routes; account lists, ARR, CSMs and
+// other learners' emails need an analyst (read-only) or admin key.
+const WRONG = { ingest: ['lms', 'analyst'], lms: ['ingest'], analyst: ['lms', 'ingest'], admin: ['lms', 'analyst', 'ingest'] };
+const RIGHT = { ingest: ['ingest', 'admin'], lms: ['lms', 'analyst', 'admin'], analyst: ['analyst', 'admin'], admin: ['admin'] };
 
 for (const [method, path, access, opts] of ENDPOINTS) {
   test(`${method} ${path} (${access})`, async () => {
@@ -74,13 +76,13 @@ for (const [method, path, access, opts] of ENDPOINTS) {
 
 test('Basic auth with the key as user name (the Segment convention) works', async () => {
   const basic = 'Basic ' + Buffer.from(env.lms + ':').toString('base64');
-  const res = await api('GET', '/v1/stages', { headers: { Authorization: basic } });
+  const res = await api('GET', '/v1/milestones', { headers: { Authorization: basic } });
   assert.equal(res.status, 200);
 });
 
 test('a key revoked while the server runs stops working', async () => {
   const { execFileSync } = await import('node:child_process');
-  const key = execFileSync(env.bin, ['keys', 'create', '--db', env.db, '--scope', 'lms', '--name', 'short-lived', '--quiet'])
+  const key = execFileSync(env.bin, ['keys', 'create', '--db', env.db, '--scope', 'analyst', '--name', 'short-lived', '--quiet'])
     .toString().trim();
   assert.equal((await api('GET', '/v1/stages', { key })).status, 200, 'a new key works at once');
   execFileSync(env.bin, ['keys', 'revoke', '--db', env.db, 'short-lived']);

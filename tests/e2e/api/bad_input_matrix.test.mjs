@@ -113,7 +113,7 @@ test('injection strings are stored verbatim and read back unchanged (or refused 
       continue;
     }
     const got = await eventually(async () => {
-      const r = await fetch(`${env.url}/v1/accounts/verbatim-${k}`, { headers: { Authorization: `Bearer ${env.lms}` } });
+      const r = await fetch(`${env.url}/v1/accounts/verbatim-${k}`, { headers: { Authorization: `Bearer ${env.analyst}` } });
       return r.status === 200 ? r.json() : null;
     });
     assert.ok(got, `verbatim-${k} not readable`);
@@ -125,14 +125,14 @@ test('injection strings are stored verbatim and read back unchanged (or refused 
 // ---- 2. injection strings in every query parameter and path parameter -------------------------
 const QUERY_PARAMS = [
   // [path, param, key, allowed]
-  ['/v1/accounts', 'q', 'lms', [200, 400]], ['/v1/accounts', 'stage', 'lms', [400]],
-  ['/v1/accounts', 'tier', 'lms', [200, 400]], ['/v1/accounts', 'plan', 'lms', [200, 400]],
-  ['/v1/accounts', 'csm', 'lms', [200, 400]], ['/v1/accounts', 'sort', 'lms', [400]],
-  ['/v1/accounts', 'order', 'lms', [400]], ['/v1/accounts', 'page', 'lms', [400]],
-  ['/v1/learners', 'account', 'lms', [200, 400]], ['/v1/learners', 'role', 'lms', [200, 400]],
-  ['/v1/learners', 'q', 'lms', [200, 400]], ['/v1/learners', 'per_page', 'lms', [400]],
-  ['/v1/stages', 'tier', 'lms', [200, 400]], ['/v1/stages', 'plan', 'lms', [200, 400]],
-  ['/v1/stages', 'csm', 'lms', [200, 400]],
+  ['/v1/accounts', 'q', 'analyst', [200, 400]], ['/v1/accounts', 'stage', 'analyst', [400]],
+  ['/v1/accounts', 'tier', 'analyst', [200, 400]], ['/v1/accounts', 'plan', 'analyst', [200, 400]],
+  ['/v1/accounts', 'csm', 'analyst', [200, 400]], ['/v1/accounts', 'sort', 'analyst', [400]],
+  ['/v1/accounts', 'order', 'analyst', [400]], ['/v1/accounts', 'page', 'analyst', [400]],
+  ['/v1/learners', 'account', 'analyst', [200, 400]], ['/v1/learners', 'role', 'analyst', [200, 400]],
+  ['/v1/learners', 'q', 'analyst', [200, 400]], ['/v1/learners', 'per_page', 'analyst', [400]],
+  ['/v1/stages', 'tier', 'analyst', [200, 400]], ['/v1/stages', 'plan', 'analyst', [200, 400]],
+  ['/v1/stages', 'csm', 'analyst', [200, 400]],
   ['/v1/cohorts', 'program', 'admin', [200, 400]], ['/v1/cohorts', 'status', 'admin', [400]],
   ['/v1/reports/roi', 'quarter', 'admin', [400]], ['/v1/reports/roi', 'format', 'admin', [400]],
   ['/v1/reports/roi.html', 'quarter', 'admin', [400]],
@@ -149,7 +149,7 @@ for (const [path, param, key, allowed] of QUERY_PARAMS) {
 }
 
 const PATH_PARAMS = [
-  ['GET', '/v1/accounts/{}', 'lms'], ['GET', '/v1/learners/{}', 'lms'], ['GET', '/v1/cohorts/{}', 'admin'],
+  ['GET', '/v1/accounts/{}', 'analyst'], ['GET', '/v1/learners/{}', 'lms'], ['GET', '/v1/cohorts/{}', 'admin'],
   ['GET', '/v1/cohorts/{}/invitees.csv', 'admin'], ['GET', '/v1/cohorts/{}/invitees.json', 'admin'],
   ['POST', '/v1/cohorts/{}/send', 'admin'], ['DELETE', '/v1/cohorts/{}', 'admin'],
 ];
@@ -199,9 +199,9 @@ for (const [name, rec] of RECORD_WRONG_TYPES) {
 
 // ---- 4. endpoints other areas are adding (run once the route exists) ---------------------------
 const PENDING = [
-  ['/v1/segments', 'segments: per_page=0', 'GET', '/v1/segments/new_admins/members?per_page=0', 'lms', [400, 404]],
-  ['/v1/segments', 'segments: unknown id', 'GET', '/v1/segments/no-such-segment', 'lms', [404]],
-  ['/v1/segments', 'segments: injected id', 'GET', `/v1/segments/${encodeURIComponent(INJECT.sql)}`, 'lms', [404]],
+  ['/v1/segments', 'segments: per_page=0', 'GET', '/v1/segments/new_admins/members?per_page=0', 'analyst', [400, 404]],
+  ['/v1/segments', 'segments: unknown id', 'GET', '/v1/segments/no-such-segment', 'analyst', [404]],
+  ['/v1/segments', 'segments: injected id', 'GET', `/v1/segments/${encodeURIComponent(INJECT.sql)}`, 'analyst', [404]],
   ['/v1/segments', 'segments: POST not allowed', 'POST', '/v1/segments', 'admin', [405]],
   ['/v1/learners/x/recommendations', 'recommendations: limit=0', 'GET', '/v1/learners/x/recommendations?limit=0', 'lms', [400, 404]],
   ['/v1/learners/x/recommendations', 'recommendations: limit=abc', 'GET', '/v1/learners/x/recommendations?limit=abc', 'lms', [400, 404]],
@@ -336,7 +336,7 @@ for (const [name, bytes, status, reason] of FRAMING) {
       assert.equal(res.status, 400, text.slice(0, 200));
       assert.match(JSON.parse(text).detail, reason);
       for (const id of ['gzip-damaged-0', 'gzip-damaged-2500']) {
-        const r = await fetch(`${env.url}/v1/accounts/${id}`, { headers: { Authorization: `Bearer ${env.lms}` } });
+        const r = await fetch(`${env.url}/v1/accounts/${id}`, { headers: { Authorization: `Bearer ${env.analyst}` } });
         assert.equal(r.status, 404, `${name}: ${id} was stored from a damaged body`);
       }
     });
@@ -486,7 +486,7 @@ test('slowloris: a body that never ends gets 408 and nothing of it is ingested',
   const r = await rawExchange(head + '{"kind":"account","id":"slowloris-acct"}\n', { trickle: ' ' });
   assert.equal(r.status, 408, r.body.slice(0, 200));
   assert.match(r.head, /content-type: application\/problem\+json/i);
-  const res = await fetch(`${env.url}/v1/accounts/slowloris-acct`, { headers: { Authorization: `Bearer ${env.lms}` } });
+  const res = await fetch(`${env.url}/v1/accounts/slowloris-acct`, { headers: { Authorization: `Bearer ${env.analyst}` } });
   assert.equal(res.status, 404, 'a timed-out body was ingested');
   await healthy();
 });
@@ -513,7 +513,7 @@ test('valid records in the same NDJSON body as bad lines are committed and read 
   assert.equal(body.rejected.length, 2 * Object.keys(INJECT_SHORT).length);
   for (const k of Object.keys(INJECT_SHORT)) {
     const got = await eventually(async () => {
-      const r = await fetch(`${env.url}/v1/accounts/mixed-${k}`, { headers: { Authorization: `Bearer ${env.lms}` } });
+      const r = await fetch(`${env.url}/v1/accounts/mixed-${k}`, { headers: { Authorization: `Bearer ${env.analyst}` } });
       return r.status === 200 ? r.json() : null;
     });
     assert.ok(got, `mixed-${k} lost`);
@@ -539,7 +539,7 @@ test('valid records sent after every kind of bad request are committed and read 
   const res = await fetch(env.url + '/v1/records', { method: 'POST', headers: { ...ND, Authorization: `Bearer ${env.ingest}` }, body: good });
   assert.equal(res.status, 200, await res.text());
   const acct = await eventually(async () => {
-    const r = await fetch(`${env.url}/v1/accounts/after-bad`, { headers: { Authorization: `Bearer ${env.lms}` } });
+    const r = await fetch(`${env.url}/v1/accounts/after-bad`, { headers: { Authorization: `Bearer ${env.analyst}` } });
     return r.status === 200 ? r.json() : null;
   });
   assert.equal(acct?.name, 'After Bad');

@@ -30,7 +30,7 @@ test('@segment/analytics-node: group, identify, track → milestone reached, vis
   assert.ok(statuses.length > 0 && statuses.every((s) => s === 200), `statuses ${statuses}`);
 
   // A 2xx means committed: the state is visible right after, no polling needed.
-  const acct = await api('GET', '/v1/accounts/seg-acme', { key: env.lms });
+  const acct = await api('GET', '/v1/accounts/seg-acme', { key: env.analyst });
   assert.equal(acct.status, 200);
   assert.equal(acct.body.name, 'Acme (Segment)');
   assert.equal(acct.body.tier, 'upmarket');
@@ -57,7 +57,7 @@ test('Segment retries never duplicate: the same messageId twice is a duplicate',
   assert.deepEqual([first.status, first.body.accepted, first.body.duplicates], [200, 1, 0]);
   const again = await api('POST', '/v1/batch', { json: { batch: [msg, msg] }, headers: { Authorization: basic } });
   assert.deepEqual([again.status, again.body.accepted, again.body.duplicates], [200, 0, 2]);
-  const acct = await api('GET', '/v1/accounts/seg-acme', { key: env.lms });
+  const acct = await api('GET', '/v1/accounts/seg-acme', { key: env.analyst });
   const groups = acct.body.milestones.find((m) => m.id === 'three_groups');
   assert.equal(groups.achieved, true);
   assert.equal(groups.achieved_at, '2026-03-06T10:00:00Z');
@@ -81,7 +81,7 @@ test('gzip-compressed bodies are accepted', async () => {
     headers: { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' } });
   assert.equal(res.status, 200);
   assert.equal(res.body.accepted, 1);
-  assert.equal((await api('GET', '/v1/accounts/gz-acct', { key: env.lms })).body.name, 'Gzip Inc');
+  assert.equal((await api('GET', '/v1/accounts/gz-acct', { key: env.analyst })).body.name, 'Gzip Inc');
 });
 
 test('@xapi/xapi: completed and attended statements → completions and attendance', async () => {
@@ -150,11 +150,11 @@ test('canonical NDJSON: partial acceptance, then the read API, /metrics and /rea
   assert.equal(res.body.accepted, 2);
   assert.deepEqual(res.body.rejected.map((r) => [r.line, r.field]), [[3, 'ts']]);
 
-  const list = await api('GET', '/v1/accounts?tier=smb&sort=name', { key: env.lms });
+  const list = await api('GET', '/v1/accounts?tier=smb&sort=name', { key: env.analyst });
   assert.deepEqual(list.body.items.map((a) => a.id), ['nd-acct']);
   const q = await api('GET', '/v1/accounts?q=SEGMENT', { key: env.admin });
   assert.deepEqual(q.body.items.map((a) => a.id), ['seg-acme']);
-  const stages = await api('GET', '/v1/stages', { key: env.lms });
+  const stages = await api('GET', '/v1/stages', { key: env.analyst });
   assert.equal(stages.body.total, stages.body.stages.reduce((n, s) => n + s.accounts, 0));
   const graph = await api('GET', '/v1/milestones', { key: env.lms });
   assert.ok(graph.body.milestones.some((m) => m.id === 'workflow_published'));
@@ -182,12 +182,12 @@ test('the console is served with security headers and no CORS', async () => {
 
 test('one structured log line per request, with the key name and never the key', async () => {
   const { readFileSync } = await import('node:fs');
-  await api('GET', '/v1/stages', { key: env.lms });
+  await api('GET', '/v1/stages', { key: env.analyst });
   const lines = await eventually(() => readFileSync(process.env.SERVER_LOG, 'utf8').split('\n')
     .filter((l) => l.startsWith('{"ts"')).map((l) => JSON.parse(l)).filter((l) => l.route === '/v1/stages'));
   const entry = lines.at(-1);
   for (const k of ['ts', 'method', 'route', 'status', 'ms', 'bytes', 'key']) assert.ok(k in entry, k);
-  assert.equal(entry.key, 'e2e-lms');
+  assert.equal(entry.key, 'e2e-analyst');
   const log = readFileSync(process.env.SERVER_LOG, 'utf8');
   for (const key of [env.admin, env.lms, env.ingest]) assert.ok(!log.includes(key), 'a key leaked into the log');
 });

@@ -1,6 +1,6 @@
 # Shared by tests/e2e/api_*.test.sh: a real `uplift serve` on 127.0.0.1 with a temp SQLite
 # database, API keys made with the CLI, and cleanup by PID on EXIT. Source it, then call
-# api_start. Exports API_URL, DB_URL, KEY_ADMIN, KEY_LMS, KEY_INGEST, KEY_REVOKED, SERVER_LOG.
+# api_start. Exports API_URL, DB_URL, KEY_ADMIN, KEY_LMS, KEY_ANALYST, KEY_INGEST, KEY_REVOKED, SERVER_LOG.
 set -euo pipefail
 : "${UPLIFT_BIN:?UPLIFT_BIN must point at the uplift binary}"
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,9 +30,10 @@ need_node_modules() {
 api_start() {
   export DB_URL="sqlite:$API_TMP/uplift.db"
   export SERVER_LOG="$API_TMP/server.log"
-  export KEY_ADMIN KEY_LMS KEY_INGEST KEY_REVOKED
+  export KEY_ADMIN KEY_LMS KEY_ANALYST KEY_INGEST KEY_REVOKED
   KEY_ADMIN=$("$UPLIFT_BIN" keys create --db "$DB_URL" --scope admin --name e2e-admin --quiet)
   KEY_LMS=$("$UPLIFT_BIN" keys create --db "$DB_URL" --scope lms --name e2e-lms --quiet)
+  KEY_ANALYST=$("$UPLIFT_BIN" keys create --db "$DB_URL" --scope analyst --name e2e-analyst --quiet)
   KEY_INGEST=$("$UPLIFT_BIN" keys create --db "$DB_URL" --scope ingest --name e2e-ingest --quiet)
   KEY_REVOKED=$("$UPLIFT_BIN" keys create --db "$DB_URL" --scope admin --name e2e-revoked --quiet)
   "$UPLIFT_BIN" keys revoke --db "$DB_URL" e2e-revoked >/dev/null

@@ -12,6 +12,7 @@ export const env = {
   url: process.env.API_URL,
   admin: process.env.KEY_ADMIN,
   lms: process.env.KEY_LMS,
+  analyst: process.env.KEY_ANALYST,
   ingest: process.env.KEY_INGEST,
   revoked: process.env.KEY_REVOKED,
   db: process.env.DB_URL,

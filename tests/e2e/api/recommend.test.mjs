@@ -45,6 +45,7 @@ function visibilityProblem(learnerId, itemId) {
 }
 
 const lms = { key: env.lms };
+const analyst = { key: env.analyst };
 const recs = (id, limit = 50) => api('GET', `/v1/learners/${encodeURIComponent(id)}/recommendations?limit=${limit}`, lms);
 const path = (id) => api('GET', `/v1/learners/${encodeURIComponent(id)}/path`, lms);
 const ids = (res) => res.body.items.map((i) => i.id);
@@ -193,7 +194,7 @@ test('GET /v1/segments/{id}/learners pages through every member in id order', as
   assert.ok(want.length >= 3);
   const got = [];
   for (let page = 1; page <= want.length + 1; page++) {
-    const res = await api('GET', `/v1/segments/employees/learners?per_page=2&page=${page}`, lms);
+    const res = await api('GET', `/v1/segments/employees/learners?per_page=2&page=${page}`, analyst);
     assert.equal(res.status, 200);
     assert.equal(res.body.total, want.length);
     assert.equal(res.body.segment, 'employees');
@@ -223,7 +224,7 @@ test('GET /v1/learners/{id}/segments: each segment with its rule and the conditi
 test('unknown learner or segment → 404 problem; bad limit / paging → 400 problem', async () => {
   for (const p of ['/v1/learners/nobody/recommendations', '/v1/learners/nobody/path', '/v1/learners/nobody/segments',
     '/v1/segments/nope/learners']) {
-    const res = await api('GET', p, lms);
+    const res = await api('GET', p, p.startsWith('/v1/segments') ? analyst : lms);
     isProblem(res, 404);
     assert.match(res.body.detail, /nobody|nope/);
   }
@@ -232,8 +233,8 @@ test('unknown learner or segment → 404 problem; bad limit / paging → 400 pro
     isProblem(res, 400);
     assert.match(res.body.detail, /limit/);
   }
-  isProblem(await api('GET', '/v1/segments/employees/learners?per_page=0', lms), 400);
-  isProblem(await api('GET', '/v1/segments/employees/learners?page=x', lms), 400);
+  isProblem(await api('GET', '/v1/segments/employees/learners?per_page=0', analyst), 400);
+  isProblem(await api('GET', '/v1/segments/employees/learners?page=x', analyst), 400);
   const limited = await recs('rx-cust-admin', 2);
   assert.equal(limited.body.items.length, 2);
   assert.deepEqual(limited.body.items.map((i) => i.rank), [1, 2]);

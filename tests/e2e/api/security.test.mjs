@@ -33,7 +33,7 @@ function rawGet(bytes) {
 let created = '';
 test('auth failures and a key created while serving leave no secret in the log', async () => {
   // A key made with the CLI while the server runs; the server picks it up and accepts it.
-  created = execFileSync(env.bin, ['keys', 'create', '--db', env.db, '--scope', 'lms', '--name', 'sec-new', '--quiet'],
+  created = execFileSync(env.bin, ['keys', 'create', '--db', env.db, '--scope', 'analyst', '--name', 'sec-new', '--quiet'],
     { encoding: 'utf8' }).trim();
   assert.match(created, KEY_RE);
   const ok = await eventually(async () => (await get('/v1/stages', { Authorization: `Bearer ${created}` })).status === 200);
@@ -73,7 +73,7 @@ test('no key or database password in the process list', () => {
 test('CORS is off: no Access-Control-* headers, even for a preflight or a foreign Origin', async () => {
   const origin = { Origin: 'https://evil.example' };
   const checks = [
-    await get('/', origin), await get('/v1/stages', { ...origin, Authorization: `Bearer ${env.lms}` }),
+    await get('/', origin), await get('/v1/stages', { ...origin, Authorization: `Bearer ${env.analyst}` }),
     await get('/v1/stages', origin), await get('/healthz', origin),
   ];
   const pre = await fetch(env.url + '/v1/records', {
@@ -99,7 +99,7 @@ function assertSecurityHeaders(h, what) {
 test('security headers on console pages, assets, static 404s, API answers and problems', async () => {
   for (const path of ['/', '/index.html', '/js/app.js', '/favicon.svg', '/no-such-page.html', '/.git/config'])
     assertSecurityHeaders((await get(path)).headers, path);
-  assertSecurityHeaders((await get('/v1/stages', { Authorization: `Bearer ${env.lms}` })).headers, 'API 200');
+  assertSecurityHeaders((await get('/v1/stages', { Authorization: `Bearer ${env.analyst}` })).headers, 'API 200');
   assertSecurityHeaders((await get('/v1/stages')).headers, 'API 401');
   assertSecurityHeaders((await get('/healthz')).headers, '/healthz');
 });

@@ -25,12 +25,14 @@ TEST_CASE("the dispatcher authenticates, checks scopes and reports problems") {
   auto admin = create_key(store, "admin", Scope::kAdmin, 1);
   auto lms = create_key(store, "lms", Scope::kLms, 1);
   auto ingest = create_key(store, "ingest", Scope::kIngest, 1);
-  REQUIRE((admin.ok() && lms.ok() && ingest.ok()));
+  auto analyst = create_key(store, "analyst", Scope::kAnalyst, 1);
+  REQUIRE((admin.ok() && lms.ok() && ingest.ok() && analyst.ok()));
   KeyRing ring(store);
   Api api(&ring, std::nullopt);
   auto ok = [](const RequestContext& c) { return json_response({{"key", c.key_name}}); };
   api.add("GET", "/healthz", Access::kPublic, ok);
   api.add("GET", "/v1/read", Access::kRead, ok);
+  api.add("GET", "/v1/learner", Access::kLearner, ok);
   api.add("POST", "/v1/write", Access::kIngest, ok);
   api.add("POST", "/v1/admin", Access::kAdmin, ok);
   api.add("GET", "/v1/boom", Access::kPublic, [](const RequestContext&) -> HttpResponse {
@@ -39,7 +41,8 @@ TEST_CASE("the dispatcher authenticates, checks scopes and reports problems") {
   bool stale = false;
   api.set_stale_probe([&] { return stale; });
 
-  const std::string A = "Bearer " + admin->secret, L = "Bearer " + lms->secret, I = "Bearer " + ingest->secret;
+  const std::string A = "Bearer " + admin->secret, L = "Bearer " + lms->secret, I = "Bearer " + ingest->secret,
+                    N = "Bearer " + analyst->secret;
   struct Case {
     const char* method;
     const char* path;
@@ -47,7 +50,9 @@ TEST_CASE("the dispatcher authenticates, checks scopes and reports problems") {
     int status;
   };
   const Case cases[] = {
-      {"GET", "/healthz", "", 200},       {"GET", "/v1/read", "", 401},       {"GET", "/v1/read", L, 200},
+      {"GET", "/healthz", "", 200},       {"GET", "/v1/read", "", 401},       {"GET", "/v1/read", L, 403},
+      {"GET", "/v1/read", N, 200},        {"GET", "/v1/learner", L, 200},     {"GET", "/v1/learner", N, 200},
+      {"GET", "/v1/learner", I, 403},     {"POST", "/v1/write", N, 403},      {"POST", "/v1/admin", N, 403},
       {"GET", "/v1/read", A, 200},        {"GET", "/v1/read", I, 403},        {"POST", "/v1/write", I, 200},
       {"POST", "/v1/write", L, 403},      {"POST", "/v1/write", A, 200},      {"POST", "/v1/admin", L, 403},
       {"POST", "/v1/admin", I, 403},      {"POST", "/v1/admin", A, 200},      {"GET", "/v1/read", "Bearer nope", 401},
@@ -70,11 +75,14 @@ TEST_CASE("the dispatcher authenticates, checks scopes and reports problems") {
       CHECK(out.response.body.find("secret internals") == std::string::npos);
     }
   }
-  auto named = api.handle(req("GET", "/v1/read", L));
+  auto named = api.handle(req("GET", "/v1/learner", L));
   CHECK(named.key_name == "lms");
-  CHECK(named.route == "/v1/read");
+  CHECK(named.route == "/v1/learner");
   CHECK(nlohmann::json::parse(named.response.body)["key"] == "lms");
   CHECK(api.handle(req("DELETE", "/v1/read", L)).response.header("Allow") == "GET");
+  auto refused = api.handle(req("GET", "/v1/read", L));
+  CHECK(nlohmann::json::parse(refused.response.body)["detail"].get<std::string>().find("needs analyst or admin") !=
+        std::string::npos);
   CHECK(api.handle(req("GET", "/v1/read")).response.header("WWW-Authenticate").has_value());
 
   stale = true;

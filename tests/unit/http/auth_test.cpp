@@ -81,16 +81,25 @@ TEST_CASE("Authorization header parsing: Bearer and Segment-style Basic") {
   }
 }
 
-TEST_CASE("scopes: admin does everything, lms reads, ingest writes") {
-  CHECK(scope_allows(Scope::kAdmin, Access::kAdmin));
-  CHECK(scope_allows(Scope::kAdmin, Access::kRead));
-  CHECK(scope_allows(Scope::kAdmin, Access::kIngest));
-  CHECK(scope_allows(Scope::kLms, Access::kRead));
-  CHECK_FALSE(scope_allows(Scope::kLms, Access::kIngest));
-  CHECK_FALSE(scope_allows(Scope::kLms, Access::kAdmin));
-  CHECK(scope_allows(Scope::kIngest, Access::kIngest));
-  CHECK_FALSE(scope_allows(Scope::kIngest, Access::kRead));
-  CHECK_FALSE(scope_allows(Scope::kIngest, Access::kAdmin));
+TEST_CASE("scopes: admin does everything, analyst reads, lms reads learner-facing routes, ingest writes") {
+  // (scope, access, allowed) over every pair: least privilege for the LMS (issue 20).
+  const Scope scopes[] = {Scope::kIngest, Scope::kLms, Scope::kAnalyst, Scope::kAdmin};
+  const Access accesses[] = {Access::kPublic, Access::kLearner, Access::kRead, Access::kIngest, Access::kAdmin};
+  const bool allowed[4][5] = {
+      // public learner read   ingest admin
+      {true, false, false, true, false},  // ingest
+      {true, true, false, false, false},  // lms: no account lists, ARR, CSMs or other learners' emails
+      {true, true, true, false, false},   // analyst
+      {true, true, true, true, true},     // admin
+  };
+  for (int s = 0; s < 4; ++s)
+    for (int a = 0; a < 5; ++a) {
+      CAPTURE(scope_name(scopes[s]));
+      CAPTURE(access_name(accesses[a]));
+      CHECK(scope_allows(scopes[s], accesses[a]) == allowed[s][a]);
+    }
+  CHECK(parse_scope("analyst") == Scope::kAnalyst);
+  CHECK(scope_name(Scope::kAnalyst) == "analyst");
 }
 
 TEST_CASE("keys are stored hashed; the ring authenticates, refreshes and honours revocation") {
