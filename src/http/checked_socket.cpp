@@ -34,6 +34,14 @@ Problem framing_problem(const RequestFramer& f) {
       p.slug = "length-required";
       p.title = "Length Required";
       break;
+    case 414:
+      p.slug = "uri-too-long";
+      p.title = "URI Too Long";
+      break;
+    case 431:
+      p.slug = "request-header-fields-too-large";
+      p.title = "Request Header Fields Too Large";
+      break;
     case 501:
       p.slug = "not-implemented";
       p.title = "Not Implemented";

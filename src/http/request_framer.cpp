@@ -75,6 +75,21 @@ bool RequestFramer::feed(std::string_view bytes) {
         }
         line_.append(piece);
         i = end;
+        // An oversized head line is refused as soon as it passes the limit, before Poco (reading
+        // the same bytes as they arrive) meets its own, larger limit and answers a bare 400.
+        const std::size_t text = line_.size() - (!line_.empty() && line_.back() == '\r' ? 1 : 0);
+        if (phase_ == Phase::kHead && !line_overflow_) {
+          if (!request_line_seen_ && text > kMaxRequestLine) {
+            line_overflow_ = true;
+            request_line_done();
+            return false;
+          }
+          if (request_line_seen_ && text > kMaxHeaderLine) {
+            line_overflow_ = true;
+            line_done();
+            return false;
+          }
+        }
         if (lf != std::string_view::npos) {
           ++i;
           if (!line_.empty() && line_.back() == '\r') line_.pop_back();
@@ -118,13 +133,25 @@ void RequestFramer::line_done() {
     head_done();
     return;
   }
+  if (line_overflow_ || line_.size() > kMaxHeaderLine) {
+    reject(fmt::format("a header line is over {} bytes", kMaxHeaderLine), 431);
+    return;
+  }
+  if (++headers_ > kMaxHeaders) {
+    reject(fmt::format("more than {} header lines", kMaxHeaders), 431);
+    return;
+  }
   if (line_[0] == ' ' || line_[0] == '\t') return;  // a folded continuation of the last header
   auto colon = line_.find(':');
   if (colon == std::string::npos) {
-    if (!line_overflow_) reject("malformed header line (no colon): every header must be 'Name: value'");
-    return;  // an overlong line: Poco refuses it itself
+    reject("malformed header line (no colon): every header must be 'Name: value'");
+    return;
   }
   std::string_view name = std::string_view(line_).substr(0, colon);
+  if (name.size() > kMaxHeaderName) {
+    reject(fmt::format("a header name is over {} bytes", kMaxHeaderName), 431);
+    return;
+  }
   if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return is_token_char(static_cast<unsigned char>(c)); })) {
     reject("malformed header line: the header name must be a token (letters, digits, -), without spaces");
     return;
@@ -164,8 +191,12 @@ void RequestFramer::line_done() {
 void RequestFramer::request_line_done() {
   request_line_seen_ = true;
   chunked_ = has_length_ = transfer_encoding_ = false;
+  headers_ = 0;
   remaining_ = 0;
-  if (line_overflow_) return;  // an overlong request line: Poco answers it (414)
+  if (line_overflow_ || line_.size() > kMaxRequestLine) {
+    reject(fmt::format("the request line (method, URL, version) is over {} bytes", kMaxRequestLine), 414);
+    return;
+  }
   // METHOD SP request-target SP HTTP-version, single spaces (RFC 9112 §3).
   std::string_view line = line_;
   auto sp1 = line.find(' ');

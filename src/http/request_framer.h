@@ -27,6 +27,13 @@ namespace uplift::http {
 class RequestFramer {
  public:
   static constexpr std::size_t kMaxLine = 16384;
+  // Poco's own limits (refused with a bare 400 and no headers), enforced here first so the answer
+  // is a problem+json with the security headers: request line → 414, a header line, a header
+  // name or the number of headers → 431.
+  static constexpr std::size_t kMaxRequestLine = 8192;
+  static constexpr std::size_t kMaxHeaderLine = 8192;
+  static constexpr std::size_t kMaxHeaderName = 256;
+  static constexpr std::size_t kMaxHeaders = 100;
 
   enum class Phase {
     kIdle,        // between requests (nothing of the next one seen yet)
@@ -46,7 +53,7 @@ class RequestFramer {
   bool in_request() const { return phase_ != Phase::kIdle && phase_ != Phase::kRejected; }
   bool in_head() const { return phase_ == Phase::kHead; }
   const std::string& problem() const { return problem_; }
-  int status() const { return status_; }  // of a rejection: 400, 411, 501 or 505
+  int status() const { return status_; }  // of a rejection: 400, 411, 414, 431, 501 or 505
   std::uint64_t requests_completed() const { return completed_; }
   // Where, in the bytes of the last feed(), the current (or rejected) request began; npos when it
   // began in an earlier feed. Bytes before it belong to requests that are complete and valid.
@@ -67,6 +74,7 @@ class RequestFramer {
   bool bodiless_method_ = false;  // GET, HEAD, DELETE: no body unless framed
   bool length_required_ = false;  // POST, PUT, PATCH: a body, so a length or chunked
   bool transfer_encoding_ = false;
+  std::size_t headers_ = 0;  // header lines of the current head
   bool chunked_ = false;
   bool has_length_ = false;
   std::uint64_t remaining_ = 0;  // body or chunk bytes still to come (+2 for a chunk's CRLF)

@@ -295,6 +295,10 @@ const FRAMING = [
   ['FOO/1.1', 'GET /healthz FOO/1.1\r\nHost: x\r\n\r\n', 400, /not an HTTP version/],
   ['NUL in a header value', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400, /control character/],
   ['bare CR in a header value', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n', 400, /control character/],
+  // Poco's own limits used to give a bare 400 without a body or the security headers.
+  ['a 9 KB header', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(9 * 1024) + '\r\n\r\n', 431, /header line is over 8192 bytes/],
+  ['2,000 headers', 'GET /healthz HTTP/1.1\r\nHost: x\r\n' + Array.from({ length: 2000 }, (_, i) => `X-H${i}: v\r\n`).join('') + '\r\n', 431, /more than 100 header lines/],
+  ['a 100 KB URL', 'GET /healthz?q=' + 'a'.repeat(100 * 1024) + ' HTTP/1.1\r\nHost: x\r\n\r\n', 414, /request line .* is over 8192 bytes/],
 ];
 for (const [name, bytes, status, reason] of FRAMING) {
   test(`raw framing: ${name} → ${status} at once, problem+json, connection closed`, async () => {

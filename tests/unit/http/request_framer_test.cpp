@@ -138,10 +138,34 @@ TEST_CASE("what strict framing still accepts") {
   CHECK(bad_chunk.in_request());
 }
 
-TEST_CASE("overlong lines are left for Poco to refuse") {
-  RequestFramer f;
-  f.feed("GET / HTTP/1.1\r\n" + std::string(RequestFramer::kMaxLine * 2, 'a') + "\r\n\r\n");
-  CHECK(f.phase() == Phase::kIdle);  // not rejected here, and not stuck
+TEST_CASE("oversized heads are refused here with 414 or 431, not left to Poco's bare 400") {
+  RequestFramer url;
+  url.feed("GET /" + std::string(100000, 'a') + " HTTP/1.1\r\n\r\n");
+  CHECK(url.phase() == Phase::kRejected);
+  CHECK(url.status() == 414);
+  RequestFramer line;
+  line.feed("GET / HTTP/1.1\r\nX-Big: " + std::string(9 * 1024, 'a') + "\r\n\r\n");
+  CHECK(line.status() == 431);
+  CHECK(line.problem().find("over 8192 bytes") != std::string::npos);
+  RequestFramer huge;  // longer than the framer's own buffer
+  huge.feed("GET / HTTP/1.1\r\nX-Big: " + std::string(RequestFramer::kMaxLine * 2, 'a') + "\r\n\r\n");
+  CHECK(huge.status() == 431);
+  RequestFramer many;
+  std::string head = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 2000; ++i) head += "X-H" + std::to_string(i) + ": v\r\n";
+  many.feed(head + "\r\n");
+  CHECK(many.status() == 431);
+  CHECK(many.problem().find("more than 100 header lines") != std::string::npos);
+  RequestFramer name;
+  name.feed("GET / HTTP/1.1\r\n" + std::string(300, 'N') + ": v\r\n\r\n");
+  CHECK(name.status() == 431);
+  RequestFramer at_limits;  // exactly at each limit: served
+  std::string ok = "GET /" + std::string(RequestFramer::kMaxRequestLine - 14, 'a') + " HTTP/1.1\r\n";
+  for (std::size_t i = 0; i < RequestFramer::kMaxHeaders - 1; ++i) ok += "X-H" + std::to_string(i) + ": v\r\n";
+  ok += "X-Last: " + std::string(RequestFramer::kMaxHeaderLine - 8, 'b') + "\r\n\r\n";
+  at_limits.feed(ok);
+  CHECK(at_limits.phase() == Phase::kIdle);
+  CHECK(at_limits.requests_completed() == 1);
 }
 
 TEST_CASE("request_start: where in the last bytes the current request began") {
