@@ -16,10 +16,16 @@ void IngestBatch::reject(RejectedItem item) {
     return;
   }
   ++unlisted;
-  ++unlisted_reasons[item.reason];
+  // Reasons may quote the input (a kind, a timestamp, a byte offset): the counts keep at most
+  // kMaxUnlistedReasons distinct ones, each cut to 120 bytes, and fold the rest into "other".
+  std::string reason = item.reason.size() > 120 ? item.reason.substr(0, 120) + "…" : item.reason;
+  auto it = unlisted_reasons.find(reason);
+  if (it == unlisted_reasons.end() && unlisted_reasons.size() >= kMaxUnlistedReasons) reason = "other";
+  ++unlisted_reasons[reason];
 }
 
-static nlohmann::json rejected_json(const std::vector<RejectedItem>& items) {
+static nlohmann::json rejected_json(std::vector<RejectedItem> items) {
+  std::stable_sort(items.begin(), items.end(), [](const RejectedItem& a, const RejectedItem& b) { return a.line < b.line; });
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& r : items) arr.push_back({{"line", r.line}, {"field", r.field}, {"reason", r.reason}});
   return arr;
@@ -69,27 +75,63 @@ void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
 
 // Partial upserts merged over the stored accounts and learners (the caller holds the lock). A
 // merged record that no longer validates is rejected by line.
+// Each upsert is merged over the latest version of its record: an earlier line of the same
+// batch, else the stored one. A merge that no longer validates rejects its line.
 void merge_upserts(const app::Workspace& ws, IngestBatch& batch) {
-  for (std::size_t i = 0; i < batch.records.size() && i < batch.upserts.size(); ++i) {
-    if (!batch.upserts[i]) continue;
+  std::map<std::pair<int, std::string>, std::size_t> latest;  // (0 account / 1 learner, id) → index
+  std::vector<bool> keep(batch.records.size(), true);
+  bool any_bad = false;
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
     const Record& r = batch.records[i];
-    const Dataset& data = ws.data();
-    const Account* a = std::holds_alternative<Account>(r) ? data.account(std::get<Account>(r).id) : nullptr;
-    const Learner* l = std::holds_alternative<Learner>(r) ? data.learner(std::get<Learner>(r).id) : nullptr;
-    if (!a && !l) continue;  // new: the record as sent
-    Record stored = a ? Record(*a) : Record(*l);
-    auto merged = ingest::merge_upsert(&stored, *batch.upserts[i]);
-    if (merged.ok()) batch.records[i] = std::move(*merged.record);
+    const bool is_account = std::holds_alternative<Account>(r), is_learner = std::holds_alternative<Learner>(r);
+    if (!is_account && !is_learner) continue;
+    const std::pair<int, std::string> key{is_account ? 0 : 1,
+                                          is_account ? std::get<Account>(r).id : std::get<Learner>(r).id};
+    const bool partial = i < batch.upserts.size() && batch.upserts[i];
+    if (partial) {
+      std::optional<Record> base;
+      if (auto it = latest.find(key); it != latest.end()) {
+        base = batch.records[it->second];
+      } else if (is_account) {
+        if (const Account* a = ws.data().account(key.second)) base = Record(*a);
+      } else if (const Learner* l = ws.data().learner(key.second)) {
+        base = Record(*l);
+      }
+      if (base) {
+        auto merged = ingest::merge_upsert(&*base, *batch.upserts[i]);
+        if (!merged.ok()) {
+          batch.reject({i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1), merged.error.field,
+                        "merged with the stored record: " + merged.error.reason});
+          any_bad = true;
+          keep[i] = false;
+          continue;
+        }
+        batch.records[i] = std::move(*merged.record);
+      }
+    }
+    latest[key] = i;
   }
+  if (!any_bad) return;
+  std::vector<Record> kept;
+  std::vector<std::int64_t> kept_lines;
+  for (std::size_t i = 0; i < batch.records.size(); ++i)
+    if (keep[i]) {
+      kept.push_back(std::move(batch.records[i]));
+      kept_lines.push_back(i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1));
+    }
+  batch.records = std::move(kept);
+  batch.lines = std::move(kept_lines);
+  batch.upserts.clear();  // merged already
 }
 
 }  // namespace
 
-HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::json& extra) {
+HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::json& extra, bool all_or_nothing) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
   reject_out_of_bounds(service, batch);
   service.metrics.add_ingested("record", "rejected", static_cast<long>(batch.rejected_count()));
+  if (all_or_nothing && batch.rejected_count()) batch.records.clear();  // one bad item: nothing stored
   if (batch.records.empty()) {
     auto p = bad_request(batch.rejected.empty() ? "the body holds no records"
                                                 : "no record in the body is valid; see errors",

@@ -38,6 +38,7 @@ struct RejectedItem {
 // Rejections listed in full in an answer; the rest are counted by reason. A 5 MB body of bad lines
 // was answered with every one of them echoed (116 MB, and 2 GB of server memory).
 inline constexpr std::size_t kMaxListedRejections = 100;
+inline constexpr std::size_t kMaxUnlistedReasons = 20;  // distinct reasons counted; the rest are "other"
 
 struct IngestBatch {
   std::vector<Record> records;
@@ -55,7 +56,10 @@ struct IngestBatch {
 };
 
 // Commits the batch and builds the response; `extra` fields are merged into a 200 body.
-HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::json& extra = nlohmann::json::object());
+// `all_or_nothing` (xAPI: a statement batch is stored whole or not at all): any rejection, from
+// parsing or the time bounds, answers 400 and stores nothing.
+HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::json& extra = nlohmann::json::object(),
+                          bool all_or_nothing = false);
 
 // Checks the media type of a JSON body: application/json or any application/*+json
 // (415 problem otherwise); nullopt when acceptable.

@@ -78,17 +78,11 @@ bool RequestFramer::feed(std::string_view bytes) {
         // An oversized head line is refused as soon as it passes the limit, before Poco (reading
         // the same bytes as they arrive) meets its own, larger limit and answers a bare 400.
         const std::size_t text = line_.size() - (!line_.empty() && line_.back() == '\r' ? 1 : 0);
-        if (phase_ == Phase::kHead && !line_overflow_) {
-          if (!request_line_seen_ && text > kMaxRequestLine) {
-            line_overflow_ = true;
-            request_line_done();
-            return false;
-          }
-          if (request_line_seen_ && text > kMaxHeaderLine) {
-            line_overflow_ = true;
-            line_done();
-            return false;
-          }
+        if (phase_ == Phase::kHead && (text > (request_line_seen_ ? kMaxHeaderLine : kMaxRequestLine))) {
+          line_overflow_ = true;
+          if (request_line_seen_) line_done();
+          else request_line_done();
+          return false;
         }
         if (lf != std::string_view::npos) {
           ++i;
@@ -141,7 +135,11 @@ void RequestFramer::line_done() {
     reject(fmt::format("more than {} header lines", kMaxHeaders), 431);
     return;
   }
-  if (line_[0] == ' ' || line_[0] == '\t') return;  // a folded continuation of the last header
+  if (line_[0] == ' ' || line_[0] == '\t') {
+    // Obsolete line folding (RFC 9112 §5.2): Poco joins it to the previous value, a proxy may not.
+    reject("a header line starts with a space or tab (obsolete line folding): send each header on one line");
+    return;
+  }
   auto colon = line_.find(':');
   if (colon == std::string::npos) {
     reject("malformed header line (no colon): every header must be 'Name: value'");
@@ -156,8 +154,9 @@ void RequestFramer::line_done() {
     reject("malformed header line: the header name must be a token (letters, digits, -), without spaces");
     return;
   }
-  std::string_view value = trim(std::string_view(line_).substr(colon + 1));
-  if (std::any_of(value.begin(), value.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); })) {
+  const std::string_view raw_value = std::string_view(line_).substr(colon + 1);
+  std::string_view value = trim(raw_value);
+  if (std::any_of(raw_value.begin(), raw_value.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); })) {
     reject(fmt::format("header '{}' holds a control character (NUL, CR, …): header values must be text", name));
     return;
   }
@@ -203,11 +202,12 @@ void RequestFramer::request_line_done() {
   auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   std::string_view method = line.substr(0, sp1);
   bodiless_method_ = method == "GET" || method == "HEAD" || method == "DELETE";
-  length_required_ = method == "POST" || method == "PUT" || method == "PATCH";
+  // Poco reads the body of any other method without a length until the connection closes.
+  length_required_ = !bodiless_method_;
   if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos || method.empty() ||
       sp2 == sp1 + 1 ||
       !std::all_of(method.begin(), method.end(), [](char c) { return is_token_char(static_cast<unsigned char>(c)); }) ||
-      std::any_of(line.begin(), line.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); })) {
+      std::any_of(line.begin(), line.end(), [](char c) { return c == '\t' || is_control(static_cast<unsigned char>(c)); })) {
     reject("malformed request line: it must be 'METHOD /path HTTP/1.1'");
     return;
   }
@@ -226,7 +226,8 @@ void RequestFramer::head_done() {
   if (chunked_) {
     phase_ = Phase::kChunkSize;
   } else if (!has_length_ && length_required_) {
-    reject("a POST, PUT or PATCH must send Content-Length (or Transfer-Encoding: chunked)", 411);
+    reject("a request other than GET, HEAD or DELETE must send Content-Length (0 for none) or Transfer-Encoding: chunked",
+           411);
   } else if (remaining_ > 0) {
     phase_ = Phase::kBody;
   } else {

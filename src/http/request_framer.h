@@ -12,9 +12,10 @@
 // same bytes differently is how requests are smuggled: a request line must be
 // `METHOD SP target SP HTTP/1.x` (another version: 505); a header value must hold no control
 // character (NUL, CR, …; HTAB is allowed); Content-Length must be digits and appear once, and
-// not beside Transfer-Encoding (400); the only transfer coding is `chunked` (others: 501); a
-// POST, PUT or PATCH must say its length (411 at once, instead of a body read until the
-// connection closes). Each rejection carries its HTTP status and reason.
+// not beside Transfer-Encoding (400); the only transfer coding is `chunked` (others: 501); obsolete
+// line folding is refused (400); any method but GET, HEAD and DELETE must say its length (411 at
+// once: Poco would read its body until the connection closes). Each rejection carries its HTTP
+// status and reason.
 #pragma once
 
 #include <cstddef>
@@ -72,7 +73,7 @@ class RequestFramer {
   bool line_overflow_ = false;
   bool request_line_seen_ = false;
   bool bodiless_method_ = false;  // GET, HEAD, DELETE: no body unless framed
-  bool length_required_ = false;  // POST, PUT, PATCH: a body, so a length or chunked
+  bool length_required_ = false;  // not GET, HEAD, DELETE: a length or chunked is required
   bool transfer_encoding_ = false;
   std::size_t headers_ = 0;  // header lines of the current head
   bool chunked_ = false;

@@ -138,7 +138,7 @@ HttpResponse xapi_statements(Service& service, const RequestContext& ctx, bool p
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& st : j.is_array() ? j : nlohmann::json::array({j})) ids.push_back(st.value("id", ""));
   IngestBatch batch = from_adapter(std::move(x));
-  auto r = commit_batch(service, std::move(batch));
+  auto r = commit_batch(service, std::move(batch), nlohmann::json::object(), /*all_or_nothing=*/true);
   if (r.status == 200) {
     r = put ? HttpResponse{204, "application/json", {}, ""} : json_response(ids);
   }

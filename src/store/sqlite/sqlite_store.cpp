@@ -245,8 +245,9 @@ class SqliteStore final : public Store {
       std::size_t rows = 0;
       Status bad;
       Status read = guarded_status("scan_learners_with_roles", [&] {
+        const std::string from = after;  // bound without a copy: must not change while stepping
         auto s = db_->stmt(kLearnersAfterKey);
-        s->bind(1, std::string_view(after)).bind(2, static_cast<std::int64_t>(kScanPage));
+        s->bind(1, std::string_view(from)).bind(2, static_cast<std::int64_t>(kScanPage));
         while (s->step()) {
           ++rows;
           after.assign(s->text(2));

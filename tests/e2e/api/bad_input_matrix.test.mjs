@@ -420,6 +420,18 @@ test('a body of millions of bad lines gets a bounded answer and leaves memory bo
     assert.equal(Object.values(p.unlisted_by_reason).reduce((a, b) => a + b, 0), lines - 100);
     peak = Math.max(peak, rss());
   }
+  // Reasons that quote the input (one distinct kind per line) are still counted in bounded space.
+  const varied = Buffer.from(Array.from({ length: 150_000 }, (_, i) => `{"kind":"k${i}","id":"x"}`).join('\n') + '\n');
+  const vres = await fetch(`${env.url}/v1/records`, {
+    method: 'POST', body: varied, headers: { Authorization: `Bearer ${env.ingest}`, 'Content-Type': 'application/x-ndjson' },
+  });
+  const vtext = await vres.text();
+  assert.equal(vres.status, 400);
+  assert.ok(vtext.length < 64 * 1024, `the answer is ${vtext.length} bytes`);
+  const vp = JSON.parse(vtext);
+  assert.equal(vp.rejected_total, 150_000);
+  assert.ok(Object.keys(vp.unlisted_by_reason).length <= 21, `${Object.keys(vp.unlisted_by_reason).length} reasons`);
+  assert.equal(Object.values(vp.unlisted_by_reason).reduce((a, b) => a + b, 0), 150_000 - 100);
   // Bounded: well under the 2 GB one such body used to leave behind, and given back.
   assert.ok(peak - before < 512 * 1024 * 1024, `RSS grew ${((peak - before) / 1048576).toFixed(0)} MiB`);
   await healthy();

@@ -238,4 +238,29 @@ test('@segment/analytics-node: group and identify with a few traits change only 
   assert.equal(after.body.plan, 'trial');
   assert.equal(after.body.audience, 'trial');
   assert.ok(!after.body.csm, 'csm: null did not clear it');
+  // Two partial lines for one new learner in one body: the second builds on the first.
+  res = await nd([
+    { kind: 'learner', id: 'merge-u2', account: 'merge-trial', email: 'u2@trial.test' },
+    { kind: 'learner', id: 'merge-u2', account: 'merge-trial', role: 'legal' },
+  ]);
+  assert.equal(res.status, 200, res.text);
+  const u2 = await eventually(async () => {
+    const r = await api('GET', '/v1/learners/merge-u2', { key: env.admin });
+    return r.status === 200 && r.body.role === 'legal' ? r : null;
+  });
+  assert.ok(u2);
+  assert.equal(u2.body.email, 'u2@trial.test', 'the second partial line dropped the first one\'s email');
+});
+
+test('xAPI: a statement batch with one statement dated out of bounds stores nothing', async () => {
+  const st = (id, timestamp) => ({
+    id, timestamp, actor: { mbox: 'mailto:seg-ana@acme.test' },
+    verb: { id: 'http://adlnet.gov/expapi/verbs/completed' }, object: { id: 'https://lms.example.com/courses/xapi-bounds' },
+  });
+  const res = await api('POST', '/xapi/statements', { key: env.ingest, json: [
+    st('7e0d5f0a-0000-4000-8000-000000000001', '2026-03-01T10:00:00Z'),
+    st('7e0d5f0a-0000-4000-8000-000000000002', '1999-01-01T10:00:00Z'),
+  ], headers: { 'X-Experience-API-Version': '1.0.3' } });
+  assert.equal(res.status, 400, res.text);
+  assert.match(res.text, /before 2000-01-01/);
 });
