@@ -43,8 +43,8 @@ inline constexpr std::size_t kMaxUnlistedReasons = 20;  // distinct reasons coun
 struct IngestBatch {
   std::vector<Record> records;
   std::vector<std::int64_t> lines;  // each record's line (NDJSON) or position; empty: 1, 2, …
-  // Each record's fields as sent, for accounts and learners (ingest/merge.h: a partial upsert
-  // changes only these); empty or nullopt: the record replaces the stored one.
+  // Each record's fields as sent, for the adapters' accounts and learners (ingest/merge.h: a
+  // partial upsert changes only these); empty or nullopt: the record replaces the stored one.
   std::vector<std::optional<nlohmann::json>> upserts;
   std::vector<RejectedItem> rejected;  // the first kMaxListedRejections found, by line
   std::size_t unlisted = 0;             // rejections beyond them, counted…

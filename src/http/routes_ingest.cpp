@@ -39,9 +39,8 @@ IngestBatch parse_ndjson_body(std::string_view body) {
     ingest::ParsedItem item;
     if (!ingest::parse_json_line(line, std::nullopt, item)) continue;  // blank
     if (item.ok()) {
-      const bool upsert = std::holds_alternative<Account>(*item.record) || std::holds_alternative<Learner>(*item.record);
-      batch.upserts.push_back(upsert ? std::optional<nlohmann::json>(nlohmann::json::parse(line, nullptr, false))
-                                     : std::nullopt);
+      // Canonical records replace, as `uplift import` does (the two paths store the same bytes:
+      // tests/e2e/import_differential.test.sh); partial upserts are the Segment/xAPI adapters'.
       batch.records.push_back(std::move(*item.record));
       batch.lines.push_back(line_no);
     } else {

@@ -1,11 +1,12 @@
 // Partial upserts: an account or learner sent with some of its fields (a Segment `identify` with
-// only an email, a `group` with only a name, an NDJSON line naming a few fields) changes only the
-// fields it names; a field sent as null is cleared; everything else keeps its stored value. A
-// `group` with only a name used to replace the whole account — a trial account became a customer
+// only an email, a `group` with only a name) changes only the fields it names; everything else
+// keeps its stored value (a field named as null is cleared, though the Segment adapter drops null
+// traits before they get here). A `group` with only a name used to replace the whole account — a trial account became a customer
 // (plan, tier and ARR cleared) and its learners were then shown customer-only content. The
 // audience in particular changes only when a record names it.
 //
-// Applies to the server's ingest (HTTP); `uplift import` loads whole records and replaces.
+// Applies to the adapters' upserts over HTTP (Segment identify/group); canonical records (`POST
+// /v1/records`, `uplift import`) are whole records and replace.
 #pragma once
 
 #include <nlohmann/json.hpp>
