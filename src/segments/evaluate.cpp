@@ -105,7 +105,8 @@ json actual_of(const Condition& c, const LearnerFacts& x) {
 
 json expected_of(const Condition& c) {
   if (c.field == Field::kTenureDays || c.field == Field::kAccountTenureDays) {
-    if (c.number == std::floor(c.number)) return static_cast<std::int64_t>(c.number);
+    if (std::abs(c.number) < 9007199254740992.0 && c.number == std::floor(c.number))  // int64 cast in range
+      return static_cast<std::int64_t>(c.number);
     return c.number;
   }
   return c.values;

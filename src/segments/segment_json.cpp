@@ -1,5 +1,7 @@
 #include "segments/segment.h"
 
+#include <cmath>
+
 namespace uplift::segments {
 
 using nlohmann::json;
@@ -34,9 +36,10 @@ json rule_to_json(const Rule& rule) {
     case Op::kNotIn: return {{field, {{"not_in", c.values}}}};
     case Op::kHasAll: return {{field, c.values.size() == 1 ? json(c.values.front()) : json(c.values)}};
     default: {
-      json n = c.number == static_cast<double>(static_cast<std::int64_t>(c.number))
-                   ? json(static_cast<std::int64_t>(c.number))
-                   : json(c.number);
+      // A whole number prints as an integer; one past ±2^53 (or not whole) stays a double — casting
+      // a double beyond int64's range is undefined (found by fuzz_segments: `{"gt": 4444…}`).
+      const bool whole = std::abs(c.number) < 9007199254740992.0 && c.number == std::trunc(c.number);
+      json n = whole ? json(static_cast<std::int64_t>(c.number)) : json(c.number);
       return {{field, {{std::string(op_name(c.op)), n}}}};
     }
   }
