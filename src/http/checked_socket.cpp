@@ -27,32 +27,26 @@ using Clock = std::chrono::steady_clock;
 
 // The answer to a request the framer rejected, with the framer's status.
 Problem framing_problem(const RequestFramer& f) {
+  struct Kind {
+    int status;
+    const char* slug;
+    const char* title;
+  };
+  static constexpr Kind kKinds[] = {
+      {411, "length-required", "Length Required"},
+      {414, "uri-too-long", "URI Too Long"},
+      {431, "request-header-fields-too-large", "Request Header Fields Too Large"},
+      {501, "not-implemented", "Not Implemented"},
+      {505, "http-version-not-supported", "HTTP Version Not Supported"},
+  };
   Problem p = bad_request(f.problem(), "malformed-request");
   p.status = f.status();
-  switch (f.status()) {
-    case 411:
-      p.slug = "length-required";
-      p.title = "Length Required";
-      break;
-    case 414:
-      p.slug = "uri-too-long";
-      p.title = "URI Too Long";
-      break;
-    case 431:
-      p.slug = "request-header-fields-too-large";
-      p.title = "Request Header Fields Too Large";
-      break;
-    case 501:
-      p.slug = "not-implemented";
-      p.title = "Not Implemented";
-      break;
-    case 505:
-      p.slug = "http-version-not-supported";
-      p.title = "HTTP Version Not Supported";
-      break;
-    default:
-      p.title = "Bad Request";
-  }
+  p.title = "Bad Request";
+  for (const Kind& k : kKinds)
+    if (k.status == f.status()) {
+      p.slug = k.slug;
+      p.title = k.title;
+    }
   return p;
 }
 
