@@ -40,37 +40,41 @@ static void add_unlisted(const IngestBatch& batch, nlohmann::json& into) {
 
 namespace {
 
-// Moves the records dated outside the service's bounds to `rejected`, in line order.
-void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
-  const Timestamp now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-  auto line_of = [&](std::size_t i) {
-    return i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1);
-  };
-  std::vector<bool> keep(batch.records.size(), true);
-  bool any = false;
-  for (std::size_t i = 0; i < batch.records.size(); ++i)
-    if (auto bad = ingest::check_time(batch.records[i], now, service.time_bounds)) {
-      batch.reject({line_of(i), bad->field, bad->reason});
-      keep[i] = false;
-      any = true;
-    }
-  if (!any) return;
+// Record i's line (NDJSON) or position.
+std::int64_t line_of(const IngestBatch& batch, std::size_t i) {
+  return i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1);
+}
+
+// Keeps the records with keep[i] (and their lines and upserts, aligned).
+void keep_only(IngestBatch& batch, const std::vector<bool>& keep) {
   std::vector<Record> kept;
   std::vector<std::int64_t> kept_lines;
   std::vector<std::optional<nlohmann::json>> kept_upserts;
   for (std::size_t i = 0; i < batch.records.size(); ++i)
     if (keep[i]) {
       kept.push_back(std::move(batch.records[i]));
-      kept_lines.push_back(line_of(i));
+      kept_lines.push_back(line_of(batch, i));
       kept_upserts.push_back(i < batch.upserts.size() ? std::move(batch.upserts[i]) : std::nullopt);
     }
   batch.records = std::move(kept);
   batch.lines = std::move(kept_lines);
   batch.upserts = std::move(kept_upserts);
-  std::stable_sort(batch.rejected.begin(), batch.rejected.end(),
-                   [](const RejectedItem& a, const RejectedItem& b) { return a.line < b.line; });
+}
+
+// Moves the records dated outside the service's bounds to `rejected` (answers list them by line).
+void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
+  const Timestamp now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  std::vector<bool> keep(batch.records.size(), true);
+  bool any = false;
+  for (std::size_t i = 0; i < batch.records.size(); ++i)
+    if (auto bad = ingest::check_time(batch.records[i], now, service.time_bounds)) {
+      batch.reject({line_of(batch, i), bad->field, bad->reason});
+      keep[i] = false;
+      any = true;
+    }
+  if (any) keep_only(batch, keep);
 }
 
 // Partial upserts merged over the stored accounts and learners (the caller holds the lock). A
@@ -100,7 +104,7 @@ void merge_upserts(const app::Workspace& ws, IngestBatch& batch) {
       if (base) {
         auto merged = ingest::merge_upsert(&*base, *batch.upserts[i]);
         if (!merged.ok()) {
-          batch.reject({i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1), merged.error.field,
+          batch.reject({line_of(batch, i), merged.error.field,
                         "merged with the stored record: " + merged.error.reason});
           any_bad = true;
           keep[i] = false;
@@ -111,17 +115,7 @@ void merge_upserts(const app::Workspace& ws, IngestBatch& batch) {
     }
     latest[key] = i;
   }
-  if (!any_bad) return;
-  std::vector<Record> kept;
-  std::vector<std::int64_t> kept_lines;
-  for (std::size_t i = 0; i < batch.records.size(); ++i)
-    if (keep[i]) {
-      kept.push_back(std::move(batch.records[i]));
-      kept_lines.push_back(i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1));
-    }
-  batch.records = std::move(kept);
-  batch.lines = std::move(kept_lines);
-  batch.upserts.clear();  // merged already
+  if (any_bad) keep_only(batch, keep);
 }
 
 }  // namespace
