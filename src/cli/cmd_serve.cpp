@@ -3,6 +3,8 @@
 // Runs the HTTP API and the console (src/http/server.h). Listens first (so /healthz answers
 // during a long load), loads the workspace, then serves until SIGTERM/SIGINT, on which it stops
 // accepting, finishes requests in flight and exits 0.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -21,7 +23,8 @@ namespace {
 struct ServeArgs {
   std::string db, host = "127.0.0.1", web, config;
   int port = 8080, threads = 16;
-  double request_timeout = 30;  // seconds
+  double header_timeout = 10, request_timeout = 30, keep_alive_timeout = 15;  // seconds
+  int max_connections = 4096, max_connections_per_client = 256, max_queued = 64;
   std::size_t max_body = http::kDefaultMaxBody;
   std::string earliest = "2000-01-01";
   double max_future_hours = 24;
@@ -55,7 +58,30 @@ void serve(const ServeArgs& a) {
   opts.host = a.host;
   opts.port = a.port;
   opts.threads = a.threads;
-  opts.request_timeout_ms = static_cast<int>(a.request_timeout * 1000);
+  auto seconds = [](double s) { return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(s * 1e6)); };
+  opts.limits.header_timeout = seconds(a.header_timeout);
+  opts.limits.request_timeout = seconds(a.request_timeout);
+  opts.limits.keep_alive_timeout = seconds(a.keep_alive_timeout);
+  opts.limits.max_connections = a.max_connections;
+  opts.limits.max_connections_per_client = a.max_connections_per_client;
+  opts.limits.max_queued = a.max_queued;
+  // Each connection is a file descriptor: raise the soft limit to the hard one, and keep the
+  // connection cap below it (room for the database, the log and the listening socket).
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    if (files.rlim_cur < files.rlim_max) {
+      files.rlim_cur = files.rlim_max;
+      (void)setrlimit(RLIMIT_NOFILE, &files);
+      (void)getrlimit(RLIMIT_NOFILE, &files);
+    }
+    auto room = files.rlim_cur > 128 ? static_cast<long long>(files.rlim_cur) - 128 : 16;
+    if (opts.limits.max_connections > room) {
+      std::fprintf(stderr,
+                   "{\"level\":\"warn\",\"msg\":\"--max-connections lowered to fit the open-file limit\",\"max_connections\":%lld}\n",
+                   room);
+      opts.limits.max_connections = static_cast<int>(room);
+    }
+  }
   Status st = http::run_server(opts, service, keys, *api, [&]() -> Status {
     app::WorkspaceOptions wo;
     wo.config_dir = a.config;
@@ -80,12 +106,24 @@ void setup(CLI::App& app) {
   add_db_option(*cmd, args->db);
   cmd->add_option("--host", args->host, "address to listen on")->capture_default_str();
   cmd->add_option("--port", args->port, "TCP port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-  cmd->add_option("--threads", args->threads, "request threads")->capture_default_str()->check(CLI::Range(1, 512));
+  cmd->add_option("--threads", args->threads, "request threads (given twice, the last wins)")
+      ->capture_default_str()->check(CLI::Range(1, 512))->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("--web", args->web, "console directory (default: <config>/web or ./web)");
   cmd->add_option("--config", args->config, "config directory holding milestones/, segments/, content_maps/");
   cmd->add_option("--max-body", args->max_body, "request body limit in bytes")->capture_default_str();
+  cmd->add_option("--header-timeout", args->header_timeout, "seconds a request head may take to arrive")
+      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--request-timeout", args->request_timeout, "seconds a request's head and body may take to arrive")
       ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--keep-alive-timeout", args->keep_alive_timeout, "seconds an idle connection is kept open")
+      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--max-connections", args->max_connections, "open connections in all (beyond: 503 at once)")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--max-connections-per-client", args->max_connections_per_client,
+                  "open connections from one client address (beyond: 503, health probes excepted)")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--max-queued", args->max_queued, "requests waiting for a thread (beyond: 503 at once)")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--earliest", args->earliest, "records dated before this day are refused (YYYY-MM-DD)")
       ->capture_default_str();
   cmd->add_option("--max-future-hours", args->max_future_hours,

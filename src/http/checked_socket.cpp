@@ -1,16 +1,28 @@
 #include "http/checked_socket.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <Poco/Exception.h>
+#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/Net/StreamSocketImpl.h>
 #include <fmt/format.h>
@@ -24,6 +36,13 @@ namespace uplift::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+Clock::duration span(const Poco::Timespan& t) { return std::chrono::microseconds(t.totalMicroseconds()); }
+double seconds(const Poco::Timespan& t) { return static_cast<double>(t.totalMilliseconds()) / 1000.0; }
+
+constexpr auto kLinger = std::chrono::seconds(2);        // how long a closing connection is drained
+constexpr std::size_t kLingerBytes = std::size_t{8} << 20;  // and how much of it at most
+constexpr std::size_t kReadChunk = 64 * 1024;
 
 // The answer to a request the framer rejected, with the framer's status.
 Problem framing_problem(const RequestFramer& f) {
@@ -50,46 +69,120 @@ Problem framing_problem(const RequestFramer& f) {
   return p;
 }
 
-// One accepted connection. Poco reads it through receiveBytes (via its HTTPSession buffer).
-class CheckedStreamSocketImpl : public Poco::Net::StreamSocketImpl {
+Problem timeout_problem(std::string detail) {
+  Problem p;
+  p.status = 408;
+  p.slug = "request-timeout";
+  p.title = "Request Timeout";
+  p.detail = std::move(detail);
+  return p;
+}
+
+Problem refusal_problem(std::string detail) {
+  Problem p = unavailable(std::move(detail));
+  return p;
+}
+
+// An answer as bytes on the wire, with the security headers.
+std::string wire(HttpResponse r, bool close) {
+  add_security_headers(r);
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", r.status,
+                                Poco::Net::HTTPResponse::getReasonForStatus(
+                                    static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status)),
+                                r.content_type, r.body.size());
+  if (close) out += "Connection: close\r\n";
+  for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+  out += "\r\n";
+  out += r.body;
+  return out;
+}
+
+void log_refusal(const char* what, int status, const std::string& detail) {
+  std::string line = fmt::format("{{\"level\":\"info\",\"msg\":\"{}\",\"status\":{},\"detail\":{}}}\n", what, status,
+                                 dump_json(detail));
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+// Open connections, in all and per client address.
+class ClientBook {
  public:
-  CheckedStreamSocketImpl(poco_socket_t fd, Poco::Timespan limit, const Poco::Net::SocketAddress& peer)
-      : StreamSocketImpl(fd), limit_(limit), peer_(peer) {}
+  // Counts a new connection from `client`; returns how many are open from it, this one included.
+  int open(const std::string& client) {
+    std::lock_guard lock(mu_);
+    ++total_;
+    return ++by_client_[client];
+  }
+  void close(const std::string& client) {
+    std::lock_guard lock(mu_);
+    --total_;
+    auto it = by_client_.find(client);
+    if (it != by_client_.end() && --it->second <= 0) by_client_.erase(it);
+  }
+  int total() const {
+    std::lock_guard lock(mu_);
+    return total_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  int total_ = 0;
+  std::unordered_map<std::string, int> by_client_;
+};
+
+class Reception;
+
+// One accepted connection. The front door (Reception) reads it until a request can be handed to
+// a worker; Poco then reads it through receiveBytes. Bytes received but not yet handed to Poco
+// wait in `inbox_`; Poco is never handed bytes past the end of the request it is reading, so
+// between requests everything unread is here and the connection can go back to the front door.
+class Connection : public Poco::Net::StreamSocketImpl {
+ public:
+  Connection(poco_socket_t fd, const Poco::Net::SocketAddress& peer, std::string client, const ConnectionLimits& limits,
+             std::shared_ptr<ClientBook> book, std::weak_ptr<Reception> reception, bool over_cap)
+      : StreamSocketImpl(fd),
+        limits_(limits),
+        peer_(peer),
+        client_(std::move(client)),
+        book_(std::move(book)),
+        reception_(std::move(reception)),
+        over_cap_(over_cap) {}
+  ~Connection() override { book_->close(client_); }
 
   using StreamSocketImpl::poll;
   using StreamSocketImpl::receiveBytes;
   using StreamSocketImpl::sendBytes;
 
+  // ---- Poco's side (a worker thread) ----
+
   int receiveBytes(void* buffer, int length, int flags = 0) override {
     if (rejected_) return 0;  // Poco sees the end of the connection
-    if (pending_) {  // the valid requests before the malformed one have been answered
-      Problem p = std::move(*pending_);
-      reject(p);
-      return 0;
-    }
-    if (framer_.in_request() && limit_.totalMicroseconds() > 0) {
-      auto left = limit_.totalMicroseconds() -
-                  std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
-      if (left <= 0 || !poll(Poco::Timespan(left), SELECT_READ)) return timed_out();
-    }
-    int n = StreamSocketImpl::receiveBytes(buffer, length, flags);
-    if (n <= 0 || (flags & MSG_PEEK)) return n;
-    bool was_in_request = framer_.in_request();
-    auto completed = framer_.requests_completed();
-    if (!framer_.feed(std::string_view(static_cast<const char*>(buffer), static_cast<std::size_t>(n)))) {
-      Problem p = framing_problem(framer_);
-      auto start = framer_.request_start();
-      if (start != RequestFramer::npos && start > 0) {
-        // Pipelined: hand Poco the complete requests before the bad one; answer it afterwards.
-        pending_ = p;
-        return static_cast<int>(start);
+    for (;;) {
+      if (!ends_.empty() && pos_ == ends_.front()) {
+        ends_.pop_front();  // Poco has finished that request and reads the next
+        served_ = true;
       }
-      reject(p);
-      return 0;
+      std::uint64_t limit = end();
+      if (!ends_.empty()) limit = std::min(limit, ends_.front());
+      if (reject_at_) limit = std::min(limit, *reject_at_);
+      if (pos_ < limit) {
+        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(limit - pos_, static_cast<std::uint64_t>(length)));
+        std::memcpy(buffer, inbox_.data() + (pos_ - base_), n);
+        if (!(flags & MSG_PEEK)) {
+          pos_ += n;
+          compact();
+        }
+        return static_cast<int>(n);
+      }
+      if (reject_at_) {  // the requests before the malformed one have been answered
+        reject(*problem_, true);
+        return 0;
+      }
+      if (peer_closed_) return 0;
+      auto deadline = framer_.in_request() ? started_ + span(limits_.request_timeout)
+                                           : Clock::now() + span(limits_.header_timeout);
+      if (!wait_readable(deadline)) return timed_out();
+      (void)read_available();
     }
-    if (framer_.in_request() && (!was_in_request || framer_.requests_completed() != completed))
-      started_ = Clock::now();  // a new request began in these bytes
-    return n;
   }
 
   int sendBytes(const void* buffer, int length, int flags = 0) override {
@@ -97,16 +190,182 @@ class CheckedStreamSocketImpl : public Poco::Net::StreamSocketImpl {
     return StreamSocketImpl::sendBytes(buffer, length, flags);
   }
 
-  // Poco polls before reading the next keep-alive request; a pending answer must not wait.
-  // One poll(2) call: Poco's own poll creates, fills, waits on and closes an epoll set each time
-  // (four system calls per request on the keep-alive path).
+  // Poco polls for reading before each request. The first request is here already; between
+  // keep-alive requests the thread waits `keep_alive_grace` for the next one, then hands the
+  // connection back to the front door (returns false; Poco ends the session and calls close()).
   bool poll(const Poco::Timespan& timeout, int mode) override {
-    if (pending_ && (mode & SELECT_READ)) return true;
+    if (!(mode & SELECT_READ)) return wait_for(Clock::now() + span(timeout), mode);
+    if (rejected_ || peer_closed_ || handoff_ready()) return true;
+    if (reception_.expired()) return wait_for(Clock::now() + span(timeout), mode);
+    auto deadline = Clock::now() + span(std::min(timeout, limits_.keep_alive_grace));
+    while (wait_readable(deadline)) {
+      if (!read_available()) return true;  // the peer closed: Poco reads the end and stops
+      if (handoff_ready()) return true;
+    }
+    park_ = true;
+    return false;
+  }
+
+  void close() override;
+
+  // Both ends are fixed for the connection's life; Poco asks for them on every request.
+  Poco::Net::SocketAddress peerAddress() override { return peer_; }
+  Poco::Net::SocketAddress address() override {
+    if (!local_) local_ = StreamSocketImpl::address();
+    return *local_;
+  }
+
+  // ---- the front door's side ----
+
+  // Reads what has arrived, without waiting. False when the peer has closed (or failed).
+  bool read_available() {
+    char chunk[kReadChunk];
+    for (std::size_t budget = 4 * kReadChunk; budget > 0; budget -= std::min(budget, kReadChunk)) {
+      ssize_t n = ::recv(sockfd(), chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n > 0) {
+        absorb(std::string_view(chunk, static_cast<std::size_t>(n)));
+        if (static_cast<std::size_t>(n) < sizeof chunk) return true;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      peer_closed_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  // Discards what has arrived (a connection being closed). Returns the bytes read, or -1 when
+  // the peer has closed.
+  long discard_available() {
+    char chunk[kReadChunk];
+    long total = 0;
+    for (;;) {
+      ssize_t n = ::recv(sockfd(), chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n > 0) {
+        total += n;
+        if (total >= static_cast<long>(4 * kReadChunk)) return total;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return total;
+      return -1;
+    }
+  }
+
+  // The next request (or the rejection of a malformed one) can go to a worker without the worker
+  // waiting for its head.
+  bool handoff_ready() const {
+    std::size_t done = (!ends_.empty() && ends_.front() == pos_) ? 1 : 0;  // the one Poco finished
+    if (ends_.size() > done) return true;
+    if (reject_at_) return true;
+    return framer_.in_body() && (framer_.expects_continue() || end() - request_start_ >= limits_.prefetch_limit);
+  }
+  // Nothing valid is left to hand over before a malformed request: answer it here.
+  bool rejection_due() const { return reject_at_ && next_position() >= *reject_at_; }
+  // The only request buffered is complete (so the front door may answer it itself).
+  bool single_complete_request() const {
+    std::size_t done = (!ends_.empty() && ends_.front() == pos_) ? 1 : 0;
+    return ends_.size() == done + 1 && !reject_at_ && !framer_.in_request();
+  }
+  // Method and target of the next request (its request line has arrived when handoff_ready()).
+  std::pair<std::string_view, std::string_view> next_request_line() const {
+    std::string_view rest = std::string_view(inbox_).substr(static_cast<std::size_t>(next_position() - base_));
+    while (!rest.empty() && (rest.front() == '\r' || rest.front() == '\n')) rest.remove_prefix(1);
+    rest = rest.substr(0, rest.find_first_of("\r\n"));
+    auto sp1 = rest.find(' ');
+    if (sp1 == std::string_view::npos) return {rest, {}};
+    auto target = rest.substr(sp1 + 1);
+    return {rest.substr(0, sp1), target.substr(0, target.find(' '))};
+  }
+  // Consumes the next request (the front door answered it).
+  void skip_request() {
+    if (!ends_.empty() && ends_.front() == pos_) ends_.pop_front();
+    if (ends_.empty()) return;
+    pos_ = ends_.front();
+    ends_.pop_front();
+    served_ = true;
+    compact();
+  }
+
+  // Sends an answer now (never blocking the front door: what does not fit is dropped).
+  void answer(const HttpResponse& r, bool close) {
+    std::string bytes = wire(r, close);
+    (void)::send(sockfd(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (close) ::shutdown(sockfd(), SHUT_WR);
+  }
+  void answer_rejection() { reject(*problem_, false); }
+  void answer_timeout() {
+    if (framer_.in_head())
+      reject(timeout_problem(fmt::format("the request head did not arrive within {} s",
+                                         seconds(std::min(limits_.header_timeout, limits_.request_timeout)))),
+             false);
+    else
+      reject(timeout_problem(fmt::format("the request body did not arrive within {} s", seconds(limits_.request_timeout))),
+             false);
+  }
+
+  // When the front door gives up on the connection if nothing happens.
+  Clock::time_point deadline(Clock::time_point since) const {
+    if (framer_.in_request())
+      return started_ + span(framer_.in_head() ? std::min(limits_.header_timeout, limits_.request_timeout)
+                                               : limits_.request_timeout);
+    return since + span(served_ ? limits_.keep_alive_timeout : limits_.header_timeout);
+  }
+  bool in_request() const { return framer_.in_request(); }
+  bool peer_closed() const { return peer_closed_; }
+  bool over_cap() const { return over_cap_; }
+  const std::string& client() const { return client_; }
+  void close_now() { StreamSocketImpl::close(); }
+
+ private:
+  std::uint64_t end() const { return base_ + inbox_.size(); }
+  // Where Poco's next request starts (past the one it finished, if it has).
+  std::uint64_t next_position() const { return pos_; }
+
+  void compact() {
+    std::size_t used = static_cast<std::size_t>(pos_ - base_);
+    if (used == inbox_.size()) {
+      inbox_.clear();
+      base_ = pos_;
+    } else if (used >= kReadChunk) {
+      inbox_.erase(0, used);
+      base_ = pos_;
+    }
+  }
+
+  // Frames newly received bytes and keeps them for Poco.
+  void absorb(std::string_view bytes) {
+    if (reject_at_) return;  // nothing after a malformed request is read
+    std::uint64_t at = end();
+    inbox_.append(bytes);
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+      auto completed = framer_.requests_completed();
+      std::size_t used = framer_.consume(bytes.substr(i));
+      if (framer_.request_start() != RequestFramer::npos) {
+        request_start_ = at + i + framer_.request_start();
+        started_ = Clock::now();  // a new request began in these bytes
+      }
+      if (framer_.phase() == RequestFramer::Phase::kRejected) {
+        reject_at_ = request_start_;
+        problem_ = framing_problem(framer_);
+        inbox_.resize(static_cast<std::size_t>(*reject_at_ - base_));
+        return;
+      }
+      if (framer_.requests_completed() != completed) ends_.push_back(at + i + used);
+      i += used;
+    }
+  }
+
+  bool wait_readable(Clock::time_point deadline) { return wait_for(deadline, SELECT_READ); }
+
+  // One poll(2) call (Poco's own poll creates, fills, waits on and closes an epoll set).
+  bool wait_for(Clock::time_point deadline, int mode) {
     pollfd p{sockfd(), 0, 0};
     if (mode & SELECT_READ) p.events |= POLLIN;
     if (mode & SELECT_WRITE) p.events |= POLLOUT;
     if (mode & SELECT_ERROR) p.events |= POLLPRI;
-    auto deadline = Clock::now() + std::chrono::microseconds(timeout.totalMicroseconds());
     for (;;) {
       auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
       int ms = left <= 0 ? 0 : static_cast<int>(std::min<long long>((left + 999) / 1000, 1 << 30));
@@ -116,83 +375,348 @@ class CheckedStreamSocketImpl : public Poco::Net::StreamSocketImpl {
     }
   }
 
-  // Both ends are fixed for the connection's life; Poco asks for them on every request.
-  Poco::Net::SocketAddress peerAddress() override { return peer_; }
-  Poco::Net::SocketAddress address() override {
-    if (!local_) local_ = StreamSocketImpl::address();
-    return *local_;
-  }
-
- private:
   int timed_out() {
-    auto seconds = static_cast<double>(limit_.totalMilliseconds()) / 1000.0;
     if (framer_.in_head()) {
-      Problem p;
-      p.status = 408;
-      p.slug = "request-timeout";
-      p.title = "Request Timeout";
-      p.detail = fmt::format("the request head did not arrive within {} s", seconds);
-      reject(p);
+      answer_timeout();
       return 0;
     }
     // In the body: the handler's read fails and it answers 408 itself.
-    throw Poco::TimeoutException(fmt::format("the request body did not arrive within {} s", seconds));
+    throw Poco::TimeoutException(
+        fmt::format("the request body did not arrive within {} s", seconds(limits_.request_timeout)));
   }
 
-  // Answers the connection directly (Poco has not seen a complete request) and closes it.
-  void reject(const Problem& problem) {
+  // Answers the connection directly (Poco has not seen this request) and ends it.
+  void reject(const Problem& problem, bool blocking) {
     rejected_ = true;
-    pending_.reset();
     HttpResponse r = problem_response(problem);
-    add_security_headers(r);
-    std::string head = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
-                                   r.status, problem.title, r.content_type, r.body.size());
-    for (const auto& [k, v] : r.headers) head += k + ": " + v + "\r\n";
-    head += "\r\n" + r.body;
-    try {
-      StreamSocketImpl::sendBytes(head.data(), static_cast<int>(head.size()));
-      shutdownSend();
-    } catch (const Poco::Exception&) {
-      // The client is gone; nothing to tell it.
+    std::string bytes = wire(r, true);
+    if (blocking) {
+      try {
+        StreamSocketImpl::sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+      } catch (const Poco::Exception&) {
+        // The client is gone; nothing to tell it.
+      }
+    } else {
+      (void)::send(sockfd(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     }
-    std::string line = fmt::format("{{\"level\":\"info\",\"msg\":\"connection rejected\",\"status\":{},\"detail\":{}}}\n",
-                                   r.status, dump_json(problem.detail));
-    std::fwrite(line.data(), 1, line.size(), stderr);
+    ::shutdown(sockfd(), SHUT_WR);
+    log_refusal("connection rejected", r.status, problem.detail);
   }
 
-  Poco::Timespan limit_;
+  const ConnectionLimits limits_;
   Poco::Net::SocketAddress peer_;
+  std::string client_;
+  std::shared_ptr<ClientBook> book_;
+  std::weak_ptr<Reception> reception_;
+  const bool over_cap_;
   std::optional<Poco::Net::SocketAddress> local_;
+
   RequestFramer framer_;
-  Clock::time_point started_ = Clock::now();
-  bool rejected_ = false;
-  std::optional<Problem> pending_;
+  std::string inbox_;              // received, not yet handed to Poco
+  std::uint64_t base_ = 0;         // stream offset of inbox_[0]
+  std::uint64_t pos_ = 0;          // stream offset of the next byte for Poco
+  std::deque<std::uint64_t> ends_; // stream offsets where framed requests end
+  std::uint64_t request_start_ = 0;  // stream offset where the framer's current request began
+  std::optional<std::uint64_t> reject_at_;  // where a malformed request begins
+  std::optional<Problem> problem_;          // and why it is refused
+  Clock::time_point started_ = Clock::now();  // the current request's first byte
+  bool served_ = false;       // a request has been answered on this connection
+  bool peer_closed_ = false;  // the peer sent FIN (or the connection failed)
+  bool rejected_ = false;     // answered and closing
+  bool park_ = false;         // Poco is letting go of it between requests
 };
 
-class CheckedServerSocketImpl : public Poco::Net::ServerSocketImpl {
+// The front door: every connection that is not in a worker's hands. Runs on Poco's acceptor
+// thread (wait/take_ready); workers give connections back through take_back from any thread.
+class Reception : public std::enable_shared_from_this<Reception> {
  public:
-  explicit CheckedServerSocketImpl(Poco::Timespan limit) : limit_(limit) {}
+  enum class Mode { kReading, kDraining };
 
-  Poco::Net::SocketImpl* acceptConnection(Poco::Net::SocketAddress& client) override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    int fd;
-    do {
-      len = sizeof addr;
-      fd = ::accept(sockfd(), reinterpret_cast<sockaddr*>(&addr), &len);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) error();  // throws
-    client = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&addr), len);
-    return new CheckedStreamSocketImpl(fd, limit_, client);
+  Reception(const ConnectionLimits& limits, FrontDesk desk) : limits_(limits), desk_(std::move(desk)) {
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  ~Reception() {
+    for (auto& e : entries_) release(e.conn);
+    for (auto* c : ready_) release(c);
+    for (auto& [c, mode] : returned_) release(c);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  void set_queue_probe(std::function<int()> queued) { queued_ = std::move(queued); }
+
+  // Called by a worker's close(): the connection comes back (one reference is taken).
+  void take_back(Connection* c, Mode mode) {
+    c->duplicate();
+    {
+      std::lock_guard lock(mu_);
+      returned_.emplace_back(c, mode);
+    }
+    std::uint64_t one = 1;
+    (void)::write(wake_fd_, &one, sizeof one);
+  }
+
+  // Serves the front door for up to `timeout`; true once a connection is ready for a worker.
+  bool wait(int listen_fd, Poco::Timespan timeout) {
+    if (!ready_.empty()) return true;
+    if (!nonblocking_) {
+      int flags = ::fcntl(listen_fd, F_GETFL, 0);
+      if (flags >= 0) ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
+      nonblocking_ = true;
+    }
+    const auto until = Clock::now() + span(timeout);
+    std::vector<pollfd> fds;
+    for (;;) {
+      take_returned();
+      expire(Clock::now());
+      if (!ready_.empty()) return true;
+      auto now = Clock::now();
+      auto next = until;
+      fds.clear();
+      fds.push_back({listen_fd, static_cast<short>(now >= accept_paused_until_ ? POLLIN : 0), 0});
+      fds.push_back({wake_fd_, POLLIN, 0});
+      for (const auto& e : entries_) {
+        fds.push_back({e.conn->sockfd(), POLLIN, 0});
+        next = std::min(next, deadline(e));
+      }
+      if (now < accept_paused_until_) next = std::min(next, accept_paused_until_);
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(next - now).count();
+      int ms = left <= 0 ? 0 : static_cast<int>(std::min<long long>((left + 999) / 1000, 1 << 30));
+      int rc = ::poll(fds.data(), fds.size(), ms);
+      if (rc < 0 && errno != EINTR) return false;
+      if (rc > 0) {
+        if (fds[1].revents) {
+          std::uint64_t n;
+          (void)::read(wake_fd_, &n, sizeof n);
+        }
+        for (std::size_t k = 0; k < entries_.size(); ++k)
+          if (fds[k + 2].revents) serve(entries_[k]);
+        sweep();
+        if (fds[0].revents & POLLIN) accept_all(listen_fd);
+      }
+      if (!ready_.empty()) return true;
+      if (Clock::now() >= until) return false;
+    }
+  }
+
+  // The next connection for a worker (its reference passes to the caller), or null.
+  Connection* take_ready() {
+    if (ready_.empty()) return nullptr;
+    Connection* c = ready_.front();
+    ready_.pop_front();
+    return c;
   }
 
  private:
-  Poco::Timespan limit_;
+  struct Entry {
+    Connection* conn;  // one reference held; null once closed
+    Mode mode;
+    Clock::time_point since;  // accepted, handed back, or draining since
+    std::size_t drained = 0;
+  };
+
+  static void release(Connection* c) {
+    if (c) c->release();
+  }
+
+  Clock::time_point deadline(const Entry& e) const {
+    if (e.mode == Mode::kDraining) return e.since + kLinger;
+    return e.conn->deadline(e.since);
+  }
+
+  void accept_all(int listen_fd) {
+    for (;;) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof addr;
+      int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          // Out of descriptors: leave the rest in the backlog for a moment.
+          accept_paused_until_ = Clock::now() + std::chrono::milliseconds(100);
+        }
+        return;
+      }
+      if (book_->total() >= limits_.max_connections) {
+        HttpResponse r = problem_response(refusal_problem(
+            fmt::format("the server has {} connections open, its limit; retry shortly", limits_.max_connections)));
+        r.set_header("Retry-After", "1");
+        std::string bytes = wire(r, true);
+        (void)::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::close(fd);
+        continue;
+      }
+      Poco::Net::SocketAddress peer(reinterpret_cast<const sockaddr*>(&addr), len);
+      std::string client = peer.host().toString();
+      int from_client = book_->open(client);
+      auto* c = new Connection(fd, peer, client, limits_, book_, weak_from_this(),
+                               from_client > limits_.max_connections_per_client);
+      entries_.push_back({c, Mode::kReading, Clock::now()});
+    }
+  }
+
+  void take_returned() {
+    std::vector<std::pair<Connection*, Mode>> back;
+    {
+      std::lock_guard lock(mu_);
+      back.swap(returned_);
+    }
+    for (auto& [c, mode] : back) {
+      entries_.push_back({c, mode, Clock::now()});
+      if (mode == Mode::kReading) evaluate(entries_.back());
+    }
+    sweep();
+  }
+
+  void serve(Entry& e) {
+    if (!e.conn) return;
+    if (e.mode == Mode::kDraining) {
+      long n = e.conn->discard_available();
+      if (n < 0 || (e.drained += static_cast<std::size_t>(n)) >= kLingerBytes) close(e);
+      return;
+    }
+    (void)e.conn->read_available();
+    evaluate(e);
+  }
+
+  // Decides what a reading connection needs: more bytes, an answer here, or a worker.
+  void evaluate(Entry& e) {
+    Connection* c = e.conn;
+    if (c->rejection_due()) {
+      c->answer_rejection();
+      drain(e);
+      return;
+    }
+    if (!c->handoff_ready()) {
+      if (c->peer_closed()) close(e);
+      return;
+    }
+    if (desk_ && c->single_complete_request()) {
+      auto [method, target] = c->next_request_line();
+      if (auto r = desk_(method, target)) {
+        c->skip_request();
+        c->answer(*r, c->peer_closed());
+        if (c->peer_closed()) close(e);
+        else e.since = Clock::now();
+        return;
+      }
+    }
+    if (c->over_cap()) {
+      refuse(e, fmt::format("too many connections from {} (the limit is {}); retry shortly", c->client(),
+                            limits_.max_connections_per_client));
+      return;
+    }
+    if (queued_ && queued_() >= limits_.max_queued) {
+      refuse(e, fmt::format("{} requests are waiting for the server already; retry shortly", limits_.max_queued));
+      return;
+    }
+    ready_.push_back(c);
+    e.conn = nullptr;  // its reference went with it
+  }
+
+  void refuse(Entry& e, std::string detail) {
+    log_refusal("connection refused", 503, detail);
+    HttpResponse r = problem_response(refusal_problem(std::move(detail)));
+    r.set_header("Retry-After", "1");
+    e.conn->answer(r, true);
+    drain(e);
+  }
+
+  void expire(Clock::time_point now) {
+    for (auto& e : entries_) {
+      if (!e.conn || deadline(e) > now) continue;
+      if (e.mode == Mode::kReading && e.conn->in_request()) {
+        e.conn->answer_timeout();
+        drain(e);
+      } else {
+        close(e);
+      }
+    }
+    sweep();
+  }
+
+  static void drain(Entry& e) {
+    e.mode = Mode::kDraining;
+    e.since = Clock::now();
+    e.drained = 0;
+  }
+
+  static void close(Entry& e) {
+    e.conn->close_now();
+    release(e.conn);
+    e.conn = nullptr;
+  }
+
+  void sweep() {
+    entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.conn; }),
+                   entries_.end());
+  }
+
+  const ConnectionLimits limits_;
+  FrontDesk desk_;
+  std::function<int()> queued_;
+  std::shared_ptr<ClientBook> book_ = std::make_shared<ClientBook>();
+  std::vector<Entry> entries_;
+  std::deque<Connection*> ready_;
+  bool nonblocking_ = false;
+  Clock::time_point accept_paused_until_{};
+  int wake_fd_ = -1;
+  std::mutex mu_;
+  std::vector<std::pair<Connection*, Mode>> returned_;
+};
+
+void Connection::close() {
+  if (sockfd() != POCO_INVALID_SOCKET) {
+    if (auto reception = reception_.lock()) {
+      if (park_) {  // between requests: the front door waits for the next one
+        park_ = false;
+        reception->take_back(this, Reception::Mode::kReading);
+        return;
+      }
+      if (rejected_ || framer_.in_request() || pos_ < end()) {
+        // Request bytes are still arriving (an early refusal, a rejection): drain them before
+        // closing, so the client reads the answer rather than a reset.
+        ::shutdown(sockfd(), SHUT_WR);
+        reception->take_back(this, Reception::Mode::kDraining);
+        return;
+      }
+    }
+  }
+  StreamSocketImpl::close();
+}
+
+class FrontDoorSocketImpl : public Poco::Net::ServerSocketImpl {
+ public:
+  FrontDoorSocketImpl(const ConnectionLimits& limits, FrontDesk desk)
+      : limits_(limits), reception_(std::make_shared<Reception>(limits_, std::move(desk))) {}
+
+  // Poco's acceptor polls the listening socket (every 250 ms, to notice a stop) and then accepts:
+  // here it serves the front door meanwhile, and "readable" means a request is ready.
+  bool poll(const Poco::Timespan& timeout, int mode) override {
+    if (!(mode & SELECT_READ)) return ServerSocketImpl::poll(timeout, mode);
+    return reception_->wait(sockfd(), timeout);
+  }
+
+  Poco::Net::SocketImpl* acceptConnection(Poco::Net::SocketAddress& client) override {
+    Connection* c = reception_->take_ready();
+    if (!c) throw Poco::TimeoutException("no request is ready");
+    client = c->peerAddress();
+    return c;
+  }
+
+  void set_queue_probe(std::function<int()> queued) { reception_->set_queue_probe(std::move(queued)); }
+
+ private:
+  ConnectionLimits limits_;
+  std::shared_ptr<Reception> reception_;
 };
 
 }  // namespace
 
-CheckedServerSocket::CheckedServerSocket(Poco::Timespan request_timeout)
-    : ServerSocket(new CheckedServerSocketImpl(request_timeout), true) {}
+CheckedServerSocket::CheckedServerSocket(const ConnectionLimits& limits, FrontDesk desk)
+    : ServerSocket(new FrontDoorSocketImpl(limits, std::move(desk)), true) {}
+
+void CheckedServerSocket::set_queue_probe(std::function<int()> queued) {
+  static_cast<FrontDoorSocketImpl*>(impl())->set_queue_probe(std::move(queued));
+}
 
 }  // namespace uplift::http

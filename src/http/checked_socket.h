@@ -1,22 +1,59 @@
-// CheckedServerSocket: the listening socket of `uplift serve`. Every connection it accepts passes
-// the bytes it receives through a RequestFramer before Poco parses them, which adds two promises
-// Poco's HTTPServer does not make:
-//  * a header line without a colon (or with a non-token name) is answered 400 problem+json and
-//    the connection closed — Poco would drop the line and serve the request;
-//  * a request whose head and body have not fully arrived `request_timeout` after its first byte
-//    (a slowloris client trickling bytes to hold a thread) is cut off: 408 problem+json while the
-//    head is still arriving, and a receive timeout (→ 408 from the handler) during the body.
-// Idle keep-alive connections are not affected (Poco's keep-alive timeout applies).
+// CheckedServerSocket: the listening socket of `uplift serve`, and its front door.
+//
+// Poco's HTTPServer gives each connection a thread from its pool for as long as the connection
+// lasts, so sixteen clients that trickle their headers a byte at a time (or idle between requests)
+// would hold all sixteen threads. Here one thread — Poco's acceptor, which calls this socket's
+// poll() and acceptConnection() — reads every connection until it holds a whole request head (and
+// its body, up to `prefetch_limit`), and only then hands it to Poco's pool. Between keep-alive
+// requests a worker waits `keep_alive_grace` for the next request, then gives the connection back
+// to the front door. So a thread is only ever busy with a request that has arrived; slow and idle
+// clients cost a file descriptor and a few kilobytes, never a thread. The front door promises:
+//  * a request head must arrive within `header_timeout` of its first byte, head and body within
+//    `request_timeout` (408 problem+json, then close); a connection idle past
+//    `keep_alive_timeout` (or silent that long after it opened) is closed;
+//  * at most `max_connections` connections in all (beyond: 503 at once, nothing read) and
+//    `max_connections_per_client` from one address (beyond: 503, except health probes);
+//  * a request that would wait behind `max_queued` others for a thread is answered 503 at once;
+//  * health probes (`FrontDesk`) are answered by the front door itself, whatever the threads do;
+//  * every byte is checked by a RequestFramer first (see request_framer.h): a malformed head is
+//    answered 400/411/414/431/501/505 problem+json and the connection closed;
+//  * a connection closed with request bytes still unread is drained for up to 2 s (lingering
+//    close), so the client reads the answer instead of a reset.
 #pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string_view>
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Timespan.h>
 
+#include "http/message.h"
+
 namespace uplift::http {
+
+struct ConnectionLimits {
+  Poco::Timespan header_timeout{10, 0};
+  Poco::Timespan request_timeout{30, 0};
+  Poco::Timespan keep_alive_timeout{15, 0};
+  int max_connections = 4096;
+  int max_connections_per_client = 256;
+  int max_queued = 64;
+  std::size_t prefetch_limit = std::size_t{1} << 20;  // body bytes read before a thread is given
+  Poco::Timespan keep_alive_grace{0, 5000};
+};
+
+// Answers a request without a worker thread, or nullopt to pass it on. Called on the front
+// door's thread: it must not block.
+using FrontDesk = std::function<std::optional<HttpResponse>(std::string_view method, std::string_view target)>;
 
 class CheckedServerSocket : public Poco::Net::ServerSocket {
  public:
-  explicit CheckedServerSocket(Poco::Timespan request_timeout);
+  CheckedServerSocket(const ConnectionLimits& limits, FrontDesk desk);
+  // How many connections wait for a worker thread (HTTPServer::queuedConnections). Set before the
+  // server starts; while unset, nothing is refused for queueing.
+  void set_queue_probe(std::function<int()> queued);
 };
 
 }  // namespace uplift::http

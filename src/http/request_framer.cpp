@@ -34,14 +34,23 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 bool RequestFramer::feed(std::string_view bytes) {
+  run(bytes, false);
+  return phase_ != Phase::kRejected;
+}
+
+std::size_t RequestFramer::consume(std::string_view bytes) { return run(bytes, true); }
+
+std::size_t RequestFramer::run(std::string_view bytes, bool stop_at_end) {
   std::size_t i = 0;
   if (phase_ != Phase::kRejected) request_start_ = npos;
+  const std::uint64_t completed_before = completed_;
   while (i < bytes.size()) {
+    if (stop_at_end && completed_ != completed_before) return i;
     switch (phase_) {
       case Phase::kRejected:
-        return false;
+        return i;
       case Phase::kUnframed:
-        return true;
+        return bytes.size();
       case Phase::kBody:
       case Phase::kChunkData: {
         auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size() - i));
@@ -82,7 +91,7 @@ bool RequestFramer::feed(std::string_view bytes) {
           line_overflow_ = true;
           if (request_line_seen_) line_done();
           else request_line_done();
-          return false;
+          return i;
         }
         if (lf != std::string_view::npos) {
           ++i;
@@ -95,7 +104,7 @@ bool RequestFramer::feed(std::string_view bytes) {
       }
     }
   }
-  return phase_ != Phase::kRejected;
+  return i;
 }
 
 void RequestFramer::line_done() {
@@ -174,6 +183,8 @@ void RequestFramer::line_done() {
     }
     has_length_ = true;
     remaining_ = n;
+  } else if (iequals(name, "Expect")) {
+    expects_continue_ = iequals(value, "100-continue");
   } else if (iequals(name, "Transfer-Encoding")) {
     if (transfer_encoding_ || !iequals(value, "chunked")) {
       reject(fmt::format("Transfer-Encoding '{}' is not supported: the only transfer coding accepted is 'chunked'",
@@ -189,7 +200,7 @@ void RequestFramer::line_done() {
 
 void RequestFramer::request_line_done() {
   request_line_seen_ = true;
-  chunked_ = has_length_ = transfer_encoding_ = false;
+  chunked_ = has_length_ = transfer_encoding_ = expects_continue_ = false;
   headers_ = 0;
   remaining_ = 0;
   if (line_overflow_ || line_.size() > kMaxRequestLine) {

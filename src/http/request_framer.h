@@ -49,10 +49,20 @@ class RequestFramer {
 
   // Feeds received bytes; returns false once the connection is rejected.
   bool feed(std::string_view bytes);
+  // Like feed(), but stops right after the end of a request: returns how many bytes were taken
+  // (all of them unless a request ended, or the connection was rejected, before the last byte).
+  std::size_t consume(std::string_view bytes);
   Phase phase() const { return phase_; }
   // True while a request has started but not fully arrived (head or body).
   bool in_request() const { return phase_ != Phase::kIdle && phase_ != Phase::kRejected; }
   bool in_head() const { return phase_ == Phase::kHead; }
+  // True once the current request's head has fully arrived and its body (if any) has not.
+  bool in_body() const {
+    return phase_ == Phase::kBody || phase_ == Phase::kChunkSize || phase_ == Phase::kChunkData ||
+           phase_ == Phase::kTrailers || phase_ == Phase::kUnframed;
+  }
+  // The current request's head said `Expect: 100-continue` (its body waits for an answer).
+  bool expects_continue() const { return expects_continue_; }
   const std::string& problem() const { return problem_; }
   int status() const { return status_; }  // of a rejection: 400, 411, 414, 431, 501 or 505
   std::uint64_t requests_completed() const { return completed_; }
@@ -62,6 +72,7 @@ class RequestFramer {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
  private:
+  std::size_t run(std::string_view bytes, bool stop_at_end);
   void line_done();
   void head_done();
   void request_done();
@@ -75,6 +86,7 @@ class RequestFramer {
   bool bodiless_method_ = false;  // GET, HEAD, DELETE: no body unless framed
   bool length_required_ = false;  // not GET, HEAD, DELETE: a length or chunked is required
   bool transfer_encoding_ = false;
+  bool expects_continue_ = false;
   std::size_t headers_ = 0;  // header lines of the current head
   bool chunked_ = false;
   bool has_length_ = false;

@@ -1,37 +1,33 @@
 // /healthz, /readyz, /metrics — public, for load balancers and Prometheus.
-#include <mutex>
-#include <shared_mutex>
 
 #include "http/problem.h"
 #include "http/routes.h"
 
 namespace uplift::http {
 
-void add_ops_routes(Api& api, Service& service) {
-  api.add("GET", "/healthz", Access::kPublic, [](const RequestContext&) {
-    return json_response({{"status", "ok"}});
-  });
+// /healthz: the process answers. /readyz: ready when the workspace has loaded and the database
+// answered the last background check. With the database gone the process still serves reads from
+// memory, so it says "stale" (503) rather than dying. No database URL: /readyz needs no key.
+std::optional<HttpResponse> health_response(const Service& service, std::string_view path) {
+  if (path == "/healthz") return json_response({{"status", "ok"}});
+  if (path != "/readyz") return std::nullopt;
+  if (!service.ws()) return json_response({{"status", "loading"}, {"stale", false}}, 503);
+  const bool stale = service.stale();
+  nlohmann::json body = {{"status", stale ? "stale" : "ready"},
+                         {"stale", stale},
+                         {"last_sequence", service.ready_sequence.load(std::memory_order_relaxed)},
+                         {"accounts", service.ready_accounts.load(std::memory_order_relaxed)}};
+  if (stale) body["detail"] = "the database cannot be reached; serving the last loaded state";
+  auto r = json_response(body, stale ? 503 : 200);
+  if (stale) r.set_header("Retry-After", "5");
+  return r;
+}
 
-  // Ready when the workspace has loaded and the database answers. With the database gone the
-  // process still serves reads from memory, so it says "stale" (503) rather than dying.
-  api.add("GET", "/readyz", Access::kPublic, [&service](const RequestContext&) {
-    app::Workspace* ws = service.ws();
-    if (!ws) return json_response({{"status", "loading"}, {"stale", false}}, 503);
-    Status ping = ws->store().ping();
-    service.db_reachable = ping.ok();
-    nlohmann::json body;
-    {
-      std::shared_lock lock(ws->mutex());
-      body = {{"status", ping.ok() ? "ready" : "stale"},
-              {"stale", !ping.ok()},
-              {"last_sequence", ws->last_sequence()},
-              {"accounts", ws->states().size()}};  // no database URL: /readyz needs no key
-    }
-    if (!ping.ok()) body["detail"] = "the database cannot be reached; serving the last loaded state";
-    auto r = json_response(body, ping.ok() ? 200 : 503);
-    if (!ping.ok()) r.set_header("Retry-After", "5");
-    return r;
-  });
+void add_ops_routes(Api& api, Service& service) {
+  for (const char* path : {"/healthz", "/readyz"})
+    api.add("GET", path, Access::kPublic, [&service, path](const RequestContext&) {
+      return *health_response(service, path);
+    });
 
   api.add("GET", "/metrics", Access::kPublic, [&service](const RequestContext&) {
     HttpResponse r;

@@ -262,6 +262,8 @@ void tick(Service& service, KeyRing& keys, long n) {
   {
     std::shared_lock lock(ws->mutex());
     seen = ws->last_sequence();
+    service.ready_sequence = seen;
+    service.ready_accounts = ws->states().size();
   }
   if (*last > seen) {
     std::unique_lock lock(ws->mutex());
@@ -273,7 +275,8 @@ void tick(Service& service, KeyRing& keys, long n) {
     }
     service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(ws->last_sequence()));
   }
-  if (n % 5 == 0) (void)keys.refresh();
+  (void)n;
+  (void)keys.refresh();  // every tick: a key revoked by another process stops working within one tick
 }
 
 }  // namespace
@@ -294,8 +297,11 @@ void block_termination_signals() {
 
 Status run_server(const ServerOptions& options, Service& service, KeyRing& keys, Api& api,
                   const std::function<Status()>& load) {
-  // Rejects malformed header lines and bounds how long one request may take to arrive.
-  CheckedServerSocket socket(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(options.request_timeout_ms) * 1000));
+  // The front door: framing checks, timeouts, connection caps; answers health probes itself.
+  CheckedServerSocket socket(options.limits, [&service](std::string_view method, std::string_view target) {
+    if (method != "GET") return std::optional<HttpResponse>();
+    return health_response(service, target.substr(0, target.find('?')));
+  });
   try {
     socket.bind(Poco::Net::SocketAddress(options.host, static_cast<Poco::UInt16>(options.port)), true);
     socket.listen(256);
@@ -313,6 +319,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   params->setTimeout(Poco::Timespan(30, 0));
   Poco::ThreadPool pool(2, threads + 2);
   Poco::Net::HTTPServer server(new HandlerFactory(api, service, log), pool, socket, params);
+  socket.set_queue_probe([&server] { return server.queuedConnections(); });
   server.start();
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"http://%s:%d/\",\"port\":%d}\n",
                options.host.c_str(), socket.address().port(), socket.address().port());
@@ -324,6 +331,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
     return loaded;
   }
   (void)keys.refresh();
+  tick(service, keys, 0);  // what /readyz reports
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"ready\"}\n");
 
   sigset_t set;

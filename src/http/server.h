@@ -5,9 +5,10 @@
 // Content-Encoding: gzip (the inflated size is capped too), runs Api::handle, writes the response
 // and one JSON log line to stderr {ts, method, route, status, ms, bytes, key} (the key's name,
 // never the key; written by a LogWriter thread, see log_writer.h), and records metrics.
-// Connections use CheckedServerSocket: besides its framing checks it waits for the next
-// keep-alive request with one poll(2) and caches the connection's addresses, so a request costs
-// three system calls (poll, recv, send).
+// Connections come through CheckedServerSocket, the front door: a worker thread is given a
+// connection only once a whole request head has arrived, slow and idle clients never hold one,
+// connections are capped in all and per client, and health probes are answered by the front door
+// itself (see checked_socket.h).
 // run() blocks until SIGTERM/SIGINT: it then stops accepting, lets in-flight requests finish,
 // and returns. Meanwhile it ticks every `tick_ms`: ping the database (stale flag), catch up
 // with records other processes committed, and every few ticks reload the API keys.
@@ -19,6 +20,7 @@
 
 #include "core/status.h"
 #include "http/api.h"
+#include "http/checked_socket.h"
 #include "http/service.h"
 
 namespace uplift::http {
@@ -28,7 +30,7 @@ struct ServerOptions {
   int port = 8080;  // 0: any free port (printed at start)
   int threads = 16;
   int tick_ms = 200;
-  int request_timeout_ms = 30000;  // a request's head and body must arrive within this (slowloris)
+  ConnectionLimits limits;  // timeouts and connection caps of the front door (checked_socket.h)
 };
 
 // Blocks SIGTERM/SIGINT in the calling thread (and the threads it starts later) so run() can wait

@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "app/workspace.h"
 #include "http/auth.h"
@@ -24,6 +27,9 @@ struct Service {
   std::atomic<app::Workspace*> workspace{nullptr};
   std::atomic<bool> db_reachable{true};
   std::atomic<bool> shutting_down{false};
+  // What /readyz reports, kept by the background tick so a probe never waits for a lock.
+  std::atomic<std::int64_t> ready_sequence{0};
+  std::atomic<std::size_t> ready_accounts{0};
   Metrics metrics;
   std::size_t max_body = kDefaultMaxBody;
   ingest::TimeBounds time_bounds;  // records outside them are rejected at ingest (ingest/time_bounds.h)
@@ -34,5 +40,9 @@ struct Service {
 
 // 503 "the service is still loading its data".
 HttpResponse loading_response();
+
+// The answer to GET /healthz or /readyz (nullopt for any other path): from the Service's atomics
+// only, so it never waits — the front door answers probes with it while every thread is busy.
+std::optional<HttpResponse> health_response(const Service& service, std::string_view path);
 
 }  // namespace uplift::http

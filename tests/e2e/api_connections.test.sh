@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The front door under slow and greedy clients (tests/e2e/api/connections.test.mjs): first 64
+# slow connections against 4 threads, then the connection caps, the queue bound, idle timeouts
+# and lingering close on a server started with small limits.
+source "$(dirname "$0")/api/harness.sh"
+need_node_modules
+api_start --threads 4 --header-timeout 20 --request-timeout 25
+PHASE=slow run_node_tests api/connections.test.mjs
+api_stop
+api_serve --threads 1 --max-queued 1 --max-connections-per-client 8 --max-connections 12 \
+  --header-timeout 2 --keep-alive-timeout 2 --request-timeout 10
+PHASE=caps run_node_tests api/connections.test.mjs
