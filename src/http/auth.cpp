@@ -34,8 +34,18 @@ Status KeyRing::refresh() {
   std::unordered_map<std::string, ApiKey> fresh;
   for (auto& k : *keys) fresh.emplace(k.id, std::move(k));
   std::unique_lock lock(mu_);
+  // Revocation is one-way: a list read before a revocation committed must not undo it.
+  for (auto& [id, k] : fresh) {
+    auto it = by_id_.find(id);
+    if (it != by_id_.end() && it->second.revoked() && !k.revoked()) k.revoked_at = it->second.revoked_at;
+  }
   by_id_ = std::move(fresh);
   return Status::OK();
+}
+
+void KeyRing::remember(const ApiKey& key) {
+  std::unique_lock lock(mu_);
+  by_id_[key.id] = key;
 }
 
 Result<ApiKey> KeyRing::authenticate(std::string_view authorization) {

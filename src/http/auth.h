@@ -2,8 +2,9 @@
 //
 // authenticate() checks a presented key against the cached hash in constant time. A key not in
 // the cache is looked up in the store once (keys created after start-up work immediately); the
-// whole cache is reloaded by refresh() (the server calls it about once a second), which is how a
-// revocation made by `uplift keys revoke` in another process takes effect. Thread-safe.
+// whole cache is reloaded by refresh() (the server calls it every tick, 200 ms), which is how a
+// revocation made by `uplift keys revoke` in another process takes effect; one made through
+// DELETE /v1/keys/{key} is remember()ed and refused from the next request. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -32,6 +33,8 @@ class KeyRing {
 
   // Reloads every key from the store (revocations take effect).
   Status refresh();
+  // Puts one key (as just stored, e.g. revoked) in the cache: it counts from the next request.
+  void remember(const ApiKey& key);
 
   // The key behind an Authorization header value. Unauthenticated when missing, malformed,
   // unknown or revoked; Unavailable when the key is not cached and the store cannot be asked

@@ -36,6 +36,9 @@ export const ENDPOINTS = [
   ['GET', '/v1/learners/nobody/segments', 'lms', {}],
   ['GET', '/v1/segments', 'analyst', {}],
   ['GET', '/v1/segments/none/learners', 'analyst', {}],
+  ['GET', '/v1/keys', 'admin', {}],
+  ['POST', '/v1/keys', 'admin', { json: { name: 'matrix-key', scope: 'lms' } }],
+  ['DELETE', '/v1/keys/nobody', 'admin', {}],
 ];
 // Endpoints other helpers' modules provide are added when they exist in the spec.
 const OPTIONAL = [

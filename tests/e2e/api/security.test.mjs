@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { env, eventually } from './lib.mjs';
+import { api, env, eventually } from './lib.mjs';
 
 const KEY_RE = /upl_[A-Za-z0-9_-]{20,}/;  // a whole key (the 12-character id alone is not secret)
 const dbPath = env.db.replace(/^sqlite:/, '');
@@ -130,4 +130,56 @@ test('/readyz names no database; API answers are Cache-Control: no-store; the da
     try { st = statSync(f); } catch { continue; }
     assert.equal(st.mode & 0o777, 0o600, `${f} has mode ${(st.mode & 0o777).toString(8)}`);
   }
+});
+
+test('a key revoked through DELETE /v1/keys is refused from the very next request', async () => {
+  const created = await api('POST', '/v1/keys', { key: env.admin, json: { name: 'revoke-next', scope: 'analyst' } });
+  assert.equal(created.status, 201, created.text);
+  assert.match(created.body.key, /^upl_/);
+  assert.equal(created.headers.get('location'), `/v1/keys/${created.body.id}`);
+  const listed = await api('GET', '/v1/keys', { key: env.admin });
+  assert.ok(listed.body.items.some((k) => k.id === created.body.id && k.revoked_at === null));
+  assert.ok(!listed.text.includes(created.body.key), 'the key itself is listed');
+  assert.ok(!/"sha256"/.test(listed.text), 'key hashes are listed');
+  assert.equal((await api('GET', '/v1/stages', { key: created.body.key })).status, 200);
+  // Warm the server's cache with the key on several connections, then revoke and use it at once.
+  const revoked = await api('DELETE', `/v1/keys/${created.body.id}`, { key: env.admin });
+  assert.equal(revoked.status, 200, revoked.text);
+  assert.ok(revoked.body.revoked_at);
+  for (let i = 0; i < 5; i++) {
+    const r = await api('GET', '/v1/stages', { key: created.body.key });
+    assert.equal(r.status, 401, `request ${i} after the revocation: ${r.status}`);
+    assert.match(r.body.detail, /revoked/);
+  }
+  assert.equal((await api('DELETE', `/v1/keys/${created.body.id}`, { key: env.admin })).status, 404, 'revoked twice');
+});
+
+test('a key revoked by `uplift keys revoke` in another process stops working within a tick', async () => {
+  const created = await api('POST', '/v1/keys', { key: env.admin, json: { name: 'revoke-cli', scope: 'lms' } });
+  assert.equal(created.status, 201, created.text);
+  assert.equal((await api('GET', '/v1/milestones', { key: created.body.key })).status, 200);
+  execFileSync(env.bin, ['keys', 'revoke', '--db', env.db, 'revoke-cli']);
+  const t0 = Date.now();
+  const refused = await eventually(async () => (await api('GET', '/v1/milestones', { key: created.body.key })).status === 401, 5000);
+  assert.ok(refused, 'the revoked key still works 5 s later');
+  console.log(`# a CLI revocation reached the server after ${Date.now() - t0} ms (one tick is 200 ms)`);
+});
+
+test('POST /v1/keys refuses what is not a key: every problem named', async () => {
+  const cases = [
+    [{ name: 'x', scope: 'root' }, 400, /'root' is not a scope/],
+    [{ name: '', scope: 'lms' }, 400, /1-100 characters/],
+    [{ scope: 'lms' }, 400, /'name' is required/],
+    [{ name: 'x' }, 400, /'scope' is required/],
+    [{ name: 'x', scope: 'lms', secret: 'mine' }, 400, /unknown field 'secret'/],
+    [['x'], 400, /JSON object/],
+    [{ name: 'e2e-admin', scope: 'admin' }, 409, /active key named 'e2e-admin' exists/],
+  ];
+  for (const [json, status, detail] of cases) {
+    const r = await api('POST', '/v1/keys', { key: env.admin, json });
+    assert.equal(r.status, status, JSON.stringify(json));
+    assert.match(r.body.detail, detail, JSON.stringify(json));
+  }
+  for (const key of [env.lms, env.analyst, env.ingest])
+    assert.equal((await api('POST', '/v1/keys', { key, json: { name: 'escalate', scope: 'admin' } })).status, 403);
 });
