@@ -186,7 +186,12 @@ void RequestFramer::line_done() {
   } else if (iequals(name, "Expect")) {
     expects_continue_ = iequals(value, "100-continue");
   } else if (iequals(name, "Transfer-Encoding")) {
-    if (transfer_encoding_ || !iequals(value, "chunked")) {
+    if (transfer_encoding_) {
+      // Two headers are one list ("chunked, chunked"): a coding applied twice is not supported.
+      reject("more than one Transfer-Encoding header: the only transfer coding accepted is a single 'chunked'", 501);
+      return;
+    }
+    if (!iequals(value, "chunked")) {
       reject(fmt::format("Transfer-Encoding '{}' is not supported: the only transfer coding accepted is 'chunked'",
                          value.substr(0, 40)),
              501);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "http/request_framer.h"
 
@@ -96,7 +97,7 @@ TEST_CASE("strict framing: each ambiguous or unsupported request is refused with
       {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400, "both Content-Length"},
       {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "only transfer coding"},
       {"POST / HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\n", 501, "only transfer coding"},
-      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "only transfer coding"},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "more than one Transfer-Encoding"},
       {"POST / HTTP/1.1\r\nHost: x\r\n\r\n", 411, "must send Content-Length"},
       {"PUT / HTTP/1.1\r\n\r\n", 411, "must send Content-Length"},
       {"OPTIONS * HTTP/1.1\r\n\r\n", 411, "must send Content-Length"},
@@ -195,4 +196,62 @@ TEST_CASE("request_start: where in the last bytes the current request began") {
   CHECK(split.request_start() == 0);
   split.feed("Broken\r\n\r\n");
   CHECK(split.request_start() == RequestFramer::npos);  // began in an earlier read
+}
+
+TEST_CASE("consume stops right after each request, so the bytes of the next stay unread") {
+  const std::string a = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string b = "POST /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello";
+  const std::string c = "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+  const std::string d = "GET /d HTTP/1.1\r\nHo";  // the next request, cut off
+  const std::string all = a + b + c + d;
+  RequestFramer f;
+  std::string_view rest = all;
+  std::vector<std::size_t> ends;
+  std::size_t at = 0;
+  while (!rest.empty()) {
+    auto before = f.requests_completed();
+    std::size_t used = f.consume(rest);
+    REQUIRE(used > 0);
+    at += used;
+    if (f.requests_completed() != before) ends.push_back(at);
+    rest.remove_prefix(used);
+  }
+  CHECK(ends == std::vector<std::size_t>{a.size(), a.size() + b.size(), a.size() + b.size() + c.size()});
+  CHECK(f.in_head());
+  // The same split whatever the reads: one byte at a time gives the same ends.
+  RequestFramer g;
+  std::vector<std::size_t> ends_bytewise;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    auto before = g.requests_completed();
+    CHECK(g.consume(std::string_view(all).substr(i, 1)) == 1);
+    if (g.requests_completed() != before) ends_bytewise.push_back(i + 1);
+  }
+  CHECK(ends_bytewise == ends);
+}
+
+TEST_CASE("in_body and expects_continue: when a request's head is complete and its body awaits an answer") {
+  RequestFramer f;
+  f.feed("POST /x HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n");
+  CHECK(f.in_head());
+  CHECK_FALSE(f.in_body());
+  f.feed("\r\n");
+  CHECK(f.in_body());
+  CHECK(f.expects_continue());
+  f.feed("abcd");
+  CHECK_FALSE(f.in_request());
+  f.feed("POST /y HTTP/1.1\r\nContent-Length: 1\r\n\r\n");  // the next request does not inherit it
+  CHECK(f.in_body());
+  CHECK_FALSE(f.expects_continue());
+  RequestFramer other;
+  other.feed("POST /z HTTP/1.1\r\nExpect: something-else\r\nContent-Length: 1\r\n\r\n");
+  CHECK_FALSE(other.expects_continue());
+}
+
+TEST_CASE("a second Transfer-Encoding header is named as such (a coding applied twice: 501)") {
+  bool same = false;
+  auto f = feed_both("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", same);
+  CHECK(same);
+  CHECK(f.phase() == Phase::kRejected);
+  CHECK(f.status() == 501);
+  CHECK(f.problem().find("more than one Transfer-Encoding") != std::string::npos);
 }
