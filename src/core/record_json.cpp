@@ -194,6 +194,42 @@ void put_str(json& j, const char* f, const std::string& s) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kAccountFields[] = {"id", "name", "plan", "tier", "arr", "csm", "renewal_date", "created_at",
+                                               "audience"};
+constexpr std::string_view kLearnerFields[] = {"id", "account", "email", "role", "access_level", "created_at", "audience"};
+
+FieldSet fields_named(const json& obj, RecordKind kind) {
+  auto names = entity_fields(kind);
+  if (names.empty()) return kAllFields;
+  FieldSet named = 0;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (obj.contains(names[i])) named |= FieldSet{1} << i;
+  return named == (FieldSet{1} << names.size()) - 1 ? kAllFields : named;
+}
+}  // namespace
+
+std::span<const std::string_view> entity_fields(RecordKind kind) {
+  if (kind == RecordKind::kAccount) return kAccountFields;
+  if (kind == RecordKind::kLearner) return kLearnerFields;
+  return {};
+}
+
+json carried_json(const Record& r, FieldSet carried) {
+  json whole = record_to_json(r);
+  if (carried == kAllFields) return whole;
+  json out = json::object();
+  out["kind"] = whole["kind"];
+  auto names = entity_fields(kind_of(r));
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!(carried & (FieldSet{1} << i))) continue;
+    std::string name(names[i]);
+    auto it = whole.find(name);
+    out[name] = it == whole.end() ? json(nullptr) : *it;
+  }
+  return out;
+}
+
 RecordOrError record_from_json(const json& obj, std::optional<RecordKind> forced) {
   RecordOrError out;
   try {
@@ -210,8 +246,14 @@ RecordOrError record_from_json(const json& obj, std::optional<RecordKind> forced
       kind = *pk;
     }
     switch (kind) {
-      case RecordKind::kAccount: out.record = account_from(obj); break;
-      case RecordKind::kLearner: out.record = learner_from(obj); break;
+      case RecordKind::kAccount:
+        out.record = account_from(obj);
+        out.fields = fields_named(obj, kind);
+        break;
+      case RecordKind::kLearner:
+        out.record = learner_from(obj);
+        out.fields = fields_named(obj, kind);
+        break;
       case RecordKind::kEvent: out.record = event_from(obj); break;
       case RecordKind::kCompletion: out.record = completion_from(obj); break;
       case RecordKind::kAttendance: out.record = attendance_from(obj); break;

@@ -6,7 +6,9 @@
 // the canonical form (UTC timestamps, only set optionals), so from_json(to_json(r)) == r.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,9 +23,21 @@ struct FieldError {
   std::string reason;  // "required field is missing", "expected a number, got string"
 };
 
+// Which of an account's or learner's fields a record carried (named, even as null): one bit per
+// field of entity_fields(kind). Records of other kinds, and records that carry every field, have
+// kAllFields. A record that carries only some is a partial upsert (ingest/merge.h).
+using FieldSet = std::uint32_t;
+inline constexpr FieldSet kAllFields = ~FieldSet{0};
+// The canonical fields of an account or learner record, in bit order; empty for other kinds.
+std::span<const std::string_view> entity_fields(RecordKind kind);
+// The fields of `r` that `carried` names, as a canonical JSON object with its kind (a carried
+// field that is unset is null, so merging it clears the stored value).
+nlohmann::json carried_json(const Record& r, FieldSet carried);
+
 struct RecordOrError {
   std::optional<Record> record;
   FieldError error;  // meaningful when !record
+  FieldSet fields = kAllFields;  // of an account or learner: which fields the object named
   bool ok() const { return record.has_value(); }
 };
 

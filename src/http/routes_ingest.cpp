@@ -39,8 +39,10 @@ IngestBatch parse_ndjson_body(std::string_view body) {
     ingest::ParsedItem item;
     if (!ingest::parse_json_line(line, std::nullopt, item)) continue;  // blank
     if (item.ok()) {
-      // Canonical records replace, as `uplift import` does (the two paths store the same bytes:
-      // tests/e2e/import_differential.test.sh); partial upserts are the Segment/xAPI adapters'.
+      // An account or learner that names only some fields is merged over the stored one, as
+      // `uplift import` does (ingest/merge.h; the two paths store the same bytes).
+      batch.upserts.push_back(item.fields == kAllFields ? std::nullopt
+                                                        : std::optional(carried_json(*item.record, item.fields)));
       batch.records.push_back(std::move(*item.record));
       batch.lines.push_back(line_no);
     } else {

@@ -175,6 +175,7 @@ void CsvSource::row_to_item(ParsedItem& out) {
   out.record.reset();
   out.field.clear();
   out.reason.clear();
+  out.fields = kAllFields;
   out.kind = forced_;
   if (!forced_ && kind_column_ >= 0 && static_cast<std::size_t>(kind_column_) < cells_.size())
     out.kind = parse_kind(trim(cells_[static_cast<std::size_t>(kind_column_)]));
@@ -227,6 +228,7 @@ void CsvSource::row_to_item(ParsedItem& out) {
   }
   if (!props.empty()) obj["props"] = std::move(props);
   RecordOrError r = record_from_json(obj, forced_);
+  out.fields = r.fields;
   if (r.ok()) {
     out.record = std::move(r.record);
   } else {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "ingest/dedupe.h"
+#include "ingest/merge.h"
 #include "store/codec.h"
 #include "store/store.h"
 
@@ -126,6 +128,15 @@ struct Batch {
       start = end;
     }
   }
+  // Accounts and learners that named only some fields (merged over the stored ones before the
+  // batch is written), by index into `records`, in order.
+  struct Partial {
+    std::size_t index;
+    FieldSet fields;
+    std::size_t file;
+    std::int64_t line;
+  };
+  std::vector<Partial> partials;
   std::vector<Rejection> rejections, warnings;
   std::array<KindCounts, kRecordKindCount + 1> counts{};  // rejected and in-input duplicates
   std::int64_t items = 0;
@@ -253,6 +264,8 @@ class Parser {
       return;
     }
     batch_.records.push_back(std::move(*item.record));
+    if (item.fields != kAllFields)
+      batch_.partials.push_back(Batch::Partial{batch_.records.size() - 1, item.fields, file, item.line});
     if (!spare_.empty()) {  // the next line is parsed over a written record
       item.record = std::move(spare_.back());
       spare_.pop_back();
@@ -268,6 +281,7 @@ class Parser {
   // on arrival; the rest keep their order and get their props encoded (with a store).
   void resolve() {
     std::size_t out = resolved_, p = 0;
+    std::size_t q = partials_resolved_;  // partial upserts move with their records
     for (std::size_t i = resolved_; i < batch_.records.size(); ++i) {
       if (p < pending_.size() && pending_[p].index == i) {
         const Pending& pe = pending_[p++];
@@ -283,12 +297,14 @@ class Parser {
           continue;
         }
       }
+      if (q < batch_.partials.size() && batch_.partials[q].index == i) batch_.partials[q++].index = out;
       if (out != i) batch_.records[out] = std::move(batch_.records[i]);
       if (encode_props_) encode_props(batch_.records[out]);
       ++out;
     }
     batch_.records.erase(batch_.records.begin() + static_cast<std::ptrdiff_t>(out), batch_.records.end());
     resolved_ = out;
+    partials_resolved_ = q;
     pending_.clear();
   }
 
@@ -315,6 +331,7 @@ class Parser {
   bool flush() {
     resolve();
     resolved_ = 0;
+    partials_resolved_ = 0;
     Batch next;
     next.bytes = batch_.bytes;
     bool ok = queue_.push(std::move(batch_));
@@ -343,6 +360,7 @@ class Parser {
   static constexpr std::size_t kGroup = 16;
   std::vector<Pending> pending_;
   std::size_t resolved_ = 0;
+  std::size_t partials_resolved_ = 0;
   EventDedupe dedupe_;
   std::vector<std::uint32_t> file_base_;
   std::uint32_t ordinal_base_ = 0;
@@ -359,6 +377,45 @@ std::uint64_t total_size(const Inputs& inputs) {
   return total;
 }
 
+// Merges the batch's partial accounts and learners over their latest version: an earlier record of
+// this batch, else the stored one (earlier batches are committed by now). A merge that fails
+// (which a stored record that decodes should never cause) keeps the record as sent, with a warning.
+Status merge_partials(Store& store, const Inputs& inputs, Batch& b) {
+  if (b.partials.empty()) return Status::OK();
+  std::map<std::pair<RecordKind, std::string>, std::size_t> latest;
+  std::size_t q = 0;
+  for (std::size_t i = 0; i < b.records.size() && q < b.partials.size(); ++i) {
+    const Record& r = b.records[i];
+    const auto* a = std::get_if<Account>(&r);
+    const auto* l = std::get_if<Learner>(&r);
+    if (!a && !l) continue;
+    std::pair<RecordKind, std::string> key{kind_of(r), a ? a->id : l->id};
+    if (b.partials[q].index == i) {
+      const Batch::Partial& p = b.partials[q++];
+      std::optional<Record> base;
+      if (auto it = latest.find(key); it != latest.end()) {
+        base = b.records[it->second];
+      } else {
+        auto stored = store.get(key.first, key.second);
+        if (stored.ok()) base = std::move(stored->record);
+        else if (stored.status().code() != Code::kNotFound) return stored.status();
+      }
+      if (base) {
+        auto merged = merge_upsert(&*base, r, p.fields);
+        if (merged.ok()) {
+          b.records[i] = std::move(*merged.record);
+        } else {
+          b.warnings.push_back(Rejection{inputs.list[p.file].name, p.line, merged.error.field,
+                                         "could not be merged with the stored record (" + merged.error.reason +
+                                             "); stored as sent"});
+        }
+      }
+    }
+    latest[key] = i;
+  }
+  return Status::OK();
+}
+
 // One pass over the inputs: parse on a second thread, write (or only count) on this one.
 Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options, const ImportCallbacks& cb,
                 bool report_warnings, ImportSummary& summary) {
@@ -370,6 +427,13 @@ Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options
   Status status;
   for (;;) {
     Batch b = queue.pop();
+    if (store) {
+      if (Status merged = merge_partials(*store, inputs, b); !merged.ok()) {
+        status = merged.with_context("reading the stored records to merge partial ones");
+        queue.close();
+        break;
+      }
+    }
     for (const auto& r : b.rejections)
       if (cb.on_rejection) cb.on_rejection(r);
     if (report_warnings)

@@ -10,4 +10,13 @@ RecordOrError merge_upsert(const Record* stored, const nlohmann::json& sent) {
   return record_from_json(merged);
 }
 
+RecordOrError merge_upsert(const Record* stored, const Record& sent, FieldSet carried) {
+  if (!stored || carried == kAllFields) {
+    RecordOrError whole;
+    whole.record = sent;
+    return whole;
+  }
+  return merge_upsert(stored, carried_json(sent, carried));
+}
+
 }  // namespace uplift::ingest

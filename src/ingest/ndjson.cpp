@@ -41,6 +41,7 @@ bool parse_json_line(std::string_view text, std::optional<RecordKind> forced, Pa
   out.kind = forced;
   out.field.clear();
   out.reason.clear();
+  out.fields = kAllFields;
   if (is_blank(text)) return false;
   if (auto bad = find_invalid_utf8(text)) {
     out.record.reset();
@@ -82,6 +83,7 @@ bool parse_json_line(std::string_view text, std::optional<RecordKind> forced, Pa
   RecordOrError r = record_from_json(obj, forced);
   if (r.ok()) {
     out.record = std::move(r.record);
+    out.fields = r.fields;
   } else {
     out.field = std::move(r.error.field);
     out.reason = std::move(r.error.reason);

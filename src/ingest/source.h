@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/record_json.h"
 #include "core/records.h"
 #include "core/status.h"
 
@@ -22,6 +23,7 @@ struct ParsedItem {
   std::optional<Record> record;
   std::optional<RecordKind> kind;  // also known for many rejected lines (from "kind" or --kind)
   std::string field, reason;       // why the line was rejected
+  FieldSet fields = kAllFields;    // of an account or learner: the fields the line named
   bool ok() const { return record.has_value(); }
 };
 

@@ -22,6 +22,7 @@
 #include "../store/harness.h"
 #include "core/record_json.h"
 #include "ingest/importer.h"
+#include "ingest/merge.h"
 #include "store/store.h"
 
 using namespace uplift;
@@ -75,11 +76,22 @@ ingest::ImportSummary import(Store& store, const std::vector<std::string>& paths
 }
 
 // The POST /v1/records path: each line parsed on its own, written through Store::write.
+// One record at a time, as POST /v1/records stores it: an account or learner that names only some
+// fields merged over the stored one (ingest/merge.h).
 void write_each(Store& store, const std::vector<std::string>& lines) {
   for (const auto& l : lines) {
     auto r = record_from_json(nlohmann::json::parse(l));
     REQUIRE(r.ok());
     Record rec = std::move(*r.record);
+    if (r.fields != kAllFields) {
+      const auto* a = std::get_if<Account>(&rec);
+      auto stored = store.get(kind_of(rec), a ? a->id : std::get<Learner>(rec).id);
+      if (stored.ok()) {
+        auto merged = ingest::merge_upsert(&stored->record, rec, r.fields);
+        REQUIRE(merged.ok());
+        rec = std::move(*merged.record);
+      }
+    }
     auto w = store.write(std::span<const Record>(&rec, 1));
     REQUIRE_MESSAGE(w.ok(), w.status().to_string());
   }

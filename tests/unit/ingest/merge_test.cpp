@@ -87,3 +87,60 @@ TEST_CASE("property: after any sequence of partial upserts each field holds the 
     }
   }
 }
+
+TEST_CASE("property: canonical partial records (any fields named) leave every audience alone unless they name it") {
+  // The canonical path (POST /v1/records, uplift import): a record parsed with the fields it named,
+  // merged over the stored one. Learners and accounts of all four audiences; random partial
+  // updates; an audience changes only on a record that names it.
+  const std::vector<json> audiences = {"customer", "trial", "partner", "employee"};
+  const std::map<std::string, std::vector<json>> learner_values = {
+      {"email", {"a@example.com", "b@example.com", nullptr}},
+      {"role", {"admin", "builder", "viewer", nullptr}},
+      {"access_level", {"full", "limited", nullptr}},
+      {"created_at", {"2026-01-01T00:00:00Z", "2026-05-01T08:30:00Z", nullptr}},
+      {"audience", audiences},
+  };
+  std::mt19937_64 rng(7);
+  for (int run = 0; run < 300; ++run) {
+    json model = {{"kind", "learner"}, {"id", "l"}, {"account", "a"}, {"audience", audiences[rng() % 4]}};
+    Record stored = parse(model);
+    for (int step = 0; step < 12; ++step) {
+      json sent = {{"kind", "learner"}, {"id", "l"}, {"account", "a"}};
+      for (const auto& [field, choices] : learner_values)
+        if (rng() % 3 == 0) sent[field] = choices[rng() % choices.size()];
+      auto parsed = record_from_json(sent);
+      REQUIRE(parsed.ok());
+      const bool names_all = sent.size() == 8;  // kind + the 7 fields
+      CHECK((parsed.fields == kAllFields) == names_all);
+      const json before = record_to_json(stored);
+      auto m = ingest::merge_upsert(&stored, *parsed.record, parsed.fields);
+      REQUIRE(m.ok());
+      stored = *m.record;
+      for (auto it = sent.begin(); it != sent.end(); ++it) model[it.key()] = it.value();
+      const json got = record_to_json(stored);
+      REQUIRE_MESSAGE(got == record_to_json(parse(model)), "sent ", sent.dump(), " got ", got.dump());
+      if (!sent.contains("audience")) CHECK(got.value("audience", json()) == before.value("audience", json()));
+    }
+  }
+}
+
+TEST_CASE("a canonical account naming only its name keeps a trial account a trial (the finding, by the import path)") {
+  Record stored = parse({{"kind", "account"}, {"id", "t"}, {"name", "Trial Co"}, {"plan", "trial"},
+                         {"tier", "smb"}, {"arr", 0}, {"audience", "trial"}});
+  auto sent = record_from_json(json{{"kind", "account"}, {"id", "t"}, {"name", "Trial Company"}});
+  REQUIRE(sent.ok());
+  CHECK(sent.fields != kAllFields);
+  auto m = ingest::merge_upsert(&stored, *sent.record, sent.fields);
+  REQUIRE(m.ok());
+  const auto& a = std::get<Account>(*m.record);
+  CHECK(a.name == "Trial Company");
+  CHECK(a.audience == Audience::kTrial);
+  CHECK(a.plan == "trial");
+  CHECK(a.tier == "smb");
+  REQUIRE(a.arr);
+  CHECK(*a.arr == 0);
+  // Nothing stored yet: the record as sent, with the contract's defaults.
+  auto fresh = ingest::merge_upsert(nullptr, *sent.record, sent.fields);
+  REQUIRE(fresh.ok());
+  CHECK(std::get<Account>(*fresh.record).audience == Audience::kCustomer);
+}

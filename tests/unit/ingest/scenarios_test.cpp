@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog.h"
+#include "core/record_json.h"
 #include "ingest/importer.h"
 #include "store/store.h"
 
@@ -58,6 +59,17 @@ TEST_CASE("import scenarios") {
           std::string name(kind_name(static_cast<RecordKind>(k)));
           INFO("stored kind ", name);
           CHECK(counts->records[k] == c["stored"].value(name, 0));
+        }
+        // Optionally, whole stored records: "kind/id" → the canonical JSON it must read back as.
+        const json records = c.value("records", json::object());
+        for (const auto& [where, want] : records.items()) {
+          INFO("stored record ", where);
+          auto slash = where.find('/');
+          auto kind = parse_kind(where.substr(0, slash));
+          REQUIRE(kind);
+          auto got = (*store)->get(*kind, where.substr(slash + 1));
+          REQUIRE_MESSAGE(got.ok(), got.status().to_string());
+          CHECK(record_to_json(got->record).dump() == want.dump());
         }
       }
       fs::remove_all(tmp);
