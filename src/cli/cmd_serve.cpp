@@ -74,7 +74,8 @@ void serve(const ServeArgs& a) {
       (void)setrlimit(RLIMIT_NOFILE, &files);
       (void)getrlimit(RLIMIT_NOFILE, &files);
     }
-    auto room = files.rlim_cur > 128 ? static_cast<long long>(files.rlim_cur) - 128 : 16;
+    const long long cur = files.rlim_cur == RLIM_INFINITY ? (1LL << 20) : static_cast<long long>(files.rlim_cur);
+    auto room = cur > 128 ? cur - 128 : 16;
     if (opts.limits.max_connections > room) {
       std::fprintf(stderr,
                    "{\"level\":\"warn\",\"msg\":\"--max-connections lowered to fit the open-file limit\",\"max_connections\":%lld}\n",

@@ -74,8 +74,9 @@ Result<ApiKey> KeyRing::authenticate(std::string_view authorization) {
     auto k = key_from_json(doc->body);
     if (!k.ok()) return Status::Unauthenticated("the API key is not valid");
     std::unique_lock lock(mu_);
-    by_id_[*id] = *k;
-    found = std::move(*k);
+    auto [it, inserted] = by_id_.try_emplace(*id, *k);
+    if (!inserted && !it->second.revoked()) it->second = *k;  // a revocation seen meanwhile stays
+    found = it->second;
   }
   if (!constant_time_equal(found->sha256_hex, digest)) return Status::Unauthenticated("the API key is not valid");
   if (found->revoked()) return Status::Unauthenticated("the API key has been revoked");

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -97,13 +99,31 @@ std::string wire(HttpResponse r, bool close) {
   return out;
 }
 
+// At most 20 lines a second (a flood of bad connections must not become a flood of log lines
+// that stalls the front door on a slow stderr); the lines left out are counted in the next one.
 void log_refusal(const char* what, int status, const std::string& detail) {
-  std::string line = fmt::format("{{\"level\":\"info\",\"msg\":\"{}\",\"status\":{},\"detail\":{}}}\n", what, status,
-                                 dump_json(detail));
+  static std::mutex mu;
+  static Clock::time_point second{};
+  static int lines = 0;
+  static long suppressed = 0;
+  std::lock_guard lock(mu);
+  auto now = Clock::now();
+  if (now - second >= std::chrono::seconds(1)) {
+    second = now;
+    lines = 0;
+  }
+  if (++lines > 20) {
+    ++suppressed;
+    return;
+  }
+  std::string extra = suppressed ? fmt::format(",\"suppressed_before\":{}", suppressed) : std::string();
+  suppressed = 0;
+  std::string line = fmt::format("{{\"level\":\"info\",\"msg\":\"{}\",\"status\":{},\"detail\":{}{}}}\n", what,
+                                 status, dump_json(detail), extra);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-// Open connections, in all and per client address.
+// Open connections, in all and per client address, and the bytes they hold unread.
 class ClientBook {
  public:
   // Counts a new connection from `client`; returns how many are open from it, this one included.
@@ -122,19 +142,35 @@ class ClientBook {
     std::lock_guard lock(mu_);
     return total_;
   }
+  int from(const std::string& client) const {
+    std::lock_guard lock(mu_);
+    auto it = by_client_.find(client);
+    return it == by_client_.end() ? 0 : it->second;
+  }
+  // Bytes received and not yet handed to Poco, over every connection.
+  void buffered(std::int64_t delta) { buffered_.fetch_add(delta, std::memory_order_relaxed); }
+  std::int64_t buffered() const { return buffered_.load(std::memory_order_relaxed); }
 
  private:
   mutable std::mutex mu_;
   int total_ = 0;
   std::unordered_map<std::string, int> by_client_;
+  std::atomic<std::int64_t> buffered_{0};
 };
+
+// Above this many bytes held unread over all connections, bodies are no longer read ahead.
+constexpr std::int64_t kBufferBudget = std::int64_t{256} << 20;
+// A connection holding this many bytes without a whole request head is refused (e.g. endless
+// blank lines, which the framer skips between requests).
+constexpr std::size_t kMaxWithoutHead = std::size_t{1} << 20;
 
 class Reception;
 
 // One accepted connection. The front door (Reception) reads it until a request can be handed to
 // a worker; Poco then reads it through receiveBytes. Bytes received but not yet handed to Poco
-// wait in `inbox_`; Poco is never handed bytes past the end of the request it is reading, so
-// between requests everything unread is here and the connection can go back to the front door.
+// wait in `inbox_`; Poco is never handed bytes past the end of the request it is reading (as the
+// framer sees it), so between requests everything unread is here and the connection can go back
+// to the front door. Poco's poll() before each request marks "the last request is over".
 class Connection : public Poco::Net::StreamSocketImpl {
  public:
   Connection(poco_socket_t fd, const Poco::Net::SocketAddress& peer, std::string client, const ConnectionLimits& limits,
@@ -146,7 +182,10 @@ class Connection : public Poco::Net::StreamSocketImpl {
         book_(std::move(book)),
         reception_(std::move(reception)),
         over_cap_(over_cap) {}
-  ~Connection() override { book_->close(client_); }
+  ~Connection() override {
+    book_->buffered(-static_cast<std::int64_t>(inbox_.size()));
+    book_->close(client_);
+  }
 
   using StreamSocketImpl::poll;
   using StreamSocketImpl::receiveBytes;
@@ -155,39 +194,70 @@ class Connection : public Poco::Net::StreamSocketImpl {
   // ---- Poco's side (a worker thread) ----
 
   int receiveBytes(void* buffer, int length, int flags = 0) override {
-    if (rejected_) return 0;  // Poco sees the end of the connection
+    if (rejected_ || desync_) return 0;  // Poco sees the end of the connection
     for (;;) {
-      if (!ends_.empty() && pos_ == ends_.front()) {
-        ends_.pop_front();  // Poco has finished that request and reads the next
-        served_ = true;
-      }
-      std::uint64_t limit = end();
-      if (!ends_.empty()) limit = std::min(limit, ends_.front());
+      std::uint64_t limit = ends_.empty() ? end() : ends_.front();
       if (reject_at_) limit = std::min(limit, *reject_at_);
       if (pos_ < limit) {
         auto n = static_cast<std::size_t>(std::min<std::uint64_t>(limit - pos_, static_cast<std::uint64_t>(length)));
         std::memcpy(buffer, inbox_.data() + (pos_ - base_), n);
         if (!(flags & MSG_PEEK)) {
           pos_ += n;
+          reading_ = true;
+          sending_ = false;  // the next bytes sent begin the answer to this request
           compact();
         }
         return static_cast<int>(n);
+      }
+      if (!ends_.empty() && pos_ == ends_.front()) {
+        // Poco wants more of a request the framer has seen end: they disagree on where it ends.
+        // Nothing past it is handed over unchecked; the connection ends here.
+        desync_ = true;
+        return 0;
       }
       if (reject_at_) {  // the requests before the malformed one have been answered
         reject(*problem_, true);
         return 0;
       }
       if (peer_closed_) return 0;
-      auto deadline = framer_.in_request() ? started_ + span(limits_.request_timeout)
-                                           : Clock::now() + span(limits_.header_timeout);
+      auto deadline = framer_.in_request() ? started_ + span(framer_.in_head() ? head_limit() : limits_.request_timeout)
+                                           : waiting_since(Clock::now()) + span(limits_.header_timeout);
       if (!wait_readable(deadline)) return timed_out();
       (void)read_available();
     }
   }
 
+  // Writes all of it, or throws: each answer must be written within request_timeout of its first
+  // byte, so a client that stops reading its answers does not hold a thread in send() for ever.
   int sendBytes(const void* buffer, int length, int flags = 0) override {
     if (rejected_) return length;  // the connection was answered already; drop Poco's reply
-    return StreamSocketImpl::sendBytes(buffer, length, flags);
+    if (desync_) throw Poco::IOException("the connection is closing");
+    if (!sending_) {
+      sending_ = true;
+      answer_deadline_ = Clock::now() + span(limits_.request_timeout);
+    }
+    const char* at = static_cast<const char*>(buffer);
+    std::size_t left = static_cast<std::size_t>(std::max(length, 0));
+    while (left > 0) {
+      ssize_t n = ::send(sockfd(), at, left, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0) {
+        at += n;
+        left -= static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!wait_for(answer_deadline_, SELECT_WRITE)) {
+          desync_ = true;  // the connection is finished: nothing more is read or answered on it
+          throw Poco::TimeoutException(fmt::format("the client did not read the answer within {} s",
+                                                   seconds(limits_.request_timeout)));
+        }
+        continue;
+      }
+      desync_ = true;
+      error();  // throws (the client is gone)
+    }
+    return length;
   }
 
   // Poco polls for reading before each request. The first request is here already; between
@@ -195,10 +265,22 @@ class Connection : public Poco::Net::StreamSocketImpl {
   // connection back to the front door (returns false; Poco ends the session and calls close()).
   bool poll(const Poco::Timespan& timeout, int mode) override {
     if (!(mode & SELECT_READ)) return wait_for(Clock::now() + span(timeout), mode);
-    if (rejected_ || peer_closed_ || handoff_ready()) return true;
+    if (desync_) return false;
+    if (reading_) {  // the request Poco was reading is over
+      reading_ = false;
+      if (ends_.empty()) {  // the framer has not seen it end: they disagree; end the connection
+        desync_ = true;
+        return false;
+      }
+      pos_ = std::max(pos_, ends_.front());  // skips what Poco left unread of it (a trailing CRLF)
+      ends_.pop_front();
+      served_ = true;
+      compact();
+    }
+    if (rejected_ || desync_ || peer_closed_ || handoff_ready()) return true;
     if (reception_.expired()) return wait_for(Clock::now() + span(timeout), mode);
     auto deadline = Clock::now() + span(std::min(timeout, limits_.keep_alive_grace));
-    while (wait_readable(deadline)) {
+    while (unread() < kMaxWithoutHead && wait_readable(deadline)) {
       if (!read_available()) return true;  // the peer closed: Poco reads the end and stops
       if (handoff_ready()) return true;
     }
@@ -254,63 +336,97 @@ class Connection : public Poco::Net::StreamSocketImpl {
   }
 
   // The next request (or the rejection of a malformed one) can go to a worker without the worker
-  // waiting for its head.
+  // waiting for its head: a whole request, or a whole head whose body waits for `100 Continue`,
+  // or of which `prefetch_limit` bytes have arrived (less when the buffer budget is spent).
   bool handoff_ready() const {
-    std::size_t done = (!ends_.empty() && ends_.front() == pos_) ? 1 : 0;  // the one Poco finished
-    if (ends_.size() > done) return true;
-    if (reject_at_) return true;
-    return framer_.in_body() && (framer_.expects_continue() || end() - request_start_ >= limits_.prefetch_limit);
+    if (!ends_.empty() || reject_at_) return true;
+    return framer_.in_body() && (framer_.expects_continue() || end() - request_start_ >= limits_.prefetch_limit ||
+                                 book_->buffered() > kBufferBudget);
   }
   // Nothing valid is left to hand over before a malformed request: answer it here.
-  bool rejection_due() const { return reject_at_ && next_position() >= *reject_at_; }
+  bool rejection_due() const { return reject_at_ && ends_.empty() && pos_ >= *reject_at_; }
+  // More bytes than any head may take and still no whole head.
+  bool flooding() const { return !handoff_ready() && unread() >= kMaxWithoutHead; }
   // The only request buffered is complete (so the front door may answer it itself).
-  bool single_complete_request() const {
-    std::size_t done = (!ends_.empty() && ends_.front() == pos_) ? 1 : 0;
-    return ends_.size() == done + 1 && !reject_at_ && !framer_.in_request();
-  }
-  // Method and target of the next request (its request line has arrived when handoff_ready()).
-  std::pair<std::string_view, std::string_view> next_request_line() const {
-    std::string_view rest = std::string_view(inbox_).substr(static_cast<std::size_t>(next_position() - base_));
+  bool single_complete_request() const { return ends_.size() == 1 && !reject_at_ && !framer_.in_request(); }
+  // The next request's method, target and whether the client asked to close after it (HTTP/1.0
+  // without keep-alive, or `Connection: close`). Only once its head has arrived.
+  struct RequestLine {
+    std::string_view method, target;
+    bool close = false;
+  };
+  RequestLine next_request() const {
+    std::string_view rest = std::string_view(inbox_).substr(static_cast<std::size_t>(pos_ - base_));
+    if (!ends_.empty()) rest = rest.substr(0, static_cast<std::size_t>(ends_.front() - pos_));
     while (!rest.empty() && (rest.front() == '\r' || rest.front() == '\n')) rest.remove_prefix(1);
-    rest = rest.substr(0, rest.find_first_of("\r\n"));
-    auto sp1 = rest.find(' ');
-    if (sp1 == std::string_view::npos) return {rest, {}};
-    auto target = rest.substr(sp1 + 1);
-    return {rest.substr(0, sp1), target.substr(0, target.find(' '))};
+    std::string_view line = rest.substr(0, rest.find_first_of("\r\n"));
+    RequestLine out;
+    auto sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos) return out;
+    out.method = line.substr(0, sp1);
+    std::string_view after = line.substr(sp1 + 1);
+    auto sp2 = after.find(' ');
+    out.target = after.substr(0, sp2);
+    const bool http10 = sp2 != std::string_view::npos && after.substr(sp2 + 1) == "HTTP/1.0";
+    // The Connection header's tokens (the head is small and already validated by the framer).
+    bool says_close = false, says_keep_alive = false;
+    std::string head(rest.substr(0, rest.find("\n\r\n") == std::string_view::npos ? rest.size() : rest.find("\n\r\n")));
+    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    for (std::size_t at = head.find("\nconnection:"); at != std::string::npos; at = head.find("\nconnection:", at + 1)) {
+      std::string_view value = std::string_view(head).substr(at + 12);
+      value = value.substr(0, value.find('\n'));
+      says_close = says_close || value.find("close") != std::string_view::npos;
+      says_keep_alive = says_keep_alive || value.find("keep-alive") != std::string_view::npos;
+    }
+    out.close = says_close || (http10 && !says_keep_alive);
+    return out;
   }
   // Consumes the next request (the front door answered it).
   void skip_request() {
-    if (!ends_.empty() && ends_.front() == pos_) ends_.pop_front();
     if (ends_.empty()) return;
     pos_ = ends_.front();
     ends_.pop_front();
     served_ = true;
     compact();
   }
+  // The worker takes it now: a body still to come gets its whole request_timeout from here, not
+  // from the head's first byte (time spent waiting for a thread is not the client's).
+  void handed_off() {
+    if (framer_.in_body()) started_ = Clock::now();
+  }
 
-  // Sends an answer now (never blocking the front door: what does not fit is dropped).
-  void answer(const HttpResponse& r, bool close) {
+  // Sends an answer now, never blocking the front door. False when it did not fit whole (the
+  // connection must then be closed: a cut answer on a kept connection would corrupt the next).
+  bool answer(const HttpResponse& r, bool close) {
     std::string bytes = wire(r, close);
-    (void)::send(sockfd(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t sent = ::send(sockfd(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (close) ::shutdown(sockfd(), SHUT_WR);
+    return sent == static_cast<ssize_t>(bytes.size());
   }
   void answer_rejection() { reject(*problem_, false); }
   void answer_timeout() {
     if (framer_.in_head())
-      reject(timeout_problem(fmt::format("the request head did not arrive within {} s",
-                                         seconds(std::min(limits_.header_timeout, limits_.request_timeout)))),
+      reject(timeout_problem(fmt::format("the request head did not arrive within {} s", seconds(head_limit()))),
              false);
     else
       reject(timeout_problem(fmt::format("the request body did not arrive within {} s", seconds(limits_.request_timeout))),
              false);
   }
+  void answer_flood() {
+    reject(bad_request(fmt::format("{} bytes arrived without a whole request head", unread()), "malformed-request"),
+           false);
+  }
 
-  // When the front door gives up on the connection if nothing happens.
+  // When the front door gives up on the connection if nothing happens. A connection over its
+  // client's cap gets at most a second to say what it wants (health probes are answered).
   Clock::time_point deadline(Clock::time_point since) const {
+    Clock::time_point d;
     if (framer_.in_request())
-      return started_ + span(framer_.in_head() ? std::min(limits_.header_timeout, limits_.request_timeout)
-                                               : limits_.request_timeout);
-    return since + span(served_ ? limits_.keep_alive_timeout : limits_.header_timeout);
+      d = started_ + span(framer_.in_head() ? head_limit() : limits_.request_timeout);
+    else
+      d = since + span(served_ ? limits_.keep_alive_timeout : limits_.header_timeout);
+    if (over_cap_) d = std::min(d, since + std::chrono::seconds(1));
+    return d;
   }
   bool in_request() const { return framer_.in_request(); }
   bool peer_closed() const { return peer_closed_; }
@@ -320,15 +436,23 @@ class Connection : public Poco::Net::StreamSocketImpl {
 
  private:
   std::uint64_t end() const { return base_ + inbox_.size(); }
-  // Where Poco's next request starts (past the one it finished, if it has).
-  std::uint64_t next_position() const { return pos_; }
+  std::size_t unread() const { return static_cast<std::size_t>(end() - pos_); }
+  Poco::Timespan head_limit() const { return std::min(limits_.header_timeout, limits_.request_timeout); }
+  Clock::time_point waiting_since(Clock::time_point now) {
+    if (!idle_since_) idle_since_ = now;
+    return *idle_since_;
+  }
 
   void compact() {
     std::size_t used = static_cast<std::size_t>(pos_ - base_);
+    if (used == 0) return;
     if (used == inbox_.size()) {
-      inbox_.clear();
+      book_->buffered(-static_cast<std::int64_t>(used));
+      if (inbox_.capacity() > 2 * kReadChunk) std::string().swap(inbox_);  // give a big body's memory back
+      else inbox_.clear();
       base_ = pos_;
     } else if (used >= kReadChunk) {
+      book_->buffered(-static_cast<std::int64_t>(used));
       inbox_.erase(0, used);
       base_ = pos_;
     }
@@ -337,8 +461,10 @@ class Connection : public Poco::Net::StreamSocketImpl {
   // Frames newly received bytes and keeps them for Poco.
   void absorb(std::string_view bytes) {
     if (reject_at_) return;  // nothing after a malformed request is read
+    idle_since_.reset();
     std::uint64_t at = end();
     inbox_.append(bytes);
+    book_->buffered(static_cast<std::int64_t>(bytes.size()));
     std::size_t i = 0;
     while (i < bytes.size()) {
       auto completed = framer_.requests_completed();
@@ -350,7 +476,9 @@ class Connection : public Poco::Net::StreamSocketImpl {
       if (framer_.phase() == RequestFramer::Phase::kRejected) {
         reject_at_ = request_start_;
         problem_ = framing_problem(framer_);
-        inbox_.resize(static_cast<std::size_t>(*reject_at_ - base_));
+        std::size_t keep = static_cast<std::size_t>(*reject_at_ - base_);
+        book_->buffered(-static_cast<std::int64_t>(inbox_.size() - keep));
+        inbox_.resize(keep);
         return;
       }
       if (framer_.requests_completed() != completed) ends_.push_back(at + i + used);
@@ -380,6 +508,10 @@ class Connection : public Poco::Net::StreamSocketImpl {
       answer_timeout();
       return 0;
     }
+    if (!framer_.in_request()) {  // waiting for a request that never came: just end
+      desync_ = true;
+      return 0;
+    }
     // In the body: the handler's read fails and it answers 408 itself.
     throw Poco::TimeoutException(
         fmt::format("the request body did not arrive within {} s", seconds(limits_.request_timeout)));
@@ -394,7 +526,7 @@ class Connection : public Poco::Net::StreamSocketImpl {
       try {
         StreamSocketImpl::sendBytes(bytes.data(), static_cast<int>(bytes.size()));
       } catch (const Poco::Exception&) {
-        // The client is gone; nothing to tell it.
+        // The client is gone (or stopped reading); nothing to tell it.
       }
     } else {
       (void)::send(sockfd(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -415,15 +547,21 @@ class Connection : public Poco::Net::StreamSocketImpl {
   std::string inbox_;              // received, not yet handed to Poco
   std::uint64_t base_ = 0;         // stream offset of inbox_[0]
   std::uint64_t pos_ = 0;          // stream offset of the next byte for Poco
-  std::deque<std::uint64_t> ends_; // stream offsets where framed requests end
+  std::deque<std::uint64_t> ends_; // stream offsets where framed requests end (not yet finished by Poco)
   std::uint64_t request_start_ = 0;  // stream offset where the framer's current request began
   std::optional<std::uint64_t> reject_at_;  // where a malformed request begins
   std::optional<Problem> problem_;          // and why it is refused
   Clock::time_point started_ = Clock::now();  // the current request's first byte
+  std::optional<Clock::time_point> idle_since_;  // a worker waiting for bytes outside any request
+  bool reading_ = false;      // Poco has been handed bytes since its last poll
   bool served_ = false;       // a request has been answered on this connection
   bool peer_closed_ = false;  // the peer sent FIN (or the connection failed)
   bool rejected_ = false;     // answered and closing
+  bool desync_ = false;       // closing: Poco and the framer disagree on where a request ends, or
+                              // an answer could not be written
   bool park_ = false;         // Poco is letting go of it between requests
+  bool sending_ = false;      // an answer is being written (since answer_deadline_ was set)
+  Clock::time_point answer_deadline_{};
 };
 
 // The front door: every connection that is not in a worker's hands. Runs on Poco's acceptor
@@ -457,6 +595,61 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
   // Serves the front door for up to `timeout`; true once a connection is ready for a worker.
   bool wait(int listen_fd, Poco::Timespan timeout) {
+    try {
+      return serve_for(listen_fd, timeout);
+    } catch (const std::exception& e) {
+      // Out of memory, most likely: Poco's acceptor would die on an exception that is not a
+      // Poco::Exception, and the server would stop accepting. Log it and carry on.
+      log_refusal("front door error", 500, e.what());
+      return !ready_.empty();
+    }
+  }
+
+  // The next connection for a worker (its reference passes to the caller), or null.
+  Connection* take_ready() {
+    if (ready_.empty()) return nullptr;
+    Connection* c = ready_.front();
+    ready_.pop_front();
+    c->handed_off();
+    return c;
+  }
+
+  // The server has stopped (its threads are joined): every request waiting here is answered 503,
+  // every connection closed.
+  void shut_down() {
+    take_returned();
+    auto refuse = [](Connection* c) {
+      HttpResponse r = problem_response(refusal_problem("the server is shutting down; retry shortly"));
+      r.set_header("Retry-After", "1");
+      if (c->handoff_ready()) (void)c->answer(r, true);
+      c->close_now();
+      release(c);
+    };
+    for (auto* c : ready_) refuse(c);
+    ready_.clear();
+    for (auto& e : entries_) {
+      if (!e.conn) continue;
+      if (e.mode == Mode::kReading) refuse(e.conn);
+      else close(e);
+      e.conn = nullptr;
+    }
+    entries_.clear();
+    queued_ = nullptr;
+  }
+
+ private:
+  struct Entry {
+    Connection* conn;  // one reference held; null once closed
+    Mode mode;
+    Clock::time_point since;  // accepted, handed back, or draining since
+    std::size_t drained = 0;
+  };
+
+  static void release(Connection* c) {
+    if (c) c->release();
+  }
+
+  bool serve_for(int listen_fd, Poco::Timespan timeout) {
     if (!ready_.empty()) return true;
     if (!nonblocking_) {
       int flags = ::fcntl(listen_fd, F_GETFL, 0);
@@ -496,26 +689,6 @@ class Reception : public std::enable_shared_from_this<Reception> {
       if (!ready_.empty()) return true;
       if (Clock::now() >= until) return false;
     }
-  }
-
-  // The next connection for a worker (its reference passes to the caller), or null.
-  Connection* take_ready() {
-    if (ready_.empty()) return nullptr;
-    Connection* c = ready_.front();
-    ready_.pop_front();
-    return c;
-  }
-
- private:
-  struct Entry {
-    Connection* conn;  // one reference held; null once closed
-    Mode mode;
-    Clock::time_point since;  // accepted, handed back, or draining since
-    std::size_t drained = 0;
-  };
-
-  static void release(Connection* c) {
-    if (c) c->release();
   }
 
   Clock::time_point deadline(const Entry& e) const {
@@ -586,16 +759,21 @@ class Reception : public std::enable_shared_from_this<Reception> {
       drain(e);
       return;
     }
+    if (c->flooding()) {
+      c->answer_flood();
+      drain(e);
+      return;
+    }
     if (!c->handoff_ready()) {
       if (c->peer_closed()) close(e);
       return;
     }
     if (desk_ && c->single_complete_request()) {
-      auto [method, target] = c->next_request_line();
-      if (auto r = desk_(method, target)) {
+      auto request = c->next_request();
+      if (auto r = desk_(request.method, request.target)) {
         c->skip_request();
-        c->answer(*r, c->peer_closed());
-        if (c->peer_closed()) close(e);
+        const bool close_after = request.close || c->peer_closed();
+        if (!c->answer(*r, close_after) || close_after) drain(e);
         else e.since = Clock::now();
         return;
       }
@@ -605,7 +783,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
                             limits_.max_connections_per_client));
       return;
     }
-    if (queued_ && queued_() >= limits_.max_queued) {
+    if (queued_ && queued_() + static_cast<int>(ready_.size()) >= limits_.max_queued) {
       refuse(e, fmt::format("{} requests are waiting for the server already; retry shortly", limits_.max_queued));
       return;
     }
@@ -617,7 +795,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     log_refusal("connection refused", 503, detail);
     HttpResponse r = problem_response(refusal_problem(std::move(detail)));
     r.set_header("Retry-After", "1");
-    e.conn->answer(r, true);
+    (void)e.conn->answer(r, true);
     drain(e);
   }
 
@@ -667,13 +845,13 @@ class Reception : public std::enable_shared_from_this<Reception> {
 void Connection::close() {
   if (sockfd() != POCO_INVALID_SOCKET) {
     if (auto reception = reception_.lock()) {
-      if (park_) {  // between requests: the front door waits for the next one
+      if (park_ && !desync_) {  // between requests: the front door waits for the next one
         park_ = false;
         reception->take_back(this, Reception::Mode::kReading);
         return;
       }
-      if (rejected_ || framer_.in_request() || pos_ < end()) {
-        // Request bytes are still arriving (an early refusal, a rejection): drain them before
+      if (rejected_ || desync_ || framer_.in_request() || pos_ < end()) {
+        // Request bytes may still be arriving (an early refusal, a rejection): drain them before
         // closing, so the client reads the answer rather than a reset.
         ::shutdown(sockfd(), SHUT_WR);
         reception->take_back(this, Reception::Mode::kDraining);
@@ -704,6 +882,7 @@ class FrontDoorSocketImpl : public Poco::Net::ServerSocketImpl {
   }
 
   void set_queue_probe(std::function<int()> queued) { reception_->set_queue_probe(std::move(queued)); }
+  void shut_down() { reception_->shut_down(); }
 
  private:
   ConnectionLimits limits_;
@@ -718,5 +897,7 @@ CheckedServerSocket::CheckedServerSocket(const ConnectionLimits& limits, FrontDe
 void CheckedServerSocket::set_queue_probe(std::function<int()> queued) {
   static_cast<FrontDoorSocketImpl*>(impl())->set_queue_probe(std::move(queued));
 }
+
+void CheckedServerSocket::shut_down() { static_cast<FrontDoorSocketImpl*>(impl())->shut_down(); }
 
 }  // namespace uplift::http

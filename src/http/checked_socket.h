@@ -54,6 +54,9 @@ class CheckedServerSocket : public Poco::Net::ServerSocket {
   // How many connections wait for a worker thread (HTTPServer::queuedConnections). Set before the
   // server starts; while unset, nothing is refused for queueing.
   void set_queue_probe(std::function<int()> queued);
+  // After the server has stopped and its threads are joined: answers every request still waiting
+  // at the front door 503 and closes every connection there.
+  void shut_down();
 };
 
 }  // namespace uplift::http

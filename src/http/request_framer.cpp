@@ -49,8 +49,6 @@ std::size_t RequestFramer::run(std::string_view bytes, bool stop_at_end) {
     switch (phase_) {
       case Phase::kRejected:
         return i;
-      case Phase::kUnframed:
-        return bytes.size();
       case Phase::kBody:
       case Phase::kChunkData: {
         auto n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, bytes.size() - i));
@@ -114,7 +112,9 @@ void RequestFramer::line_done() {
     std::uint64_t n = 0;
     auto [ptr, ec] = std::from_chars(size.data(), size.data() + size.size(), n, 16);
     if (size.empty() || size.size() > 15 || ec != std::errc() || ptr != size.data() + size.size()) {
-      phase_ = Phase::kUnframed;  // Poco refuses it
+      // Poco would read it as the end of the body and keep what came before: refused here whole.
+      reject(fmt::format("malformed chunk size '{}': a chunk starts with its size in hex (at most 15 digits)",
+                         size.substr(0, 20)));
     } else if (n == 0) {
       phase_ = Phase::kTrailers;
     } else {
@@ -184,7 +184,7 @@ void RequestFramer::line_done() {
     has_length_ = true;
     remaining_ = n;
   } else if (iequals(name, "Expect")) {
-    expects_continue_ = iequals(value, "100-continue");
+    expects_continue_ = expects_continue_ || iequals(value, "100-continue");
   } else if (iequals(name, "Transfer-Encoding")) {
     if (transfer_encoding_) {
       // Two headers are one list ("chunked, chunked"): a coding applied twice is not supported.

@@ -12,7 +12,8 @@
 // same bytes differently is how requests are smuggled: a request line must be
 // `METHOD SP target SP HTTP/1.x` (another version: 505); a header value must hold no control
 // character (NUL, CR, …; HTAB is allowed); Content-Length must be digits and appear once, and
-// not beside Transfer-Encoding (400); the only transfer coding is `chunked` (others: 501); obsolete
+// not beside Transfer-Encoding (400); the only transfer coding is `chunked` (others: 501), and a
+// chunk size must be hex digits (400: Poco would take it for the body's end); obsolete
 // line folding is refused (400); any method but GET, HEAD and DELETE must say its length (411 at
 // once: Poco would read its body until the connection closes). Each rejection carries its HTTP
 // status and reason.
@@ -43,7 +44,6 @@ class RequestFramer {
     kChunkSize,   // chunked: a chunk-size line
     kChunkData,   // chunked: chunk bytes and their CRLF
     kTrailers,    // chunked: trailer lines after the last chunk
-    kUnframed,    // framing Poco will refuse (a bad chunk size): no more checking, still in a request
     kRejected,    // a malformed head was seen; `problem()` says why
   };
 
@@ -59,7 +59,7 @@ class RequestFramer {
   // True once the current request's head has fully arrived and its body (if any) has not.
   bool in_body() const {
     return phase_ == Phase::kBody || phase_ == Phase::kChunkSize || phase_ == Phase::kChunkData ||
-           phase_ == Phase::kTrailers || phase_ == Phase::kUnframed;
+           phase_ == Phase::kTrailers;
   }
   // The current request's head said `Expect: 100-continue` (its body waits for an answer).
   bool expects_continue() const { return expects_continue_; }

@@ -1,5 +1,9 @@
 // /healthz, /readyz, /metrics — public, for load balancers and Prometheus.
 
+#include <chrono>
+
+#include <fmt/format.h>
+
 #include "http/problem.h"
 #include "http/routes.h"
 
@@ -8,10 +12,25 @@ namespace uplift::http {
 // /healthz: the process answers. /readyz: ready when the workspace has loaded and the database
 // answered the last background check. With the database gone the process still serves reads from
 // memory, so it says "stale" (503) rather than dying. No database URL: /readyz needs no key.
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::optional<HttpResponse> health_response(const Service& service, std::string_view path) {
   if (path == "/healthz") return json_response({{"status", "ok"}});
   if (path != "/readyz") return std::nullopt;
   if (!service.ws()) return json_response({{"status", "loading"}, {"stale", false}}, 503);
+  const std::int64_t age = steady_ms() - service.checked_at_ms.load(std::memory_order_relaxed);
+  if (age > service.check_budget_ms) {
+    auto r = json_response({{"status", "stuck"},
+                            {"stale", true},
+                            {"detail", fmt::format("the background check of the database has not completed for {} s",
+                                                   age / 1000)}},
+                           503);
+    r.set_header("Retry-After", "5");
+    return r;
+  }
   const bool stale = service.stale();
   nlohmann::json body = {{"status", stale ? "stale" : "ready"},
                          {"stale", stale},

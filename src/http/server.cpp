@@ -252,18 +252,17 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 };
 
 // One background tick: is the database there, what did others commit, are the keys current.
-void tick(Service& service, KeyRing& keys, long n) {
+void tick(Service& service, KeyRing& keys) {
   app::Workspace* ws = service.ws();
   if (!ws) return;
   auto last = ws->store().last_sequence();
   service.db_reachable = last.ok();
+  service.checked_at_ms = steady_ms();  // /readyz: the check completed (either way)
   if (!last.ok()) return;
   Sequence seen;
   {
     std::shared_lock lock(ws->mutex());
     seen = ws->last_sequence();
-    service.ready_sequence = seen;
-    service.ready_accounts = ws->states().size();
   }
   if (*last > seen) {
     std::unique_lock lock(ws->mutex());
@@ -275,7 +274,11 @@ void tick(Service& service, KeyRing& keys, long n) {
     }
     service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(ws->last_sequence()));
   }
-  (void)n;
+  {
+    std::shared_lock lock(ws->mutex());
+    service.ready_sequence = ws->last_sequence();
+    service.ready_accounts = ws->states().size();
+  }
   (void)keys.refresh();  // every tick: a key revoked by another process stops working within one tick
 }
 
@@ -328,10 +331,12 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   if (!loaded.ok()) {
     server.stopAll(true);
     pool.joinAll();
+    socket.shut_down();
     return loaded;
   }
   (void)keys.refresh();
-  tick(service, keys, 0);  // what /readyz reports
+  service.check_budget_ms = std::max(2000, 3 * options.tick_ms);
+  tick(service, keys);  // what /readyz reports
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"ready\"}\n");
 
   sigset_t set;
@@ -339,18 +344,19 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   timespec wait{options.tick_ms / 1000, (options.tick_ms % 1000) * 1'000'000L};
-  for (long n = 1;; ++n) {
+  for (;;) {
     int sig = sigtimedwait(&set, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
       log.flush();
       std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
       break;
     }
-    tick(service, keys, n);
+    tick(service, keys);
   }
   service.shutting_down = true;
   server.stopAll(false);  // stop accepting; waits for requests in flight, then closes connections
   pool.joinAll();
+  socket.shut_down();  // requests still waiting at the front door: 503; every connection closed
   log.flush();
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
   std::fflush(stderr);

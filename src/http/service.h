@@ -30,6 +30,10 @@ struct Service {
   // What /readyz reports, kept by the background tick so a probe never waits for a lock.
   std::atomic<std::int64_t> ready_sequence{0};
   std::atomic<std::size_t> ready_accounts{0};
+  // When the background check of the database last completed (steady_ms), and how old that may
+  // get before /readyz says the process is stuck (a tick that hangs must not look ready).
+  std::atomic<std::int64_t> checked_at_ms{0};
+  int check_budget_ms = 2000;
   Metrics metrics;
   std::size_t max_body = kDefaultMaxBody;
   ingest::TimeBounds time_bounds;  // records outside them are rejected at ingest (ingest/time_bounds.h)
@@ -37,6 +41,9 @@ struct Service {
   app::Workspace* ws() const { return workspace.load(std::memory_order_acquire); }
   bool stale() const { return !db_reachable.load(std::memory_order_relaxed); }
 };
+
+// Milliseconds on the steady clock (for ages, not dates).
+std::int64_t steady_ms();
 
 // 503 "the service is still loading its data".
 HttpResponse loading_response();

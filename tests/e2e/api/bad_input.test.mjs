@@ -133,6 +133,7 @@ const CASES = [
   ['keys: PUT not allowed', 'PUT', '/v1/keys', 'admin', J, '{}', 405],
   ['keys: DELETE the collection', 'DELETE', '/v1/keys', 'admin', {}, undefined, 405],
   ['keys: revoke with no id', 'DELETE', '/v1/keys/', 'admin', {}, undefined, 404],
+  ['keys: revoke the last active admin key', 'DELETE', '/v1/keys/e2e-admin', 'admin', {}, undefined, 409],
   ['keys: revoke an id with an encoded slash', 'DELETE', '/v1/keys/a%2Fb', 'admin', {}, undefined, 404],
   ['keys: GET one key', 'GET', '/v1/keys/e2e-admin', 'admin', {}, undefined, 405],
   ['keys: POST a form', 'POST', '/v1/keys', 'admin', { 'Content-Type': 'application/x-www-form-urlencoded' }, 'name=n&scope=lms', 415],

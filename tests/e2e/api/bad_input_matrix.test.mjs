@@ -324,6 +324,8 @@ const FRAMING = [
   ['a header name of 300 bytes', 'GET /healthz HTTP/1.1\r\nHost: x\r\n' + 'X'.repeat(300) + ': v\r\n\r\n', 431, /header name is over 256 bytes/],
   ['101 headers', 'GET /healthz HTTP/1.1\r\n' + Array.from({ length: 101 }, (_, i) => `X-H${i}: v\r\n`).join('') + '\r\n', 431, /more than 100 header lines/],
   ['a 9 KB path', 'GET /' + 'p'.repeat(9 * 1024) + ' HTTP/1.1\r\nHost: x\r\n\r\n', 414, /request line .* is over 8192 bytes/],
+  ['a malformed chunk size after a good chunk', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\n', 400, /malformed chunk size 'zz'/],
+  ['a megabyte of blank lines and no request', '\r\n'.repeat(600 * 1024), 400, /bytes arrived without a whole request head/],
   ['a smuggled second request behind Content-Length: 0 and Transfer-Encoding', 'POST /v1/records HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 400, /both Content-Length and Transfer-Encoding/],
   // Poco's own limits used to give a bare 400 without a body or the security headers.
   ['a 9 KB header', 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(9 * 1024) + '\r\n\r\n', 431, /header line is over 8192 bytes/],

@@ -118,6 +118,28 @@ if (process.env.PHASE === 'slow') {
     }
   });
 
+  test('health probes answered by the front door keep HTTP/1.1 connections and close on request', async () => {
+    for (const [bytes, closes] of [
+      ['GET /healthz HTTP/1.0\r\n\r\n', true],
+      ['GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', true],
+      ['GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', false],
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', false],
+    ]) {
+      const c = open();
+      await c.connected;
+      c.sock.write(bytes);
+      await until(() => status(c.data) === 200 && c.data.includes('}'), 5000, 'the probe answer');
+      if (closes) await until(() => c.closed, 5000, `the server to close after ${JSON.stringify(bytes)}`);
+      else {
+        await sleep(300);
+        assert.equal(c.closed, false, `closed after ${JSON.stringify(bytes)}`);
+        c.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');  // and the connection still serves
+        await until(() => (c.data.match(/HTTP\/1\.[01] 200/g) || []).length === 2, 5000, 'a second answer');
+      }
+      c.sock.destroy();
+    }
+  });
+
   test('after the slow clients leave, a keep-alive client is served on one connection', async () => {
     const c = open();
     await c.connected;
@@ -207,6 +229,22 @@ if (process.env.PHASE === 'caps') {
     await sleep(300);
     const again = await exchange(get('/v1/stages', env.analyst));
     assert.equal(again.status, 200, again.body);
+  });
+
+  test('a client that stops reading its answers holds the only thread no longer than --request-timeout', async () => {
+    // 20,000 pipelined requests whose answers (several MB) are never read: the thread blocks in
+    // send() until the send timeout (10 s here) ends the connection.
+    const hog = open();
+    await hog.connected;
+    hog.sock.pause();  // read nothing
+    const one = `GET /v1/milestones HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.lms}\r\n\r\n`;
+    hog.sock.write(one.repeat(20000));
+    await sleep(1000);
+    const t0 = Date.now();
+    const r = await exchange(get('/v1/stages', env.analyst), 30000);
+    assert.equal(r.status, 200, r.body);
+    console.log(`# a request behind a client that stopped reading was served after ${Date.now() - t0} ms (send timeout 10 s)`);
+    hog.sock.destroy();
   });
 
   test('a connection silent past --header-timeout, or idle past --keep-alive-timeout, is closed', async () => {
