@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "attribution/movement.h"
 #include "core/dataset.h"
 #include "core/records.h"
 #include "core/status.h"
@@ -101,6 +102,8 @@ class Workspace {
   // the graph; empty when the directory does not exist.
   const segments::SegmentSet& segments() const { return segments_; }
   const recommend::ContentMap& content() const { return content_; }
+  // Stage-movement targets per quarter (<config>/targets), validated against the stages at open.
+  const attribution::StageTargets& targets() const { return targets_; }
   // What recommendations read, at the workspace's as-of (hold the shared lock while using it).
   recommend::Context recommend_context() const;
   const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
@@ -125,6 +128,7 @@ class Workspace {
   milestones::Graph graph_;
   segments::SegmentSet segments_;
   recommend::ContentMap content_;
+  attribution::StageTargets targets_;
   Status load_catalogs();  // workspace_catalogs.cpp
   std::unique_ptr<milestones::Evaluator> evaluator_;
   Sequence last_seq_ = 0;

@@ -30,6 +30,11 @@ Status Workspace::load_catalogs() {
     UPLIFT_RETURN_IF_ERROR(cohorts::check_program_refs(*programs, known.milestones, graph_.stages)
                                .with_context("programs"));
   }
+  if (fs::path dir = config_dir_ / "targets"; fs::is_directory(dir, ec)) {
+    auto targets = attribution::load_targets(dir.string(), graph_.stages);
+    if (!targets.ok()) return targets.status().with_context("targets");
+    targets_ = std::move(*targets);
+  }
   return Status::OK();
 }
 
