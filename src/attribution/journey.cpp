@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "attribution/movement.h"
 #include "attribution/roi.h"
 
 namespace uplift::attribution {
@@ -20,7 +21,6 @@ void journey_results(const RoiInput& in, RoiReport& report) {
   const Timestamp end = std::min(start_of(in.quarter.last() + 1) - 1, report.as_of);
   std::vector<StageRow> rows(gates.size());
   for (std::size_t i = 0; i < gates.size(); ++i) rows[i].stage = gates[i].stage;
-  std::map<std::string, CsmRow> csm;
   std::vector<RenewalRow> renewals(gates.size());
   for (std::size_t i = 0; i < gates.size(); ++i) renewals[i].stage = gates[i].stage;
 
@@ -33,9 +33,6 @@ void journey_results(const RoiInput& in, RoiReport& report) {
     StageRow& row = rows[static_cast<std::size_t>(after)];
     ++row.accounts;
     if (after > before) ++row.moved_in_quarter;
-    CsmRow& c = csm[acct.csm.empty() ? "(unassigned)" : acct.csm];
-    ++c.accounts;
-    if (after > before) ++c.moved;
     for (const Renewal& r : data.renewals_of(id)) {
       if (r.date < in.quarter.first() || r.date > in.quarter.last() || start_of(r.date) > end) continue;
       RenewalRow& rr = renewals[static_cast<std::size_t>(stage_index_at(s, gates, start_of(r.date + 1) - 1))];
@@ -44,6 +41,18 @@ void journey_results(const RoiInput& in, RoiReport& report) {
     }
   }
   report.stages = std::move(rows);
+  // Per CSM: the same figures as `uplift stages --quarter` and GET /v1/stages/movement (movement.h):
+  // the customer accounts there at the quarter's start, and how many of them moved forward.
+  MovementOptions mo;
+  mo.quarter = in.quarter;
+  mo.as_of = end;
+  const Movement movement = stage_movement(data, in.states, gates, mo, nullptr);
+  std::map<std::string, CsmRow> csm;
+  for (const MovementCell& cell : movement.cells) {
+    CsmRow& c = csm[cell.csm];
+    c.accounts += cell.at_start;
+    c.moved += cell.moved_forward;
+  }
   for (auto& [name, row] : csm) {
     row.csm = name;
     row.moved_pct = row.accounts ? 100.0 * static_cast<double>(row.moved) / static_cast<double>(row.accounts) : 0;

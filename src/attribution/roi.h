@@ -42,8 +42,10 @@
 //  * Conversion: among accounts without the conversion milestone at the reference date and 60
 //    days observed, the share reaching it within 60 days; participants minus control in points,
 //    with its interval (the shares are shown only with it).
-//  * Stages and CSMs: customer accounts created by the quarter's end; stage at the start and end
-//    of the quarter (or the as-of instant when earlier) from milestone achieved_at (history.h). moved = a later stage at the end.
+//  * Stages: customer accounts created by the quarter's end; stage at the start and end of the
+//    quarter (or the as-of instant when earlier) from milestone achieved_at (history.h). moved = a
+//    later stage at the end. CSMs: movement.h's figures — the customer accounts there at the
+//    quarter's start (accounts created during it are in no share) and how many moved forward.
 //  * Renewal by stage: renewals dated in the quarter, by the account's stage on that date;
 //    renewed and expanded count as renewed.
 // Nothing here is NaN or infinite: a number that cannot be estimated is absent with a reason.

@@ -1,5 +1,6 @@
 #include "http/query.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -43,6 +44,25 @@ Result<std::string> text_param(const HttpRequest& r, const std::string& name, st
   if (v->size() > max_len) return Status::InvalidArgument(fmt::format("{}: longer than {} bytes", name, max_len));
   if (ingest::find_invalid_utf8(*v)) return Status::InvalidArgument(name + ": not valid UTF-8");
   return *v;
+}
+
+Status known_params(const HttpRequest& r, const std::vector<std::string>& known) {
+  for (const auto& [name, value] : r.query) {
+    if (name.starts_with("_") || std::find(known.begin(), known.end(), name) != known.end()) continue;
+    return Status::InvalidArgument(fmt::format("unknown parameter '{}' (this endpoint takes: {})",
+                                               name.substr(0, 40), fmt::join(known, ", ")));
+  }
+  return Status::OK();
+}
+
+Result<std::optional<Audience>> audience_param(const HttpRequest& r) {
+  auto v = r.param("audience");
+  if (!v || *v == "customer") return std::optional<Audience>(Audience::kCustomer);
+  if (*v == "all") return std::optional<Audience>();
+  auto a = parse_audience(*v);
+  if (!a) return Status::InvalidArgument(fmt::format("audience: expected customer, trial, partner, employee or all, got '{}'",
+                                                     v->substr(0, 40)));
+  return std::optional<Audience>(*a);
 }
 
 Result<Page> page_params(const HttpRequest& r, long fallback_per_page) {

@@ -1,12 +1,14 @@
 // Query-string parameters, validated: every bad value is a 400 problem naming the parameter
-// and what it accepts ("per_page: expected an integer 1-500, got 'x'"). Unknown parameters are
-// ignored (clients such as caches add their own).
+// and what it accepts ("per_page: expected an integer 1-500, got 'x'"). Endpoints that filter
+// refuse unknown parameters (known_params: a misspelt filter must not silently return everything);
+// names starting with "_" (cache busters such as jQuery's `_=…`) are always allowed.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/records.h"
 #include "core/status.h"
 #include "http/message.h"
 
@@ -18,6 +20,12 @@ Result<std::string> enum_param(const HttpRequest& r, const std::string& name, co
 Result<bool> bool_param(const HttpRequest& r, const std::string& name, bool fallback);
 // A free-text parameter capped at `max_len` bytes; "" when absent.
 Result<std::string> text_param(const HttpRequest& r, const std::string& name, std::size_t max_len = 200);
+
+// InvalidArgument naming the first parameter not in `known` (and listing the known ones).
+Status known_params(const HttpRequest& r, const std::vector<std::string>& known);
+
+// audience=customer (default), trial, partner, employee or all (nullopt).
+Result<std::optional<Audience>> audience_param(const HttpRequest& r);
 
 struct Page {
   long page = 1, per_page = 25;

@@ -6,10 +6,14 @@
 #include <map>
 #include <shared_mutex>
 
+#include <fmt/format.h>
+
+#include "attribution/movement.h"
 #include "http/problem.h"
 #include "http/query.h"
 #include "http/routes.h"
 #include "http/views.h"
+#include "report/roi_inputs.h"
 
 namespace uplift::http {
 
@@ -42,23 +46,52 @@ std::optional<HttpResponse> check_stage(const app::Workspace& ws, const std::str
 
 bool less_by(const app::Workspace& ws, const nlohmann::json& a, const nlohmann::json& b, const std::string& key) {
   if (key == "arr") return a.value("arr", -1.0) < b.value("arr", -1.0);
+  if (key == "stalled_days") return a.value("stalled_days", -1L) < b.value("stalled_days", -1L);
   if (key == "stage") return stage_rank(ws, field(a, "stage")) < stage_rank(ws, field(b, "stage"));
   return field(a, key.c_str()) < field(b, key.c_str());
+}
+
+// Days since the account last reached a milestone (or since it was created, before any), at the
+// workspace's as-of; nullopt when neither is known.
+std::optional<long> days_without_progress(const app::Workspace& ws, const std::string& id) {
+  std::optional<Timestamp> last;
+  if (const auto* st = ws.state(id))
+    for (const auto& m : st->milestones)
+      if (m.achieved && m.achieved_at && (!last || *m.achieved_at > *last)) last = m.achieved_at;
+  if (!last)
+    if (const Account* a = ws.data().account(id)) last = a->created_at;
+  if (!last) return std::nullopt;
+  return std::max<long>(0, static_cast<long>((ws.as_of() - *last) / 86'400'000));
+}
+
+bool audience_matches(const app::Workspace& ws, const std::string& id, const std::optional<Audience>& audience) {
+  if (!audience) return true;
+  const Account* a = ws.data().account(id);
+  return (a ? a->audience : Audience::kCustomer) == *audience;  // no record: the contract's default
 }
 
 HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
   const auto& r = ctx.request;
+  if (Status known = known_params(r, {"page", "per_page", "sort", "order", "flagged", "flag", "q", "stage", "tier",
+                                      "plan", "csm", "audience", "stalled_days"});
+      !known.ok())
+    return problem_response(problem_from_status(known));
   auto page = page_params(r);
-  auto sort = enum_param(r, "sort", "id", {"id", "name", "stage", "arr", "csm", "tier", "plan", "renewal_date"});
+  auto sort = enum_param(r, "sort", "id",
+                         {"id", "name", "stage", "arr", "csm", "tier", "plan", "renewal_date", "stalled_days"});
   auto order = enum_param(r, "order", "asc", {"asc", "desc"});
   auto flagged = bool_param(r, "flagged", false);
+  auto flag = enum_param(r, "flag", "", {"", "usage_decline", "out_of_order"});
+  auto stalled = int_param(r, "stalled_days", -1, 0, 100'000);
+  auto audience = audience_param(r);
   auto q = text_param(r, "q");
   auto stage = text_param(r, "stage"), tier = text_param(r, "tier"), plan = text_param(r, "plan"),
        csm = text_param(r, "csm");
-  for (const Status* s : {&page.status(), &sort.status(), &order.status(), &flagged.status(), &q.status(),
-                          &stage.status(), &tier.status(), &plan.status(), &csm.status()})
+  for (const Status* s : {&page.status(), &sort.status(), &order.status(), &flagged.status(), &flag.status(),
+                          &stalled.status(), &audience.status(), &q.status(), &stage.status(), &tier.status(),
+                          &plan.status(), &csm.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
 
   std::shared_lock lock(ws->mutex());
@@ -66,12 +99,20 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
   std::string needle = lower(*q);
   std::vector<nlohmann::json> rows;
   for (const auto& id : known_accounts(*ws)) {
+    if (!audience_matches(*ws, id, *audience)) continue;
     auto j = account_view(*ws, id, false);
     if (!stage->empty() && field(j, "stage") != *stage) continue;
     if (!tier->empty() && field(j, "tier") != *tier) continue;
     if (!plan->empty() && field(j, "plan") != *plan) continue;
     if (!csm->empty() && field(j, "csm") != *csm) continue;
     if (*flagged && j["flags"].empty()) continue;
+    if (!flag->empty() && std::none_of(j["flags"].begin(), j["flags"].end(),
+                                       [&](const nlohmann::json& f) { return f.value("kind", "") == *flag; }))
+      continue;
+    auto idle = days_without_progress(*ws, id);
+    if (idle) j["stalled_days"] = *idle;
+    // Stalled: still has something to reach, and reached nothing for that many days.
+    if (*stalled >= 0 && (!idle || *idle < *stalled || j["frontier"].empty())) continue;
     if (!needle.empty() && lower(id).find(needle) == std::string::npos &&
         lower(field(j, "name")).find(needle) == std::string::npos)
       continue;
@@ -92,9 +133,12 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
 HttpResponse stages(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
+  if (Status known = known_params(ctx.request, {"tier", "plan", "csm", "audience"}); !known.ok())
+    return problem_response(problem_from_status(known));
   auto tier = text_param(ctx.request, "tier"), plan = text_param(ctx.request, "plan"),
        csm = text_param(ctx.request, "csm");
-  for (const Status* s : {&tier.status(), &plan.status(), &csm.status()})
+  auto audience = audience_param(ctx.request);
+  for (const Status* s : {&tier.status(), &plan.status(), &csm.status(), &audience.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
 
   std::shared_lock lock(ws->mutex());
@@ -104,6 +148,7 @@ HttpResponse stages(Service& service, const RequestContext& ctx) {
   std::map<std::string, long> achieved;
   long total = 0;
   for (const auto& id : known_accounts(*ws)) {
+    if (!audience_matches(*ws, id, *audience)) continue;
     auto j = account_view(*ws, id, false);
     std::string t = field(j, "tier"), p = field(j, "plan"), c = field(j, "csm");
     if ((!tier->empty() && t != *tier) || (!plan->empty() && p != *plan) || (!csm->empty() && c != *csm)) continue;
@@ -144,6 +189,50 @@ HttpResponse stages(Service& service, const RequestContext& ctx) {
     ms.push_back(std::move(mj));
   }
   body["milestones"] = ms;
+  return json_response(body);
+}
+
+// GET /v1/stages/movement?quarter=2026Q3[&csm=][&audience=][&format=csv&table=cells|moved]
+HttpResponse movement(Service& service, const RequestContext& ctx) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  const auto& r = ctx.request;
+  if (Status known = known_params(r, {"quarter", "csm", "audience", "format", "table"}); !known.ok())
+    return problem_response(problem_from_status(known));
+  auto format = enum_param(r, "format", "json", {"json", "csv"});
+  auto table = enum_param(r, "table", "cells", {"cells", "moved"});
+  auto csm = text_param(r, "csm");
+  auto audience = audience_param(r);
+  auto quarter_text = text_param(r, "quarter", 16);
+  for (const Status* s : {&format.status(), &table.status(), &csm.status(), &audience.status(), &quarter_text.status()})
+    if (!s->ok()) return problem_response(problem_from_status(*s));
+  std::shared_lock lock(ws->mutex());
+  Quarter quarter = quarter_of(date_of(ws->as_of()));
+  if (!quarter_text->empty()) {
+    auto q = parse_quarter(*quarter_text);
+    if (!q.ok()) return problem_response(bad_request("quarter: " + q.status().message()));
+    quarter = *q;
+  }
+  if (start_of(quarter.first()) > ws->as_of())
+    return problem_response(bad_request(fmt::format("quarter: {} starts after the data ends ({}): nothing to compare yet",
+                                                    quarter.name(), format_timestamp(ws->as_of()))));
+  attribution::MovementOptions o;
+  o.quarter = quarter;
+  o.as_of = ws->as_of();
+  o.audience = *audience;
+  o.csm = *csm;
+  auto m = attribution::stage_movement(ws->data(), [ws](std::string_view id) { return ws->state(id); },
+                                       report::stage_gates(ws->graph()), o, ws->targets().of(quarter.name()));
+  if (*format == "csv") {
+    HttpResponse out;
+    out.content_type = "text/csv; charset=utf-8";
+    out.body = *table == "moved" ? attribution::moved_accounts_csv(m) : attribution::movement_cells_csv(m);
+    out.set_header("Content-Disposition",
+                   fmt::format("attachment; filename=\"movement-{}-{}.csv\"", quarter.name(), *table));
+    return out;
+  }
+  auto body = attribution::movement_to_json(m);
+  body["targets"] = ws->targets().of(quarter.name()) != nullptr;
   return json_response(body);
 }
 
@@ -208,6 +297,9 @@ void add_read_routes(Api& api, Service& service) {
 
   api.add("GET", "/v1/stages", Access::kRead,
           [&service](const RequestContext& ctx) { return stages(service, ctx); });
+
+  api.add("GET", "/v1/stages/movement", Access::kRead,
+          [&service](const RequestContext& ctx) { return movement(service, ctx); });
 
   api.add("GET", "/v1/milestones", Access::kLearner, [&service](const RequestContext&) {
     app::Workspace* ws = service.ws();
