@@ -8,6 +8,7 @@ import * as accounts from './pages/accounts.js';
 import * as account from './pages/account.js';
 import * as cohorts from './pages/cohorts.js';
 import * as roi from './pages/roi.js';
+import * as progress from './pages/progress.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -27,6 +28,7 @@ function pageFor(parts) {
     case 'accounts': return parts.length > 1 ? account : accounts;
     case 'cohorts': return cohorts;
     case 'roi': return roi;
+    case 'progress': return progress;
     default: return null;
   }
 }

@@ -85,3 +85,38 @@ export function bars(rows, { title, desc, format = String, width = 720, unit = '
   }
   return svg;
 }
+
+/**
+ * Share moved per stage against a target line: one bar per stage (0–100 %), the target drawn as
+ * a vertical tick across its bar. rows: [{label, value, target?, met?}].
+ */
+export function progress(rows, { title, width = 560 } = {}) {
+  const rowH = 30, top = 22, labelW = 150, rightPad = 120;
+  const plotW = width - labelW - rightPad;
+  const x = (v) => labelW + (Math.max(0, Math.min(100, v)) / 100) * plotW;
+  const height = top + rows.length * rowH + 8;
+  const desc = rows.map((r) => `${r.label}: ${r.value.toFixed(1)} % moved` +
+    (Number.isFinite(r.target) ? `, target ${r.target.toFixed(1)} %` : ', no target')).join('; ');
+  const svg = frame(width, height, title, desc, 'progress');
+  svg.append(
+    s('line', { x1: x(0), x2: x(0), y1: top - 6, y2: height - 4, class: 'axis' }),
+    s('text', { x: x(0), y: 14, class: 'muted small', 'text-anchor': 'middle' }, '0 %'),
+    s('text', { x: x(100), y: 14, class: 'muted small', 'text-anchor': 'middle' }, '100 %'),
+  );
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    const cls = r.met === true ? 'met' : r.met === false ? 'below' : 'untargeted';
+    svg.append(
+      s('text', { x: labelW - 10, y: y + rowH / 2, class: 'label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, r.label),
+      s('rect', { x: x(0), y: y + 6, width: Math.max(1, x(r.value) - x(0)), height: rowH - 12, class: `bar ${cls}`,
+        'data-stage': r.key ?? r.label, 'data-share': r.value.toFixed(1) }),
+    );
+    if (Number.isFinite(r.target)) {
+      svg.append(s('line', { x1: x(r.target), x2: x(r.target), y1: y + 2, y2: y + rowH - 2, class: 'target',
+        'data-stage': r.key ?? r.label, 'data-target': r.target.toFixed(1) }));
+    }
+    svg.append(s('text', { x: x(100) + 10, y: y + rowH / 2, class: 'value', 'dominant-baseline': 'middle' },
+      `${r.value.toFixed(1)} %${Number.isFinite(r.target) ? ` / ${r.target.toFixed(1)} %` : ''}`));
+  });
+  return svg;
+}

@@ -12,6 +12,7 @@ const COLUMNS = [
   { key: 'csm', label: 'CSM' },
   { key: 'renewal_date', label: 'Renewal' },
   { key: 'frontier', label: 'Next milestones (frontier)', sortable: false },
+  { key: 'stalled_days', label: 'Days without progress', num: true },
 ];
 
 function cell(col, a) {
@@ -30,6 +31,7 @@ export async function render(main, ctx) {
   const state = {
     q: p.get('q') || '', stage: p.get('stage') || '', sort: p.get('sort') || 'arr',
     order: p.get('order') || 'desc', page: Number(p.get('page') || 1),
+    flag: p.get('flag') || '', stalled_days: p.get('stalled_days') || '',
   };
   put(main, ...heading('Accounts', 'Search by name or id; click a column heading to sort.'));
 
@@ -39,9 +41,13 @@ export async function render(main, ctx) {
 
   const search = h('input', { id: 'account-search', type: 'search', name: 'q', value: state.q, autocomplete: 'off' });
   const [stageLab, stageSel] = select('account-stage', 'Stage', [['', 'All stages'], ...stageNames.map((x) => [x, label(x)])], state.stage);
+  const [flagLab, flagSel] = select('account-flag', 'Flag', [['', 'Any'], ['usage_decline', 'Usage decline'], ['out_of_order', 'Out of order']], state.flag);
+  const stalledInput = h('input', { id: 'account-stalled', type: 'number', min: '0', step: '1', name: 'stalled_days', value: state.stalled_days, placeholder: 'days' });
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Find accounts' },
     h('div', { class: 'field grow' }, h('label', { for: 'account-search' }, 'Search accounts'), search),
     h('div', { class: 'field' }, stageLab, stageSel),
+    h('div', { class: 'field' }, flagLab, flagSel),
+    h('div', { class: 'field' }, h('label', { for: 'account-stalled' }, 'Stalled for at least (days)'), stalledInput),
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Search')));
   const results = h('section', { 'aria-labelledby': 'accounts-h', class: 'card' });
   put(main, form, results);
@@ -53,6 +59,8 @@ export async function render(main, ctx) {
     debounce = setTimeout(() => { state.q = search.value.trim(); state.page = 1; load(); }, 300);
   });
   stageSel.addEventListener('change', () => { state.stage = stageSel.value; state.page = 1; load(); });
+  flagSel.addEventListener('change', () => { state.flag = flagSel.value; state.page = 1; load(); });
+  stalledInput.addEventListener('change', () => { state.stalled_days = stalledInput.value.trim(); state.page = 1; load(); });
 
   function sortButton(col) {
     const active = state.sort === col.key;
@@ -75,13 +83,15 @@ export async function render(main, ctx) {
     history.replaceState(null, '', hashLink('accounts', { ...state, page: state.page > 1 ? state.page : '' }));
     const res = await step('Loading accounts', () => get('/v1/accounts', {
       q: state.q, stage: state.stage, sort: state.sort, order: state.order, page: state.page, per_page: PER_PAGE,
+      flag: state.flag, stalled_days: state.stalled_days,
     }));
     if (!res || !ctx.isCurrent()) return;
     const items = res.items || [];
     const total = res.total ?? items.length;
     const pages = Math.max(1, Math.ceil(total / (res.per_page || PER_PAGE)));
     const tbl = h('table', { class: 'data', id: 'accounts-table' },
-      h('caption', {}, `${total} account${total === 1 ? '' : 's'}${state.q ? ` matching “${state.q}”` : ''} — page ${state.page} of ${pages}`),
+      h('caption', {}, `${total} account${total === 1 ? '' : 's'}${state.q ? ` matching “${state.q}”` : ''}` +
+        `${state.flag ? ` flagged ${label(state.flag)}` : ''}${state.stalled_days ? `, stalled ${state.stalled_days}+ days` : ''} — page ${state.page} of ${pages}`),
       h('thead', {}, h('tr', {}, COLUMNS.map(sortButton))),
       h('tbody', {}, items.map((a) => h('tr', { 'data-account': a.id },
         COLUMNS.map((c) => h('td', { class: c.num ? 'num' : null }, cell(c, a)))))));
