@@ -155,8 +155,18 @@ int send(const Flags& f) {
   return 0;
 }
 
+int close(const Flags& f) {
+  auto store = open_store(f);
+  if (!store.ok()) return fail("close", store.status());
+  auto c = report::close_cohort(**store, f.id, now_ms());
+  if (!c.ok()) return fail("close", c.status());
+  fmt::print("cohort {} is closed: its {} invitee(s) and {} held-out account(s) may join other cohorts again\n", c->id,
+             c->invitees.size(), c->holdout.size());
+  return 0;
+}
+
 void setup(CLI::App& app) {
-  auto* cmd = app.add_subcommand("cohorts", "accelerator cohorts: propose, import, list, show, invitees, send");
+  auto* cmd = app.add_subcommand("cohorts", "accelerator cohorts: propose, import, list, show, invitees, send, close");
   cmd->require_subcommand(1);
   auto f = std::make_shared<Flags>();
   auto add = [&](const char* name, const char* help, int (*fn)(const Flags&)) {
@@ -186,6 +196,9 @@ void setup(CLI::App& app) {
   inv->add_flag("--csv", f->csv, "CSV output (the default and only format)");
   inv->add_option("--config", f->config, "config dir holding milestones/");
   add("send", "mark a cohort sent: from then on it cannot change", send)->add_option("id", f->id, "cohort id")->required();
+  add("close", "close a cohort (after its last session): its accounts become eligible for other cohorts", close)
+      ->add_option("id", f->id, "cohort id")
+      ->required();
 }
 
 }  // namespace

@@ -177,7 +177,7 @@ Result<std::vector<Cohort>> load_cohorts_file(const std::string& path) {
 }
 
 Status check_replace(const Cohort& existing, const Cohort& next) {
-  if (existing.status == CohortStatus::kProposed) return Status::OK();
+  if (existing.status == CohortStatus::kProposed) return Status::OK();  // anything, closing included
   Cohort moved = existing;
   moved.status = next.status;
   bool forward = next.status == existing.status ||

@@ -60,7 +60,7 @@ Result<std::vector<Cohort>> cohorts_from_json_array(const nlohmann::json& j, std
 Result<std::vector<Cohort>> load_cohorts_file(const std::string& path);
 
 // Replacing `existing` by `next` (same id): refused with FailedPrecondition when `existing` was
-// sent or closed and anything but the status moved forward (sent → closed).
+// sent or closed and anything but the status moved forward (proposed or sent → closed).
 Status check_replace(const Cohort& existing, const Cohort& next);
 
 // Invitee CSV: header account,account_name,csm,learner,email,role,reason; one row per invited

@@ -66,7 +66,7 @@ Eligibility parse_eligibility(const nlohmann::json& e) {
   const std::string p = "eligibility.";
   if (!e.is_object()) throw FieldFail{"eligibility", "expected an object"};
   check_known(e, {"reached", "reached_days_ago_min", "lacks_milestone", "target_event_max_30d", "plans", "tiers",
-                  "stages", "roles"},
+                  "stages", "roles", "min_days_to_renewal"},
               p);
   Eligibility out;
   out.reached = get_string(e, "reached", p + "reached", false);
@@ -82,6 +82,9 @@ Eligibility parse_eligibility(const nlohmann::json& e) {
   out.tiers = get_strings(e, "tiers", p + "tiers");
   out.stages = get_strings(e, "stages", p + "stages");
   out.roles = get_strings(e, "roles", p + "roles");
+  out.min_days_to_renewal = get_int(e, "min_days_to_renewal", p + "min_days_to_renewal");
+  if (out.min_days_to_renewal && (*out.min_days_to_renewal < 0 || *out.min_days_to_renewal > 3650))
+    throw FieldFail{p + "min_days_to_renewal", "must be 0 to 3650 days"};
   return out;
 }
 

@@ -29,6 +29,9 @@ struct Eligibility {
   std::optional<double> target_event_max_30d;  // at most this many target events in the last 30 days
   std::vector<std::string> plans, tiers, stages;
   std::vector<std::string> roles;  // a learner with one of these roles must be present (and is invited)
+  // An account renewing sooner than this (0 ≤ days to renewal < it) is not eligible: the program
+  // could not finish before the renewal. Default: 7 days per session (weekly sessions).
+  std::optional<int> min_days_to_renewal;
 };
 
 // Ranking score = arr·(ARR / max ARR among eligible) + renewal·(1 − days to renewal / 365, for

@@ -58,6 +58,18 @@ std::string describe(const Program& p, const Candidate& c, int rank) {
 
 }  // namespace
 
+namespace {
+// Churned as of `today`: its latest renewal on or before today churned, or it has no ARR and its
+// renewal date has passed.
+bool churned(const Dataset& data, const Account& acct, Date today) {
+  const Renewal* last = nullptr;
+  for (const Renewal& r : data.renewals_of(acct.id))
+    if (r.date <= today) last = &r;
+  if (last) return last->outcome == RenewalOutcome::kChurned;
+  return acct.arr && *acct.arr <= 0 && acct.renewal_date && *acct.renewal_date < today;
+}
+}  // namespace
+
 Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, const Program& program,
                                 const ProposeOptions& options) {
   const Eligibility& el = program.eligibility;
@@ -90,10 +102,16 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
   }
 
   const Date today = date_of(options.as_of);
+  const int min_days_to_renewal = el.min_days_to_renewal.value_or(7 * std::max(1, program.sessions));
   std::vector<Candidate> eligible;
   for (const auto& [id, acct] : data.accounts()) {
     auto exclude = [&](std::string why) { ++out.excluded[std::move(why)]; };
     if (acct.audience != Audience::kCustomer) { exclude("not a customer account"); continue; }
+    if (churned(data, acct, today)) { exclude("churned (last renewal churned, or ARR 0 past its renewal date)"); continue; }
+    if (acct.renewal_date && *acct.renewal_date >= today && *acct.renewal_date - today < min_days_to_renewal) {
+      exclude(fmt::format("renews in less than {} days (before the program can finish)", min_days_to_renewal));
+      continue;
+    }
     if (!in(el.plans, acct.plan)) { exclude("plan not eligible"); continue; }
     if (!in(el.tiers, acct.tier)) { exclude("tier not eligible"); continue; }
     const milestones::AccountState* st = states ? states(id) : nullptr;

@@ -351,6 +351,15 @@ void add_cohort_routes(Api& api, Service& service) {
     return json_response(cohort_view(*c));
   });
 
+  api.add("POST", "/v1/cohorts/{id}/close", Access::kAdmin, [&service](const RequestContext& ctx) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    std::lock_guard writes(cohort_writes());
+    auto c = report::close_cohort(ws->store(), ctx.param("id"), wall_clock_ms());
+    if (!c.ok()) return failure(c.status());
+    return json_response(cohort_view(*c));
+  });
+
   api.add("GET", "/v1/cohorts/{id}/invitees.csv", Access::kAdmin,
           [&service](const RequestContext& ctx) { return invitees(service, ctx, true); });
   api.add("GET", "/v1/cohorts/{id}/invitees.json", Access::kAdmin,

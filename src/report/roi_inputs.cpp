@@ -119,6 +119,16 @@ Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp
   });
 }
 
+Result<cohorts::Cohort> close_cohort(Store& store, std::string_view id, Timestamp now) {
+  return update_cohort(store, id, now, [&](const cohorts::Cohort* c) -> Result<std::optional<cohorts::Cohort>> {
+    if (!c) return Status::NotFound(fmt::format("no cohort '{}'", id));
+    if (c->status == cohorts::CohortStatus::kClosed) return std::optional<cohorts::Cohort>();  // closed already
+    cohorts::Cohort closed = *c;
+    closed.status = cohorts::CohortStatus::kClosed;
+    return std::optional<cohorts::Cohort>(std::move(closed));
+  });
+}
+
 Result<attribution::RoiReport> build_roi(const Dataset& data, const cohorts::StateLookup& states,
                                          const milestones::Graph& graph, const std::vector<cohorts::Program>& programs,
                                          const std::vector<cohorts::Cohort>& cohorts, const RoiRequest& request,

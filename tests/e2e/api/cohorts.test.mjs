@@ -237,4 +237,47 @@ if (!RESTART) {
     assert.equal((await admin('GET', `/v1/cohorts/${saved.cohort.id}/invitees.csv`)).text, saved.csv);
     isProblem(await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, id: saved.cohort.id, capacity: 3 } }), 409);
   });
+
+  test('closing a sent cohort frees its accounts for the next cohort and keeps the record', async () => {
+    const saved = JSON.parse(readFileSync(STATE, 'utf8'));
+    const id = saved.cohort.id;
+    const members = [...saved.cohort.invitees.map((i) => i.account), ...saved.cohort.holdout];
+    const before = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, preview: true, id: 'next-round' } });
+    assert.equal(before.status, 200);
+    assert.ok(before.body.excluded['in another open cohort'] >= members.length, 'the sent cohort blocks its accounts');
+    for (const a of members) assert.ok(!before.body.eligible.includes(a), `${a} is blocked while the cohort is open`);
+
+    const closed = await admin('POST', `/v1/cohorts/${id}/close`);
+    assert.equal(closed.status, 200);
+    assert.equal(closed.body.status, 'closed');
+    assert.deepEqual(closed.body.holdout, saved.cohort.holdout, 'the holdout stays the record of the experiment');
+    assert.equal((await admin('POST', `/v1/cohorts/${id}/close`)).status, 200, 'closing again is harmless');
+    isProblem(await admin('POST', `/v1/cohorts/${id}/send`), 409);
+    isProblem(await admin('POST', '/v1/cohorts/nope/close'), 404);
+
+    const after = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, preview: true, id: 'next-round' } });
+    assert.ok((after.body.excluded['in another open cohort'] ?? 0) < before.body.excluded['in another open cohort'],
+      'fewer accounts are blocked once the cohort is closed');
+    const freed = members.filter((a) => after.body.eligible.includes(a));
+    assert.ok(freed.length > 0, 'accounts of the closed cohort are eligible again');
+    // The report still reads the closed cohort (its holdout is the control).
+    const roi = await admin('GET', `/v1/reports/roi?quarter=${QUARTER}`);
+    assert.ok(roi.body.programs.some((p) => p.usage_lift.control === 'holdout'));
+    // The CLI closes too, and says what it did.
+    const proposed = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, id: 'to-close' } });
+    assert.equal(proposed.status, 201);
+    const out = execFileSync(env.bin, ['cohorts', 'close', '--db', env.db, 'to-close']).toString();
+    assert.match(out, /cohort to-close is closed/);
+    assert.equal((await admin('GET', '/v1/cohorts/to-close')).body.status, 'closed');
+  });
+
+  test('churned accounts and renewals before the program ends are excluded, each counted', async () => {
+    const p = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, preview: true, id: 'reasons' } });
+    const reasons = Object.keys(p.body.excluded);
+    assert.ok(reasons.some((r) => /^churned/.test(r)), `no churned exclusion among ${reasons}`);
+    const accounts = (await admin('GET', '/v1/accounts?per_page=1&audience=all')).body.total;
+    const excluded = Object.values(p.body.excluded).reduce((a, b) => a + b, 0);
+    assert.equal(excluded + p.body.eligible.length, accounts, 'every account is eligible or counted under a reason');
+    for (const r of p.body.eligible_accounts) assert.doesNotMatch(r.reason, /ARR 0; renewal in -/, `${r.account} is churned`);
+  });
 }

@@ -88,3 +88,16 @@ test('a refused cohort request is explained with the server\'s detail', async ()
   page.errors = page.errors.filter((e) => !/status of 4\d\d/.test(e));
   assert.deepEqual(page.errors, []);
 });
+
+test('a cohort is closed from the list: after confirming, its status is closed and the API agrees', async () => {
+  const open = (await api('/v1/cohorts')).items.find((c) => c.status !== 'closed');
+  assert.ok(open, 'an open cohort to close');
+  await page.goto(`${BASE}/#/cohorts`);
+  await page.locator(`tr[data-cohort="${open.id}"] button[data-close]`).waitFor();
+  page.once('dialog', (d) => d.accept());
+  await page.locator(`tr[data-cohort="${open.id}"] button[data-close]`).click();
+  await page.waitForFunction((id) => /closed/i.test(document.querySelector(`tr[data-cohort="${id}"]`)?.textContent || '')
+    && !document.querySelector(`tr[data-cohort="${id}"] button[data-close]`), open.id);
+  assert.equal((await api(`/v1/cohorts/${encodeURIComponent(open.id)}`)).status, 'closed');
+  assert.deepEqual(page.errors, []);
+});

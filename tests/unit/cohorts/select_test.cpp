@@ -278,3 +278,46 @@ TEST_CASE("minimum detectable effect from the target metric's history") {
   CHECK_FALSE(still.mde_pct);
   CHECK(still.not_estimable.find("did not vary") != std::string::npos);
 }
+
+TEST_CASE("churned accounts and accounts renewing before the program can finish are not eligible, each counted") {
+  World w = world();
+  const Date today = date_of(kAsOf);
+  auto set_renewal = [&](const std::string& id, double arr, int days) {
+    Account a = *w.data.account(id);
+    a.arr = arr;
+    a.renewal_date = today + days;
+    w.data.apply(a);
+  };
+  // ARR 0 and a renewal date 48 days ago (acct-00061 of the issue): churned.
+  set_renewal("a01", 0, -48);
+  // The last renewal record on or before today churned: churned, whatever the account's ARR says.
+  Renewal r;
+  r.account = "a02";
+  r.date = today - 10;
+  r.outcome = RenewalOutcome::kChurned;
+  w.data.apply(r);
+  // A renewal record that renewed: eligible.
+  Renewal ok = r;
+  ok.account = "a03";
+  ok.outcome = RenewalOutcome::kRenewed;
+  w.data.apply(ok);
+  // Renewing in 3 days, a program of 2 weekly sessions (14 days): not eligible; in 14 days: eligible.
+  set_renewal("a04", 5000, 3);
+  set_renewal("a06", 5000, 14);
+  // A stale renewal date in the past with ARR: not churned, not "renewing soon".
+  set_renewal("a07", 5000, -20);
+  cohorts::Program p = program();
+  p.sessions = 2;
+  auto res = cohorts::propose_cohort(w.data, w.lookup(), p, options(1));
+  REQUIRE(res.ok());
+  CHECK(res->excluded.at("churned (last renewal churned, or ARR 0 past its renewal date)") == 2);
+  CHECK(res->excluded.at("renews in less than 14 days (before the program can finish)") == 1);
+  const auto& el = res->cohort.eligible;
+  for (const char* gone : {"a01", "a02", "a04"}) CHECK(std::find(el.begin(), el.end(), gone) == el.end());
+  for (const char* kept : {"a03", "a06", "a07"}) CHECK(std::find(el.begin(), el.end(), kept) != el.end());
+  // The window is the program's to set.
+  p.eligibility.min_days_to_renewal = 2;
+  auto loose = cohorts::propose_cohort(w.data, w.lookup(), p, options(1));
+  REQUIRE(loose.ok());
+  CHECK(std::find(loose->cohort.eligible.begin(), loose->cohort.eligible.end(), "a04") != loose->cohort.eligible.end());
+}

@@ -178,6 +178,16 @@ export async function render(main, ctx) {
     return b;
   }
 
+  function closeButton(c) {
+    const b = h('button', { type: 'button', class: 'secondary', 'data-close': c.id, 'aria-label': `Close ${c.id}` }, 'Close');
+    b.addEventListener('click', async () => {
+      if (!window.confirm(`Close cohort ${c.id}? Its accounts become eligible for other cohorts; the cohort itself (and its holdout) is kept as it is.`)) return;
+      const res = await step('Closing', () => post(`/v1/cohorts/${encodeURIComponent(c.id)}/close`));
+      if (res) listCohorts(await step('Loading cohorts', () => get('/v1/cohorts')));
+    });
+    return b;
+  }
+
   function listCohorts(res) {
     if (!res) return;
     const items = listOf(res, 'items');
@@ -189,7 +199,8 @@ export async function render(main, ctx) {
         { label: 'Eligible as of', render: (c) => day(c.created_at) },
         { key: 'invitees_count', label: 'Invitees', num: true },
         { key: 'holdout_count', label: 'Holdout', num: true },
-        { label: 'Actions', render: (c) => h('div', { class: 'actions' }, downloadButton(c.id), c.status === 'proposed' ? sendButton(c) : null) },
+        { label: 'Actions', render: (c) => h('div', { class: 'actions' }, downloadButton(c.id), c.status === 'proposed' ? sendButton(c) : null,
+          c.status !== 'closed' ? closeButton(c) : null) },
       ], items, { caption: 'Cohorts already created', rowAttrs: (c) => ({ 'data-cohort': c.id }) }) : h('p', {}, 'No cohort yet.'));
   }
   listCohorts(cohortsRes);
