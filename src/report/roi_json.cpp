@@ -152,6 +152,37 @@ std::string roi_to_csv(const attribution::RoiReport& r) {
   auto fmtv = [](const std::optional<double>& v) {
     return v && std::isfinite(*v) ? fmt::format("{:.2f}", *v) : std::string();
   };
+  // Rows of the report-wide tables (no program): totals, stages, CSMs, renewals, notes — every
+  // table the JSON has, in the same long format.
+  auto table_row = [&](const std::string& metric, const std::optional<double>& v,
+                       const std::optional<attribution::Interval>& ci, const std::string& note) {
+    out += cohorts::csv_text(r.quarter.name()) + ",,," + cohorts::csv_text(metric) + ",";
+    for (const std::string& f : {fmtv(v), ci ? fmtv(ci->lo) : std::string(), ci ? fmtv(ci->hi) : std::string()})
+      out += csv_field(f) + ",";
+    out += "," + cohorts::csv_text(note) + "\r\n";
+  };
+  auto count = [](std::size_t n) { return std::optional<double>(static_cast<double>(n)); };
+  table_row("total_participant_accounts", count(r.totals.participant_accounts), std::nullopt, "");
+  table_row("total_arr_influenced", r.totals.arr_influenced, std::nullopt,
+            "ARR of attending accounts: not caused by training");
+  table_row("total_incremental_arr", r.totals.incremental_arr, r.totals.incremental_arr_ci95,
+            "sum of the programs' bounds (conservative)");
+  for (const auto& st : r.stages) {
+    table_row("stage_accounts: " + st.stage, count(st.accounts), std::nullopt, "customer accounts at the quarter's end");
+    table_row("stage_moved_in_quarter: " + st.stage, count(st.moved_in_quarter), std::nullopt, "");
+  }
+  for (const auto& c : r.csm) {
+    table_row("csm_accounts: " + c.csm, count(c.accounts), std::nullopt, "customer accounts at the quarter's start");
+    table_row("csm_moved: " + c.csm, count(c.moved), std::nullopt, "moved forward a stage in the quarter");
+    table_row("csm_moved_pct: " + c.csm, c.moved_pct, std::nullopt, "descriptive: no interval, not causal");
+  }
+  for (const auto& x : r.renewal_by_stage) {
+    table_row("renewals: " + x.stage, count(x.renewals), std::nullopt, "");
+    table_row("renewed: " + x.stage, count(x.renewed), std::nullopt, "");
+    table_row("renewal_rate_pct: " + x.stage, x.rate_pct, std::nullopt,
+              x.rate_pct ? "descriptive: no interval, not causal" : "not estimable: no renewal in the quarter");
+  }
+  for (const auto& n : r.notes) table_row("note", std::nullopt, std::nullopt, n);
   for (const auto& p : r.programs) {
     auto row = [&](const std::string& metric, const std::optional<double>& v,
                    const std::optional<attribution::Interval>& ci, const std::string& control, const std::string& note) {
@@ -189,6 +220,7 @@ std::string roi_to_csv(const attribution::RoiReport& r) {
       row("balance_smd_before: " + b.covariate, b.smd_before, std::nullopt, u.control, "");
       row("balance_smd_after: " + b.covariate, b.smd_after, std::nullopt, u.control, "");
     }
+    for (const auto& w : p.warnings) row("warning", std::nullopt, std::nullopt, "", w);
   }
   return out;
 }

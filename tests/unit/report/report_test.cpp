@@ -4,6 +4,9 @@
 #include <fstream>
 #include <map>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "report/html.h"
 #include "report/roi_inputs.h"
 #include "report/roi_json.h"
@@ -220,4 +223,35 @@ TEST_CASE("stage gates come from the graph's stage markers") {
   REQUIRE(gates.size() == 2);
   CHECK(gates[0].milestone.empty());
   CHECK(gates[1].milestone == "found");
+}
+
+TEST_CASE("CSV: every table the JSON has — totals, stages, CSMs, renewals, notes, warnings — each value equal") {
+  auto r = sample();
+  r.notes = {"=cmd|' /C calc'!A0 is a note"};
+  const std::string csv = report::roi_to_csv(r);
+  const auto j = nlohmann::json::parse(report::roi_to_json(r).dump());
+  auto value_of = [&](const std::string& metric) -> std::string {
+    auto at = csv.find("," + metric + ",");
+    REQUIRE_MESSAGE(at != std::string::npos, metric);
+    auto start = at + metric.size() + 2;
+    return csv.substr(start, csv.find(',', start) - start);
+  };
+  for (const auto& s : j["stages"]) {
+    CHECK(value_of("stage_accounts: " + s["stage"].get<std::string>()) == fmt::format("{:.2f}", s["accounts"].get<double>()));
+    CHECK(value_of("stage_moved_in_quarter: " + s["stage"].get<std::string>()) ==
+          fmt::format("{:.2f}", s["moved_in_quarter"].get<double>()));
+  }
+  for (const auto& c : j["csm"]) {
+    CHECK(value_of("csm_accounts: " + c["csm"].get<std::string>()) == fmt::format("{:.2f}", c["accounts"].get<double>()));
+    CHECK(value_of("csm_moved: " + c["csm"].get<std::string>()) == fmt::format("{:.2f}", c["moved"].get<double>()));
+    CHECK(value_of("csm_moved_pct: " + c["csm"].get<std::string>()) == fmt::format("{:.2f}", c["moved_pct"].get<double>()));
+  }
+  for (const auto& x : j["renewal_by_stage"]) {
+    CHECK(value_of("renewals: " + x["stage"].get<std::string>()) == fmt::format("{:.2f}", x["renewals"].get<double>()));
+    if (x["rate_pct"].is_null()) CHECK(value_of("renewal_rate_pct: " + x["stage"].get<std::string>()).empty());
+  }
+  CHECK(csv.find("not estimable: no renewal in the quarter") != std::string::npos);
+  CHECK(value_of("total_participant_accounts") == fmt::format("{:.2f}", j["totals"]["participant_accounts"].get<double>()));
+  CHECK(csv.find(",note,,,,,'=cmd") != std::string::npos);  // neutralized for spreadsheets
+  CHECK(csv.find(",warning,,,,,<script>") != std::string::npos);
 }
