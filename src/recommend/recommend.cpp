@@ -74,13 +74,14 @@ std::uint32_t next_position(const LearningPath& p, const LearnerView& v) {
 struct Candidate {
   std::uint32_t item;
   int frontier = -1, path = -1;  // best component scores; -1: not a candidate through it
+  int fallback = 0;              // score of a fallback (when nothing else qualifies)
   std::vector<Reason> reasons;
 };
 
 Candidate& candidate(std::vector<Candidate>& cs, std::uint32_t item) {
   for (auto& c : cs)
     if (c.item == item) return c;
-  cs.push_back(Candidate{item, -1, -1, {}});
+  cs.push_back(Candidate{item, -1, -1, 0, {}});
   return cs.back();
 }
 
@@ -113,6 +114,96 @@ std::optional<NextBadge> next_badge(const ContentMap& cm, const CatalogItem& it,
     if (role_ok(c.roles, *v.learner)) consider(c.badge, "collection", c.id, remaining_in(cm, c, v));
   }
   return best;
+}
+
+}  // namespace
+
+namespace {
+
+// Nothing teaches the frontier or continues a path: practise, the role's collection, any path.
+template <class Eligible>
+void fallbacks(const Context& ctx, const LearnerView& v, const milestones::AccountState* state, const Eligible& eligible,
+               std::vector<Candidate>& cs) {
+  const ContentMap& cm = *ctx.content;
+  if (state) {
+    for (const auto& m : state->frontier) {
+      const auto& teaching = cm.items_teaching(m);
+      bool any_visible = false, all_done = true;
+      for (auto i : teaching) {
+        if (!visible(cm.items()[i], v)) continue;
+        any_visible = true;
+        all_done = all_done && has(v.completed, i);
+      }
+      if (!any_visible || !all_done) continue;
+      for (auto i : teaching) {  // live sessions can be joined again
+        const auto& it = cm.items()[i];
+        if (it.type != ItemType::kLive || !visible(it, v)) continue;
+        auto& c = candidate(cs, i);
+        c.fallback = std::max(c.fallback, kFallbackPractice);
+        c.reasons.push_back(Reason{Reason::Kind::kFallback, m, {}, {}, 0, false, "practice"});
+      }
+    }
+  }
+  if (!cs.empty()) return;
+  for (const auto& col : cm.collections()) {
+    if (col.roles.empty() || !role_ok(col.roles, *v.learner)) continue;
+    for (auto i : col.item_idx) {
+      if (!eligible(i)) continue;
+      auto& c = candidate(cs, i);
+      if (c.fallback) continue;
+      c.fallback = kFallbackCollection;
+      c.reasons.push_back(Reason{Reason::Kind::kFallback, col.id, {}, {}, 0, false, "collection"});
+    }
+  }
+  if (!cs.empty()) return;
+  for (std::size_t pi = 0; pi < cm.paths().size(); ++pi) {
+    const auto& p = cm.paths()[pi];
+    for (auto i : p.item_idx) {
+      if (!eligible(i)) continue;
+      auto& c = candidate(cs, i);
+      if (!c.fallback) {
+        c.fallback = kFallbackPath - 10 * static_cast<int>(std::min<std::size_t>(pi, 20));
+        c.reasons.push_back(Reason{Reason::Kind::kFallback, p.id, {}, {}, 0, false, "path"});
+      }
+      break;  // the path's next item only
+    }
+  }
+}
+
+// Why nothing at all can be recommended.
+void explain_empty(const Context& ctx, const LearnerView& v, const milestones::AccountState* state,
+                   Recommendations& out) {
+  const ContentMap& cm = *ctx.content;
+  if (!state) {
+    out.empty_reason = "no_milestone_state";
+    out.empty_detail = "the account has no milestone state yet (no product events): nothing to teach towards";
+    return;
+  }
+  if (state->frontier.empty()) {
+    const bool all = std::all_of(state->milestones.begin(), state->milestones.end(),
+                                 [](const milestones::MilestoneStatus& m) { return m.achieved; });
+    out.empty_reason = all ? "journey_complete" : "no_content_for_frontier";
+    out.empty_detail = all ? "the account has reached every milestone" : "the account has no frontier milestone";
+    return;
+  }
+  bool any = false, any_visible = false;
+  for (const auto& m : state->frontier)
+    for (auto i : cm.items_teaching(m)) {
+      any = true;
+      any_visible = any_visible || visible(cm.items()[i], v);
+    }
+  if (!any) {
+    out.empty_reason = "no_content_for_frontier";
+    out.empty_detail = "no catalog item teaches the account's frontier (" + fmt::format("{}", fmt::join(state->frontier, ", ")) +
+                       ") and no collection or path has an item left for this learner";
+  } else if (!any_visible) {
+    out.empty_reason = "not_visible";
+    out.empty_detail = "the items that teach the frontier are not for this learner's audience or role";
+  } else {
+    out.empty_reason = "all_completed";
+    out.empty_detail = "the learner completed what teaches the frontier (no live session to practise with) and every "
+                       "item of its paths and collections, or their prerequisites are missing";
+  }
 }
 
 }  // namespace
@@ -158,7 +249,7 @@ Result<Recommendations> recommend(const Context& ctx, std::string_view learner, 
         if (!eligible(i)) continue;
         auto& c = candidate(cs, i);
         c.frontier = std::max(c.frontier, kFrontierBase + closeness);
-        c.reasons.push_back(Reason{Reason::Kind::kFrontier, m, progress, {}, 0, false});
+        c.reasons.push_back(Reason{Reason::Kind::kFrontier, m, progress, {}, 0, false, {}});
       }
     }
   }
@@ -177,28 +268,31 @@ Result<Recommendations> recommend(const Context& ctx, std::string_view learner, 
         if (dup) continue;  // the same path reached through a second segment
         int steps = static_cast<int>(std::min<std::uint32_t>(pos - next, kPathMaxSteps));
         c.path = std::max(c.path, kPathBase - kPathStep * steps);
-        c.reasons.push_back(Reason{Reason::Kind::kPath, p.id, {}, seg_id, static_cast<int>(pos + 1), pos == next});
+        c.reasons.push_back(Reason{Reason::Kind::kPath, p.id, {}, seg_id, static_cast<int>(pos + 1), pos == next, {}});
       }
     }
   }
+
+  if (cs.empty()) fallbacks(ctx, v, state, eligible, cs);
+  if (cs.empty()) explain_empty(ctx, v, state, out);
 
   std::vector<std::pair<int, std::uint32_t>> ranked;  // (score, index into cs)
   ranked.reserve(cs.size());
   for (std::uint32_t k = 0; k < cs.size(); ++k) {
     auto& c = cs[k];
     const auto& it = cm.items()[c.item];
-    int score = std::max(c.frontier, 0) + std::max(c.path, 0);
+    int score = std::max(c.frontier, 0) + std::max(c.path, 0) + c.fallback;
     for (const auto& pl : it.in_collections) {
       const auto& col = cm.collections()[pl.container];
       if (!col.roles.empty() && role_ok(col.roles, *v.learner)) {
         score += kCollection;
-        c.reasons.push_back(Reason{Reason::Kind::kCollection, col.id, {}, {}, 0, false});
+        c.reasons.push_back(Reason{Reason::Kind::kCollection, col.id, {}, {}, 0, false, {}});
         break;
       }
     }
     if (has(v.started, c.item)) {
       score += kInProgress;
-      c.reasons.push_back(Reason{Reason::Kind::kInProgress, {}, {}, {}, 0, false});
+      c.reasons.push_back(Reason{Reason::Kind::kInProgress, {}, {}, {}, 0, false, {}});
     }
     score += (kShortMinutes - std::min(it.minutes, kShortMinutes)) / 4;
     ranked.emplace_back(score, k);

@@ -14,6 +14,16 @@
 //   in progress +100 when the learner started it
 //   short      floor((120 − min(minutes, 120)) / 4)
 //
+// When nothing qualifies that way the list is never silently empty; fallbacks, in order, each
+// named in the reasons as {"fallback": KIND, "id": …}:
+//   practice   900  a frontier milestone whose teaching items the learner has all completed (the
+//                   account still lacks it): its live sessions again, to practise — and the
+//                   learner is a candidate for the milestone's accelerator cohort
+//   collection 400  items of a collection for the learner's role
+//   path       300 − 10 × (path's place in the content map) the next item of any path
+// and an empty list carries {"empty": {"reason": CODE, "detail": text}}: no_milestone_state,
+// journey_complete, no_content_for_frontier, not_visible (audience, role or prerequisites) or
+// all_completed.
 // Each recommendation carries machine-readable reasons and the next badge it earns. Pure:
 // reads a Dataset, the account's AccountState, the SegmentSet and the ContentMap at an explicit
 // as_of; no I/O, no wall clock. Thread-safe for concurrent readers of unchanging inputs.
@@ -43,19 +53,21 @@ struct Context {
 
 // Score weights (see the file comment); exposed so tests and docs can name them.
 inline constexpr int kFrontierBase = 1000, kFrontierProgress = 300, kPathBase = 600, kPathStep = 60,
-                     kPathMaxSteps = 10, kCollection = 50, kInProgress = 100, kShortMinutes = 120;
+                     kPathMaxSteps = 10, kCollection = 50, kInProgress = 100, kShortMinutes = 120,
+                     kFallbackPractice = 900, kFallbackCollection = 400, kFallbackPath = 300;
 
 // One reason an item was recommended. JSON: {"frontier": "three_groups", "progress": "2/3"},
 // {"path": "foundational", "position": 3, "segment": "new_admins", "next": true},
 // {"collection": "admin_essentials"}, {"in_progress": true}.
 struct Reason {
-  enum class Kind { kFrontier, kPath, kCollection, kInProgress };
+  enum class Kind { kFrontier, kPath, kCollection, kInProgress, kFallback };
   Kind kind = Kind::kFrontier;
   std::string id;        // milestone, path or collection id
   std::string progress;  // frontier: "current/target"
   std::string segment;   // path: the segment that led to it
   int position = 0;      // path: 1-based position in the path
   bool next = false;     // path: the learner's next step
+  std::string fallback;  // fallback: "practice" (id: the milestone), "collection" or "path" (id: its id)
 };
 
 // The badge completing this item earns next: its own, or the one of the path/collection it
@@ -81,6 +93,7 @@ struct Recommendations {
   std::vector<std::string> segments, frontier;
   Timestamp as_of = 0;
   std::vector<Recommendation> items;  // ranked, at most `limit`
+  std::string empty_reason, empty_detail;  // why `items` is empty (a code and a sentence)
 };
 
 // NotFound for an unknown learner.

@@ -24,6 +24,7 @@ json to_json(const Reason& r) {
     }
     case Reason::Kind::kCollection: return {{"collection", r.id}};
     case Reason::Kind::kInProgress: return {{"in_progress", true}};
+    case Reason::Kind::kFallback: return {{"fallback", r.fallback}, {"id", r.id}};
   }
   return json::object();
 }
@@ -47,9 +48,12 @@ json to_json(const Recommendations& r) {
     }
     items.push_back(std::move(j));
   }
-  return {{"learner", r.learner}, {"account", r.account}, {"audience", audience_name(r.audience)},
-          {"stage", r.stage},     {"segments", r.segments}, {"frontier", r.frontier},
-          {"as_of", format_timestamp(r.as_of)}, {"items", std::move(items)}};
+  json out = {{"learner", r.learner}, {"account", r.account}, {"audience", audience_name(r.audience)},
+              {"stage", r.stage},     {"segments", r.segments}, {"frontier", r.frontier},
+              {"as_of", format_timestamp(r.as_of)}, {"items", std::move(items)}};
+  if (r.items.empty() && !r.empty_reason.empty())
+    out["empty"] = {{"reason", r.empty_reason}, {"detail", r.empty_detail}};
+  return out;
 }
 
 namespace {
@@ -119,6 +123,10 @@ void put_reason(std::string& out, const Reason& r) {
       break;
     case Reason::Kind::kCollection: m.str("collection", r.id); break;
     case Reason::Kind::kInProgress: m.yes("in_progress"); break;
+    case Reason::Kind::kFallback:
+      m.str("fallback", r.fallback);
+      m.str("id", r.id);
+      break;
   }
   m.close();
 }
@@ -153,6 +161,13 @@ std::string to_json_text(const Recommendations& r) {
   m.str("account", r.account);
   m.str("as_of", format_timestamp(r.as_of));
   m.str("audience", audience_name(r.audience));
+  if (r.items.empty() && !r.empty_reason.empty()) {
+    m.key("empty");
+    Members e(out);
+    e.str("detail", r.empty_detail);
+    e.str("reason", r.empty_reason);
+    e.close();
+  }
   m.strs("frontier", r.frontier);
   m.array("items", r.items.size(), [&](std::size_t i) { put_item(out, r.items[i], static_cast<int>(i) + 1); });
   m.str("learner", r.learner);

@@ -35,15 +35,23 @@ TEST_CASE("to_json_text equals the nlohmann document byte for byte") {
   r.frontier = {"three_groups"};
   r.as_of = 1'790'000'000'000;
   SUBCASE("no items") { CHECK(recommend::to_json_text(r) == via_tree(r)); }
+  SUBCASE("no items, with the reason") {
+    r.empty_reason = "all_completed";
+    r.empty_detail = "the learner completed \"everything\"";
+    CHECK(recommend::to_json_text(r) == via_tree(r));
+    CHECK(recommend::to_json_text(r).find("\"empty\":{\"detail\"") != std::string::npos);
+  }
   SUBCASE("every reason kind and badge shape") {
     using K = recommend::Reason::Kind;
     recommend::Recommendation a{&plain, 1350, {}, recommend::NextBadge{"Admin \"pro\"", "path", "p1", 2}};
-    a.reasons.push_back({K::kFrontier, "three_groups", "2/3", {}, 0, false});
-    a.reasons.push_back({K::kFrontier, "no_progress", "", {}, 0, false});
-    a.reasons.push_back({K::kPath, "p1", {}, "new_admins", 3, true});
-    a.reasons.push_back({K::kPath, "p2", {}, "we\"ird", 1, false});
-    a.reasons.push_back({K::kCollection, "admin_essentials", {}, {}, 0, false});
-    a.reasons.push_back({K::kInProgress, {}, {}, {}, 0, false});
+    a.reasons.push_back({K::kFrontier, "three_groups", "2/3", {}, 0, false, {}});
+    a.reasons.push_back({K::kFrontier, "no_progress", "", {}, 0, false, {}});
+    a.reasons.push_back({K::kPath, "p1", {}, "new_admins", 3, true, {}});
+    a.reasons.push_back({K::kPath, "p2", {}, "we\"ird", 1, false, {}});
+    a.reasons.push_back({K::kCollection, "admin_essentials", {}, {}, 0, false, {}});
+    a.reasons.push_back({K::kInProgress, {}, {}, {}, 0, false, {}});
+    a.reasons.push_back({K::kFallback, "three_groups", {}, {}, 0, false, "practice"});
+    a.reasons.push_back({K::kFallback, "admin_essentials", {}, {}, 0, false, "collection"});
     recommend::Recommendation b{&tricky, -7, {}, std::nullopt};
     r.items = {a, b};
     CHECK(recommend::to_json_text(r) == via_tree(r));

@@ -66,6 +66,10 @@ void check_recommendations(const recommend::Context& ctx, const json& c) {
   std::vector<std::string> ids;
   for (const auto& it : got["items"]) ids.push_back(it["id"]);
   if (c.contains("items")) CHECK(json(ids) == c["items"]);
+  // An empty list always says why (machine-readable); a non-empty one has no "empty".
+  if (ids.empty() && c.value("limit", 10) > 0) CHECK_MESSAGE(got.contains("empty"), "an empty list without a reason");
+  else CHECK_FALSE(got.contains("empty"));
+  if (c.contains("empty")) CHECK(got.value("empty", json::object()).value("reason", "") == c["empty"]);
   if (c.contains("segments")) CHECK(got["segments"] == c["segments"]);
   for (const auto& a : c.value("absent", json::array())) {
     CHECK_MESSAGE(std::find(ids.begin(), ids.end(), a.get<std::string>()) == ids.end(), a << " was recommended");
