@@ -2,7 +2,7 @@
 // conversion rates and flagged accounts are shown and linked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, launch, newPage, signIn, settled, screenshot, a11yProblems } from './helpers.mjs';
+import { BASE, api, launch, newPage, signIn, settled, screenshot, a11yProblems } from './helpers.mjs';
 
 let browser, page;
 before(async () => { browser = await launch(); page = await newPage(browser.context); await signIn(page); await settled(page); });
@@ -62,4 +62,22 @@ test('flagged accounts link to their account pages', async () => {
   const account = await api(`/v1/accounts/${encodeURIComponent(id)}`);
   assert.ok(account.flags.length > 0, `${id} is flagged in the API too`);
   assert.deepEqual(await a11yProblems(page), []);
+});
+
+test('the flagged list says how many there are and links to all of them, page by page', async () => {
+  await page.goto(`${BASE}/#/overview`);
+  await page.locator('#flags-h').waitFor();
+  await settled(page);
+  const all = await api('/v1/accounts?flagged=true&per_page=1');
+  assert.equal(await page.locator('#flags-h').textContent(), `Accounts needing attention (${all.total})`);
+  if (all.total > 25) {
+    await page.locator('#all-flagged').click();
+    await page.locator('#accounts-table').waitFor();
+    await settled(page);
+    assert.match(await page.locator('#accounts-table caption').textContent(), new RegExp(`^${all.total} accounts flagged`));
+    const first = await api('/v1/accounts?flagged=true&sort=arr&order=desc&per_page=25');
+    assert.deepEqual(await page.$$eval('#accounts-table tbody tr', (trs) => trs.map((tr) => tr.dataset.account)),
+      first.items.map((a) => a.id));
+  }
+  assert.deepEqual(page.errors, []);
 });

@@ -31,7 +31,8 @@ export async function render(main, ctx) {
   const state = {
     q: p.get('q') || '', stage: p.get('stage') || '', sort: p.get('sort') || 'arr',
     order: p.get('order') || 'desc', page: Number(p.get('page') || 1),
-    flag: p.get('flag') || '', stalled_days: p.get('stalled_days') || '',
+    flag: p.get('flag') || '', stalled_days: p.get('stalled_days') || '', flagged: p.get('flagged') || '',
+    tier: p.get('tier') || '', plan: p.get('plan') || '', csm: p.get('csm') || '',
   };
   put(main, ...heading('Accounts', 'Search by name or id; click a column heading to sort.'));
 
@@ -83,7 +84,8 @@ export async function render(main, ctx) {
     history.replaceState(null, '', hashLink('accounts', { ...state, page: state.page > 1 ? state.page : '' }));
     const res = await step('Loading accounts', () => get('/v1/accounts', {
       q: state.q, stage: state.stage, sort: state.sort, order: state.order, page: state.page, per_page: PER_PAGE,
-      flag: state.flag, stalled_days: state.stalled_days,
+      flag: state.flag, stalled_days: state.stalled_days, flagged: state.flagged,
+      tier: state.tier, plan: state.plan, csm: state.csm,
     }));
     if (!res || !ctx.isCurrent()) return;
     const items = res.items || [];
@@ -91,7 +93,8 @@ export async function render(main, ctx) {
     const pages = Math.max(1, Math.ceil(total / (res.per_page || PER_PAGE)));
     const tbl = h('table', { class: 'data', id: 'accounts-table' },
       h('caption', {}, `${total} account${total === 1 ? '' : 's'}${state.q ? ` matching “${state.q}”` : ''}` +
-        `${state.flag ? ` flagged ${label(state.flag)}` : ''}${state.stalled_days ? `, stalled ${state.stalled_days}+ days` : ''} — page ${state.page} of ${pages}`),
+        `${state.flag ? ` flagged ${label(state.flag)}` : state.flagged ? ' flagged' : ''}${state.csm ? ` of ${state.csm}` : ''}` +
+        `${state.stalled_days ? `, stalled ${state.stalled_days}+ days` : ''} — page ${state.page} of ${pages}`),
       h('thead', {}, h('tr', {}, COLUMNS.map(sortButton))),
       h('tbody', {}, items.map((a) => h('tr', { 'data-account': a.id },
         COLUMNS.map((c) => h('td', { class: c.num ? 'num' : null }, cell(c, a)))))));

@@ -83,7 +83,7 @@ export async function render(main, ctx) {
     const filtered = FILTERS.some((f) => filters[f]);
     const [stages, flagged] = await Promise.all([
       step('Loading stages', () => (filtered ? get('/v1/stages', filters) : all)),
-      step('Loading flagged accounts', () => get('/v1/accounts', { ...filters, flagged: 'true', per_page: 50 })),
+      step('Loading flagged accounts', () => get('/v1/accounts', { ...filters, flagged: 'true', per_page: 25, sort: 'arr', order: 'desc' })),
     ]);
     if (!ctx.isCurrent()) return;
     if (stages) {
@@ -100,9 +100,14 @@ export async function render(main, ctx) {
     }
     if (flagged) {
       const items = (flagged.items || []).filter((a) => (a.flags || []).length);
-      put(clear(flagsBox), h('h2', { id: 'flags-h' }, 'Accounts needing attention'),
-        h('p', { class: 'hint' }, 'Advanced features used before the fundamentals (a renewal risk), or usage that fell sharply in the last 14 days.'),
-        flagsTable(items));
+      const total = flagged.total ?? items.length;
+      const more = total > items.length
+        ? h('p', {}, h('a', { id: 'all-flagged', href: hashLink('accounts', { ...filters, flagged: 'true', sort: 'arr', order: 'desc' }) },
+          `All ${total} flagged accounts, page by page →`))
+        : null;
+      put(clear(flagsBox), h('h2', { id: 'flags-h' }, `Accounts needing attention (${total})`),
+        h('p', { class: 'hint' }, `Advanced features used before the fundamentals (a renewal risk), or usage that fell sharply in the last 14 days. ${total > items.length ? `The ${items.length} with the most ARR:` : ''}`),
+        flagsTable(items), more);
     }
   }
   await refresh();
