@@ -71,19 +71,6 @@ Problem framing_problem(const RequestFramer& f) {
   return p;
 }
 
-Problem timeout_problem(std::string detail) {
-  Problem p;
-  p.status = 408;
-  p.slug = "request-timeout";
-  p.title = "Request Timeout";
-  p.detail = std::move(detail);
-  return p;
-}
-
-Problem refusal_problem(std::string detail) {
-  Problem p = unavailable(std::move(detail));
-  return p;
-}
 
 // An answer as bytes on the wire, with the security headers.
 std::string wire(HttpResponse r, bool close) {
@@ -406,10 +393,10 @@ class Connection : public Poco::Net::StreamSocketImpl {
   void answer_rejection() { reject(*problem_, false); }
   void answer_timeout() {
     if (framer_.in_head())
-      reject(timeout_problem(fmt::format("the request head did not arrive within {} s", seconds(head_limit()))),
+      reject(request_timeout(fmt::format("the request head did not arrive within {} s", seconds(head_limit()))),
              false);
     else
-      reject(timeout_problem(fmt::format("the request body did not arrive within {} s", seconds(limits_.request_timeout))),
+      reject(request_timeout(fmt::format("the request body did not arrive within {} s", seconds(limits_.request_timeout))),
              false);
   }
   void answer_flood() {
@@ -619,7 +606,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
   void shut_down() {
     take_returned();
     auto refuse = [](Connection* c) {
-      HttpResponse r = problem_response(refusal_problem("the server is shutting down; retry shortly"));
+      HttpResponse r = problem_response(unavailable("the server is shutting down; retry shortly"));
       r.set_header("Retry-After", "1");
       if (c->handoff_ready()) (void)c->answer(r, true);
       c->close_now();
@@ -710,7 +697,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
         return;
       }
       if (book_->total() >= limits_.max_connections) {
-        HttpResponse r = problem_response(refusal_problem(
+        HttpResponse r = problem_response(unavailable(
             fmt::format("the server has {} connections open, its limit; retry shortly", limits_.max_connections)));
         r.set_header("Retry-After", "1");
         std::string bytes = wire(r, true);
@@ -793,7 +780,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
   void refuse(Entry& e, std::string detail) {
     log_refusal("connection refused", 503, detail);
-    HttpResponse r = problem_response(refusal_problem(std::move(detail)));
+    HttpResponse r = problem_response(unavailable(std::move(detail)));
     r.set_header("Retry-After", "1");
     (void)e.conn->answer(r, true);
     drain(e);

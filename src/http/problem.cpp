@@ -43,6 +43,9 @@ Problem payload_too_large(std::string detail) {
 Problem unavailable(std::string detail) {
   return make(503, "unavailable", "Service unavailable", std::move(detail));
 }
+Problem request_timeout(std::string detail) {
+  return make(408, "request-timeout", "Request Timeout", std::move(detail));
+}
 Problem internal_error() {
   return make(500, "internal", "Internal error", "the server failed to handle the request; see its log");
 }

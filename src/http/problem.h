@@ -35,6 +35,7 @@ Problem method_not_allowed(std::string detail);
 Problem unsupported_media_type(std::string detail);
 Problem payload_too_large(std::string detail);
 Problem unavailable(std::string detail);
+Problem request_timeout(std::string detail);  // 408
 Problem internal_error();
 
 // Maps a Status from a lower layer: InvalidArgument → 400, NotFound → 404, Unavailable → 503…

@@ -72,15 +72,6 @@ struct Body {
   bool close = false;
 };
 
-Problem request_timeout(std::string detail) {
-  Problem p;
-  p.status = 408;
-  p.slug = "request-timeout";
-  p.title = "Request Timeout";
-  p.detail = std::move(detail);
-  return p;
-}
-
 Body read_body(HTTPServerRequest& req, std::size_t limit) {
   Body b;
   auto too_large = [&] {
