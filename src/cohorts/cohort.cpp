@@ -228,4 +228,15 @@ std::string invitees_csv(const Cohort& c, const Dataset& data) {
   return out;
 }
 
+std::string holdout_csv(const Cohort& c, const Dataset& data) {
+  std::string out = "account,account_name,csm,arr,renewal_date\r\n";
+  for (const auto& id : c.holdout) {
+    const Account* a = data.account(id);
+    out += csv_text(id) + "," + csv_text(a ? a->name : "") + "," + csv_text(a ? a->csm : "") + "," +
+           (a && a->arr ? csv_field(fmt::format("{:.2f}", *a->arr)) : std::string()) + "," +
+           (a && a->renewal_date ? format_date(*a->renewal_date) : std::string()) + "\r\n";
+  }
+  return out;
+}
+
 }  // namespace uplift::cohorts

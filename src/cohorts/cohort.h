@@ -67,6 +67,9 @@ Status check_replace(const Cohort& existing, const Cohort& next);
 // learner (an account without learners gets one row with empty learner columns). RFC 4180 quoting.
 // Names and emails come from `data`; unknown accounts/learners leave those columns empty.
 std::string invitees_csv(const Cohort& c, const Dataset& data);
+// Holdout CSV: header account,account_name,csm,arr,renewal_date; one row per held-out account
+// (the control: never to be invited while the cohort is open), by account id.
+std::string holdout_csv(const Cohort& c, const Dataset& data);
 // One CSV field, quoted when it contains a comma, quote, CR or LF.
 std::string csv_field(std::string_view s);
 // csv_field for text from the data (names, emails, notes): a cell starting with =, +, -, @, tab or

@@ -362,6 +362,18 @@ void add_cohort_routes(Api& api, Service& service) {
 
   api.add("GET", "/v1/cohorts/{id}/invitees.csv", Access::kAdmin,
           [&service](const RequestContext& ctx) { return invitees(service, ctx, true); });
+  api.add("GET", "/v1/cohorts/{id}/holdout.csv", Access::kAdmin, [&service](const RequestContext& ctx) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    auto c = report::get_cohort(ws->store(), ctx.param("id"));
+    if (!c.ok()) return failure(c.status());
+    std::shared_lock lock(ws->mutex());
+    HttpResponse r;
+    r.content_type = "text/csv; charset=utf-8; header=present";
+    r.body = cohorts::holdout_csv(*c, ws->data());
+    r.set_header("Content-Disposition", "attachment; filename=\"cohort-" + c->id + "-holdout.csv\"");
+    return r;
+  });
   api.add("GET", "/v1/cohorts/{id}/invitees.json", Access::kAdmin,
           [&service](const RequestContext& ctx) { return invitees(service, ctx, false); });
 }

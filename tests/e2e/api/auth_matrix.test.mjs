@@ -50,6 +50,8 @@ const OPTIONAL = [
   ['POST', '/v1/cohorts/none/send', 'admin', {}],
   ['GET', '/v1/cohorts/none/invitees.csv', 'admin', {}],
   ['GET', '/v1/cohorts/none/invitees.json', 'admin', {}],
+  ['GET', '/v1/cohorts/none/holdout.csv', 'admin', {}],
+  ['POST', '/v1/cohorts/none/close', 'admin', {}],
   ['GET', '/v1/reports/roi?quarter=2026Q1', 'admin', {}],
   ['GET', '/v1/reports/roi.html?quarter=2026Q1', 'admin', {}],
 ];

@@ -247,6 +247,12 @@ if (!RESTART) {
     assert.ok(before.body.excluded['in another open cohort'] >= members.length, 'the sent cohort blocks its accounts');
     for (const a of members) assert.ok(!before.body.eligible.includes(a), `${a} is blocked while the cohort is open`);
 
+    const holdoutCsv = await admin('GET', `/v1/cohorts/${id}/holdout.csv`);
+    assert.equal(holdoutCsv.status, 200);
+    const hrows = parseCsv(holdoutCsv.text).filter((r) => r.some((c) => c !== ''));
+    assert.deepEqual(hrows[0], ['account', 'account_name', 'csm', 'arr', 'renewal_date']);
+    assert.deepEqual(hrows.slice(1).map((r) => r[0]), saved.cohort.holdout, 'the holdout CSV lists the holdout, by id');
+    isProblem(await admin('GET', '/v1/cohorts/nope/holdout.csv'), 404);
     const closed = await admin('POST', `/v1/cohorts/${id}/close`);
     assert.equal(closed.status, 200);
     assert.equal(closed.body.status, 'closed');

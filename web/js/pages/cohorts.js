@@ -34,6 +34,15 @@ export async function downloadCsv(cohortId) {
   return text;
 }
 
+function holdoutButton(id) {
+  const b = h('button', { type: 'button', class: 'secondary', 'data-holdout': id, 'aria-label': `Download holdout CSV of ${id}` }, 'Holdout CSV');
+  b.addEventListener('click', () => step('Downloading the holdout', async () => {
+    const text = await request(`/v1/cohorts/${encodeURIComponent(id)}/holdout.csv`, { as: 'text' });
+    saveAs(text, `cohort-${id}-holdout.csv`, 'text/csv');
+  }));
+  return b;
+}
+
 function downloadButton(id) {
   const b = h('button', { type: 'button', class: 'secondary', 'data-download': id, 'aria-label': `Download invitee CSV of ${id}` }, 'Download invitee CSV');
   b.addEventListener('click', () => step('Downloading invitees', () => downloadCsv(id)));
@@ -199,7 +208,7 @@ export async function render(main, ctx) {
         { label: 'Eligible as of', render: (c) => day(c.created_at) },
         { key: 'invitees_count', label: 'Invitees', num: true },
         { key: 'holdout_count', label: 'Holdout', num: true },
-        { label: 'Actions', render: (c) => h('div', { class: 'actions' }, downloadButton(c.id), c.status === 'proposed' ? sendButton(c) : null,
+        { label: 'Actions', render: (c) => h('div', { class: 'actions' }, downloadButton(c.id), holdoutButton(c.id), c.status === 'proposed' ? sendButton(c) : null,
           c.status !== 'closed' ? closeButton(c) : null) },
       ], items, { caption: 'Cohorts already created', rowAttrs: (c) => ({ 'data-cohort': c.id }) }) : h('p', {}, 'No cohort yet.'));
   }
