@@ -42,8 +42,12 @@ void read_shares(const nlohmann::json& j, const std::string& where, const std::v
   }
 }
 
+// Percentages are rounded once, to one decimal (half away from zero), and every output — JSON,
+// CSV, the CLI table, "met" — uses that one value.
+double round1(double v) { return std::round(v * 10.0) / 10.0; }
+
 double pct(std::size_t part, std::size_t whole) {
-  return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+  return whole ? round1(100.0 * static_cast<double>(part) / static_cast<double>(whole)) : 0.0;
 }
 
 }  // namespace
@@ -175,7 +179,7 @@ Movement stage_movement(const Dataset& data, const cohorts::StateLookup& states,
     c.share_pct = pct(c.moved_forward, c.at_start);
     if (targets && !last_stage && c.csm != "all") c.target_pct = [&]() -> std::optional<double> {
       auto t = targets->target(c.csm, c.stage);
-      return t ? std::optional<double>(*t * 100.0) : std::nullopt;
+      return t ? std::optional<double>(round1(*t * 100.0)) : std::nullopt;
     }();
     if (c.target_pct && c.at_start) c.met = c.share_pct >= *c.target_pct - 1e-9;
   };
@@ -199,10 +203,10 @@ nlohmann::json movement_to_json(const Movement& m) {
                         {"at_start", c.at_start},
                         {"moved_forward", c.moved_forward},
                         {"moved_back", c.moved_back},
-                        {"share_pct", std::round(c.share_pct * 10) / 10},
+                        {"share_pct", c.share_pct},
                         {"target_pct", nullptr},
                         {"met", nullptr}};
-    if (c.target_pct) j["target_pct"] = std::round(*c.target_pct * 10) / 10;
+    if (c.target_pct) j["target_pct"] = *c.target_pct;
     if (c.met) j["met"] = *c.met;
     return j;
   };
@@ -223,9 +227,9 @@ nlohmann::json movement_to_json(const Movement& m) {
 }
 
 std::string movement_cells_csv(const Movement& m) {
-  std::string out = "csm,stage,at_start,moved_forward,moved_back,share_pct,target_pct,met\n";
+  std::string out = "csm,stage,at_start,moved_forward,moved_back,share_pct,target_pct,met\r\n";
   for (const auto& c : m.cells)
-    out += fmt::format("{},{},{},{},{},{:.1f},{},{}\n", cohorts::csv_text(c.csm), cohorts::csv_text(c.stage), c.at_start,
+    out += fmt::format("{},{},{},{},{},{:.1f},{},{}\r\n", cohorts::csv_text(c.csm), cohorts::csv_text(c.stage), c.at_start,
                        c.moved_forward, c.moved_back, c.share_pct,
                        c.target_pct ? fmt::format("{:.1f}", *c.target_pct) : std::string(),
                        c.met ? (*c.met ? "yes" : "no") : "");
@@ -233,9 +237,9 @@ std::string movement_cells_csv(const Movement& m) {
 }
 
 std::string moved_accounts_csv(const Movement& m) {
-  std::string out = "account,name,csm,from,to,direction\n";
+  std::string out = "account,name,csm,from,to,direction\r\n";
   for (const auto& a : m.moved)
-    out += fmt::format("{},{},{},{},{},{}\n", cohorts::csv_text(a.account), cohorts::csv_text(a.name),
+    out += fmt::format("{},{},{},{},{},{}\r\n", cohorts::csv_text(a.account), cohorts::csv_text(a.name),
                        cohorts::csv_text(a.csm), cohorts::csv_text(a.from), cohorts::csv_text(a.to),
                        a.forward ? "forward" : "back");
   return out;

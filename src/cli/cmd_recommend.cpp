@@ -28,7 +28,7 @@ std::string reason_text(const recommend::Reason& r) {
     case K::kFallback:
       if (r.fallback == "practice")
         return fmt::format("practice: the teaching items of {} are done, the account still lacks it", r.id);
-      return fmt::format("fallback: {} {} (nothing teaches the frontier)", r.fallback, r.id);
+      return fmt::format("fallback: {} {} (nothing teaches the frontier or continues a path)", r.fallback, r.id);
   }
   return "";
 }
@@ -74,8 +74,10 @@ void run(const RecommendArgs& a) {
   std::printf("learner %s (account %s, %s, stage %s; segments: %s)\n", r->learner.c_str(), r->account.c_str(),
               std::string(audience_name(r->audience)).c_str(), r->stage.empty() ? "-" : r->stage.c_str(),
               segs.empty() ? "none" : segs.c_str());
-  if (r->items.empty())
+  if (r->items.empty() && !r->empty_reason.empty())
     std::printf("  nothing to recommend (%s): %s\n", r->empty_reason.c_str(), r->empty_detail.c_str());
+  else if (r->items.empty())
+    std::printf("  nothing to recommend\n");
   int rank = 0;
   for (const auto& rec : r->items) {
     std::printf("%s\n", fmt::format("{:>3}. {:<30} {:>5}  {} min {}", ++rank, rec.item->id, rec.score, rec.item->minutes,

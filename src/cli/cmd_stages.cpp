@@ -9,6 +9,7 @@
 // --moved lists the accounts that moved instead.
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -38,6 +39,12 @@ void run_movement(const StagesArgs& a, app::Workspace& ws) {
     exit_code() = 2;
     return;
   }
+  if (start_of(quarter->first()) > ws.as_of()) {
+    std::fprintf(stderr, "uplift stages: --quarter: %s starts after the data ends (%s): nothing to compare yet\n",
+                 quarter->name().c_str(), format_timestamp(ws.as_of()).c_str());
+    exit_code() = 2;
+    return;
+  }
   attribution::MovementOptions o;
   o.quarter = *quarter;
   o.as_of = ws.as_of();
@@ -47,7 +54,10 @@ void run_movement(const StagesArgs& a, app::Workspace& ws) {
                                        report::stage_gates(ws.graph()), o, ws.targets().of(quarter->name()));
   const std::string format = a.json ? "json" : a.format;
   if (format == "json") {
-    std::printf("%s\n", attribution::movement_to_json(m).dump(2).c_str());
+    auto j = attribution::movement_to_json(m);
+    j["targets"] = ws.targets().of(quarter->name()) != nullptr;  // as GET /v1/stages/movement
+    j["data_as_of"] = format_timestamp(ws.as_of());
+    std::printf("%s\n", j.dump(2).c_str());
     return;
   }
   if (format == "csv") {
@@ -91,8 +101,13 @@ void run(const StagesArgs& a) {
     exit_code() = 2;
     return;
   }
-  if (a.quarter.empty() && (a.moved || !a.csm.empty())) {
-    std::fprintf(stderr, "uplift stages: --moved and --csm go with --quarter (stage movement in a quarter)\n");
+  if (a.quarter.empty() && (a.moved || !a.csm.empty() || a.format != "table")) {
+    std::fprintf(stderr, "uplift stages: --moved, --csm and --format go with --quarter (stage movement in a quarter)\n");
+    exit_code() = 2;
+    return;
+  }
+  if (!a.quarter.empty() && !a.by.empty()) {
+    std::fprintf(stderr, "uplift stages: --by does not go with --quarter (movement is always per CSM; --csm picks one)\n");
     exit_code() = 2;
     return;
   }
@@ -105,10 +120,16 @@ void run(const StagesArgs& a) {
   const auto audience = audience_filter(a.audience);
   const auto& stages = ws->graph().stages;
   std::map<std::string, std::map<std::string, std::size_t>> table;  // group -> stage -> accounts
-  for (const auto& [id, s] : ws->states()) {
+  // Every account record of the audience (one without events is at the first stage), and under
+  // --audience all also accounts known only from their events — as GET /v1/stages counts them.
+  std::set<std::string> ids;
+  for (const auto& [id, acct] : ws->data().accounts()) ids.insert(id);
+  for (const auto& [id, s] : ws->states()) ids.insert(id);
+  for (const auto& id : ids) {
     const Account* acct = ws->data().account(id);
-    if (audience && (acct ? acct->audience : Audience::kCustomer) != *audience) continue;
-    ++table[group_of(acct, a.by)][s.stage];
+    if (audience && (!acct || acct->audience != *audience)) continue;
+    const auto* s = ws->state(id);
+    ++table[group_of(acct, a.by)][s && !s->stage.empty() ? s->stage : (stages.empty() ? "" : stages.front())];
   }
   if (a.json) {
     nlohmann::json rows = nlohmann::json::array();

@@ -64,10 +64,13 @@ std::optional<long> days_without_progress(const app::Workspace& ws, const std::s
   return std::max<long>(0, static_cast<long>((ws.as_of() - *last) / 86'400'000));
 }
 
+// The one definition of "accounts" (the funnel, the list, `uplift stages`, the movement and the
+// report): account records of the audience. Product events for an account without a record give
+// it a milestone state; it is listed only under audience=all (its audience is not known).
 bool audience_matches(const app::Workspace& ws, const std::string& id, const std::optional<Audience>& audience) {
   if (!audience) return true;
   const Account* a = ws.data().account(id);
-  return (a ? a->audience : Audience::kCustomer) == *audience;  // no record: the contract's default
+  return a && a->audience == *audience;
 }
 
 HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
@@ -111,8 +114,9 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
       continue;
     auto idle = days_without_progress(*ws, id);
     if (idle) j["stalled_days"] = *idle;
-    // Stalled: still has something to reach, and reached nothing for that many days.
-    if (*stalled >= 0 && (!idle || *idle < *stalled || j["frontier"].empty())) continue;
+    // Stalled: still has something to reach (an account without events has everything to reach),
+    // and reached nothing for that many days.
+    if (*stalled >= 0 && (!idle || *idle < *stalled || (ws->state(id) && j["frontier"].empty()))) continue;
     if (!needle.empty() && lower(id).find(needle) == std::string::npos &&
         lower(field(j, "name")).find(needle) == std::string::npos)
       continue;
@@ -233,6 +237,7 @@ HttpResponse movement(Service& service, const RequestContext& ctx) {
   }
   auto body = attribution::movement_to_json(m);
   body["targets"] = ws->targets().of(quarter.name()) != nullptr;
+  body["data_as_of"] = format_timestamp(ws->as_of());
   return json_response(body);
 }
 

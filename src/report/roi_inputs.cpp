@@ -123,6 +123,11 @@ Result<cohorts::Cohort> close_cohort(Store& store, std::string_view id, Timestam
   return update_cohort(store, id, now, [&](const cohorts::Cohort* c) -> Result<std::optional<cohorts::Cohort>> {
     if (!c) return Status::NotFound(fmt::format("no cohort '{}'", id));
     if (c->status == cohorts::CohortStatus::kClosed) return std::optional<cohorts::Cohort>();  // closed already
+    if (c->status == cohorts::CohortStatus::kProposed)
+      return Status::FailedPrecondition(fmt::format(
+          "cohort '{}' is only proposed: nothing was sent, so there is nothing to close — delete it instead "
+          "(DELETE /v1/cohorts/{})",
+          id, id));
     cohorts::Cohort closed = *c;
     closed.status = cohorts::CohortStatus::kClosed;
     return std::optional<cohorts::Cohort>(std::move(closed));

@@ -34,8 +34,9 @@ Status save_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now);
 Result<bool> create_cohort(Store& store, const cohorts::Cohort& cohort, Timestamp now);
 // Marks a proposed cohort sent (FailedPrecondition when it is closed; sending twice is a no-op).
 Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp now);
-// Closes a proposed or sent cohort (closing again is a no-op): its accounts are free for other
-// cohorts again, and the cohort stays as it was — a closed cohort never changes.
+// Closes a sent cohort (closing again is a no-op): its accounts are free for other cohorts again,
+// and the cohort stays as it was — a closed cohort never changes, and the report still reads it.
+// A proposed cohort is refused (FailedPrecondition): it was never run; delete it instead.
 Result<cohorts::Cohort> close_cohort(Store& store, std::string_view id, Timestamp now);
 
 // The quarterly report from loaded application state; `usage`: the target events' times when

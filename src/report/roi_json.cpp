@@ -149,8 +149,9 @@ json roi_to_json(const attribution::RoiReport& r) {
 std::string roi_to_csv(const attribution::RoiReport& r) {
   using cohorts::csv_field;
   std::string out = "quarter,program,cohort,metric,value,ci95_low,ci95_high,control,note\r\n";
+  // The JSON's value (num(): rounded half away from zero to 2 decimals), written with 2 decimals.
   auto fmtv = [](const std::optional<double>& v) {
-    return v && std::isfinite(*v) ? fmt::format("{:.2f}", *v) : std::string();
+    return v && std::isfinite(*v) ? fmt::format("{:.2f}", std::round(*v * 100.0) / 100.0) : std::string();
   };
   // Rows of the report-wide tables (no program): totals, stages, CSMs, renewals, notes — every
   // table the JSON has, in the same long format.

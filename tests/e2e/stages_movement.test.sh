@@ -50,7 +50,7 @@ api "/v1/stages/movement?quarter=$Q&format=csv" > "$E2E_TMP/cells.csv"
 api "/v1/stages/movement?quarter=$Q&format=csv&table=moved" > "$E2E_TMP/moved.csv"
 [ "$(($(wc -l < "$E2E_TMP/cells.csv") - 1))" = "$(jq '.cells | length' "$E2E_TMP/api.json")" ] || bad "cells CSV rows"
 [ "$(($(wc -l < "$E2E_TMP/moved.csv") - 1))" = "$moved" ] || bad "moved CSV rows"
-head -1 "$E2E_TMP/moved.csv" | grep -q '^account,name,csm,from,to,direction$' || bad "moved CSV header"
+head -1 "$E2E_TMP/moved.csv" | tr -d '\r' | grep -q '^account,name,csm,from,to,direction$' || bad "moved CSV header"
 "$UPLIFT_BIN" stages --db "$db" --quarter $Q --format csv --moved | cmp -s - "$E2E_TMP/moved.csv" || bad "CLI moved CSV differs from the API's"
 
 # 4. One definition of "accounts": customers, everywhere by default.
@@ -78,6 +78,17 @@ jq -e '[.items[].stalled_days] as $d | $d == ($d | sort | reverse)' <<<"$stalled
 "$UPLIFT_BIN" stages --db "$db" --quarter 2026Q9 >/dev/null 2>"$E2E_TMP/err" && bad "uplift stages --quarter 2026Q9 succeeded"
 "$UPLIFT_BIN" stages --db "$db" --moved >/dev/null 2>"$E2E_TMP/err" && bad "--moved without --quarter succeeded"
 grep -q "go with --quarter" "$E2E_TMP/err" || bad "--moved without --quarter: $(cat "$E2E_TMP/err")"
+
+# An account known only from its events (no account record) is not a customer account: it shows
+# under audience=all only, and in no customer count.
+KEY_IN=$(make_key "$db" ingest week-ingest)
+curl -sS -o /dev/null -X POST "http://127.0.0.1:$port/v1/records" -H "Authorization: Bearer $KEY_IN" \
+  -H 'Content-Type: application/x-ndjson' --data-binary '{"kind":"event","id":"orphan-1","account":"no-record-acct","name":"workflow_published","ts":"2026-09-01T00:00:00Z"}'
+[ "$(api /v1/stages | jq .total)" = "$customers" ] || bad "an account without a record changed the customer funnel"
+[ "$(api '/v1/accounts?q=no-record-acct&audience=all' | jq .total)" = 1 ] || bad "the account without a record is not listed under audience=all"
+[ "$(api '/v1/accounts?q=no-record-acct' | jq .total)" = 0 ] || bad "the account without a record is listed as a customer"
+"$UPLIFT_BIN" stages --db "$db" --quarter 2031Q1 >/dev/null 2>"$E2E_TMP/err" && bad "a quarter after the data succeeded in the CLI"
+grep -q "starts after the data ends" "$E2E_TMP/err" || bad "future quarter in the CLI: $(cat "$E2E_TMP/err")"
 
 [ "$fail" = 0 ] && echo "ok: movement = report CSM table = CLI; customers by default; filters and CSVs"
 exit "$fail"

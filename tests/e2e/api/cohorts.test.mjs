@@ -272,6 +272,10 @@ if (!RESTART) {
     // The CLI closes too, and says what it did.
     const proposed = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, id: 'to-close' } });
     assert.equal(proposed.status, 201);
+    const notRun = await admin('POST', '/v1/cohorts/to-close/close');
+    isProblem(notRun, 409);
+    assert.match(notRun.body.detail, /only proposed: .* delete it instead/);
+    assert.equal((await admin('POST', '/v1/cohorts/to-close/send')).status, 200);
     const out = execFileSync(env.bin, ['cohorts', 'close', '--db', env.db, 'to-close']).toString();
     assert.match(out, /cohort to-close is closed/);
     assert.equal((await admin('GET', '/v1/cohorts/to-close')).body.status, 'closed');

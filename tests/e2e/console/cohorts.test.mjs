@@ -90,8 +90,8 @@ test('a refused cohort request is explained with the server\'s detail', async ()
 });
 
 test('a cohort is closed from the list: after confirming, its status is closed and the API agrees', async () => {
-  const open = (await api('/v1/cohorts')).items.find((c) => c.status !== 'closed');
-  assert.ok(open, 'an open cohort to close');
+  const open = (await api('/v1/cohorts')).items.find((c) => c.status === 'sent');
+  assert.ok(open, 'a sent cohort to close');
   await page.goto(`${BASE}/#/cohorts`);
   await page.locator(`tr[data-cohort="${open.id}"] button[data-close]`).waitFor();
   page.once('dialog', (d) => d.accept());

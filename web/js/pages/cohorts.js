@@ -209,7 +209,7 @@ export async function render(main, ctx) {
         { key: 'invitees_count', label: 'Invitees', num: true },
         { key: 'holdout_count', label: 'Holdout', num: true },
         { label: 'Actions', render: (c) => h('div', { class: 'actions' }, downloadButton(c.id), holdoutButton(c.id), c.status === 'proposed' ? sendButton(c) : null,
-          c.status !== 'closed' ? closeButton(c) : null) },
+          c.status === 'sent' ? closeButton(c) : null) },
       ], items, { caption: 'Cohorts already created', rowAttrs: (c) => ({ 'data-cohort': c.id }) }) : h('p', {}, 'No cohort yet.'));
   }
   listCohorts(cohortsRes);

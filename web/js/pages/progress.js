@@ -19,12 +19,12 @@ function recentQuarters(center, before = 6) {
 
 const metText = (c) => (c.met === true ? 'met' : c.met === false ? 'below target' : c.target_pct === null ? 'no target' : '—');
 
-function csmSection(csm, cells) {
+function csmSection(csm, cells, index) {
   const shown = cells.filter((c) => c.at_start > 0 || c.target_pct !== null);
   const rows = shown.filter((c) => c.target_pct !== null || c.moved_forward > 0).map((c) => ({
     key: c.stage, label: label(c.stage), value: c.share_pct, target: c.target_pct ?? NaN, met: c.met,
   }));
-  const id = `csm-${csm.replace(/[^a-z0-9]+/gi, '-')}`;
+  const id = `csm-${index}`;
   return h('section', { class: 'card csm-progress', 'aria-labelledby': id, 'data-csm': csm },
     h('h2', { id }, csm),
     rows.length ? progress(rows, { title: `${csm}: share of accounts moved forward per stage, against the target` }) : null,
@@ -43,13 +43,13 @@ export async function render(main, ctx) {
   const p = ctx.params;
   put(main, ...heading('CSM progress', 'Per CSM: how many of the accounts at each stage at the start of the quarter moved forward, against the target. Customer accounts; accounts created during the quarter are in no share.'));
   const asked = p.get('quarter') || '';
-  // Without a quarter the server takes the quarter of the data's as-of date.
-  const m = await step('Loading stage movement', () => get('/v1/stages/movement', { quarter: asked, csm: p.get('csm') || '' }));
-  if (!m || !ctx.isCurrent()) return;
-  const quarter = m.quarter;
-  const qSel = h('select', { id: 'progress-quarter', name: 'quarter' },
-    [...new Set([quarter, ...recentQuarters(quarterOf(new Date())), ...recentQuarters(quarter)])].sort().reverse()
-      .map((q) => h('option', { value: q, selected: q === quarter }, q)));
+  // The form comes first, so a refused quarter can be changed right here.
+  const qSel = h('select', { id: 'progress-quarter', name: 'quarter' });
+  const setQuarters = (latest, chosen) => {
+    put(clear(qSel), ...[...new Set([chosen, ...recentQuarters(latest)].filter(Boolean))].sort().reverse()
+      .map((q) => h('option', { value: q, selected: q === chosen }, q)));
+  };
+  setQuarters(asked || quarterOf(new Date()), asked);
   const csmInput = h('input', { id: 'progress-csm', name: 'csm', value: p.get('csm') || '', autocomplete: 'off' });
   const form = h('form', { class: 'filters', 'aria-label': 'Choose the quarter' },
     h('div', { class: 'field' }, h('label', { for: 'progress-quarter' }, 'Quarter'), qSel),
@@ -61,6 +61,13 @@ export async function render(main, ctx) {
     e.preventDefault();
     location.hash = hashLink('progress', { quarter: qSel.value, csm: csmInput.value.trim() });
   });
+
+  // Without a quarter the server takes the quarter of the data's as-of date.
+  const m = await step('Loading stage movement', () => get('/v1/stages/movement', { quarter: asked, csm: p.get('csm') || '' }));
+  if (!m || !ctx.isCurrent()) return;
+  const quarter = m.quarter;
+  // Offer the data's quarter and the ones before it (later ones have nothing to compare yet).
+  setQuarters(quarterOf(new Date(m.data_as_of)), quarter);
   const byCsm = new Map();
   for (const c of m.cells) {
     if (!byCsm.has(c.csm)) byCsm.set(c.csm, []);
@@ -84,7 +91,7 @@ export async function render(main, ctx) {
     m.targets ? null : h('p', { class: 'note', id: 'no-targets' }, `No targets for ${quarter}: add targets/${quarter}.json to compare against.`),
     h('p', {}, `${m.quarter}: from ${m.start.slice(0, 10)} to ${m.end.slice(0, 10)}. ${m.new_in_quarter} accounts created during the quarter are counted in no share.`),
     h('div', { class: 'actions' }, dlCells, dlMoved),
-    [...byCsm.entries()].map(([csm, cells]) => csmSection(csm, cells)),
+    [...byCsm.entries()].map(([csm, cells], i) => csmSection(csm, cells, i)),
     h('section', { class: 'card', 'aria-labelledby': 'moved-h' },
       h('h2', { id: 'moved-h' }, `Accounts that moved (${moved})`),
       moved ? table([
