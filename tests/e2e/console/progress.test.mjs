@@ -70,3 +70,19 @@ test('accounts: the flag and stalled filters page through exactly what the API r
   assert.deepEqual(ids2, stalled.items.map((a) => a.id));
   assert.deepEqual(page.errors, []);
 });
+
+test('accounts: the CSM and tier pickers filter exactly as the API does', async () => {
+  const stages = await api('/v1/stages');
+  const csm = stages.by_csm.map((r) => r.csm).filter(Boolean).sort()[0];
+  await page.goto(`${BASE}/#/accounts?sort=name&order=asc`);
+  await page.locator('#accounts-table').waitFor();
+  await settled(page);
+  await page.locator('#account-csm').selectOption(csm);
+  await page.waitForFunction((c) => (document.querySelector('#accounts-table caption')?.textContent || '').includes(`of ${c}`), csm);
+  await settled(page);
+  const want = await api(`/v1/accounts?csm=${encodeURIComponent(csm)}&sort=name&order=asc&page=1&per_page=25`);
+  const ids = await page.$$eval('#accounts-table tbody tr', (trs) => trs.map((tr) => tr.dataset.account));
+  assert.deepEqual(ids, want.items.map((a) => a.id));
+  assert.match(await page.locator('#accounts-table caption').textContent(), new RegExp(`^${want.total} accounts? of `));
+  assert.deepEqual(page.errors, []);
+});

@@ -39,15 +39,20 @@ export async function render(main, ctx) {
   const stages = await step('Loading stages', () => get('/v1/stages'));
   if (!ctx.isCurrent()) return;
   const stageNames = (stages?.stages || []).map((r) => r.stage);
+  const valuesOf = (dim) => [...new Set((stages?.[`by_${dim}`] || []).map((r) => r[dim]).filter(Boolean))].sort();
 
   const search = h('input', { id: 'account-search', type: 'search', name: 'q', value: state.q, autocomplete: 'off' });
   const [stageLab, stageSel] = select('account-stage', 'Stage', [['', 'All stages'], ...stageNames.map((x) => [x, label(x)])], state.stage);
   const [flagLab, flagSel] = select('account-flag', 'Flag', [['', 'Any'], ['usage_decline', 'Usage decline'], ['out_of_order', 'Out of order']], state.flag);
+  const [csmLab, csmSel] = select('account-csm', 'CSM', [['', 'All CSMs'], ...valuesOf('csm')], state.csm);
+  const [tierLab, tierSel] = select('account-tier', 'Tier', [['', 'All tiers'], ...valuesOf('tier')], state.tier);
   const stalledInput = h('input', { id: 'account-stalled', type: 'number', min: '0', step: '1', name: 'stalled_days', value: state.stalled_days, placeholder: 'days' });
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Find accounts' },
     h('div', { class: 'field grow' }, h('label', { for: 'account-search' }, 'Search accounts'), search),
     h('div', { class: 'field' }, stageLab, stageSel),
     h('div', { class: 'field' }, flagLab, flagSel),
+    h('div', { class: 'field' }, csmLab, csmSel),
+    h('div', { class: 'field' }, tierLab, tierSel),
     h('div', { class: 'field' }, h('label', { for: 'account-stalled' }, 'Stalled for at least (days)'), stalledInput),
     h('div', { class: 'field' }, h('button', { type: 'submit' }, 'Search')));
   const results = h('section', { 'aria-labelledby': 'accounts-h', class: 'card' });
@@ -60,7 +65,9 @@ export async function render(main, ctx) {
     debounce = setTimeout(() => { state.q = search.value.trim(); state.page = 1; load(); }, 300);
   });
   stageSel.addEventListener('change', () => { state.stage = stageSel.value; state.page = 1; load(); });
-  flagSel.addEventListener('change', () => { state.flag = flagSel.value; state.page = 1; load(); });
+  flagSel.addEventListener('change', () => { state.flag = flagSel.value; state.flagged = ''; state.page = 1; load(); });
+  csmSel.addEventListener('change', () => { state.csm = csmSel.value; state.page = 1; load(); });
+  tierSel.addEventListener('change', () => { state.tier = tierSel.value; state.page = 1; load(); });
   stalledInput.addEventListener('change', () => { state.stalled_days = stalledInput.value.trim(); state.page = 1; load(); });
 
   function sortButton(col) {
@@ -94,6 +101,7 @@ export async function render(main, ctx) {
     const tbl = h('table', { class: 'data', id: 'accounts-table' },
       h('caption', {}, `${total} account${total === 1 ? '' : 's'}${state.q ? ` matching “${state.q}”` : ''}` +
         `${state.flag ? ` flagged ${label(state.flag)}` : state.flagged ? ' flagged' : ''}${state.csm ? ` of ${state.csm}` : ''}` +
+        `${state.tier ? ` (${state.tier})` : ''}` +
         `${state.stalled_days ? `, stalled ${state.stalled_days}+ days` : ''} — page ${state.page} of ${pages}`),
       h('thead', {}, h('tr', {}, COLUMNS.map(sortButton))),
       h('tbody', {}, items.map((a) => h('tr', { 'data-account': a.id },
