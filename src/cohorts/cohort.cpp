@@ -228,6 +228,20 @@ std::string invitees_csv(const Cohort& c, const Dataset& data) {
   return out;
 }
 
+std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of) {
+  if (c.status == CohortStatus::kProposed) return "proposed";
+  if (c.status == CohortStatus::kClosed) return "closed";
+  int last = 0;
+  for (const auto& inv : c.invitees)
+    for (const auto& l : inv.learners)
+      for (const Attendance& a : data.attendance_of(l))
+        if (a.attended && a.program == c.program && a.ts >= c.created_at && a.ts <= as_of &&
+            (a.cohort.empty() || a.cohort == c.id))
+          last = std::max(last, a.session);
+  if (last == 0) return "sent";
+  return last >= std::max(1, sessions) ? "finished" : "running";
+}
+
 std::string holdout_csv(const Cohort& c, const Dataset& data) {
   std::string out = "account,account_name,csm,arr,renewal_date\r\n";
   for (const auto& id : c.holdout) {

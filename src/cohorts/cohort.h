@@ -63,6 +63,12 @@ Result<std::vector<Cohort>> load_cohorts_file(const std::string& path);
 // sent or closed and anything but the status moved forward (proposed or sent → closed).
 Status check_replace(const Cohort& existing, const Cohort& next);
 
+// Where a cohort is in its life, from its status and the attendance recorded up to `as_of`:
+// "proposed"; "sent" (no invitee attended a session of the program since it was created);
+// "running" (one did); "finished" (an invitee attended session `sessions`, the program's last:
+// ready to close); "closed". Pure.
+std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of);
+
 // Invitee CSV: header account,account_name,csm,learner,email,role,reason; one row per invited
 // learner (an account without learners gets one row with empty learner columns). RFC 4180 quoting.
 // Names and emails come from `data`; unknown accounts/learners leave those columns empty.

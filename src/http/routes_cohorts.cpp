@@ -100,6 +100,13 @@ nlohmann::json cohort_summary(const cohorts::Cohort& c) {
           {"holdout_count", c.holdout.size()}};
 }
 
+// The cohort's phase (cohorts::cohort_phase) with its program's number of sessions. Caller holds
+// the workspace's shared lock.
+std::string phase_of(const app::Workspace& ws, const std::vector<cohorts::Program>* programs, const cohorts::Cohort& c) {
+  const cohorts::Program* p = programs ? cohorts::find_program(*programs, c.program) : nullptr;
+  return cohorts::cohort_phase(c, ws.data(), p ? p->sessions : 1, ws.as_of());
+}
+
 nlohmann::json cohort_view(const cohorts::Cohort& c) {
   nlohmann::json j = cohorts::cohort_to_json(c);
   j["eligible_count"] = c.eligible.size();
@@ -251,11 +258,15 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
     if (!s->ok()) return problem_response(problem_from_status(*s));
   auto all = report::load_cohorts(ws->store());
   if (!all.ok()) return failure(all.status());
+  auto programs = programs_of(*ws);
+  std::shared_lock lock(ws->mutex());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : *all) {
     if (!program->empty() && c.program != *program) continue;
     if (!status->empty() && cohorts::cohort_status_name(c.status) != *status) continue;
-    items.push_back(cohort_summary(c));
+    auto j = cohort_summary(c);
+    j["phase"] = phase_of(*ws, programs.ok() ? &*programs : nullptr, c);
+    items.push_back(std::move(j));
   }
   std::size_t total = items.size();
   return json_response({{"items", std::move(items)}, {"total", total}});
@@ -321,7 +332,11 @@ void add_cohort_routes(Api& api, Service& service) {
     if (!ws) return loading_response();
     auto c = report::get_cohort(ws->store(), ctx.param("id"));
     if (!c.ok()) return failure(c.status());
-    return json_response(cohort_view(*c));
+    auto programs = programs_of(*ws);
+    std::shared_lock lock(ws->mutex());
+    auto j = cohort_view(*c);
+    j["phase"] = phase_of(*ws, programs.ok() ? &*programs : nullptr, *c);
+    return json_response(j);
   });
 
   api.add("DELETE", "/v1/cohorts/{id}", Access::kAdmin, [&service](const RequestContext& ctx) {

@@ -195,3 +195,42 @@ TEST_CASE("a cohorts file with a number no double holds is an error naming the f
   CHECK(r.status().message().find(path.string() + ": not valid JSON") != std::string::npos);
   CHECK(r.status().message().find("1e999") != std::string::npos);
 }
+
+TEST_CASE("a cohort's phase follows its status and the sessions its invitees attended") {
+  Dataset data;
+  cohorts::Cohort c;
+  c.id = "dma-2026q3";
+  c.program = "dma";
+  c.created_at = *parse_timestamp("2026-07-01T00:00:00Z");
+  c.status = cohorts::CohortStatus::kSent;
+  c.invitees = {{"a1", {"a1-l"}, "ana", ""}};
+  const Timestamp as_of = *parse_timestamp("2026-09-30T00:00:00Z");
+  auto attend = [&](const std::string& learner, const std::string& program, int session, const char* ts,
+                    bool attended = true, const std::string& cohort = "") {
+    Attendance a;
+    a.learner = learner;
+    a.program = program;
+    a.session = session;
+    a.ts = *parse_timestamp(ts);
+    a.attended = attended;
+    a.cohort = cohort;
+    data.apply(Record(a));
+  };
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "sent");
+  attend("a1-l", "dma", 1, "2026-06-01T00:00:00Z");                       // before the cohort: not it
+  attend("a1-l", "other", 1, "2026-07-10T00:00:00Z");                     // another program
+  attend("a1-l", "dma", 1, "2026-07-10T00:00:00Z", false);                // registered, did not attend
+  attend("x-l", "dma", 3, "2026-07-10T00:00:00Z");                        // not an invitee
+  attend("a1-l", "dma", 2, "2026-07-12T00:00:00Z", true, "another-cohort");  // another cohort's session
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "sent");
+  attend("a1-l", "dma", 1, "2026-07-15T00:00:00Z");
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "running");
+  attend("a1-l", "dma", 3, "2026-10-15T00:00:00Z");  // after the as-of: not yet
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "running");
+  attend("a1-l", "dma", 3, "2026-08-15T00:00:00Z", true, "dma-2026q3");
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "finished");
+  c.status = cohorts::CohortStatus::kClosed;
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "closed");
+  c.status = cohorts::CohortStatus::kProposed;
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "proposed");
+}

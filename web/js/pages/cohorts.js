@@ -204,7 +204,7 @@ export async function render(main, ctx) {
       items.length ? table([
         { key: 'id', label: 'Cohort' },
         { label: 'Program', render: (c) => byId.get(c.program)?.title || label(c.program) },
-        { label: 'Status', render: (c) => label(c.status) },
+        { label: 'Status', render: (c) => (c.phase === 'finished' ? 'finished — ready to close' : label(c.phase || c.status)) },
         { label: 'Eligible as of', render: (c) => day(c.created_at) },
         { key: 'invitees_count', label: 'Invitees', num: true },
         { key: 'holdout_count', label: 'Holdout', num: true },
