@@ -140,7 +140,7 @@ until [ "$(curl -sS "http://127.0.0.1:$port/readyz" | jq -r .last_sequence)" -ge
   sleep 0.05
 done
 port2=$(free_port); start_server "$DB" "$port2"; wait_ready "$port2"
-for path in /v1/stages "/v1/accounts?per_page=500"; do
+for path in "/v1/stages?audience=all" "/v1/accounts?per_page=500&audience=all"; do
   diff <(curl -fsS -H "Authorization: Bearer $reader" "http://127.0.0.1:$port$path" | jq -S .) \
        <(curl -fsS -H "Authorization: Bearer $reader" "http://127.0.0.1:$port2$path" | jq -S .) >/dev/null ||
     fail "$path after the outage differs from a fresh load"
