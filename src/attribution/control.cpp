@@ -117,11 +117,27 @@ void holdout_arms(Arms& a, const ControlContext& ctx, const Window& w, const coh
   };
   const Date ref = median_date(dates);
   const DateMix usage_mix = normalized(usage_shares), arr_mix = normalized(arr_shares);
+  // A holdout account may be invited to a later cohort of the program once this one closed. If
+  // it first attended after every window this control is measured over had ended, its outcome
+  // here is untouched and it stays in the control; earlier, it is left out like one that
+  // attended this cohort anyway — each case counted under its own warning.
+  Date outcome_end = 0;
+  for (const ArmUnit& u : a.treated)
+    outcome_end = std::max(outcome_end, u.ref + std::max(ctx.in.options.window_days, ctx.in.options.arr_window_days));
   std::size_t contaminated = 0;
+  std::map<std::string, std::size_t> joined_later;  // later cohort → holdout accounts left out for it
   for (const auto& h : cohort.holdout) {
-    if (ctx.participants.count(h)) {
-      ++contaminated;
-      continue;
+    auto x = ctx.participants.find(h);
+    if (x != ctx.participants.end()) {
+      const bool other_cohort = !x->second.assigned.empty() && x->second.assigned != cohort.id;
+      if (!other_cohort) {
+        ++contaminated;
+        continue;
+      }
+      if (date_of(x->second.first_ts) < outcome_end) {
+        ++joined_later[x->second.assigned];
+        continue;
+      }
     }
     a.control.push_back(mixed_unit(w, h, usage_mix, arr_mix, ref));
   }
@@ -131,6 +147,11 @@ void holdout_arms(Arms& a, const ControlContext& ctx, const Window& w, const coh
     warnings.push_back(fmt::format(
         "{} holdout account(s) attended anyway and were left out of the control (the estimate is per-protocol)",
         contaminated));
+  for (const auto& [later, n] : joined_later)
+    warnings.push_back(fmt::format(
+        "{} holdout account(s) joined cohort {} before this cohort's outcome windows ended ({}) and were left out of "
+        "the control",
+        n, later, format_date(outcome_end)));
   if (a.control.empty()) a.no_control_reason = "every holdout account attended: no control left";
 }
 

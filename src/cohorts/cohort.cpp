@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -228,18 +229,44 @@ std::string invitees_csv(const Cohort& c, const Dataset& data) {
   return out;
 }
 
-std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of) {
-  if (c.status == CohortStatus::kProposed) return "proposed";
-  if (c.status == CohortStatus::kClosed) return "closed";
+namespace {
+
+// The highest session of the program an invitee attended in this cohort up to `as_of`, and when
+// the first invitee attended it.
+std::pair<int, Timestamp> furthest_session(const Cohort& c, const Dataset& data, Timestamp as_of) {
   int last = 0;
+  Timestamp at = 0;
   for (const auto& inv : c.invitees)
     for (const auto& l : inv.learners)
       for (const Attendance& a : data.attendance_of(l))
         if (a.attended && a.program == c.program && a.ts >= c.created_at && a.ts <= as_of &&
-            (a.cohort.empty() || a.cohort == c.id))
-          last = std::max(last, a.session);
+            (a.cohort.empty() || a.cohort == c.id) && (a.session > last || (a.session == last && a.ts < at))) {
+          last = a.session;
+          at = a.ts;
+        }
+  return {last, at};
+}
+
+}  // namespace
+
+std::optional<Timestamp> last_session_at(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of) {
+  if (c.status == CohortStatus::kProposed) return std::nullopt;
+  auto [last, at] = furthest_session(c, data, as_of);
+  if (last == 0 || last < std::max(1, sessions)) return std::nullopt;
+  return at;
+}
+
+bool closed_as_of(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of) {
+  return c.status == CohortStatus::kClosed || last_session_at(c, data, sessions, as_of).has_value();
+}
+
+std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of) {
+  if (c.status == CohortStatus::kProposed) return "proposed";
+  if (c.status == CohortStatus::kClosed) return "closed";
+  auto [last, at] = furthest_session(c, data, as_of);
+  (void)at;
   if (last == 0) return "sent";
-  return last >= std::max(1, sessions) ? "finished" : "running";
+  return last >= std::max(1, sessions) ? "closed" : "running";
 }
 
 std::string holdout_csv(const Cohort& c, const Dataset& data) {

@@ -63,10 +63,19 @@ Result<std::vector<Cohort>> load_cohorts_file(const std::string& path);
 // sent or closed and anything but the status moved forward (proposed or sent → closed).
 Status check_replace(const Cohort& existing, const Cohort& next);
 
+// When an invitee first attended the program's last session (`sessions`) in this cohort, up to
+// `as_of`: the cohort is then over and closes by itself (its accounts may join other cohorts
+// again), whether or not anyone closed it by hand. nullopt while that has not happened (or for a
+// proposed cohort). Pure.
+std::optional<Timestamp> last_session_at(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of);
+
+// Whether the cohort is closed as of `as_of`: closed by hand, or after its last session.
+bool closed_as_of(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of);
+
 // Where a cohort is in its life, from its status and the attendance recorded up to `as_of`:
 // "proposed"; "sent" (no invitee attended a session of the program since it was created);
-// "running" (one did); "finished" (an invitee attended session `sessions`, the program's last:
-// ready to close); "closed". Pure.
+// "running" (one did); "closed" (closed by hand, or an invitee attended session `sessions`, the
+// program's last: closed after its last session). Pure.
 std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of);
 
 // Invitee CSV: header account,account_name,csm,learner,email,role,reason; one row per invited

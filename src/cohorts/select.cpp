@@ -97,6 +97,8 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
   std::set<std::string, std::less<>> busy;  // accounts in another open cohort
   for (const auto& other : options.existing) {
     if (other.id == c.id || !other.is_open()) continue;
+    const Program* theirs = options.programs ? find_program(*options.programs, other.program) : nullptr;
+    if (theirs && closed_as_of(other, data, theirs->sessions, options.as_of)) continue;
     for (const auto& i : other.invitees) busy.insert(i.account);
     for (const auto& h : other.holdout) busy.insert(h);
   }

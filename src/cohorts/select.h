@@ -39,6 +39,10 @@ struct ProposeOptions {
   std::optional<std::uint64_t> seed;       // default: stable_hash(id)
   std::string id;                          // default: "<program>-<yyyy>q<n>" of as_of
   std::vector<Cohort> existing;            // open ones exclude their accounts (same id: ignored)
+  // The configured programs: a cohort whose last session was attended by the as-of instant is
+  // closed (cohort.h closed_as_of) and frees its accounts. Without them (or for a program no
+  // longer configured) only a cohort closed by hand does.
+  const std::vector<Program>* programs = nullptr;
 };
 
 // The smallest usage lift the proposed cohort could detect (80 % power, two-sided α 0.05), from the

@@ -100,11 +100,16 @@ nlohmann::json cohort_summary(const cohorts::Cohort& c) {
           {"holdout_count", c.holdout.size()}};
 }
 
-// The cohort's phase (cohorts::cohort_phase) with its program's number of sessions. Caller holds
-// the workspace's shared lock.
-std::string phase_of(const app::Workspace& ws, const std::vector<cohorts::Program>* programs, const cohorts::Cohort& c) {
+// The cohort's phase (cohorts::cohort_phase) with its program's number of sessions, and when it
+// closed by itself after its last session. Caller holds the workspace's shared lock.
+void add_phase(nlohmann::json& j, const app::Workspace& ws, const std::vector<cohorts::Program>* programs,
+               const cohorts::Cohort& c) {
   const cohorts::Program* p = programs ? cohorts::find_program(*programs, c.program) : nullptr;
-  return cohorts::cohort_phase(c, ws.data(), p ? p->sessions : 1, ws.as_of());
+  const int sessions = p ? p->sessions : 1;
+  j["phase"] = cohorts::cohort_phase(c, ws.data(), sessions, ws.as_of());
+  if (c.status == cohorts::CohortStatus::kSent)
+    if (auto at = cohorts::last_session_at(c, ws.data(), sessions, ws.as_of()))
+      j["closed_after_last_session"] = format_timestamp(*at);
 }
 
 nlohmann::json cohort_view(const cohorts::Cohort& c) {
@@ -199,6 +204,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     o.seed = req.seed;
     o.id = req.id;
     o.existing = *existing;
+    o.programs = &*programs;
     cohorts::Proposal proposal;
     nlohmann::json eligible;
     {
@@ -263,9 +269,11 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : *all) {
     if (!program->empty() && c.program != *program) continue;
-    if (!status->empty() && cohorts::cohort_status_name(c.status) != *status) continue;
     auto j = cohort_summary(c);
-    j["phase"] = phase_of(*ws, programs.ok() ? &*programs : nullptr, c);
+    add_phase(j, *ws, programs.ok() ? &*programs : nullptr, c);
+    // A cohort closed after its last session is "closed" to this filter, though its stored status is "sent".
+    const std::string effective = j["phase"] == "closed" ? "closed" : std::string(cohorts::cohort_status_name(c.status));
+    if (!status->empty() && effective != *status) continue;
     items.push_back(std::move(j));
   }
   std::size_t total = items.size();
@@ -335,7 +343,7 @@ void add_cohort_routes(Api& api, Service& service) {
     auto programs = programs_of(*ws);
     std::shared_lock lock(ws->mutex());
     auto j = cohort_view(*c);
-    j["phase"] = phase_of(*ws, programs.ok() ? &*programs : nullptr, *c);
+    add_phase(j, *ws, programs.ok() ? &*programs : nullptr, *c);
     return json_response(j);
   });
 

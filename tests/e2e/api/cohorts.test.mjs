@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { api, env, isProblem } from './lib.mjs';
+import { api, env, eventually, isProblem } from './lib.mjs';
 
 const PROGRAM = 'data_manager_accelerator';
 const QUARTER = '2026Q3';
@@ -279,6 +279,39 @@ if (!RESTART) {
     const out = execFileSync(env.bin, ['cohorts', 'close', '--db', env.db, 'to-close']).toString();
     assert.match(out, /cohort to-close is closed/);
     assert.equal((await admin('GET', '/v1/cohorts/to-close')).body.status, 'closed');
+  });
+
+  test('a sent cohort closes by itself once an invitee attended the last session, and frees its accounts', async () => {
+    const program = (await admin('GET', '/v1/programs')).body.items.find((x) => x.id === PROGRAM);
+    const made = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, id: 'auto-close', capacity: 2, holdout_fraction: 0 } });
+    assert.equal(made.status, 201);
+    assert.equal((await admin('POST', '/v1/cohorts/auto-close/send')).status, 200);
+    const invitee = made.body.invitees[0];
+    const blocked = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, preview: true, id: 'after-auto' } });
+    assert.ok(!blocked.body.eligible.includes(invitee.account), 'held while the cohort runs');
+    // Attendance at the cohort's own instant (after it was created, not after the data's as-of).
+    const attend = async (session) => {
+      const rec = { kind: 'attendance', learner: invitee.learners[0], program: PROGRAM, session, ts: made.body.created_at,
+        attended: true, cohort: 'auto-close' };
+      const res = await api('POST', '/v1/records', { key: env.ingest, raw: JSON.stringify(rec) + '\n',
+        headers: { 'Content-Type': 'application/x-ndjson' } });
+      assert.ok(res.status < 300, `attendance stored: ${res.status} ${JSON.stringify(res.body)}`);
+    };
+    await attend(1);
+    await eventually(async () => assert.equal((await admin('GET', '/v1/cohorts/auto-close')).body.phase, 'running'));
+    assert.equal(program.sessions > 1, true, 'the program has more than one session');
+    await attend(program.sessions);
+    await eventually(async () => assert.equal((await admin('GET', '/v1/cohorts/auto-close')).body.phase, 'closed'));
+    const got = (await admin('GET', '/v1/cohorts/auto-close')).body;
+    assert.equal(got.status, 'sent', 'the stored record is unchanged');
+    assert.equal(got.closed_after_last_session, made.body.created_at);
+    const closedList = (await admin('GET', '/v1/cohorts?status=closed')).body.items.map((c) => c.id);
+    assert.ok(closedList.includes('auto-close'), 'listed among the closed cohorts');
+    assert.ok(!(await admin('GET', '/v1/cohorts?status=sent')).body.items.some((c) => c.id === 'auto-close'));
+    const freed = await admin('POST', '/v1/cohorts', { json: { program: PROGRAM, preview: true, id: 'after-auto' } });
+    assert.ok(!freed.body.eligible_accounts.some((r) => r.account === invitee.account && /another open cohort/.test(r.reason)));
+    assert.ok((freed.body.excluded['in another open cohort'] ?? 0) < (blocked.body.excluded['in another open cohort'] ?? 0),
+      'its accounts are no longer blocked');
   });
 
   test('churned accounts and renewals before the program ends are excluded, each counted', async () => {

@@ -228,7 +228,10 @@ TEST_CASE("a cohort's phase follows its status and the sessions its invitees att
   attend("a1-l", "dma", 3, "2026-10-15T00:00:00Z");  // after the as-of: not yet
   CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "running");
   attend("a1-l", "dma", 3, "2026-08-15T00:00:00Z", true, "dma-2026q3");
-  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "finished");
+  CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "closed");  // after its last session, by itself
+  CHECK(cohorts::last_session_at(c, data, 3, as_of) == *parse_timestamp("2026-08-15T00:00:00Z"));
+  CHECK(cohorts::closed_as_of(c, data, 3, as_of));
+  CHECK_FALSE(cohorts::closed_as_of(c, data, 3, *parse_timestamp("2026-08-14T00:00:00Z")));
   c.status = cohorts::CohortStatus::kClosed;
   CHECK(cohorts::cohort_phase(c, data, 3, as_of) == "closed");
   c.status = cohorts::CohortStatus::kProposed;

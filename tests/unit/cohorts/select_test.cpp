@@ -321,3 +321,49 @@ TEST_CASE("churned accounts and accounts renewing before the program can finish 
   REQUIRE(loose.ok());
   CHECK(std::find(loose->cohort.eligible.begin(), loose->cohort.eligible.end(), "a04") != loose->cohort.eligible.end());
 }
+
+TEST_CASE("a cohort whose last session was attended is closed and frees its accounts; before that it holds them") {
+  World w = world();
+  cohorts::Program x;  // the other cohort's program: three sessions
+  x.id = "x";
+  x.sessions = 3;
+  const std::vector<cohorts::Program> programs = {program(), x};
+  cohorts::ProposeOptions o = options(1);
+  o.existing[0].invitees = {{"x_open", {"x_open-l"}, "ana", ""}};
+  o.existing[0].holdout.clear();
+  o.existing[0].created_at = kAsOf - 40 * kMsPerDay;
+  o.programs = &programs;
+  auto attend = [&](int session, int days_ago) {
+    Attendance a;
+    a.learner = "x_open-l";
+    a.program = "x";
+    a.session = session;
+    a.ts = kAsOf - days_ago * kMsPerDay;
+    a.attended = true;
+    w.data.apply(Record(a));
+  };
+  auto eligible = [&](const cohorts::ProposeOptions& opts) {
+    auto r = cohorts::propose_cohort(w.data, w.lookup(), program(), opts);
+    REQUIRE(r.ok());
+    const auto& el = r->cohort.eligible;
+    return std::find(el.begin(), el.end(), "x_open") != el.end();
+  };
+  attend(1, 30);
+  attend(2, 20);
+  CHECK_FALSE(eligible(o));  // running: still held
+  CHECK(cohorts::cohort_phase(o.existing[0], w.data, 3, kAsOf) == "running");
+  attend(3, 50);  // session 3 before the cohort was created: another run, not this cohort's
+  CHECK_FALSE(eligible(o));
+  attend(3, 10);
+  CHECK(eligible(o));  // its last session was attended: closed by itself
+  CHECK(cohorts::cohort_phase(o.existing[0], w.data, 3, kAsOf) == "closed");
+  CHECK(cohorts::last_session_at(o.existing[0], w.data, 3, kAsOf) == kAsOf - 10 * kMsPerDay);
+  // As of a day before that session it was still open (as-of reads never see the future).
+  cohorts::ProposeOptions earlier = o;
+  earlier.as_of = kAsOf - 11 * kMsPerDay;
+  CHECK_FALSE(cohorts::closed_as_of(o.existing[0], w.data, 3, earlier.as_of));
+  // Without the programs (or for a program no longer configured) only closing by hand frees them.
+  cohorts::ProposeOptions blind = o;
+  blind.programs = nullptr;
+  CHECK_FALSE(eligible(blind));
+}

@@ -204,12 +204,12 @@ export async function render(main, ctx) {
       items.length ? table([
         { key: 'id', label: 'Cohort' },
         { label: 'Program', render: (c) => byId.get(c.program)?.title || label(c.program) },
-        { label: 'Status', render: (c) => (c.phase === 'finished' ? 'finished — ready to close' : label(c.phase || c.status)) },
+        { label: 'Status', render: (c) => (c.closed_after_last_session ? `closed after its last session (${day(c.closed_after_last_session)})` : label(c.phase || c.status)) },
         { label: 'Eligible as of', render: (c) => day(c.created_at) },
         { key: 'invitees_count', label: 'Invitees', num: true },
         { key: 'holdout_count', label: 'Holdout', num: true },
         { label: 'Actions', render: (c) => h('div', { class: 'actions' }, downloadButton(c.id), holdoutButton(c.id), c.status === 'proposed' ? sendButton(c) : null,
-          c.status === 'sent' ? closeButton(c) : null) },
+          c.status === 'sent' && c.phase !== 'closed' ? closeButton(c) : null) },
       ], items, { caption: 'Cohorts already created', rowAttrs: (c) => ({ 'data-cohort': c.id }) }) : h('p', {}, 'No cohort yet.'));
   }
   listCohorts(cohortsRes);
