@@ -36,6 +36,7 @@
 #include "milestones/evaluator.h"
 #include "milestones/graph.h"
 #include "milestones/state.h"
+#include "cohorts/program.h"
 #include "recommend/content_map.h"
 #include "recommend/recommend.h"
 #include "segments/segment.h"
@@ -104,6 +105,9 @@ class Workspace {
   const recommend::ContentMap& content() const { return content_; }
   // Stage-movement targets per quarter (<config>/targets), validated against the stages at open.
   const attribution::StageTargets& targets() const { return targets_; }
+  // Accelerator programs (the `programs` of <config>/content_maps), validated against the graph
+  // at open and kept: every use reads these, never the files again.
+  const std::vector<cohorts::Program>& programs() const { return programs_; }
   // What recommendations read, at the workspace's as-of (hold the shared lock while using it).
   recommend::Context recommend_context() const;
   const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
@@ -129,6 +133,7 @@ class Workspace {
   segments::SegmentSet segments_;
   recommend::ContentMap content_;
   attribution::StageTargets targets_;
+  std::vector<cohorts::Program> programs_;
   Status load_catalogs();  // workspace_catalogs.cpp
   std::unique_ptr<milestones::Evaluator> evaluator_;
   Sequence last_seq_ = 0;

@@ -29,6 +29,7 @@ Status Workspace::load_catalogs() {
     if (!programs.ok()) return programs.status().with_context("programs");
     UPLIFT_RETURN_IF_ERROR(cohorts::check_program_refs(*programs, known.milestones, graph_.stages)
                                .with_context("programs"));
+    programs_ = std::move(*programs);
   }
   if (fs::path dir = config_dir_ / "targets"; fs::is_directory(dir, ec)) {
     auto targets = attribution::load_targets(dir.string(), graph_.stages);

@@ -46,8 +46,7 @@ Result<std::unique_ptr<app::Workspace>> open_workspace(const Flags& f) {
 int propose(const Flags& f) {
   auto ws = open_workspace(f);
   if (!ws.ok()) return fail("propose", ws.status());
-  auto programs = cohorts::load_programs(((*ws)->config_dir() / "content_maps").string());
-  if (!programs.ok()) return fail("propose", programs.status());
+  const std::vector<cohorts::Program>* programs = &(*ws)->programs();  // validated when it opened
   const cohorts::Program* p = cohorts::find_program(*programs, f.program);
   if (!p) return fail("propose", Status::NotFound(fmt::format("no program '{}' in content_maps", f.program)));
   auto existing = report::load_cohorts((*ws)->store());
@@ -64,7 +63,7 @@ int propose(const Flags& f) {
   o.seed = f.seed;
   o.id = f.id;
   o.existing = *existing;
-  o.programs = &*programs;
+  o.programs = programs;
   const app::Workspace& w = **ws;
   auto proposal = cohorts::propose_cohort(w.data(), [&w](std::string_view a) { return w.state(a); }, *p, o);
   if (!proposal.ok()) return fail("propose", proposal.status());

@@ -43,14 +43,8 @@ std::mutex& cohort_writes() {
 
 // The programs of <config>/content_maps (none when the directory is missing). A broken file is
 // a server configuration problem: 500, the message goes to the log.
-Result<std::vector<cohorts::Program>> programs_of(const app::Workspace& ws) {
-  std::error_code ec;
-  auto dir = ws.config_dir() / "content_maps";
-  if (!std::filesystem::is_directory(dir, ec)) return std::vector<cohorts::Program>{};
-  auto p = cohorts::load_programs(dir.string());
-  if (!p.ok()) return Status::Internal(p.status().message());
-  return p;
-}
+// The programs validated when the workspace was opened (never re-read from disk).
+Result<std::vector<cohorts::Program>> programs_of(const app::Workspace& ws) { return ws.programs(); }
 
 HttpResponse failure(const Status& st) {
   if (st.code() == Code::kInternal)

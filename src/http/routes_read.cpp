@@ -13,6 +13,7 @@
 #include "http/query.h"
 #include "http/routes.h"
 #include "http/views.h"
+#include "recommend/account_advice.h"
 #include "report/roi_inputs.h"
 
 namespace uplift::http {
@@ -131,6 +132,19 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
   nlohmann::json items = nlohmann::json::array();
   for (std::size_t i = page->offset(); i < rows.size() && items.size() < static_cast<std::size_t>(page->per_page); ++i)
     items.push_back(std::move(rows[i]));
+  if (*stalled >= 0) {
+    // The stalled view: per frontier milestone, what uplift recommends (recommend/account_advice.h).
+    auto program_for = [ws](std::string_view milestone) {
+      for (const auto& p : ws->programs())
+        if (p.target_milestone == milestone) return p.id;
+      return std::string();
+    };
+    for (auto& j : items) {
+      const std::string id = field(j, "id");
+      j["recommended"] = recommend::advice_to_json(
+          recommend::advise_account(ws->data(), ws->state(id), ws->content(), id, program_for, ws->as_of()));
+    }
+  }
   return json_response({{"items", items}, {"total", rows.size()}, {"page", page->page}, {"per_page", page->per_page}});
 }
 

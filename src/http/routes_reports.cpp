@@ -43,18 +43,7 @@ HttpResponse roi(Service& service, const RequestContext& ctx, std::string format
     quarter = *q;
   }
 
-  std::error_code ec;
-  auto dir = ws->config_dir() / "content_maps";
-  std::vector<cohorts::Program> programs;
-  if (std::filesystem::is_directory(dir, ec)) {
-    auto p = cohorts::load_programs(dir.string());
-    if (!p.ok()) {
-      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"report\",\"error\":%s}\n",
-                   dump_json(p.status().message()).c_str());
-      return problem_response(internal_error());
-    }
-    programs = std::move(*p);
-  }
+  const std::vector<cohorts::Program>& programs = ws->programs();  // validated at start
   auto cohorts = report::load_cohorts(ws->store());
   if (!cohorts.ok()) return problem_response(problem_from_status(cohorts.status()));
 

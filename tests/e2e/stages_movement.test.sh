@@ -69,6 +69,18 @@ jq -e '.items | all(.flags | map(.kind) | index("usage_decline"))' <<<"$flagged"
 stalled=$(api '/v1/accounts?stalled_days=60&per_page=500&sort=stalled_days&order=desc')
 jq -e '.items | all(.stalled_days >= 60 and (.frontier | length) > 0)' <<<"$stalled" >/dev/null || bad "stalled_days=60 returned an account that moved or has nothing to reach"
 jq -e '[.items[].stalled_days] as $d | $d == ($d | sort | reverse)' <<<"$stalled" >/dev/null || bad "sort=stalled_days&order=desc"
+# The stalled view says, per frontier milestone in order, what uplift recommends.
+jq -e '.items | all(([.recommended[].milestone]) == ([.frontier[] | if type == "string" then . else .id end]))' <<<"$stalled" >/dev/null \
+  || bad "stalled rows: recommended does not follow the frontier"
+jq -e '[.items[].recommended[]] | length > 0 and all(.action | IN("course", "practice", "accelerator", "none"))' <<<"$stalled" >/dev/null \
+  || bad "stalled rows: no advice, or an unknown action"
+jq -e '[.items[].recommended[] | select(.action == "course") | .items | length] | all(. >= 1 and . <= 3)' <<<"$stalled" >/dev/null \
+  || bad "stalled rows: a course advice without 1..3 items"
+jq -e '[.items[].recommended[] | select(.action == "practice")] | all(.learners >= 1)' <<<"$stalled" >/dev/null \
+  || bad "stalled rows: practice advised for an account without learners"
+api '/v1/accounts?per_page=5' | jq -e '.items | all(has("recommended") | not)' >/dev/null \
+  || bad "the plain list carries recommendations (only the stalled view does)"
+echo "stalled view advice: $(jq -c '[.items[].recommended[].action] | group_by(.) | map({(.[0]): length}) | add' <<<"$stalled")"
 [ "$(code '/v1/accounts?flag=usage_declin')" = 400 ] || bad "flag=usage_declin is not a 400"
 [ "$(code '/v1/accounts?flagg=usage_decline')" = 400 ] && grep -q "unknown parameter 'flagg'" "$E2E_TMP/body" || bad "an unknown filter is not a 400 naming it: $(cat "$E2E_TMP/body")"
 [ "$(code '/v1/accounts?_=123')" = 200 ] || bad "a cache buster (_=) is refused"

@@ -68,6 +68,14 @@ test('accounts: the flag and stalled filters page through exactly what the API r
   const stalled = await api('/v1/accounts?flag=usage_decline&stalled_days=60&sort=name&order=asc&page=1&per_page=25');
   const ids2 = await page.$$eval('#accounts-table tbody tr', (trs) => trs.map((tr) => tr.dataset.account));
   assert.deepEqual(ids2, stalled.items.map((a) => a.id));
+  // The stalled view shows what uplift recommends per frontier milestone, as the API says.
+  for (const a of stalled.items.slice(0, 5)) {
+    const shown = await page.$$eval(`#accounts-table tr[data-account="${a.id}"] ul.advice li`,
+      (lis) => lis.map((li) => [li.dataset.milestone, li.dataset.action, li.textContent]));
+    assert.deepEqual(shown.map(([m, act]) => [m, act]), a.recommended.map((r) => [r.milestone, r.action]), a.id);
+    a.recommended.forEach((r, i) => { for (const item of r.items) assert.ok(shown[i][2].includes(item), `${a.id}: ${item} shown`); });
+  }
+  assert.ok(stalled.items.some((a) => a.recommended.length > 0), 'some stalled account has advice to show');
   assert.deepEqual(page.errors, []);
 });
 

@@ -8,6 +8,7 @@
 
 #include "milestones/evaluator.h"
 #include "milestones/loader.h"
+#include "recommend/account_advice.h"
 #include "recommend/recommend.h"
 #include "segments/loader.h"
 #include "unit/segments/scenario_support.h"
@@ -109,6 +110,27 @@ void check_path(const recommend::Context& ctx, const json& c) {
   CHECK(compact == c["path"]);
 }
 
+// {"account": A, "programs": {milestone: program}, "advice": [{"milestone", "action", "items",
+// "practised", "learners", "program"}]}: the stalled view's advice for the account, compared
+// field by field (fields left out are not checked; "program" absent means none).
+void check_advice(const recommend::Context& ctx, const json& c) {
+  const std::string account = c.at("account");
+  const json programs = c.value("programs", json::object());
+  auto advice = recommend::advise_account(
+      *ctx.data, ctx.states(account), *ctx.content, account,
+      [&](std::string_view m) { return programs.value(std::string(m), std::string()); }, ctx.as_of);
+  const json got = recommend::advice_to_json(advice);
+  REQUIRE(got.size() == c["advice"].size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const json& want = c["advice"][i];
+    INFO("advice[" << i << "]: " << got[i].dump());
+    for (const auto& [k, v] : want.items()) CHECK(got[i].value(k, json()) == v);
+    if (!want.contains("program")) CHECK_FALSE(got[i].contains("program"));
+    CHECK(recommend::practised_learners(*ctx.data, *ctx.content, account, got[i]["milestone"].get<std::string>(),
+                                        ctx.as_of) == got[i]["practised"].get<std::size_t>());
+  }
+}
+
 void run(const std::filesystem::path& file) {
   json sc = scenario::read_json(file);
   auto data = scenario::dataset(sc.value("records", json::array()));
@@ -117,7 +139,7 @@ void run(const std::filesystem::path& file) {
   auto set = segment_catalog(sc.at("segments"));
   auto cm = content_map(sc.at("content_map"));
   for (const auto& c : sc.at("cases")) {
-    INFO("case learner " << c.value("learner", "") << (c.contains("note") ? " — " + c["note"].get<std::string>() : ""));
+    INFO("case learner " << c.value("learner", "") << c.value("account", "") << (c.contains("note") ? " — " + c["note"].get<std::string>() : ""));
     States states = base;
     if (c.contains("states"))
       for (const auto& [acc, j] : c["states"].items()) states[acc] = scenario::state(acc, j);
@@ -128,6 +150,7 @@ void run(const std::filesystem::path& file) {
                            },
                            as_of};
     if (c.contains("path")) check_path(ctx, c);
+    else if (c.contains("advice")) check_advice(ctx, c);
     else check_recommendations(ctx, c);
   }
 }

@@ -15,6 +15,10 @@ const COLUMNS = [
   { key: 'stalled_days', label: 'Days without progress', num: true },
 ];
 
+// The stalled view's advice (GET /v1/accounts?stalled_days=N → recommended), in words.
+const ADVICE = { course: 'assign', practice: 'practise', accelerator: 'accelerator', none: 'no content teaches it' };
+const STALLED_COLUMN = { key: 'recommended', label: 'What uplift recommends', sortable: false };
+
 function cell(col, a) {
   switch (col.key) {
     case 'name': return h('a', { href: hashLink(`accounts/${encodeURIComponent(a.id)}`) }, a.name || a.id);
@@ -22,6 +26,9 @@ function cell(col, a) {
     case 'arr': return money(a.arr);
     case 'renewal_date': return day(a.renewal_date);
     case 'frontier': return (a.frontier || []).map((m) => h('span', { class: 'tag' }, label(typeof m === 'string' ? m : m.id)));
+    case 'recommended': return h('ul', { class: 'advice' }, (a.recommended || []).map((r) => h('li', { 'data-milestone': r.milestone, 'data-action': r.action },
+      h('strong', {}, `${label(r.milestone)}: `), ADVICE[r.action] || r.action,
+      r.items.length ? ` — ${r.items.join(', ')}` : '', r.program ? ` · program ${label(r.program)}` : '')));
     default: return a[col.key] ?? '—';
   }
 }
@@ -96,6 +103,7 @@ export async function render(main, ctx) {
     }));
     if (!res || !ctx.isCurrent()) return;
     const items = res.items || [];
+    const columns = state.stalled_days ? [...COLUMNS, STALLED_COLUMN] : COLUMNS;
     const total = res.total ?? items.length;
     const pages = Math.max(1, Math.ceil(total / (res.per_page || PER_PAGE)));
     const tbl = h('table', { class: 'data', id: 'accounts-table' },
@@ -103,9 +111,9 @@ export async function render(main, ctx) {
         `${state.flag ? ` flagged ${label(state.flag)}` : state.flagged ? ' flagged' : ''}${state.csm ? ` of ${state.csm}` : ''}` +
         `${state.tier ? ` (${state.tier})` : ''}` +
         `${state.stalled_days ? `, stalled ${state.stalled_days}+ days` : ''} — page ${state.page} of ${pages}`),
-      h('thead', {}, h('tr', {}, COLUMNS.map(sortButton))),
+      h('thead', {}, h('tr', {}, columns.map(sortButton))),
       h('tbody', {}, items.map((a) => h('tr', { 'data-account': a.id },
-        COLUMNS.map((c) => h('td', { class: c.num ? 'num' : null }, cell(c, a)))))));
+        columns.map((c) => h('td', { class: c.num ? 'num' : null }, cell(c, a)))))));
     const prev = h('button', { type: 'button', class: 'secondary', disabled: state.page <= 1 }, '← Previous');
     const next = h('button', { type: 'button', class: 'secondary', disabled: state.page >= pages }, 'Next →');
     prev.addEventListener('click', () => { state.page--; load(); });
