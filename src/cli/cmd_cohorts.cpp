@@ -64,6 +64,7 @@ int propose(const Flags& f) {
   o.id = f.id;
   o.existing = *existing;
   o.programs = programs;
+  o.content = &(*ws)->content();
   const app::Workspace& w = **ws;
   auto proposal = cohorts::propose_cohort(w.data(), [&w](std::string_view a) { return w.state(a); }, *p, o);
   if (!proposal.ok()) return fail("propose", proposal.status());

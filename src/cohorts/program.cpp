@@ -90,12 +90,13 @@ Eligibility parse_eligibility(const nlohmann::json& e) {
 
 RankingWeights parse_weights(const nlohmann::json& w) {
   if (!w.is_object()) throw FieldFail{"ranking", "expected an object"};
-  check_known(w, {"arr", "renewal", "lag"}, "ranking.");
+  check_known(w, {"arr", "renewal", "lag", "practice"}, "ranking.");
   RankingWeights out;
   out.arr = get_number(w, "arr", "ranking.arr").value_or(1);
   out.renewal = get_number(w, "renewal", "ranking.renewal").value_or(1);
   out.lag = get_number(w, "lag", "ranking.lag").value_or(1);
-  for (auto [name, v] : {std::pair{"arr", out.arr}, {"renewal", out.renewal}, {"lag", out.lag}})
+  out.practice = get_number(w, "practice", "ranking.practice").value_or(0.25);
+  for (auto [name, v] : {std::pair{"arr", out.arr}, {"renewal", out.renewal}, {"lag", out.lag}, {"practice", out.practice}})
     if (v < 0) throw FieldFail{std::string("ranking.") + name, "must be >= 0"};
   return out;
 }

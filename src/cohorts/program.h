@@ -35,10 +35,12 @@ struct Eligibility {
 };
 
 // Ranking score = arr·(ARR / max ARR among eligible) + renewal·(1 − days to renewal / 365, for
-// renewals 0..365 days away, else 0) + lag·(min(days since `reached`, 365) / 365). Higher first,
-// ties by account id. All weights default to 1.
+// renewals 0..365 days away, else 0) + lag·(min(days since `reached`, 365) / 365)
+// + practice·(1 when a learner of the account completed every teaching item of the target
+// milestone, yet the account still lacks it — recommend/account_advice.h, the practice signal —
+// else 0). Higher first, ties by account id. arr, renewal and lag default to 1, practice to 0.25.
 struct RankingWeights {
-  double arr = 1, renewal = 1, lag = 1;
+  double arr = 1, renewal = 1, lag = 1, practice = 0.25;
 };
 
 struct Program {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cohorts/random.h"
+#include "recommend/account_advice.h"
 
 namespace uplift::cohorts {
 namespace {
@@ -38,6 +39,7 @@ struct Candidate {
   std::optional<int> days_to_renewal;
   int days_since_reached = 0;
   double recent_target = 0;
+  std::size_t practised = 0;  // learners who completed every teaching item of the target milestone
   std::vector<std::string> learners;
   double score = 0;
 };
@@ -48,6 +50,10 @@ std::string describe(const Program& p, const Candidate& c, int rank) {
     parts.push_back(fmt::format("{} reached {} days ago", p.eligibility.reached, c.days_since_reached));
   if (!p.eligibility.lacks_milestone.empty()) parts.push_back(fmt::format("no {} yet", p.eligibility.lacks_milestone));
   parts.push_back(fmt::format("{:g} {} in last 30 days", c.recent_target, p.target_event));
+  if (c.practised)
+    parts.push_back(fmt::format("{} learner(s) completed every course on {} yet the account has not reached it "
+                                "(practice candidate)",
+                                c.practised, p.target_milestone));
   parts.push_back(fmt::format("ARR {:.0f}", c.arr));
   if (c.days_to_renewal) parts.push_back(fmt::format("renewal in {} days", *c.days_to_renewal));
   parts.push_back(fmt::format("rank {} (score {:.3f})", rank, c.score));
@@ -149,6 +155,9 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
     }
     if (busy.count(id)) { exclude("in another open cohort"); continue; }
     cand.arr = acct.arr.value_or(0);
+    if (options.content && !program.target_milestone.empty())
+      cand.practised =
+          recommend::practised_learners(data, *options.content, id, program.target_milestone, options.as_of);
     if (acct.renewal_date) cand.days_to_renewal = *acct.renewal_date - today;
     eligible.push_back(std::move(cand));
   }
@@ -161,7 +170,8 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
     if (e.days_to_renewal && *e.days_to_renewal >= 0 && *e.days_to_renewal <= 365)
       renewal_part = 1.0 - *e.days_to_renewal / 365.0;
     double lag_part = std::min(e.days_since_reached, 365) / 365.0;
-    e.score = program.weights.arr * arr_part + program.weights.renewal * renewal_part + program.weights.lag * lag_part;
+    e.score = program.weights.arr * arr_part + program.weights.renewal * renewal_part + program.weights.lag * lag_part +
+              (e.practised ? program.weights.practice : 0.0);
   }
   std::sort(eligible.begin(), eligible.end(), [](const Candidate& a, const Candidate& b) {
     return a.score != b.score ? a.score > b.score : a.account < b.account;

@@ -26,6 +26,7 @@
 #include "cohorts/program.h"
 #include "core/dataset.h"
 #include "milestones/state.h"
+#include "recommend/content_map.h"
 
 namespace uplift::cohorts {
 
@@ -43,6 +44,9 @@ struct ProposeOptions {
   // closed (cohort.h closed_as_of) and frees its accounts. Without them (or for a program no
   // longer configured) only a cohort closed by hand does.
   const std::vector<Program>* programs = nullptr;
+  // The content map, for the practice signal (RankingWeights::practice); without it no account
+  // carries the signal.
+  const recommend::ContentMap* content = nullptr;
 };
 
 // The smallest usage lift the proposed cohort could detect (80 % power, two-sided α 0.05), from the

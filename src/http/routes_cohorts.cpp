@@ -77,7 +77,8 @@ nlohmann::json program_json(const cohorts::Program& p) {
                       {"capacity", p.capacity},
                       {"holdout_fraction", p.holdout_fraction},
                       {"eligibility", el},
-                      {"weights", {{"arr", p.weights.arr}, {"renewal", p.weights.renewal}, {"lag", p.weights.lag}}}};
+                      {"weights", {{"arr", p.weights.arr}, {"renewal", p.weights.renewal}, {"lag", p.weights.lag},
+                                   {"practice", p.weights.practice}}}};
   return j;
 }
 
@@ -199,6 +200,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     o.id = req.id;
     o.existing = *existing;
     o.programs = &*programs;
+    o.content = &ws->content();
     cohorts::Proposal proposal;
     nlohmann::json eligible;
     {

@@ -367,3 +367,45 @@ TEST_CASE("a cohort whose last session was attended is closed and frees its acco
   blind.programs = nullptr;
   CHECK_FALSE(eligible(blind));
 }
+
+TEST_CASE("the practice signal: an account whose learner completed every course on the target milestone ranks higher") {
+  World w = world();
+  cohorts::Program p = program();
+  p.target_milestone = "dm_used";
+  p.weights = {0, 0, 0, 0.25};  // only the practice signal ranks: everyone else ties (by id)
+  p.holdout_fraction = 0;
+  auto content = recommend::build_content_map({{"inline", nlohmann::json::parse(R"({"items": [
+        {"id": "dm_course", "title": "Data manager", "teaches": ["dm_used"], "minutes": 30},
+        {"id": "dm_live", "title": "Data manager live", "type": "live", "teaches": ["dm_used"], "minutes": 60},
+        {"id": "other", "title": "Other", "teaches": ["foundational"], "minutes": 10}]})")}},
+      {});
+  REQUIRE_MESSAGE(content.ok(), content.status().message());
+  auto complete = [&](const std::string& learner, const std::string& item, Timestamp ts) {
+    Completion c;
+    c.learner = learner;
+    c.content = item;
+    c.status = CompletionStatus::kCompleted;
+    c.ts = ts;
+    w.data.apply(Record(c));
+  };
+  auto before = cohorts::propose_cohort(w.data, w.lookup(), p, options(1));
+  REQUIRE(before.ok());
+  const std::string last = before->cohort.eligible.back();  // the highest id: last on ties
+  complete(last + "-l", "dm_course", kAsOf - kMsPerDay);
+  cohorts::ProposeOptions o = options(1);
+  o.content = &*content;
+  auto one = cohorts::propose_cohort(w.data, w.lookup(), p, o);
+  REQUIRE(one.ok());
+  CHECK(one->cohort.eligible.back() == last);  // one of two courses: no signal
+  complete(last + "-l", "dm_live", kAsOf + kMsPerDay);  // after the as-of: not yet
+  CHECK(cohorts::propose_cohort(w.data, w.lookup(), p, o)->cohort.eligible.back() == last);
+  complete(last + "-l", "dm_live", kAsOf - kMsPerDay);
+  auto both = cohorts::propose_cohort(w.data, w.lookup(), p, o);
+  REQUIRE(both.ok());
+  CHECK(both->cohort.eligible.front() == last);
+  CHECK(both->scores.at(last) == doctest::Approx(0.25));
+  REQUIRE_FALSE(both->cohort.invitees.empty());
+  CHECK(both->cohort.invitees.front().reason.find("1 learner(s) completed every course on dm_used") != std::string::npos);
+  // Without the content map nobody carries the signal.
+  CHECK(cohorts::propose_cohort(w.data, w.lookup(), p, options(1))->cohort.eligible.back() == last);
+}
