@@ -124,7 +124,19 @@ Result<IngestSummary> Workspace::ingest(std::span<const Record> records) {
   // last_seq_ is not advanced here: another process may have committed in between, and
   // catch_up() re-applying our own records is harmless (Dataset::apply is idempotent).
   summary.changed_accounts = evaluator_->flush();
-  if (options_.persist_state) UPLIFT_RETURN_IF_ERROR(persist(summary.changed_accounts));
+  if (options_.persist_state) {
+    // The records are committed: from here nothing may turn this call into a failure. The state
+    // documents are a cache the report trusts only when its watermark matches (states_current).
+    std::vector<std::string> to_save = summary.changed_accounts;
+    to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
+    Status saved = persist(to_save);
+    if (saved.ok()) {
+      unsaved_states_.clear();
+    } else {
+      unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
+      summary.states_not_saved = saved;
+    }
+  }
   return summary;
 }
 

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -80,6 +81,10 @@ struct IngestSummary {
   std::size_t inserted = 0, updated = 0, duplicates = 0;
   std::vector<std::string> changed_accounts;  // accounts whose milestone state changed
   Sequence last_sequence = 0;
+  // Saving the changed states (a second transaction, after the records were stored) failed: the
+  // records are stored all the same — an acknowledged write is never reported as "nothing was
+  // written" — and the states are saved with the next ingest. The error, for the log.
+  std::optional<Status> states_not_saved;
 };
 
 class Workspace {
@@ -123,6 +128,7 @@ class Workspace {
   Workspace() = default;
   Status load(const ProgressFn& progress);
   Status persist(const std::vector<std::string>& accounts);
+  std::set<std::string, std::less<>> unsaved_states_;  // accounts whose state save failed; retried
 
   WorkspaceOptions options_;
   std::filesystem::path config_dir_;

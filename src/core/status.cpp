@@ -13,6 +13,7 @@ std::string_view code_name(Code code) {
     case Code::kPermissionDenied: return "PermissionDenied";
     case Code::kUnauthenticated: return "Unauthenticated";
     case Code::kResourceExhausted: return "ResourceExhausted";
+    case Code::kAborted: return "Aborted";
     case Code::kInternal: return "Internal";
   }
   return "Unknown";

@@ -24,6 +24,8 @@ enum class Code {
   kPermissionDenied,
   kUnauthenticated,
   kResourceExhausted,   // a body or line over its limit
+  kAborted,             // a concurrent writer won (a Galera certification conflict) after every retry;
+                        // nothing was written, the database is fine: retry the call
   kInternal,
 };
 
@@ -38,6 +40,7 @@ class Status {
   static Status AlreadyExists(std::string msg) { return Status(Code::kAlreadyExists, std::move(msg)); }
   static Status FailedPrecondition(std::string msg) { return Status(Code::kFailedPrecondition, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
+  static Status Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
   static Status PermissionDenied(std::string msg) { return Status(Code::kPermissionDenied, std::move(msg)); }
   static Status Unauthenticated(std::string msg) { return Status(Code::kUnauthenticated, std::move(msg)); }
   static Status ResourceExhausted(std::string msg) { return Status(Code::kResourceExhausted, std::move(msg)); }

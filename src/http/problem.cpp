@@ -63,6 +63,8 @@ Problem problem_from_status(const Status& s) {
     case Code::kPermissionDenied: return forbidden(s.message());
     case Code::kUnauthenticated: return unauthorized(s.message());
     case Code::kResourceExhausted: return payload_too_large(s.message());
+    case Code::kAborted:
+      return unavailable("a concurrent write to the same data won; nothing was written, retry (the database is reachable)");
   }
   return internal_error();
 }

@@ -248,6 +248,9 @@ void tick(Service& service, KeyRing& keys) {
   if (!ws) return;
   auto last = ws->store().last_sequence();
   service.db_reachable = last.ok();
+  const Store::Stats stats = ws->store().stats();
+  service.metrics.set_gauge("uplift_store_conflict_retries", static_cast<double>(stats.conflict_retries));
+  service.metrics.set_gauge("uplift_store_failovers", static_cast<double>(stats.failovers));
   service.checked_at_ms = steady_ms();  // /readyz: the check completed (either way)
   if (!last.ok()) return;
   Sequence seen;

@@ -197,10 +197,18 @@ class Store {
 
   virtual Result<StoreCounts> counts() = 0;
   virtual Result<int> schema_version() = 0;
-  // Cheap round trip to the database: OK when it answers.
+  // Cheap round trip to the database: OK when it answers and can serve (reads a real table; on a
+  // Galera node, the node is in the primary component).
   virtual Status ping() = 0;
   // "sqlite:/path/uplift.db" or "mysql://user@host:port/db" — never the password.
   virtual std::string describe() const = 0;
+
+  // Counters since open, for metrics: transactions run again after losing a write conflict
+  // (Galera certification, deadlock), and moves to another host of a cluster URL.
+  struct Stats {
+    std::uint64_t conflict_retries = 0, failovers = 0;
+  };
+  virtual Stats stats() const { return {}; }
 };
 
 // Helpers shared by both backends.

@@ -1,5 +1,6 @@
 #include "store/url.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -40,7 +41,10 @@ std::string percent_decode(std::string_view s) {
 }  // namespace
 
 std::string MysqlUrl::redacted() const {
-  return fmt::format("mysql://{}@{}:{}/{}", user, host, port, database);
+  std::string where;
+  for (const auto& h : hosts) where += fmt::format("{}{}:{}", where.empty() ? "" : ",", h.host, h.port);
+  if (where.empty()) where = fmt::format("{}:{}", host, port);
+  return fmt::format("mysql://{}@{}/{}", user, where, database);
 }
 
 std::string redact_url(std::string_view url) {
@@ -56,8 +60,8 @@ std::string redact_url(std::string_view url) {
 
 Result<MysqlUrl> parse_mysql_url(std::string_view url) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument(fmt::format("database URL {}: {} (expected mysql://user[:pass]@host[:port]/db)",
-                                               redact_url(url), why));
+    return Status::InvalidArgument(fmt::format(
+        "database URL {}: {} (expected mysql://user[:pass]@host[:port][,host[:port]…]/db)", redact_url(url), why));
   };
   constexpr std::string_view kPrefix = "mysql://";
   if (url.substr(0, kPrefix.size()) != kPrefix) return bad("not a mysql:// URL");
@@ -74,20 +78,32 @@ Result<MysqlUrl> parse_mysql_url(std::string_view url) {
   if (out.user.empty()) return bad("missing user");
   auto slash = rest.find('/');
   if (slash == std::string_view::npos) return bad("missing /database");
-  std::string_view hostport = rest.substr(0, slash);
+  std::string_view hostlist = rest.substr(0, slash);
   std::string_view db = rest.substr(slash + 1);
   if (auto q = db.find('?'); q != std::string_view::npos) db = db.substr(0, q);
-  auto pcolon = hostport.rfind(':');
-  if (pcolon != std::string_view::npos) {
-    std::string port(hostport.substr(pcolon + 1));
-    char* end = nullptr;
-    long p = std::strtol(port.c_str(), &end, 10);
-    if (port.empty() || *end != '\0' || p <= 0 || p > 65535) return bad("port is not a number in 1..65535");
-    out.port = static_cast<int>(p);
-    hostport = hostport.substr(0, pcolon);
+  for (;;) {
+    auto comma = hostlist.find(',');
+    std::string_view hostport = hostlist.substr(0, comma);
+    MysqlHost h;
+    auto pcolon = hostport.rfind(':');
+    if (pcolon != std::string_view::npos) {
+      std::string port(hostport.substr(pcolon + 1));
+      char* end = nullptr;
+      long p = std::strtol(port.c_str(), &end, 10);
+      if (port.empty() || *end != '\0' || p <= 0 || p > 65535) return bad("port is not a number in 1..65535");
+      h.port = static_cast<int>(p);
+      hostport = hostport.substr(0, pcolon);
+    }
+    h.host = std::string(hostport);
+    if (h.host.empty()) return bad(out.hosts.empty() ? "missing host" : "an empty host in the host list");
+    if (std::find(out.hosts.begin(), out.hosts.end(), h) != out.hosts.end())
+      return bad(fmt::format("{}:{} is named twice", h.host, h.port));
+    out.hosts.push_back(std::move(h));
+    if (comma == std::string_view::npos) break;
+    hostlist = hostlist.substr(comma + 1);
   }
-  out.host = std::string(hostport);
-  if (out.host.empty()) return bad("missing host");
+  out.host = out.hosts.front().host;
+  out.port = out.hosts.front().port;
   if (!is_identifier(db)) return bad("the database name must match [A-Za-z0-9_]{1,64}");
   out.database = std::string(db);
   if (!has_password) {

@@ -4,21 +4,32 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
 namespace uplift::store {
 
-struct MysqlUrl {
-  std::string user, password, host;
+struct MysqlHost {
+  std::string host;
   int port = 3306;
+  bool operator==(const MysqlHost&) const = default;
+};
+
+struct MysqlUrl {
+  std::string user, password, host;  // host, port: the first of `hosts`
+  int port = 3306;
+  std::vector<MysqlHost> hosts;      // in order of preference (a Galera cluster's nodes)
   std::string database;
-  // "mysql://user@host:port/db" — never the password.
+  // "mysql://user@host:port[,host:port…]/db" — never the password.
   std::string redacted() const;
 };
 
-// Password: from the URL when given (percent-decoded), else $UPLIFT_DB_PASSWORD, else empty.
-// The database name must match [A-Za-z0-9_]+ because it is used as an SQL identifier.
+// "mysql://user[:pass]@host[:port][,host[:port]…]/db". Several hosts name the nodes of one
+// cluster: connections go to the first that answers and is ready, move to the next when it is
+// lost, and return to the first once it is back. Password: from the URL when given
+// (percent-decoded), else $UPLIFT_DB_PASSWORD, else empty. The database name must match
+// [A-Za-z0-9_]+ because it is used as an SQL identifier.
 Result<MysqlUrl> parse_mysql_url(std::string_view url);
 
 // "sqlite:PATH?sync=normal" → PATH and options; a bare path is a sqlite path.

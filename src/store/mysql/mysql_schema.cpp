@@ -1,5 +1,8 @@
 #include "store/mysql/mysql_schema.h"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "store/store.h"
@@ -52,6 +55,18 @@ const std::vector<std::vector<std::string>>& migrations() {
   return m;
 }
 
+// schema_version has a primary key (Galera with wsrep_mode=REQUIRED_PRIMARY_KEY refuses tables
+// without one); databases created before it had none get it here. Idempotent.
+void ensure_version_key(Conn& c) {
+  auto& s = c.prep(
+      "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() "
+      "AND table_name = 'schema_version' AND index_name = 'PRIMARY'");
+  std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+  if (rs->next() && rs->getInt64(1) > 0) return;
+  c.run("DELETE FROM schema_version WHERE version < (SELECT v FROM (SELECT MAX(version) AS v FROM schema_version) m)");
+  c.run("ALTER TABLE schema_version ADD PRIMARY KEY (version)");
+}
+
 bool has_schema_table(Conn& c) {
   auto& s = c.prep(
       "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_version'");
@@ -68,7 +83,9 @@ int stored_version(Conn& c) {
   return rs->getInt(1);
 }
 
-Status ensure_schema(Pool& pool) {
+namespace {
+
+Status ensure_schema_once(Pool& pool) {
   const MysqlUrl& url = pool.url();
   {
     auto bare = pool.connect(/*with_schema=*/false);
@@ -84,9 +101,13 @@ Status ensure_schema(Pool& pool) {
   int v = stored_version(*c);
   if (v > kSchemaVersion) return too_new(v);
   if (v == kSchemaVersion) {
+    ensure_version_key(*c);
     pool.release(std::move(c));
     return Status::OK();
   }
+  // GET_LOCK serialises migrations through one server (or one Galera node: it is not a cluster
+  // lock). Across nodes every step is idempotent, DDL is replicated in total order, and a step
+  // that loses a write conflict to the same step on another node is retried (ensure_schema).
   std::string lock_name = "uplift_migrate_" + url.database;
   {
     auto& s = c->prep("SELECT GET_LOCK(?, 60)");
@@ -95,32 +116,58 @@ Status ensure_schema(Pool& pool) {
     if (!rs->next() || rs->getInt(1) != 1)
       return Status::Unavailable(fmt::format("{}: another process is migrating the schema", url.redacted()));
   }
+  auto release_lock = [&] {
+    auto& s = c->prep("SELECT RELEASE_LOCK(?)");
+    s.setString(1, lock_name);
+    std::unique_ptr<sql::ResultSet>(s.executeQuery());
+  };
   Status result;
   try {
     v = stored_version(*c);
     if (v > kSchemaVersion) {
       result = too_new(v);
     } else {
-      c->run("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL) ENGINE=InnoDB");
+      c->run("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL PRIMARY KEY) ENGINE=InnoDB");
+      ensure_version_key(*c);
       for (; v < kSchemaVersion; ++v) {
         for (const std::string& stmt : migrations()[v]) c->run(stmt.c_str());
-        c->run("DELETE FROM schema_version");
-        auto& ins = c->prep("INSERT INTO schema_version (version) VALUES (?)");
+        c->run("START TRANSACTION");
+        auto& ins = c->prep("INSERT IGNORE INTO schema_version (version) VALUES (?)");
         ins.setInt(1, v + 1);
         ins.executeUpdate();
+        auto& del = c->prep("DELETE FROM schema_version WHERE version < ?");
+        del.setInt(1, v + 1);
+        del.executeUpdate();
+        c->run("COMMIT");
       }
     }
   } catch (...) {
-    auto& s = c->prep("SELECT RELEASE_LOCK(?)");
-    s.setString(1, lock_name);
-    std::unique_ptr<sql::ResultSet>(s.executeQuery());
+    try {
+      c->run("ROLLBACK");
+      release_lock();
+    } catch (...) {
+    }
     throw;
   }
-  auto& s = c->prep("SELECT RELEASE_LOCK(?)");
-  s.setString(1, lock_name);
-  std::unique_ptr<sql::ResultSet>(s.executeQuery());
+  release_lock();
   if (result.ok()) pool.release(std::move(c));
   return result;
+}
+
+}  // namespace
+
+Status ensure_schema(Pool& pool) {
+  // Processes opening a fresh database through different Galera nodes at once collide on the
+  // same rows (1213): every step is idempotent, so the loser runs them again.
+  constexpr int kAttempts = 12;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      return ensure_schema_once(pool);
+    } catch (const sql::SQLException& e) {
+      if (!is_transient_error(e) || attempt == kAttempts) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+    }
+  }
 }
 
 }  // namespace uplift::store::mysql

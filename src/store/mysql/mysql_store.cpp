@@ -1,7 +1,11 @@
 #include "store/mysql/mysql_store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -314,13 +318,17 @@ class MysqlStore final : public Store {
   }
 
   Status ping() override {
+    // A real table: a Galera node outside the primary component answers SELECT 1 but refuses
+    // this (1047), and a new connection to it is refused by Pool's readiness check.
     return with_conn<bool>("ping", [&](Conn& c) -> Result<bool> {
-      std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT 1").executeQuery());
+      std::unique_ptr<sql::ResultSet> rs(c.prep("SELECT v FROM meta WHERE k = 'seq'").executeQuery());
       return rs->next();
     }).status();
   }
 
   std::string describe() const override { return pool_->url().redacted(); }
+
+  Stats stats() const override { return {conflict_retries_.load(), pool_->failovers()}; }
 
  private:
   Result<std::vector<StoredRecord>> page_all(Sequence after, std::size_t n) {
@@ -377,11 +385,20 @@ class MysqlStore final : public Store {
   }
 
   // Runs fn on a pooled connection, turning every Connector/C++ exception into a Status.
-  // A connection that fails before any statement succeeded was stale (e.g. the server restarted
-  // while it sat idle): the call is retried once on a fresh connection.
+  //  * A connection that fails before any statement succeeded was stale (the server restarted
+  //    while it sat idle) or its host is lost: the call is tried once more on a fresh connection
+  //    (to the next host of a cluster URL).
+  //  * A host that answers but is not ready (a Galera node outside the primary component) is
+  //    left for the next one the same way; its error is Unavailable.
+  //  * A transaction that lost to a concurrent writer (1213 deadlock — how Galera reports a
+  //    certification conflict — or 1205 lock wait timeout) was rolled back whole, so fn runs again,
+  //    up to kConflictAttempts times with jittered exponential backoff; then Aborted (never
+  //    Unavailable: the database is there). Every fn is one transaction or one statement.
   template <typename T, typename Fn>
   Result<T> with_conn(const char* what, Fn&& fn) {
-    for (int attempt = 0;; ++attempt) {
+    constexpr int kConflictAttempts = 12;
+    int stale_retries = 0, conflicts = 0;
+    for (;;) {
       std::unique_ptr<Conn> c;
       try {
         c = pool_->acquire();
@@ -393,11 +410,22 @@ class MysqlStore final : public Store {
       try {
         Result<T> r = fn(*c);
         pool_->release(std::move(c));
+        if (conflicts) conflict_retries_.fetch_add(static_cast<std::uint64_t>(conflicts));
         return r;
       } catch (const sql::SQLException& e) {
-        if (mysql::is_connection_error(e)) {
+        if (mysql::is_connection_error(e) || mysql::is_node_unready_error(e)) {
           pool_->drop_idle();
-          if (attempt == 0 && !c->fresh && !c->used_ok) continue;
+          pool_->host_failed(c->host);
+          const bool retry_elsewhere = pool_->url().hosts.size() > 1 || !c->fresh;
+          if (stale_retries++ == 0 && !c->used_ok && retry_elsewhere) continue;
+        } else if (mysql::is_transient_error(e)) {
+          rollback_quietly(*c);
+          pool_->release(std::move(c));
+          if (++conflicts < kConflictAttempts) {
+            conflict_backoff(conflicts);
+            continue;
+          }
+          conflict_retries_.fetch_add(static_cast<std::uint64_t>(conflicts));
         } else {
           rollback_quietly(*c);
           pool_->release(std::move(c));
@@ -410,6 +438,15 @@ class MysqlStore final : public Store {
     }
   }
 
+  // Before conflict retry n (1, 2, …): 2^n ms capped at 100 ms, times a random factor in
+  // [0.5, 1.5) so that writers which collided do not collide again in step.
+  static void conflict_backoff(int n) {
+    thread_local std::minstd_rand rng(std::random_device{}());
+    const double base = std::min(100.0, std::ldexp(1.0, n));
+    const double ms = base * (0.5 + std::uniform_real_distribution<double>(0.0, 1.0)(rng));
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(ms * 1000)));
+  }
+
   static void rollback_quietly(Conn& c) {
     try {
       c.run("ROLLBACK");
@@ -419,6 +456,7 @@ class MysqlStore final : public Store {
 
   std::unique_ptr<Pool> pool_;
   std::atomic<int> careful_writes_{0};  // writes left that look up stored event ids first
+  std::atomic<std::uint64_t> conflict_retries_{0};  // transactions run again after losing a conflict
 };
 
 }  // namespace

@@ -45,18 +45,54 @@ bool is_transient_error(const sql::SQLException& e) {
   return e.getErrorCode() == 1205 /* lock wait timeout */ || e.getErrorCode() == 1213 /* deadlock */;
 }
 
+bool is_node_unready_error(const sql::SQLException& e) {
+  return e.getErrorCode() == 1047 /* WSREP not prepared */ || e.getErrorCode() == 1180 /* error during COMMIT */;
+}
+
 Status mysql_status(const sql::SQLException& e, const std::string& what, const MysqlUrl& url) {
   std::string msg = fmt::format("{}: {}: {} (MySQL error {})", url.redacted(), what, e.what(), e.getErrorCode());
-  if (is_connection_error(e) || is_transient_error(e)) return Status::Unavailable(std::move(msg));
+  if (is_connection_error(e) || is_node_unready_error(e)) return Status::Unavailable(std::move(msg));
+  if (is_transient_error(e)) return Status::Aborted(std::move(msg));
   if (e.getErrorCode() == 1044 || e.getErrorCode() == 1045 || e.getErrorCode() == 1142)
     return Status::PermissionDenied(std::move(msg));
   if (e.getErrorCode() == 1406 || e.getErrorCode() == 1366) return Status::InvalidArgument(std::move(msg));
   return Status::Internal(std::move(msg));
 }
 
-std::unique_ptr<Conn> Pool::connect(bool with_schema) {
+Pool::Pool(MysqlUrl url, std::size_t max_idle) : url_(std::move(url)), max_idle_(max_idle) {
+  if (url_.hosts.empty()) url_.hosts.push_back({url_.host, url_.port});
+}
+
+namespace {
+
+// A Galera node that is not ready (outside the primary component, still joining) must not serve;
+// a server without Galera has no wsrep status at all and is always ready.
+void check_ready(Conn& c) {
+  std::unique_ptr<sql::Statement> s(c.c->createStatement());
+  {
+    // A MariaDB with the Galera library but wsrep off reports wsrep_ready OFF: it is no cluster node.
+    std::unique_ptr<sql::ResultSet> on(s->executeQuery("SHOW GLOBAL VARIABLES WHERE Variable_name = 'wsrep_on'"));
+    if (!on->next() || on->getString(2).asStdString() != "ON") return;
+  }
+  std::unique_ptr<sql::ResultSet> rs(
+      s->executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_cluster_status')"));
+  std::string ready = "ON", status = "Primary";
+  while (rs->next()) {
+    std::string name = rs->getString(1).asStdString(), value = rs->getString(2).asStdString();
+    if (name == "wsrep_ready") ready = value;
+    if (name == "wsrep_cluster_status") status = value;
+  }
+  if (ready != "ON" || status != "Primary")
+    throw sql::SQLException(fmt::format("Galera node not ready (wsrep_ready {}, cluster status {})", ready, status),
+                            "08S01", 1047);
+}
+
+}  // namespace
+
+std::unique_ptr<Conn> Pool::connect_to(std::size_t host, bool with_schema) {
+  const MysqlHost& h = url_.hosts[host];
   sql::ConnectOptionsMap opts;
-  opts["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", url_.host, url_.port));
+  opts["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", h.host, h.port));
   opts["userName"] = sql::SQLString(url_.user);
   opts["password"] = sql::SQLString(url_.password);
   opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
@@ -66,15 +102,73 @@ std::unique_ptr<Conn> Pool::connect(bool with_schema) {
   opts["OPT_RECONNECT"] = false;  // a silent reconnect would lose the transaction; we reconnect ourselves
   auto conn = std::make_unique<Conn>();
   conn->c.reset(sql::mysql::get_mysql_driver_instance()->connect(opts));
+  conn->host = host;
   conn->run("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
   conn->run("SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION'");
+  check_ready(*conn);
   if (with_schema) conn->c->setSchema(url_.database);
   conn->last_used = std::chrono::steady_clock::now();
   return conn;
 }
 
-std::unique_ptr<Conn> Pool::acquire() {
+std::unique_ptr<Conn> Pool::connect(bool with_schema) {
+  const std::size_t n = url_.hosts.size();
+  std::size_t start;
   {
+    std::lock_guard lock(mu_);
+    start = current_;
+  }
+  std::string last_what, last_state;  // SQLException cannot live on the heap or be reassigned
+  int last_code = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t host = (start + k) % n;
+    try {
+      auto c = connect_to(host, with_schema);
+      if (host != start) {
+        std::lock_guard lock(mu_);
+        if (current_ != host) {
+          current_ = host;
+          ++failovers_;
+          next_home_try_ = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        }
+      }
+      return c;
+    } catch (const sql::SQLException& e) {
+      if (!is_connection_error(e) && !is_node_unready_error(e)) throw;  // e.g. access denied: the same everywhere
+      last_what = e.what();
+      last_state = e.getSQLStateCStr();
+      last_code = e.getErrorCode();
+    }
+  }
+  throw sql::SQLException(last_what, last_state, last_code);
+}
+
+std::unique_ptr<Conn> Pool::acquire() {
+  bool try_home = false;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (current_ != 0 && now >= next_home_try_) {
+      try_home = true;
+      next_home_try_ = now + std::chrono::seconds(10);
+    } else if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      c->fresh = false;
+      c->used_ok = false;
+      return c;
+    }
+  }
+  if (try_home) {  // the preferred host may be back: move there, and drop connections to the other
+    try {
+      auto c = connect_to(0, true);
+      drop_idle();
+      std::lock_guard lock(mu_);
+      current_ = 0;
+      ++failovers_;
+      return c;
+    } catch (const sql::SQLException&) {
+    }
     std::lock_guard lock(mu_);
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
@@ -85,6 +179,20 @@ std::unique_ptr<Conn> Pool::acquire() {
     }
   }
   return connect();
+}
+
+void Pool::host_failed(std::size_t host) {
+  std::lock_guard lock(mu_);
+  if (url_.hosts.size() > 1 && current_ == host) {
+    current_ = (host + 1) % url_.hosts.size();
+    ++failovers_;
+    next_home_try_ = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  }
+}
+
+std::size_t Pool::failovers() const {
+  std::lock_guard lock(mu_);
+  return failovers_;
 }
 
 void Pool::release(std::unique_ptr<Conn> c) {

@@ -96,8 +96,9 @@ class MysqlTestDb final : public TestDb {
   }
   std::string backend() const override { return "mysql"; }
   std::string url() const override {
-    return "mysql://" + u_.user + ":" + u_.password + "@" + u_.host + ":" + std::to_string(u_.port) + "/" +
-           u_.database;
+    std::string hosts;  // every node of a cluster URL, in order
+    for (const auto& h : u_.hosts) hosts += (hosts.empty() ? "" : ",") + h.host + ":" + std::to_string(h.port);
+    return "mysql://" + u_.user + ":" + u_.password + "@" + hosts + "/" + u_.database;
   }
   void exec_raw(const std::string& sql) override {
     std::unique_ptr<sql::Statement> s(admin_->createStatement());

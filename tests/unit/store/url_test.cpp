@@ -45,11 +45,26 @@ TEST_CASE("mysql URLs: parts, default port, password from the environment") {
   CHECK(e->port == 3306);
 
   for (const char* bad : {"mysql://ana:pw@db/upl-ift", "mysql://ana:pw@db/x;drop", "mysql://ana:pw@db:0/x",
-                          "mysql://ana:pw@db", "mysql://db/x", "mysql://ana:pw@:3306/x"}) {
+                          "mysql://ana:pw@db", "mysql://db/x", "mysql://ana:pw@:3306/x", "mysql://ana:pw@a,,b/x",
+                          "mysql://ana:pw@a:1,a:1/x", "mysql://ana:pw@a,b:x/x", "mysql://ana:pw@a,/x"}) {
     auto r = store::parse_mysql_url(bad);
     CHECK_MESSAGE(r.status().code() == Code::kInvalidArgument, bad);
     CHECK_MESSAGE(r.status().message().find(":pw@") == std::string::npos, r.status().message());
   }
+}
+
+TEST_CASE("mysql URLs with several hosts (the nodes of a Galera cluster), in order of preference") {
+  auto u = store::parse_mysql_url("mysql://ana:pw@n1:3311,n2,10.0.0.7:3313/uplift");
+  REQUIRE(u.ok());
+  REQUIRE(u->hosts.size() == 3);
+  CHECK(u->hosts[0] == store::MysqlHost{"n1", 3311});
+  CHECK(u->hosts[1] == store::MysqlHost{"n2", 3306});
+  CHECK(u->hosts[2] == store::MysqlHost{"10.0.0.7", 3313});
+  CHECK(u->host == "n1");  // the first is the preferred one
+  CHECK(u->port == 3311);
+  CHECK(u->redacted() == "mysql://ana@n1:3311,n2:3306,10.0.0.7:3313/uplift");
+  auto dup = store::parse_mysql_url("mysql://ana:pw@n1:3311,n1:3311/uplift");
+  CHECK(dup.status().message().find("n1:3311 is named twice") != std::string::npos);
 }
 
 TEST_CASE("sqlite URLs: bare paths, options, unknown options refused") {
