@@ -106,6 +106,18 @@ class MysqlTestDb final : public TestDb {
     admin_->setSchema(u_.database);
     s->execute(sql);
   }
+  bool requires_primary_keys() override {
+    std::unique_ptr<sql::Statement> s(admin_->createStatement());
+    std::unique_ptr<sql::ResultSet> rs(s->executeQuery(
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_mode')"));
+    bool on = false, required = false;
+    while (rs->next()) {
+      std::string name = rs->getString(1).asStdString(), value = rs->getString(2).asStdString();
+      if (name == "wsrep_on") on = value == "ON";
+      if (name == "wsrep_mode") required = value.find("REQUIRED_PRIMARY_KEY") != std::string::npos;
+    }
+    return on && required;
+  }
   std::vector<std::vector<std::string>> query_raw(const std::string& sql) override {
     admin_->setSchema(u_.database);
     std::unique_ptr<sql::Statement> s(admin_->createStatement());

@@ -26,6 +26,9 @@ class TestDb {
   // Runs a query directly and returns every row, each column as text ("NULL" for null): for tests
   // that compare what is stored byte for byte. Throws std::runtime_error on failure.
   virtual std::vector<std::vector<std::string>> query_raw(const std::string& sql) = 0;
+  // Whether the server refuses tables without a primary key (a Galera cluster with
+  // wsrep_mode=REQUIRED_PRIMARY_KEY): fixtures of old schemas must then carry one.
+  virtual bool requires_primary_keys() { return false; }
   std::unique_ptr<Store> open();  // Store::open(url()), failing the test case if it fails
 };
 
