@@ -108,13 +108,11 @@ Status Workspace::load(const ProgressFn& progress) {
   return Status::OK();
 }
 
-Result<IngestSummary> Workspace::ingest(std::span<const Record> records) {
-  auto written = store_->write(records);
-  if (!written.ok()) return written.status();
+IngestSummary Workspace::apply_written(std::span<const Record> records, const WriteResult& written) {
   IngestSummary summary;
-  summary.last_sequence = written->last_sequence;
+  summary.last_sequence = written.last_sequence;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    switch (written->outcomes[i]) {
+    switch (written.outcomes[i]) {
       case WriteOutcome::kDuplicate: ++summary.duplicates; continue;
       case WriteOutcome::kInserted: ++summary.inserted; break;
       case WriteOutcome::kUpdated: ++summary.updated; break;
@@ -124,19 +122,65 @@ Result<IngestSummary> Workspace::ingest(std::span<const Record> records) {
   // last_seq_ is not advanced here: another process may have committed in between, and
   // catch_up() re-applying our own records is harmless (Dataset::apply is idempotent).
   summary.changed_accounts = evaluator_->flush();
+  return summary;
+}
+
+std::vector<Document> Workspace::state_documents(const std::vector<std::string>& accounts) const {
+  std::vector<Document> docs;
+  docs.reserve(accounts.size());
+  for (const auto& account : accounts) {
+    const milestones::AccountState* s = evaluator_->state(account);
+    if (!s) continue;
+    docs.push_back({milestones::kStateCollection, account, milestones::to_json(*s).dump(), evaluator_->as_of()});
+  }
+  return docs;
+}
+
+void Workspace::save_states(std::vector<Document> docs, IngestSummary& summary) {
+  // The records are committed: from here nothing may turn the ingest into a failure. The state
+  // documents are a cache the report trusts only when its watermark matches (states_current).
+  Status saved = store_->put_documents(docs);  // one transaction per ingest batch, not one per account
+  if (saved.ok()) {
+    unsaved_states_.clear();
+  } else {
+    unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
+    summary.states_not_saved = saved;
+  }
+}
+
+Result<IngestSummary> Workspace::ingest(std::span<const Record> records) {
+  auto written = store_->write(records);
+  if (!written.ok()) return written.status();
+  IngestSummary summary = apply_written(records, *written);
   if (options_.persist_state) {
-    // The records are committed: from here nothing may turn this call into a failure. The state
-    // documents are a cache the report trusts only when its watermark matches (states_current).
     std::vector<std::string> to_save = summary.changed_accounts;
     to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
-    Status saved = persist(to_save);
-    if (saved.ok()) {
-      unsaved_states_.clear();
-    } else {
-      unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
-      summary.states_not_saved = saved;
+    save_states(state_documents(to_save), summary);
+  }
+  return summary;
+}
+
+Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::span<const Record>()>& prepare) {
+  std::lock_guard order(ingest_mutex_);
+  std::span<const Record> records;
+  {
+    std::shared_lock lock(mutex_);
+    records = prepare();
+  }
+  auto written = store_->write(records);  // no workspace lock: reads go on meanwhile
+  if (!written.ok()) return written.status();
+  IngestSummary summary;
+  std::vector<Document> docs;
+  {
+    std::unique_lock lock(mutex_);
+    summary = apply_written(records, *written);
+    if (options_.persist_state) {
+      std::vector<std::string> to_save = summary.changed_accounts;
+      to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
+      docs = state_documents(to_save);
     }
   }
+  if (options_.persist_state) save_states(std::move(docs), summary);
   return summary;
 }
 
@@ -155,15 +199,37 @@ Result<std::size_t> Workspace::catch_up() {
   return applied;
 }
 
-Status Workspace::persist(const std::vector<std::string>& accounts) {
-  std::vector<Document> docs;
-  docs.reserve(accounts.size());
-  for (const auto& account : accounts) {
-    const milestones::AccountState* s = evaluator_->state(account);
-    if (!s) continue;
-    docs.push_back({milestones::kStateCollection, account, milestones::to_json(*s).dump(), evaluator_->as_of()});
+Result<std::size_t> Workspace::catch_up_concurrently() {
+  constexpr std::size_t kPage = 8192;
+  std::size_t applied = 0;
+  Sequence after;
+  {
+    std::shared_lock lock(mutex_);
+    after = last_seq_;
   }
-  return store_->put_documents(docs);  // one transaction per ingest batch, not one per account
+  for (;;) {
+    std::vector<StoredRecord> page;
+    page.reserve(kPage);
+    Status st = store_->scan_since(after, kPage, [&](const StoredRecord& r) {
+      page.push_back(r);
+      return page.size() < kPage;
+    });
+    if (!st.ok()) return st;
+    if (page.empty()) return applied;
+    {
+      std::unique_lock lock(mutex_);
+      for (const StoredRecord& r : page) {
+        if (data_.apply(r.record)) {
+          evaluator_->note(r.record);
+          ++applied;
+        }
+        last_seq_ = std::max(last_seq_, r.seq);
+      }
+      evaluator_->flush();
+    }
+    after = page.back().seq;
+    if (page.size() < kPage) return applied;
+  }
 }
 
 Status Workspace::persist_all_states(const ProgressFn& progress) {

@@ -11,8 +11,9 @@
 //    incrementally; their states are persisted to the "milestone_state" documents.
 //  * catch_up() applies what other processes committed since the last sequence seen (replicas
 //    tailing one MySQL database converge this way).
-//  * Thread safety: the Workspace does not lock by itself. Readers hold
-//    std::shared_lock(mutex()), ingest()/catch_up() callers hold std::unique_lock(mutex()).
+//  * Thread safety: readers hold std::shared_lock(mutex()); catch_up() and ingest() callers hold
+//    std::unique_lock(mutex()). ingest_concurrently() takes its locks itself and holds none while
+//    the database works, so reads never wait for a write's round trips (or its conflict retries).
 //
 // Config dir (holds milestones/, segments/, content_maps/): explicit option > $UPLIFT_CONFIG_DIR
 // > the current directory (if it has milestones/) > the executable's directory's parent.
@@ -22,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -96,8 +98,17 @@ class Workspace {
                                                  const ProgressFn& progress = {});
 
   Result<IngestSummary> ingest(std::span<const Record> records);
+  // ingest() for a server with concurrent readers; the caller holds no lock. One ingest at a time
+  // per Workspace (so records are applied in the order they were committed); `prepare` runs
+  // under the shared lock and returns the records (it may complete partial upserts from memory);
+  // the store write holds no workspace lock; the committed records are applied under the
+  // exclusive lock; the changed states are saved holding no lock.
+  Result<IngestSummary> ingest_concurrently(const std::function<std::span<const Record>()>& prepare);
   // Applies records committed by others since last_sequence(); returns how many were applied.
   Result<std::size_t> catch_up();
+  // catch_up() for a server with concurrent readers; the caller holds no lock. Reads what others
+  // committed in pages holding no workspace lock, and applies each page under the exclusive lock.
+  Result<std::size_t> catch_up_concurrently();
   // Writes every account's state to the "milestone_state" collection (used by `uplift rebuild`).
   Status persist_all_states(const ProgressFn& progress = {});
 
@@ -127,8 +138,15 @@ class Workspace {
  private:
   Workspace() = default;
   Status load(const ProgressFn& progress);
-  Status persist(const std::vector<std::string>& accounts);
+  // Applies committed records to memory and re-evaluates (caller holds the exclusive lock).
+  IngestSummary apply_written(std::span<const Record> records, const WriteResult& written);
+  // The state documents of `accounts` (caller holds at least the shared lock).
+  std::vector<Document> state_documents(const std::vector<std::string>& accounts) const;
+  // Saves the states of the changed accounts and of those whose last save failed; never fails
+  // the ingest (IngestSummary::states_not_saved). Caller serialises (ingest_mutex_ or exclusive lock).
+  void save_states(std::vector<Document> docs, IngestSummary& summary);
   std::set<std::string, std::less<>> unsaved_states_;  // accounts whose state save failed; retried
+  std::mutex ingest_mutex_;
 
   WorkspaceOptions options_;
   std::filesystem::path config_dir_;

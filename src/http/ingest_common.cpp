@@ -135,12 +135,10 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
     return problem_response(p);
   }
   if (service.stale()) return problem_response(problem_from_status(Status::Unavailable("")));
-  Result<app::IngestSummary> summary = Status::Internal("not run");
-  {
-    std::unique_lock lock(ws->mutex());
-    merge_upserts(*ws, batch);
-    summary = ws->ingest(batch.records);
-  }
+  Result<app::IngestSummary> summary = ws->ingest_concurrently([&]() -> std::span<const Record> {
+    merge_upserts(*ws, batch);  // under the workspace's shared lock
+    return batch.records;
+  });
   if (!summary.ok()) {
     if (summary.status().code() == Code::kUnavailable) service.db_reachable = false;
     if (summary.status().code() == Code::kInternal)

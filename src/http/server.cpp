@@ -259,20 +259,19 @@ void tick(Service& service, KeyRing& keys) {
     seen = ws->last_sequence();
   }
   if (*last > seen) {
-    std::unique_lock lock(ws->mutex());
-    auto applied = ws->catch_up();
+    auto applied = ws->catch_up_concurrently();  // reads the store holding no lock; applies under it
     if (!applied.ok()) {
       if (applied.status().code() == Code::kUnavailable) service.db_reachable = false;
       std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"catch-up failed\",\"error\":%s}\n",
                    dump_json(applied.status().to_string()).c_str());
     }
-    service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(ws->last_sequence()));
   }
   {
     std::shared_lock lock(ws->mutex());
     service.ready_sequence = ws->last_sequence();
     service.ready_accounts = ws->states().size();
   }
+  service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(service.ready_sequence));
   (void)keys.refresh();  // every tick: a key revoked by another process stops working within one tick
 }
 

@@ -10,9 +10,21 @@
 //     server being killed) is retried on the next port.
 //     Prints {"acked": [ids…], "requests", "retried_503", "refused", "bad": [..], "p50_ms", "p99_ms",
 //     "ms"} and exits 1 when `bad` is not empty or not everything was acknowledged in time.
+//
+//   node client.mjs read TAG SECONDS KEY PORT...
+//     Reads GET /v1/accounts/gal-TAG-own-0 round-robin over the ports, one request at a time,
+//     for SECONDS or until the file $STOP_FILE exists; prints {"reads", "errors", "p50_ms", "p99_ms"}
+//     (the read side during a load).
+//
+//   node client.mjs failover TAG SECONDS KEY PORT
+//     Writes one event at a time (10 ms apart) for SECONDS, each retried with the same id until
+//     acknowledged; prints {"writes", "failed_attempts", "longest_gap_ms"}: the longest time
+//     between two acknowledged writes — while a node is killed, the time to fail over.
 const [mode, tag, secondsArg, key, ...rest] = process.argv.slice(2);
 const ports = rest.filter((a, i) => !a.startsWith('--') && !(rest[i - 1] || '').startsWith('--'));
 const opt = (name, dflt) => { const i = rest.indexOf(`--${name}`); return i >= 0 ? Number(rest[i + 1]) : dflt; };
+import { existsSync } from 'node:fs';
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function post(port, lines) {
@@ -79,5 +91,47 @@ async function write() {
   if (bad.length || acked.size !== sent.length) process.exit(1);
 }
 
+async function read() {
+  const until = Date.now() + 1000 * Number(secondsArg), lat = [];
+  let errors = 0, i = 0;
+  const stop = process.env.STOP_FILE;
+  while (Date.now() < until && !(stop && existsSync(stop))) {
+    const s = performance.now();
+    try {
+      const res = await fetch(`http://127.0.0.1:${ports[i++ % ports.length]}/v1/accounts/gal-${tag}-own-0`, {
+        headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10000) });
+      await res.text();
+      if (res.status === 200) lat.push(performance.now() - s); else errors++;
+    } catch { errors++; }
+  }
+  lat.sort((a, b) => a - b);
+  const pct = (p) => (lat.length ? Math.round(lat[Math.min(lat.length - 1, Math.ceil(p / 100 * lat.length) - 1)] * 100) / 100 : null);
+  console.log(JSON.stringify({ reads: lat.length, errors, p50_ms: pct(50), p99_ms: pct(99) }));
+}
+
+async function failover() {
+  const until = Date.now() + 1000 * Number(secondsArg);
+  let writes = 0, failed = 0, last = performance.now(), longest = 0;
+  while (Date.now() < until) {
+    const line = { kind: 'event', id: `gal-${tag}-f${writes}`, account: `gal-${tag}-own-0`, name: 'user_invited',
+      ts: '2026-06-01T00:00:00Z', learner: `gal-${tag}-l`, qty: 1, props: {} };
+    let r;
+    try { r = await post(ports[0], [line]); } catch { r = { status: 0 }; }
+    if (r.status === 200) {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      writes++;
+      await sleep(10);
+    } else {
+      failed++;
+      await sleep(10);
+    }
+  }
+  console.log(JSON.stringify({ writes, failed_attempts: failed, longest_gap_ms: Math.round(longest) }));
+}
+
 if (mode === 'write') await write();
-else { console.error('usage: client.mjs write TAG SECONDS KEY PORT... [--events N] [--workers W] [--shared S]'); process.exit(2); }
+else if (mode === 'read') await read();
+else if (mode === 'failover') await failover();
+else { console.error('usage: client.mjs write|read|failover TAG SECONDS KEY PORT... [--events N] [--workers W] [--shared S]'); process.exit(2); }
