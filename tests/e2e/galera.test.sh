@@ -81,11 +81,7 @@ echo "== 3. A, B and a fresh server through node 3 agree"
 last=$(sql "$h1" "$DBNAME" -e "set session wsrep_sync_wait=1; select v from meta where k = 'seq'")
 port_c=$(free_port); start_server "$db_c" "$port_c"; wait_ready "$port_c"
 for port in "$port_a" "$port_b" "$port_c"; do
-  deadline=$((SECONDS + 20))
-  until [ "$(curl -sS "http://127.0.0.1:$port/readyz" | jq -r '.last_sequence // 0')" -ge "$last" ]; do
-    [ $SECONDS -lt $deadline ] || fail "server :$port did not reach sequence $last"
-    sleep 0.05
-  done
+  wait_sequence "$port" "$last" 20 || fail "server :$port did not reach sequence $last"
 done
 get() { curl -fsS -H "Authorization: Bearer $reader" "http://127.0.0.1:$1$2" | jq -S .; }
 for path in "/v1/stages?audience=all" "/v1/accounts?per_page=500&audience=all"; do

@@ -56,11 +56,8 @@ port_c=$(free_port); start_server "$DB" "$port_c"; wait_ready "$port_c"
 # Wait (bounded) until A and B have applied everything up to the store's last sequence; the
 # comparison below then runs once — it is not retried until it happens to pass.
 for port in "$port_a" "$port_b"; do
-  deadline=$((SECONDS + REPLICA_BOUND_S))
-  until [ "$(curl -sS "http://127.0.0.1:$port/readyz" | jq -r '.last_sequence // 0')" -ge "$last" ]; do
-    [ $SECONDS -lt $deadline ] || fail "replica on :$port did not reach sequence $last within ${REPLICA_BOUND_S}s"
-    sleep 0.05
-  done
+  wait_sequence "$port" "$last" "$REPLICA_BOUND_S" ||
+    fail "replica on :$port did not reach sequence $last within ${REPLICA_BOUND_S}s"
 done
 
 get() { curl -fsS -H "Authorization: Bearer $reader" "http://127.0.0.1:$1$2" | jq -S .; }

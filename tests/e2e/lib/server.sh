@@ -43,6 +43,16 @@ wait_ready() {
   done
 }
 
+# wait_sequence PORT SEQ SECONDS: bounded wait until the server on PORT has applied every record up
+# to sequence SEQ (its /readyz last_sequence); returns 1 at the bound.
+wait_sequence() {
+  local deadline=$((SECONDS + $3))
+  until [ "$(curl -sS "http://127.0.0.1:$1/readyz" | jq -r '.last_sequence // 0')" -ge "$2" ]; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.05
+  done
+}
+
 make_key() {  # make_key DB_URL SCOPE NAME -> prints the key
   "$UPLIFT_BIN" keys create --db "$1" --scope "$2" --name "$3" --quiet
 }
