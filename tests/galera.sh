@@ -20,8 +20,11 @@
 #   tests/galera.sh rejoin N   -> gmcast.isolate=0 and wait until N is Synced again
 # Environment:
 #   UPLIFT_GALERA_DIR        directory (default build/galera)
-#   UPLIFT_GALERA_BASE_PORT  SQL ports base..base+2 (default 33411); Galera group communication
-#                            uses base+100.., IST base+200.., rsync SST base+300..
+#   UPLIFT_GALERA_BASE_PORT  SQL ports base..base+2 (default 23411); Galera group communication
+#                            uses base+100.., IST base+200.., rsync SST base+300.. Keep them all
+#                            below the kernel's ephemeral range (32768+): a client polling a node
+#                            that is down can otherwise connect to itself on that very port
+#                            (TCP simultaneous open) and the node then cannot bind it.
 #   UPLIFT_GALERA_WSREP_MODE wsrep_mode (default REQUIRED_PRIMARY_KEY; empty = off)
 #   UPLIFT_GALERA_TIMEOUT    seconds to wait for a node (default 120)
 # As root the nodes run as user mysql (rsync SST refuses to work as root): the node directories
@@ -30,7 +33,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${UPLIFT_GALERA_DIR:-$PWD/build/galera}
-BASE=${UPLIFT_GALERA_BASE_PORT:-33411}
+BASE=${UPLIFT_GALERA_BASE_PORT:-23411}
 WSREP_MODE=${UPLIFT_GALERA_WSREP_MODE-REQUIRED_PRIMARY_KEY}
 TIMEOUT=${UPLIFT_GALERA_TIMEOUT:-120}
 PROVIDER=/usr/lib/galera/libgalera_smm.so

@@ -25,7 +25,7 @@ UPLIFT=${UPLIFT_BIN:-$ROOT/build/uplift}
 [ -f /usr/lib/galera/libgalera_smm.so ] || { echo "bench/galera: galera-4 is not installed" >&2; exit 2; }
 CLIENT=$ROOT/tests/e2e/galera/client.mjs
 export UPLIFT_MARIADB_DIR=$ROOT/build/bench-mariadb UPLIFT_TEST_MYSQL_PORT=${BENCH_MYSQL_PORT:-33327}
-export UPLIFT_GALERA_DIR=$ROOT/build/bench-galera UPLIFT_GALERA_BASE_PORT=${BENCH_GALERA_PORT:-34411}
+export UPLIFT_GALERA_DIR=$ROOT/build/bench-galera UPLIFT_GALERA_BASE_PORT=${BENCH_GALERA_PORT:-24411}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/uplift-bench-galera.XXXXXX")
 PIDS=()
 stop_servers() {
@@ -43,11 +43,11 @@ rest=${single#mysql://}; single_creds=${rest%%@*}; single_hp=${rest#*@}; single_
 rest=${cluster#mysql://}; creds=${rest%%@*}; hosts=${rest#*@}; hosts=${hosts%%/*}
 IFS=, read -r n1 n2 n3 <<<"$hosts"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-serve() {  # serve DB_URL -> prints the port once /readyz is 200
+serve() {  # serve DB_URL -> sets SERVE_PORT once /readyz is 200 (not in a subshell: PIDS must see the pid)
   local port; port=$(free_port)
   UPLIFT_CONFIG_DIR=$ROOT "$UPLIFT" serve --db "$1" --host 127.0.0.1 --port "$port" >"$TMP/serve-$port.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { echo "$port"; return 0; }; sleep 0.1; done
+  for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { SERVE_PORT=$port; return 0; }; sleep 0.1; done
   echo "bench/galera: server on :$port did not become ready" >&2; tail "$TMP/serve-$port.log" >&2; exit 1
 }
 drop_db() {  # drop_db NAME on the single server and the cluster (data is kept between runs)
@@ -64,11 +64,14 @@ run_config() {  # run_config NAME URL1 URL2 URL3 -> $TMP/NAME.json
   stop_servers
   drop_db "$db"
   key=$("$UPLIFT" keys create --db "${1//DB/$db}" --scope admin --name bench --quiet)
-  for u in "$@"; do ports+=("$(serve "${u//DB/$db}")"); done
+  for u in "$@"; do serve "${u//DB/$db}"; ports+=("$SERVE_PORT"); done
   rm -f "$TMP/stop"
   STOP_FILE=$TMP/stop node "$CLIENT" read "$name" 900 "$key" "${ports[@]}" >"$TMP/$name-read.json" &
   local reader=$!
-  node "$CLIENT" write "$name" 600 "$key" "${ports[@]}" --events "$N" --workers 12 --shared 4 >"$TMP/$name-write.json"
+  PIDS+=("$reader")  # killed on any exit
+  node "$CLIENT" write "$name" 600 "$key" "${ports[@]}" --events "$N" --workers 12 --shared 4 >"$TMP/$name-write.json" ||
+    { echo "bench/galera: $name: writers failed: $(jq -c '{bad, refused}' "$TMP/$name-write.json" 2>/dev/null || cat "$TMP/$name-write.json")" >&2
+      for p in "${ports[@]}"; do tail -5 "$TMP/serve-$p.log" >&2; done; exit 1; }
   touch "$TMP/stop"
   wait "$reader"
   for p in "${ports[@]}"; do retries=$((retries + $(metric "$p" uplift_store_conflict_retries))); done
@@ -86,7 +89,7 @@ echo "bench/galera: failover (kill -9 of node 1 under a write every 10 ms)"
 stop_servers
 drop_db bench_galera_failover
 fkey=$("$UPLIFT" keys create --db "${U1//DB/bench_galera_failover}" --scope admin --name bench --quiet)
-fport=$(serve "${U1//DB/bench_galera_failover}")
+serve "${U1//DB/bench_galera_failover}"; fport=$SERVE_PORT
 node "$CLIENT" failover fo 25 "$fkey" "$fport" >"$TMP/failover.json" &
 fo=$!
 sleep 5

@@ -119,8 +119,9 @@ IngestSummary Workspace::apply_written(std::span<const Record> records, const Wr
     }
     if (data_.apply(records[i])) evaluator_->note(records[i]);
   }
-  // last_seq_ is not advanced here: another process may have committed in between, and
-  // catch_up() re-applying our own records is harmless (Dataset::apply is idempotent).
+  // last_seq_ is not advanced here: another process may have committed in between. catch_up()
+  // re-applies our records in sequence order with theirs, which restores the latest version of
+  // any record; ingest_concurrently() does not apply what a catch-up has already passed.
   summary.changed_accounts = evaluator_->flush();
   return summary;
 }
@@ -173,7 +174,20 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
   std::vector<Document> docs;
   {
     std::unique_lock lock(mutex_);
-    summary = apply_written(records, *written);
+    if (written->last_sequence != 0 && last_seq_ >= written->last_sequence) {
+      // The tick's catch-up already applied this transaction — in sequence order, with whatever
+      // other processes committed after it. Applying it again now would put an older version of
+      // a record back over a newer one (entities are simply replaced).
+      summary.last_sequence = written->last_sequence;
+      for (WriteOutcome o : written->outcomes)
+        switch (o) {
+          case WriteOutcome::kDuplicate: ++summary.duplicates; break;
+          case WriteOutcome::kInserted: ++summary.inserted; break;
+          case WriteOutcome::kUpdated: ++summary.updated; break;
+        }
+    } else {
+      summary = apply_written(records, *written);
+    }
     if (options_.persist_state) {
       std::vector<std::string> to_save = summary.changed_accounts;
       to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());

@@ -123,7 +123,8 @@ void holdout_arms(Arms& a, const ControlContext& ctx, const Window& w, const coh
   // attended this cohort anyway — each case counted under its own warning.
   Date outcome_end = 0;
   for (const ArmUnit& u : a.treated)
-    outcome_end = std::max(outcome_end, u.ref + std::max(ctx.in.options.window_days, ctx.in.options.arr_window_days));
+    outcome_end = std::max(outcome_end, u.ref + std::max({ctx.in.options.window_days, ctx.in.options.arr_window_days,
+                                                          ctx.in.options.conversion_days}));
   std::size_t contaminated = 0;
   std::map<std::string, std::size_t> joined_later;  // later cohort → holdout accounts left out for it
   for (const auto& h : cohort.holdout) {

@@ -155,7 +155,8 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
     }
     if (busy.count(id)) { exclude("in another open cohort"); continue; }
     cand.arr = acct.arr.value_or(0);
-    if (options.content && !program.target_milestone.empty())
+    if (options.content && !program.target_milestone.empty() &&
+        !(achieved_at(st, program.target_milestone) && *achieved_at(st, program.target_milestone) <= options.as_of))
       cand.practised =
           recommend::practised_learners(data, *options.content, id, program.target_milestone, options.as_of);
     if (acct.renewal_date) cand.days_to_renewal = *acct.renewal_date - today;

@@ -9,6 +9,7 @@
 // only read, under its shared lock.
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -100,7 +101,9 @@ nlohmann::json cohort_summary(const cohorts::Cohort& c) {
 void add_phase(nlohmann::json& j, const app::Workspace& ws, const std::vector<cohorts::Program>* programs,
                const cohorts::Cohort& c) {
   const cohorts::Program* p = programs ? cohorts::find_program(*programs, c.program) : nullptr;
-  const int sessions = p ? p->sessions : 1;
+  // A program no longer configured has no known last session: its cohort closes only by hand (as
+  // the proposal's busy accounts count it).
+  const int sessions = p ? p->sessions : std::numeric_limits<int>::max();
   j["phase"] = cohorts::cohort_phase(c, ws.data(), sessions, ws.as_of());
   if (c.status == cohorts::CohortStatus::kSent)
     if (auto at = cohorts::last_session_at(c, ws.data(), sessions, ws.as_of()))

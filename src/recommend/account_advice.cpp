@@ -35,10 +35,12 @@ Audience account_audience(const Dataset& data, std::string_view account) {
 
 std::size_t practised_learners(const Dataset& data, const ContentMap& content, std::string_view account,
                                std::string_view milestone, Timestamp as_of) {
-  const auto teaching = visible_teaching(content, milestone, account_audience(data, account));
+  const Audience audience = account_audience(data, account);
+  const auto teaching = visible_teaching(content, milestone, audience);
   if (teaching.empty()) return 0;
   std::size_t n = 0;
   for (const Learner* l : data.learners_of(account)) {
+    if (data.audience_of(*l) != audience) continue;  // as advise_account counts them
     auto done = completed_by(data, *l, as_of);
     n += std::all_of(teaching.begin(), teaching.end(),
                      [&](std::uint32_t i) { return done.count(content.items()[i].id) > 0; });

@@ -47,8 +47,9 @@ std::vector<MilestoneAdvice> advise_account(const Dataset& data, const milestone
                                             const ContentMap& content, std::string_view account,
                                             const ProgramFor& program_for, Timestamp as_of);
 
-// Learners of `account` who completed every teaching item of `milestone` that their audience may
-// see (at least one such item) — the practice signal; 0 when the milestone has no visible teaching.
+// Learners of `account` (of the account's audience) who completed every teaching item of
+// `milestone` that the audience may see — the practice signal; 0 when the milestone has no visible
+// teaching. The caller checks that the account still lacks the milestone.
 std::size_t practised_learners(const Dataset& data, const ContentMap& content, std::string_view account,
                                std::string_view milestone, Timestamp as_of);
 

@@ -64,7 +64,12 @@ void ensure_version_key(Conn& c) {
   std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
   if (rs->next() && rs->getInt64(1) > 0) return;
   c.run("DELETE FROM schema_version WHERE version < (SELECT v FROM (SELECT MAX(version) AS v FROM schema_version) m)");
-  c.run("ALTER TABLE schema_version ADD PRIMARY KEY (version)");
+  try {
+    c.run("ALTER TABLE schema_version ADD PRIMARY KEY (version)");
+  } catch (const sql::SQLException& e) {
+    constexpr int kMultiplePrimaryKey = 1068;  // another process added it meanwhile
+    if (e.getErrorCode() != kMultiplePrimaryKey) throw;
+  }
 }
 
 bool has_schema_table(Conn& c) {
@@ -109,14 +114,21 @@ Status ensure_schema_once(Pool& pool) {
   // lock). Across nodes every step is idempotent, DDL is replicated in total order, and a step
   // that loses a write conflict to the same step on another node is retried (ensure_schema).
   std::string lock_name = "uplift_migrate_" + url.database;
-  {
+  bool locked = true;
+  try {
     auto& s = c->prep("SELECT GET_LOCK(?, 60)");
     s.setString(1, lock_name);
     std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
     if (!rs->next() || rs->getInt(1) != 1)
       return Status::Unavailable(fmt::format("{}: another process is migrating the schema", url.redacted()));
+  } catch (const sql::SQLException& e) {
+    // MariaDB 10.6.13 / 10.11.3 with wsrep on refuse GET_LOCK (1235, MDEV-30473): the steps are
+    // idempotent and retried on conflict, so go on without the lock.
+    if (e.getErrorCode() != 1235) throw;
+    locked = false;
   }
   auto release_lock = [&] {
+    if (!locked) return;
     auto& s = c->prep("SELECT RELEASE_LOCK(?)");
     s.setString(1, lock_name);
     std::unique_ptr<sql::ResultSet>(s.executeQuery());

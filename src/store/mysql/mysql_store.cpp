@@ -333,7 +333,10 @@ class MysqlStore final : public Store {
  private:
   Result<std::vector<StoredRecord>> page_all(Sequence after, std::size_t n) {
     return with_conn<std::vector<StoredRecord>>("scan_since", [&](Conn& c) -> Result<std::vector<StoredRecord>> {
-      // Both tables at one snapshot: a consistent-read transaction.
+      // Both tables at one snapshot: a consistent-read transaction. Sessions run at READ COMMITTED,
+      // where the snapshot would be per statement (events and entities read at different moments,
+      // and a record committed between them skipped for good): this one transaction is REPEATABLE READ.
+      c.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
       c.run("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
       std::vector<StoredRecord> ev, en;
       auto fe = query_page(c, std::string(kEventCols) + "WHERE seq > ? ORDER BY seq LIMIT ?", {}, after, n, event_row, ev);
@@ -392,12 +395,16 @@ class MysqlStore final : public Store {
   //    left for the next one the same way; its error is Unavailable.
   //  * A transaction that lost to a concurrent writer (1213 deadlock — how Galera reports a
   //    certification conflict — or 1205 lock wait timeout) was rolled back whole, so fn runs again,
-  //    up to kConflictAttempts times with jittered exponential backoff; then Aborted (never
-  //    Unavailable: the database is there). Every fn is one transaction or one statement.
+  //    up to kConflictAttempts times with jittered exponential backoff, and not after
+  //    kConflictBudget since the first conflict (a lock wait timeout alone takes
+  //    innodb_lock_wait_timeout); then Aborted (never Unavailable: the database is there). Every
+  //    fn is one transaction or one statement.
   template <typename T, typename Fn>
   Result<T> with_conn(const char* what, Fn&& fn) {
     constexpr int kConflictAttempts = 12;
+    constexpr auto kConflictBudget = std::chrono::seconds(10);
     int stale_retries = 0, conflicts = 0;
+    std::chrono::steady_clock::time_point first_conflict{};
     for (;;) {
       std::unique_ptr<Conn> c;
       try {
@@ -421,7 +428,8 @@ class MysqlStore final : public Store {
         } else if (mysql::is_transient_error(e)) {
           rollback_quietly(*c);
           pool_->release(std::move(c));
-          if (++conflicts < kConflictAttempts) {
+          if (conflicts == 0) first_conflict = std::chrono::steady_clock::now();
+          if (++conflicts < kConflictAttempts && std::chrono::steady_clock::now() - first_conflict < kConflictBudget) {
             conflict_backoff(conflicts);
             continue;
           }

@@ -75,15 +75,20 @@ void check_ready(Conn& c) {
     if (!on->next() || on->getString(2).asStdString() != "ON") return;
   }
   std::unique_ptr<sql::ResultSet> rs(
-      s->executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_cluster_status')"));
-  std::string ready = "ON", status = "Primary";
+      s->executeQuery("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_cluster_status', "
+                      "'wsrep_local_state', 'wsrep_local_state_comment')"));
+  std::string ready = "ON", status = "Primary", state = "4", comment = "Synced";
   while (rs->next()) {
     std::string name = rs->getString(1).asStdString(), value = rs->getString(2).asStdString();
     if (name == "wsrep_ready") ready = value;
     if (name == "wsrep_cluster_status") status = value;
+    if (name == "wsrep_local_state") state = value;
+    if (name == "wsrep_local_state_comment") comment = value;
   }
-  if (ready != "ON" || status != "Primary")
-    throw sql::SQLException(fmt::format("Galera node not ready (wsrep_ready {}, cluster status {})", ready, status),
+  // Synced (4) only: a donor of an rsync state transfer blocks writes, a joined node is behind.
+  if (ready != "ON" || status != "Primary" || state != "4")
+    throw sql::SQLException(fmt::format("Galera node not ready (wsrep_ready {}, cluster status {}, state {})", ready,
+                                        status, comment),
                             "08S01", 1047);
 }
 
@@ -198,7 +203,9 @@ std::size_t Pool::failovers() const {
 void Pool::release(std::unique_ptr<Conn> c) {
   c->last_used = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(c));
+  // A connection to a host the pool has moved away from is closed: a server reads and writes
+  // through one node at a time (it sees its own writes, and its connections never conflict).
+  if (c->host == current_ && idle_.size() < max_idle_) idle_.push_back(std::move(c));
 }
 
 void Pool::drop_idle() {

@@ -6,8 +6,9 @@
 // With several hosts (the nodes of a Galera cluster, MysqlUrl::hosts) new connections go to the
 // current host; when it is lost or not ready (outside the cluster's primary component) they move
 // to the next one that is, and every 10 s a checkout tries the first host again so the pool
-// returns to it once it is back. A node counts as ready when it is not a Galera node, or when
-// wsrep_ready is ON and its cluster status is Primary.
+// returns to it once it is back (connections to a host the pool moved away from are closed when
+// released). A node counts as ready when it is not a Galera node, or when wsrep_ready is ON, its
+// cluster status is Primary and it is Synced.
 // Connector/C++ throws sql::SQLException; these types are used only inside src/store/mysql/.
 #pragma once
 

@@ -5,7 +5,8 @@
 //     W workers post N events in all (single events and batches of 1..20), round-robin over the
 //     ports. Accounts: S shared ones every worker writes to, plus one of each worker's own; a
 //     tenth of the events repeat an id already sent (to another port), so duplicates cross
-//     servers. A 503 must carry Retry-After; it is retried with the same ids until acknowledged.
+//     servers; a seventh of the lines are account records renamed each time (the latest version
+//     must win on every server). A 503 must carry Retry-After; it is retried with the same ids until acknowledged.
 //     Any other 5xx, or a 503 without Retry-After, is a failure. A connection refused/reset (a
 //     server being killed) is retried on the next port.
 //     Prints {"acked": [ids…], "requests", "retried_503", "refused", "bad": [..], "p50_ms", "p99_ms",
@@ -47,10 +48,14 @@ async function write() {
       const lines = [];
       for (let i = 0; i < n; i++) {
         const k = next++;
+        const account = k % 2 ? `gal-${tag}-shared-${k % shared}` : `gal-${tag}-own-${w}`;
+        if (k % 7 === 3) {  // the account record too, renamed each time: servers must agree on the latest
+          lines.push({ kind: 'account', id: account, name: `${account} v${k}`, plan: ['pro', 'team'][k % 2] });
+          continue;
+        }
         const repeat = k % 10 === 9 && sent.length;  // an id sent before, maybe through another server
         const id = repeat ? sent[(k * 7919) % sent.length] : `gal-${tag}-${k}`;
         if (!repeat) sent.push(id);
-        const account = k % 2 ? `gal-${tag}-shared-${k % shared}` : `gal-${tag}-own-${w}`;
         lines.push({ kind: 'event', id, account, name: ['workflow_published', 'group_created', 'user_invited'][k % 3],
           ts: new Date(Date.UTC(2026, 5, 1) + (k % 500) * 60000).toISOString(), learner: `${account}-l${k % 3}`, qty: 1, props: {} });
       }
@@ -68,7 +73,7 @@ async function write() {
           lat.push(performance.now() - s);
           const body = JSON.parse(r.text);
           if ((body.rejected ?? []).length) bad.push(`rejected: ${r.text.slice(0, 200)}`);
-          for (const l of lines) acked.add(l.id);
+          for (const l of lines) if (l.kind === 'event') acked.add(l.id);
           break;
         }
         if (r.status === 503 && r.retryAfter) {
@@ -129,6 +134,7 @@ async function failover() {
       await sleep(10);
     }
   }
+  longest = Math.max(longest, performance.now() - last);  // a server that never recovered counts whole
   console.log(JSON.stringify({ writes, failed_attempts: failed, longest_gap_ms: Math.round(longest) }));
 }
 
