@@ -106,6 +106,7 @@ Learner learner(dom::element doc) {
     else if (k == "access_level") seen.once(16), l.access_level = text(v, kMaxId);
     else if (k == "created_at") seen.once(32), l.created_at = timestamp(v);
     else if (k == "audience") seen.once(64), l.audience = enumeration<Audience>(v, parse_audience);
+    else if (k == "departed_at") seen.once(128), l.departed_at = timestamp(v);
   });
   required(l.id);
   required(l.account);

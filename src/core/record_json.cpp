@@ -112,6 +112,7 @@ Learner learner_from(const json& o) {
   l.access_level = str(o, "access_level", false, kMaxIdLength);
   l.created_at = ts(o, "created_at", false);
   l.audience = enumeration<Audience>(o, "audience", parse_audience, "customer, trial, partner, employee");
+  l.departed_at = ts(o, "departed_at", false);
   return l;
 }
 
@@ -197,7 +198,8 @@ void put_str(json& j, const char* f, const std::string& s) {
 namespace {
 constexpr std::string_view kAccountFields[] = {"id", "name", "plan", "tier", "arr", "csm", "renewal_date", "created_at",
                                                "audience"};
-constexpr std::string_view kLearnerFields[] = {"id", "account", "email", "role", "access_level", "created_at", "audience"};
+constexpr std::string_view kLearnerFields[] = {"id", "account", "email", "role", "access_level", "created_at", "audience",
+                                               "departed_at"};
 
 FieldSet fields_named(const json& obj, RecordKind kind) {
   auto names = entity_fields(kind);
@@ -291,6 +293,7 @@ json record_to_json(const Record& r) {
       put_str(j, "access_level", l.access_level);
       put_opt_ts(j, "created_at", l.created_at);
       if (l.audience) j["audience"] = audience_name(*l.audience);
+      put_opt_ts(j, "departed_at", l.departed_at);
     }
     void operator()(const Event& e) {
       j["id"] = e.id;

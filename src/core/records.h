@@ -40,6 +40,7 @@ struct Learner {
   std::string email, role, access_level;
   std::optional<Timestamp> created_at;
   std::optional<Audience> audience;  // unset: the account's audience applies
+  std::optional<Timestamp> departed_at;  // left the customer (a champion departure, for triggers)
   bool operator==(const Learner&) const = default;
 };
 

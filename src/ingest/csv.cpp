@@ -20,7 +20,7 @@ using json = nlohmann::json;
 
 const std::array<std::set<std::string, std::less<>>, kRecordKindCount> kFields = {{
     {"id", "name", "plan", "tier", "arr", "csm", "renewal_date", "created_at", "audience"},
-    {"id", "account", "email", "role", "access_level", "created_at", "audience"},
+    {"id", "account", "email", "role", "access_level", "created_at", "audience", "departed_at"},
     {"id", "account", "name", "ts", "learner", "qty"},
     {"id", "learner", "content", "ts", "status", "score"},
     {"learner", "program", "session", "ts", "cohort", "attended"},

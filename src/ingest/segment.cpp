@@ -114,11 +114,12 @@ void identify(const Call& c, const SegmentOptions&, AdapterResult& out) {
   if (const json* traits = at(c.msg, "traits"); traits && traits->is_object())
     copy_traits(*traits, l,
                 {{"email", "email"}, {"role", "role"}, {"access_level", "access_level"}, {"audience", "audience"},
-                 {"created_at", "created_at"}, {"createdAt", "created_at"}});
+                 {"created_at", "created_at"}, {"createdAt", "created_at"}, {"departed_at", "departed_at"},
+                 {"departedAt", "departed_at"}});
   finish(l, c.index,
          {{"id", "userId"}, {"account", account_field}, {"email", "traits.email"}, {"role", "traits.role"},
           {"access_level", "traits.access_level"}, {"audience", "traits.audience"},
-          {"created_at", "traits.createdAt"}},
+          {"created_at", "traits.createdAt"}, {"departed_at", "traits.departedAt"}},
          out);
 }
 
