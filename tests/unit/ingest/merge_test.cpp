@@ -99,6 +99,7 @@ TEST_CASE("property: canonical partial records (any fields named) leave every au
       {"access_level", {"full", "limited", nullptr}},
       {"created_at", {"2026-01-01T00:00:00Z", "2026-05-01T08:30:00Z", nullptr}},
       {"audience", audiences},
+      {"departed_at", {"2026-09-01T00:00:00Z", nullptr}},
   };
   std::mt19937_64 rng(7);
   for (int run = 0; run < 300; ++run) {
@@ -110,7 +111,7 @@ TEST_CASE("property: canonical partial records (any fields named) leave every au
         if (rng() % 3 == 0) sent[field] = choices[rng() % choices.size()];
       auto parsed = record_from_json(sent);
       REQUIRE(parsed.ok());
-      const bool names_all = sent.size() == 8;  // kind + the 7 fields
+      const bool names_all = sent.size() == 9;  // kind + the 8 fields
       CHECK((parsed.fields == kAllFields) == names_all);
       const json before = record_to_json(stored);
       auto m = ingest::merge_upsert(&stored, *parsed.record, parsed.fields);
