@@ -7,7 +7,7 @@
 //               context.groupId, groupId, properties.groupId, context.traits.groupId;
 //               a track without any of them is rejected (an event must belong to an account).
 //  * identify → learner upsert: userId → id (anonymousId alone is rejected), traits.email, role,
-//               access_level, audience, createdAt/created_at; account from traits.groupId,
+//               access_level, audience, createdAt/created_at, departedAt/departed_at; account from traits.groupId,
 //               context.groupId, traits.company.id, context.traits.groupId.
 //  * group    → account upsert: groupId → id, traits name, plan, tier, arr, csm, renewal_date,
 //               audience, createdAt/created_at.

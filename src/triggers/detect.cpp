@@ -21,21 +21,47 @@ std::optional<Timestamp> achieved_at(const milestones::AccountState* s, const st
   return st->achieved_at;
 }
 
-long days_between(Timestamp from, Timestamp to) { return static_cast<long>((to - from) / kMsPerDay); }
+// Whole calendar days (UTC) from one instant's day to another's: every day count of a rule —
+// within N days, stalled for N days, renewal in N days — is counted this way.
+long days_between(Timestamp from, Timestamp to) { return static_cast<long>(date_of(to) - date_of(from)); }
 
-// When milestone `m` joined the frontier: when the last of its requirements was reached, else
-// when the account was created. nullopt when neither is known.
-std::optional<Timestamp> frontier_since(const Context& ctx, const milestones::AccountState* s, const Account* acct,
-                                        const std::string& m, Timestamp as_of) {
+// When the account started: its record's created_at, else its first learner or first event.
+std::optional<Timestamp> account_start(const Context& ctx, const Account* acct, Timestamp as_of) {
+  if (!acct) return std::nullopt;
+  if (acct->created_at) return acct->created_at;
+  std::optional<Timestamp> first;
+  for (const Learner* l : ctx.data->learners_of(acct->id))
+    if (l->created_at && *l->created_at <= as_of) first = std::min(first.value_or(*l->created_at), *l->created_at);
+  const auto& events = ctx.data->events_of(acct->id);  // by time
+  if (!events.empty() && events.front().ts <= as_of) first = std::min(first.value_or(events.front().ts), events.front().ts);
+  return first;
+}
+
+// Whether milestone `m` is the account's next step at as_of, and since when: a milestone on the
+// frontier since the last of its requirements was reached; a gate (foundational, advanced…),
+// which is never on the frontier itself, once it is unmet and the requirements of the gate and of
+// its operands are all reached. With no requirement, since the account started. nullopt when it
+// is not the next step (or its start is unknown).
+std::optional<Timestamp> next_step_since(const Context& ctx, const milestones::AccountState* s, const Account* acct,
+                                         const std::string& m, Timestamp as_of) {
   const milestones::Milestone* ms = ctx.graph ? ctx.graph->find(m) : nullptr;
+  if (!s || !ms) return std::nullopt;
+  std::vector<std::string> requirements = ms->requires_;
+  if (ms->is_gate()) {
+    if (achieved_at(s, m, as_of)) return std::nullopt;
+    for (const auto& op : ms->gate->operands)
+      if (const milestones::Milestone* o = ctx.graph->find(op))
+        requirements.insert(requirements.end(), o->requires_.begin(), o->requires_.end());
+  } else if (std::find(s->frontier.begin(), s->frontier.end(), m) == s->frontier.end()) {
+    return std::nullopt;
+  }
   std::optional<Timestamp> since;
-  if (ms)
-    for (const auto& r : ms->requires_) {
-      auto at = achieved_at(s, r, as_of);
-      if (!at) return std::nullopt;  // a requirement is missing: not on the frontier
-      since = std::max(since.value_or(*at), *at);
-    }
-  if (!since && acct && acct->created_at) since = acct->created_at;
+  for (const auto& r : requirements) {
+    auto at = achieved_at(s, r, as_of);
+    if (!at) return std::nullopt;  // a requirement is missing: not the next step yet
+    since = std::max(since.value_or(*at), *at);
+  }
+  if (!since) since = account_start(ctx, acct, as_of);
   return since;
 }
 
@@ -59,9 +85,7 @@ std::optional<std::string> condition_holds(const Condition& k, const Context& ct
       return fmt::format("{} reached on {}", k.milestone, format_date(date_of(*at)));
     }
     case Condition::Kind::kMilestoneStalled: {
-      if (!s || std::find(s->frontier.begin(), s->frontier.end(), k.milestone) == s->frontier.end())
-        return std::nullopt;
-      auto since = frontier_since(ctx, s, acct, k.milestone, as_of);
+      auto since = next_step_since(ctx, s, acct, k.milestone, as_of);
       if (!since || *since > as_of) return std::nullopt;
       const long d = days_between(*since, as_of);
       if (d < k.days.value_or(0)) return std::nullopt;

@@ -182,6 +182,8 @@ std::optional<Rule> rule(const json& o, std::size_t index, const std::string& so
           if (auto parsed = parse_audience(a)) r.filters.audiences.push_back(*parsed);
           else c.bad("filters.audiences", fmt::format("'{}' is not an audience (customer, trial, partner, employee)", a));
         }
+        if (f["audiences"].is_array() && f["audiences"].empty())
+          c.bad("filters.audiences", "must name at least one audience (leave it out for customer accounts)");
       }
     }
   }
@@ -238,6 +240,7 @@ Result<RuleSet> load_triggers(const std::filesystem::path& path, const milestone
   if (fs::is_directory(path, ec)) {
     for (const auto& e : fs::directory_iterator(path, ec))
       if (e.path().extension() == ".json") files.push_back(e.path());
+    if (ec) return Status::InvalidArgument(fmt::format("{}: cannot be listed: {}", path.string(), ec.message()));
     std::sort(files.begin(), files.end());
   } else {
     files.push_back(path);

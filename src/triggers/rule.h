@@ -6,11 +6,14 @@
 // A rule holds for an account when every condition of `when` holds, its renewal is close enough
 // (if the rule asks), and the account passes the filters. Conditions:
 //   {"flag": "usage_decline" | "out_of_order" [, "milestone": M]}   the flag is raised now
-//   {"milestone_achieved": M [, "within_days": N]}                   reached (in the last N days)
-//   {"milestone_stalled": M, "days": N}                              on the frontier for ≥ N days
+//   {"milestone_achieved": M [, "within_days": N]}                   reached (fewer than N days ago)
+//   {"milestone_stalled": M, "days": N}                              the next step for ≥ N days (a
+//                                                                    gate: unmet while its operands
+//                                                                    are reachable)
 //   {"stage_reached": S}                                             at stage S or beyond
 //   {"champion_departed": {"roles": [R…], "within_days": N}}         a learner of one of the roles
-//                                                                    left (departed_at) in the last N days
+//                                                                    left (departed_at) fewer than N days ago
+// Days are whole UTC calendar days between the two instants' dates.
 // Every problem of every file is reported at once, each naming the file and the rule id:
 //   triggers/default.json: trigger "decline_outreach": when.flag: must be usage_decline or out_of_order
 // Pure apart from load_triggers (which reads the files).

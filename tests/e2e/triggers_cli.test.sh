@@ -22,7 +22,7 @@ db="sqlite:$E2E_TMP/u.db"
 "$UPLIFT_BIN" triggers run --db "$db" --json >"$E2E_TMP/alerts.json"
 n=$(jq length "$E2E_TMP/alerts.json")
 [ "$n" -gt 0 ] || fail "no alert on the demo data"
-jq -e 'all(.id | test("^alr_[0-9a-f]{16}$")) and all(.what != "" and .action != "" and .csm != null)' "$E2E_TMP/alerts.json" >/dev/null ||
+jq -e 'all(.id | test("^alr_[0-9a-f]{16}$")) and all(.what != "" and .action != "" and has("account_name") and has("csm"))' "$E2E_TMP/alerts.json" >/dev/null ||
   fail "an alert lacks its id, reason, action or account context"
 [ "$(jq '[.[].id] | unique | length' "$E2E_TMP/alerts.json")" = "$n" ] || fail "alert ids repeat"
 # The usage-decline alerts are exactly the customer accounts the API lists as flagged.

@@ -60,6 +60,8 @@ TEST_CASE("canonical bodies of every entity kind take the fast path and decode t
       {RecordKind::kLearner,
        R"({"kind":"learner","id":"u-1","account":"acct-1","email":"a@b.c","role":"admin","access_level":"full","created_at":"2025-01-01T00:00:00Z","audience":"employee"})"},
       {RecordKind::kLearner, R"({"kind":"learner","id":"u-1","account":"acct-1"})"},
+      {RecordKind::kLearner, R"({"kind":"learner","id":"u-2","account":"acct-1","role":"admin","departed_at":"2026-04-10T12:00:00+02:00"})"},
+      {RecordKind::kLearner, R"({"kind":"learner","id":"u-3","account":"acct-1","departed_at":null})"},
       {RecordKind::kCompletion,
        R"({"kind":"completion","id":"c1","learner":"u-1","content":"course-1","ts":"2026-01-01T00:00:00Z","status":"passed","score":0.93})"},
       {RecordKind::kCompletion, R"({"learner":"u-1","content":"course-1","ts":"2026-01-01T10:00:00+02:00"})"},
