@@ -21,11 +21,6 @@ struct Flags {
   bool create = false, json = false, csv = false;
 };
 
-Timestamp now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int fail(std::string_view cmd, const Status& st) {
   fmt::print(stderr, "uplift cohorts {}: {}\n", cmd, st.message());
   return st.code() == Code::kInvalidArgument || st.code() == Code::kNotFound ||
@@ -70,7 +65,7 @@ int propose(const Flags& f) {
   if (!proposal.ok()) return fail("propose", proposal.status());
   const cohorts::Cohort& c = proposal->cohort;
   if (f.create) {
-    Status st = report::save_cohort((*ws)->store(), c, now_ms());
+    Status st = report::save_cohort((*ws)->store(), c, wall_clock_now());
     if (!st.ok()) return fail("propose", st);
   }
   if (f.csv) {
@@ -103,7 +98,7 @@ int import_file(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("import", store.status());
   for (const auto& c : *list) {
-    Status st = report::save_cohort(**store, c, now_ms());
+    Status st = report::save_cohort(**store, c, wall_clock_now());
     if (!st.ok()) return fail("import", st.with_context(c.id));
   }
   fmt::print("imported {} cohort(s) from {}\n", list->size(), f.file);
@@ -149,7 +144,7 @@ int invitees(const Flags& f) {
 int send(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("send", store.status());
-  auto c = report::send_cohort(**store, f.id, now_ms());
+  auto c = report::send_cohort(**store, f.id, wall_clock_now());
   if (!c.ok()) return fail("send", c.status());
   fmt::print("cohort {} is sent: {} invitee(s), {} held out (no longer changeable)\n", c->id, c->invitees.size(),
              c->holdout.size());
@@ -159,7 +154,7 @@ int send(const Flags& f) {
 int close(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("close", store.status());
-  auto c = report::close_cohort(**store, f.id, now_ms());
+  auto c = report::close_cohort(**store, f.id, wall_clock_now());
   if (!c.ok()) return fail("close", c.status());
   fmt::print("cohort {} is closed: its {} invitee(s) and {} held-out account(s) may join other cohorts again\n", c->id,
              c->invitees.size(), c->holdout.size());

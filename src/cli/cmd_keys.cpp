@@ -23,11 +23,6 @@ struct KeysArgs {
   bool quiet = false, json = false;
 };
 
-Timestamp now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::unique_ptr<Store> open_store(const std::string& db) {
   auto store = Store::open(default_store_url(db));
   if (!store.ok()) {
@@ -47,7 +42,7 @@ void create(const KeysArgs& a) {
   }
   auto store = open_store(a.db);
   if (!store) return;
-  auto made = http::create_key(*store, a.name, *scope, now_ms());
+  auto made = http::create_key(*store, a.name, *scope, wall_clock_now());
   if (!made.ok()) {
     std::fprintf(stderr, "uplift keys create: %s\n", made.status().message().c_str());
     exit_code() = 2;
@@ -96,7 +91,7 @@ void list(const KeysArgs& a) {
 void revoke(const KeysArgs& a) {
   auto store = open_store(a.db);
   if (!store) return;
-  auto k = http::revoke_key(*store, a.target, now_ms());
+  auto k = http::revoke_key(*store, a.target, wall_clock_now());
   if (!k.ok()) {
     std::fprintf(stderr, "uplift keys revoke: %s\n", k.status().message().c_str());
     exit_code() = k.status().code() == Code::kNotFound ? 1 : 2;

@@ -192,4 +192,9 @@ Quarter quarter_of(Date date) {
   return Quarter{y, static_cast<int>((m - 1) / 3 + 1)};
 }
 
+Timestamp wall_clock_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace uplift

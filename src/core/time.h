@@ -18,6 +18,10 @@ inline constexpr Timestamp kMsPerDay = 86'400'000;
 
 // "2026-03-01T12:00:00Z", "2026-03-01T14:00:00.250+02:00", "2026-03-01 12:00:00Z".
 // A timestamp without an offset is refused: its instant would be a guess.
+// The wall clock, in ms since the epoch. Only the edges read it (stamping documents, keys, log
+// lines, when a webhook arrived); the core works at explicit as-of instants and never does.
+Timestamp wall_clock_now();
+
 Result<Timestamp> parse_timestamp(std::string_view text);
 // "2026-03-01T12:00:00Z", or with ".250" when the milliseconds are not zero.
 std::string format_timestamp(Timestamp ts);

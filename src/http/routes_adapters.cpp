@@ -24,11 +24,6 @@ namespace {
 
 constexpr const char* kXapiVersion = "1.0.3";
 
-Timestamp now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The body as JSON, or the 415/400 response to send instead.
 std::variant<nlohmann::json, HttpResponse> json_body(const HttpRequest& r) {
   if (auto bad = require_json(r)) return *bad;
@@ -59,7 +54,7 @@ HttpResponse segment(Service& service, const RequestContext& ctx, std::string_vi
     if (b->empty()) return problem_response(bad_request("batch: the array is empty", "invalid-records"));
   }
   ingest::SegmentOptions opt;
-  opt.received_at = now_ms();
+  opt.received_at = wall_clock_now();
   return commit_batch(service, from_adapter(ingest::segment_to_records(j, type, opt)));
 }
 

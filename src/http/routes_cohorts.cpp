@@ -32,11 +32,6 @@ namespace uplift::http {
 
 namespace {
 
-Timestamp wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::mutex& cohort_writes() {
   static std::mutex m;
   return m;
@@ -233,7 +228,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     }
     bool replaced = false;
     if (req.id.empty()) {
-      auto created = report::create_cohort(ws->store(), c, wall_clock_ms());
+      auto created = report::create_cohort(ws->store(), c, wall_clock_now());
       if (!created.ok()) return failure(created.status());
       if (!*created) {
         if (attempt < kAttempts) continue;
@@ -242,7 +237,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
       }
     } else {
       for (const auto& e : *existing) replaced = replaced || e.id == c.id;
-      Status st = report::save_cohort(ws->store(), c, wall_clock_ms());
+      Status st = report::save_cohort(ws->store(), c, wall_clock_now());
       if (!st.ok()) return failure(st);
     }
     nlohmann::json j = cohort_view(c);
@@ -368,7 +363,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     std::lock_guard writes(cohort_writes());
-    auto c = report::send_cohort(ws->store(), ctx.param("id"), wall_clock_ms());
+    auto c = report::send_cohort(ws->store(), ctx.param("id"), wall_clock_now());
     if (!c.ok()) return failure(c.status());
     return json_response(cohort_view(*c));
   });
@@ -377,7 +372,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     std::lock_guard writes(cohort_writes());
-    auto c = report::close_cohort(ws->store(), ctx.param("id"), wall_clock_ms());
+    auto c = report::close_cohort(ws->store(), ctx.param("id"), wall_clock_now());
     if (!c.ok()) return failure(c.status());
     return json_response(cohort_view(*c));
   });

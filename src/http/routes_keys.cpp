@@ -12,11 +12,6 @@ namespace uplift::http {
 
 namespace {
 
-Timestamp wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // What a client may see of a key: never its hash.
 nlohmann::json key_view(const ApiKey& k) {
   nlohmann::json j = {{"id", k.id},
@@ -75,7 +70,7 @@ void add_key_routes(Api& api, Service& service, KeyRing& ring) {
       return problem_response(bad_request("field 'scope': '" + scope_field->get<std::string>() +
                                           "' is not a scope (ingest, lms, analyst or admin)"));
     std::lock_guard serial(key_admin_mutex());
-    auto created = create_key(*store, name->get<std::string>(), *scope, wall_clock_ms());
+    auto created = create_key(*store, name->get<std::string>(), *scope, wall_clock_now());
     if (!created.ok()) return problem_response(problem_from_status(created.status()));
     nlohmann::json out = key_view(created->key);
     out["key"] = created->secret;  // shown this once
@@ -101,7 +96,7 @@ void add_key_routes(Api& api, Service& service, KeyRing& ring) {
     if (target_is_admin && admins == 1)
       return problem_response(problem_from_status(Status::FailedPrecondition(
           "this is the last active admin key: create another admin key first (or revoke it with `uplift keys revoke`)")));
-    auto revoked = revoke_key(*store, which, wall_clock_ms());
+    auto revoked = revoke_key(*store, which, wall_clock_now());
     if (!revoked.ok()) return problem_response(problem_from_status(revoked.status()));
     ring.remember(*revoked);  // refused from the next request on
     return json_response(key_view(*revoked));

@@ -36,11 +36,6 @@ using Poco::Net::HTTPServerResponse;
 
 namespace {
 
-Timestamp now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Reads at most `limit` bytes; returns false (and stops) when the stream has more.
 bool read_capped(std::istream& in, std::size_t limit, std::string& out) {
   char buf[16384];
@@ -144,7 +139,7 @@ void log_request(LogWriter& log, const std::string& method, const std::string& r
                  std::size_t bytes, const std::string& key) {
   std::string line = fmt::format(
       "{{\"ts\":\"{}\",\"method\":{},\"route\":{},\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":{}}}\n",
-      format_timestamp(now_ms()), dump_json(method), dump_json(route), status, ms, bytes, dump_json(key));
+      format_timestamp(wall_clock_now()), dump_json(method), dump_json(route), status, ms, bytes, dump_json(key));
   log.append(line);
 }
 

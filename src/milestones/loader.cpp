@@ -529,7 +529,9 @@ bool read_text(const std::filesystem::path& p, std::string& text, std::vector<st
   return true;
 }
 
-bool parse_json(std::string_view text, const std::string& source, json& doc, std::vector<std::string>& problems) {
+}  // namespace
+
+bool parse_config_json(std::string_view text, const std::string& source, json& doc, std::vector<std::string>& problems) {
   try {
     doc = json::parse(text);
     return true;
@@ -546,8 +548,6 @@ bool parse_json(std::string_view text, const std::string& source, json& doc, std
   }
 }
 
-}  // namespace
-
 GraphLoad parse_graph(const nlohmann::json& doc, const std::string& source) {
   Raw raw;
   std::vector<std::string> problems;
@@ -559,7 +559,7 @@ GraphLoad parse_graph(const nlohmann::json& doc, const std::string& source) {
 GraphLoad parse_graph_text(std::string_view text, const std::string& source) {
   json doc;
   GraphLoad out;
-  if (!parse_json(text, source, doc, out.problems)) return out;
+  if (!parse_config_json(text, source, doc, out.problems)) return out;
   return parse_graph(doc, source);
 }
 
@@ -588,7 +588,7 @@ GraphLoad load_graph(const std::filesystem::path& path) {
     json doc;
     std::string source = f.string();
     sources.push_back(source);
-    if (!read_text(f, text, out.problems) || !parse_json(text, source, doc, out.problems)) continue;
+    if (!read_text(f, text, out.problems) || !parse_config_json(text, source, doc, out.problems)) continue;
     Ctx c{source, &out.problems};
     parse_into(doc, c, raw);
   }

@@ -32,6 +32,11 @@ GraphLoad parse_graph_text(std::string_view text, const std::string& source);
 // A file, or a directory of *.json files merged into one graph.
 GraphLoad load_graph(const std::filesystem::path& path);
 
+// Parses one configuration document's text; on a syntax error appends "source:line:col: not valid
+// JSON: …" to `problems` and returns false. Shared by every loader of config JSON (triggers too).
+bool parse_config_json(std::string_view text, const std::string& source, nlohmann::json& doc,
+                       std::vector<std::string>& problems);
+
 // Convenience: the graph, or InvalidArgument listing every problem (one per line).
 Result<Graph> load_graph_or_error(const std::filesystem::path& path);
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "milestones/loader.h"
+
 namespace uplift::triggers {
 namespace {
 
@@ -191,19 +193,6 @@ std::optional<Rule> rule(const json& o, std::size_t index, const std::string& so
   return r;
 }
 
-std::pair<int, int> line_col(std::string_view text, std::size_t byte) {
-  int line = 1, col = 1;
-  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return {line, col};
-}
-
 }  // namespace
 
 const Rule* RuleSet::find(std::string_view id) const {
@@ -257,16 +246,7 @@ Result<RuleSet> load_triggers(const std::filesystem::path& path, const milestone
     ss << in.rdbuf();
     const std::string text = ss.str();
     json doc;
-    try {
-      doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-      auto [line, col] = line_col(text, e.byte > 0 ? e.byte - 1 : 0);
-      problems.push_back(fmt::format("{}:{}:{}: not valid JSON: {}", f.string(), line, col, e.what()));
-      continue;
-    } catch (const json::exception& e) {
-      problems.push_back(fmt::format("{}: not valid JSON: {}", f.string(), e.what()));
-      continue;
-    }
+    if (!milestones::parse_config_json(text, f.string(), doc, problems)) continue;
     parse_rules(doc, f.string(), graph, out, problems);
   }
   if (!problems.empty()) return Status::InvalidArgument(fmt::format("{}", fmt::join(problems, "\n")));

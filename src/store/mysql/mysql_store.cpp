@@ -25,11 +25,6 @@ using mysql::Pool;
 constexpr const char* kEventCols = "SELECT seq, id, account, name, ts, learner, qty, props FROM events ";
 constexpr const char* kEntityCols = "SELECT seq, kind, rkey, body FROM entities ";
 
-Timestamp now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 Result<StoredRecord> event_row(sql::ResultSet& rs) {
   Event e;
   e.id = rs.getString(2).asStdString();
@@ -159,7 +154,7 @@ class MysqlStore final : public Store {
         s.setString(1, doc.collection);
         s.setString(2, doc.key);
         s.setString(3, doc.body);
-        s.setInt64(4, doc.updated_at ? doc.updated_at : now_ms());
+        s.setInt64(4, doc.updated_at ? doc.updated_at : wall_clock_now());
         s.executeUpdate();
       }
       c.run("COMMIT");  // on an exception with_conn rolls back
@@ -189,7 +184,7 @@ class MysqlStore final : public Store {
         auto& s = c.prep(current ? "UPDATE documents SET body = ?, updated_at = ? WHERE collection = ? AND dkey = ?"
                                  : "INSERT INTO documents (body, updated_at, collection, dkey) VALUES (?,?,?,?)");
         s.setString(1, doc.body);
-        s.setInt64(2, doc.updated_at ? doc.updated_at : now_ms());
+        s.setInt64(2, doc.updated_at ? doc.updated_at : wall_clock_now());
         s.setString(3, doc.collection);
         s.setString(4, doc.key);
         s.executeUpdate();

@@ -65,11 +65,6 @@ constexpr std::size_t kCacheBytes = std::size_t{64} << 20;  // page cache per co
 constexpr std::size_t kBulkCacheBytes = std::size_t{16} << 20;
 constexpr int kBulkMissesToGrow = 256;  // pages read back in one batch
 
-Timestamp now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Db> db, std::string path, std::string sync)
@@ -459,7 +454,7 @@ class SqliteStore final : public Store {
   void upsert_document(const Document& doc) {
     auto s = db_->stmt(kUpsertDocument);
     s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
-    s->bind(3, std::string_view(doc.body)).bind(4, doc.updated_at ? doc.updated_at : now_ms());
+    s->bind(3, std::string_view(doc.body)).bind(4, doc.updated_at ? doc.updated_at : wall_clock_now());
     s->step();
   }
 
