@@ -111,17 +111,20 @@ Status Workspace::load(const ProgressFn& progress) {
 IngestSummary Workspace::apply_written(std::span<const Record> records, const WriteResult& written) {
   IngestSummary summary;
   summary.last_sequence = written.last_sequence;
+  // The tick's catch-up may already have applied this transaction — in sequence order, with
+  // whatever other processes committed after it. Applying it again would put an older version of
+  // a record back over a newer one (entities are simply replaced): then it is only counted.
+  const bool applied_already = written.last_sequence != 0 && last_seq_ >= written.last_sequence;
   for (std::size_t i = 0; i < records.size(); ++i) {
     switch (written.outcomes[i]) {
       case WriteOutcome::kDuplicate: ++summary.duplicates; continue;
       case WriteOutcome::kInserted: ++summary.inserted; break;
       case WriteOutcome::kUpdated: ++summary.updated; break;
     }
-    if (data_.apply(records[i])) evaluator_->note(records[i]);
+    if (!applied_already && data_.apply(records[i])) evaluator_->note(records[i]);
   }
-  // last_seq_ is not advanced here: another process may have committed in between. catch_up()
-  // re-applies our records in sequence order with theirs, which restores the latest version of
-  // any record; ingest_concurrently() does not apply what a catch-up has already passed.
+  // last_seq_ is not advanced here: another process may have committed in between; the next
+  // catch-up re-applies our records in sequence order with theirs.
   summary.changed_accounts = evaluator_->flush();
   return summary;
 }
@@ -149,18 +152,6 @@ void Workspace::save_states(std::vector<Document> docs, IngestSummary& summary) 
   }
 }
 
-Result<IngestSummary> Workspace::ingest(std::span<const Record> records) {
-  auto written = store_->write(records);
-  if (!written.ok()) return written.status();
-  IngestSummary summary = apply_written(records, *written);
-  if (options_.persist_state) {
-    std::vector<std::string> to_save = summary.changed_accounts;
-    to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
-    save_states(state_documents(to_save), summary);
-  }
-  return summary;
-}
-
 Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::span<const Record>()>& prepare) {
   std::lock_guard order(ingest_mutex_);
   std::span<const Record> records;
@@ -174,20 +165,7 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
   std::vector<Document> docs;
   {
     std::unique_lock lock(mutex_);
-    if (written->last_sequence != 0 && last_seq_ >= written->last_sequence) {
-      // The tick's catch-up already applied this transaction — in sequence order, with whatever
-      // other processes committed after it. Applying it again now would put an older version of
-      // a record back over a newer one (entities are simply replaced).
-      summary.last_sequence = written->last_sequence;
-      for (WriteOutcome o : written->outcomes)
-        switch (o) {
-          case WriteOutcome::kDuplicate: ++summary.duplicates; break;
-          case WriteOutcome::kInserted: ++summary.inserted; break;
-          case WriteOutcome::kUpdated: ++summary.updated; break;
-        }
-    } else {
-      summary = apply_written(records, *written);
-    }
+    summary = apply_written(records, *written);
     if (options_.persist_state) {
       std::vector<std::string> to_save = summary.changed_accounts;
       to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
@@ -196,21 +174,6 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
   }
   if (options_.persist_state) save_states(std::move(docs), summary);
   return summary;
-}
-
-Result<std::size_t> Workspace::catch_up() {
-  std::size_t applied = 0;
-  Status st = store_->scan_since(last_seq_, 0, [&](const StoredRecord& r) {
-    if (data_.apply(r.record)) {
-      evaluator_->note(r.record);
-      ++applied;
-    }
-    last_seq_ = r.seq;
-    return true;
-  });
-  evaluator_->flush();
-  if (!st.ok()) return st;
-  return applied;
 }
 
 Result<std::size_t> Workspace::catch_up_concurrently() {

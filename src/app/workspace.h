@@ -6,14 +6,14 @@
 //  * open() loads the configuration (milestones/ under the config dir), reads every stored record
 //    (scan_kind per kind, events last), evaluates every account and remembers the store's last
 //    sequence. A bad graph or unreachable database is an error Status, never a crash.
-//  * ingest() writes a batch to the store first (durable, atomic) and only then applies the
-//    committed, non-duplicate records to memory and re-evaluates the touched accounts
+//  * ingest_concurrently() writes a batch to the store first (durable, atomic) and only then
+//    applies the committed, non-duplicate records to memory and re-evaluates the touched accounts
 //    incrementally; their states are persisted to the "milestone_state" documents.
-//  * catch_up() applies what other processes committed since the last sequence seen (replicas
-//    tailing one MySQL database converge this way).
-//  * Thread safety: readers hold std::shared_lock(mutex()); catch_up() and ingest() callers hold
-//    std::unique_lock(mutex()). ingest_concurrently() takes its locks itself and holds none while
-//    the database works, so reads never wait for a write's round trips (or its conflict retries).
+//  * catch_up_concurrently() applies what other processes committed since the last sequence seen
+//    (replicas tailing one MySQL database converge this way).
+//  * Thread safety: readers hold std::shared_lock(mutex()). ingest_concurrently() and
+//    catch_up_concurrently() take their locks themselves and hold none while the database works,
+//    so reads never wait for a write's round trips (or its conflict retries).
 //
 // Config dir (holds milestones/, segments/, content_maps/): explicit option > $UPLIFT_CONFIG_DIR
 // > the current directory (if it has milestones/) > the executable's directory's parent.
@@ -51,7 +51,7 @@ struct WorkspaceOptions {
   std::string config_dir;                // explicit --config; empty: resolve (see file comment)
   std::string milestones_dir;            // explicit milestones directory; empty: <config>/milestones
   std::optional<Timestamp> as_of;        // fixed reference instant for windows/declines
-  bool persist_state = true;             // ingest() writes changed states to the store
+  bool persist_state = true;             // ingest_concurrently() writes changed states to the store
 };
 
 // Reports long phases ("loading events", "evaluating") for progress bars; total 0 = unknown.
@@ -97,17 +97,15 @@ class Workspace {
   static Result<std::unique_ptr<Workspace>> open(std::unique_ptr<Store> store, WorkspaceOptions options = {},
                                                  const ProgressFn& progress = {});
 
-  Result<IngestSummary> ingest(std::span<const Record> records);
-  // ingest() for a server with concurrent readers; the caller holds no lock. One ingest at a time
+  // Stores a batch and applies it; the caller holds no lock. One ingest at a time
   // per Workspace (so records are applied in the order they were committed); `prepare` runs
   // under the shared lock and returns the records (it may complete partial upserts from memory);
   // the store write holds no workspace lock; the committed records are applied under the
   // exclusive lock; the changed states are saved holding no lock.
   Result<IngestSummary> ingest_concurrently(const std::function<std::span<const Record>()>& prepare);
-  // Applies records committed by others since last_sequence(); returns how many were applied.
-  Result<std::size_t> catch_up();
-  // catch_up() for a server with concurrent readers; the caller holds no lock. Reads what others
-  // committed in pages holding no workspace lock, and applies each page under the exclusive lock.
+  // Applies records committed by others since last_sequence(); returns how many were applied. The
+  // caller holds no lock: pages are read holding no workspace lock, each applied under the
+  // exclusive lock.
   Result<std::size_t> catch_up_concurrently();
   // Writes every account's state to the "milestone_state" collection (used by `uplift rebuild`).
   Status persist_all_states(const ProgressFn& progress = {});

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <limits>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -36,11 +35,6 @@ std::mutex& cohort_writes() {
   static std::mutex m;
   return m;
 }
-
-// The programs of <config>/content_maps (none when the directory is missing). A broken file is
-// a server configuration problem: 500, the message goes to the log.
-// The programs validated when the workspace was opened (never re-read from disk).
-Result<std::vector<cohorts::Program>> programs_of(const app::Workspace& ws) { return ws.programs(); }
 
 HttpResponse failure(const Status& st) {
   if (st.code() == Code::kInternal)
@@ -171,8 +165,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
   }
   const CohortRequest& req = std::get<CohortRequest>(parsed);
 
-  auto programs = programs_of(*ws);
-  if (!programs.ok()) return failure(programs.status());
+  const auto* programs = &ws->programs();  // validated when the workspace opened
   const cohorts::Program* program = cohorts::find_program(*programs, req.program);
   if (!program) {
     std::string known;
@@ -197,7 +190,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     o.seed = req.seed;
     o.id = req.id;
     o.existing = *existing;
-    o.programs = &*programs;
+    o.programs = programs;
     o.content = &ws->content();
     cohorts::Proposal proposal;
     nlohmann::json eligible;
@@ -258,13 +251,12 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
     if (!s->ok()) return problem_response(problem_from_status(*s));
   auto all = report::load_cohorts(ws->store());
   if (!all.ok()) return failure(all.status());
-  auto programs = programs_of(*ws);
   std::shared_lock lock(ws->mutex());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : *all) {
     if (!program->empty() && c.program != *program) continue;
     auto j = cohort_summary(c);
-    add_phase(j, *ws, programs.ok() ? &*programs : nullptr, c);
+    add_phase(j, *ws, &ws->programs(), c);
     // A cohort closed after its last session is "closed" to this filter, though its stored status is "sent".
     const std::string effective = j["phase"] == "closed" ? "closed" : std::string(cohorts::cohort_status_name(c.status));
     if (!status->empty() && effective != *status) continue;
@@ -317,10 +309,8 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("GET", "/v1/programs", Access::kAdmin, [&service](const RequestContext&) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    auto programs = programs_of(*ws);
-    if (!programs.ok()) return failure(programs.status());
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& p : *programs) items.push_back(program_json(p));
+    for (const auto& p : ws->programs()) items.push_back(program_json(p));
     return json_response({{"items", items}});
   });
 
@@ -334,10 +324,9 @@ void add_cohort_routes(Api& api, Service& service) {
     if (!ws) return loading_response();
     auto c = report::get_cohort(ws->store(), ctx.param("id"));
     if (!c.ok()) return failure(c.status());
-    auto programs = programs_of(*ws);
-    std::shared_lock lock(ws->mutex());
+      std::shared_lock lock(ws->mutex());
     auto j = cohort_view(*c);
-    add_phase(j, *ws, programs.ok() ? &*programs : nullptr, *c);
+    add_phase(j, *ws, &ws->programs(), *c);
     return json_response(j);
   });
 
