@@ -165,12 +165,29 @@ class Store {
   // Upserts several documents in one transaction: all of them or none (one commit, not one per
   // document — the server saves every changed account's state after each ingest batch).
   virtual Status put_documents(std::span<const Document> docs) = 0;
-  // Compare-and-set for one document: writes `doc` only while the stored body is still `expected`
-  // (nullopt: only while there is no such document), atomically with respect to every other
-  // writer of the database, in this process or another. Returns true when it wrote, false (having
-  // written nothing) when the stored document had changed — the caller reads it again and decides
-  // again. Two processes saving the same key from the same old version cannot both win.
-  virtual Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) = 0;
+  // Compare-and-set over several documents: in one transaction, checks every expectation (the
+  // stored body of (collection, key) is still `body`; nullopt: there is no such document), and
+  // only if all hold writes `put` and deletes `erase`. Atomic with respect to every other writer
+  // of the database, in this process or another. Returns true when it wrote, false (having written
+  // nothing) when an expected document had changed — the caller reads it again and decides again.
+  // Two processes changing the same key from the same old version cannot both win. (The trigger
+  // outbox relies on this: an alert, its deliveries and its account's episodes are written
+  // together, guarded by the episodes' previous version.)
+  struct DocumentExpectation {
+    std::string collection, key;
+    std::optional<std::string> body;
+  };
+  struct DocumentChanges {
+    std::vector<DocumentExpectation> expect;
+    std::vector<Document> put;
+    std::vector<std::pair<std::string, std::string>> erase;  // (collection, key)
+  };
+  virtual Result<bool> apply_documents(const DocumentChanges& changes) = 0;
+  // apply_documents for one document: writes `doc` only while the stored body is still
+  // `expected` (nullopt: only while there is no such document).
+  Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) {
+    return apply_documents({{{doc.collection, doc.key, expected}}, {doc}, {}});
+  }
   virtual Result<Document> get_document(std::string_view collection, std::string_view key) = 0;
   virtual Status delete_document(std::string_view collection, std::string_view key) = 0;
   virtual Status scan_documents(std::string_view collection,

@@ -162,32 +162,43 @@ class MysqlStore final : public Store {
     }).status();
   }
 
-  // The row is locked (FOR UPDATE) between the comparison and the write. Two writers creating the
-  // same absent document collide on the primary key or deadlock on the gap lock; either way the
-  // loser's transaction is rolled back and it is told it lost.
-  Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) override {
-    return with_conn<bool>("put_document_if", [&](Conn& c) -> Result<bool> {
+  // The rows are locked (FOR UPDATE) between the comparison and the write. Two writers creating
+  // the same absent document collide on the primary key or deadlock on the gap lock; either way the
+  // loser's transaction is rolled back and it is told it lost. (On Galera the row locks are the
+  // node's own: a writer on another node fails certification at COMMIT instead — 1213 — and is
+  // told it lost the same way.)
+  Result<bool> apply_documents(const DocumentChanges& changes) override {
+    return with_conn<bool>("apply_documents", [&](Conn& c) -> Result<bool> {
       c.run("START TRANSACTION");
       try {
-        std::optional<std::string> current;
-        {
+        for (const DocumentExpectation& e : changes.expect) {
+          std::optional<std::string> current;
           auto& s = c.prep("SELECT body FROM documents WHERE collection = ? AND dkey = ? FOR UPDATE");
-          s.setString(1, doc.collection);
-          s.setString(2, doc.key);
+          s.setString(1, e.collection);
+          s.setString(2, e.key);
           std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
           if (rs->next()) current = rs->getString(1).asStdString();
+          if (current != e.body) {
+            c.run("ROLLBACK");
+            return false;
+          }
         }
-        if (current != expected) {
-          c.run("ROLLBACK");
-          return false;
+        auto& up = c.prep(
+            "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
+            "ON DUPLICATE KEY UPDATE body = VALUES(body), updated_at = VALUES(updated_at)");
+        for (const Document& doc : changes.put) {
+          up.setString(1, doc.collection);
+          up.setString(2, doc.key);
+          up.setString(3, doc.body);
+          up.setInt64(4, doc.updated_at ? doc.updated_at : wall_clock_now());
+          up.executeUpdate();
         }
-        auto& s = c.prep(current ? "UPDATE documents SET body = ?, updated_at = ? WHERE collection = ? AND dkey = ?"
-                                 : "INSERT INTO documents (body, updated_at, collection, dkey) VALUES (?,?,?,?)");
-        s.setString(1, doc.body);
-        s.setInt64(2, doc.updated_at ? doc.updated_at : wall_clock_now());
-        s.setString(3, doc.collection);
-        s.setString(4, doc.key);
-        s.executeUpdate();
+        auto& del = c.prep("DELETE FROM documents WHERE collection = ? AND dkey = ?");
+        for (const auto& [collection, key] : changes.erase) {
+          del.setString(1, collection);
+          del.setString(2, key);
+          del.executeUpdate();
+        }
         c.used_ok = true;  // a connection lost from here leaves the outcome unknown: no silent retry
         c.run("COMMIT");
         return true;
@@ -195,6 +206,7 @@ class MysqlStore final : public Store {
         constexpr int kDuplicateEntry = 1062, kDeadlock = 1213;
         if (e.getErrorCode() != kDuplicateEntry && e.getErrorCode() != kDeadlock) throw;
         rollback_quietly(c);
+        if (changes.expect.empty()) throw;  // nothing was compared: a plain write conflict, retried
         return false;
       }
     });

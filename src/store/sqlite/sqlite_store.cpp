@@ -303,23 +303,28 @@ class SqliteStore final : public Store {
     });
   }
 
-  // BEGIN IMMEDIATE takes the database's write lock: nobody can change the document between the
+  // BEGIN IMMEDIATE takes the database's write lock: nobody can change a document between the
   // comparison and the write.
-  Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) override {
-    return guarded<bool>("put_document_if", [&]() -> Result<bool> {
+  Result<bool> apply_documents(const DocumentChanges& changes) override {
+    return guarded<bool>("apply_documents", [&]() -> Result<bool> {
       db_->exec("BEGIN IMMEDIATE");
       try {
-        std::optional<std::string> current;
-        {
+        for (const DocumentExpectation& e : changes.expect) {
+          std::optional<std::string> current;
           auto s = db_->stmt(kDocumentBody);
-          s->bind(1, std::string_view(doc.collection)).bind(2, std::string_view(doc.key));
+          s->bind(1, std::string_view(e.collection)).bind(2, std::string_view(e.key));
           if (s->step()) current = std::string(s->text(0));
+          if (current != e.body) {
+            db_->exec("ROLLBACK");
+            return false;
+          }
         }
-        if (current != expected) {
-          db_->exec("ROLLBACK");
-          return false;
+        for (const Document& doc : changes.put) upsert_document(doc);
+        for (const auto& [collection, key] : changes.erase) {
+          auto s = db_->stmt("DELETE FROM documents WHERE collection = ? AND dkey = ?");
+          s->bind(1, std::string_view(collection)).bind(2, std::string_view(key));
+          s->step();
         }
-        upsert_document(doc);
       } catch (...) {
         sqlite3_exec(db_->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
         throw;

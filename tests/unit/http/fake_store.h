@@ -35,12 +35,15 @@ class FakeStore : public Store {
     for (const auto& doc : docs) docs_[{doc.collection, doc.key}] = doc;
     return Status::OK();
   }
-  Result<bool> put_document_if(const Document& doc, const std::optional<std::string>& expected) override {
+  Result<bool> apply_documents(const DocumentChanges& ch) override {
     std::lock_guard l(mu_);
     if (down) return Status::Unavailable("down");
-    auto it = docs_.find({doc.collection, doc.key});
-    if ((it == docs_.end() ? std::optional<std::string>() : it->second.body) != expected) return false;
-    docs_[{doc.collection, doc.key}] = doc;
+    for (const auto& e : ch.expect) {
+      auto it = docs_.find({e.collection, e.key});
+      if ((it == docs_.end() ? std::optional<std::string>() : it->second.body) != e.body) return false;
+    }
+    for (const auto& d : ch.put) docs_[{d.collection, d.key}] = d;
+    for (const auto& k : ch.erase) docs_.erase(k);
     return true;
   }
   Result<Document> get_document(std::string_view c, std::string_view k) override {

@@ -63,10 +63,13 @@ class DocStore : public Store {
     for (const auto& d : ds) docs[{d.collection, d.key}] = d;
     return {};
   }
-  Result<bool> put_document_if(const Document& d, const std::optional<std::string>& expected) override {
-    auto it = docs.find({d.collection, d.key});
-    if ((it == docs.end() ? std::optional<std::string>() : it->second.body) != expected) return false;
-    docs[{d.collection, d.key}] = d;
+  Result<bool> apply_documents(const DocumentChanges& ch) override {
+    for (const auto& e : ch.expect) {
+      auto it = docs.find({e.collection, e.key});
+      if ((it == docs.end() ? std::optional<std::string>() : it->second.body) != e.body) return false;
+    }
+    for (const auto& d : ch.put) docs[{d.collection, d.key}] = d;
+    for (const auto& k : ch.erase) docs.erase(k);
     return true;
   }
   Result<Document> get_document(std::string_view c, std::string_view k) override {

@@ -580,6 +580,65 @@ TEST_CASE("put_document_if: of writers racing from the same version, exactly one
   });
 }
 
+TEST_CASE("apply_documents: writes and deletes together, only while every expectation holds") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    REQUIRE(s->put_documents(std::vector<Document>{{"ep", "a", "1", 1}, {"out", "x", "pending", 1}}).ok());
+    auto has = [&](const char* c, const char* k) { return s->get_document(c, k).ok(); };
+    // One stale expectation among good ones: nothing is written or deleted.
+    Store::DocumentChanges stale{{{"ep", "a", std::string("1")}, {"ep", "b", std::string("9")}},
+                                 {{"ep", "a", "2", 2}, {"alerts", "n1", "{}", 2}},
+                                 {{"out", "x"}}};
+    CHECK_FALSE(*s->apply_documents(stale));
+    CHECK(s->get_document("ep", "a")->body == "1");
+    CHECK_FALSE(has("alerts", "n1"));
+    CHECK(has("out", "x"));
+    // Every expectation holds (b is expected absent): all of it happens.
+    Store::DocumentChanges good{{{"ep", "a", std::string("1")}, {"ep", "b", std::nullopt}},
+                                {{"ep", "a", "2", 2}, {"ep", "b", "1", 2}, {"alerts", "n1", "{}", 2}},
+                                {{"out", "x"}, {"out", "never-there"}}};
+    CHECK(*s->apply_documents(good));
+    CHECK(s->get_document("ep", "a")->body == "2");
+    CHECK(s->get_document("ep", "b")->body == "1");
+    CHECK(has("alerts", "n1"));
+    CHECK_FALSE(has("out", "x"));
+    // The same change again is stale now.
+    CHECK_FALSE(*s->apply_documents(good));
+    // No expectations: a plain atomic write and delete.
+    CHECK(*s->apply_documents({{}, {{"out", "y", "p", 3}}, {{"alerts", "n1"}}}));
+    CHECK(has("out", "y"));
+    CHECK_FALSE(has("alerts", "n1"));
+  });
+}
+
+TEST_CASE("apply_documents: of writers racing on the same expected documents, exactly one wins") {
+  for_each_backend([](TestDb& db) {
+    constexpr int kWriters = 6;
+    std::vector<std::unique_ptr<Store>> stores;
+    for (int i = 0; i < kWriters; ++i) stores.push_back(db.open());
+    REQUIRE(stores[0]->put_document({"ep", "k1", "0", 1}).ok());
+    std::atomic<int> wins{0}, errors{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kWriters; ++i)
+      threads.emplace_back([&, i] {
+        Store::DocumentChanges ch{{{"ep", "k1", std::string("0")}, {"ep", "k2", std::nullopt}},
+                                  {{"ep", "k1", fmt::format("{}", i + 1), 2},
+                                   {"ep", "k2", "1", 2},
+                                   {"alerts", fmt::format("by-{}", i), "{}", 2}},
+                                  {}};
+        auto r = stores[static_cast<std::size_t>(i)]->apply_documents(ch);
+        if (!r.ok()) ++errors;
+        else if (*r) ++wins;
+      });
+    for (auto& t : threads) t.join();
+    CHECK(errors == 0);
+    CHECK(wins == 1);
+    int alerts = 0;
+    REQUIRE(stores[0]->scan_documents("alerts", [&](const Document&) { return ++alerts, true; }).ok());
+    CHECK(alerts == 1);
+  });
+}
+
 TEST_CASE("counts, schema_version, ping and describe") {
   for_each_backend([](TestDb& db) {
     auto s = db.open();
