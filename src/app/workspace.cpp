@@ -140,18 +140,6 @@ std::vector<Document> Workspace::state_documents(const std::vector<std::string>&
   return docs;
 }
 
-void Workspace::save_states(std::vector<Document> docs, IngestSummary& summary) {
-  // The records are committed: from here nothing may turn the ingest into a failure. The state
-  // documents are a cache the report trusts only when its watermark matches (states_current).
-  Status saved = store_->put_documents(docs);  // one transaction per ingest batch, not one per account
-  if (saved.ok()) {
-    unsaved_states_.clear();
-  } else {
-    unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
-    summary.states_not_saved = saved;
-  }
-}
-
 Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::span<const Record>()>& prepare) {
   std::lock_guard order(ingest_mutex_);
   std::span<const Record> records;
@@ -163,6 +151,7 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
   if (!written.ok()) return written.status();
   IngestSummary summary;
   std::vector<Document> docs;
+  std::vector<std::string> touched;
   {
     std::unique_lock lock(mutex_);
     summary = apply_written(records, *written);
@@ -171,8 +160,23 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
       to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
       docs = state_documents(to_save);
     }
+    if (alerting_) {
+      touched = touched_accounts(records, *written);
+      touched.insert(touched.end(), undetected_.begin(), undetected_.end());
+    }
   }
-  if (options_.persist_state) save_states(std::move(docs), summary);
+  // The records are committed: from here nothing may turn the ingest into a failure. The state
+  // documents are a cache the report trusts only when its watermark matches (states_current); the
+  // alerts of the touched accounts go in the same transaction (judge_and_write).
+  Status saved = judge_and_write(touched, std::move(docs));
+  if (saved.ok()) {
+    unsaved_states_.clear();
+    for (const auto& a : touched) undetected_.erase(a);
+  } else {
+    if (options_.persist_state) unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
+    undetected_.insert(touched.begin(), touched.end());
+    summary.states_not_saved = saved;
+  }
   return summary;
 }
 
@@ -192,21 +196,29 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
       return page.size() < kPage;
     });
     if (!st.ok()) return st;
-    if (page.empty()) return applied;
+    if (page.empty()) break;
     {
       std::unique_lock lock(mutex_);
+      std::vector<Record> records;
       for (const StoredRecord& r : page) {
         if (data_.apply(r.record)) {
           evaluator_->note(r.record);
           ++applied;
+          if (alerting_) records.push_back(r.record);
         }
         last_seq_ = std::max(last_seq_, r.seq);
       }
       evaluator_->flush();
+      if (!records.empty()) {
+        auto accounts = touched_accounts(records, WriteResult{});
+        std::lock_guard l(touched_mutex_);
+        caught_up_.insert(accounts.begin(), accounts.end());
+      }
     }
     after = page.back().seq;
-    if (page.size() < kPage) return applied;
+    if (page.size() < kPage) break;
   }
+  return applied;
 }
 
 Status Workspace::persist_all_states(const ProgressFn& progress) {

@@ -11,6 +11,13 @@
 //    incrementally; their states are persisted to the "milestone_state" documents.
 //  * catch_up_concurrently() applies what other processes committed since the last sequence seen
 //    (replicas tailing one MySQL database converge this way).
+//  * Alerting (start_alerting(), which `uplift serve` calls): the trigger rules of
+//    <config>/triggers are judged for every account a write touched — by this process's ingest
+//    or by another's (catch-up) — and for every account when the as-of moves; an alert is written
+//    with its outbox entries and the account's episodes in one compare-and-set transaction
+//    (alerts/outbox.h), together with the ingest's milestone states. A write that fails leaves the
+//    accounts marked; detect_pending() (the server's tick) judges them again, so a fired alert is
+//    never lost and an episode is never raised twice, by this replica or another.
 //  * Thread safety: readers hold std::shared_lock(mutex()). ingest_concurrently() and
 //    catch_up_concurrently() take their locks themselves and hold none while the database works,
 //    so reads never wait for a write's round trips (or its conflict retries).
@@ -19,6 +26,8 @@
 // > the current directory (if it has milestones/) > the executable's directory's parent.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -44,6 +53,9 @@
 #include "recommend/recommend.h"
 #include "segments/segment.h"
 #include "store/store.h"
+#include "recommend/account_advice.h"
+#include "triggers/detect.h"
+#include "triggers/rule.h"
 
 namespace uplift::app {
 
@@ -122,6 +134,20 @@ class Workspace {
   // Accelerator programs (the `programs` of <config>/content_maps), validated against the graph
   // at open and kept: every use reads these, never the files again.
   const std::vector<cohorts::Program>& programs() const { return programs_; }
+  // The trigger rules and destinations of <config>/triggers (empty when there is no such directory).
+  const triggers::RuleSet& triggers() const { return triggers_; }
+  // The accelerator program targeting a milestone ("" none), for recommend::advise_account.
+  recommend::ProgramFor program_for() const;
+  // Turns alerting on: reads the stored episodes, then judges every account (alerts that a crash
+  // left unwritten fire now). `on_fired` runs after alerts were written (wakes the deliverer).
+  Status start_alerting(std::function<void()> on_fired);
+  // Judges the accounts whose last alert write failed, and every account when the as-of moved
+  // since the last judgement. No-op unless alerting is on. The caller holds no lock.
+  Status detect_pending();
+  struct AlertingCounts {
+    std::uint64_t fired = 0, episode_conflicts = 0, failed_writes = 0;
+  };
+  AlertingCounts alerting_counts() const;
   // What recommendations read, at the workspace's as-of (hold the shared lock while using it).
   recommend::Context recommend_context() const;
   const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
@@ -140,11 +166,25 @@ class Workspace {
   IngestSummary apply_written(std::span<const Record> records, const WriteResult& written);
   // The state documents of `accounts` (caller holds at least the shared lock).
   std::vector<Document> state_documents(const std::vector<std::string>& accounts) const;
-  // Saves the states of the changed accounts and of those whose last save failed; never fails
-  // the ingest (IngestSummary::states_not_saved). Caller serialises (ingest_mutex_ or exclusive lock).
-  void save_states(std::vector<Document> docs, IngestSummary& summary);
   std::set<std::string, std::less<>> unsaved_states_;  // accounts whose state save failed; retried
   std::mutex ingest_mutex_;
+
+  // Alerting (workspace_alerts.cpp); guarded by ingest_mutex_.
+  std::atomic<bool> alerting_{false};
+  std::mutex touched_mutex_;
+  std::set<std::string, std::less<>> caught_up_;  // accounts catch-up changed; judged by detect_pending()
+  std::function<void()> on_fired_;
+  triggers::EpisodeBook episodes_;
+  std::map<std::string, std::string, std::less<>> episode_bodies_;  // account → stored episodes document
+  std::set<std::string, std::less<>> undetected_;                   // accounts to judge again
+  std::optional<Timestamp> judged_as_of_;                            // as-of of the last full judgement
+  std::atomic<std::uint64_t> fired_{0}, episode_conflicts_{0}, failed_alert_writes_{0};
+  // Accounts a batch's stored (non-duplicate) records belong to (caller holds the exclusive lock).
+  std::vector<std::string> touched_accounts(std::span<const Record> records, const WriteResult& written) const;
+  // Judges `accounts` and writes their alerts, outbox entries and episodes with `extra` (milestone
+  // states) in one transaction; on a lost compare-and-set reloads the accounts' episodes and judges
+  // again. Caller holds ingest_mutex_ and no workspace lock.
+  Status judge_and_write(const std::vector<std::string>& accounts, std::vector<Document> extra);
 
   WorkspaceOptions options_;
   std::filesystem::path config_dir_;
@@ -154,6 +194,7 @@ class Workspace {
   milestones::Graph graph_;
   segments::SegmentSet segments_;
   recommend::ContentMap content_;
+  triggers::RuleSet triggers_;
   attribution::StageTargets targets_;
   std::vector<cohorts::Program> programs_;
   Status load_catalogs();  // workspace_catalogs.cpp

@@ -31,12 +31,25 @@ Status Workspace::load_catalogs() {
                                .with_context("programs"));
     programs_ = std::move(*programs);
   }
+  if (fs::path dir = config_dir_ / "triggers"; fs::is_directory(dir, ec)) {
+    auto rules = triggers::load_triggers(dir, graph_);
+    if (!rules.ok()) return rules.status().with_context("triggers");
+    triggers_ = std::move(*rules);
+  }
   if (fs::path dir = config_dir_ / "targets"; fs::is_directory(dir, ec)) {
     auto targets = attribution::load_targets(dir.string(), graph_.stages);
     if (!targets.ok()) return targets.status().with_context("targets");
     targets_ = std::move(*targets);
   }
   return Status::OK();
+}
+
+recommend::ProgramFor Workspace::program_for() const {
+  return [this](std::string_view milestone) {
+    for (const auto& p : programs_)
+      if (p.target_milestone == milestone) return p.id;
+    return std::string();
+  };
 }
 
 recommend::Context Workspace::recommend_context() const {

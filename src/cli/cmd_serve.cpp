@@ -4,6 +4,7 @@
 // during a long load), loads the workspace, then serves until SIGTERM/SIGINT, on which it stops
 // accepting, finishes requests in flight and exits 0.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -28,7 +29,15 @@ struct ServeArgs {
   std::size_t max_body = http::kDefaultMaxBody;
   std::string earliest = "2000-01-01";
   double max_future_hours = 24;
+  bool no_alerts = false;
 };
+
+// Names this replica in delivery leases.
+std::string replica_name() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "host");
+  return fmt::format("{}:{}:{:x}", host, getpid(), static_cast<unsigned>(wall_clock_now() & 0xffffff));
+}
 
 std::filesystem::path web_root(const ServeArgs& a, const std::filesystem::path& config_dir) {
   if (!a.web.empty()) return a.web;
@@ -50,6 +59,7 @@ void serve(const ServeArgs& a) {
   service.time_bounds.future_skew_ms = static_cast<Timestamp>(a.max_future_hours * 3'600'000);
   http::KeyRing keys;
   std::unique_ptr<app::Workspace> workspace;
+  std::unique_ptr<alerts::Deliverer> deliverer;  // declared after the workspace: stops before its store closes
   std::filesystem::path config_dir;
   if (auto dir = app::resolve_config_dir(a.config); dir.ok()) config_dir = *dir;
   auto api = http::build_api(service, keys, web_root(a, config_dir));
@@ -91,8 +101,22 @@ void serve(const ServeArgs& a) {
     workspace = std::move(*ws);
     keys.attach(workspace->store());
     service.workspace.store(workspace.get(), std::memory_order_release);
+    if (!a.no_alerts && !workspace->triggers().rules.empty()) {
+      deliverer = std::make_unique<alerts::Deliverer>(workspace->store(), workspace->triggers().destinations, replica_name());
+      deliverer->start();
+      service.deliverer.store(deliverer.get(), std::memory_order_release);
+      alerts::Deliverer* d = deliverer.get();
+      // A failure here is not fatal: detect_pending() (every tick) judges the accounts again.
+      if (Status st = workspace->start_alerting([d] { d->wake(); }); !st.ok())
+        std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert detection at start deferred\",\"error\":\"%s\"}\n",
+                     st.message().c_str());
+      std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"alerting\",\"rules\":%zu,\"destinations\":%zu}\n",
+                   workspace->triggers().rules.size(), workspace->triggers().destinations.destinations.size());
+    }
     return Status::OK();
   });
+  service.deliverer.store(nullptr, std::memory_order_release);
+  if (deliverer) deliverer->stop();
   if (!st.ok()) {
     std::fprintf(stderr, "uplift serve: %s\n", st.message().c_str());
     exit_code() = 2;
@@ -127,6 +151,8 @@ void setup(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--earliest", args->earliest, "records dated before this day are refused (YYYY-MM-DD)")
       ->capture_default_str();
+  cmd->add_flag("--no-alerts", args->no_alerts,
+               "do not judge trigger rules or deliver alerts in this process (another replica does)");
   cmd->add_option("--max-future-hours", args->max_future_hours,
                   "records dated more than this many hours past the server's clock are refused")
       ->capture_default_str()->check(CLI::Range(0.0, 24.0 * 366));

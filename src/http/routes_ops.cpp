@@ -52,6 +52,16 @@ void add_ops_routes(Api& api, Service& service) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = service.metrics.render();
+    if (const app::Workspace* ws = service.ws()) {
+      const auto counts = ws->alerting_counts();
+      r.body += "# HELP uplift_alerts_fired_total Alerts this replica raised (written to the outbox).\n"
+                "# TYPE uplift_alerts_fired_total counter\n";
+      r.body += fmt::format("uplift_alerts_fired_total {}\n", counts.fired);
+      r.body += "# HELP uplift_alert_episode_conflicts_total Alert writes another replica's judgement of the same accounts won (judged again).\n"
+                "# TYPE uplift_alert_episode_conflicts_total counter\n";
+      r.body += fmt::format("uplift_alert_episode_conflicts_total {}\n", counts.episode_conflicts);
+    }
+    if (const alerts::Deliverer* d = service.deliverer.load(std::memory_order_acquire)) r.body += d->render_metrics();
     return r;
   });
 }
@@ -68,6 +78,7 @@ std::unique_ptr<Api> build_api(Service& service, KeyRing& keys, const std::files
   add_recommend_routes(*api, service);
   add_cohort_routes(*api, service);
   add_report_routes(*api, service);
+  add_alert_routes(*api, service);
   add_key_routes(*api, service, keys);
   api->set_stale_probe([&service] { return service.stale(); });
   return api;

@@ -134,11 +134,7 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
     items.push_back(std::move(rows[i]));
   if (*stalled >= 0) {
     // The stalled view: per frontier milestone, what uplift recommends (recommend/account_advice.h).
-    auto program_for = [ws](std::string_view milestone) {
-      for (const auto& p : ws->programs())
-        if (p.target_milestone == milestone) return p.id;
-      return std::string();
-    };
+    const recommend::ProgramFor program_for = ws->program_for();
     for (auto& j : items) {
       const std::string id = field(j, "id");
       j["recommended"] = recommend::advice_to_json(

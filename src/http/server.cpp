@@ -267,6 +267,10 @@ void tick(Service& service, KeyRing& keys) {
     service.ready_accounts = ws->states().size();
   }
   service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(service.ready_sequence));
+  // Trigger rules for what catch-up changed, for a moved as-of, and for writes that failed before.
+  if (Status judged = ws->detect_pending(); !judged.ok())
+    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert detection deferred\",\"error\":%s}\n",
+                 dump_json(judged.to_string()).c_str());
   (void)keys.refresh();  // every tick: a key revoked by another process stops working within one tick
 }
 

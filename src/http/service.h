@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "alerts/deliverer.h"
 #include "app/workspace.h"
 #include "http/auth.h"
 #include "http/message.h"
@@ -37,6 +38,9 @@ struct Service {
   Metrics metrics;
   std::size_t max_body = kDefaultMaxBody;
   ingest::TimeBounds time_bounds;  // records outside them are rejected at ingest (ingest/time_bounds.h)
+
+  // Sends the alert outbox (null when alerting is off or not started yet).
+  std::atomic<alerts::Deliverer*> deliverer{nullptr};
 
   app::Workspace* ws() const { return workspace.load(std::memory_order_acquire); }
   bool stale() const { return !db_reachable.load(std::memory_order_relaxed); }

@@ -1,6 +1,7 @@
 #include "triggers/rule.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -203,13 +204,20 @@ const Rule* RuleSet::find(std::string_view id) const {
 
 void parse_rules(const json& doc, const std::string& source, const milestones::Graph& graph, RuleSet& out,
                  std::vector<std::string>& problems) {
-  if (!doc.is_object() || !doc.contains("triggers") || !doc["triggers"].is_array()) {
-    problems.push_back(source + ": expected {\"triggers\": [rules]}");
+  if (!doc.is_object() ||
+      !(doc.contains("triggers") || doc.contains("destinations") || doc.contains("routing"))) {
+    problems.push_back(source + ": expected {\"triggers\": [rules]} (and/or \"destinations\", \"routing\")");
     return;
   }
   for (auto it = doc.begin(); it != doc.end(); ++it)
-    if (it.key() != "triggers" && it.key() != "description")
-      problems.push_back(fmt::format("{}: unknown key '{}' (triggers, description)", source, it.key()));
+    if (it.key() != "triggers" && it.key() != "description" && it.key() != "destinations" && it.key() != "routing")
+      problems.push_back(fmt::format("{}: unknown key '{}' (triggers, destinations, routing, description)", source,
+                                     it.key()));
+  if (!doc.contains("triggers")) return;
+  if (!doc["triggers"].is_array()) {
+    problems.push_back(source + ": triggers: must be a list of rules");
+    return;
+  }
   const json& list = doc["triggers"];
   for (std::size_t i = 0; i < list.size(); ++i) {
     auto r = rule(list[i], i, source, graph, problems);
@@ -222,7 +230,12 @@ void parse_rules(const json& doc, const std::string& source, const milestones::G
   }
 }
 
-Result<RuleSet> load_triggers(const std::filesystem::path& path, const milestones::Graph& graph) {
+Result<RuleSet> load_triggers(const std::filesystem::path& path, const milestones::Graph& graph,
+                              const EnvLookup& env_lookup) {
+  const EnvLookup env = env_lookup ? env_lookup : [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   std::error_code ec;
@@ -248,7 +261,9 @@ Result<RuleSet> load_triggers(const std::filesystem::path& path, const milestone
     json doc;
     if (!milestones::parse_config_json(text, f.string(), doc, problems)) continue;
     parse_rules(doc, f.string(), graph, out, problems);
+    parse_destinations(doc, f.string(), env, out.destinations, problems);
   }
+  finish_destinations(out.destinations, problems);
   if (!problems.empty()) return Status::InvalidArgument(fmt::format("{}", fmt::join(problems, "\n")));
   return out;
 }

@@ -30,6 +30,7 @@
 #include "core/records.h"
 #include "core/status.h"
 #include "milestones/graph.h"
+#include "triggers/destination.h"
 
 namespace uplift::triggers {
 
@@ -60,6 +61,7 @@ struct Rule {
 
 struct RuleSet {
   std::vector<Rule> rules;  // file order, then order within the file
+  DestinationSet destinations;  // where alerts go (triggers/destination.h); empty: recorded only
   const Rule* find(std::string_view id) const;
 };
 
@@ -67,9 +69,11 @@ struct RuleSet {
 // Problems are appended to `problems`; rules with a problem are not added.
 void parse_rules(const nlohmann::json& doc, const std::string& source, const milestones::Graph& graph, RuleSet& out,
                  std::vector<std::string>& problems);
-// A file, or every *.json of a directory (by name). InvalidArgument lists every problem, one per
-// line; a rule id defined twice (across files too) is a problem.
-Result<RuleSet> load_triggers(const std::filesystem::path& path, const milestones::Graph& graph);
+// A file, or every *.json of a directory (by name), rules and destinations alike ("env:NAME"
+// values are read from `env`, default the process environment). InvalidArgument lists every
+// problem, one per line; a rule id or destination name defined twice (across files too) is a problem.
+Result<RuleSet> load_triggers(const std::filesystem::path& path, const milestones::Graph& graph,
+                              const EnvLookup& env = {});
 
 std::string_view condition_kind_name(Condition::Kind k);
 nlohmann::json rule_to_json(const Rule& r);

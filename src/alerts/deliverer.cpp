@@ -1,0 +1,360 @@
+#include "alerts/deliverer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include "alerts/signature.h"
+#include "core/time.h"
+#include "triggers/message.h"
+
+namespace uplift::alerts {
+namespace {
+
+using nlohmann::json;
+
+struct Answer {
+  int status = 0;     // HTTP status, 0 when there was none
+  std::string error;  // why there was no 2xx
+};
+
+// One POST; never throws.
+Answer post(const std::string& url, const SignedRequest& req, double timeout_seconds) {
+  try {
+    Poco::URI uri(url);
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (uri.getScheme() == "https") {
+      static const Poco::Net::Context::Ptr tls =
+          new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_RELAXED, 9, true);
+      session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
+    } else {
+      session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    }
+    const Poco::Timespan timeout(static_cast<Poco::Timespan::TimeDiff>(timeout_seconds * 1e6));
+    session->setTimeout(timeout, timeout, timeout);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery(),
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(req.body.size()));
+    request.set("User-Agent", "uplift-alerts/1");
+    for (const auto& [k, v] : req.headers) request.set(k, v);
+    session->sendRequest(request) << req.body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session->receiveResponse(response);
+    std::string answer;
+    Poco::StreamCopier::copyToString(in, answer, 4096);
+    const int code = static_cast<int>(response.getStatus());
+    if (code >= 200 && code < 300) return {code, ""};
+    std::string snippet = answer.substr(0, 200);
+    return {code, fmt::format("HTTP {}{}", code, snippet.empty() ? "" : ": " + snippet)};
+  } catch (const Poco::Net::ConnectionRefusedException&) {
+    return {0, "connection refused"};
+  } catch (const Poco::TimeoutException&) {
+    return {0, fmt::format("no answer within {:g} s", timeout_seconds)};
+  } catch (const Poco::Exception& e) {
+    return {0, e.displayText()};
+  } catch (const std::exception& e) {
+    return {0, e.what()};
+  }
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<SignedRequest> webhook_request(const triggers::Destination& dest, const json& context,
+                                      std::int64_t timestamp_seconds) {
+  SignedRequest req;
+  if (dest.kind == triggers::Destination::Kind::kSlack) {
+    req.body = triggers::slack_message(context).dump();
+    return req;
+  }
+  req.body = triggers::webhook_payload(context).dump();
+  const std::string id = context.value("id", "");
+  auto sig = standard_webhooks_signature(dest.secret, id, timestamp_seconds, req.body);
+  if (!sig.ok()) return sig.status();
+  req.headers = {{"webhook-id", id}, {"webhook-timestamp", std::to_string(timestamp_seconds)}, {"webhook-signature", *sig}};
+  return req;
+}
+
+Deliverer::Deliverer(Store& store, triggers::DestinationSet destinations, std::string owner)
+    : store_(store), destinations_(std::move(destinations)), owner_(std::move(owner)) {
+  for (const auto& d : destinations_.destinations) {
+    Lane lane;
+    lane.dest = &d;
+    lane.tokens = std::max(1.0, d.per_second);
+    lanes_[d.name] = lane;
+  }
+}
+
+Deliverer::~Deliverer() { stop(); }
+
+void Deliverer::start() {
+  std::lock_guard l(mu_);
+  if (started_) return;
+  started_ = true;
+  int workers = 0;
+  for (const auto& d : destinations_.destinations) workers += d.max_in_flight;
+  workers = std::clamp(workers, 1, 64);
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { worker_loop(); });
+  dispatcher_ = std::thread([this] { dispatch_loop(); });
+}
+
+void Deliverer::stop() {
+  {
+    std::lock_guard l(mu_);
+    if (!started_ || stopping_) return;
+    stopping_ = true;
+  }
+  wake_cv_.notify_all();
+  work_cv_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
+}
+
+void Deliverer::wake() {
+  {
+    std::lock_guard l(mu_);
+    woken_ = true;
+  }
+  wake_cv_.notify_all();
+}
+
+DeliveryStats Deliverer::stats() const {
+  std::lock_guard l(mu_);
+  return stats_;
+}
+
+std::string Deliverer::render_metrics() const {
+  DeliveryStats s = stats();
+  std::string out;
+  out += "# HELP uplift_alert_deliveries_total Alert delivery outcomes by this replica.\n";
+  out += "# TYPE uplift_alert_deliveries_total counter\n";
+  out += fmt::format("uplift_alert_deliveries_total{{outcome=\"sent\"}} {}\n", s.sent);
+  out += fmt::format("uplift_alert_deliveries_total{{outcome=\"failed_attempt\"}} {}\n", s.failed_attempts);
+  out += fmt::format("uplift_alert_deliveries_total{{outcome=\"dead\"}} {}\n", s.dead);
+  out += "# HELP uplift_alert_outbox Alert deliveries waiting in the outbox at the last look, by status.\n";
+  out += "# TYPE uplift_alert_outbox gauge\n";
+  out += fmt::format("uplift_alert_outbox{{status=\"pending\"}} {}\n", s.pending);
+  out += fmt::format("uplift_alert_outbox{{status=\"retrying\"}} {}\n", s.retrying);
+  out += fmt::format("uplift_alert_outbox{{status=\"sending\"}} {}\n", s.sending);
+  out += "# HELP uplift_alert_delivery_latency_seconds From an alert firing to its successful delivery.\n";
+  out += "# TYPE uplift_alert_delivery_latency_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < DeliveryStats::kBuckets.size(); ++i) {
+    cumulative += s.latency_counts[i];
+    out += fmt::format("uplift_alert_delivery_latency_seconds_bucket{{le=\"{:g}\"}} {}\n", DeliveryStats::kBuckets[i], cumulative);
+  }
+  out += fmt::format("uplift_alert_delivery_latency_seconds_bucket{{le=\"+Inf\"}} {}\n", s.latency_count);
+  out += fmt::format("uplift_alert_delivery_latency_seconds_sum {:.6f}\n", s.latency_sum);
+  out += fmt::format("uplift_alert_delivery_latency_seconds_count {}\n", s.latency_count);
+  return out;
+}
+
+void Deliverer::dispatch_loop() {
+  constexpr std::int64_t kRescanMs = 1000;
+  std::deque<Delivery> due;
+  std::map<std::string, std::string> bodies;  // outbox key → body as read (the claim's expectation)
+  std::int64_t scanned_at = 0;
+  for (;;) {
+    {
+      std::unique_lock l(mu_);
+      if (stopping_) return;
+    }
+    const std::int64_t now_steady = steady_ms();
+    bool rescan = due.empty() || now_steady - scanned_at >= kRescanMs;
+    {
+      std::lock_guard l(mu_);
+      if (woken_) rescan = true, woken_ = false;
+    }
+    if (rescan) {
+      due.clear();
+      bodies.clear();
+      const Timestamp now = wall_clock_now();
+      std::size_t pending = 0, retrying = 0, sending = 0;
+      Status st = store_.scan_documents(kOutbox, [&](const Document& doc) {
+        auto d = delivery_from_json(doc.body);
+        if (!d.ok()) return true;  // unreadable: left for an operator (GET /v1/alerts reports it)
+        if (d->status == "pending") ++pending;
+        else if (d->status == "retrying") ++retrying;
+        else if (d->status == "sending") ++sending;
+        if (alerts::due(*d, now) && lanes_.count(d->destination)) {
+          bodies[doc.key] = doc.body;
+          due.push_back(std::move(*d));
+        }
+        return true;
+      });
+      scanned_at = now_steady;
+      std::sort(due.begin(), due.end(),
+                [](const Delivery& a, const Delivery& b) { return a.next_attempt_at < b.next_attempt_at; });
+      std::lock_guard l(mu_);
+      if (st.ok()) stats_.pending = pending, stats_.retrying = retrying, stats_.sending = sending;
+    }
+    dispatch(due, bodies);
+    std::unique_lock l(mu_);
+    // Sleep until woken, a worker frees a lane, a token comes back, or the rescan time.
+    wake_cv_.wait_for(l, std::chrono::milliseconds(due.empty() ? 250 : 20), [&] { return stopping_ || woken_; });
+  }
+}
+
+std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string, std::string>& bodies) {
+  std::size_t claimed = 0;
+  const std::int64_t now_steady = steady_ms();
+  for (auto it = due.begin(); it != due.end();) {
+    Lane* lane = nullptr;
+    {
+      std::lock_guard l(mu_);
+      if (stopping_) return claimed;
+      lane = &lanes_.at(it->destination);
+      // Token bucket: refill, then see whether this lane may start a request now.
+      const double elapsed = static_cast<double>(now_steady - lane->refilled_at) / 1000.0;
+      lane->tokens = std::min(std::max(1.0, lane->dest->per_second), lane->tokens + elapsed * lane->dest->per_second);
+      lane->refilled_at = now_steady;
+      if (lane->in_flight >= lane->dest->max_in_flight || lane->tokens < 1) {
+        ++it;
+        continue;
+      }
+    }
+    Delivery d = *it;
+    const std::string key = d.key();
+    const std::string old_body = bodies[key];
+    it = due.erase(it);
+    bodies.erase(key);
+    Delivery claim = d;
+    const Timestamp now = wall_clock_now();
+    claim.status = "sending";
+    claim.lease_owner = owner_;
+    claim.lease_until = now + static_cast<Timestamp>((lane->dest->timeout_seconds + 10) * 1000);
+    const std::string claimed_body = delivery_to_json(claim).dump();
+    auto won = store_.apply_documents({{{kOutbox, key, old_body}}, {{kOutbox, key, claimed_body, now}}, {}});
+    std::lock_guard l(mu_);
+    if (!won.ok() || !*won) {
+      ++stats_.claims_lost;  // another replica took it, it was redelivered, or the database is away
+      continue;
+    }
+    ++lane->in_flight;
+    lane->tokens -= 1;
+    ++claimed;
+    jobs_.push_back({std::move(claim), claimed_body});
+    work_cv_.notify_one();
+  }
+  return claimed;
+}
+
+void Deliverer::worker_loop() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock l(mu_);
+      work_cv_.wait(l, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, nothing left
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    run(std::move(job));
+  }
+}
+
+void Deliverer::run(Job job) {
+  const triggers::Destination* dest = destinations_.find(job.delivery.destination);
+  auto alert = store_.get_document(kAlerts, job.delivery.alert_id);
+  int status = 0;
+  std::string error;
+  if (!alert.ok()) {
+    error = "alert not readable: " + alert.status().message();
+  } else {
+    json doc = json::parse(alert->body, nullptr, false);
+    auto req = webhook_request(*dest, doc.is_object() ? doc.value("context", json::object()) : json::object(),
+                               wall_clock_now() / 1000);
+    if (!req.ok()) {
+      error = req.status().message();
+    } else {
+      Answer a = post(dest->url, *req, dest->timeout_seconds);
+      status = a.status;
+      error = a.error;
+    }
+  }
+  finish(job, status, error);
+  {
+    std::lock_guard l(mu_);
+    --lanes_.at(job.delivery.destination).in_flight;
+  }
+  wake_cv_.notify_all();
+}
+
+void Deliverer::finish(const Job& job, int http_status, const std::string& error) {
+  const triggers::Destination* dest = destinations_.find(job.delivery.destination);
+  const Timestamp now = wall_clock_now();
+  Delivery d = job.delivery;
+  d.attempts += 1;
+  d.lease_owner.clear();
+  d.lease_until = 0;
+  const bool sent = error.empty();
+  Store::DocumentChanges ch;
+  ch.expect = {{kOutbox, d.key(), job.claimed_body}};
+  bool dead = false;
+  if (sent) {
+    d.status = "sent";
+    d.finished_at = now;
+    d.last_error.clear();
+  } else {
+    d.last_error = error;
+    const bool gone = http_status == 410;
+    if (gone || static_cast<double>(now - d.since) >= dest->give_up_after_seconds * 1000) {
+      d.status = "dead";
+      d.finished_at = now;
+      dead = true;
+    } else {
+      thread_local std::mt19937_64 rng{std::random_device{}()};
+      const double backoff = std::min(dest->retry_max_seconds,
+                                      dest->retry_initial_seconds * std::pow(2.0, std::min(d.attempts - 1, 30)));
+      const double wait = backoff / 2 + std::uniform_real_distribution<double>(0, backoff / 2)(rng);
+      d.status = "retrying";
+      d.next_attempt_at = now + static_cast<Timestamp>(wait * 1000);
+    }
+  }
+  if (d.status == "retrying") {
+    ch.put = {{kOutbox, d.key(), delivery_to_json(d).dump(), now}};
+  } else {
+    ch.put = {{kDeliveries, d.key(), delivery_to_json(d).dump(), now}};
+    ch.erase = {{kOutbox, d.key()}};
+  }
+  // A lost compare-and-set means the entry changed under us (a redelivery was asked): its new
+  // state stands. A database error leaves the claim in place; its lease runs out and the
+  // delivery is made again (at least once).
+  auto r = store_.apply_documents(ch);
+  std::lock_guard l(mu_);
+  if (sent) {
+    ++stats_.sent;
+    const double latency = static_cast<double>(now - d.since) / 1000.0;
+    for (std::size_t i = 0; i < DeliveryStats::kBuckets.size(); ++i)
+      if (latency <= DeliveryStats::kBuckets[i]) {
+        ++stats_.latency_counts[i];
+        break;
+      }
+    ++stats_.latency_count;
+    stats_.latency_sum += latency;
+  } else {
+    ++stats_.failed_attempts;
+    if (dead) ++stats_.dead;
+  }
+  (void)r;
+}
+
+}  // namespace uplift::alerts

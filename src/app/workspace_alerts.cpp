@@ -1,0 +1,167 @@
+// Alerting inside the Workspace: judging trigger rules as records change and writing what fires
+// into the outbox (see workspace.h and alerts/outbox.h).
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "alerts/outbox.h"
+#include "app/workspace.h"
+#include "core/time.h"
+#include "triggers/message.h"
+
+namespace uplift::app {
+
+namespace {
+constexpr std::size_t kAccountsPerTransaction = 500;
+constexpr int kConflictRounds = 5;
+}  // namespace
+
+std::vector<std::string> Workspace::touched_accounts(std::span<const Record> records, const WriteResult& written) const {
+  std::set<std::string, std::less<>> out;
+  auto learner_account = [&](const std::string& learner) {
+    if (const Learner* l = data_.learner(learner)) out.insert(l->account);
+  };
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i < written.outcomes.size() && written.outcomes[i] == WriteOutcome::kDuplicate) continue;
+    std::visit(
+        [&](const auto& r) {
+          using T = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<T, Account>) out.insert(r.id);
+          else if constexpr (std::is_same_v<T, Learner>) out.insert(r.account);
+          else if constexpr (std::is_same_v<T, Completion> || std::is_same_v<T, Attendance>) learner_account(r.learner);
+          else out.insert(r.account);  // Event, ArrSnapshot, Renewal
+        },
+        records[i]);
+  }
+  out.erase("");
+  return {out.begin(), out.end()};
+}
+
+Status Workspace::judge_and_write(const std::vector<std::string>& accounts, std::vector<Document> extra) {
+  if (!alerting_ || triggers_.rules.empty() || accounts.empty()) {
+    if (extra.empty()) return Status::OK();
+    return store_->put_documents(extra);
+  }
+  for (int round = 0; round < kConflictRounds; ++round) {
+    Store::DocumentChanges changes;
+    changes.put = extra;
+    triggers::EpisodeBook judged;  // the new episodes of the accounts whose episodes changed
+    std::vector<std::pair<std::string, std::string>> bodies;
+    std::size_t fired = 0;
+    const Timestamp now = wall_clock_now();
+    {
+      std::shared_lock lock(mutex_);
+      triggers::Context ctx{&data_, &graph_, [this](std::string_view id) { return state(id); }};
+      const recommend::ProgramFor programs = program_for();
+      for (const auto& account : accounts) {
+        triggers::EpisodeBook book;
+        for (const auto& r : triggers_.rules)
+          if (auto it = episodes_.find({r.id, account}); it != episodes_.end()) book.insert(*it);
+        auto alerts = triggers::step(triggers_, ctx, {account}, as_of(), book);
+        std::string body = alerts::episodes_body(book, account);
+        auto old = episode_bodies_.find(account);
+        const std::optional<std::string> before =
+            old == episode_bodies_.end() ? std::nullopt : std::optional<std::string>(old->second);
+        if (body == before.value_or("{}")) continue;
+        changes.expect.push_back({alerts::kEpisodes, account, before});
+        changes.put.push_back({alerts::kEpisodes, account, body, now});
+        bodies.emplace_back(account, body);
+        judged.insert(book.begin(), book.end());
+        for (const auto& al : alerts) {
+          const triggers::Rule* rule = triggers_.find(al.rule);
+          const Account* acct = data_.account(al.account);
+          const std::string csm = acct ? acct->csm : "";
+          auto context = triggers::alert_context(al, *rule, ctx, content_, programs);
+          auto docs = alerts::fired_documents(context, csm, triggers_.destinations.routing.for_csm(csm), now);
+          changes.put.insert(changes.put.end(), docs.begin(), docs.end());
+          ++fired;
+        }
+      }
+    }
+    if (changes.expect.empty() && changes.put.empty()) return Status::OK();
+    auto wrote = store_->apply_documents(changes);
+    if (!wrote.ok()) {
+      ++failed_alert_writes_;
+      return wrote.status();
+    }
+    if (*wrote) {
+      for (auto& [key, ep] : judged) episodes_[key] = ep;
+      for (auto& [account, body] : bodies) episode_bodies_[account] = body;
+      fired_ += fired;
+      if (fired && on_fired_) on_fired_();
+      return Status::OK();
+    }
+    // Another replica changed some of these accounts' episodes: read them again and judge again.
+    ++episode_conflicts_;
+    for (const auto& e : changes.expect) {
+      auto doc = store_->get_document(alerts::kEpisodes, e.key);
+      if (!doc.ok() && doc.status().code() != Code::kNotFound) return doc.status();
+      for (auto it = episodes_.begin(); it != episodes_.end();)
+        it = it->first.second == e.key ? episodes_.erase(it) : std::next(it);
+      if (!doc.ok()) {
+        episode_bodies_.erase(e.key);
+        continue;
+      }
+      episode_bodies_[e.key] = doc->body;
+      (void)alerts::parse_episodes(e.key, doc->body, episodes_);  // unreadable: judged from nothing
+    }
+  }
+  return Status::Aborted(fmt::format("trigger episodes kept changing under {} concurrent writer(s)' alerts; judged again later",
+                                     accounts.size()));
+}
+
+Status Workspace::start_alerting(std::function<void()> on_fired) {
+  std::lock_guard order(ingest_mutex_);
+  on_fired_ = std::move(on_fired);
+  episodes_.clear();
+  episode_bodies_.clear();
+  UPLIFT_RETURN_IF_ERROR(alerts::load_episodes(*store_, episodes_, episode_bodies_));
+  alerting_ = true;
+  std::vector<std::string> all;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [id, acct] : data_.accounts()) all.push_back(id);
+    judged_as_of_ = as_of();
+  }
+  for (std::size_t i = 0; i < all.size(); i += kAccountsPerTransaction) {
+    std::vector<std::string> chunk(all.begin() + static_cast<long>(i),
+                                   all.begin() + static_cast<long>(std::min(all.size(), i + kAccountsPerTransaction)));
+    if (Status st = judge_and_write(chunk, {}); !st.ok()) {
+      undetected_.insert(all.begin() + static_cast<long>(i), all.end());  // detect_pending() goes on
+      return st;
+    }
+  }
+  return Status::OK();
+}
+
+Status Workspace::detect_pending() {
+  if (!alerting_) return Status::OK();
+  std::unique_lock order(ingest_mutex_, std::try_to_lock);
+  if (!order.owns_lock()) return Status::OK();  // an ingest is writing: the next tick looks again
+  {
+    std::lock_guard l(touched_mutex_);
+    undetected_.insert(caught_up_.begin(), caught_up_.end());
+    caught_up_.clear();
+  }
+  {
+    std::shared_lock lock(mutex_);
+    if (judged_as_of_ != as_of()) {
+      for (const auto& [id, acct] : data_.accounts()) undetected_.insert(id);
+      judged_as_of_ = as_of();
+    }
+  }
+  while (!undetected_.empty()) {
+    std::vector<std::string> chunk;
+    for (auto it = undetected_.begin(); it != undetected_.end() && chunk.size() < kAccountsPerTransaction; ++it)
+      chunk.push_back(*it);
+    UPLIFT_RETURN_IF_ERROR(judge_and_write(chunk, {}));
+    for (const auto& a : chunk) undetected_.erase(a);
+  }
+  return Status::OK();
+}
+
+Workspace::AlertingCounts Workspace::alerting_counts() const {
+  return {fired_.load(), episode_conflicts_.load(), failed_alert_writes_.load()};
+}
+
+}  // namespace uplift::app
