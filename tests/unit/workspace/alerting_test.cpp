@@ -1,0 +1,144 @@
+// Alerting inside the Workspace: an ingest that makes a rule hold writes one alert with its
+// outbox entries and the account's episodes; a level that keeps holding raises nothing more; a
+// second replica on the same database — starting later, or judging the same change from its
+// catch-up with stale episodes — never raises the same episode again.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "alerts/outbox.h"
+#include "app/workspace.h"
+#include "core/time.h"
+
+using namespace uplift;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Fixture {
+  fs::path dir = fs::temp_directory_path() / ("uplift_alerting_" + std::to_string(::getpid()));
+  Timestamp as_of = 0;
+  Fixture() {
+    fs::remove_all(dir);
+    fs::create_directories(dir / "triggers");
+    fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones");
+    std::ofstream(dir / "triggers" / "t.json") << R"({"triggers": [
+      {"id": "champion_left", "when": {"champion_departed": {"roles": ["admin"], "within_days": 30}},
+       "renewal_within_days": 90, "action": "map the stakeholders"}],
+      "destinations": [{"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/hook",
+                        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]})";
+    as_of = start_of(*parse_date("2026-10-01"));
+  }
+  ~Fixture() { fs::remove_all(dir); }
+  std::unique_ptr<app::Workspace> open() {
+    app::WorkspaceOptions wo;
+    wo.config_dir = dir.string();
+    wo.as_of = as_of;
+    auto ws = app::Workspace::open("sqlite:" + (dir / "u.db").string(), wo);
+    REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
+    return std::move(*ws);
+  }
+  static std::size_t ingest(app::Workspace& ws, std::vector<Record> records) {
+    auto r = ws.ingest_concurrently([&] { return std::span<const Record>(records); });
+    REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+    CHECK_FALSE(r->states_not_saved);
+    return r->inserted + r->updated;
+  }
+  static std::vector<Document> docs(app::Workspace& ws, const char* collection) {
+    std::vector<Document> out;
+    REQUIRE(ws.store().scan_documents(collection, [&](const Document& d) { return out.push_back(d), true; }).ok());
+    return out;
+  }
+  Account account(const std::string& id) const {
+    Account a;
+    a.id = id;
+    a.name = id;
+    a.csm = "maria";
+    a.arr = 50000;
+    a.renewal_date = date_of(as_of) + 40;
+    return a;
+  }
+  Learner admin(const std::string& id, const std::string& account, std::optional<int> departed_days_ago) const {
+    Learner l;
+    l.id = id;
+    l.account = account;
+    l.role = "admin";
+    l.created_at = as_of - 400LL * 86'400'000;
+    if (departed_days_ago) l.departed_at = as_of - *departed_days_ago * 86'400'000LL;
+    return l;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an ingest that makes a rule hold writes one alert, its delivery and the episode") {
+  Fixture f;
+  auto ws = f.open();
+  int woken = 0;
+  REQUIRE(ws->start_alerting([&] { ++woken; }).ok());
+  Fixture::ingest(*ws, {f.account("a1"), f.admin("l1", "a1", std::nullopt)});
+  CHECK(Fixture::docs(*ws, alerts::kAlerts).empty());
+  Fixture::ingest(*ws, {f.admin("l1", "a1", 3)});  // the admin leaves
+  auto fired = Fixture::docs(*ws, alerts::kAlerts);
+  REQUIRE(fired.size() == 1);
+  auto alert = nlohmann::json::parse(fired[0].body);
+  CHECK(alert["rule"] == "champion_left");
+  CHECK(alert["account"] == "a1");
+  CHECK(alert["context"]["account"]["days_to_renewal"] == 40);
+  auto outbox = Fixture::docs(*ws, alerts::kOutbox);
+  REQUIRE(outbox.size() == 1);
+  CHECK(outbox[0].key == fired[0].key + "|hook");
+  CHECK(woken == 1);
+  auto episodes = Fixture::docs(*ws, alerts::kEpisodes);
+  REQUIRE(episodes.size() == 1);
+  CHECK(nlohmann::json::parse(episodes[0].body)["champion_left"]["alerted"] == true);
+  // Still holding: more records for the account raise nothing.
+  Fixture::ingest(*ws, {f.admin("l2", "a1", std::nullopt)});
+  CHECK(Fixture::docs(*ws, alerts::kAlerts).size() == 1);
+  CHECK(ws->alerting_counts().fired == 1);
+}
+
+TEST_CASE("a replica starting later, or judging from catch-up with stale episodes, raises nothing twice") {
+  Fixture f;
+  auto first = f.open();
+  auto second = f.open();  // both loaded before anything happened
+  REQUIRE(first->start_alerting({}).ok());
+  REQUIRE(second->start_alerting({}).ok());
+  Fixture::ingest(*first, {f.account("a1"), f.account("a2"), f.admin("l1", "a1", 2), f.admin("l2", "a2", std::nullopt)});
+  REQUIRE(Fixture::docs(*first, alerts::kAlerts).size() == 1);
+
+  // The second replica sees the same records by catch-up; its episodes say nothing was raised.
+  REQUIRE(second->catch_up_concurrently().ok());
+  REQUIRE(second->detect_pending().ok());
+  CHECK(Fixture::docs(*second, alerts::kAlerts).size() == 1);
+  CHECK(second->alerting_counts().episode_conflicts >= 1);
+  CHECK(second->alerting_counts().fired == 0);
+
+  // A third process starting now reads the episodes: nothing new either.
+  auto third = f.open();
+  REQUIRE(third->start_alerting({}).ok());
+  CHECK(third->alerting_counts().fired == 0);
+  CHECK(Fixture::docs(*third, alerts::kAlerts).size() == 1);
+
+  // A new departure, ingested by the second replica, is raised once.
+  Fixture::ingest(*second, {f.admin("l2", "a2", 1)});
+  CHECK(Fixture::docs(*second, alerts::kAlerts).size() == 2);
+  REQUIRE(first->catch_up_concurrently().ok());
+  REQUIRE(first->detect_pending().ok());
+  CHECK(Fixture::docs(*first, alerts::kAlerts).size() == 2);
+}
+
+TEST_CASE("records committed without their alert (a crash in between) are judged at the next start") {
+  Fixture f;
+  {
+    auto ws = f.open();  // alerting off: the records go in, nothing is judged — as if the process died
+    Fixture::ingest(*ws, {f.account("a1"), f.admin("l1", "a1", 5)});
+    CHECK(Fixture::docs(*ws, alerts::kAlerts).empty());
+  }
+  auto ws = f.open();
+  REQUIRE(ws->start_alerting({}).ok());
+  CHECK(Fixture::docs(*ws, alerts::kAlerts).size() == 1);
+}
