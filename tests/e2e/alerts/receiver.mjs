@@ -9,6 +9,7 @@
 //   POST /_plan       replaces the failure plan
 // PLAN_JSON: {"<path prefix>": ["500", "timeout", "reset", "ok", ...]} — the first requests to a
 // path answer in that order (then 200); "always500" answers 500 forever; "slow:MS" waits.
+// $SLOW_MS delays every answer (deliveries are in flight when a test kills the sender).
 import http from 'node:http';
 import fs from 'node:fs';
 import { Webhook } from 'standardwebhooks';
@@ -59,6 +60,7 @@ const server = http.createServer((req, res) => {
       const steps = plan[prefix];
       step = steps[0] === 'always500' ? 'always500' : steps.length ? steps.shift() : 'ok';
     }
+    if (process.env.SLOW_MS) await new Promise((r) => setTimeout(r, Number(process.env.SLOW_MS)));
     if (step.startsWith('slow:')) await new Promise((r) => setTimeout(r, Number(step.slice(5))));
     if (step === 'reset') return req.socket.destroy();
     if (step === 'timeout') return; // never answers: the sender's timeout fires
