@@ -5,7 +5,8 @@
 //                              every rule that holds for an account at T, as the alert it would be
 //                              (a backfill: each open episode once)
 //   test RULE --account A [--as-of T]
-//                              whether RULE holds for A and why — nothing is sent
+//                              whether RULE holds for A and why, and the alert as it would go out
+//                              (routed destinations, Block Kit message, webhook payload) — nothing is sent
 // Rules are checked against the milestone graph of the config directory.
 #include <cstdio>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "cli/workspace_args.h"
 #include "milestones/loader.h"
 #include "triggers/detect.h"
+#include "triggers/message.h"
 
 namespace uplift::cli {
 namespace {
@@ -93,6 +95,9 @@ void list(const TriggerArgs& a) {
     if (r.renewal_within_days) when += fmt::format(" and renewal within {} d", *r.renewal_within_days);
     std::printf("%-34s %s (cool-down %d d)\n", r.id.c_str(), when.c_str(), r.cooldown_days);
   }
+  for (const auto& d : rules->destinations.destinations)
+    std::printf("destination %-22s %-8s %s\n", d.name.c_str(), std::string(triggers::destination_kind_name(d.kind)).c_str(),
+                triggers::destination_to_json(d)["url"].get<std::string>().c_str());
 }
 
 void print_alerts(const std::vector<triggers::Alert>& alerts, const app::Workspace& ws, bool json) {
@@ -175,7 +180,14 @@ void test(const TriggerArgs& a) {
     return;
   }
   triggers::Alert al{triggers::alert_id(r->id, a.account, w.as_of()), r->id, a.account, w.as_of(), *why, r->action};
-  print_alerts({al}, w, true);
+  // The alert as it would go out: its context, where the routing sends it, and both renderings.
+  const nlohmann::json context = triggers::alert_context(al, *r, ctx, w.content(), w.program_for());
+  const Account* acct = w.data().account(a.account);
+  nlohmann::json out = {{"alert", context},
+                        {"destinations", rules->destinations.routing.for_csm(acct ? acct->csm : "")},
+                        {"slack", triggers::slack_message(context)},
+                        {"webhook", triggers::webhook_payload(context)}};
+  std::printf("%s\n", out.dump(2).c_str());
 }
 
 void setup(CLI::App& app) {
@@ -196,7 +208,7 @@ void setup(CLI::App& app) {
   r->add_flag("--json", args->json, "print JSON");
   args->ws.add_to(*r);
   r->callback([args] { run(*args); });
-  auto* t = cmd->add_subcommand("test", "whether RULE holds for an account and why (nothing is sent)");
+  auto* t = cmd->add_subcommand("test", "whether RULE holds for an account, why, and the Slack and webhook messages it would send (nothing is sent)");
   t->add_option("rule", args->rule, "rule id")->required();
   t->add_option("--account", args->account, "account id")->required();
   args->ws.add_to(*t);

@@ -34,7 +34,9 @@ curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$port/v1/accounts?fl
 [ -s "$E2E_TMP/flagged" ] || fail "the demo data has no usage-decline account to compare with"
 cmp -s "$E2E_TMP/alerted" "$E2E_TMP/flagged" || { diff "$E2E_TMP/alerted" "$E2E_TMP/flagged" | head >&2; fail "alerted and flagged accounts differ"; }
 a=$(jq -r '[.[] | select(.rule == "usage_decline_outreach")][0].account' "$E2E_TMP/alerts.json")
-"$UPLIFT_BIN" triggers test usage_decline_outreach --account "$a" --db "$db" | jq -e --arg a "$a" '.[0].account == $a and (.[0].what | test("usage_decline"))' >/dev/null ||
+"$UPLIFT_BIN" triggers test usage_decline_outreach --account "$a" --db "$db" |
+  jq -e --arg a "$a" '.alert.account.id == $a and (.alert.what | test("usage_decline")) and (.slack.blocks | length) > 2 and
+                      (.slack.text | test("Usage declining")) and .webhook.type == "alert.fired" and .webhook.data.id == .alert.id' >/dev/null ||
   fail "triggers test did not explain the alert for $a"
 set +e
 "$UPLIFT_BIN" triggers test advanced_reached_expansion --account nobody --db "$db" >/dev/null 2>&1; rc=$?

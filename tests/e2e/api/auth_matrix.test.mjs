@@ -54,6 +54,10 @@ const OPTIONAL = [
   ['POST', '/v1/cohorts/none/close', 'admin', {}],
   ['GET', '/v1/reports/roi?quarter=2026Q1', 'admin', {}],
   ['GET', '/v1/reports/roi.html?quarter=2026Q1', 'admin', {}],
+  ['GET', '/v1/alerts', 'analyst', {}],
+  ['GET', '/v1/alerts/none', 'analyst', {}],
+  ['POST', '/v1/alerts/none/redeliver', 'admin', {}],
+  ['GET', '/v1/triggers', 'analyst', {}],
 ];
 import { spec } from './lib.mjs';
 for (const e of OPTIONAL) if (spec.paths[e[1].split('?')[0].replace(/nobody|none/, '{id}')]) ENDPOINTS.push(e);
