@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser tests of the education console (web/): a real `uplift serve` on demo data, driven by
-# Debian's chromium through playwright-core (tests/e2e/console/*.test.mjs). Screenshots of each
+# Debian's chromium through playwright-core (tests/e2e/console/${CONSOLE_TESTS:-*}.test.mjs). Screenshots of each
 # page land in $UPLIFT_BUILD_DIR/console-screenshots/ as test artefacts.
 source "$(dirname "$0")/lib/server.sh"
 E2E_DIR=$UPLIFT_SOURCE_DIR/tests/e2e
@@ -22,5 +22,5 @@ export CONSOLE_SCREENSHOTS=${UPLIFT_BUILD_DIR:-$UPLIFT_SOURCE_DIR/build}/console
 export CONSOLE_QUARTER=${CONSOLE_QUARTER:-2026Q3}
 rm -rf "$CONSOLE_SCREENSHOTS"
 cd "$E2E_DIR"
-node --test --test-concurrency=1 --test-reporter=spec console/*.test.mjs
+node --test --test-concurrency=1 --test-reporter=spec console/${CONSOLE_TESTS:-*}.test.mjs
 echo "screenshots: $CONSOLE_SCREENSHOTS"

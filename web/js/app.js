@@ -9,6 +9,7 @@ import * as account from './pages/account.js';
 import * as cohorts from './pages/cohorts.js';
 import * as roi from './pages/roi.js';
 import * as progress from './pages/progress.js';
+import * as alerts from './pages/alerts.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -29,6 +30,7 @@ function pageFor(parts) {
     case 'cohorts': return cohorts;
     case 'roi': return roi;
     case 'progress': return progress;
+    case 'alerts': return alerts;
     default: return null;
   }
 }
