@@ -183,10 +183,19 @@ class MysqlStore final : public Store {
             return false;
           }
         }
-        auto& up = c.prep(
+        auto& upsert = c.prep(
             "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "
             "ON DUPLICATE KEY UPDATE body = VALUES(body), updated_at = VALUES(updated_at)");
+        // A document expected absent is created with a plain INSERT: a writer that created it
+        // meanwhile (our gap lock did not stop it from waiting) makes this a duplicate key, not an
+        // overwrite.
+        auto& create = c.prep("INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?)");
         for (const Document& doc : changes.put) {
+          const bool expected_absent =
+              std::any_of(changes.expect.begin(), changes.expect.end(), [&](const DocumentExpectation& e) {
+                return !e.body && e.collection == doc.collection && e.key == doc.key;
+              });
+          auto& up = expected_absent ? create : upsert;
           up.setString(1, doc.collection);
           up.setString(2, doc.key);
           up.setString(3, doc.body);
