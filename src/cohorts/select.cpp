@@ -64,18 +64,6 @@ std::string describe(const Program& p, const Candidate& c, int rank) {
 
 }  // namespace
 
-namespace {
-// Churned as of `today`: its latest renewal on or before today churned, or it has no ARR and its
-// renewal date has passed.
-bool churned(const Dataset& data, const Account& acct, Date today) {
-  const Renewal* last = nullptr;
-  for (const Renewal& r : data.renewals_of(acct.id))
-    if (r.date <= today) last = &r;
-  if (last) return last->outcome == RenewalOutcome::kChurned;
-  return acct.arr && *acct.arr <= 0 && acct.renewal_date && *acct.renewal_date < today;
-}
-}  // namespace
-
 Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, const Program& program,
                                 const ProposeOptions& options) {
   const Eligibility& el = program.eligibility;
@@ -115,7 +103,7 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
   for (const auto& [id, acct] : data.accounts()) {
     auto exclude = [&](std::string why) { ++out.excluded[std::move(why)]; };
     if (acct.audience != Audience::kCustomer) { exclude("not a customer account"); continue; }
-    if (churned(data, acct, today)) { exclude("churned (last renewal churned, or ARR 0 past its renewal date)"); continue; }
+    if (churned_as_of(data, acct.id, today)) { exclude("churned (last renewal churned, or ARR 0 past its renewal date)"); continue; }
     if (acct.renewal_date && *acct.renewal_date >= today && *acct.renewal_date - today < min_days_to_renewal) {
       exclude(fmt::format("renews in less than {} days (before the program can finish)", min_days_to_renewal));
       continue;

@@ -243,4 +243,22 @@ std::size_t Dataset::record_count() const {
          renewal_count_;
 }
 
+bool churned_as_of(const Dataset& data, std::string_view account, Date today) {
+  const Renewal* last = nullptr;
+  for (const Renewal& r : data.renewals_of(account))
+    if (r.date <= today) last = &r;
+  if (last) return last->outcome == RenewalOutcome::kChurned;
+  const Account* a = data.account(account);
+  return a && a->arr && *a->arr <= 0 && a->renewal_date && *a->renewal_date < today;
+}
+
+bool churn_may_change(const Dataset& data, std::string_view account, Date from, Date to) {
+  if (from == to) return false;
+  const Date lo = std::min(from, to), hi = std::max(from, to);
+  for (const Renewal& r : data.renewals_of(account))
+    if (r.date > lo && r.date <= hi) return true;
+  const Account* a = data.account(account);
+  return a && a->renewal_date && *a->renewal_date + 1 > lo && *a->renewal_date + 1 <= hi;
+}
+
 }  // namespace uplift

@@ -115,4 +115,12 @@ class BulkLoad {
   Dataset& data_;
 };
 
+// Churned as of `today`: the account's latest renewal on or before today churned, or (no renewal
+// by then) its record has no ARR and its renewal date has passed. Cohort selection leaves such
+// accounts out; the usage-decline flag does not fire for them.
+bool churned_as_of(const Dataset& data, std::string_view account, Date today);
+// Whether churned_as_of(account, from) and (…, to) may differ: a renewal dated in (from, to], or
+// the day after the account's renewal date, lies between the two days (either way round).
+bool churn_may_change(const Dataset& data, std::string_view account, Date from, Date to);
+
 }  // namespace uplift

@@ -7,65 +7,67 @@
 
 namespace uplift::milestones::detail {
 
-bool may_change_with_day(const Graph& g, const std::vector<Event>& events, const AccountState& state, Date from,
-                         Date to) {
+namespace {
+
+// The decline triggers milestone i may run with for some account: its own and, for each override
+// that sets `decline`, the one that override gives.
+template <typename F>
+void each_decline(const Graph& g, std::size_t i, const F& f) {
+  const Milestone& m = g.milestones[i];
+  if (m.decline) f(*m.decline);
+  for (int oi : g.overrides_of[i]) {
+    const Override& o = g.overrides[oi];
+    if (o.decline)
+      if (auto d = o.decline->apply(m.decline)) f(*d);
+  }
+}
+
+}  // namespace
+
+bool may_change_with_day(const Graph& g, const Dataset& data, const std::string& account, const AccountState& state,
+                         Date from, Date to) {
   if (from == to) return false;
   for (const auto& f : state.flags)
     if (f.kind == "usage_decline") return true;
+  const std::vector<Event>& events = data.events_of(account);
   if (events.empty()) return false;
   if (to < from) return true;  // not expected (as-of only moves forward); stay exact anyway
   // An event on day d counts toward a span S ending today while d > today - S: it leaves when
-  // today - S moves past it, i.e. for d in (from - S, to - S].
+  // today - S moves past it, i.e. for d in (from - S, to - S]. The same edge decides whether a
+  // criterion was met before a decline's baseline period (its met_at is one of these events).
   auto crosses = [&](int span) {
     Timestamp lo = start_of(from - span + 1), hi = start_of(to - span + 1);
     auto it = std::lower_bound(events.begin(), events.end(), lo, [](const Event& e, Timestamp t) { return e.ts < t; });
     return it != events.end() && it->ts < hi;
   };
-  for (const auto& m : g.milestones) {
+  bool declines = false;
+  for (std::size_t i = 0; i < g.milestones.size(); ++i) {
+    const Milestone& m = g.milestones[i];
     if (m.criterion && m.criterion->window_days && crosses(*m.criterion->window_days)) return true;
-    if (m.decline && (crosses(m.decline->recent_days) || crosses(m.decline->recent_days + m.decline->baseline_days)))
-      return true;
+    bool hit = false;
+    each_decline(g, i, [&](const Decline& d) {
+      declines = true;
+      hit = hit || crosses(d.recent_days) || crosses(d.recent_days + d.baseline_days);
+    });
+    if (hit) return true;
   }
   for (const auto& o : g.overrides)
     if (o.window_days && crosses(*o.window_days)) return true;
-  return false;
+  return declines && churn_may_change(data, account, from, to);
 }
 
 Timestamp time_horizon(const Graph& g, const std::vector<Override>& overrides, Timestamp as_of) {
   int span = 0;
-  for (const auto& m : g.milestones) {
+  for (std::size_t i = 0; i < g.milestones.size(); ++i) {
+    const Milestone& m = g.milestones[i];
     if (m.criterion && m.criterion->window_days) span = std::max(span, *m.criterion->window_days);
-    if (m.decline) span = std::max(span, m.decline->recent_days + m.decline->baseline_days);
+    each_decline(g, i, [&](const Decline& d) { span = std::max(span, d.recent_days + d.baseline_days); });
   }
   for (const auto& o : overrides)
     if (o.window_days) span = std::max(span, *o.window_days);
   if (span == 0) return as_of + 1;
   return start_of(date_of(as_of) - span + 1);
 }
-
-namespace {
-
-double round1(double x) { return std::round(x * 10) / 10; }
-
-std::optional<Flag> decline_flag(const Milestone& m, double recent, double baseline, Timestamp as_of) {
-  const Decline& d = *m.decline;
-  if (baseline <= 0 || baseline + kEps < d.min_baseline) return std::nullopt;
-  double after = recent / (d.recent_days / 7.0), before = baseline / (d.baseline_days / 7.0);
-  double change = (after - before) / before * 100.0;
-  if (change > -d.drop_pct + kEps) return std::nullopt;
-  Flag f;
-  f.kind = "usage_decline";
-  f.milestone = m.id;
-  f.before_rate = round1(before);
-  f.after_rate = round1(after);
-  f.change_pct = round1(change);
-  f.at = start_of(date_of(as_of));
-  f.detail = fmt::format("{}: {:g}/week in the last {} days vs {:g}/week in the {} days before ({:g}%)", m.id,
-                         *f.after_rate, d.recent_days, *f.before_rate, d.baseline_days, *f.change_pct);
-  return f;
-}
-
-}  // namespace
 
 AccountState assemble(const Params& p, const std::string& account, const std::vector<Facts>& facts,
                       const TimeValues& tv, Timestamp as_of) {
@@ -147,10 +149,12 @@ void assemble(const Params& p, const std::string& account, const std::vector<Fac
     f.detail = fmt::format("{} used on {} before {}", m.id, format_timestamp(*used), fmt::join(f.missing, ", "));
     s.flags.push_back(std::move(f));
   }
+  if (tv.churned) return;
   for (std::size_t i = 0; i < g.milestones.size(); ++i) {
-    const Milestone& m = g.milestones[i];
-    if (!m.decline || !s.milestones[i].achieved) continue;
-    if (auto f = decline_flag(m, tv.recent[i], tv.baseline[i], as_of)) s.flags.push_back(std::move(*f));
+    if (!g.milestones[i].criterion || !s.milestones[i].achieved) continue;
+    const auto d = p.decline(static_cast<int>(i));
+    if (!d || !facts[i].met_at || *facts[i].met_at >= baseline_start(*d, as_of)) continue;
+    if (auto f = decline_flag(g.milestones[i].id, *d, tv.decline[i], as_of)) s.flags.push_back(std::move(*f));
   }
 }
 

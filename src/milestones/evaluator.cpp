@@ -202,6 +202,13 @@ void Evaluator::note(const Record& r) {
       if (!fixed_as_of_) as_of_ = std::max(as_of_, last_completion(data_, l.id));
       break;
     }
+    case RecordKind::kRenewal: {
+      // A churn turns the account's decline flags off: re-derive the state of an evaluated account
+      // (no facts to rescan). A renewal alone does not make an account evaluated.
+      const auto& account = std::get<Renewal>(r).account;
+      if (caches_.count(account)) dirty_[account];
+      break;
+    }
     case RecordKind::kCompletion: {
       const auto& c = std::get<Completion>(r);
       const Learner* l = data_.learner(c.learner);
@@ -267,7 +274,7 @@ std::vector<std::string> Evaluator::flush() {
     if (detail::time_horizon(graph_, graph_.overrides, as_of_) <= as_of_) {
       for (const auto& [account, state] : states_) {
         if (dirty_.count(account) || dirty_all_.count(account)) continue;
-        if (!detail::may_change_with_day(graph_, data_.events_of(account), state, from, today)) continue;
+        if (!detail::may_change_with_day(graph_, data_, account, state, from, today)) continue;
         if (refresh_time_parts(account)) changed.push_back(account);
       }
     }

@@ -10,6 +10,9 @@
 //    achieved; achieved_at is the latest of those times.
 //  * as_of: an explicit instant, else the latest event/completion time in the dataset — never
 //    the wall clock. Facts after as_of are ignored; windows and declines end on its UTC day.
+//  * Thresholds, windows, gate k and decline triggers are per account: the first override of the
+//    milestone matching the account wins (graph.h Override). A usage_decline flag follows
+//    decline.h: established use, no churn, a drop of drop_pct that chance does not explain.
 //
 // Incremental: note() each record the Dataset accepted; flush() touches only the noted accounts.
 // Events appended after an account's scanned history (the usual case) are folded into running
@@ -17,7 +20,7 @@
 // lands inside the scanned history (out-of-order arrival) rescans only the criteria that read
 // its name (index by name). Then the account's gates, stage, frontier and flags are re-derived. When the as-of day moves, only the time-dependent parts
 // (window progress, usage-decline flags) are refreshed, by binary search on each account's
-// events. The result always equals a full rebuild(); tests hold it to that.
+// events. A renewal re-derives only the flags of its account (a churn stops decline flags). The result always equals a full rebuild(); tests hold it to that.
 // rebuild() evaluates accounts on threads() threads (accounts are independent; the Dataset and
 // Graph are only read). Otherwise not thread-safe; the owner serialises calls (Workspace holds a
 // shared_mutex).
@@ -35,6 +38,7 @@
 #include <vector>
 
 #include "core/dataset.h"
+#include "milestones/decline.h"
 #include "milestones/graph.h"
 #include "milestones/state.h"
 
@@ -61,8 +65,9 @@ struct ScanMemory {
 // Values that depend on the as-of day, per milestone index.
 struct TimeValues {
   std::vector<double> window_value;             // windowed criteria: value in the current window
-  std::vector<double> recent, baseline;         // decline triggers: volume in each period
-  bool nonzero = false;                         // any of the above is not zero
+  std::vector<DeclineVolume> decline;           // decline triggers: volume in each period
+  bool churned = false;                         // churned as of the as-of day (no decline flags)
+  bool nonzero = false;                         // any of the above volumes is not zero
 };
 }  // namespace detail
 

@@ -334,6 +334,11 @@ int Params::k(int i) const {
   return o ? *o->k : graph.milestones[i].gate->k;
 }
 
+std::optional<Decline> Params::decline(int i) const {
+  const Override* o = find_override(*this, i, [](const Override& x) { return x.decline.has_value(); });
+  return o ? o->decline->apply(graph.milestones[i].decline) : graph.milestones[i].decline;
+}
+
 namespace {
 
 // What scan_criteria reuses from one account to the next on a thread (a rebuild scans every
@@ -460,13 +465,14 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
   const Graph& g = p.graph;
   std::size_t n = g.milestones.size();
   tv.window_value.assign(n, 0);
-  tv.recent.assign(n, 0);
-  tv.baseline.assign(n, 0);
+  tv.decline.assign(n, {});
   tv.nonzero = false;
+  tv.churned = churned_as_of(data, account, date_of(as_of));
   Date today = date_of(as_of);
   struct Want {
     int index;
     std::optional<int> window;
+    std::optional<Decline> decline;
     std::vector<std::string_view> keys;  // windowed distinct: keys seen in the window (counted at the end)
   };
   std::vector<Want> wants;
@@ -474,7 +480,8 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
     const Milestone& m = g.milestones[i];
     if (!m.criterion || m.criterion->source != Source::kEvents) continue;
     auto w = p.window(static_cast<int>(i));
-    if (w || m.decline) wants.push_back({static_cast<int>(i), w, {}});
+    auto d = p.decline(static_cast<int>(i));
+    if (w || d) wants.push_back({static_cast<int>(i), w, d, {}});
   }
   if (wants.empty()) return;
   const auto& events = data.events_of(account);
@@ -509,11 +516,12 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
           tv.window_value[w.index] += c.measure == Measure::kSum ? e.qty : 1.0;
         }
       }
-      if (m.decline) {
+      if (w.decline) {
         double amount = c.measure == Measure::kSum ? e.qty : 1.0;
-        int r = m.decline->recent_days, b = m.decline->baseline_days;
-        if (day > today - r) tv.recent[w.index] += amount;
-        else if (day > today - r - b) tv.baseline[w.index] += amount;
+        int r = w.decline->recent_days, b = w.decline->baseline_days;
+        DeclineVolume& v = tv.decline[w.index];
+        if (day > today - r) v.recent += amount, ++v.recent_events;
+        else if (day > today - r - b) v.baseline += amount, ++v.baseline_events;
       }
     });
   }
@@ -523,7 +531,8 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
     tv.window_value[w.index] = static_cast<double>(std::unique(w.keys.begin(), w.keys.end()) - w.keys.begin());
   }
   for (std::size_t i = 0; i < n; ++i)
-    if (tv.window_value[i] != 0 || tv.recent[i] != 0 || tv.baseline[i] != 0) tv.nonzero = true;
+    if (tv.window_value[i] != 0 || tv.decline[i].recent_events != 0 || tv.decline[i].baseline_events != 0)
+      tv.nonzero = true;
 }
 
 }  // namespace uplift::milestones::detail

@@ -34,6 +34,7 @@ struct Params {
   double threshold(int i) const;
   std::optional<int> window(int i) const;
   int k(int i) const;
+  std::optional<Decline> decline(int i) const;  // the usage-decline trigger, if any
 };
 
 // ScanMemory (what a scan remembers) and TimeValues (the as-of-dependent numbers) are declared
@@ -54,11 +55,12 @@ void scan_tail(const Params& p, const Dataset& data, const std::string& account,
 TimeValues time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of);
 // Same into `out`, reusing its storage (the evaluator's hot path).
 void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of, TimeValues& out);
-// Whether moving the as-of day from `from` to `to` may change the time-dependent parts of a state
-// computed from `events`: it has a usage-decline flag (dated by the as-of day) or an event crosses a
-// window or decline-period boundary on the way.
-bool may_change_with_day(const Graph& g, const std::vector<Event>& events, const AccountState& state, Date from,
-                         Date to);
+// Whether moving the as-of day from `from` to `to` may change the time-dependent parts of the
+// account's state: it has a usage-decline flag (dated by the as-of day), an event crosses a window
+// or decline-period boundary on the way, or its churn status may change (a renewal or the account's
+// renewal date on the way).
+bool may_change_with_day(const Graph& g, const Dataset& data, const std::string& account, const AccountState& state,
+                         Date from, Date to);
 // The earliest instant time_values() reads for this graph at this as-of (events before it do not
 // matter for the time-dependent parts).
 Timestamp time_horizon(const Graph& g, const std::vector<Override>& overrides, Timestamp as_of);

@@ -6,6 +6,17 @@
 
 namespace uplift::milestones {
 
+std::optional<Decline> DeclineOverride::apply(const std::optional<Decline>& own) const {
+  if (off) return std::nullopt;
+  Decline d = own.value_or(Decline{});
+  if (recent_days) d.recent_days = *recent_days;
+  if (baseline_days) d.baseline_days = *baseline_days;
+  if (drop_pct) d.drop_pct = *drop_pct;
+  if (min_baseline) d.min_baseline = *min_baseline;
+  if (significance) d.significance = *significance;
+  return d;
+}
+
 bool Override::matches(const Account* account) const {
   // An account known only from its events has no record: it is matched as the record contract's
   // defaults describe it (audience customer, no tier, plan or CSM), as everywhere else.
@@ -181,7 +192,9 @@ nlohmann::json to_json(const Graph& g) {
     if (m.decline)
       j["decline"] = {{"recent_days", m.decline->recent_days},
                       {"baseline_days", m.decline->baseline_days},
-                      {"drop_pct", m.decline->drop_pct}};
+                      {"drop_pct", m.decline->drop_pct},
+                      {"min_baseline", m.decline->min_baseline},
+                      {"significance", m.decline->significance}};
     ms.push_back(std::move(j));
   }
   return {{"id", g.id}, {"stages", g.stages}, {"milestones", ms}};

@@ -44,12 +44,24 @@ struct Criterion {
 };
 
 // Usage-decline trigger: compares the per-week rate of the last `recent_days` with the
-// `baseline_days` before them, both ending on the as-of day.
+// `baseline_days` before them, both ending on the as-of day. decline.h states when it flags.
 struct Decline {
   int recent_days = 14;
   int baseline_days = 28;
   double drop_pct = 50;
-  double min_baseline = 1;  // events (or qty) in the baseline period needed to judge a decline
+  double min_baseline = 1;     // events (or qty) in the baseline period needed to judge a decline
+  double significance = 0.01;  // the drop must be this unlikely at an unchanged rate (1: no test)
+  bool operator==(const Decline&) const = default;
+};
+
+// An override's `decline`: switches the trigger off ("decline": false) or sets some of its
+// fields; the fields it leaves out come from the milestone's own decline (else the defaults).
+struct DeclineOverride {
+  bool off = false;
+  std::optional<int> recent_days, baseline_days;
+  std::optional<double> drop_pct, min_baseline, significance;
+  // The trigger for an account this override matches (nullopt: off).
+  std::optional<Decline> apply(const std::optional<Decline>& own) const;
 };
 
 struct Gate {
@@ -70,13 +82,20 @@ struct Milestone {
   bool is_gate() const { return gate.has_value(); }
 };
 
-// Account fields an override may match on; each lists the accepted values.
+// Per-segment values for one milestone. For each milestone, the first override (in file order)
+// whose `when` matches the account wins whole: the values it sets apply, the milestone's own
+// values fill in what it does not set, and later overrides are not consulted — even for a field
+// the winner leaves out. `decline` follows the same rule one level down: off, or the fields it
+// names over the milestone's own decline (the defaults when the milestone has none, so an
+// override may switch a trigger on for some accounts only). `when` lists, per account field, the
+// accepted values.
 struct Override {
   std::unordered_map<std::string, std::vector<std::string>> when;  // tier, plan, audience, csm
   std::string milestone;
   std::optional<double> threshold;  // criterion threshold (count / sum / active_learners)
   std::optional<int> window_days;
   std::optional<int> k;             // gate k
+  std::optional<DeclineOverride> decline;
   bool matches(const Account* account) const;
 };
 

@@ -20,9 +20,9 @@ const std::set<std::string> kMilestoneKeys = {
     "id",  "title", "unit",    "description", "event", "events",   "count",    "distinct",
     "sum", "active_learners",  "window_days", "where", "completed", "all",     "any",
     "k",   "of",    "requires", "expects",    "stage", "decline"};
-const std::set<std::string> kDeclineKeys = {"recent_days", "baseline_days", "drop_pct", "min_baseline"};
+const std::set<std::string> kDeclineKeys = {"recent_days", "baseline_days", "drop_pct", "min_baseline", "significance"};
 const std::set<std::string> kOverrideKeys = {"when", "milestone", "count", "sum", "active_learners", "k",
-                                             "window_days", "description"};
+                                             "window_days", "decline", "description"};
 const std::set<std::string> kWhenFields = {"tier", "plan", "audience", "csm"};
 
 std::string type_of(const json& j) {
@@ -225,37 +225,47 @@ void parse_gate(Ctx& c, const std::string& where, const json& m, Milestone& out)
   out.gate = std::move(g);
 }
 
-std::optional<Decline> parse_decline(Ctx& c, const std::string& where, const json& j) {
-  Decline d;
-  if (j.is_boolean()) {
-    if (!j.get<bool>()) return std::nullopt;
-    return d;
-  }
+// A `decline` value: true (the defaults), false (off) or an object of some of kDeclineKeys. The
+// fields given are set in `out`; returns false when the value is false.
+bool parse_decline_fields(Ctx& c, const std::string& where, const json& j, DeclineOverride& out) {
+  if (j.is_boolean()) return j.get<bool>();
   if (!j.is_object()) {
-    c.add(where, fmt::format("decline: must be true or an object, got {}", type_of(j)));
-    return std::nullopt;
+    c.add(where, fmt::format("decline: must be true, false or an object, got {}", type_of(j)));
+    return false;
   }
   for (const auto& [k, v] : j.items()) {
     if (!kDeclineKeys.count(k)) {
-      c.add(where, fmt::format("decline: unknown key \"{}\" (known: recent_days, baseline_days, drop_pct, min_baseline)", k));
+      c.add(where, fmt::format("decline: unknown key \"{}\" (known: recent_days, baseline_days, drop_pct, "
+                               "min_baseline, significance)", k));
       continue;
     }
     if (k == "recent_days") {
-      if (auto x = positive_int(c, where, v, "decline.recent_days")) d.recent_days = *x;
+      out.recent_days = positive_int(c, where, v, "decline.recent_days");
     } else if (k == "baseline_days") {
-      if (auto x = positive_int(c, where, v, "decline.baseline_days")) d.baseline_days = *x;
+      out.baseline_days = positive_int(c, where, v, "decline.baseline_days");
     } else if (k == "drop_pct") {
       if (auto x = positive_number(c, where, v, "decline.drop_pct")) {
         if (*x > 100) c.add(where, fmt::format("decline.drop_pct: must be at most 100, got {}", v.dump()));
-        d.drop_pct = *x;
+        else out.drop_pct = *x;
+      }
+    } else if (k == "significance") {
+      if (auto x = positive_number(c, where, v, "decline.significance")) {
+        if (*x > 1) c.add(where, fmt::format("decline.significance: must be at most 1 (1: no test), got {}", v.dump()));
+        else out.significance = *x;
       }
     } else if (!v.is_number() || v.get<double>() < 0) {
       c.add(where, fmt::format("decline.min_baseline: must be a number >= 0, got {}", type_of(v)));
     } else {
-      d.min_baseline = v.get<double>();
+      out.min_baseline = v.get<double>();
     }
   }
-  return d;
+  return true;
+}
+
+std::optional<Decline> parse_decline(Ctx& c, const std::string& where, const json& j) {
+  DeclineOverride fields;
+  if (!parse_decline_fields(c, where, j, fields)) return std::nullopt;
+  return fields.apply(std::nullopt);
 }
 
 std::optional<Milestone> parse_milestone(Ctx& c, const json& m, std::size_t pos, ThresholdKeys& keys) {
@@ -362,9 +372,14 @@ void parse_overrides(Ctx& c, const json& list, Raw& raw) {
       ro.o.k = positive_int(c, where, j["k"], "k");
     }
     if (j.contains("window_days")) ro.o.window_days = positive_int(c, where, j["window_days"], "window_days");
+    if (j.contains("decline")) {
+      DeclineOverride d;
+      d.off = !parse_decline_fields(c, where, j["decline"], d);
+      ro.o.decline = d;
+    }
     if (given > 1) c.add(where, "give one threshold (count, sum, active_learners or k)");
-    if (given == 0 && !j.contains("window_days"))
-      c.add(where, "needs a threshold to override (count, sum, active_learners, k or window_days)");
+    if (given == 0 && !j.contains("window_days") && !j.contains("decline"))
+      c.add(where, "needs something to override (count, sum, active_learners, k, window_days or decline)");
     raw.overrides.push_back(std::move(ro));
   }
 }
@@ -466,6 +481,8 @@ GraphLoad resolve(Raw raw, std::vector<std::string> problems, std::vector<std::s
     }
     if (ro.o.window_days && !(m.criterion && m.criterion->window_days))
       problems.push_back(fmt::format("{}: window_days: milestone \"{}\" has no window", where, m.id));
+    if (ro.o.decline && !(m.criterion && m.criterion->source == Source::kEvents))
+      problems.push_back(fmt::format("{}: decline: milestone \"{}\" is not a criterion over events", where, m.id));
   }
 
   // Cycles and topological order (Boost.Graph); only over well-formed references.
