@@ -148,6 +148,10 @@ class Workspace {
     std::uint64_t fired = 0, episode_conflicts = 0, failed_writes = 0;
   };
   AlertingCounts alerting_counts() const;
+  // The unresolved queue (app/unresolved.h): writes every queued record whose person is now known
+  // (credited to that learner) and removes its entry; returns how many. Looks only when a
+  // learner or account changed since the last look, unless `force`. The caller holds no lock.
+  Result<std::size_t> resolve_unresolved(bool force = false);
   // What recommendations read, at the workspace's as-of (hold the shared lock while using it).
   recommend::Context recommend_context() const;
   const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
@@ -179,6 +183,7 @@ class Workspace {
   std::set<std::string, std::less<>> undetected_;                   // accounts to judge again
   std::optional<Timestamp> judged_as_of_;                            // as-of of the last full judgement
   std::atomic<std::uint64_t> fired_{0}, episode_conflicts_{0}, failed_alert_writes_{0};
+  std::atomic<std::uint64_t> unresolved_checked_{UINT64_MAX};  // identity_version() at the last look
   // Accounts a batch's stored (non-duplicate) records belong to (caller holds the exclusive lock).
   std::vector<std::string> touched_accounts(std::span<const Record> records, const WriteResult& written) const;
   // Judges `accounts` and writes their alerts, outbox entries and episodes with `extra` (milestone

@@ -30,6 +30,34 @@ bool upsert_sorted(std::vector<T>& vec, const T& v, Less less, Same same, std::s
 
 bool event_less(const Event& x, const Event& y) { return x.ts != y.ts ? x.ts < y.ts : x.id < y.id; }
 
+using AliasIndex = std::unordered_map<std::string, std::vector<std::string>>;
+
+void index_alias(AliasIndex& index, const std::string& alias, const std::string& id) {
+  if (alias.empty()) return;
+  auto& ids = index[alias];
+  auto at = std::lower_bound(ids.begin(), ids.end(), id);
+  if (at == ids.end() || *at != id) ids.insert(at, id);
+}
+
+void unindex_alias(AliasIndex& index, const std::string& alias, const std::string& id) {
+  auto it = index.find(alias);
+  if (it == index.end()) return;
+  auto& ids = it->second;
+  ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
+  if (ids.empty()) index.erase(it);
+}
+
+const std::string* one_holder(const AliasIndex& index, std::string_view alias, bool* ambiguous) {
+  if (ambiguous) *ambiguous = false;
+  auto it = index.find(std::string(alias));
+  if (it == index.end() || it->second.empty()) return nullptr;
+  if (it->second.size() > 1) {
+    if (ambiguous) *ambiguous = true;
+    return nullptr;
+  }
+  return &it->second.front();
+}
+
 }  // namespace
 
 bool Dataset::apply(const Record& r) {
@@ -39,8 +67,11 @@ bool Dataset::apply(const Record& r) {
       auto [it, inserted] = accounts_.try_emplace(a.id, a);
       if (!inserted) {
         if (it->second == a) return false;
+        for (const auto& al : it->second.aliases) unindex_alias(account_aliases_, al, a.id);
         it->second = a;
       }
+      for (const auto& al : a.aliases) index_alias(account_aliases_, al, a.id);
+      ++identity_version_;
       return true;
     }
     case RecordKind::kLearner: {
@@ -49,12 +80,17 @@ bool Dataset::apply(const Record& r) {
       if (it != learners_.end()) {
         if (it->second == l) return false;
         std::string old_account = it->second.account;
+        for (const auto& al : it->second.aliases) unindex_alias(learner_aliases_, al, l.id);
+        unindex_alias(learner_aliases_, email_alias(it->second.email), l.id);
         it->second = l;
         index_learner(it->second, &old_account);
       } else {
         auto [nit, _] = learners_.emplace(l.id, l);
         index_learner(nit->second, nullptr);
       }
+      for (const auto& al : l.aliases) index_alias(learner_aliases_, al, l.id);
+      index_alias(learner_aliases_, email_alias(l.email), l.id);
+      ++identity_version_;
       return true;
     }
     case RecordKind::kEvent:
@@ -154,6 +190,16 @@ void Dataset::index_learner(const Learner& l, const std::string* old_account) {
   vec.insert(std::upper_bound(vec.begin(), vec.end(), &l,
                               [](const Learner* x, const Learner* y) { return x->id < y->id; }),
              &l);
+}
+
+const Learner* Dataset::learner_by_alias(std::string_view alias, bool* ambiguous) const {
+  const std::string* id = one_holder(learner_aliases_, alias, ambiguous);
+  return id ? learner(*id) : nullptr;
+}
+
+const Account* Dataset::account_by_alias(std::string_view alias, bool* ambiguous) const {
+  const std::string* id = one_holder(account_aliases_, alias, ambiguous);
+  return id ? account(*id) : nullptr;
 }
 
 const Account* Dataset::account(std::string_view id) const {

@@ -45,6 +45,16 @@ class Dataset {
   const std::map<std::string, Account, std::less<>>& accounts() const { return accounts_; }
   const std::map<std::string, Learner, std::less<>>& learners() const { return learners_; }
 
+  // Identity resolution (DESIGN.md "Identity"): the learner or account another system's id names
+  // — a learner's listed aliases and its email ("email:" + lower case), an account's aliases.
+  // nullptr when nobody has the alias, or when several do (then *ambiguous is set: the record
+  // cannot be credited to one of them).
+  const Learner* learner_by_alias(std::string_view alias, bool* ambiguous = nullptr) const;
+  const Account* account_by_alias(std::string_view alias, bool* ambiguous = nullptr) const;
+  // Grows whenever a learner or account is added or changed: what waits for an identity (the
+  // unresolved queue) is looked at again only when this moved.
+  std::uint64_t identity_version() const { return identity_version_; }
+
   // The learner's audience, falling back to its account's (customer when neither is known).
   Audience audience_of(const Learner& l) const;
 
@@ -100,6 +110,9 @@ class Dataset {
               renewal_count_ = 0;
 
   void index_learner(const Learner& l, const std::string* old_account);
+  // alias → ids holding it (sorted); learners also by email_alias().
+  std::unordered_map<std::string, std::vector<std::string>> learner_aliases_, account_aliases_;
+  std::uint64_t identity_version_ = 0;
   bool apply_event(const Event& e, Event* movable);
 };
 

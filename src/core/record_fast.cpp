@@ -88,6 +88,7 @@ Account account(dom::element doc) {
     else if (k == "renewal_date") seen.once(64), a.renewal_date = date(v);
     else if (k == "created_at") seen.once(128), a.created_at = timestamp(v);
     else if (k == "audience") seen.once(256), audience = enumeration<Audience>(v, parse_audience);
+    else if (k == "aliases") throw Decline{};  // rare: the DOM route validates and sorts them
   });
   required(a.id);
   if (a.arr && *a.arr < 0) throw Decline{};
@@ -107,6 +108,7 @@ Learner learner(dom::element doc) {
     else if (k == "created_at") seen.once(32), l.created_at = timestamp(v);
     else if (k == "audience") seen.once(64), l.audience = enumeration<Audience>(v, parse_audience);
     else if (k == "departed_at") seen.once(128), l.departed_at = timestamp(v);
+    else if (k == "aliases") throw Decline{};  // rare: the DOM route validates and sorts them
   });
   required(l.id);
   required(l.account);

@@ -1,5 +1,6 @@
 #include "core/record_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -87,6 +88,25 @@ std::optional<E> enumeration(const json& obj, const char* field, Parse parse, co
   return e;
 }
 
+// "aliases": a list of "source:value" strings (records.h valid_alias); kept sorted and unique.
+std::vector<std::string> aliases(const json& obj) {
+  const json* v = find(obj, "aliases");
+  if (!v) return {};
+  if (!v->is_array()) throw Bad{"aliases", "expected a list of \"source:value\" strings, got " + type_name(*v)};
+  if (v->size() > 64) throw Bad{"aliases", "more than 64 aliases"};
+  std::vector<std::string> out;
+  for (const auto& a : *v) {
+    if (!a.is_string() || !valid_alias(a.get_ref<const std::string&>()))
+      throw Bad{"aliases", fmt::format("{} is not \"source:value\" (source: a-z, 0-9, _ or -, up to 32; value: 1-320 "
+                                       "characters, no control characters)",
+                                       a.dump().substr(0, 80))};
+    out.push_back(a.get<std::string>());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 Account account_from(const json& o) {
   Account a;
   a.id = id(o, "id");
@@ -98,6 +118,7 @@ Account account_from(const json& o) {
   if (a.arr && *a.arr < 0) throw Bad{"arr", "must not be negative"};
   a.renewal_date = date(o, "renewal_date", false);
   a.created_at = ts(o, "created_at", false);
+  a.aliases = aliases(o);
   a.audience = enumeration<Audience>(o, "audience", parse_audience, "customer, trial, partner, employee")
                    .value_or(Audience::kCustomer);
   return a;
@@ -113,6 +134,7 @@ Learner learner_from(const json& o) {
   l.created_at = ts(o, "created_at", false);
   l.audience = enumeration<Audience>(o, "audience", parse_audience, "customer, trial, partner, employee");
   l.departed_at = ts(o, "departed_at", false);
+  l.aliases = aliases(o);
   return l;
 }
 
@@ -197,9 +219,9 @@ void put_str(json& j, const char* f, const std::string& s) {
 
 namespace {
 constexpr std::string_view kAccountFields[] = {"id", "name", "plan", "tier", "arr", "csm", "renewal_date", "created_at",
-                                               "audience"};
+                                               "audience", "aliases"};
 constexpr std::string_view kLearnerFields[] = {"id", "account", "email", "role", "access_level", "created_at", "audience",
-                                               "departed_at"};
+                                               "departed_at", "aliases"};
 
 FieldSet fields_named(const json& obj, RecordKind kind) {
   auto names = entity_fields(kind);
@@ -284,6 +306,7 @@ json record_to_json(const Record& r) {
       if (a.renewal_date) j["renewal_date"] = format_date(*a.renewal_date);
       put_opt_ts(j, "created_at", a.created_at);
       j["audience"] = audience_name(a.audience);
+      if (!a.aliases.empty()) j["aliases"] = a.aliases;
     }
     void operator()(const Learner& l) {
       j["id"] = l.id;
@@ -294,6 +317,7 @@ json record_to_json(const Record& r) {
       put_opt_ts(j, "created_at", l.created_at);
       if (l.audience) j["audience"] = audience_name(*l.audience);
       put_opt_ts(j, "departed_at", l.departed_at);
+      if (!l.aliases.empty()) j["aliases"] = l.aliases;
     }
     void operator()(const Event& e) {
       j["id"] = e.id;

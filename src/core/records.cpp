@@ -33,6 +33,25 @@ std::optional<RenewalOutcome> parse_renewal_outcome(std::string_view s) {
   return lookup<RenewalOutcome>(kOutcomeNames, s);
 }
 
+bool valid_alias(std::string_view alias) {
+  auto colon = alias.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 32) return false;
+  for (char c : alias.substr(0, colon))
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  std::string_view value = alias.substr(colon + 1);
+  if (value.empty() || value.size() > 320) return false;
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+std::string email_alias(std::string_view email) {
+  if (email.empty()) return {};
+  std::string out = "email:";
+  for (char c : email) out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+
 std::string record_key(const Record& r) {
   struct Visitor {
     std::string operator()(const Account& a) const { return a.id; }

@@ -32,6 +32,9 @@ struct Account {
   std::optional<Date> renewal_date;
   std::optional<Timestamp> created_at;
   Audience audience = Audience::kCustomer;
+  // Other systems' ids for the account, "source:value" ("salesforce:0015g00000XyZabAAB"): a
+  // record that names the account by one of them lands on it (DESIGN.md "Identity"). Sorted, unique.
+  std::vector<std::string> aliases;
   bool operator==(const Account&) const = default;
 };
 
@@ -41,6 +44,10 @@ struct Learner {
   std::optional<Timestamp> created_at;
   std::optional<Audience> audience;  // unset: the account's audience applies
   std::optional<Timestamp> departed_at;  // left the customer (a champion departure, for triggers)
+  // Other systems' ids for the learner, "source:value" ("skilljar:3456789hijklmno",
+  // "docebo:12345", "xapi:mailto:jane@example.com"). The email is always an alias too
+  // ("email:" + lower case) without being listed. Sorted, unique.
+  std::vector<std::string> aliases;
   bool operator==(const Learner&) const = default;
 };
 
@@ -103,6 +110,13 @@ inline RecordKind kind_of(const Record& r) { return static_cast<RecordKind>(r.in
 // "account", "learner", "event", "completion", "attendance", "arr", "renewal".
 std::string_view kind_name(RecordKind kind);
 std::optional<RecordKind> parse_kind(std::string_view name);
+
+// Whether `alias` is "source:value": a source of 1-32 lower-case letters, digits, '_' or '-', a
+// value of 1-320 bytes without control characters.
+bool valid_alias(std::string_view alias);
+// "email:" + the email in lower case (ASCII), or "" for an empty email: the alias every learner
+// with an email has.
+std::string email_alias(std::string_view email);
 
 // The identity a store deduplicates or upserts on (see the file comment).
 std::string record_key(const Record& r);

@@ -3,8 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <mutex>
+#include <set>
+#include <shared_mutex>
 
+#include "app/unresolved.h"
+#include "core/time.h"
 #include "http/problem.h"
 #include "ingest/merge.h"
 
@@ -50,15 +55,83 @@ void keep_only(IngestBatch& batch, const std::vector<bool>& keep) {
   std::vector<Record> kept;
   std::vector<std::int64_t> kept_lines;
   std::vector<std::optional<nlohmann::json>> kept_upserts;
+  std::vector<std::optional<ingest::ActorRef>> kept_actors;
   for (std::size_t i = 0; i < batch.records.size(); ++i)
     if (keep[i]) {
       kept.push_back(std::move(batch.records[i]));
       kept_lines.push_back(line_of(batch, i));
       kept_upserts.push_back(i < batch.upserts.size() ? std::move(batch.upserts[i]) : std::nullopt);
+      kept_actors.push_back(i < batch.actors.size() ? std::move(batch.actors[i]) : std::nullopt);
     }
   batch.records = std::move(kept);
   batch.lines = std::move(kept_lines);
   batch.upserts = std::move(kept_upserts);
+  batch.actors = std::move(kept_actors);
+}
+
+// Credits each record with an actor to its learner (ingest/identity.h), under the workspace's
+// shared lock. A learner record whose person already exists under another id becomes a partial
+// upsert adding its aliases to that learner (one person, one learner); a record whose learner is
+// created in this very batch keeps it; a record whose person is unknown leaves the batch for the
+// unresolved queue (`queued`).
+void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Document>& queued, Timestamp now) {
+  if (batch.actors.empty()) return;
+  std::map<std::string, std::string> same_person;  // learner id in the batch → existing learner id
+  std::set<std::string> created;
+  std::vector<bool> keep(batch.records.size(), true);
+  bool any_queued = false;
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    auto* l = std::get_if<Learner>(&batch.records[i]);
+    if (!l || i >= batch.actors.size() || !batch.actors[i]) {
+      if (l) created.insert(l->id);
+      continue;
+    }
+    ingest::ActorRef by_alias = *batch.actors[i];
+    by_alias.learner_id.clear();
+    ingest::Resolution r = ingest::resolve_actor(ws.data(), by_alias);
+    if (r.learner && r.learner->id != l->id && !ws.data().learner(l->id)) {
+      // Known already, under another id: teach that learner this system's id instead.
+      std::vector<std::string> aliases = r.learner->aliases;
+      aliases.insert(aliases.end(), l->aliases.begin(), l->aliases.end());
+      std::sort(aliases.begin(), aliases.end());
+      aliases.erase(std::unique(aliases.begin(), aliases.end()), aliases.end());
+      same_person[l->id] = r.learner->id;
+      nlohmann::json sent = {{"kind", "learner"}, {"id", r.learner->id}, {"account", r.learner->account}, {"aliases", aliases}};
+      if (batch.upserts.size() < batch.records.size()) batch.upserts.resize(batch.records.size());
+      batch.upserts[i] = sent;
+      Learner merged = *r.learner;
+      merged.aliases = aliases;
+      batch.records[i] = merged;
+      continue;
+    }
+    created.insert(l->id);
+  }
+  for (std::size_t i = 0; i < batch.records.size() && i < batch.actors.size(); ++i) {
+    if (!batch.actors[i] || std::holds_alternative<Learner>(batch.records[i])) continue;
+    const ingest::ActorRef& who = *batch.actors[i];
+    const Learner* learner = nullptr;
+    std::string id;
+    if (auto it = same_person.find(who.learner_id); it != same_person.end()) id = it->second;
+    else if (created.count(who.learner_id)) id = who.learner_id;
+    ingest::Resolution r;
+    if (id.empty()) {
+      r = ingest::resolve_actor(ws.data(), who);
+      learner = r.learner;
+      if (learner) id = learner->id;
+    }
+    if (!id.empty()) {
+      std::visit(
+          [&](auto& rec) {
+            if constexpr (requires { rec.learner; }) rec.learner = id;
+          },
+          batch.records[i]);
+      continue;
+    }
+    queued.push_back(app::unresolved_document(batch.records[i], who, r.why, now));
+    keep[i] = false;
+    any_queued = true;
+  }
+  if (any_queued) keep_only(batch, keep);
 }
 
 // Moves the records dated outside the service's bounds to `rejected` (answers list them by line).
@@ -126,6 +199,16 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   reject_out_of_bounds(service, batch);
   service.metrics.add_ingested("record", "rejected", static_cast<long>(batch.rejected_count()));
   if (all_or_nothing && batch.rejected_count()) batch.records.clear();  // one bad item: nothing stored
+  if (batch.records.empty() && batch.ignored && batch.rejected_count() == 0) {
+    // Acknowledged, not used (an LMS event type uplift has no use for): a 2xx, so the sender
+    // does not retry it or switch the webhook off.
+    nlohmann::json body = extra.is_object() ? extra : nlohmann::json::object();
+    body["accepted"] = 0;
+    body["duplicates"] = 0;
+    body["rejected"] = nlohmann::json::array();
+    body["ignored"] = batch.ignored;
+    return json_response(body, 200);
+  }
   if (batch.records.empty()) {
     auto p = bad_request(batch.rejected.empty() ? "the body holds no records"
                                                 : "no record in the body is valid; see errors",
@@ -135,10 +218,22 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
     return problem_response(p);
   }
   if (service.stale()) return problem_response(problem_from_status(Status::Unavailable("")));
-  Result<app::IngestSummary> summary = ws->ingest_concurrently([&]() -> std::span<const Record> {
-    merge_upserts(*ws, batch);  // under the workspace's shared lock
-    return batch.records;
-  });
+  std::vector<Document> queued;
+  if (!batch.actors.empty()) {
+    std::shared_lock lock(ws->mutex());
+    resolve_actors(*ws, batch, queued, wall_clock_now());
+  }
+  Result<app::IngestSummary> summary = app::IngestSummary{};
+  if (!batch.records.empty())
+    summary = ws->ingest_concurrently([&]() -> std::span<const Record> {
+      merge_upserts(*ws, batch);  // under the workspace's shared lock
+      return batch.records;
+    });
+  if (summary.ok() && !queued.empty()) {
+    // After the resolved records: a failure here answers 503 and the sender retries (the records
+    // already stored are duplicates then; the queue entries are keyed by content).
+    if (Status st = ws->store().put_documents(queued); !st.ok()) summary = st;
+  }
   if (!summary.ok()) {
     if (summary.status().code() == Code::kUnavailable) service.db_reachable = false;
     if (summary.status().code() == Code::kInternal)
@@ -157,6 +252,8 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   body["accepted"] = accepted;
   body["duplicates"] = summary->duplicates;
   body["rejected"] = rejected_json(batch.rejected);
+  if (!queued.empty()) body["unresolved"] = queued.size();
+  if (batch.ignored) body["ignored"] = batch.ignored;
   add_unlisted(batch, body);
   return json_response(body, 200);
 }

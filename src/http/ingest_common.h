@@ -2,6 +2,7 @@
 // answering in one shape.
 //
 //   200 {"accepted": n, "duplicates": d, "rejected": [{"line": i, "field": f, "reason": r}]}
+//   (+ "unresolved": u, "ignored": g when an adapter's records wait for their person or were unused)
 //
 // At most kMaxListedRejections are listed; beyond them the answer adds "rejected_total" and
 // "unlisted_by_reason" ({reason: count}) so its size is bounded whatever the body holds.
@@ -27,6 +28,7 @@
 #include "core/records.h"
 #include "http/message.h"
 #include "http/service.h"
+#include "ingest/identity.h"
 
 namespace uplift::http {
 
@@ -46,6 +48,11 @@ struct IngestBatch {
   // Each record's fields as sent, for the adapters' accounts and learners (ingest/merge.h: a
   // partial upsert changes only these); empty or nullopt: the record replaces the stored one.
   std::vector<std::optional<nlohmann::json>> upserts;
+  // Each record's person as another system named them (adapters; empty: none). Resolved before
+  // the commit (ingest/identity.h); a record whose person is unknown goes to the unresolved queue
+  // (app/unresolved.h) instead of the store, and the answer counts it under "unresolved".
+  std::vector<std::optional<ingest::ActorRef>> actors;
+  std::size_t ignored = 0;  // items acknowledged but unused ("ignored" in the answer)
   std::vector<RejectedItem> rejected;  // the first kMaxListedRejections found, by line
   std::size_t unlisted = 0;             // rejections beyond them, counted…
   std::map<std::string, std::size_t> unlisted_reasons;  // …by reason

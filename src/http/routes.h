@@ -18,6 +18,7 @@ void add_recommend_routes(Api& api, Service& service);  // segments, recommendat
 void add_cohort_routes(Api& api, Service& service);   // programs, cohorts, invitee exports (routes_cohorts.cpp)
 void add_report_routes(Api& api, Service& service);   // the quarterly ROI report (routes_reports.cpp)
 void add_alert_routes(Api& api, Service& service);    // alerts, redelivery, trigger rules (routes_alerts.cpp)
+void add_unresolved_routes(Api& api, Service& service);  // the unresolved queue (routes_unresolved.cpp)
 void add_key_routes(Api& api, Service& service, KeyRing& ring);  // /v1/keys (routes_keys.cpp)
 
 // Every route, the stale-probe, and the console's static files from `web_root` (if it exists).

@@ -37,6 +37,8 @@ IngestBatch from_adapter(ingest::AdapterResult&& a) {
   b.records = std::move(a.records);
   for (std::size_t item : a.record_items) b.lines.push_back(static_cast<std::int64_t>(item) + 1);
   b.upserts = std::move(a.upserts);
+  b.actors = std::move(a.actors);
+  b.ignored = a.ignored;
   for (auto& e : a.errors)
     b.reject({static_cast<std::int64_t>(e.index) + 1, std::move(e.field), std::move(e.reason)});
   return b;

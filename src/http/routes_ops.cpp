@@ -79,6 +79,7 @@ std::unique_ptr<Api> build_api(Service& service, KeyRing& keys, const std::files
   add_cohort_routes(*api, service);
   add_report_routes(*api, service);
   add_alert_routes(*api, service);
+  add_unresolved_routes(*api, service);
   add_key_routes(*api, service, keys);
   api->set_stale_probe([&service] { return service.stale(); });
   return api;

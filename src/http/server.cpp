@@ -267,6 +267,12 @@ void tick(Service& service, KeyRing& keys) {
     service.ready_accounts = ws->states().size();
   }
   service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(service.ready_sequence));
+  // Records waiting for their person: applied once a learner or alias makes them resolvable.
+  if (auto resolved = ws->resolve_unresolved(); !resolved.ok())
+    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"unresolved queue not applied\",\"error\":%s}\n",
+                 dump_json(resolved.status().to_string()).c_str());
+  else if (*resolved)
+    std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"unresolved records applied\",\"records\":%zu}\n", *resolved);
   // Trigger rules for what catch-up changed, for a moved as-of, and for writes that failed before.
   if (Status judged = ws->detect_pending(); !judged.ok())
     std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert detection deferred\",\"error\":%s}\n",

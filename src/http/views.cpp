@@ -59,6 +59,7 @@ nlohmann::json learner_view(const app::Workspace& ws, const Learner& l, bool det
   if (!l.role.empty()) j["role"] = l.role;
   if (!l.access_level.empty()) j["access_level"] = l.access_level;
   if (l.created_at) j["created_at"] = format_timestamp(*l.created_at);
+  if (!l.aliases.empty()) j["aliases"] = l.aliases;
   if (detail) {
     nlohmann::json done = nlohmann::json::array();
     for (const Completion& c : ws.data().completions_of(l.id)) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/records.h"
+#include "ingest/identity.h"
 
 namespace uplift::ingest {
 
@@ -28,6 +29,12 @@ struct AdapterResult {
   // For each record: an account's or learner's fields as the payload named them (ingest/merge.h:
   // only these change a stored record); nullopt for the other kinds.
   std::vector<std::optional<nlohmann::json>> upserts;
+  // For each record (or empty: none): who it is about, as the sender named them — resolved to a
+  // learner when committed, else the record waits in the unresolved queue (ingest/identity.h).
+  std::vector<std::optional<ActorRef>> actors;
+  // Items acknowledged but not used (an LMS event type uplift has no use for): counted, not errors.
+  std::size_t ignored = 0;
+  std::vector<std::string> ignored_reasons;
   std::vector<ItemError> errors;
   std::size_t items = 0;  // how many items the payload held
 };

@@ -19,8 +19,8 @@ namespace {
 using json = nlohmann::json;
 
 const std::array<std::set<std::string, std::less<>>, kRecordKindCount> kFields = {{
-    {"id", "name", "plan", "tier", "arr", "csm", "renewal_date", "created_at", "audience"},
-    {"id", "account", "email", "role", "access_level", "created_at", "audience", "departed_at"},
+    {"id", "name", "plan", "tier", "arr", "csm", "renewal_date", "created_at", "audience", "aliases"},
+    {"id", "account", "email", "role", "access_level", "created_at", "audience", "departed_at", "aliases"},
     {"id", "account", "name", "ts", "learner", "qty"},
     {"id", "learner", "content", "ts", "status", "score"},
     {"learner", "program", "session", "ts", "cohort", "attended"},
@@ -50,6 +50,17 @@ std::optional<std::string> convert(std::string_view field, const std::string& ce
     if (v == "true" || v == "yes" || v == "1") out = true;
     else if (v == "false" || v == "no" || v == "0") out = false;
     else return "expected true or false, got " + quote_cell(cell);
+    return std::nullopt;
+  }
+  if (field == "aliases") {  // "skilljar:123|docebo:7": aliases separated by '|'
+    out = json::array();
+    std::string_view rest = cell;
+    while (!rest.empty()) {
+      auto bar = rest.find('|');
+      std::string_view one = trim(rest.substr(0, bar));
+      if (!one.empty()) out.push_back(std::string(one));
+      rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+    }
     return std::nullopt;
   }
   if (is_numeric_field(field)) {

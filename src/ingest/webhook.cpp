@@ -33,11 +33,13 @@ WebhookResult webhook_to_records(const json& p) {
   const char* content_path = nullptr;
   if (t == "COURSE_COMPLETION") status = "completed", content_path = "course.id";
   else if (t == "LESSON_COMPLETION") status = "completed", content_path = "lesson.id";
+  else if (t == "PATH_COMPLETION") status = "completed", content_path = "path.id";
   else if (t == "COURSE_ENROLLMENT") status = "started", content_path = "course.id";
   else {
-    error(out, "event_type",
-          fmt::format("unsupported event_type \"{}\" (supported: COURSE_COMPLETION, LESSON_COMPLETION, "
-                      "COURSE_ENROLLMENT)", t));
+    out.ignored = 1;
+    out.ignored_reasons.push_back(fmt::format("event_type {} is not used by uplift (used: COURSE_COMPLETION, "
+                                              "LESSON_COMPLETION, PATH_COMPLETION, COURSE_ENROLLMENT)",
+                                              t.substr(0, 64)));
     return out;
   }
   const json* user_id = at(p, "user.id");
@@ -53,7 +55,8 @@ WebhookResult webhook_to_records(const json& p) {
     l.last_name = first_string(p, {"user.last_name"});
     l.account = first_string(p, {"user.account", "user.company_id", "account.id", "group.id"});
     if (!l.account.empty()) {
-      json learner = {{"kind", "learner"}, {"id", l.id}, {"account", l.account}};
+      json learner = {{"kind", "learner"}, {"id", l.id}, {"account", l.account},
+                      {"aliases", json::array({"skilljar:" + l.id})}};
       if (!l.email.empty()) learner["email"] = l.email;
       finish(learner, 0, {{"id", "user.id"}, {"account", "user.account"}, {"email", "user.email"}}, out);
     }
@@ -63,6 +66,17 @@ WebhookResult webhook_to_records(const json& p) {
   if (const json* content = at(p, content_path)) c["content"] = *content;
   if (const json* ts = at(p, "timestamp")) c["ts"] = *ts;
   finish(c, 0, {{"learner", "user.id"}, {"content", content_path}, {"ts", "timestamp"}}, out);
+  if (user_id->is_string()) {
+    // Every record here is about the one person: the learner record (a known person under
+    // another id gains the Skilljar id instead of a twin) and the completion.
+    ActorRef who;
+    who.source = "skilljar";
+    who.learner_id = user_id->get<std::string>();
+    who.aliases = {"skilljar:" + who.learner_id};
+    if (out.learner && !out.learner->email.empty()) who.aliases.push_back(email_alias(out.learner->email));
+    who.display = out.learner && !out.learner->email.empty() ? out.learner->email : who.learner_id;
+    out.actors.assign(out.records.size(), who);
+  }
   return out;
 }
 

@@ -1,15 +1,21 @@
-// Skilljar-style LMS webhooks → completions (and learners when the account is known).
+// Skilljar webhooks → completions (and learners when the account is known).
 //
-// Payload (Skilljar's documented shape): {"event_type", "timestamp", "user": {"id", "email",
-// "first_name", "last_name"}, "course": {"id", "title", ...}, "lesson": {"id", "title"}, ...}.
+// Payload (Skilljar's "Using Webhooks API"; recorded examples in tests/data/vendors/skilljar):
+// {"event_type", "timestamp", "user": {"id", "email", "first_name", "last_name"},
+//  "course": {"id", "title", ...}, "lesson": {"id", "title"}, "path": {"id"}, ...}.
 //  * COURSE_COMPLETION → completion (status completed) of content = course.id
 //  * LESSON_COMPLETION → completion (status completed) of content = lesson.id
+//  * PATH_COMPLETION   → completion (status completed) of content = path.id
 //  * COURSE_ENROLLMENT → completion (status started) of content = course.id
-//  * any other event_type is rejected as unsupported.
-// learner = user.id; ts = timestamp (Skilljar sends microseconds and "+00:00"; both are fine).
-// The LMS does not know our accounts, so the learner is returned in `learner` for the caller to
-// upsert; when the payload names the account (user.account, user.company_id, account.id or
-// group.id — first found) a Learner record is also added before the completion.
+//  * every other event type (DOMAIN_ENROLLMENT, PATH_ENROLLMENT, PURCHASE_FULFILLMENT, QUIZ_COMPLETION,
+//    VILT_EVENT_REGISTRATION, DASHBOARD_TASK_CREATED, PING, …) is acknowledged and counted as
+//    ignored: Skilljar sends every type to a URL without a filter, and a 4xx can switch the
+//    webhook off.
+// ts = timestamp (microseconds and "+00:00" are fine). Who: Skilljar's user id and email, as an
+// ActorRef {learner_id: user.id, aliases: ["skilljar:" + user.id, "email:" + email]} — the
+// learner with that id, else the one holding the Skilljar id or the email (ingest/identity.h).
+// When the payload names the account (user.account, user.company_id, account.id or group.id —
+// first found) a Learner record (id user.id, alias skilljar:<id>) is added before the completion.
 #pragma once
 
 #include <optional>

@@ -58,6 +58,7 @@ const OPTIONAL = [
   ['GET', '/v1/alerts/none', 'analyst', {}],
   ['POST', '/v1/alerts/none/redeliver', 'admin', {}],
   ['GET', '/v1/triggers', 'analyst', {}],
+  ['GET', '/v1/unresolved', 'analyst', {}],
 ];
 import { spec } from './lib.mjs';
 for (const e of OPTIONAL) if (spec.paths[e[1].split('?')[0].replace(/nobody|none/, '{id}')]) ENDPOINTS.push(e);

@@ -68,6 +68,15 @@ TEST_CASE("Skilljar-style webhooks") {
     SUBCASE(c["name"].get<std::string>().c_str()) {
       auto r = webhook_to_records(c["payload"]);
       check_common(c, r);
+      CHECK(r.ignored == c.value("ignored", 0u));
+      // Every completion says who it is about: Skilljar's user id, then its id and email as aliases.
+      for (std::size_t i = 0; i < r.records.size(); ++i)
+        if (std::holds_alternative<Completion>(r.records[i])) {
+          REQUIRE(i < r.actors.size());
+          REQUIRE(r.actors[i].has_value());
+          CHECK(r.actors[i]->learner_id == std::get<Completion>(r.records[i]).learner);
+          CHECK(r.actors[i]->aliases.front() == "skilljar:" + r.actors[i]->learner_id);
+        }
       if (c.contains("learner")) {
         REQUIRE(r.learner.has_value());
         json got = {{"id", r.learner->id}, {"email", r.learner->email}, {"first_name", r.learner->first_name},

@@ -100,6 +100,7 @@ TEST_CASE("property: canonical partial records (any fields named) leave every au
       {"created_at", {"2026-01-01T00:00:00Z", "2026-05-01T08:30:00Z", nullptr}},
       {"audience", audiences},
       {"departed_at", {"2026-09-01T00:00:00Z", nullptr}},
+      {"aliases", {json::array({"skilljar:3456789hijklmno"}), json::array({"docebo:12", "xapi:mailto:a@example.com"}), nullptr}},
   };
   std::mt19937_64 rng(7);
   for (int run = 0; run < 300; ++run) {
@@ -111,7 +112,7 @@ TEST_CASE("property: canonical partial records (any fields named) leave every au
         if (rng() % 3 == 0) sent[field] = choices[rng() % choices.size()];
       auto parsed = record_from_json(sent);
       REQUIRE(parsed.ok());
-      const bool names_all = sent.size() == 9;  // kind + the 8 fields
+      const bool names_all = sent.size() == 10;  // kind + the 9 fields
       CHECK((parsed.fields == kAllFields) == names_all);
       const json before = record_to_json(stored);
       auto m = ingest::merge_upsert(&stored, *parsed.record, parsed.fields);

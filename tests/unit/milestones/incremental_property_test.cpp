@@ -45,11 +45,11 @@ std::vector<Record> random_records(std::mt19937& rng) {
   Timestamp t0 = start_of(days_from_civil(2026, 1, 1));
   for (int a = 0; a < accounts; ++a) {
     std::string id = fmt::format("acct{}", a);
-    if (pick(4) != 0) out.push_back(Account{id, id, plans[pick(2)], tiers[pick(3)], "csm", {}, {}, {}, Audience::kCustomer});
+    if (pick(4) != 0) out.push_back(Account{id, id, plans[pick(2)], tiers[pick(3)], "csm", {}, {}, {}, Audience::kCustomer, {}});
     int learners = 5 + pick(30);
     for (int l = 0; l < learners; ++l) {
       std::string lid = fmt::format("{}-l{}", id, l);
-      if (pick(5) != 0) out.push_back(Learner{lid, pick(10) == 0 ? "acct0" : id, "", "user", "", {}, {}, {}});
+      if (pick(5) != 0) out.push_back(Learner{lid, pick(10) == 0 ? "acct0" : id, "", "user", "", {}, {}, {}, {}});
       for (int c = pick(3); c > 0; --c)
         out.push_back(Completion{"", lid, fmt::format("c{}", 1 + pick(3)), t0 + pick(120) * kMsPerDay + pick(1000),
                                  pick(4) == 0 ? CompletionStatus::kFailed : CompletionStatus::kCompleted, {}});

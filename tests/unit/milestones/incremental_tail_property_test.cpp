@@ -49,7 +49,7 @@ std::vector<Record> stream(std::mt19937& rng) {
   std::vector<Record> out;
   int accounts = 2 + pick(3);
   for (int a = 0; a < accounts; ++a)
-    out.push_back(Account{fmt::format("acct{}", a), "", "", tiers[pick(3)], "csm", {}, {}, {}, Audience::kCustomer});
+    out.push_back(Account{fmt::format("acct{}", a), "", "", tiers[pick(3)], "csm", {}, {}, {}, Audience::kCustomer, {}});
   std::vector<Event> sent;
   int n = 150 + pick(250);
   for (int i = 0; i < n; ++i) {
@@ -60,7 +60,7 @@ std::vector<Record> stream(std::mt19937& rng) {
     }
     if (r < 6) {  // the account's tier changes: overrides apply differently
       int a = pick(accounts);
-      out.push_back(Account{fmt::format("acct{}", a), "", "", tiers[pick(3)], "csm", {}, {}, {}, Audience::kCustomer});
+      out.push_back(Account{fmt::format("acct{}", a), "", "", tiers[pick(3)], "csm", {}, {}, {}, Audience::kCustomer, {}});
       continue;
     }
     // Time mostly moves forward: a few hours, sometimes days; stragglers arrive up to 20 days late.

@@ -1,0 +1,45 @@
+// The unresolved queue inside the Workspace (app/unresolved.h): applying what became resolvable.
+#include "app/unresolved.h"
+#include "app/workspace.h"
+
+namespace uplift::app {
+
+Result<std::size_t> Workspace::resolve_unresolved(bool force) {
+  std::uint64_t version;
+  {
+    std::shared_lock lock(mutex_);
+    version = data_.identity_version();
+  }
+  if (!force && version == unresolved_checked_.load()) return std::size_t{0};
+  std::vector<Document> docs;
+  UPLIFT_RETURN_IF_ERROR(store_->scan_documents(kUnresolvedCollection, [&](const Document& d) {
+    docs.push_back(d);
+    return true;
+  }));
+  std::vector<Record> records;
+  std::vector<const Document*> done;
+  {
+    std::shared_lock lock(mutex_);
+    for (const Document& d : docs) {
+      auto e = unresolved_from_document(d);
+      if (!e.ok()) continue;  // unreadable: stays for an operator (GET /v1/unresolved shows it)
+      ingest::Resolution r = ingest::resolve_actor(data_, e->actor);
+      if (!r.learner) continue;
+      records.push_back(credited(e->record, *r.learner));
+      done.push_back(&d);
+    }
+  }
+  if (!records.empty()) {
+    auto written = ingest_concurrently([&] { return std::span<const Record>(records); });
+    if (!written.ok()) return written.status();
+  }
+  // Only now that the records are stored does an entry go (at least once, never lost).
+  for (const Document* d : done) {
+    auto gone = store_->apply_documents({{{d->collection, d->key, d->body}}, {}, {{d->collection, d->key}}});
+    if (!gone.ok()) return gone.status();
+  }
+  unresolved_checked_ = version;
+  return records.size();
+}
+
+}  // namespace uplift::app
