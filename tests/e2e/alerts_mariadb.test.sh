@@ -23,6 +23,9 @@ trap 'stop_mariadb; e2e_cleanup' EXIT
 "$MARIADB" start >"$E2E_TMP/mariadb.log" 2>&1 || { cat "$E2E_TMP/mariadb.log"; fail "private MariaDB did not start"; }
 DB=$(sed -n 's/^UPLIFT_TEST_MYSQL=//p' "$UPLIFT_MARIADB_DIR/env")
 DB="${DB%/*}/uplift_alerts"
+# A fresh database each run (the private datadir may be left from an earlier run).
+mariadb --no-defaults -uroot --socket="$UPLIFT_MARIADB_DIR/mysqld.sock" -e "DROP DATABASE IF EXISTS uplift_alerts" ||
+  fail "could not drop the old database"
 
 cfg="$E2E_TMP/cfg"
 mkdir -p "$cfg"
