@@ -165,7 +165,10 @@ Result<std::vector<AlertView>> list_alerts(Store& store) {
   return out;
 }
 
-Result<AlertView> get_alert(Store& store, std::string_view id) {
+namespace {
+
+// The stored alert document `id`, parsed; NotFound names the alert.
+Result<json> read_alert(Store& store, std::string_view id) {
   auto doc = store.get_document(kAlerts, id);
   if (!doc.ok()) {
     if (doc.status().code() == Code::kNotFound) return Status::NotFound(fmt::format("no alert '{}'", id));
@@ -173,10 +176,18 @@ Result<AlertView> get_alert(Store& store, std::string_view id) {
   }
   json j = json::parse(doc->body, nullptr, false);
   if (!j.is_object()) return Status::Internal(fmt::format("stored alert '{}' is not readable", id));
+  return j;
+}
+
+}  // namespace
+
+Result<AlertView> get_alert(Store& store, std::string_view id) {
+  auto j = read_alert(store, id);
+  if (!j.ok()) return j.status();
   std::map<std::string, std::vector<Delivery>> by_alert;
   UPLIFT_RETURN_IF_ERROR(read_deliveries(store, kDeliveries, by_alert, id));
   UPLIFT_RETURN_IF_ERROR(read_deliveries(store, kOutbox, by_alert, id));
-  AlertView v{std::move(j), std::move(by_alert[std::string(id)])};
+  AlertView v{std::move(*j), std::move(by_alert[std::string(id)])};
   std::sort(v.deliveries.begin(), v.deliveries.end(),
             [](const Delivery& a, const Delivery& b) { return a.destination < b.destination; });
   return v;
@@ -202,16 +213,11 @@ json alert_view_to_json(const AlertView& v) {
 
 Result<std::vector<std::string>> redeliver(Store& store, std::string_view id, std::string_view destination,
                                            Timestamp now) {
-  auto doc = store.get_document(kAlerts, id);
-  if (!doc.ok()) {
-    if (doc.status().code() == Code::kNotFound) return Status::NotFound(fmt::format("no alert '{}'", id));
-    return doc.status();
-  }
-  json j = json::parse(doc->body, nullptr, false);
-  if (!j.is_object()) return Status::Internal(fmt::format("stored alert '{}' is not readable", id));
+  auto j = read_alert(store, id);
+  if (!j.ok()) return j.status();
   std::vector<std::string> dests;
-  for (const auto& d : j.value("destinations", json::array()))
-    if (destination.empty() || d.get<std::string>() == destination) dests.push_back(d.get<std::string>());
+  for (const auto& d : j->value("destinations", json::array()))
+    if (d.is_string() && (destination.empty() || d.get<std::string>() == destination)) dests.push_back(d.get<std::string>());
   if (dests.empty())
     return Status::NotFound(destination.empty() ? fmt::format("alert '{}' was routed to no destination", id)
                                                 : fmt::format("alert '{}' was not routed to destination '{}'", id, destination));

@@ -11,17 +11,9 @@ source "$(dirname "$0")/lib/server.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$(dirname "$0")"
 
-cfg="$E2E_TMP/cfg"
-mkdir -p "$cfg"
-cp -r "$UPLIFT_SOURCE_DIR"/{milestones,segments,content_maps,targets,triggers} "$cfg/"
-HOOK_SECRET="whsec_$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
-export HOOK_SECRET
-node alerts/receiver.mjs "$E2E_TMP/recv.port" \
-  '{"/hook": ["500", "reset", "timeout"], "/slack": ["500", "reset"], "/dead": ["always500"]}' \
-  >"$E2E_TMP/receiver.log" 2>&1 &
-E2E_PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$E2E_TMP/recv.port" ] && break; sleep 0.1; done
-rport=$(cat "$E2E_TMP/recv.port")
+source alerts/lib.sh
+alerts_config
+start_receiver '{"/hook": ["500", "reset", "timeout"], "/slack": ["500", "reset"], "/dead": ["always500"]}'
 dead_csm=kemi
 cat >"$cfg/triggers/destinations.json" <<JSON
 {"destinations": [

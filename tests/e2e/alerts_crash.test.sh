@@ -8,15 +8,9 @@ source "$(dirname "$0")/lib/server.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$(dirname "$0")"
 
-cfg="$E2E_TMP/cfg"
-mkdir -p "$cfg"
-cp -r "$UPLIFT_SOURCE_DIR"/{milestones,segments,content_maps,targets,triggers} "$cfg/"
-HOOK_SECRET="whsec_$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
-export HOOK_SECRET
-SLOW_MS=150 node alerts/receiver.mjs "$E2E_TMP/recv.port" '{}' >"$E2E_TMP/receiver.log" 2>&1 &
-E2E_PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$E2E_TMP/recv.port" ] && break; sleep 0.1; done
-rport=$(cat "$E2E_TMP/recv.port")
+source alerts/lib.sh
+alerts_config
+SLOW_MS=150 start_receiver '{}'
 cat >"$cfg/triggers/destinations.json" <<JSON
 {"destinations": [
   {"name": "team-slack", "type": "slack", "url": "http://127.0.0.1:$rport/slack/T000/B000/xyz",

@@ -27,15 +27,9 @@ DB="${DB%/*}/uplift_alerts"
 mariadb --no-defaults -uroot --socket="$UPLIFT_MARIADB_DIR/mysqld.sock" -e "DROP DATABASE IF EXISTS uplift_alerts" ||
   fail "could not drop the old database"
 
-cfg="$E2E_TMP/cfg"
-mkdir -p "$cfg"
-cp -r "$UPLIFT_SOURCE_DIR"/{milestones,segments,content_maps,targets,triggers} "$cfg/"
-HOOK_SECRET="whsec_$(node -e 'console.log(require("crypto").randomBytes(32).toString("base64"))')"
-export HOOK_SECRET
-node alerts/receiver.mjs "$E2E_TMP/recv.port" '{}' >"$E2E_TMP/receiver.log" 2>&1 &
-E2E_PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$E2E_TMP/recv.port" ] && break; sleep 0.1; done
-rport=$(cat "$E2E_TMP/recv.port")
+source alerts/lib.sh
+alerts_config
+start_receiver '{}'
 cat >"$cfg/triggers/destinations.json" <<JSON
 {"destinations": [
   {"name": "crm", "type": "webhook", "url": "http://127.0.0.1:$rport/hook/uplift", "secret": "env:HOOK_SECRET",
