@@ -151,7 +151,6 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
   if (!written.ok()) return written.status();
   IngestSummary summary;
   std::vector<Document> docs;
-  std::vector<std::string> touched;
   {
     std::unique_lock lock(mutex_);
     summary = apply_written(records, *written);
@@ -160,22 +159,18 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
       to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
       docs = state_documents(to_save);
     }
-    if (alerting_) {
-      touched = touched_accounts(records, *written);
-      touched.insert(touched.end(), undetected_.begin(), undetected_.end());
-    }
+    if (alerting_) note_for_judgement(touched_accounts(records, *written));
   }
   // The records are committed: from here nothing may turn the ingest into a failure. The state
-  // documents are a cache the report trusts only when its watermark matches (states_current); the
-  // alerts of the touched accounts go in the same transaction (judge_and_write).
-  Status saved = judge_and_write(touched, std::move(docs));
-  if (saved.ok()) {
-    unsaved_states_.clear();
-    for (const auto& a : touched) undetected_.erase(a);
-  } else {
-    if (options_.persist_state) unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
-    undetected_.insert(touched.begin(), touched.end());
-    summary.states_not_saved = saved;
+  // documents are a cache the report trusts only when its watermark matches (states_current).
+  if (!docs.empty()) {
+    Status saved = store_->put_documents(docs);  // one transaction per ingest batch, not one per account
+    if (saved.ok()) {
+      unsaved_states_.clear();
+    } else {
+      unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
+      summary.states_not_saved = saved;
+    }
   }
   return summary;
 }
@@ -209,11 +204,7 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
         last_seq_ = std::max(last_seq_, r.seq);
       }
       evaluator_->flush();
-      if (!records.empty()) {
-        auto accounts = touched_accounts(records, WriteResult{});
-        std::lock_guard l(touched_mutex_);
-        caught_up_.insert(accounts.begin(), accounts.end());
-      }
+      if (!records.empty()) note_for_judgement(touched_accounts(records, WriteResult{}));
     }
     after = page.back().seq;
     if (page.size() < kPage) break;

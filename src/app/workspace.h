@@ -13,11 +13,13 @@
 //    (replicas tailing one MySQL database converge this way).
 //  * Alerting (start_alerting(), which `uplift serve` calls): the trigger rules of
 //    <config>/triggers are judged for every account a write touched — by this process's ingest
-//    or by another's (catch-up) — and for every account when the as-of moves; an alert is written
-//    with its outbox entries and the account's episodes in one compare-and-set transaction
-//    (alerts/outbox.h), together with the ingest's milestone states. A write that fails leaves the
-//    accounts marked; detect_pending() (the server's tick) judges them again, so a fired alert is
-//    never lost and an episode is never raised twice, by this replica or another.
+//    or by another's (catch-up) — and for every account when the as-of moves, on the workspace's
+//    alerting thread right after the records are applied (the ingest does not wait for it). An
+//    alert is written with its outbox entries and the account's episodes in one compare-and-set
+//    transaction (alerts/outbox.h). A write that fails leaves the accounts marked and they are
+//    judged again; a crash before the judgement loses nothing either — start_alerting() judges
+//    every account against the stored episodes — so a fired alert is never lost and an episode is
+//    never raised twice, by this replica or another.
 //  * Thread safety: readers hold std::shared_lock(mutex()). ingest_concurrently() and
 //    catch_up_concurrently() take their locks themselves and hold none while the database works,
 //    so reads never wait for a write's round trips (or its conflict retries).
@@ -27,6 +29,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -36,6 +39,7 @@
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <thread>
 #include <span>
 #include <string>
 #include <string_view>
@@ -138,12 +142,16 @@ class Workspace {
   const triggers::RuleSet& triggers() const { return triggers_; }
   // The accelerator program targeting a milestone ("" none), for recommend::advise_account.
   recommend::ProgramFor program_for() const;
-  // Turns alerting on: reads the stored episodes, then judges every account (alerts that a crash
-  // left unwritten fire now). `on_fired` runs after alerts were written (wakes the deliverer).
+  // Turns alerting on: reads the stored episodes, judges every account (alerts that a crash left
+  // unwritten fire now) and starts the alerting thread. `on_fired` runs after alerts were written
+  // (wakes the deliverer).
   Status start_alerting(std::function<void()> on_fired);
-  // Judges the accounts whose last alert write failed, and every account when the as-of moved
-  // since the last judgement. No-op unless alerting is on. The caller holds no lock.
+  // Judges what is waiting: the accounts writes touched since the last judgement, those whose
+  // last alert write failed, and every account when the as-of moved. The alerting thread calls
+  // it whenever a write touched accounts (and every 250 ms); tests call it to judge now. No-op
+  // unless alerting is on. The caller holds no lock.
   Status detect_pending();
+  ~Workspace();
   struct AlertingCounts {
     std::uint64_t fired = 0, episode_conflicts = 0, failed_writes = 0;
   };
@@ -173,10 +181,16 @@ class Workspace {
   std::set<std::string, std::less<>> unsaved_states_;  // accounts whose state save failed; retried
   std::mutex ingest_mutex_;
 
-  // Alerting (workspace_alerts.cpp); guarded by ingest_mutex_.
+  // Alerting (workspace_alerts.cpp). alert_mutex_ guards the judging state below; touched_mutex_
+  // the accounts waiting to be judged (writers add, the alerting thread takes).
   std::atomic<bool> alerting_{false};
+  std::mutex alert_mutex_;
   std::mutex touched_mutex_;
-  std::set<std::string, std::less<>> caught_up_;  // accounts catch-up changed; judged by detect_pending()
+  std::condition_variable touched_cv_;
+  std::set<std::string, std::less<>> to_judge_;  // touched by writes since the last judgement
+  bool stop_alerting_ = false;                   // guarded by touched_mutex_
+  std::thread alerting_thread_;
+  void note_for_judgement(const std::vector<std::string>& accounts);
   std::function<void()> on_fired_;
   triggers::EpisodeBook episodes_;
   std::map<std::string, std::string, std::less<>> episode_bodies_;  // account → stored episodes document
@@ -186,10 +200,10 @@ class Workspace {
   std::atomic<std::uint64_t> unresolved_checked_{UINT64_MAX};  // identity_version() at the last look
   // Accounts a batch's stored (non-duplicate) records belong to (caller holds the exclusive lock).
   std::vector<std::string> touched_accounts(std::span<const Record> records, const WriteResult& written) const;
-  // Judges `accounts` and writes their alerts, outbox entries and episodes with `extra` (milestone
-  // states) in one transaction; on a lost compare-and-set reloads the accounts' episodes and judges
-  // again. Caller holds ingest_mutex_ and no workspace lock.
-  Status judge_and_write(const std::vector<std::string>& accounts, std::vector<Document> extra);
+  // Judges `accounts` and writes their alerts, outbox entries and episodes in one transaction; on
+  // a lost compare-and-set reloads the accounts' episodes and judges again. Caller holds
+  // alert_mutex_ and no workspace lock.
+  Status judge_and_write(const std::vector<std::string>& accounts);
 
   WorkspaceOptions options_;
   std::filesystem::path config_dir_;

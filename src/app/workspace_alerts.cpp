@@ -1,6 +1,8 @@
 // Alerting inside the Workspace: judging trigger rules as records change and writing what fires
 // into the outbox (see workspace.h and alerts/outbox.h).
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -37,14 +39,10 @@ std::vector<std::string> Workspace::touched_accounts(std::span<const Record> rec
   return {out.begin(), out.end()};
 }
 
-Status Workspace::judge_and_write(const std::vector<std::string>& accounts, std::vector<Document> extra) {
-  if (!alerting_ || triggers_.rules.empty() || accounts.empty()) {
-    if (extra.empty()) return Status::OK();
-    return store_->put_documents(extra);
-  }
+Status Workspace::judge_and_write(const std::vector<std::string>& accounts) {
+  if (!alerting_ || triggers_.rules.empty() || accounts.empty()) return Status::OK();
   for (int round = 0; round < kConflictRounds; ++round) {
     Store::DocumentChanges changes;
-    changes.put = extra;
     triggers::EpisodeBook judged;  // the new episodes of the accounts whose episodes changed
     std::vector<std::pair<std::string, std::string>> bodies;
     std::size_t fired = 0;
@@ -110,38 +108,60 @@ Status Workspace::judge_and_write(const std::vector<std::string>& accounts, std:
                                      accounts.size()));
 }
 
-Status Workspace::start_alerting(std::function<void()> on_fired) {
-  std::lock_guard order(ingest_mutex_);
-  on_fired_ = std::move(on_fired);
-  episodes_.clear();
-  episode_bodies_.clear();
-  UPLIFT_RETURN_IF_ERROR(alerts::load_episodes(*store_, episodes_, episode_bodies_));
-  alerting_ = true;
-  std::vector<std::string> all;
+void Workspace::note_for_judgement(const std::vector<std::string>& accounts) {
+  if (accounts.empty()) return;
   {
+    std::lock_guard l(touched_mutex_);
+    to_judge_.insert(accounts.begin(), accounts.end());
+  }
+  touched_cv_.notify_one();
+}
+
+Status Workspace::start_alerting(std::function<void()> on_fired) {
+  {
+    std::lock_guard order(alert_mutex_);
+    if (alerting_) return Status::OK();
+    on_fired_ = std::move(on_fired);
+    episodes_.clear();
+    episode_bodies_.clear();
+    UPLIFT_RETURN_IF_ERROR(alerts::load_episodes(*store_, episodes_, episode_bodies_));
+    alerting_ = true;
     std::shared_lock lock(mutex_);
-    for (const auto& [id, acct] : data_.accounts()) all.push_back(id);
+    for (const auto& [id, acct] : data_.accounts()) undetected_.insert(id);  // everything, once
     judged_as_of_ = as_of();
   }
-  for (std::size_t i = 0; i < all.size(); i += kAccountsPerTransaction) {
-    std::vector<std::string> chunk(all.begin() + static_cast<long>(i),
-                                   all.begin() + static_cast<long>(std::min(all.size(), i + kAccountsPerTransaction)));
-    if (Status st = judge_and_write(chunk, {}); !st.ok()) {
-      undetected_.insert(all.begin() + static_cast<long>(i), all.end());  // detect_pending() goes on
-      return st;
+  Status first = detect_pending();
+  alerting_thread_ = std::thread([this] {
+    for (;;) {
+      {
+        std::unique_lock l(touched_mutex_);
+        touched_cv_.wait_for(l, std::chrono::milliseconds(250), [this] { return stop_alerting_ || !to_judge_.empty(); });
+        if (stop_alerting_) return;
+      }
+      if (Status st = detect_pending(); !st.ok())
+        std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert judgement deferred\",\"error\":\"%s\"}\n",
+                     st.message().c_str());
     }
+  });
+  return first;  // a failure here is not fatal: the thread judges the accounts again
+}
+
+Workspace::~Workspace() {
+  {
+    std::lock_guard l(touched_mutex_);
+    stop_alerting_ = true;
   }
-  return Status::OK();
+  touched_cv_.notify_all();
+  if (alerting_thread_.joinable()) alerting_thread_.join();
 }
 
 Status Workspace::detect_pending() {
   if (!alerting_) return Status::OK();
-  std::unique_lock order(ingest_mutex_, std::try_to_lock);
-  if (!order.owns_lock()) return Status::OK();  // an ingest is writing: the next tick looks again
+  std::lock_guard order(alert_mutex_);
   {
     std::lock_guard l(touched_mutex_);
-    undetected_.insert(caught_up_.begin(), caught_up_.end());
-    caught_up_.clear();
+    undetected_.insert(to_judge_.begin(), to_judge_.end());
+    to_judge_.clear();
   }
   {
     std::shared_lock lock(mutex_);
@@ -154,7 +174,7 @@ Status Workspace::detect_pending() {
     std::vector<std::string> chunk;
     for (auto it = undetected_.begin(); it != undetected_.end() && chunk.size() < kAccountsPerTransaction; ++it)
       chunk.push_back(*it);
-    UPLIFT_RETURN_IF_ERROR(judge_and_write(chunk, {}));
+    UPLIFT_RETURN_IF_ERROR(judge_and_write(chunk));
     for (const auto& a : chunk) undetected_.erase(a);
   }
   return Status::OK();

@@ -273,10 +273,6 @@ void tick(Service& service, KeyRing& keys) {
                  dump_json(resolved.status().to_string()).c_str());
   else if (*resolved)
     std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"unresolved records applied\",\"records\":%zu}\n", *resolved);
-  // Trigger rules for what catch-up changed, for a moved as-of, and for writes that failed before.
-  if (Status judged = ws->detect_pending(); !judged.ok())
-    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert detection deferred\",\"error\":%s}\n",
-                 dump_json(judged.to_string()).c_str());
   (void)keys.refresh();  // every tick: a key revoked by another process stops working within one tick
 }
 

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -41,10 +42,12 @@ struct Fixture {
     REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
     return std::move(*ws);
   }
+  // Ingests, then judges what the ingest touched now (the alerting thread would within 250 ms).
   static std::size_t ingest(app::Workspace& ws, std::vector<Record> records) {
     auto r = ws.ingest_concurrently([&] { return std::span<const Record>(records); });
     REQUIRE_MESSAGE(r.ok(), r.status().to_string());
     CHECK_FALSE(r->states_not_saved);
+    REQUIRE(ws.detect_pending().ok());
     return r->inserted + r->updated;
   }
   static std::vector<Document> docs(app::Workspace& ws, const char* collection) {
@@ -77,7 +80,7 @@ struct Fixture {
 TEST_CASE("an ingest that makes a rule hold writes one alert, its delivery and the episode") {
   Fixture f;
   auto ws = f.open();
-  int woken = 0;
+  std::atomic<int> woken{0};
   REQUIRE(ws->start_alerting([&] { ++woken; }).ok());
   Fixture::ingest(*ws, {f.account("a1"), f.admin("l1", "a1", std::nullopt)});
   CHECK(Fixture::docs(*ws, alerts::kAlerts).empty());
