@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <sstream>
 
@@ -54,11 +55,13 @@ Answer post(const std::string& url, const SignedRequest& req, double timeout_sec
     session->sendRequest(request) << req.body;
     Poco::Net::HTTPResponse response;
     std::istream& in = session->receiveResponse(response);
-    std::string answer;
-    Poco::StreamCopier::copyToString(in, answer, 4096);
+    // At most 200 bytes of the answer are kept (for last_error); the rest is read and dropped.
+    std::string snippet(200, '\0');
+    in.read(snippet.data(), static_cast<std::streamsize>(snippet.size()));
+    snippet.resize(static_cast<std::size_t>(in.gcount()));
+    in.ignore(std::numeric_limits<std::streamsize>::max());
     const int code = static_cast<int>(response.getStatus());
     if (code >= 200 && code < 300) return {code, ""};
-    std::string snippet = answer.substr(0, 200);
     return {code, fmt::format("HTTP {}{}", code, snippet.empty() ? "" : ": " + snippet)};
   } catch (const Poco::Net::ConnectionRefusedException&) {
     return {0, "connection refused"};
@@ -189,7 +192,7 @@ void Deliverer::dispatch_loop() {
       const Timestamp now = wall_clock_now();
       std::size_t pending = 0, retrying = 0, sending = 0;
       Status st = store_.scan_documents(kOutbox, [&](const Document& doc) {
-        auto d = delivery_from_json(doc.body);
+        auto d = delivery_from_json(doc.body);  // never throws: a malformed entry is an error value
         if (!d.ok()) return true;  // unreadable: left for an operator (GET /v1/alerts reports it)
         if (d->status == "pending") ++pending;
         else if (d->status == "retrying") ++retrying;
@@ -233,6 +236,13 @@ std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string,
     }
     Delivery d = *it;
     const std::string key = d.key();
+    {
+      std::lock_guard l(mu_);
+      if (in_flight_keys_.count(key)) {  // our own request is still running (its lease ran out)
+        it = due.erase(it);
+        continue;
+      }
+    }
     const std::string old_body = bodies[key];
     it = due.erase(it);
     bodies.erase(key);
@@ -241,7 +251,7 @@ std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string,
     claim.status = "sending";
     claim.lease_owner = owner_;
     claim.lease_until = now + static_cast<Timestamp>((lane->dest->timeout_seconds + 10) * 1000);
-    const std::string claimed_body = delivery_to_json(claim).dump();
+    const std::string claimed_body = delivery_to_json(claim).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     auto won = store_.apply_documents({{{kOutbox, key, old_body}}, {{kOutbox, key, claimed_body, now}}, {}});
     std::lock_guard l(mu_);
     if (!won.ok() || !*won) {
@@ -249,6 +259,7 @@ std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string,
       continue;
     }
     ++lane->in_flight;
+    in_flight_keys_.insert(key);
     lane->tokens -= 1;
     ++claimed;
     jobs_.push_back({std::move(claim), claimed_body});
@@ -267,12 +278,26 @@ void Deliverer::worker_loop() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    run(std::move(job));
+    const std::string key = job.delivery.key(), destination = job.delivery.destination;
+    try {
+      run(std::move(job));
+    } catch (const std::exception& e) {  // never let one delivery end the process: its lease runs out
+      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"alert delivery failed\",\"error\":%s}\n",
+                   nlohmann::json(std::string(e.what())).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    }
+    {
+      std::lock_guard l(mu_);
+      --lanes_.at(destination).in_flight;
+      in_flight_keys_.erase(key);
+    }
+    wake_cv_.notify_all();
   }
 }
 
 void Deliverer::run(Job job) {
   const triggers::Destination* dest = destinations_.find(job.delivery.destination);
+  // A job that waited past its lease may be claimed by another replica by now: do not send it.
+  if (wall_clock_now() + static_cast<Timestamp>(dest->timeout_seconds * 1000) >= job.delivery.lease_until) return;
   auto alert = store_.get_document(kAlerts, job.delivery.alert_id);
   int status = 0;
   std::string error;
@@ -291,11 +316,6 @@ void Deliverer::run(Job job) {
     }
   }
   finish(job, status, error);
-  {
-    std::lock_guard l(mu_);
-    --lanes_.at(job.delivery.destination).in_flight;
-  }
-  wake_cv_.notify_all();
 }
 
 void Deliverer::finish(const Job& job, int http_status, const std::string& error) {
@@ -330,9 +350,9 @@ void Deliverer::finish(const Job& job, int http_status, const std::string& error
     }
   }
   if (d.status == "retrying") {
-    ch.put = {{kOutbox, d.key(), delivery_to_json(d).dump(), now}};
+    ch.put = {{kOutbox, d.key(), delivery_to_json(d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now}};
   } else {
-    ch.put = {{kDeliveries, d.key(), delivery_to_json(d).dump(), now}};
+    ch.put = {{kDeliveries, d.key(), delivery_to_json(d).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), now}};
     ch.erase = {{kOutbox, d.key()}};
   }
   // A lost compare-and-set means the entry changed under us (a redelivery was asked): its new

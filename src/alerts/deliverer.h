@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -91,6 +92,7 @@ class Deliverer {
   std::condition_variable wake_cv_, work_cv_;
   bool stopping_ = false, woken_ = false;
   std::deque<Job> jobs_;
+  std::set<std::string> in_flight_keys_;  // outbox keys this replica is sending now
   DeliveryStats stats_;
   std::thread dispatcher_;
   std::vector<std::thread> workers_;

@@ -23,7 +23,7 @@ json delivery_to_json(const Delivery& d) {
   return j;
 }
 
-Result<Delivery> delivery_from_json(std::string_view text) {
+Result<Delivery> delivery_from_json(std::string_view text) try {
   json j = json::parse(text, nullptr, false);
   if (!j.is_object() || !j.contains("alert_id") || !j.contains("destination"))
     return Status::Internal(fmt::format("stored alert delivery is not readable: {}", std::string(text.substr(0, 120))));
@@ -39,6 +39,8 @@ Result<Delivery> delivery_from_json(std::string_view text) {
   d.finished_at = j.value("finished_at", Timestamp{0});
   d.last_error = j.value("last_error", "");
   return d;
+} catch (const json::exception& e) {  // a field of the wrong type
+  return Status::Internal(fmt::format("stored alert delivery is not readable: {}", e.what()));
 }
 
 bool due(const Delivery& d, Timestamp now) {
@@ -60,7 +62,7 @@ std::vector<Document> fired_documents(const json& context, const std::string& cs
     d.destination = dest;
     d.since = now;
     d.next_attempt_at = now;
-    docs.push_back({kOutbox, d.key(), delivery_to_json(d).dump(), now});
+    docs.push_back({kOutbox, d.key(), delivery_to_json(d).dump(-1, ' ', false, json::error_handler_t::replace), now});
   }
   return docs;
 }
@@ -212,7 +214,7 @@ json alert_view_to_json(const AlertView& v) {
 }
 
 Result<std::vector<std::string>> redeliver(Store& store, std::string_view id, std::string_view destination,
-                                           Timestamp now) {
+                                           Timestamp now, const std::function<bool(std::string_view)>& configured) {
   auto j = read_alert(store, id);
   if (!j.ok()) return j.status();
   std::vector<std::string> dests;
@@ -221,6 +223,10 @@ Result<std::vector<std::string>> redeliver(Store& store, std::string_view id, st
   if (dests.empty())
     return Status::NotFound(destination.empty() ? fmt::format("alert '{}' was routed to no destination", id)
                                                 : fmt::format("alert '{}' was not routed to destination '{}'", id, destination));
+  std::vector<std::string> gone;
+  std::erase_if(dests, [&](const std::string& d) { return !configured(d) && (gone.push_back(d), true); });
+  if (dests.empty())
+    return Status::FailedPrecondition(fmt::format("alert '{}' went to {}, which is no longer configured", id, fmt::join(gone, ", ")));
   Store::DocumentChanges ch;
   for (const auto& dest : dests) {
     Delivery d;
@@ -228,7 +234,7 @@ Result<std::vector<std::string>> redeliver(Store& store, std::string_view id, st
     d.destination = dest;
     d.since = now;
     d.next_attempt_at = now;
-    ch.put.push_back({kOutbox, d.key(), delivery_to_json(d).dump(), now});
+    ch.put.push_back({kOutbox, d.key(), delivery_to_json(d).dump(-1, ' ', false, json::error_handler_t::replace), now});
   }
   auto r = store.apply_documents(ch);
   if (!r.ok()) return r.status();

@@ -17,6 +17,7 @@
 // outbox entry in one transaction.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -79,7 +80,9 @@ nlohmann::json alert_view_to_json(const AlertView& v);
 // Queues the alert's deliveries again (every destination, or only `destination`) from now: new
 // pending outbox entries with no attempts; the finished records stay until they finish again.
 // NotFound for an unknown alert or a destination it was not routed to.
+// Destinations no longer configured (`configured` says false) are left out; FailedPrecondition
+// when that leaves none.
 Result<std::vector<std::string>> redeliver(Store& store, std::string_view id, std::string_view destination,
-                                           Timestamp now);
+                                           Timestamp now, const std::function<bool(std::string_view)>& configured);
 
 }  // namespace uplift::alerts

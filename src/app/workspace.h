@@ -151,6 +151,8 @@ class Workspace {
   // it whenever a write touched accounts (and every 250 ms); tests call it to judge now. No-op
   // unless alerting is on. The caller holds no lock.
   Status detect_pending();
+  // Stops the alerting thread (before what on_fired reaches goes away); the destructor does too.
+  void stop_alerting();
   ~Workspace();
   struct AlertingCounts {
     std::uint64_t fired = 0, episode_conflicts = 0, failed_writes = 0;
@@ -160,6 +162,8 @@ class Workspace {
   // (credited to that learner) and removes its entry; returns how many. Looks only when a
   // learner or account changed since the last look, unless `force`. The caller holds no lock.
   Result<std::size_t> resolve_unresolved(bool force = false);
+  // Entries were queued: the next resolve_unresolved() looks even if no learner changed since.
+  void unresolved_queued() { ++unresolved_queued_; }
   // What recommendations read, at the workspace's as-of (hold the shared lock while using it).
   recommend::Context recommend_context() const;
   const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
@@ -189,6 +193,7 @@ class Workspace {
   std::condition_variable touched_cv_;
   std::set<std::string, std::less<>> to_judge_;  // touched by writes since the last judgement
   bool stop_alerting_ = false;                   // guarded by touched_mutex_
+  bool episodes_loaded_ = false;                 // guarded by alert_mutex_
   std::thread alerting_thread_;
   void note_for_judgement(const std::vector<std::string>& accounts);
   std::function<void()> on_fired_;
@@ -197,7 +202,8 @@ class Workspace {
   std::set<std::string, std::less<>> undetected_;                   // accounts to judge again
   std::optional<Timestamp> judged_as_of_;                            // as-of of the last full judgement
   std::atomic<std::uint64_t> fired_{0}, episode_conflicts_{0}, failed_alert_writes_{0};
-  std::atomic<std::uint64_t> unresolved_checked_{UINT64_MAX};  // identity_version() at the last look
+  // identity_version() and unresolved_queued_ at the last look of the unresolved queue.
+  std::atomic<std::uint64_t> unresolved_checked_{UINT64_MAX}, unresolved_queued_{0}, unresolved_seen_queued_{0};
   // Accounts a batch's stored (non-duplicate) records belong to (caller holds the exclusive lock).
   std::vector<std::string> touched_accounts(std::span<const Record> records, const WriteResult& written) const;
   // Judges `accounts` and writes their alerts, outbox entries and episodes in one transaction; on

@@ -122,13 +122,7 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
     std::lock_guard order(alert_mutex_);
     if (alerting_) return Status::OK();
     on_fired_ = std::move(on_fired);
-    episodes_.clear();
-    episode_bodies_.clear();
-    UPLIFT_RETURN_IF_ERROR(alerts::load_episodes(*store_, episodes_, episode_bodies_));
-    alerting_ = true;
-    std::shared_lock lock(mutex_);
-    for (const auto& [id, acct] : data_.accounts()) undetected_.insert(id);  // everything, once
-    judged_as_of_ = as_of();
+    alerting_ = true;  // the episodes are read by detect_pending(), again until it succeeds
   }
   Status first = detect_pending();
   alerting_thread_ = std::thread([this] {
@@ -146,18 +140,32 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
   return first;  // a failure here is not fatal: the thread judges the accounts again
 }
 
-Workspace::~Workspace() {
+Workspace::~Workspace() { stop_alerting(); }
+
+void Workspace::stop_alerting() {
   {
     std::lock_guard l(touched_mutex_);
     stop_alerting_ = true;
   }
   touched_cv_.notify_all();
   if (alerting_thread_.joinable()) alerting_thread_.join();
+  std::lock_guard order(alert_mutex_);
+  on_fired_ = nullptr;
 }
 
 Status Workspace::detect_pending() {
   if (!alerting_) return Status::OK();
   std::lock_guard order(alert_mutex_);
+  if (!episodes_loaded_) {
+    // Nothing is judged before the stored episodes are known (or an episode could fire twice).
+    episodes_.clear();
+    episode_bodies_.clear();
+    UPLIFT_RETURN_IF_ERROR(alerts::load_episodes(*store_, episodes_, episode_bodies_));
+    episodes_loaded_ = true;
+    std::shared_lock lock(mutex_);
+    for (const auto& [id, acct] : data_.accounts()) undetected_.insert(id);  // everything, once
+    judged_as_of_ = as_of();
+  }
   {
     std::lock_guard l(touched_mutex_);
     undetected_.insert(to_judge_.begin(), to_judge_.end());

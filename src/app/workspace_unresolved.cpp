@@ -10,7 +10,8 @@ Result<std::size_t> Workspace::resolve_unresolved(bool force) {
     std::shared_lock lock(mutex_);
     version = data_.identity_version();
   }
-  if (!force && version == unresolved_checked_.load()) return std::size_t{0};
+  const std::uint64_t queued = unresolved_queued_.load();
+  if (!force && version == unresolved_checked_.load() && queued == unresolved_seen_queued_.load()) return std::size_t{0};
   std::vector<Document> docs;
   UPLIFT_RETURN_IF_ERROR(store_->scan_documents(kUnresolvedCollection, [&](const Document& d) {
     docs.push_back(d);
@@ -33,12 +34,15 @@ Result<std::size_t> Workspace::resolve_unresolved(bool force) {
     auto written = ingest_concurrently([&] { return std::span<const Record>(records); });
     if (!written.ok()) return written.status();
   }
-  // Only now that the records are stored does an entry go (at least once, never lost).
-  for (const Document* d : done) {
-    auto gone = store_->apply_documents({{{d->collection, d->key, d->body}}, {}, {{d->collection, d->key}}});
-    if (!gone.ok()) return gone.status();
-  }
+  // Only now that the records are stored does an entry go (at least once, never lost). If the
+  // same delivery was queued again meanwhile, its record is the one just stored: it goes too.
+  Store::DocumentChanges gone;
+  for (const Document* d : done) gone.erase.emplace_back(d->collection, d->key);
+  if (!gone.erase.empty())
+    if (auto r = store_->apply_documents(gone); !r.ok()) return r.status();
+  // Entries queued while we looked move unresolved_queued_ past `queued`: the next call looks again.
   unresolved_checked_ = version;
+  unresolved_seen_queued_ = queued;
   return records.size();
 }
 

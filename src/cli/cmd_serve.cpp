@@ -116,6 +116,7 @@ void serve(const ServeArgs& a) {
     return Status::OK();
   });
   service.deliverer.store(nullptr, std::memory_order_release);
+  if (workspace) workspace->stop_alerting();  // its thread wakes the deliverer: stop it first
   if (deliverer) deliverer->stop();
   if (!st.ok()) {
     std::fprintf(stderr, "uplift serve: %s\n", st.message().c_str());

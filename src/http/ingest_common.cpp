@@ -86,10 +86,22 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
       if (l) created.insert(l->id);
       continue;
     }
+    if (const Learner* stored = ws.data().learner(l->id)) {
+      // The learner exists: it gains this system's ids, keeping the ones it had.
+      std::vector<std::string> aliases = stored->aliases;
+      aliases.insert(aliases.end(), l->aliases.begin(), l->aliases.end());
+      std::sort(aliases.begin(), aliases.end());
+      aliases.erase(std::unique(aliases.begin(), aliases.end()), aliases.end());
+      l->aliases = aliases;
+      if (i < batch.upserts.size() && batch.upserts[i] && batch.upserts[i]->contains("aliases"))
+        (*batch.upserts[i])["aliases"] = aliases;
+      created.insert(l->id);
+      continue;
+    }
     ingest::ActorRef by_alias = *batch.actors[i];
     by_alias.learner_id.clear();
     ingest::Resolution r = ingest::resolve_actor(ws.data(), by_alias);
-    if (r.learner && r.learner->id != l->id && !ws.data().learner(l->id)) {
+    if (r.learner && r.learner->id != l->id) {
       // Known already, under another id: teach that learner this system's id instead.
       std::vector<std::string> aliases = r.learner->aliases;
       aliases.insert(aliases.end(), l->aliases.begin(), l->aliases.end());
@@ -233,6 +245,7 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
     // After the resolved records: a failure here answers 503 and the sender retries (the records
     // already stored are duplicates then; the queue entries are keyed by content).
     if (Status st = ws->store().put_documents(queued); !st.ok()) summary = st;
+    else ws->unresolved_queued();  // a learner that arrived meanwhile is matched at the next look
   }
   if (!summary.ok()) {
     if (summary.status().code() == Code::kUnavailable) service.db_reachable = false;

@@ -78,7 +78,9 @@ void add_alert_routes(Api& api, Service& service) {
     if (!dest.ok()) return problem_response(problem_from_status(dest.status()));
     if (!dest->empty() && !ws->triggers().destinations.find(*dest))
       return failure(Status::NotFound("no destination '" + *dest + "' is configured"));
-    auto queued = alerts::redeliver(ws->store(), ctx.param("id"), *dest, wall_clock_now());
+    auto queued = alerts::redeliver(ws->store(), ctx.param("id"), *dest, wall_clock_now(), [ws](std::string_view name) {
+      return ws->triggers().destinations.find(name) != nullptr;
+    });
     if (!queued.ok()) return failure(queued.status());
     if (alerts::Deliverer* d = service.deliverer.load(std::memory_order_acquire)) d->wake();
     auto r = json_response({{"id", ctx.param("id")}, {"queued", *queued}}, 202);

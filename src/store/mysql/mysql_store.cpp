@@ -164,9 +164,9 @@ class MysqlStore final : public Store {
 
   // The rows are locked (FOR UPDATE) between the comparison and the write. Two writers creating
   // the same absent document collide on the primary key or deadlock on the gap lock; either way the
-  // loser's transaction is rolled back and it is told it lost. (On Galera the row locks are the
-  // node's own: a writer on another node fails certification at COMMIT instead — 1213 — and is
-  // told it lost the same way.)
+  // loser's transaction is rolled back and runs again (with_conn retries 1213), then sees the
+  // winner's version and is told it lost. (On Galera the row locks are the node's own: a writer on
+  // another node fails certification at COMMIT instead — 1213 — and is retried the same way.)
   Result<bool> apply_documents(const DocumentChanges& changes) override {
     return with_conn<bool>("apply_documents", [&](Conn& c) -> Result<bool> {
       c.run("START TRANSACTION");
@@ -212,10 +212,13 @@ class MysqlStore final : public Store {
         c.run("COMMIT");
         return true;
       } catch (const sql::SQLException& e) {
-        constexpr int kDuplicateEntry = 1062, kDeadlock = 1213;
-        if (e.getErrorCode() != kDuplicateEntry && e.getErrorCode() != kDeadlock) throw;
+        // A deadlock or a Galera certification failure (1213) is thrown on: with_conn runs the
+        // transaction again, which reads the expected documents again — the winner's version then
+        // makes it lose, while expectations that still hold let it write. A duplicate key on the
+        // plain INSERT of a document expected absent means another writer created it: lost.
+        constexpr int kDuplicateEntry = 1062;
+        if (e.getErrorCode() != kDuplicateEntry || changes.expect.empty()) throw;
         rollback_quietly(c);
-        if (changes.expect.empty()) throw;  // nothing was compared: a plain write conflict, retried
         return false;
       }
     });
