@@ -43,11 +43,13 @@ WebhookResult webhook_to_records(const json& p) {
     return out;
   }
   const json* user_id = at(p, "user.id");
-  if (!user_id) {
-    error(out, "user.id", "required field is missing");
+  // Without Skilljar's user id, the email alone says who it is (the learner holding it).
+  const std::string email_only = user_id ? std::string() : first_string(p, {"user.email"});
+  if (!user_id && email_only.empty()) {
+    error(out, "user.id", "required field is missing (or give user.email)");
     return out;
   }
-  if (user_id->is_string()) {
+  if (user_id && user_id->is_string()) {
     WebhookLearner l;
     l.id = user_id->get<std::string>();
     l.email = first_string(p, {"user.email"});
@@ -62,21 +64,24 @@ WebhookResult webhook_to_records(const json& p) {
     }
     out.learner = std::move(l);
   }
-  json c = {{"kind", "completion"}, {"learner", *user_id}, {"status", status}};
+  json c = {{"kind", "completion"}, {"learner", user_id ? *user_id : json(email_only)}, {"status", status}};
   if (const json* content = at(p, content_path)) c["content"] = *content;
   if (const json* ts = at(p, "timestamp")) c["ts"] = *ts;
   finish(c, 0, {{"learner", "user.id"}, {"content", content_path}, {"ts", "timestamp"}}, out);
-  if (user_id->is_string()) {
-    // Every record here is about the one person: the learner record (a known person under
-    // another id gains the Skilljar id instead of a twin) and the completion.
-    ActorRef who;
-    who.source = "skilljar";
+  // Every record here is about the one person: the learner record (a known person under another
+  // id gains the Skilljar id instead of a twin) and the completion.
+  ActorRef who;
+  who.source = "skilljar";
+  if (user_id && user_id->is_string()) {
     who.learner_id = user_id->get<std::string>();
     who.aliases = {"skilljar:" + who.learner_id};
     if (out.learner && !out.learner->email.empty()) who.aliases.push_back(email_alias(out.learner->email));
     who.display = out.learner && !out.learner->email.empty() ? out.learner->email : who.learner_id;
-    out.actors.assign(out.records.size(), who);
+  } else if (!email_only.empty()) {
+    who.aliases = {email_alias(email_only)};
+    who.display = email_only;
   }
+  if (!who.aliases.empty()) out.actors.assign(out.records.size(), who);
   return out;
 }
 

@@ -64,6 +64,14 @@ jq -e '.accepted == 0 and .duplicates == 1 and (has("unresolved") | not)' "$E2E_
 get "/v1/learners/$account-jane" | jq -e --arg c "$course" '[.completions[] | select(.content == $c)] | length == 1' >/dev/null ||
   fail "the completion was counted twice"
 
+# The README's example: an email and no Skilljar user id — the learner holding the email gets it.
+printf '{"event_type":"COURSE_COMPLETION","user":{"email":"JANE@example.com"},"course":{"id":"email-only-course"},"timestamp":"2026-10-23T12:00:00Z"}' \
+  >"$E2E_TMP/email-only.json"
+[ "$(post /v1/webhooks/skilljar "$E2E_TMP/email-only.json")" = 200 ] || fail "email only: $(cat "$E2E_TMP/out.json")"
+jq -e '.accepted == 1 and (has("unresolved") | not)' "$E2E_TMP/out.json" >/dev/null || fail "email only: $(cat "$E2E_TMP/out.json")"
+get "/v1/learners/$account-jane" | jq -e '[.completions[] | select(.content == "email-only-course")] | length == 1' >/dev/null ||
+  fail "the email-only completion is not on Jane"
+
 # An event type uplift does not use: acknowledged.
 [ "$(post /v1/webhooks/skilljar "$V/DOMAIN_ENROLLMENT.json")" = 200 ] || fail "DOMAIN_ENROLLMENT refused: $(cat "$E2E_TMP/out.json")"
 jq -e '.ignored == 1 and .accepted == 0' "$E2E_TMP/out.json" >/dev/null || fail "DOMAIN_ENROLLMENT: $(cat "$E2E_TMP/out.json")"
