@@ -14,6 +14,7 @@
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "http/routes.h"
+#include "ingest/docebo.h"
 #include "ingest/segment.h"
 #include "ingest/webhook.h"
 #include "ingest/xapi.h"
@@ -169,6 +170,14 @@ void add_adapter_routes(Api& api, Service& service) {
     if (auto* r = std::get_if<HttpResponse>(&body)) return *r;
     ingest::WebhookResult w = ingest::webhook_to_records(std::get<nlohmann::json>(body));
     return commit_batch(service, from_adapter(std::move(w)));
+  });
+
+  // Docebo: single or batch deliveries (ingest/docebo.h); Docebo authenticates with HTTP Basic —
+  // the ingest key as the user name.
+  api.add("POST", "/v1/webhooks/docebo", Access::kIngest, [&service](const RequestContext& ctx) {
+    auto body = json_body(ctx.request);
+    if (auto* r = std::get_if<HttpResponse>(&body)) return *r;
+    return commit_batch(service, from_adapter(ingest::docebo_to_records(std::get<nlohmann::json>(body))));
   });
 }
 

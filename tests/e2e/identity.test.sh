@@ -72,6 +72,18 @@ jq -e '.accepted == 1 and (has("unresolved") | not)' "$E2E_TMP/out.json" >/dev/n
 get "/v1/learners/$account-jane" | jq -e '[.completions[] | select(.content == "email-only-course")] | length == 1' >/dev/null ||
   fail "the email-only completion is not on Jane"
 
+# Docebo's batch delivery (tests/data/vendors/docebo): Jane by her email; Sam and Lee are nobody yet.
+D="$UPLIFT_SOURCE_DIR/tests/data/vendors/docebo"
+[ "$(post /v1/webhooks/docebo "$D/batch-course.enrollment.completed.json")" = 200 ] || fail "docebo batch: $(cat "$E2E_TMP/out.json")"
+jq -e '.accepted == 1 and .unresolved == 2' "$E2E_TMP/out.json" >/dev/null || fail "docebo batch: $(cat "$E2E_TMP/out.json")"
+[ "$(post /v1/webhooks/docebo "$D/batch-course.enrollment.completed.json")" = 200 ] || fail "docebo batch again"
+jq -e '.accepted == 0 and .duplicates == 1 and .unresolved == 2' "$E2E_TMP/out.json" >/dev/null ||
+  fail "docebo batch re-sent: $(cat "$E2E_TMP/out.json")"
+get "/v1/unresolved?source=docebo" | jq -e '.total == 2 and ([.items[].person] | sort) == ["lee@example.com", "sam@example.com"]' >/dev/null ||
+  fail "the Docebo queue: $(get "/v1/unresolved?source=docebo")"
+[ "$(post /v1/webhooks/docebo "$D/course.enrollment.deleted.json")" = 200 ] && jq -e '.ignored == 1' "$E2E_TMP/out.json" >/dev/null ||
+  fail "a Docebo event uplift does not use was not acknowledged: $(cat "$E2E_TMP/out.json")"
+
 # An event type uplift does not use: acknowledged.
 [ "$(post /v1/webhooks/skilljar "$V/DOMAIN_ENROLLMENT.json")" = 200 ] || fail "DOMAIN_ENROLLMENT refused: $(cat "$E2E_TMP/out.json")"
 jq -e '.ignored == 1 and .accepted == 0' "$E2E_TMP/out.json" >/dev/null || fail "DOMAIN_ENROLLMENT: $(cat "$E2E_TMP/out.json")"

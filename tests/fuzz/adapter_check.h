@@ -19,6 +19,9 @@ inline void check_adapter_result(const ingest::AdapterResult& r) {
   }
   for (const auto& e : r.errors)
     if (e.reason.empty()) std::abort();  // an error must say why
+  if (!r.actors.empty() && r.actors.size() != r.records.size()) std::abort();  // one actor slot per record
+  for (const auto& a : r.actors)
+    if (a && a->aliases.empty() && a->learner_id.empty()) std::abort();  // an actor names someone
 }
 
 }  // namespace uplift::fuzz
