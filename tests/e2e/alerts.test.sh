@@ -3,10 +3,10 @@
 # a Slack destination and a Standard Webhooks destination pointing at a real local receiver
 # (tests/e2e/alerts/receiver.mjs: Block Kit structure checked, every webhook verified with the
 # `standardwebhooks` npm library) that fails on a schedule (500, connection reset, a timeout), and
-# a third destination that always answers 500 for one CSM's accounts. Asserts: every alert reaches
-# both receivers with its account context, the same id on every retry and redelivery, the
-# failing destination is dead-lettered, filters and errors of /v1/alerts, redelivery, and a new
-# alert fired by an ingest reaches both receivers.
+# two more destinations for one CSM's accounts: one always answers 500, one refuses connections.
+# Asserts: every alert reaches both receivers with its account context, the same id on every retry
+# and redelivery, the failing destinations are dead-lettered with their reason, filters and errors
+# of /v1/alerts, redelivery, and a new alert fired by an ingest reaches both receivers.
 source "$(dirname "$0")/lib/server.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$(dirname "$0")"
@@ -15,6 +15,7 @@ source alerts/lib.sh
 alerts_config
 start_receiver '{"/hook": ["500", "reset", "timeout"], "/slack": ["500", "reset"], "/dead": ["always500"]}'
 dead_csm=kemi
+closed_port=$(free_port)  # nothing listens there: every attempt is a refused connection
 cat >"$cfg/triggers/destinations.json" <<JSON
 {"destinations": [
   {"name": "team-slack", "type": "slack", "url": "http://127.0.0.1:$rport/slack/T000/B000/xyz",
@@ -22,8 +23,10 @@ cat >"$cfg/triggers/destinations.json" <<JSON
   {"name": "crm", "type": "webhook", "url": "http://127.0.0.1:$rport/hook/uplift", "secret": "env:HOOK_SECRET",
    "per_second": 200, "max_in_flight": 4, "timeout_seconds": 1, "retry_initial_seconds": 0.2, "retry_max_seconds": 1},
   {"name": "broken", "type": "webhook", "url": "http://127.0.0.1:$rport/dead", "secret": "env:HOOK_SECRET",
+   "retry_initial_seconds": 0.2, "retry_max_seconds": 0.5, "give_up_after_seconds": 3},
+  {"name": "refused", "type": "slack", "url": "http://127.0.0.1:$closed_port/slack/x", "per_second": 100,
    "retry_initial_seconds": 0.2, "retry_max_seconds": 0.5, "give_up_after_seconds": 3}],
- "routing": {"default": ["team-slack", "crm"], "by_csm": {"$dead_csm": ["team-slack", "crm", "broken"]}}}
+ "routing": {"default": ["team-slack", "crm"], "by_csm": {"$dead_csm": ["team-slack", "crm", "broken", "refused"]}}}
 JSON
 "$UPLIFT_BIN" triggers validate --config "$cfg" >/dev/null || fail "the test's trigger config does not validate"
 
@@ -68,7 +71,8 @@ jq -e '[.items[].deliveries[] | select(.destination == "crm") | .attempts] | max
   fail "no crm delivery was retried, though the receiver failed three times"
 # The broken destination is dead-lettered for the routed CSM's alerts, with the reason.
 jq -e --arg c "$dead_csm" '[.items[] | select(.account.csm == $c)] | length > 0 and
-    all(.[]; .status == "partial" and any(.deliveries[]; .destination == "broken" and .status == "dead" and (.last_error | startswith("HTTP 500"))))' \
+    all(.[]; .status == "partial" and any(.deliveries[]; .destination == "broken" and .status == "dead" and (.last_error | startswith("HTTP 500"))) and
+             any(.deliveries[]; .destination == "refused" and .status == "dead" and (.last_error == "connection refused")))' \
   "$E2E_TMP/alerts.json" >/dev/null || fail "the always-failing destination was not dead-lettered for $dead_csm's alerts"
 jq -e --arg c "$dead_csm" 'all(.items[] | select(.account.csm != $c); .status == "sent")' "$E2E_TMP/alerts.json" >/dev/null ||
   fail "an alert of another CSM is not sent"
