@@ -57,6 +57,7 @@
 #include "recommend/recommend.h"
 #include "segments/segment.h"
 #include "store/store.h"
+#include "ingest/sources.h"
 #include "recommend/account_advice.h"
 #include "triggers/detect.h"
 #include "triggers/rule.h"
@@ -138,6 +139,8 @@ class Workspace {
   // Accelerator programs (the `programs` of <config>/content_maps), validated against the graph
   // at open and kept: every use reads these, never the files again.
   const std::vector<cohorts::Program>& programs() const { return programs_; }
+  // The webhook sources of <config>/sources (ingest/sources.h; empty when there is none).
+  const ingest::SourceSet& sources() const { return sources_; }
   // The trigger rules and destinations of <config>/triggers (empty when there is no such directory).
   const triggers::RuleSet& triggers() const { return triggers_; }
   // The accelerator program targeting a milestone ("" none), for recommend::advise_account.
@@ -220,6 +223,7 @@ class Workspace {
   segments::SegmentSet segments_;
   recommend::ContentMap content_;
   triggers::RuleSet triggers_;
+  ingest::SourceSet sources_;
   attribution::StageTargets targets_;
   std::vector<cohorts::Program> programs_;
   Status load_catalogs();  // workspace_catalogs.cpp

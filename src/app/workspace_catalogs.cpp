@@ -36,6 +36,11 @@ Status Workspace::load_catalogs() {
     if (!rules.ok()) return rules.status().with_context("triggers");
     triggers_ = std::move(*rules);
   }
+  if (fs::path dir = config_dir_ / "sources"; fs::is_directory(dir, ec)) {
+    auto sources = ingest::load_sources(dir);
+    if (!sources.ok()) return sources.status().with_context("sources");
+    sources_ = std::move(*sources);
+  }
   if (fs::path dir = config_dir_ / "targets"; fs::is_directory(dir, ec)) {
     auto targets = attribution::load_targets(dir.string(), graph_.stages);
     if (!targets.ok()) return targets.status().with_context("targets");

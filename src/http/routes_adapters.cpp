@@ -172,6 +172,26 @@ void add_adapter_routes(Api& api, Service& service) {
     return commit_batch(service, from_adapter(std::move(w)));
   });
 
+  // A configured source (ingest/sources.h): the token in the path is the credential, for an LMS
+  // that cannot send an Authorization header. Unknown source: 404; wrong token: 401 (both say no
+  // more than that).
+  api.add("POST", "/v1/webhooks/{source}/{token}", Access::kPublic, [&service](const RequestContext& ctx) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    const ingest::Source* src = ws->sources().find(ctx.param("source"));
+    if (!src) return problem_response(problem_from_status(Status::NotFound("no webhook source of that name is configured")));
+    if (!ingest::token_matches(ctx.param("token"), src->token))
+      return problem_response(problem_from_status(Status::Unauthenticated("the token in the URL is not this source's")));
+    auto body = json_body(ctx.request);
+    if (auto* r = std::get_if<HttpResponse>(&body)) return *r;
+    const auto& j = std::get<nlohmann::json>(body);
+    ingest::AdapterResult a = src->type == "docebo" ? ingest::docebo_to_records(j)
+                                                    : static_cast<ingest::AdapterResult>(ingest::webhook_to_records(j));
+    for (auto& who : a.actors)
+      if (who) who->source = src->name;
+    return commit_batch(service, from_adapter(std::move(a)), {{"source", src->name}});
+  });
+
   // Docebo: single or batch deliveries (ingest/docebo.h); Docebo authenticates with HTTP Basic —
   // the ingest key as the user name.
   api.add("POST", "/v1/webhooks/docebo", Access::kIngest, [&service](const RequestContext& ctx) {

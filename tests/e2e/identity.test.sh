@@ -11,6 +11,14 @@
 source "$(dirname "$0")/lib/server.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 V="$UPLIFT_SOURCE_DIR/tests/data/vendors/skilljar"
+# The shipped config plus a webhook source whose token travels in the URL (sources/*.json).
+export UPLIFT_CONFIG_DIR="$E2E_TMP/cfg"
+mkdir -p "$UPLIFT_CONFIG_DIR/sources"
+cp -r "$UPLIFT_SOURCE_DIR"/{milestones,segments,content_maps,targets,triggers} "$UPLIFT_CONFIG_DIR/"
+UPLIFT_SKILLJAR_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+export UPLIFT_SKILLJAR_TOKEN
+echo '{"sources": [{"name": "skilljar-prod", "type": "skilljar", "token": "env:UPLIFT_SKILLJAR_TOKEN"}]}' \
+  >"$UPLIFT_CONFIG_DIR/sources/lms.json"
 db="sqlite:$E2E_TMP/u.db"
 "$UPLIFT_BIN" demo generate --accounts 60 --seed 3 --out "$E2E_TMP/demo" >/dev/null
 "$UPLIFT_BIN" import --db "$db" "$E2E_TMP"/demo/*.ndjson >/dev/null
@@ -105,4 +113,17 @@ jq --arg a "$account" '.event_type = "LESSON_COMPLETION" | .lesson = {"id": "les
 get "/v1/learners/$account-jane" | jq -e '(.aliases | index("skilljar:3456789hijklmno")) != null and
     ([.completions[] | select(.content == "lesson-7")] | length) == 1' >/dev/null ||
   fail "Jane did not gain the Skilljar alias or the lesson: $(get "/v1/learners/$account-jane")"
-echo "OK: queued while unknown, applied when the email arrived (recommendation changed, nothing twice); ignored types acknowledged; aliases learned"
+# The source's own URL: no Authorization header, the token in the path; a wrong token or an
+# unknown source is refused.
+code=$(curl -sS -o "$E2E_TMP/out.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  --data-binary @"$E2E_TMP/jane-sk.json" "$api/v1/webhooks/skilljar-prod/$UPLIFT_SKILLJAR_TOKEN")
+[ "$code" = 200 ] && jq -e '.source == "skilljar-prod" and .duplicates >= 1' "$E2E_TMP/out.json" >/dev/null ||
+  fail "the token URL: $code $(cat "$E2E_TMP/out.json")"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  --data-binary @"$E2E_TMP/jane-sk.json" "$api/v1/webhooks/skilljar-prod/${UPLIFT_SKILLJAR_TOKEN}0")
+[ "$code" = 401 ] || fail "a wrong token gave $code"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  --data-binary @"$E2E_TMP/jane-sk.json" "$api/v1/webhooks/nope/$UPLIFT_SKILLJAR_TOKEN")
+[ "$code" = 404 ] || fail "an unknown source gave $code"
+
+echo "OK: queued while unknown, applied when the email arrived (recommendation changed, nothing twice); ignored types acknowledged; aliases learned; Docebo batches; a source's token URL"
