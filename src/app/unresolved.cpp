@@ -25,7 +25,7 @@ Document unresolved_document(const Record& record, const ingest::ActorRef& actor
   return {kUnresolvedCollection, key, body.dump(), received_at};
 }
 
-Result<UnresolvedEntry> unresolved_from_document(const Document& doc) {
+Result<UnresolvedEntry> unresolved_from_document(const Document& doc) try {
   auto j = nlohmann::json::parse(doc.body, nullptr, false);
   if (!j.is_object() || !j.contains("record") || !j.contains("actor"))
     return Status::Internal(fmt::format("unresolved entry '{}' is not readable", doc.key));
@@ -36,6 +36,8 @@ Result<UnresolvedEntry> unresolved_from_document(const Document& doc) {
   UnresolvedEntry e{doc.key, j.value("source", ""), j.value("reason", ""), j.value("received_at", Timestamp{0}),
                     std::move(*actor), std::move(*rec.record)};
   return e;
+} catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+  return Status::Internal(fmt::format("unresolved entry '{}' is not readable: {}", doc.key, e.what()));
 }
 
 nlohmann::json unresolved_to_json(const UnresolvedEntry& e) {

@@ -20,6 +20,12 @@ std::string docebo_time(const json& v) {
   return s;
 }
 
+// The string at `key`, or "" when it is absent or not a string (a payload is never trusted).
+std::string text(const json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string id_text(const json& v) {
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
   if (v.is_string()) return v.get<std::string>();
@@ -36,17 +42,17 @@ void one(const json& p, std::size_t index, const std::string& event, const std::
   if (event == "course.enrollment.completed") status = "completed", when = "completion_date";
   else if (event == "course.enrollment.created") status = "started", when = "enrollment_date";
   else if (event == "course.enrollment.updated") {
-    const std::string st = p.value("status", "");
+    const std::string st = text(p, "status");
     if (st == "completed") status = "completed", when = "completion_date";
     else if (st == "in_progress") status = "started", when = "enrollment_date";
   }
   if (!status) {
     ++out.ignored;
-    out.ignored_reasons.push_back(fmt::format("{} ({}) is not used by uplift", event.substr(0, 64), p.value("status", "")));
+    out.ignored_reasons.push_back(fmt::format("{} ({}) is not used by uplift", event.substr(0, 64), text(p, "status").substr(0, 32)));
     return;
   }
   const std::string user = p.contains("user_id") ? id_text(p["user_id"]) : std::string();
-  const std::string username = p.value("username", "");
+  const std::string username = text(p, "username");
   if (user.empty() && username.empty()) {
     out.errors.push_back({index, "payload.user_id", "required field is missing (or payload.username)"});
     return;
@@ -81,7 +87,7 @@ AdapterResult docebo_to_records(const json& d) {
     out.errors.push_back({0, "", "expected a JSON object, got " + std::string(d.type_name())});
     return out;
   }
-  const std::string event = d.value("event", "");
+  const std::string event = text(d, "event");
   const std::string message_id = d.contains("message_id") ? id_text(d["message_id"]) : std::string();
   if (event.empty()) {
     out.items = 1;

@@ -43,6 +43,8 @@ nlohmann::json actor_to_json(const ActorRef& a) {
 
 std::optional<ActorRef> actor_from_json(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("aliases") || !j["aliases"].is_array()) return std::nullopt;
+  for (const char* key : {"source", "learner_id", "display"})
+    if (j.contains(key) && !j[key].is_string()) return std::nullopt;
   ActorRef a;
   a.source = j.value("source", "");
   a.learner_id = j.value("learner_id", "");

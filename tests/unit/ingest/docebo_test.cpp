@@ -70,6 +70,7 @@ TEST_CASE("Docebo: every bad delivery says which field") {
   CHECK(field_of(json::array()) == "");
   CHECK(field_of({{"event", "course.enrollment.completed"}, {"payload", json::object()}}) == "message_id");
   CHECK(field_of({{"message_id", "m"}, {"payload", json::object()}}) == "event");
+  CHECK(field_of({{"message_id", "m"}, {"event", false}, {"payload", json::object()}}) == "event");  // found by fuzzing
   CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"}}) == "payload");
   CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"}, {"payloads", 3}}) == "payloads");
   CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"}, {"payload", {{"course_id", 3}}}}) ==
