@@ -27,6 +27,7 @@ std::string text(const json& o, const char* key) {
 }
 
 std::string id_text(const json& v) {
+  if (v.is_number_unsigned()) return std::to_string(v.get<unsigned long long>());
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
   if (v.is_string()) return v.get<std::string>();
   return {};
@@ -53,8 +54,13 @@ void one(const json& p, std::size_t index, const std::string& event, const std::
   }
   const std::string user = p.contains("user_id") ? id_text(p["user_id"]) : std::string();
   const std::string username = text(p, "username");
-  if (user.empty() && username.empty()) {
-    out.errors.push_back({index, "payload.user_id", "required field is missing (or payload.username)"});
+  if (p.contains("user_id") && !p["user_id"].is_null() && user.empty()) {
+    out.errors.push_back({index, "payload.user_id", "expected Docebo's user id (an integer or a string), got " + p["user_id"].dump().substr(0, 40)});
+    return;
+  }
+  // Who it is must be something a learner can hold: Docebo's user id, or a username that is an email.
+  if (user.empty() && username.find('@') == std::string::npos) {
+    out.errors.push_back({index, "payload.user_id", "required field is missing (or a payload.username that is an email)"});
     return;
   }
   const std::string course = p.contains("course_id") ? id_text(p["course_id"]) : std::string();

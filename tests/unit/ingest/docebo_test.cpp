@@ -71,6 +71,11 @@ TEST_CASE("Docebo: every bad delivery says which field") {
   CHECK(field_of({{"event", "course.enrollment.completed"}, {"payload", json::object()}}) == "message_id");
   CHECK(field_of({{"message_id", "m"}, {"payload", json::object()}}) == "event");
   CHECK(field_of({{"message_id", "m"}, {"event", false}, {"payload", json::object()}}) == "event");  // found by fuzzing
+  // Found by fuzzing: a fractional user id and a username that is not an email name nobody.
+  CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"},
+                  {"payload", {{"user_id", 123.6}, {"username", "sam"}, {"course_id", 3}}}}) == "payload.user_id");
+  CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"},
+                  {"payload", {{"username", "sam"}, {"course_id", 3}}}}) == "payload.user_id");
   CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"}}) == "payload");
   CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"}, {"payloads", 3}}) == "payloads");
   CHECK(field_of({{"message_id", "m"}, {"event", "course.enrollment.completed"}, {"payload", {{"course_id", 3}}}}) ==
