@@ -78,9 +78,11 @@ std::optional<std::string> convert(std::string_view field, const std::string& ce
 
 }  // namespace
 
-bool CsvSource::read_record(std::int64_t& start_line) {
-  cells_.clear();
-  error_.clear();
+std::string_view trim_cell(std::string_view s) { return trim(s); }
+
+bool CsvRecordReader::read(std::vector<std::string>& cells, std::int64_t& start_line, std::string& error) {
+  cells.clear();
+  error.clear();
   Line line;
   // Skip blank lines between records.
   do {
@@ -88,7 +90,7 @@ bool CsvSource::read_record(std::int64_t& start_line) {
   } while (!line.too_long && trim(line.text).empty());
   start_line = line.number;
   if (line.too_long) {
-    error_ = line_too_long_reason(reader_.max_line());
+    error = line_too_long_reason(reader_.max_line());
     return true;
   }
   std::string cell;
@@ -98,7 +100,7 @@ bool CsvSource::read_record(std::int64_t& start_line) {
     std::string_view t = line.text;
     total += t.size() + 1;
     if (total > reader_.max_line() + 1) {
-      error_ = fmt::format("record longer than {} bytes", reader_.max_line());
+      error = fmt::format("record longer than {} bytes", reader_.max_line());
       return true;
     }
     std::size_t i = 0;
@@ -114,7 +116,7 @@ bool CsvSource::read_record(std::int64_t& start_line) {
           in_quotes = false;
           ++i;
           if (i < t.size() && t[i] != ',') {
-            error_ = fmt::format("unexpected character after the closing quote of cell {}", cells_.size() + 1);
+            error = fmt::format("unexpected character after the closing quote of cell {}", cells.size() + 1);
             return true;
           }
           continue;
@@ -122,13 +124,13 @@ bool CsvSource::read_record(std::int64_t& start_line) {
         cell += c;
         ++i;
       } else if (c == ',') {
-        cells_.push_back(std::move(cell));
+        cells.push_back(std::move(cell));
         cell.clear();
         quoted = false;
         ++i;
       } else if (c == '"') {
         if (!cell.empty() || quoted) {
-          error_ = fmt::format("stray quote inside unquoted cell {}", cells_.size() + 1);
+          error = fmt::format("stray quote inside unquoted cell {}", cells.size() + 1);
           return true;
         }
         quoted = in_quotes = true;
@@ -142,16 +144,16 @@ bool CsvSource::read_record(std::int64_t& start_line) {
     // A quoted cell continues on the next physical line.
     cell += '\n';
     if (!reader_.next(line)) {
-      error_ = fmt::format("unterminated quoted cell {} (the quote opened on line {} is never closed)",
-                           cells_.size() + 1, start_line);
+      error = fmt::format("unterminated quoted cell {} (the quote opened on line {} is never closed)",
+                           cells.size() + 1, start_line);
       return true;
     }
     if (line.too_long) {
-      error_ = fmt::format("record longer than {} bytes", reader_.max_line());
+      error = fmt::format("record longer than {} bytes", reader_.max_line());
       return true;
     }
   }
-  cells_.push_back(std::move(cell));
+  cells.push_back(std::move(cell));
   return true;
 }
 

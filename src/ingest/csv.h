@@ -13,12 +13,32 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ingest/line_reader.h"
 #include "ingest/source.h"
 
 namespace uplift::ingest {
+
+// The records (rows) of a CSV input, cell by cell: the RFC 4180 syntax shared by CsvSource and
+// the mapped import (ingest/csv_map.h). Blank lines between records are skipped.
+class CsvRecordReader {
+ public:
+  explicit CsvRecordReader(int fd, std::size_t max_record = kMaxLineBytes) : reader_(fd, max_record) {}
+  // Reads one record into `cells`; false at the end of input (or on a read error: status()).
+  // `start_line` is the physical line where the record starts; on a syntax error `error` says
+  // what is wrong (the record's cells are then incomplete), else it is empty.
+  bool read(std::vector<std::string>& cells, std::int64_t& start_line, std::string& error);
+  const Status& status() const { return reader_.status(); }
+  std::uint64_t bytes_read() const { return reader_.bytes_read(); }
+
+ private:
+  LineReader reader_;
+};
+
+// A header name or cell without the spaces and tabs around it.
+std::string_view trim_cell(std::string_view s);
 
 class CsvSource : public RecordSource {
  public:
@@ -30,11 +50,11 @@ class CsvSource : public RecordSource {
 
  private:
   // Reads one CSV record into cells_; false at end of input. On a syntax error sets error_.
-  bool read_record(std::int64_t& start_line);
+  bool read_record(std::int64_t& start_line) { return reader_.read(cells_, start_line, error_); }
   bool read_header(ParsedItem& out);
   void row_to_item(ParsedItem& out);
 
-  LineReader reader_;
+  CsvRecordReader reader_;
   std::optional<RecordKind> forced_;
   std::vector<std::string> cells_;
   std::string error_;

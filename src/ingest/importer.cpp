@@ -139,6 +139,8 @@ struct Batch {
   std::vector<Partial> partials;
   std::vector<Rejection> rejections, warnings;
   std::array<KindCounts, kRecordKindCount + 1> counts{};  // rejected and in-input duplicates
+  std::vector<Document> queued;  // unresolved-queue entries of records whose person is unknown
+  std::int64_t skipped = 0;
   std::int64_t items = 0;
   std::uint64_t bytes = 0;
   Status error;
@@ -219,7 +221,7 @@ class Parser {
     for (std::size_t f = 0; f < inputs_.list.size(); ++f) {
       const Input& in = inputs_.list[f];
       file_base_.push_back(ordinal_base_);
-      auto source = make_source(in.format, in.fd, options_.kind);
+      auto source = options_.source ? options_.source(in.fd) : make_source(in.format, in.fd, options_.kind);
       ParsedItem item;
       std::int64_t last_line = 0;
       while (source->next(item)) {
@@ -257,6 +259,15 @@ class Parser {
   void take(std::size_t file, ParsedItem& item) {
     ++batch_.items;
     const std::string& name = inputs_.list[file].name;
+    if (item.skipped) {
+      ++batch_.skipped;
+      return;
+    }
+    if (item.ok() && item.waiting && options_.queue_document) {
+      batch_.queued.push_back(options_.queue_document(*item.record, *item.waiting, item.reason));
+      return;
+    }
+    if (item.ok() && item.waiting) item.record.reset();  // no queue to wait in: rejected with its reason
     if (!item.ok()) {
       std::size_t k = item.kind ? static_cast<std::size_t>(*item.kind) : kUnknownKind;
       ++batch_.counts[k].rejected;
@@ -445,6 +456,8 @@ Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options
     }
     summary.items += b.items;
     summary.rejected += static_cast<std::int64_t>(b.rejections.size());
+    summary.skipped += b.skipped;
+    summary.queued += static_cast<std::int64_t>(b.queued.size());
     if (report_warnings) summary.warnings += static_cast<std::int64_t>(b.warnings.size());
     if (!b.records.empty()) {
       if (store) {
@@ -465,6 +478,13 @@ Status run_pass(const Inputs& inputs, Store* store, const ImportOptions& options
         }
       } else {
         for (const auto& r : b.records) ++summary.kinds[static_cast<std::size_t>(kind_of(r))].inserted;
+      }
+    }
+    if (store && !b.queued.empty()) {
+      if (Status st = store->put_documents(b.queued); !st.ok()) {
+        status = st.with_context("writing the unresolved queue");
+        queue.close();
+        break;
       }
     }
     progress.items = summary.items;

@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,10 +28,7 @@
 #include "core/status.h"
 #include "ingest/rejection.h"
 #include "ingest/source.h"
-
-namespace uplift {
-class Store;
-}
+#include "store/store.h"
 
 namespace uplift::ingest {
 
@@ -39,6 +37,13 @@ struct ImportOptions {
   std::optional<InputFormat> format;   // default: by file extension (stdin: NDJSON)
   std::size_t batch = 20'000;          // records per Store::write
   bool strict = false;
+  // When set, every input is read through the source this makes (a mapped CSV: ingest/csv_map.h)
+  // instead of by format and kind.
+  std::function<std::unique_ptr<RecordSource>(int fd)> source;
+  // How a record whose person is not known yet (ParsedItem::waiting) is kept: the unresolved
+  // queue's document (app/unresolved.h), written with the batch it was read in. Without it such
+  // records are rejected with their reason.
+  std::function<Document(const Record&, const ActorRef&, const std::string& reason)> queue_document;
 };
 
 struct KindCounts {
@@ -54,6 +59,8 @@ struct ImportSummary {
   std::array<KindCounts, kRecordKindCount + 1> kinds{};
   std::int64_t items = 0;      // non-blank lines (CSV: records) read, header excluded
   std::int64_t rejected = 0;
+  std::int64_t skipped = 0;    // rows the input's own rules leave out (mapped CSV filters)
+  std::int64_t queued = 0;     // records put in the unresolved queue (their person is unknown)
   std::int64_t warnings = 0;
   bool written = false;        // false after a strict run that found rejections, or a dry run
   std::int64_t total(std::int64_t KindCounts::*field) const;

@@ -14,6 +14,7 @@
 #include "core/record_json.h"
 #include "core/records.h"
 #include "core/status.h"
+#include "ingest/identity.h"
 
 namespace uplift::ingest {
 
@@ -24,6 +25,11 @@ struct ParsedItem {
   std::optional<RecordKind> kind;  // also known for many rejected lines (from "kind" or --kind)
   std::string field, reason;       // why the line was rejected
   FieldSet fields = kAllFields;    // of an account or learner: the fields the line named
+  // Set by sources that filter or resolve identities (the mapped CSV, ingest/csv_map.h); a source
+  // that sets them resets them on every item.
+  bool skipped = false;            // a row the input's own rules leave out: counted, not rejected
+  std::optional<ActorRef> waiting; // with `record`: its person is not known yet (`reason` says
+                                   // why); it goes to the unresolved queue, not the records
   bool ok() const { return record.has_value(); }
 };
 
