@@ -77,13 +77,13 @@ void keep_only(IngestBatch& batch, const std::vector<bool>& keep) {
 void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Document>& queued, Timestamp now) {
   if (batch.actors.empty()) return;
   std::map<std::string, std::string> same_person;  // learner id in the batch → existing learner id
-  std::set<std::string> created;
+  std::map<std::string, std::string> created;  // learner id created (or updated) in the batch → its account
   std::vector<bool> keep(batch.records.size(), true);
   bool any_queued = false;
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     auto* l = std::get_if<Learner>(&batch.records[i]);
     if (!l || i >= batch.actors.size() || !batch.actors[i]) {
-      if (l) created.insert(l->id);
+      if (l) created[l->id] = l->account;
       continue;
     }
     if (const Learner* stored = ws.data().learner(l->id)) {
@@ -95,7 +95,7 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
       l->aliases = aliases;
       if (i < batch.upserts.size() && batch.upserts[i] && batch.upserts[i]->contains("aliases"))
         (*batch.upserts[i])["aliases"] = aliases;
-      created.insert(l->id);
+      created[l->id] = l->account;
       continue;
     }
     ingest::ActorRef by_alias = *batch.actors[i];
@@ -116,25 +116,30 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
       batch.records[i] = merged;
       continue;
     }
-    created.insert(l->id);
+    created[l->id] = l->account;
   }
   for (std::size_t i = 0; i < batch.records.size() && i < batch.actors.size(); ++i) {
     if (!batch.actors[i] || std::holds_alternative<Learner>(batch.records[i])) continue;
     const ingest::ActorRef& who = *batch.actors[i];
-    const Learner* learner = nullptr;
-    std::string id;
-    if (auto it = same_person.find(who.learner_id); it != same_person.end()) id = it->second;
-    else if (created.count(who.learner_id)) id = who.learner_id;
+    std::string id, account;
+    if (auto it = same_person.find(who.learner_id); it != same_person.end()) {
+      id = it->second;
+      if (const Learner* l = ws.data().learner(id)) account = l->account;
+    } else if (auto c = created.find(who.learner_id); c != created.end()) {
+      id = c->first;
+      account = c->second;
+    }
     ingest::Resolution r;
     if (id.empty()) {
       r = ingest::resolve_actor(ws.data(), who);
-      learner = r.learner;
-      if (learner) id = learner->id;
+      if (r.learner) id = r.learner->id, account = r.learner->account;
     }
     if (!id.empty()) {
       std::visit(
           [&](auto& rec) {
             if constexpr (requires { rec.learner; }) rec.learner = id;
+            if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, Event>)
+              if (rec.account.empty()) rec.account = account;
           },
           batch.records[i]);
       continue;
@@ -241,11 +246,14 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
       merge_upserts(*ws, batch);  // under the workspace's shared lock
       return batch.records;
     });
+  const std::size_t unresolved = queued.size();
+  queued.insert(queued.end(), std::make_move_iterator(batch.documents.begin()),
+                std::make_move_iterator(batch.documents.end()));
   if (summary.ok() && !queued.empty()) {
     // After the resolved records: a failure here answers 503 and the sender retries (the records
     // already stored are duplicates then; the queue entries are keyed by content).
     if (Status st = ws->store().put_documents(queued); !st.ok()) summary = st;
-    else ws->unresolved_queued();  // a learner that arrived meanwhile is matched at the next look
+    else if (unresolved) ws->unresolved_queued();  // a learner that arrived meanwhile is matched at the next look
   }
   if (!summary.ok()) {
     if (summary.status().code() == Code::kUnavailable) service.db_reachable = false;
@@ -265,7 +273,7 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   body["accepted"] = accepted;
   body["duplicates"] = summary->duplicates;
   body["rejected"] = rejected_json(batch.rejected);
-  if (!queued.empty()) body["unresolved"] = queued.size();
+  if (unresolved) body["unresolved"] = unresolved;
   if (batch.ignored) body["ignored"] = batch.ignored;
   add_unlisted(batch, body);
   return json_response(body, 200);

@@ -52,6 +52,9 @@ struct IngestBatch {
   // the commit (ingest/identity.h); a record whose person is unknown goes to the unresolved queue
   // (app/unresolved.h) instead of the store, and the answer counts it under "unresolved".
   std::vector<std::optional<ingest::ActorRef>> actors;
+  // Documents written after the records (and the unresolved entries), in one transaction: what
+  // an adapter keeps of the delivery itself (xAPI statements as sent).
+  std::vector<Document> documents;
   std::size_t ignored = 0;  // items acknowledged but unused ("ignored" in the answer)
   std::vector<RejectedItem> rejected;  // the first kMaxListedRejections found, by line
   std::size_t unlisted = 0;             // rejections beyond them, counted…

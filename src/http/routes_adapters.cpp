@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include <chrono>
+#include <map>
 #include <regex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "http/routes.h"
+#include "core/time.h"
 #include "ingest/docebo.h"
 #include "ingest/segment.h"
 #include "ingest/webhook.h"
@@ -81,67 +83,140 @@ std::optional<HttpResponse> check_xapi_version(const HttpRequest& r) {
   return std::nullopt;
 }
 
-// Statements whose actor is an mbox are credited to the known learner with that email, if any.
-void map_emails_to_learners(const app::Workspace& ws, ingest::XapiResult& x) {
-  std::unordered_map<std::string, std::string> wanted;
-  for (const auto& e : x.actor_emails)
-    if (!e.empty()) wanted.emplace(e, std::string());
-  if (wanted.empty()) return;
-  for (const auto& [id, l] : ws.data().learners())
-    if (auto it = wanted.find(l.email); it != wanted.end() && it->second.empty()) it->second = id;
-  for (std::size_t i = 0; i < x.records.size() && i < x.actor_emails.size(); ++i) {
-    auto it = wanted.find(x.actor_emails[i]);
-    if (it == wanted.end() || it->second.empty()) continue;
-    std::visit([&](auto& rec) {
-      if constexpr (requires { rec.learner; }) rec.learner = it->second;
-    }, x.records[i]);
-  }
+constexpr const char* kXapiCollection = "xapi_statements";
+
+std::string lower_id(std::string id) {
+  for (char& c : id)
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  return id;
 }
 
-// xAPI is all-or-nothing per request (the xAPI spec asks an LRS to reject a batch with any
-// invalid statement): 400 listing every problem, or 200 with the statement ids.
+HttpResponse xapi_answer(HttpResponse r) {
+  r.set_header("X-Experience-API-Version", kXapiVersion);
+  return r;
+}
+
+// POST/PUT /xapi/statements, as an LRS answers (xAPI 1.0.3 Part Three §2.1): a batch is stored
+// whole or not at all — 400 listing every invalid statement by index; 409 when a statement id is
+// already stored with different content; a statement sent again unchanged is a no-op. 200 with
+// the statement ids (POST) or 204 (PUT). Each statement is kept as sent in the collection
+// "xapi_statements" (for GET ?statementId=), written after its record.
 HttpResponse xapi_statements(Service& service, const RequestContext& ctx, bool put) {
   if (auto bad = check_xapi_version(ctx.request)) return *bad;
   auto body = json_body(ctx.request);
   if (auto* r = std::get_if<HttpResponse>(&body)) return *r;
   auto& j = std::get<nlohmann::json>(body);
-  std::optional<std::string> put_id;
   if (put) {
-    put_id = ctx.request.param("statementId");
+    std::optional<std::string> put_id = ctx.request.param("statementId");
     if (!put_id || put_id->empty()) return problem_response(bad_request("statementId: required query parameter for PUT"));
+    if (!ingest::is_uuid(*put_id)) return problem_response(bad_request("statementId: expected a UUID"));
     if (!j.is_object()) return problem_response(bad_request("PUT takes one statement object"));
-    if (j.contains("id") && j["id"] != *put_id)
+    if (j.contains("id") && (!j["id"].is_string() || lower_id(j["id"].get<std::string>()) != lower_id(*put_id)))
       return problem_response(bad_request("id: differs from the statementId parameter"));
     j["id"] = *put_id;
   }
   if (j.is_array() && j.empty()) return problem_response(bad_request("the statement array is empty", "invalid-records"));
+  if (!j.is_array()) j = nlohmann::json::array({std::move(j)});
   // Statements without an id get one now, so the answer can name them (the LRS assigns ids).
-  auto assign = [](nlohmann::json& st) {
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    auto& st = j[i];
     if (st.is_object() && !st.contains("id")) st["id"] = random_uuid();
-  };
-  if (j.is_array()) for (auto& st : j) assign(st);
-  else assign(j);
-  ingest::XapiResult x = ingest::xapi_to_records(j);
-  if (!x.errors.empty() || x.records.empty()) {
-    IngestBatch none = from_adapter(std::move(x));
-    none.records.clear();
-    auto r = commit_batch(service, std::move(none));
-    r.set_header("X-Experience-API-Version", kXapiVersion);
-    return r;
+    if (st.is_object() && st["id"].is_string()) {
+      auto [it, fresh] = seen.emplace(lower_id(st["id"].get<std::string>()), i);
+      if (!fresh)
+        return xapi_answer(problem_response(bad_request(
+            fmt::format("statement {}: id {} is also statement {}'s (ids are unique in a batch)", i, st["id"].get<std::string>(),
+                        it->second), "invalid-records")));
+    }
   }
-  if (app::Workspace* ws = service.ws()) {
-    std::shared_lock lock(ws->mutex());
-    map_emails_to_learners(*ws, x);
+  const Timestamp now = wall_clock_now();
+  ingest::XapiResult x = ingest::xapi_to_records(j, {now});
+  if (!x.errors.empty()) {  // one invalid statement: the batch is refused whole
+    auto p = bad_request(fmt::format("{} of {} statements {} invalid; nothing was stored", x.errors.size(), j.size(),
+                                     x.errors.size() == 1 ? "is" : "are"),
+                         "invalid-records");
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : x.errors)
+      errors.push_back({{"statement", e.index}, {"line", e.index + 1}, {"field", e.field}, {"reason", e.reason}});
+    p.extensions["errors"] = errors;
+    return xapi_answer(problem_response(p));
   }
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
   nlohmann::json ids = nlohmann::json::array();
-  for (const auto& st : j.is_array() ? j : nlohmann::json::array({j})) ids.push_back(st.value("id", ""));
-  IngestBatch batch = from_adapter(std::move(x));
-  auto r = commit_batch(service, std::move(batch), nlohmann::json::object(), /*all_or_nothing=*/true);
-  if (r.status == 200) {
-    r = put ? HttpResponse{204, "application/json", {}, ""} : json_response(ids);
+  for (const auto& st : j) ids.push_back(st["id"]);
+  // Already stored? The same statement again is a no-op; another one under its id is a conflict.
+  std::vector<bool> known(j.size(), false);
+  std::vector<Document> docs;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string key = lower_id(j[i]["id"].get<std::string>());
+    auto stored = ws->store().get_document(kXapiCollection, key);
+    if (stored.ok()) {
+      auto prev = nlohmann::json::parse(stored->body, nullptr, false);
+      if (!prev.is_object() || prev.value("statement", nlohmann::json()) != j[i])
+        return xapi_answer(problem_response(problem_from_status(Status::AlreadyExists(fmt::format(
+            "statement {}: a different statement with id {} is already stored", i, j[i]["id"].get<std::string>())))));
+      known[i] = true;
+      continue;
+    }
+    if (stored.status().code() != Code::kNotFound) return xapi_answer(problem_response(problem_from_status(stored.status())));
+    docs.push_back({kXapiCollection, key, nlohmann::json{{"statement", j[i]}, {"stored", format_timestamp(now)}}.dump(), now});
   }
-  r.set_header("X-Experience-API-Version", kXapiVersion);
-  return r;
+  auto done = [&] { return xapi_answer(put ? HttpResponse{204, "application/json", {}, ""} : json_response(ids)); };
+  if (docs.empty()) return done();
+  IngestBatch batch = from_adapter(std::move(x));
+  if (docs.size() < j.size()) {  // drop the records of statements stored before
+    std::vector<Record> records;
+    std::vector<std::int64_t> lines;
+    std::vector<std::optional<ingest::ActorRef>> actors;
+    for (std::size_t r = 0; r < batch.records.size(); ++r) {
+      if (known[static_cast<std::size_t>(batch.lines[r] - 1)]) continue;
+      records.push_back(std::move(batch.records[r]));
+      lines.push_back(batch.lines[r]);
+      actors.push_back(r < batch.actors.size() ? std::move(batch.actors[r]) : std::nullopt);
+    }
+    batch.records = std::move(records);
+    batch.lines = std::move(lines);
+    batch.actors = std::move(actors);
+    batch.upserts.clear();
+  }
+  if (batch.records.empty()) {  // statements that name no single learner: kept, nothing else to store
+    if (Status st = ws->store().put_documents(docs); !st.ok()) return xapi_answer(problem_response(problem_from_status(st)));
+    return done();
+  }
+  batch.documents = std::move(docs);
+  auto r = commit_batch(service, std::move(batch), nlohmann::json::object(), /*all_or_nothing=*/true);
+  if (r.status != 200) return xapi_answer(std::move(r));
+  return done();
+}
+
+// GET /xapi/statements?statementId= — the statement as stored (with "stored" set), for a
+// forwarder's idempotency check. Queries over many statements are not offered.
+HttpResponse xapi_get_statement(Service& service, const RequestContext& ctx) {
+  if (auto bad = check_xapi_version(ctx.request)) return *bad;
+  auto id = ctx.request.param("statementId");
+  if (ctx.request.param("voidedStatementId"))
+    return xapi_answer(problem_response(problem_from_status(Status::NotFound("uplift does not keep voided statements"))));
+  if (!id) return xapi_answer(problem_response(bad_request(
+      "statementId: required (uplift answers single-statement lookups, not statement queries)")));
+  if (!ingest::is_uuid(*id)) return xapi_answer(problem_response(bad_request("statementId: expected a UUID")));
+  app::Workspace* ws = service.ws();
+  if (!ws) return loading_response();
+  auto doc = ws->store().get_document(kXapiCollection, lower_id(*id));
+  if (!doc.ok()) {
+    if (doc.status().code() == Code::kNotFound)
+      return xapi_answer(problem_response(problem_from_status(Status::NotFound("no statement with id " + *id))));
+    return xapi_answer(problem_response(problem_from_status(doc.status())));
+  }
+  auto stored = nlohmann::json::parse(doc->body, nullptr, false);
+  if (!stored.is_object() || !stored.contains("statement"))
+    return xapi_answer(problem_response(problem_from_status(Status::Internal("stored statement " + *id + " is unreadable"))));
+  nlohmann::json st = stored["statement"];
+  st["stored"] = stored.value("stored", "");
+  if (!st.contains("timestamp")) st["timestamp"] = st["stored"];
+  if (!st.contains("version")) st["version"] = "1.0.0";
+  return xapi_answer(json_response(st));
 }
 
 }  // namespace
@@ -162,6 +237,8 @@ void add_adapter_routes(Api& api, Service& service) {
   });
   api.add("POST", "/xapi/statements", Access::kIngest,
           [&service](const RequestContext& ctx) { return xapi_statements(service, ctx, false); });
+  api.add("GET", "/xapi/statements", Access::kIngest,
+          [&service](const RequestContext& ctx) { return xapi_get_statement(service, ctx); });
   api.add("PUT", "/xapi/statements", Access::kIngest,
           [&service](const RequestContext& ctx) { return xapi_statements(service, ctx, true); });
 

@@ -14,8 +14,11 @@ inline void check_adapter_result(const ingest::AdapterResult& r) {
   if (r.records.size() != r.record_items.size()) std::abort();
   for (std::size_t i = 0; i < r.records.size(); ++i) {
     if (r.items > 0 && r.record_items[i] >= r.items) std::abort();
-    auto again = record_from_json(record_to_json(r.records[i]));
-    if (!again.ok() || !(*again.record == r.records[i])) std::abort();
+    // An xAPI learning event leaves the adapter without an account (its learner's, once known).
+    Record rec = r.records[i];
+    if (auto* e = std::get_if<Event>(&rec); e && e->account.empty()) e->account.push_back('?');
+    auto again = record_from_json(record_to_json(rec));
+    if (!again.ok() || !(*again.record == rec)) std::abort();
   }
   for (const auto& e : r.errors)
     if (e.reason.empty()) std::abort();  // an error must say why

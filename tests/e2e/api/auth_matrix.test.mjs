@@ -24,6 +24,7 @@ export const ENDPOINTS = [
   ['POST', '/v1/g', 'ingest', { json: { type: 'group', userId: 'u', groupId: 'matrix-acct' } }],
   ['POST', '/xapi/statements', 'ingest', { json: stmt, headers: xapiH }],
   ['PUT', '/xapi/statements?statementId=6f9619ff-8b86-d011-b42d-00cf4fc964ff', 'ingest', { json: stmt, headers: xapiH }],
+  ['GET', '/xapi/statements?statementId=6f9619ff-8b86-d011-b42d-00cf4fc964ff', 'ingest', { headers: xapiH }],
   ['POST', '/v1/webhooks/skilljar', 'ingest', { json: { event_type: 'COURSE_COMPLETION', timestamp: '2026-03-01T12:00:00Z', user: { id: 'matrix-learner' }, course: { id: 'c1' } } }],
   ['POST', '/v1/webhooks/docebo', 'ingest', { json: { message_id: 'm-matrix', event: 'course.enrollment.completed', payload: { user_id: 1, username: 'matrix@example.com', course_id: 2, completion_date: '2026-03-01 12:00:00' } } }],
   ['GET', '/v1/accounts', 'analyst', {}],

@@ -56,9 +56,22 @@ TEST_CASE("Segment payloads") {
 TEST_CASE("xAPI statements") {
   for (const auto& c : load("xapi_cases.json")) {
     SUBCASE(c["name"].get<std::string>().c_str()) {
-      auto r = xapi_to_records(c["payload"]);
+      XapiOptions opt;
+      if (c.contains("received_at")) opt.received_at = *parse_timestamp(c["received_at"].get<std::string>());
+      auto r = xapi_to_records(c["payload"], opt);
+      // A learning event leaves the adapter without an account (its learner's, once resolved);
+      // the expected records write that as "?".
+      for (auto& rec : r.records)
+        if (auto* e = std::get_if<Event>(&rec); e && e->account.empty()) e->account.push_back('?');
       check_common(c, r);
-      CHECK(json(r.actor_emails).dump() == c.value("actor_emails", json::array()).dump());
+      CHECK(r.ignored == c.value("ignored", 0u));
+      REQUIRE(r.actors.size() == r.records.size());
+      for (std::size_t i = 0; i < r.actors.size(); ++i) REQUIRE(r.actors[i].has_value());
+      if (c.contains("actors"))
+        for (std::size_t i = 0; i < c["actors"].size(); ++i) {
+          CHECK(r.actors[i]->learner_id == c["actors"][i]["learner_id"].get<std::string>());
+          CHECK(json(r.actors[i]->aliases) == c["actors"][i]["aliases"]);
+        }
     }
   }
 }
