@@ -101,7 +101,7 @@ struct CsvMap {
   int tz_minutes = 0;
   bool decimal_comma = false;
   bool outcome_by_arr = false;  // renewal: "renewed" with arr_after above/below arr_before is expanded/contracted
-  std::vector<FieldRule> fields;  // in the map's order; constants last
+  std::vector<FieldRule> fields;  // by field name (a field appears once)
   std::vector<SkipRule> skip;
 
   const FieldRule* identity_rule() const;  // the account/learner rule with an identity, if any
