@@ -138,11 +138,11 @@ MappedRow map_row(const CsvMap& map, const std::vector<std::string>& cells) {
     return row;
   }
   json obj = json::object();
-  std::vector<std::pair<std::string, std::string>> labels;  // field → label, for record_from_json's errors
-  for (const auto& r : map.fields) {
+  std::vector<int> read_from(map.fields.size(), -1);  // the column each rule read, for messages
+  for (std::size_t k = 0; k < map.fields.size(); ++k) {
+    const FieldRule& r = map.fields[k];
     if (r.constant) {
       obj[r.field] = *r.constant;
-      labels.emplace_back(r.field, label(r, -1));
       continue;
     }
     int which = -1;
@@ -153,25 +153,25 @@ MappedRow map_row(const CsvMap& map, const std::vector<std::string>& cells) {
         break;
       }
     }
-    labels.emplace_back(r.field, label(r, which));
+    read_from[k] = which;
     if (which < 0) continue;  // absent: a required field is reported by record_from_json
     const std::string& cell = cells[static_cast<std::size_t>(r.index[static_cast<std::size_t>(which)])];
     if (auto bad = find_invalid_utf8(cell)) {
-      row.field = labels.back().second;
+      row.field = label(r, which);
       row.reason = fmt::format("not valid UTF-8 (byte 0x{:02X} at byte {} of the cell)",
                                static_cast<unsigned char>(cell[*bad]), *bad + 1);
       return row;
     }
     json v;
     if (auto why = convert(map, r, cell, v)) {
-      row.field = labels.back().second;
+      row.field = label(r, which);
       row.reason = *why;
       return row;
     }
     if (v.is_null()) continue;  // a value mapped to null: absent
     if (!r.identity.empty() && v.is_string()) {
       row.identity_value = v.get<std::string>();
-      row.identity_label = labels.back().second;
+      row.identity_label = label(r, which);
     }
     if (r.field.rfind("props.", 0) == 0) obj["props"][r.field.substr(6)] = std::move(v);
     else obj[r.field] = std::move(v);
@@ -186,8 +186,8 @@ MappedRow map_row(const CsvMap& map, const std::vector<std::string>& cells) {
   row.fields = rec.fields;
   if (!rec.ok()) {
     row.field = rec.error.field;
-    for (const auto& [field, name] : labels)
-      if (field == rec.error.field) row.field = name;
+    for (std::size_t k = 0; k < map.fields.size(); ++k)
+      if (map.fields[k].field == rec.error.field) row.field = label(map.fields[k], read_from[k]);
     row.reason = std::move(rec.error.reason);
     return row;
   }

@@ -21,6 +21,11 @@ std::string without_noise(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c != '$' && c != ' ' && c != '\t' && c < 0x80) {  // the common case: a digit or separator
+      out += text[i++];
+      continue;
+    }
     bool hit = false;
     for (std::string_view n : kNoise)
       if (text.substr(i, n.size()) == n) {
