@@ -1,8 +1,11 @@
 #include "app/unresolved.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/record_json.h"
+#include "ingest/mapped_webhook.h"
 
 namespace uplift::app {
 
@@ -49,6 +52,10 @@ Result<UnresolvedEntry> unresolved_from_document(const Document& doc) try {
 nlohmann::json unresolved_to_json(const UnresolvedEntry& e) {
   nlohmann::json rec = record_to_json(e.record);
   if (rec.contains("learner")) rec.erase("learner");  // not known yet
+  if (std::holds_alternative<Learner>(e.record) && rec.value("id", "") == ingest::kAliasOnlyLearner) {
+    rec.erase("id");  // ids to teach the learner, once found: not a learner of its own
+    rec.erase("account");
+  }
   return {{"id", e.key},          {"source", e.source},
           {"received_at", format_timestamp(e.received_at)},
           {"reason", e.reason},   {"person", e.actor.display.empty() ? e.actor.learner_id : e.actor.display},
@@ -61,6 +68,14 @@ Record credited(const Record& record, const Learner& learner) {
       [&](auto& r) {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, Completion> || std::is_same_v<T, Attendance>) r.learner = learner.id;
+        else if constexpr (std::is_same_v<T, Learner>) {  // an alias-only record: the learner learns the ids
+          std::vector<std::string> aliases = learner.aliases;
+          aliases.insert(aliases.end(), r.aliases.begin(), r.aliases.end());
+          std::sort(aliases.begin(), aliases.end());
+          aliases.erase(std::unique(aliases.begin(), aliases.end()), aliases.end());
+          r = learner;
+          r.aliases = std::move(aliases);
+        }
         else if constexpr (std::is_same_v<T, Event>) {
           r.learner = learner.id;
           if (r.account.empty()) r.account = learner.account;

@@ -37,7 +37,8 @@ Document unresolved_document(const Record& record, const ingest::ActorRef& actor
                              Timestamp received_at);
 Result<UnresolvedEntry> unresolved_from_document(const Document& doc);
 nlohmann::json unresolved_to_json(const UnresolvedEntry& e);
-// The record credited to `learner` (its learner field set; an event's account too when unset).
+// The record credited to `learner` (its learner field set; an event's account too when unset;
+// an alias-only learner record becomes `learner` with the record's aliases added).
 Record credited(const Record& record, const Learner& learner);
 
 }  // namespace uplift::app

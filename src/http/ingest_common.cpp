@@ -11,6 +11,7 @@
 #include "app/unresolved.h"
 #include "core/time.h"
 #include "http/problem.h"
+#include "ingest/mapped_webhook.h"
 #include "ingest/merge.h"
 
 namespace uplift::http {
@@ -114,6 +115,12 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
       Learner merged = *r.learner;
       merged.aliases = aliases;
       batch.records[i] = merged;
+      continue;
+    }
+    if (l->id == ingest::kAliasOnlyLearner) {  // an id for a person nobody is yet: kept until someone is
+      queued.push_back(app::unresolved_document(batch.records[i], by_alias, r.why, now));
+      keep[i] = false;
+      any_queued = true;
       continue;
     }
     created[l->id] = l->account;

@@ -11,12 +11,14 @@
 
 #include <fmt/format.h>
 
+#include "alerts/signature.h"
 #include "http/ingest_common.h"
 #include "http/json_body.h"
 #include "http/problem.h"
 #include "http/routes.h"
 #include "core/time.h"
 #include "ingest/docebo.h"
+#include "ingest/mapped_webhook.h"
 #include "ingest/segment.h"
 #include "ingest/webhook.h"
 #include "ingest/xapi.h"
@@ -219,6 +221,29 @@ HttpResponse xapi_get_statement(Service& service, const RequestContext& ctx) {
   return xapi_answer(json_response(st));
 }
 
+// 401 unless the delivery is signed by the source per Standard Webhooks, recently.
+std::optional<HttpResponse> check_signature(const ingest::Source& src, const HttpRequest& r) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  Status st = alerts::verify_standard_webhook(src.secrets, r.header("webhook-id"), r.header("webhook-timestamp"),
+                                              r.header("webhook-signature"), r.body, now, src.tolerance_seconds);
+  if (st.ok()) return std::nullopt;
+  return problem_response(problem_from_status(st.code() == Code::kUnauthenticated ? st : Status::Unauthenticated(st.message())));
+}
+
+// A configured source's delivery through its adapter (or mapping), committed.
+HttpResponse source_delivery(Service& service, const ingest::Source& src, const HttpRequest& r) {
+  auto body = json_body(r);
+  if (auto* resp = std::get_if<HttpResponse>(&body)) return *resp;
+  const auto& j = std::get<nlohmann::json>(body);
+  ingest::AdapterResult a;
+  if (src.type == "docebo") a = ingest::docebo_to_records(j);
+  else if (src.type == "standard-webhooks") a = ingest::map_webhook(j, src.mapping, src.name, r.header("webhook-id"));
+  else a = ingest::webhook_to_records(j);
+  for (auto& who : a.actors)
+    if (who) who->source = src.name;
+  return commit_batch(service, from_adapter(std::move(a)), {{"source", src.name}});
+}
+
 }  // namespace
 
 void add_adapter_routes(Api& api, Service& service) {
@@ -259,14 +284,21 @@ void add_adapter_routes(Api& api, Service& service) {
     if (!src) return problem_response(problem_from_status(Status::NotFound("no webhook source of that name is configured")));
     if (!ingest::token_matches(ctx.param("token"), src->token))
       return problem_response(problem_from_status(Status::Unauthenticated("the token in the URL is not this source's")));
-    auto body = json_body(ctx.request);
-    if (auto* r = std::get_if<HttpResponse>(&body)) return *r;
-    const auto& j = std::get<nlohmann::json>(body);
-    ingest::AdapterResult a = src->type == "docebo" ? ingest::docebo_to_records(j)
-                                                    : static_cast<ingest::AdapterResult>(ingest::webhook_to_records(j));
-    for (auto& who : a.actors)
-      if (who) who->source = src->name;
-    return commit_batch(service, from_adapter(std::move(a)), {{"source", src->name}});
+    if (!src->secrets.empty()) {  // signed too: the signature is checked as well
+      if (auto refused = check_signature(*src, ctx.request)) return *refused;
+    }
+    return source_delivery(service, *src, ctx.request);
+  });
+
+  // A standard-webhooks source (ingest/sources.h): the Standard Webhooks signature authenticates.
+  api.add("POST", "/v1/webhooks/{source}", Access::kPublic, [&service](const RequestContext& ctx) {
+    app::Workspace* ws = service.ws();
+    if (!ws) return loading_response();
+    const ingest::Source* src = ws->sources().find(ctx.param("source"));
+    if (!src || src->secrets.empty())
+      return problem_response(problem_from_status(Status::NotFound("no signed webhook source of that name is configured")));
+    if (auto refused = check_signature(*src, ctx.request)) return *refused;
+    return source_delivery(service, *src, ctx.request);
   });
 
   // Docebo: single or batch deliveries (ingest/docebo.h); Docebo authenticates with HTTP Basic —

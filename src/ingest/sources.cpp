@@ -12,6 +12,16 @@ namespace uplift::ingest {
 
 using nlohmann::json;
 
+namespace {
+// "whsec_" and base64 of at least 16 bytes (Standard Webhooks secrets are 24 to 64 bytes).
+bool valid_whsec(const std::string& s) {
+  if (s.rfind("whsec_", 0) != 0 || s.size() < 6 + 24) return false;
+  return std::all_of(s.begin() + 6, s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+  });
+}
+}  // namespace
+
 const Source* SourceSet::find(std::string_view name) const {
   for (const auto& s : sources)
     if (s.name == name) return &s;
@@ -40,34 +50,69 @@ void parse_sources(const json& doc, const std::string& file, const SourceEnv& en
       continue;
     }
     const std::size_t before = problems.size();
+    const std::string type = j.value("type", "");
+    const bool signed_source = type == "standard-webhooks";
+    static const std::set<std::string> kKeys = {"name", "type", "token", "description"};
+    static const std::set<std::string> kSignedKeys = {"name", "type", "token", "description", "secret",
+                                                      "tolerance_seconds", "event_type", "alias", "events"};
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.key() != "name" && it.key() != "type" && it.key() != "token" && it.key() != "description")
-        bad(it.key(), "unknown key (known: name, type, token, description)");
+      if (!(signed_source ? kSignedKeys : kKeys).count(it.key()))
+        bad(it.key(), signed_source ? "unknown key (known: name, type, token, description, secret, tolerance_seconds, "
+                                      "event_type, alias, events)"
+                                    : "unknown key (known: name, type, token, description)");
     if (name.empty() || name.size() > 64 || !std::all_of(name.begin(), name.end(), [](char c) {
           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
         }))
       bad("name", "required: a-z, 0-9, '-' or '_' (at most 64)");
-    const std::string type = j.value("type", "");
-    if (type != "skilljar" && type != "docebo")
-      bad("type", fmt::format("must be skilljar or docebo, got {}", j.contains("type") ? j["type"].dump() : "nothing"));
+    if (type != "skilljar" && type != "docebo" && !signed_source)
+      bad("type", fmt::format("must be skilljar, docebo or standard-webhooks, got {}", j.contains("type") ? j["type"].dump() : "nothing"));
+    if (signed_source && (name == "skilljar" || name == "docebo"))
+      bad("name", "skilljar and docebo are the built-in endpoints' paths; name this source otherwise");
+    auto from_env = [&](std::string value, const char* field) {
+      if (value.rfind("env:", 0) != 0) return value;
+      auto v = env ? env(value.substr(4)) : std::nullopt;
+      if (!v || v->empty()) bad(field, fmt::format("environment variable {} is not set", value.substr(4)));
+      return v.value_or("");
+    };
     std::string token;
-    if (!j.contains("token") || !j["token"].is_string()) {
+    if (!j.contains("token") && signed_source) {
+      // optional: the signature authenticates
+    } else if (!j.contains("token") || !j["token"].is_string()) {
       bad("token", "required: a string of at least 32 characters, or \"env:NAME\"");
     } else {
-      token = j["token"].get<std::string>();
-      if (token.rfind("env:", 0) == 0) {
-        auto v = env ? env(token.substr(4)) : std::nullopt;
-        if (!v || v->empty()) bad("token", fmt::format("environment variable {} is not set", token.substr(4)));
-        token = v.value_or("");
-      }
+      token = from_env(j["token"].get<std::string>(), "token");
       if (!token.empty() && (token.size() < 32 || token.size() > 256 ||
                              !std::all_of(token.begin(), token.end(), [](char c) {
                                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
                              })))
         bad("token", "must be 32 to 256 letters, digits, '-' or '_' (it travels in the URL path): `openssl rand -hex 24`");
     }
+    Source src;
+    src.name = name;
+    src.type = type;
+    src.token = token;
+    src.file = file;
+    if (signed_source) {
+      std::vector<std::string> secrets;
+      if (j.contains("secret") && j["secret"].is_string()) secrets.push_back(j["secret"].get<std::string>());
+      else if (j.contains("secret") && j["secret"].is_array())
+        for (const auto& v : j["secret"]) secrets.push_back(v.is_string() ? v.get<std::string>() : std::string());
+      if (secrets.empty()) bad("secret", "required: the signing secret (\"whsec_…\" or \"env:NAME\"), or a list of them");
+      for (auto& sec : secrets) {
+        sec = from_env(sec, "secret");
+        if (sec.empty()) continue;
+        if (!valid_whsec(sec)) bad("secret", "must be \"whsec_\" followed by base64 (as the LMS shows it)");
+        else src.secrets.push_back(sec);
+      }
+      if (auto t = j.find("tolerance_seconds"); t != j.end()) {
+        if (!t->is_number_integer() || t->get<long long>() < 1 || t->get<long long>() > 3600)
+          bad("tolerance_seconds", "expected an integer from 1 to 3600");
+        else src.tolerance_seconds = t->get<long long>();
+      }
+      parse_webhook_mapping(j, fmt::format("{}: source \"{}\"", file, name), name, src.mapping, problems);
+    }
     if (out.find(name)) bad("name", "defined twice");
-    if (problems.size() == before) out.sources.push_back({name, type, token, file});
+    if (problems.size() == before) out.sources.push_back(std::move(src));
   }
 }
 

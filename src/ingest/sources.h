@@ -8,8 +8,18 @@
 // the credential, for LMSs that cannot send an Authorization header (a Skilljar webhook is a bare
 // URL). Tokens are at least 32 characters (make one with `openssl rand -hex 24`); "env:NAME"
 // values are read from the environment when the config loads. Types: skilljar, docebo (their
-// adapters: ingest/webhook.h, ingest/docebo.h). Every problem of every file is listed at once with
-// the file and the source name. Pure apart from load_sources (reads the files).
+// adapters: ingest/webhook.h, ingest/docebo.h) and standard-webhooks — a generic JSON source
+// with a field mapping (ingest/mapped_webhook.h), signed per Standard Webhooks:
+//
+//     {"name": "360learning", "type": "standard-webhooks", "secret": "env:UPLIFT_360_SECRET",
+//      "tolerance_seconds": 300, "events": {...}}
+//
+// received at POST /v1/webhooks/{name}: the webhook-signature header must verify under the
+// secret ("whsec_…"; a list of secrets during a rotation) and webhook-timestamp lie within
+// tolerance_seconds (default 300) of now, else 401 — a tampered or replayed delivery is
+// refused. Such a source's token is optional, and its name cannot be skilljar or docebo (those
+// paths are the built-in endpoints). Every problem of every file is listed at once with the file
+// and the source name. Pure apart from load_sources (reads the files).
 #pragma once
 
 #include <filesystem>
@@ -22,11 +32,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/status.h"
+#include "ingest/mapped_webhook.h"
 
 namespace uplift::ingest {
 
 struct Source {
   std::string name, type, token, file;
+  std::vector<std::string> secrets;  // standard-webhooks: "whsec_…" (the first signs nothing; any verifies)
+  std::int64_t tolerance_seconds = 300;
+  WebhookMapping mapping;            // standard-webhooks
 };
 
 struct SourceSet {

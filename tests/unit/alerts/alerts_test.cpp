@@ -27,6 +27,33 @@ TEST_CASE("Standard Webhooks signature: the specification's test vector") {
 }
 
 namespace {
+const std::string kSpecSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+}  // namespace
+
+TEST_CASE("Standard Webhooks verification: the signature, the secret, the time window") {
+  const std::string id = "msg_p5jXN8AQM9LWM0D4loKWxJek", body = R"({"test": 2432232314})";
+  const std::int64_t ts = 1614265330;
+  const std::string good = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";  // the specification's vector
+  auto verify = [&](std::vector<std::string> secrets, std::string sig, std::int64_t now, std::string b, std::string t = "") {
+    return alerts::verify_standard_webhook(secrets, id, t.empty() ? std::to_string(ts) : t, sig, b, now, 300);
+  };
+  CHECK(verify({kSpecSecret}, good, ts, body).ok());
+  CHECK(verify({kSpecSecret}, "v1a,xyz " + good + " v1,AAAA", ts + 299, body).ok());  // one of several entries
+  CHECK(verify({"whsec_" + std::string(32, 'A'), kSpecSecret}, good, ts, body).ok());   // a rotation: either secret
+  Status tampered = verify({kSpecSecret}, good, ts, R"({"test": 2432232315})");
+  CHECK(tampered.code() == Code::kUnauthenticated);
+  CHECK(tampered.message().find("does not match") != std::string::npos);
+  Status old = verify({kSpecSecret}, good, ts + 301, body);  // replayed after the window
+  CHECK(old.code() == Code::kUnauthenticated);
+  CHECK(old.message().find("too old") != std::string::npos);
+  CHECK(verify({kSpecSecret}, good, ts - 301, body).message().find("future") != std::string::npos);
+  CHECK(verify({kSpecSecret}, good, ts, body, "1614265330.0").code() == Code::kUnauthenticated);
+  CHECK(verify({kSpecSecret}, "", ts, body).message().find("headers are required") != std::string::npos);
+  CHECK(verify({kSpecSecret}, "v2,abc", ts, body).message().find("no v1 signature") != std::string::npos);
+  CHECK(verify({"whsec_" + std::string(32, 'A')}, good, ts, body).code() == Code::kUnauthenticated);
+}
+
+namespace {
 
 std::vector<std::string> parse(const std::string& text, triggers::DestinationSet& set,
                                std::map<std::string, std::string> env = {}) {

@@ -21,7 +21,7 @@ TEST_CASE("sources: every problem named with the file and the source") {
   };
   CHECK(has("s.json: unknown key 'extra'"));
   CHECK(has("s.json: source \"Bad Name\": name: required"));
-  CHECK(has("source \"Bad Name\": type: must be skilljar or docebo"));
+  CHECK(has("source \"Bad Name\": type: must be skilljar, docebo or standard-webhooks"));
   CHECK(has("source \"Bad Name\": token: must be 32 to 256"));
   CHECK(has("source \"env\": token: environment variable MISSING is not set"));
   CHECK(has("source \"ok\": colour: unknown key"));
