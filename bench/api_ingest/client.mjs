@@ -10,30 +10,11 @@
 //     `workflow_published` milestone, then GET /v1/accounts/{id} until that milestone shows
 //     achieved. Prints p50/p99 of accepted (2xx received) → visible and sent → visible, in ms.
 import http from 'node:http';
+import { closedLoop, latencySummary, pct, request, round } from '../lib/load.mjs';
 
 const EVENT_NAMES = ['login', 'user_invited', 'group_created', 'workflow_published', 'contract_completed',
   'integration_connected', 'data_manager_edit', 'ai_review_run', 'contract_imported'];
 const BASE_TS = Date.parse('2026-11-20T00:00:00Z');
-
-function pct(sorted, p) {
-  if (!sorted.length) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-const round = (x, d = 3) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** d);
-
-function request(agent, url, method, path, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url + path, { agent, method, headers }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.setTimeout(30000, () => req.destroy(new Error(`timeout ${method} ${path}`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 function eventFields(prefix, n, accounts) {
   const acct = `acct-${String((n * 7919) % accounts + 1).padStart(5, '0')}`;
@@ -59,39 +40,30 @@ function buildBody(format, prefix, first, count, accounts) {
 }
 
 async function throughput([url, path, format, key, events, batch, concurrency, accounts, prefix, maxSeconds = '600']) {
-  const maxMs = Number(maxSeconds) * 1000;
   events = Number(events); batch = Number(batch); concurrency = Number(concurrency); accounts = Number(accounts);
   const bodies = [];
   for (let first = 0; first < events; first += batch) bodies.push([buildBody(format, prefix, first, Math.min(batch, events - first), accounts), Math.min(batch, events - first)]);
   const headers = { 'Content-Type': format === 'ndjson' ? 'application/x-ndjson' : 'application/json',
                     Authorization: format === 'ndjson' ? `Bearer ${key}` : `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const statuses = {}; const lat = []; let accepted = 0, duplicates = 0, rejected = 0, next = 0, sent = 0, sentBytes = 0;
+  const statuses = {}; let accepted = 0, duplicates = 0, rejected = 0, sent = 0, sentBytes = 0;
   const bytes = bodies.reduce((a, [b]) => a + b.length, 0);
-  const t0 = performance.now();
-  async function worker() {
-    while (next < bodies.length && performance.now() - t0 < maxMs) {
-      const [body, count] = bodies[next++];
+  const { seconds: secs, latencies: lat } = await closedLoop({ count: bodies.length, concurrency, maxSeconds: Number(maxSeconds),
+    send: async (i) => {
+      const [body, count] = bodies[i];
       sent += count; sentBytes += body.length;
-      const s = performance.now();
       const res = await request(agent, url, 'POST', path, { ...headers, 'Content-Length': body.length }, body);
-      lat.push(performance.now() - s);
       statuses[res.status] = (statuses[res.status] || 0) + 1;
       if (res.status === 200 && res.body.startsWith('{')) {
         const r = JSON.parse(res.body);
         accepted += r.accepted || 0; duplicates += r.duplicates || 0; rejected += (r.rejected || []).length;
       }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const secs = (performance.now() - t0) / 1000;
+    } });
   agent.destroy();
-  lat.sort((a, b) => a - b);
   console.log(JSON.stringify({ format, path, events: sent, events_planned: events, batch, concurrency, requests: lat.length,
     body_bytes: sentBytes, batch_body_bytes: Math.round(bytes / bodies.length), capped: sent < events,
     seconds: round(secs), events_per_s: Math.round(sent / secs), mib_per_s: round(sentBytes / 1048576 / secs, 1),
-    request_ms: { p50: round(pct(lat, 50)), p99: round(pct(lat, 99)), max: round(lat[lat.length - 1]) },
-    statuses, accepted, duplicates, rejected }));
+    request_ms: latencySummary(lat), statuses, accepted, duplicates, rejected }));
 }
 
 async function freshness([url, ingestKey, readKey, probes, prefix]) {
