@@ -9,8 +9,9 @@
 //     Credentials from the environment: BENCH_INGEST_KEY (Skilljar: Bearer, Docebo: HTTP Basic) and
 //     UPLIFT_360LEARNING_SECRET (every 360Learning delivery signed per Standard Webhooks just before
 //     each server's phase, so the webhook-timestamp is fresh). Bodies and signatures are built
-//     before the clock starts. Prints JSON {nginx, uplift}: requests/s, p50/p99 latency, statuses,
-//     transport errors, and for uplift what its answers said (accepted, duplicates, unresolved).
+//     before the clock starts. Prints JSON {nginx, uplift}: requests/s, p50/p99/max latency and how
+//     many requests took over 1 s, statuses, transport errors, and for uplift what its answers said
+//     (accepted, duplicates, unresolved).
 import http from 'node:http';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -105,7 +106,7 @@ async function phase(url, v, bodies, concurrency, maxSeconds) {
   agent.destroy();
   const non2xx = Object.entries(statuses).reduce((a, [s, c]) => a + (s >= 200 && s <= 299 ? 0 : c), 0);
   return { requests: sent, capped: sent < bodies.length, seconds: round(seconds), req_per_s: Math.round(sent / seconds),
-           request_ms: latencySummary(latencies), statuses, non_2xx: non2xx, transport_errors: errors,
+           request_ms: latencySummary(latencies), over_1s: latencies.filter((x) => x > 1000).length, statuses, non_2xx: non2xx, transport_errors: errors,
            first_error: firstError, first_refusal: firstRefusal, ...said };
 }
 
