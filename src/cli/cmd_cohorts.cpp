@@ -132,14 +132,17 @@ int show(const Flags& f) {
   return 0;
 }
 
-int invitees(const Flags& f) {
+// The invitee or holdout CSV of a stored cohort, names and CRM ids from the data.
+int cohort_csv(const Flags& f, const char* what, std::string (*csv)(const cohorts::Cohort&, const Dataset&)) {
   auto ws = open_workspace(f);
-  if (!ws.ok()) return fail("invitees", ws.status());
+  if (!ws.ok()) return fail(what, ws.status());
   auto c = report::get_cohort((*ws)->store(), f.id);
-  if (!c.ok()) return fail("invitees", c.status());
-  fmt::print("{}", cohorts::invitees_csv(*c, (*ws)->data()));
+  if (!c.ok()) return fail(what, c.status());
+  fmt::print("{}", csv(*c, (*ws)->data()));
   return 0;
 }
+int invitees(const Flags& f) { return cohort_csv(f, "invitees", cohorts::invitees_csv); }
+int holdout(const Flags& f) { return cohort_csv(f, "holdout", cohorts::holdout_csv); }
 
 int send(const Flags& f) {
   auto store = open_store(f);
@@ -162,7 +165,7 @@ int close(const Flags& f) {
 }
 
 void setup(CLI::App& app) {
-  auto* cmd = app.add_subcommand("cohorts", "accelerator cohorts: propose, import, list, show, invitees, send, close");
+  auto* cmd = app.add_subcommand("cohorts", "accelerator cohorts: propose, import, list, show, invitees, holdout, send, close");
   cmd->require_subcommand(1);
   auto f = std::make_shared<Flags>();
   auto add = [&](const char* name, const char* help, int (*fn)(const Flags&)) {
@@ -187,10 +190,16 @@ void setup(CLI::App& app) {
   i->add_option("file", f->file, "cohorts JSON file")->required()->check(CLI::ExistingFile);
   add("list", "list cohorts", list)->add_flag("--json", f->json, "JSON array");
   add("show", "print one cohort as JSON", show)->add_option("id", f->id, "cohort id")->required();
-  auto* inv = add("invitees", "invitee CSV: account,account_name,csm,learner,email,role,reason", invitees);
+  auto* inv = add("invitees", "invitee CSV: account,account_name,csm,learner,email,role,reason,crm_account_id,crm_contact_id,program,cohort", invitees);
   inv->add_option("id", f->id, "cohort id")->required();
   inv->add_flag("--csv", f->csv, "CSV output (the default and only format)");
   inv->add_option("--config", f->config, "config dir holding milestones/");
+  auto* hold = add("holdout",
+                   "holdout CSV (a suppression list for the CRM): account,account_name,csm,arr,renewal_date,crm_account_id,"
+                   "program,cohort",
+                   holdout);
+  hold->add_option("id", f->id, "cohort id")->required();
+  hold->add_option("--config", f->config, "config dir holding milestones/");
   add("send", "mark a cohort sent: from then on it cannot change", send)->add_option("id", f->id, "cohort id")->required();
   add("close", "close a cohort (after its last session): its accounts become eligible for other cohorts", close)
       ->add_option("id", f->id, "cohort id")

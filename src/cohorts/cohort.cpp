@@ -207,24 +207,41 @@ std::string csv_text(std::string_view s) {
   return csv_field(s);
 }
 
-std::string invitees_csv(const Cohort& c, const Dataset& data) {
-  std::string out = "account,account_name,csm,learner,email,role,reason\r\n";
+namespace {
+
+// The id a CRM knows the record by: the value of its first "salesforce:" alias, else "hubspot:".
+std::string crm_id(const std::vector<std::string>& aliases) {
+  for (std::string_view crm : {"salesforce:", "hubspot:"})
+    for (const auto& a : aliases)
+      if (a.rfind(crm, 0) == 0) return a.substr(crm.size());
+  return {};
+}
+
+}  // namespace
+
+std::vector<InviteeRow> invitee_rows(const Cohort& c, const Dataset& data) {
+  std::vector<InviteeRow> rows;
   auto row = [&](const Invitee& inv, const std::string& learner) {
     const Account* a = data.account(inv.account);
     const Learner* l = learner.empty() ? nullptr : data.learner(learner);
-    std::string csm = !inv.csm.empty() ? inv.csm : (a ? a->csm : "");
-    bool first = true;
-    for (const std::string& f : {inv.account, a ? a->name : std::string(), csm, learner,
-                                 l ? l->email : std::string(), l ? l->role : std::string(), inv.reason}) {
-      if (!first) out += ',';
-      first = false;
-      out += csv_text(f);
-    }
-    out += "\r\n";
+    rows.push_back({inv.account, a ? a->name : std::string(), !inv.csm.empty() ? inv.csm : (a ? a->csm : std::string()),
+                    learner, l ? l->email : std::string(), l ? l->role : std::string(), inv.reason,
+                    a ? crm_id(a->aliases) : std::string(), l ? crm_id(l->aliases) : std::string(), c.program, c.id});
   };
   for (const auto& inv : c.invitees) {
     if (inv.learners.empty()) row(inv, "");
     for (const auto& l : inv.learners) row(inv, l);
+  }
+  return rows;
+}
+
+std::string invitees_csv(const Cohort& c, const Dataset& data) {
+  std::string out;
+  for (std::size_t i = 0; i < kInviteeColumns.size(); ++i) out += (i ? "," : "") + std::string(kInviteeColumns[i]);
+  out += "\r\n";
+  for (const InviteeRow& r : invitee_rows(c, data)) {
+    for (std::size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + csv_text(r[i]);
+    out += "\r\n";
   }
   return out;
 }
@@ -270,12 +287,13 @@ std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Tim
 }
 
 std::string holdout_csv(const Cohort& c, const Dataset& data) {
-  std::string out = "account,account_name,csm,arr,renewal_date\r\n";
+  std::string out = "account,account_name,csm,arr,renewal_date,crm_account_id,program,cohort\r\n";
   for (const auto& id : c.holdout) {
     const Account* a = data.account(id);
     out += csv_text(id) + "," + csv_text(a ? a->name : "") + "," + csv_text(a ? a->csm : "") + "," +
            (a && a->arr ? csv_field(fmt::format("{:.2f}", *a->arr)) : std::string()) + "," +
-           (a && a->renewal_date ? format_date(*a->renewal_date) : std::string()) + "\r\n";
+           (a && a->renewal_date ? format_date(*a->renewal_date) : std::string()) + "," +
+           csv_text(a ? crm_id(a->aliases) : "") + "," + csv_text(c.program) + "," + csv_text(c.id) + "\r\n";
   }
   return out;
 }

@@ -7,6 +7,8 @@
 // demo-data/cohorts.json as a JSON array of the same objects.
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -78,12 +80,22 @@ bool closed_as_of(const Cohort& c, const Dataset& data, int sessions, Timestamp 
 // program's last: closed after its last session). Pure.
 std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of);
 
-// Invitee CSV: header account,account_name,csm,learner,email,role,reason; one row per invited
-// learner (an account without learners gets one row with empty learner columns). RFC 4180 quoting.
-// Names and emails come from `data`; unknown accounts/learners leave those columns empty.
+// The invitee list's columns (CSV header, JSON keys), in order.
+inline constexpr std::array<const char*, 11> kInviteeColumns = {
+    "account", "account_name", "csm", "learner", "email", "role", "reason", "crm_account_id", "crm_contact_id",
+    "program", "cohort"};
+using InviteeRow = std::array<std::string, kInviteeColumns.size()>;
+// One row per invited learner, best-ranked account first (an account without learners gets one
+// row with empty learner columns). Names and emails come from `data`; unknown accounts/learners
+// leave those columns empty. The CRM ids are the account's and the learner's "salesforce:" alias
+// values (else "hubspot:"), so the list loads into the CRM as campaign members and matches there;
+// program and cohort say which campaign.
+std::vector<InviteeRow> invitee_rows(const Cohort& c, const Dataset& data);
+// The rows as CSV with a header, RFC 4180 quoting, cells from the data neutralized (csv_text).
 std::string invitees_csv(const Cohort& c, const Dataset& data);
-// Holdout CSV: header account,account_name,csm,arr,renewal_date; one row per held-out account
-// (the control: never to be invited while the cohort is open), by account id.
+// Holdout CSV: header account,account_name,csm,arr,renewal_date,crm_account_id,program,cohort;
+// one row per held-out account (the control: never to be invited, nor reached out to about the
+// program, while the cohort is open) — loaded into the CRM as a suppression list.
 std::string holdout_csv(const Cohort& c, const Dataset& data);
 // One CSV field, quoted when it contains a comma, quote, CR or LF.
 std::string csv_field(std::string_view s);

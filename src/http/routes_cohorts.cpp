@@ -266,24 +266,14 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
   return json_response({{"items", std::move(items)}, {"total", total}});
 }
 
-// The invitee rows exactly as the CSV has them (one per invited learner; an account without
-// learners gets one row with empty learner columns). Caller holds the shared lock.
-nlohmann::json invitee_rows(const cohorts::Cohort& c, const Dataset& data) {
+// The invitee rows exactly as the CSV has them (cohorts::invitee_rows), as objects keyed by
+// column. Caller holds the shared lock.
+nlohmann::json invitee_objects(const cohorts::Cohort& c, const Dataset& data) {
   nlohmann::json rows = nlohmann::json::array();
-  for (const auto& inv : c.invitees) {
-    const Account* a = data.account(inv.account);
-    std::vector<std::string> learners = inv.learners;
-    if (learners.empty()) learners.push_back("");
-    for (const auto& lid : learners) {
-      const Learner* l = lid.empty() ? nullptr : data.learner(lid);
-      rows.push_back({{"account", inv.account},
-                      {"account_name", a ? a->name : ""},
-                      {"csm", !inv.csm.empty() ? inv.csm : (a ? a->csm : "")},
-                      {"learner", lid},
-                      {"email", l ? l->email : ""},
-                      {"role", l ? l->role : ""},
-                      {"reason", inv.reason}});
-    }
+  for (const cohorts::InviteeRow& r : cohorts::invitee_rows(c, data)) {
+    nlohmann::json row = nlohmann::json::object();
+    for (std::size_t i = 0; i < r.size(); ++i) row[cohorts::kInviteeColumns[i]] = r[i];
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -295,7 +285,7 @@ HttpResponse invitees(Service& service, const RequestContext& ctx, bool csv) {
   if (!c.ok()) return failure(c.status());
   std::shared_lock lock(ws->mutex());
   if (!csv) return json_response({{"cohort", c->id}, {"status", cohorts::cohort_status_name(c->status)},
-                                  {"items", invitee_rows(*c, ws->data())}});
+                                  {"items", invitee_objects(*c, ws->data())}});
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8; header=present";
   r.body = cohorts::invitees_csv(*c, ws->data());

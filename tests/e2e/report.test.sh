@@ -21,8 +21,41 @@ cid=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1]
 "$UPLIFT_BIN" cohorts show --db "$db" "$cid" > "$E2E_TMP/cohort.json"
 node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1])); if(!c.invitees.length||!c.holdout.length) process.exit(1)' "$E2E_TMP/cohort.json" || fail "cohorts show"
 "$UPLIFT_BIN" cohorts invitees --db "$db" "$cid" --csv > "$E2E_TMP/invitees.csv"
-head -1 "$E2E_TMP/invitees.csv" | tr -d '\r' | grep -qx "account,account_name,csm,learner,email,role,reason" || fail "invitee CSV header"
+head -1 "$E2E_TMP/invitees.csv" | tr -d '\r' | grep -qx "account,account_name,csm,learner,email,role,reason,crm_account_id,crm_contact_id,program,cohort" || fail "invitee CSV header"
 [ "$(wc -l < "$E2E_TMP/invitees.csv")" -gt 1 ] || fail "invitee CSV has no rows"
+# CRM round trip: an invited account known to Salesforce carries its id into the invitee CSV (for
+# a campaign upload), and the holdout list downloads as a suppression list with program and cohort.
+first=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).invitees[0].account)' "$E2E_TMP/cohort.json")
+held=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).holdout[0])' "$E2E_TMP/cohort.json")
+printf '{"kind":"account","id":"%s","aliases":["salesforce:0015g00000XyZabAAB"]}\n{"kind":"account","id":"%s","aliases":["salesforce:0015g00000HeLdAAAQ"]}\n' \
+  "$first" "$held" | "$UPLIFT_BIN" import --db "$db" - >/dev/null || fail "adding Salesforce ids"
+"$UPLIFT_BIN" cohorts invitees --db "$db" "$cid" > "$E2E_TMP/invitees.csv"
+"$UPLIFT_BIN" cohorts holdout --db "$db" "$cid" > "$E2E_TMP/holdout.csv"
+node -e '
+  const fs = require("fs");
+  const rows = (f) => {  // RFC 4180: quoted cells may hold commas and doubled quotes
+    const out = [[]]; let cell = "", q = false; const t = fs.readFileSync(f, "utf8");
+    for (let i = 0; i < t.length; i++) {
+      const ch = t[i];
+      if (q) { if (ch === "\"" && t[i + 1] === "\"") { cell += ch; i++; } else if (ch === "\"") q = false; else cell += ch; }
+      else if (ch === "\"") q = true;
+      else if (ch === ",") { out[out.length - 1].push(cell); cell = ""; }
+      else if (ch === "\r" && t[i + 1] === "\n") { out[out.length - 1].push(cell); cell = ""; out.push([]); i++; }
+      else cell += ch;
+    }
+    if (out[out.length - 1].length === 0) out.pop();
+    return out;
+  };
+  const [inv, hold, c] = [rows(process.argv[1]), rows(process.argv[2]), JSON.parse(fs.readFileSync(process.argv[3]))];
+  const col = (t, name) => t[0].indexOf(name);
+  const invited = inv.slice(1).filter((r) => r[0] === c.invitees[0].account);
+  if (!invited.length || invited.some((r) => r[col(inv, "crm_account_id")] !== "0015g00000XyZabAAB")) throw "invitee crm_account_id";
+  if (inv.slice(1).some((r) => r[col(inv, "program")] !== c.program || r[col(inv, "cohort")] !== c.id)) throw "invitee program/cohort";
+  if (hold[0].join(",") !== "account,account_name,csm,arr,renewal_date,crm_account_id,program,cohort") throw "holdout header " + hold[0];
+  if (hold.length - 1 !== c.holdout.length) throw "holdout rows";
+  if (hold[1][0] !== c.holdout[0] || hold[1][col(hold, "crm_account_id")] !== "0015g00000HeLdAAAQ") throw "holdout crm id";
+  if (hold.slice(1).some((r) => r[col(hold, "cohort")] !== c.id)) throw "holdout cohort";
+' "$E2E_TMP/invitees.csv" "$E2E_TMP/holdout.csv" "$E2E_TMP/cohort.json" || fail "CRM round trip in the invitee/holdout CSVs"
 # Re-importing the same sent cohort is a no-op; changing it is refused.
 "$UPLIFT_BIN" cohorts import --db "$db" "$data/cohorts.json" >/dev/null || fail "re-import of identical cohorts"
 node -e 'const f=require("fs");const a=JSON.parse(f.readFileSync(process.argv[1]));a[0].holdout=[];a[0].status="sent";f.writeFileSync(process.argv[2],JSON.stringify([a[0]]))' \

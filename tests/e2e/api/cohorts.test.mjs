@@ -39,7 +39,8 @@ export function parseCsv(text) {
   return rows;
 }
 
-const HEADER = ['account', 'account_name', 'csm', 'learner', 'email', 'role', 'reason'];
+const HEADER = ['account', 'account_name', 'csm', 'learner', 'email', 'role', 'reason', 'crm_account_id', 'crm_contact_id',
+  'program', 'cohort'];
 const cohortFields = (c) => ({ id: c.id, program: c.program, seed: c.seed, capacity: c.capacity,
   holdout_fraction: c.holdout_fraction, eligible: c.eligible, invitees: c.invitees, holdout: c.holdout });
 
@@ -250,8 +251,9 @@ if (!RESTART) {
     const holdoutCsv = await admin('GET', `/v1/cohorts/${id}/holdout.csv`);
     assert.equal(holdoutCsv.status, 200);
     const hrows = parseCsv(holdoutCsv.text).filter((r) => r.some((c) => c !== ''));
-    assert.deepEqual(hrows[0], ['account', 'account_name', 'csm', 'arr', 'renewal_date']);
+    assert.deepEqual(hrows[0], ['account', 'account_name', 'csm', 'arr', 'renewal_date', 'crm_account_id', 'program', 'cohort']);
     assert.deepEqual(hrows.slice(1).map((r) => r[0]), saved.cohort.holdout, 'the holdout CSV lists the holdout, by id');
+    assert.ok(hrows.slice(1).every((r) => r[6] === saved.cohort.program && r[7] === id), 'each row names the program and cohort');
     isProblem(await admin('GET', '/v1/cohorts/nope/holdout.csv'), 404);
     const closed = await admin('POST', `/v1/cohorts/${id}/close`);
     assert.equal(closed.status, 200);

@@ -119,12 +119,36 @@ TEST_CASE("invitee CSV: one row per learner, RFC 4180 quoting, names and emails 
   Dataset data = invitee_data("Acme, Inc.", "ana", "x@acme.test", "admin");
   std::string csv = cohorts::invitees_csv(sample(), data);
   CHECK(csv ==
-        "account,account_name,csm,learner,email,role,reason\r\n"
-        "a1,\"Acme, Inc.\",ana,l1,x@acme.test,admin,\"lagging, \"\"big\"\" account\"\r\n"
-        "a1,\"Acme, Inc.\",ana,l2,,,\"lagging, \"\"big\"\" account\"\r\n"
-        "a2,,bo,,,,r\r\n");
+        "account,account_name,csm,learner,email,role,reason,crm_account_id,crm_contact_id,program,cohort\r\n"
+        "a1,\"Acme, Inc.\",ana,l1,x@acme.test,admin,\"lagging, \"\"big\"\" account\",,,data_manager_accelerator,dma-2026q3\r\n"
+        "a1,\"Acme, Inc.\",ana,l2,,,\"lagging, \"\"big\"\" account\",,,data_manager_accelerator,dma-2026q3\r\n"
+        "a2,,bo,,,,r,,,data_manager_accelerator,dma-2026q3\r\n");
   CHECK(cohorts::csv_field("a\nb") == "\"a\nb\"");
   CHECK(cohorts::csv_field("plain") == "plain");
+}
+
+TEST_CASE("invitee and holdout CSVs carry the CRM's ids (salesforce: before hubspot:), the program and the cohort") {
+  Dataset data = invitee_data("Acme", "ana", "x@acme.test", "admin");
+  Account a = *data.account("a1");
+  a.aliases = {"hubspot:9001", "salesforce:0015g00000XyZabAAB"};
+  data.apply(a);
+  Learner l = *data.learner("l1");
+  l.aliases = {"salesforce:0035g00000AbCdEAAZ", "skilljar:abc"};
+  data.apply(l);
+  Account a3;
+  a3.id = "a3";
+  a3.name = "Held Out Ltd";
+  a3.arr = 52000;
+  a3.aliases = {"hubspot:777"};
+  data.apply(a3);
+  std::string csv = cohorts::invitees_csv(sample(), data);
+  CHECK(csv.find("\r\na1,Acme,ana,l1,x@acme.test,admin,\"lagging, \"\"big\"\" account\",0015g00000XyZabAAB,0035g00000AbCdEAAZ,"
+                 "data_manager_accelerator,dma-2026q3\r\n") != std::string::npos);
+  CHECK(csv.find("\r\na1,Acme,ana,l2,,,\"lagging, \"\"big\"\" account\",0015g00000XyZabAAB,,data_manager_accelerator,dma-2026q3\r\n") !=
+        std::string::npos);  // l2 is not in the data: no contact id
+  CHECK(cohorts::holdout_csv(sample(), data) ==
+        "account,account_name,csm,arr,renewal_date,crm_account_id,program,cohort\r\n"
+        "a3,Held Out Ltd,,52000.00,,777,data_manager_accelerator,dma-2026q3\r\n");
 }
 
 // Issue 20, finding 7: names and emails starting with =, +, -, @ went into invitees.csv as they
