@@ -19,8 +19,8 @@ case "$scale" in small) N=2000 ;; full) N=10000 ;; esac
 BIN=${UPLIFT_BIN:-$ROOT/build/uplift}
 [ -x "$BIN" ] || { echo "bench/alerts: $BIN not built (./run build)" >&2; exit 2; }
 source bench/lib/common.sh
-[ -d tests/e2e/node_modules/standardwebhooks ] ||
-  (cd tests/e2e && { npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 || npm install --no-audit --no-fund --loglevel=error >/dev/null; })
+source bench/lib/npm.sh
+npm_install tests/e2e
 WORK=$ROOT/bench/work/alerts
 rm -rf "$WORK" && mkdir -p "$WORK" bench/results
 MACHINE=$(bench_machine_json)

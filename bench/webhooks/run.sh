@@ -33,8 +33,8 @@ BIN=${UPLIFT_BIN:-$ROOT/build/uplift}
 [ -x "$BIN" ] || { echo "bench/webhooks: $BIN not built (./run build)" >&2; exit 2; }
 command -v node >/dev/null || { echo "bench/webhooks: node missing" >&2; exit 2; }
 source bench/lib/common.sh
-[ -d tests/e2e/node_modules/standardwebhooks ] ||
-  (cd tests/e2e && { npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 || npm install --no-audit --no-fund --loglevel=error >/dev/null; })
+source bench/lib/npm.sh
+npm_install tests/e2e
 
 WORK=$ROOT/bench/work/webhooks
 rm -rf "$WORK" && mkdir -p "$WORK" bench/results
