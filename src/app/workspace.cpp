@@ -140,15 +140,93 @@ std::vector<Document> Workspace::state_documents(const std::vector<std::string>&
   return docs;
 }
 
-Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::span<const Record>()>& prepare) {
-  std::lock_guard order(ingest_mutex_);
-  std::span<const Record> records;
-  {
-    std::shared_lock lock(mutex_);
-    records = prepare();
+namespace {
+
+// The accounts and learners a batch upserts, by key: two batches that upsert the same entity are
+// never committed in one group, since the later one's partial upsert was merged over the state
+// before the earlier one (its `prepare` ran before the group was applied).
+void entity_keys(std::span<const Record> records, std::set<std::pair<int, std::string>>& keys) {
+  for (const Record& r : records) {
+    if (const auto* a = std::get_if<Account>(&r)) keys.emplace(0, a->id);
+    else if (const auto* l = std::get_if<Learner>(&r)) keys.emplace(1, l->id);
   }
-  auto written = store_->write(records);  // no workspace lock: reads go on meanwhile
-  if (!written.ok()) return written.status();
+}
+
+bool overlaps(std::span<const Record> records, const std::set<std::pair<int, std::string>>& keys) {
+  for (const Record& r : records) {
+    if (const auto* a = std::get_if<Account>(&r); a && keys.count({0, a->id})) return true;
+    if (const auto* l = std::get_if<Learner>(&r); l && keys.count({1, l->id})) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::span<const Record>()>& prepare) {
+  PendingIngest me;
+  me.prepare = &prepare;
+  std::unique_lock queue(group_mutex_);
+  pending_.push_back(&me);
+  while (!me.done) {
+    if (group_leader_) {
+      group_cv_.wait(queue);
+      continue;
+    }
+    // Lead: commit everything waiting (this request and those that arrived while the previous
+    // group was committing) as few groups as possible.
+    group_leader_ = true;
+    std::vector<PendingIngest*> members(pending_.begin(), pending_.end());
+    pending_.clear();
+    queue.unlock();
+    commit_groups(members);
+    queue.lock();
+    group_leader_ = false;
+    group_cv_.notify_all();
+  }
+  return std::move(me.result);
+}
+
+void Workspace::commit_groups(const std::vector<PendingIngest*>& members) {
+  std::size_t next = 0;
+  while (next < members.size()) {
+    // Prepare members in arrival order under the shared lock until one upserts an entity an
+    // earlier member of this group upserts.
+    std::vector<PendingIngest*> group;
+    std::set<std::pair<int, std::string>> keys;
+    {
+      std::shared_lock lock(mutex_);
+      for (; next < members.size(); ++next) {
+        PendingIngest* m = members[next];
+        m->records = (*m->prepare)();
+        if (!group.empty() && overlaps(m->records, keys)) break;  // prepared again in the next group
+        entity_keys(m->records, keys);
+        group.push_back(m);
+      }
+    }
+    commit_group(group);
+  }
+}
+
+void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
+  auto finish = [&](const Result<IngestSummary>& r) {
+    std::lock_guard queue(group_mutex_);
+    for (PendingIngest* m : group) {
+      m->result = r;
+      m->done = true;
+    }
+    group_cv_.notify_all();
+  };
+  std::vector<Record> combined;
+  std::span<const Record> records = group.front()->records;
+  if (group.size() > 1) {
+    std::size_t n = 0;
+    for (const PendingIngest* m : group) n += m->records.size();
+    combined.reserve(n);
+    for (const PendingIngest* m : group) combined.insert(combined.end(), m->records.begin(), m->records.end());
+    records = combined;
+  }
+  auto written = store_->write(records);  // one transaction, one fsync; no workspace lock: reads go on
+  if (!written.ok()) return finish(written.status());
   IngestSummary summary;
   std::vector<Document> docs;
   {
@@ -164,7 +242,7 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
   // The records are committed: from here nothing may turn the ingest into a failure. The state
   // documents are a cache the report trusts only when its watermark matches (states_current).
   if (!docs.empty()) {
-    Status saved = store_->put_documents(docs);  // one transaction per ingest batch, not one per account
+    Status saved = store_->put_documents(docs);  // one transaction per group, not one per account
     if (saved.ok()) {
       unsaved_states_.clear();
     } else {
@@ -172,7 +250,26 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
       summary.states_not_saved = saved;
     }
   }
-  return summary;
+  // Each member is answered with its own records' outcomes.
+  std::lock_guard queue(group_mutex_);
+  std::size_t at = 0;
+  for (PendingIngest* m : group) {
+    IngestSummary mine;
+    mine.last_sequence = summary.last_sequence;
+    mine.states_not_saved = summary.states_not_saved;
+    mine.changed_accounts = summary.changed_accounts;
+    for (std::size_t i = 0; i < m->records.size(); ++i, ++at)
+      switch (written->outcomes[at]) {
+        case WriteOutcome::kDuplicate: ++mine.duplicates; break;
+        case WriteOutcome::kInserted: ++mine.inserted; break;
+        case WriteOutcome::kUpdated: ++mine.updated; break;
+      }
+    m->result = std::move(mine);
+    m->done = true;
+  }
+  ++groups_committed_;
+  requests_committed_ += group.size();
+  group_cv_.notify_all();  // its members answer now, while the leader goes on with the next group
 }
 
 Result<std::size_t> Workspace::catch_up_concurrently() {

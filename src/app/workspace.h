@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -114,12 +115,25 @@ class Workspace {
   static Result<std::unique_ptr<Workspace>> open(std::unique_ptr<Store> store, WorkspaceOptions options = {},
                                                  const ProgressFn& progress = {});
 
-  // Stores a batch and applies it; the caller holds no lock. One ingest at a time
-  // per Workspace (so records are applied in the order they were committed); `prepare` runs
-  // under the shared lock and returns the records (it may complete partial upserts from memory);
-  // the store write holds no workspace lock; the committed records are applied under the
-  // exclusive lock; the changed states are saved holding no lock.
+  // Stores a batch and applies it; the caller holds no lock. Group commit: concurrent calls are
+  // committed together — one store transaction (one fsync) and one state save per group — and
+  // each returns once its group is durable and applied, with its own records' outcomes. Groups
+  // are committed one at a time, in arrival order (records are applied in the order they were
+  // committed). `prepare` runs under the shared lock, on the thread leading the group, and
+  // returns the records (it may complete partial upserts from memory; it may run more than once,
+  // so it must be repeatable); a batch that upserts an account or learner an earlier batch of the
+  // group upserts waits for the next group, so it merges over that one. The store write holds no
+  // workspace lock; the committed records are applied under the exclusive lock; the changed
+  // states are saved holding no lock. A failed write fails every request of its group.
   Result<IngestSummary> ingest_concurrently(const std::function<std::span<const Record>()>& prepare);
+  // Groups committed and requests in them since open (for metrics and tests).
+  std::uint64_t ingest_groups() const { return groups_committed_.load(); }
+  // Requests waiting for a group to lead them (for tests: to know followers queued up).
+  std::size_t ingests_waiting() {
+    std::lock_guard queue(group_mutex_);
+    return pending_.size();
+  }
+  std::uint64_t ingest_requests() const { return requests_committed_.load(); }
   // Applies records committed by others since last_sequence(); returns how many were applied. The
   // caller holds no lock: pages are read holding no workspace lock, each applied under the
   // exclusive lock.
@@ -186,7 +200,20 @@ class Workspace {
   // The state documents of `accounts` (caller holds at least the shared lock).
   std::vector<Document> state_documents(const std::vector<std::string>& accounts) const;
   std::set<std::string, std::less<>> unsaved_states_;  // accounts whose state save failed; retried
-  std::mutex ingest_mutex_;
+  // Group commit (ingest_concurrently): requests wait in pending_; one of them leads a group.
+  struct PendingIngest {
+    const std::function<std::span<const Record>()>* prepare = nullptr;
+    std::span<const Record> records;
+    Result<IngestSummary> result = Status::Internal("not committed");
+    bool done = false;  // guarded by group_mutex_
+  };
+  void commit_groups(const std::vector<PendingIngest*>& members);
+  void commit_group(const std::vector<PendingIngest*>& group);
+  std::mutex group_mutex_;
+  std::condition_variable group_cv_;
+  std::deque<PendingIngest*> pending_;
+  bool group_leader_ = false;
+  std::atomic<std::uint64_t> groups_committed_{0}, requests_committed_{0};
 
   // Alerting (workspace_alerts.cpp). alert_mutex_ guards the judging state below; touched_mutex_
   // the accounts waiting to be judged (writers add, the alerting thread takes).

@@ -267,6 +267,9 @@ void tick(Service& service, KeyRing& keys) {
     service.ready_accounts = ws->states().size();
   }
   service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(service.ready_sequence));
+  // Group commit: ingest requests committed, and in how many store transactions.
+  service.metrics.set_gauge("uplift_ingest_requests_committed", static_cast<double>(ws->ingest_requests()));
+  service.metrics.set_gauge("uplift_ingest_groups_committed", static_cast<double>(ws->ingest_groups()));
   // Records waiting for their person: applied once a learner or alias makes them resolvable.
   if (auto resolved = ws->resolve_unresolved(); !resolved.ok())
     std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"unresolved queue not applied\",\"error\":%s}\n",

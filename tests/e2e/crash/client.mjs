@@ -1,9 +1,11 @@
 // Crash-safety load client: posts NDJSON batches with fixed event ids to /v1/records, appends
 // every acknowledged id to ACK_FILE, and retries a failed batch with the same ids until it is
-// acknowledged. Bounded: BATCHES batches, and gives up after DEADLINE_S seconds.
+// acknowledged. Bounded: BATCHES batches, and gives up after DEADLINE_S seconds. LANES (default
+// 4) send concurrently, so the server commits their batches in groups (a kill lands mid-group).
 import { appendFileSync } from 'node:fs';
 
-const [port, key, ackFile, batchesArg, deadlineArg] = process.argv.slice(2);
+const [port, key, ackFile, batchesArg, deadlineArg, lanesArg] = process.argv.slice(2);
+const lanes = Number(lanesArg ?? 4);
 const batches = Number(batchesArg ?? 60);
 const deadline = Date.now() + 1000 * Number(deadlineArg ?? 240);
 const accounts = 12, perBatch = 200;
@@ -26,7 +28,8 @@ function batch(k) {
 }
 
 let retries = 0;
-for (let k = 0; k < batches; k++) {
+async function lane(first) {
+ for (let k = first; k < batches; k += lanes) {
   const { ids, body } = batch(k);
   for (;;) {
     if (Date.now() > deadline) { console.error(`deadline passed at batch ${k}`); process.exit(3); }
@@ -46,5 +49,7 @@ for (let k = 0; k < batches; k++) {
     retries++;
     await new Promise((r) => setTimeout(r, 100));
   }
+ }
 }
-console.log(JSON.stringify({ batches, retries }));
+await Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+console.log(JSON.stringify({ batches, retries, lanes }));

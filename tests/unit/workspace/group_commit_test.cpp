@@ -1,0 +1,148 @@
+// Group commit (Workspace::ingest_concurrently): concurrent ingests are committed together, each
+// answered with its own records' outcomes; the result equals committing them one by one; two
+// batches upserting the same entity are never in one group (the later merges over the earlier).
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <barrier>
+#include <filesystem>
+#include <thread>
+
+#include "app/workspace.h"
+#include "core/time.h"
+
+using namespace uplift;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Dir {
+  fs::path path = fs::temp_directory_path() / ("uplift_group_" + std::to_string(::getpid()));
+  Dir() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+    fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", path / "milestones");
+  }
+  ~Dir() { fs::remove_all(path); }
+  std::unique_ptr<app::Workspace> open() const {
+    app::WorkspaceOptions wo;
+    wo.config_dir = path.string();
+    auto ws = app::Workspace::open("sqlite:" + (path / "u.db").string(), wo);
+    REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
+    return std::move(*ws);
+  }
+};
+
+Event event(const std::string& id, const std::string& account, int minute) {
+  Event e;
+  e.id = id;
+  e.account = account;
+  e.name = "group_created";
+  e.ts = *parse_timestamp("2026-03-01T10:00:00Z") + minute * 60'000LL;
+  e.props = {{"group_id", id}};
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("followers that queue behind a committing leader are committed as one group, each answered with its own outcomes") {
+  Dir dir;
+  auto ws = dir.open();
+  Account acme;
+  acme.id = "acme";
+  acme.name = "Acme";
+  std::vector<Record> first = {acme, event("e0", "acme", 0)};
+  REQUIRE(ws->ingest_concurrently([&] { return std::span<const Record>(first); }).ok());
+  const auto groups_before = ws->ingest_groups();
+
+  // The leader's prepare holds the group open until 6 followers wait; each follower sends 3
+  // events, one of them a duplicate of an event stored before (e0) or of another follower's.
+  constexpr int kFollowers = 6;
+  std::atomic<bool> release{false}, leading{false};
+  std::vector<Record> lead = {event("lead", "acme", 1)};
+  std::vector<std::vector<Record>> batches(kFollowers);
+  for (int f = 0; f < kFollowers; ++f)
+    batches[f] = {event("f" + std::to_string(f) + "a", "acme", 10 + f), event("f" + std::to_string(f) + "b", "acme", 20 + f),
+                  f == 0 ? event("e0", "acme", 0) : event("f" + std::to_string(f - 1) + "a", "acme", 10 + f - 1)};
+  std::vector<Result<app::IngestSummary>> results(kFollowers, Status::Internal("not run"));
+  Result<app::IngestSummary> lead_result = Status::Internal("not run");
+  std::thread leader([&] {
+    lead_result = ws->ingest_concurrently([&] {
+      leading = true;  // the leader is committing: whoever comes now waits for the next group
+      while (!release.load()) std::this_thread::yield();
+      return std::span<const Record>(lead);
+    });
+  });
+  while (!leading.load()) std::this_thread::yield();
+  std::vector<std::thread> followers;
+  for (int f = 0; f < kFollowers; ++f)
+    followers.emplace_back([&, f] { results[f] = ws->ingest_concurrently([&, f] { return std::span<const Record>(batches[f]); }); });
+  while (ws->ingests_waiting() < kFollowers) std::this_thread::yield();
+  release = true;
+  leader.join();
+  for (auto& t : followers) t.join();
+
+  REQUIRE(lead_result.ok());
+  CHECK(lead_result->inserted == 1);
+  // Whichever order the followers queued in, exactly one copy of each event is new.
+  std::size_t inserted = 0, duplicates = 0;
+  for (int f = 0; f < kFollowers; ++f) {
+    REQUIRE_MESSAGE(results[f].ok(), results[f].status().to_string());
+    CHECK(results[f]->inserted + results[f]->duplicates == 3);
+    inserted += results[f]->inserted;
+    duplicates += results[f]->duplicates;
+  }
+  CHECK(inserted == 2 * kFollowers);
+  CHECK(duplicates == kFollowers);
+  // The leader's group held only itself (the followers came later); the followers are one group.
+  CHECK(ws->ingest_groups() - groups_before == 2);
+  std::shared_lock lock(ws->mutex());
+  CHECK(ws->data().events_of("acme").size() == 2 + 2 * kFollowers);
+}
+
+TEST_CASE("batches upserting the same account are committed in separate groups, in arrival order") {
+  Dir dir;
+  auto ws = dir.open();
+  Account acme;
+  acme.id = "acme";
+  acme.name = "Acme";
+  acme.plan = "starter";
+  std::vector<Record> first = {acme};
+  REQUIRE(ws->ingest_concurrently([&] { return std::span<const Record>(first); }).ok());
+  const auto groups_before = ws->ingest_groups();
+
+  std::atomic<bool> release{false}, leading{false};
+  std::vector<Record> lead = {event("x", "acme", 1)};
+  // Two followers rename and re-plan the account; each builds its record from the state its
+  // prepare sees, as a partial upsert does: the second must see the first's change.
+  std::vector<Record> renamed, replanned;
+  auto upsert = [&](std::vector<Record>& out, auto change) {
+    return [&, change] {
+      Account a = *ws->data().account("acme");
+      change(a);
+      out = {a};
+      return std::span<const Record>(out);
+    };
+  };
+  std::thread leader([&] {
+    REQUIRE(ws->ingest_concurrently([&] {
+      leading = true;  // the leader is committing: whoever comes now waits for the next group
+      while (!release.load()) std::this_thread::yield();
+      return std::span<const Record>(lead);
+    }).ok());
+  });
+  while (!leading.load()) std::this_thread::yield();
+  std::thread a([&] { REQUIRE(ws->ingest_concurrently(upsert(renamed, [](Account& x) { x.name = "Acme Corp"; })).ok()); });
+  while (ws->ingests_waiting() < 1) std::this_thread::yield();
+  std::thread b([&] { REQUIRE(ws->ingest_concurrently(upsert(replanned, [](Account& x) { x.plan = "enterprise"; })).ok()); });
+  while (ws->ingests_waiting() < 2) std::this_thread::yield();
+  release = true;
+  leader.join();
+  a.join();
+  b.join();
+  CHECK(ws->ingest_groups() - groups_before == 3);  // the leader, then one group per upsert of acme
+  std::shared_lock lock(ws->mutex());
+  CHECK(ws->data().account("acme")->name == "Acme Corp");
+  CHECK(ws->data().account("acme")->plan == "enterprise");
+}
