@@ -77,7 +77,9 @@ void parse_webhook_mapping(const json& source, const std::string& where, const s
     bad("events", "required: an object from event type to its mapping");
     return;
   }
-  for (const auto& [type, m] : events->items()) {
+  for (const auto& item : events->items()) {  // (not a structured binding: lambdas below capture m)
+    const std::string type = item.key();
+    const json& m = item.value();
     const std::string here = "events." + type;
     if (!m.is_object()) {
       bad(here, "expected an object");
