@@ -1,8 +1,10 @@
 // Skilljar webhooks → completions (and learners when the account is known).
 //
-// Payload (Skilljar's "Using Webhooks API"; recorded examples in tests/data/vendors/skilljar):
-// {"event_type", "timestamp", "user": {"id", "email", "first_name", "last_name"},
-//  "course": {"id", "title", ...}, "lesson": {"id", "title"}, "path": {"id"}, ...}.
+// Payload (Skilljar's "Using Webhooks API"; examples and their provenance in tests/data/vendors/skilljar
+// and its SOURCES.md): {"event_type", "timestamp", "user": {"id", "email", "first_name", "last_name"},
+//  "course": {"id", "title", ...}, "lesson": {"id", "title"}, "path": {"id"}, ...}. Skilljar documents
+// the envelope, "user" and "course" (COURSE_ENROLLMENT); where LESSON_COMPLETION and PATH_COMPLETION
+// carry their ids is not published in what we could read — "lesson.id" and "path.id" are assumed.
 //  * COURSE_COMPLETION → completion (status completed) of content = course.id
 //  * LESSON_COMPLETION → completion (status completed) of content = lesson.id
 //  * PATH_COMPLETION   → completion (status completed) of content = path.id
