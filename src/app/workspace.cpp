@@ -74,10 +74,9 @@ Status Workspace::load(const ProgressFn& progress) {
     milestones_dir = config_dir_ / "milestones";
   }
   milestones_dir_ = milestones_dir;
-  auto graph = milestones::load_graph_or_error(milestones_dir);
-  if (!graph.ok()) return graph.status().with_context("milestone graph");
-  graph_ = std::move(graph.value());
-  UPLIFT_RETURN_IF_ERROR(load_catalogs());
+  auto config = load_config(config_dir_, milestones_dir);
+  if (!config.ok()) return config.status();
+  config_.store(*config);
 
   auto seq = store_->last_sequence();
   if (!seq.ok()) return seq.status();
@@ -101,7 +100,8 @@ Status Workspace::load(const ProgressFn& progress) {
   }
   if (progress) progress("loading events", events, events);
 
-  evaluator_ = std::make_unique<milestones::Evaluator>(graph_, data_, options_.as_of);
+  evaluated_config_ = config_.load();
+  evaluator_ = std::make_unique<milestones::Evaluator>(evaluated_config_->graph, data_, options_.as_of);
   evaluator_->rebuild([&](std::size_t done, std::size_t total) {
     if (progress) progress("evaluating accounts", done, total);
   });

@@ -46,6 +46,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/config.h"
 #include "attribution/movement.h"
 #include "core/dataset.h"
 #include "core/records.h"
@@ -143,20 +144,34 @@ class Workspace {
 
   Store& store() { return *store_; }
   const Dataset& data() const { return data_; }
-  const milestones::Graph& graph() const { return graph_; }
+  // The config being served (app/config.h), whole: a caller that holds no workspace lock takes
+  // this snapshot and reads only it (a reload swaps the snapshot; the one held stays valid).
+  std::shared_ptr<const Config> config() const { return config_.load(); }
+  // Parts of the served config. The references stay valid while the caller holds the shared
+  // lock (a reload swaps the config under the exclusive lock); without it, use config().
+  const milestones::Graph& graph() const { return config_.load()->graph; }
   // Segment catalog (<config>/segments) and content map (<config>/content_maps), validated against
   // the graph; empty when the directory does not exist.
-  const segments::SegmentSet& segments() const { return segments_; }
-  const recommend::ContentMap& content() const { return content_; }
-  // Stage-movement targets per quarter (<config>/targets), validated against the stages at open.
-  const attribution::StageTargets& targets() const { return targets_; }
+  const segments::SegmentSet& segments() const { return config_.load()->segments; }
+  const recommend::ContentMap& content() const { return config_.load()->content; }
+  // Stage-movement targets per quarter (<config>/targets), validated against the stages.
+  const attribution::StageTargets& targets() const { return config_.load()->targets; }
   // Accelerator programs (the `programs` of <config>/content_maps), validated against the graph
-  // at open and kept: every use reads these, never the files again.
-  const std::vector<cohorts::Program>& programs() const { return programs_; }
-  // The webhook sources of <config>/sources (ingest/sources.h; empty when there is none).
-  const ingest::SourceSet& sources() const { return sources_; }
+  // and kept: every use reads these, never the files again.
+  const std::vector<cohorts::Program>& programs() const { return config_.load()->programs; }
   // The trigger rules and destinations of <config>/triggers (empty when there is no such directory).
-  const triggers::RuleSet& triggers() const { return triggers_; }
+  const triggers::RuleSet& triggers() const { return config_.load()->triggers; }
+  // Reloads the config dir (SIGHUP, POST /v1/admin/reload): validates all of it and, only if every
+  // folder is valid, swaps it in whole and re-evaluates every account under the new graph (ingest
+  // pauses meanwhile; reads wait for the swap and re-evaluation, not for the loading). An invalid
+  // config leaves the served one in place and the error lists every problem. The caller holds no
+  // lock. Trigger destinations are read by the deliverer at start: `destinations_changed` says
+  // when a restart is needed for them.
+  struct Reload {
+    std::size_t milestones = 0, segments = 0, programs = 0, rules = 0, sources = 0;
+    bool destinations_changed = false;
+  };
+  Result<Reload> reload_config();
   // The accelerator program targeting a milestone ("" none), for recommend::advise_account.
   recommend::ProgramFor program_for() const;
   // Turns alerting on: reads the stored episodes, judges every account (alerts that a crash left
@@ -246,14 +261,9 @@ class Workspace {
   std::filesystem::path milestones_dir_;
   std::unique_ptr<Store> store_;
   Dataset data_;
-  milestones::Graph graph_;
-  segments::SegmentSet segments_;
-  recommend::ContentMap content_;
-  triggers::RuleSet triggers_;
-  ingest::SourceSet sources_;
-  attribution::StageTargets targets_;
-  std::vector<cohorts::Program> programs_;
-  Status load_catalogs();  // workspace_catalogs.cpp
+  std::atomic<std::shared_ptr<const Config>> config_;  // swapped whole, under the exclusive lock
+  // The evaluator reads the graph of the config it was built with: kept alive with it.
+  std::shared_ptr<const Config> evaluated_config_;
   std::unique_ptr<milestones::Evaluator> evaluator_;
   Sequence last_seq_ = 0;
   mutable std::shared_mutex mutex_;

@@ -40,7 +40,7 @@ std::vector<std::string> Workspace::touched_accounts(std::span<const Record> rec
 }
 
 Status Workspace::judge_and_write(const std::vector<std::string>& accounts) {
-  if (!alerting_ || triggers_.rules.empty() || accounts.empty()) return Status::OK();
+  if (!alerting_ || triggers().rules.empty() || accounts.empty()) return Status::OK();
   for (int round = 0; round < kConflictRounds; ++round) {
     Store::DocumentChanges changes;
     triggers::EpisodeBook judged;  // the new episodes of the accounts whose episodes changed
@@ -49,13 +49,15 @@ Status Workspace::judge_and_write(const std::vector<std::string>& accounts) {
     const Timestamp now = wall_clock_now();
     {
       std::shared_lock lock(mutex_);
-      triggers::Context ctx{&data_, &graph_, [this](std::string_view id) { return state(id); }};
+      const std::shared_ptr<const Config> config = config_.load();
+      const triggers::RuleSet& rules = config->triggers;
+      triggers::Context ctx{&data_, &config->graph, [this](std::string_view id) { return state(id); }};
       const recommend::ProgramFor programs = program_for();
       for (const auto& account : accounts) {
         triggers::EpisodeBook book;
-        for (const auto& r : triggers_.rules)
+        for (const auto& r : rules.rules)
           if (auto it = episodes_.find({r.id, account}); it != episodes_.end()) book.insert(*it);
-        auto alerts = triggers::step(triggers_, ctx, {account}, as_of(), book);
+        auto alerts = triggers::step(rules, ctx, {account}, as_of(), book);
         std::string body = alerts::episodes_body(book, account);
         auto old = episode_bodies_.find(account);
         const std::optional<std::string> before =
@@ -66,11 +68,11 @@ Status Workspace::judge_and_write(const std::vector<std::string>& accounts) {
         bodies.emplace_back(account, body);
         judged.insert(book.begin(), book.end());
         for (const auto& al : alerts) {
-          const triggers::Rule* rule = triggers_.find(al.rule);
+          const triggers::Rule* rule = rules.find(al.rule);
           const Account* acct = data_.account(al.account);
           const std::string csm = acct ? acct->csm : "";
-          auto context = triggers::alert_context(al, *rule, ctx, content_, programs);
-          auto docs = alerts::fired_documents(context, csm, triggers_.destinations.routing.for_csm(csm), now);
+          auto context = triggers::alert_context(al, *rule, ctx, config->content, programs);
+          auto docs = alerts::fired_documents(context, csm, rules.destinations.routing.for_csm(csm), now);
           changes.put.insert(changes.put.end(), docs.begin(), docs.end());
           ++fired;
         }

@@ -1,5 +1,5 @@
-// Loading the segment catalog and content map into the Workspace (kept apart from workspace.cpp
-// so the milestone and recommendation sides can change independently).
+// The Workspace's config: what recommendations and programs read, and reloading it
+// (app/config.h holds the loading).
 #include <filesystem>
 
 #include "app/workspace.h"
@@ -8,58 +8,84 @@
 
 namespace uplift::app {
 
-Status Workspace::load_catalogs() {
-  namespace fs = std::filesystem;
-  segments::KnownIds known{graph_.stages, {}};
-  for (const auto& m : graph_.milestones) known.milestones.push_back(m.id);
-  std::error_code ec;
-  if (fs::path dir = config_dir_ / "segments"; fs::is_directory(dir, ec)) {
-    auto set = segments::load_segments(dir.string(), known);
-    if (!set.ok()) return set.status().with_context("segments");
-    segments_ = std::move(*set);
-  }
-  if (fs::path dir = config_dir_ / "content_maps"; fs::is_directory(dir, ec)) {
-    recommend::ContentRefs refs{known.milestones, {}};
-    for (const auto& s : segments_.segments) refs.segments.push_back(s.id);
-    auto cm = recommend::load_content_map(dir.string(), refs);
-    if (!cm.ok()) return cm.status().with_context("content map");
-    content_ = std::move(*cm);
-    // Accelerator programs live in the same files; their milestone and stage names must exist.
-    auto programs = cohorts::load_programs(dir.string());
-    if (!programs.ok()) return programs.status().with_context("programs");
-    UPLIFT_RETURN_IF_ERROR(cohorts::check_program_refs(*programs, known.milestones, graph_.stages)
-                               .with_context("programs"));
-    programs_ = std::move(*programs);
-  }
-  if (fs::path dir = config_dir_ / "triggers"; fs::is_directory(dir, ec)) {
-    auto rules = triggers::load_triggers(dir, graph_);
-    if (!rules.ok()) return rules.status().with_context("triggers");
-    triggers_ = std::move(*rules);
-  }
-  if (fs::path dir = config_dir_ / "sources"; fs::is_directory(dir, ec)) {
-    auto sources = ingest::load_sources(dir);
-    if (!sources.ok()) return sources.status().with_context("sources");
-    sources_ = std::move(*sources);
-  }
-  if (fs::path dir = config_dir_ / "targets"; fs::is_directory(dir, ec)) {
-    auto targets = attribution::load_targets(dir.string(), graph_.stages);
-    if (!targets.ok()) return targets.status().with_context("targets");
-    targets_ = std::move(*targets);
-  }
-  return Status::OK();
-}
-
 recommend::ProgramFor Workspace::program_for() const {
-  return [this](std::string_view milestone) {
-    for (const auto& p : programs_)
+  return [config = config_.load()](std::string_view milestone) {
+    for (const auto& p : config->programs)
       if (p.target_milestone == milestone) return p.id;
     return std::string();
   };
 }
 
 recommend::Context Workspace::recommend_context() const {
-  return recommend::Context{&data_, &segments_, &content_,
+  const Config& config = *config_.load();  // the caller holds the shared lock: it stays served
+  return recommend::Context{&data_, &config.segments, &config.content,
                             [this](std::string_view account) { return state(account); }, as_of()};
+}
+
+}  // namespace uplift::app
+
+namespace uplift::app {
+
+namespace {
+// Whether the deliverer (which copied the destinations at start) would send the same way.
+bool same_destinations(const triggers::DestinationSet& a, const triggers::DestinationSet& b) {
+  if (a.destinations.size() != b.destinations.size()) return false;
+  for (std::size_t i = 0; i < a.destinations.size(); ++i) {
+    const auto &x = a.destinations[i], &y = b.destinations[i];
+    if (triggers::destination_to_json(x) != triggers::destination_to_json(y) || x.url != y.url || x.secret != y.secret)
+      return false;
+  }
+  return true;
+}
+}  // namespace
+
+Result<Workspace::Reload> Workspace::reload_config() {
+  // Load and validate the whole config dir first, holding nothing: a bad config changes nothing.
+  const std::shared_ptr<const Config> old = config_.load();
+  auto next = load_config(old->dir, old->milestones_dir);
+  if (!next.ok()) return next.status();
+  const std::shared_ptr<const Config>& config = *next;
+  // Pause ingest: become the group-commit leader (no group is applied while the evaluator is
+  // rebuilt and swapped, so none is applied to the old evaluator only).
+  {
+    std::unique_lock queue(group_mutex_);
+    group_cv_.wait(queue, [&] { return !group_leader_; });
+    group_leader_ = true;
+  }
+  struct Resume {
+    Workspace& ws;
+    ~Resume() {
+      std::lock_guard queue(ws.group_mutex_);
+      ws.group_leader_ = false;
+      ws.group_cv_.notify_all();
+    }
+  } resume{*this};
+  std::vector<std::string> accounts;
+  {
+    std::lock_guard judging(alert_mutex_);  // the alerting thread reads rules under it
+    auto evaluator = std::make_unique<milestones::Evaluator>(config->graph, data_, options_.as_of);
+    std::unique_lock lock(mutex_);
+    evaluator->rebuild({});
+    evaluated_config_ = config;
+    evaluator_ = std::move(evaluator);
+    config_.store(config);
+    for (const auto& [account, state] : evaluator_->states()) accounts.push_back(account);
+  }
+  Status saved;
+  {
+    std::shared_lock lock(mutex_);
+    saved = persist_all_states();  // the saved states and their watermark follow the new graph
+  }
+  if (alerting_) note_for_judgement(accounts);  // judged again under the new rules
+  if (!saved.ok()) return saved.with_context("reloaded, but saving the re-evaluated states failed");
+  Reload r;
+  r.milestones = config->graph.milestones.size();
+  r.segments = config->segments.segments.size();
+  r.programs = config->programs.size();
+  r.rules = config->triggers.rules.size();
+  r.sources = config->sources.sources.size();
+  r.destinations_changed = !same_destinations(config->triggers.destinations, old->triggers.destinations);
+  return r;
 }
 
 }  // namespace uplift::app

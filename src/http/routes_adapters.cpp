@@ -280,7 +280,8 @@ void add_adapter_routes(Api& api, Service& service) {
   api.add("POST", "/v1/webhooks/{source}/{token}", Access::kPublic, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    const ingest::Source* src = ws->sources().find(ctx.param("source"));
+    const std::shared_ptr<const app::Config> config = ws->config();  // the source stays valid through a reload
+    const ingest::Source* src = config->sources.find(ctx.param("source"));
     if (!src) return problem_response(problem_from_status(Status::NotFound("no webhook source of that name is configured")));
     if (!ingest::token_matches(ctx.param("token"), src->token))
       return problem_response(problem_from_status(Status::Unauthenticated("the token in the URL is not this source's")));
@@ -294,7 +295,8 @@ void add_adapter_routes(Api& api, Service& service) {
   api.add("POST", "/v1/webhooks/{source}", Access::kPublic, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    const ingest::Source* src = ws->sources().find(ctx.param("source"));
+    const std::shared_ptr<const app::Config> config = ws->config();  // the source stays valid through a reload
+    const ingest::Source* src = config->sources.find(ctx.param("source"));
     if (!src || src->secrets.empty())
       return problem_response(problem_from_status(Status::NotFound("no signed webhook source of that name is configured")));
     if (auto refused = check_signature(*src, ctx.request)) return *refused;

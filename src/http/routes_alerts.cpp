@@ -35,9 +35,9 @@ HttpResponse list(Service& service, const RequestContext& ctx) {
   auto status = enum_param(r, "status", "", {"", "recorded", "pending", "retrying", "sent", "dead", "partial"});
   for (const Status* s : {&page.status(), &trigger.status(), &account.status(), &csm.status(), &status.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
-  if (!trigger->empty() && !ws->triggers().find(*trigger)) {
+  if (!trigger->empty() && !ws->config()->triggers.find(*trigger)) {
     std::string known;
-    for (const auto& rule : ws->triggers().rules) known += (known.empty() ? "" : ", ") + rule.id;
+    for (const auto& rule : ws->config()->triggers.rules) known += (known.empty() ? "" : ", ") + rule.id;
     return problem_response(bad_request("trigger: no rule '" + trigger->substr(0, 64) + "' (rules: " + known + ")"));
   }
   auto all = alerts::list_alerts(ws->store());
@@ -76,10 +76,11 @@ void add_alert_routes(Api& api, Service& service) {
       return problem_response(problem_from_status(known));
     auto dest = text_param(ctx.request, "destination", 64);
     if (!dest.ok()) return problem_response(problem_from_status(dest.status()));
-    if (!dest->empty() && !ws->triggers().destinations.find(*dest))
+    const std::shared_ptr<const app::Config> config = ws->config();
+    if (!dest->empty() && !config->triggers.destinations.find(*dest))
       return failure(Status::NotFound("no destination '" + *dest + "' is configured"));
-    auto queued = alerts::redeliver(ws->store(), ctx.param("id"), *dest, wall_clock_now(), [ws](std::string_view name) {
-      return ws->triggers().destinations.find(name) != nullptr;
+    auto queued = alerts::redeliver(ws->store(), ctx.param("id"), *dest, wall_clock_now(), [&config](std::string_view name) {
+      return config->triggers.destinations.find(name) != nullptr;
     });
     if (!queued.ok()) return failure(queued.status());
     if (alerts::Deliverer* d = service.deliverer.load(std::memory_order_acquire)) d->wake();
@@ -91,9 +92,10 @@ void add_alert_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     nlohmann::json rules = nlohmann::json::array(), dests = nlohmann::json::array();
-    for (const auto& rule : ws->triggers().rules) rules.push_back(triggers::rule_to_json(rule));
-    for (const auto& d : ws->triggers().destinations.destinations) dests.push_back(triggers::destination_to_json(d));
-    const auto& routing = ws->triggers().destinations.routing;
+    const std::shared_ptr<const app::Config> config = ws->config();
+    for (const auto& rule : config->triggers.rules) rules.push_back(triggers::rule_to_json(rule));
+    for (const auto& d : config->triggers.destinations.destinations) dests.push_back(triggers::destination_to_json(d));
+    const auto& routing = config->triggers.destinations.routing;
     return json_response({{"items", rules},
                           {"destinations", dests},
                           {"routing", {{"default", routing.by_default}, {"by_csm", routing.by_csm}}},

@@ -165,7 +165,8 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
   }
   const CohortRequest& req = std::get<CohortRequest>(parsed);
 
-  const auto* programs = &ws->programs();  // validated when the workspace opened
+  const std::shared_ptr<const app::Config> config = ws->config();  // one config for the whole request
+  const auto* programs = &config->programs;  // validated when the config loaded
   const cohorts::Program* program = cohorts::find_program(*programs, req.program);
   if (!program) {
     std::string known;
@@ -191,7 +192,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     o.id = req.id;
     o.existing = *existing;
     o.programs = programs;
-    o.content = &ws->content();
+    o.content = &config->content;
     cohorts::Proposal proposal;
     nlohmann::json eligible;
     {
@@ -300,7 +301,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& p : ws->programs()) items.push_back(program_json(p));
+    for (const auto& p : ws->config()->programs) items.push_back(program_json(p));
     return json_response({{"items", items}});
   });
 

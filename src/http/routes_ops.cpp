@@ -6,6 +6,7 @@
 
 #include "http/problem.h"
 #include "http/routes.h"
+#include "http/server.h"
 
 namespace uplift::http {
 
@@ -48,6 +49,36 @@ void add_ops_routes(Api& api, Service& service) {
       return *health_response(service, path);
     });
 
+  // Reload the config dir without a restart (also: SIGHUP). 200 with what is now served; 422 with
+  // every problem when the new config is invalid (the running one is kept).
+  api.add("POST", "/v1/admin/reload", Access::kAdmin, [&service](const RequestContext&) {
+    auto r = reload_config(service, "POST /v1/admin/reload");
+    if (!r.ok()) {
+      if (r.status().code() != Code::kInvalidArgument) return problem_response(problem_from_status(r.status()));
+      std::vector<std::string> problems;
+      std::string text = r.status().message();
+      for (std::size_t at = 0; at <= text.size();) {
+        std::size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        if (nl > at) problems.push_back(text.substr(at, nl - at));
+        at = nl + 1;
+      }
+      Problem p;
+      p.status = 422;
+      p.slug = "invalid-config";
+      p.title = "Config not reloaded";
+      p.detail = fmt::format("{} problem(s) in the config dir; the running config is kept", problems.size());
+      p.extensions["problems"] = problems;
+      return problem_response(p);
+    }
+    return json_response({{"reloaded", true},
+                          {"milestones", r->milestones},
+                          {"segments", r->segments},
+                          {"programs", r->programs},
+                          {"rules", r->rules},
+                          {"sources", r->sources},
+                          {"destinations_changed", r->destinations_changed}});
+  });
   api.add("GET", "/metrics", Access::kPublic, [&service](const RequestContext&) {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -43,7 +43,8 @@ HttpResponse roi(Service& service, const RequestContext& ctx, std::string format
     quarter = *q;
   }
 
-  const std::vector<cohorts::Program>& programs = ws->programs();  // validated at start
+  const std::shared_ptr<const app::Config> config = ws->config();  // one config for the whole request
+  const std::vector<cohorts::Program>& programs = config->programs;  // validated when it loaded
   auto cohorts = report::load_cohorts(ws->store());
   if (!cohorts.ok()) return problem_response(problem_from_status(cohorts.status()));
 

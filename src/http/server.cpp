@@ -292,7 +292,24 @@ void block_termination_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);  // reload the config (run_server's loop takes it)
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+// Reloads the config and logs the outcome (SIGHUP and POST /v1/admin/reload).
+Result<app::Workspace::Reload> reload_config(Service& service, const char* by) {
+  app::Workspace* ws = service.ws();
+  if (!ws) return Status::Unavailable("the workspace is still loading");
+  auto r = ws->reload_config();
+  if (r.ok())
+    std::fprintf(stderr,
+                 "{\"level\":\"info\",\"msg\":\"config reloaded\",\"by\":\"%s\",\"milestones\":%zu,\"segments\":%zu,"
+                 "\"programs\":%zu,\"rules\":%zu,\"sources\":%zu,\"destinations_changed\":%s}\n",
+                 by, r->milestones, r->segments, r->programs, r->rules, r->sources, r->destinations_changed ? "true" : "false");
+  else
+    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"config not reloaded; the running one is kept\",\"by\":\"%s\",\"error\":%s}\n",
+                 by, dump_json(r.status().to_string()).c_str());
+  return r;
 }
 
 Status run_server(const ServerOptions& options, Service& service, KeyRing& keys, Api& api,
@@ -340,6 +357,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   timespec wait{options.tick_ms / 1000, (options.tick_ms % 1000) * 1'000'000L};
   for (;;) {
     int sig = sigtimedwait(&set, nullptr, &wait);
@@ -348,6 +366,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
       std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
       break;
     }
+    if (sig == SIGHUP) (void)reload_config(service, "SIGHUP");
     tick(service, keys);
   }
   service.shutting_down = true;

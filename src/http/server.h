@@ -33,9 +33,13 @@ struct ServerOptions {
   ConnectionLimits limits;  // timeouts and connection caps of the front door (checked_socket.h)
 };
 
-// Blocks SIGTERM/SIGINT in the calling thread (and the threads it starts later) so run() can wait
-// for them; call before starting any thread.
+// Blocks SIGTERM/SIGINT (stop) and SIGHUP (reload the config) in the calling thread (and the
+// threads it starts later) so run() can wait for them; call before starting any thread.
 void block_termination_signals();
+
+// Reloads the served config (app::Workspace::reload_config) and logs the outcome; `by` names who
+// asked ("SIGHUP", "POST /v1/admin/reload").
+Result<app::Workspace::Reload> reload_config(Service& service, const char* by);
 
 // Serves until a termination signal. `load` runs after the socket is listening (so /healthz
 // answers while the workspace loads) and must set service.workspace, or return an error (the

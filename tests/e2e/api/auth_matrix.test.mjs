@@ -39,6 +39,7 @@ export const ENDPOINTS = [
   ['GET', '/v1/segments', 'analyst', {}],
   ['GET', '/v1/segments/none/learners', 'analyst', {}],
   ['GET', '/v1/keys', 'admin', {}],
+  ['POST', '/v1/admin/reload', 'admin', { raw: '' }],
   ['POST', '/v1/keys', 'admin', { json: { name: 'matrix-key', scope: 'lms' } }],
   ['DELETE', '/v1/keys/nobody', 'admin', {}],
 ];
