@@ -178,8 +178,23 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
     std::vector<PendingIngest*> members(pending_.begin(), pending_.end());
     pending_.clear();
     queue.unlock();
-    commit_groups(members);
+    // Whatever happens, every member is answered and the leadership is given up: an exception
+    // (from a prepare, the store, memory) must not leave the others waiting for good.
+    std::optional<Status> failed;
+    try {
+      commit_groups(members);
+    } catch (const std::exception& e) {
+      failed = Status::Internal(std::string("ingest failed: ") + e.what());
+    } catch (...) {
+      failed = Status::Internal("ingest failed");
+    }
     queue.lock();
+    if (failed)
+      for (PendingIngest* m : members)
+        if (!m->done) {
+          m->result = *failed;
+          m->done = true;
+        }
     group_leader_ = false;
     group_cv_.notify_all();
   }
@@ -197,13 +212,21 @@ void Workspace::commit_groups(const std::vector<PendingIngest*>& members) {
       std::shared_lock lock(mutex_);
       for (; next < members.size(); ++next) {
         PendingIngest* m = members[next];
-        m->records = (*m->prepare)();
+        try {
+          m->records = (*m->prepare)();
+        } catch (const std::exception& e) {  // this request fails; the group goes on without it
+          std::lock_guard queue(group_mutex_);
+          m->result = Status::Internal(std::string("ingest failed: ") + e.what());
+          m->done = true;
+          group_cv_.notify_all();
+          continue;
+        }
         if (!group.empty() && overlaps(m->records, keys)) break;  // prepared again in the next group
         entity_keys(m->records, keys);
         group.push_back(m);
       }
     }
-    commit_group(group);
+    if (!group.empty()) commit_group(group);
   }
 }
 
@@ -226,6 +249,12 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
     records = combined;
   }
   auto written = store_->write(records);  // one transaction, one fsync; no workspace lock: reads go on
+  if (!written.ok() && group.size() > 1 && written.status().code() != Code::kUnavailable) {
+    // One member's records may be what the store refused: each is committed on its own, so the
+    // others are not failed with it.
+    for (PendingIngest* m : group) commit_group({m});
+    return;
+  }
   if (!written.ok()) return finish(written.status());
   IngestSummary summary;
   std::vector<Document> docs;

@@ -229,6 +229,7 @@ class Workspace {
   std::deque<PendingIngest*> pending_;
   bool group_leader_ = false;
   std::atomic<std::uint64_t> groups_committed_{0}, requests_committed_{0};
+  std::mutex reload_mutex_;  // reload_config: one at a time
 
   // Alerting (workspace_alerts.cpp). alert_mutex_ guards the judging state below; touched_mutex_
   // the accounts waiting to be judged (writers add, the alerting thread takes).

@@ -40,6 +40,7 @@ bool same_destinations(const triggers::DestinationSet& a, const triggers::Destin
 }  // namespace
 
 Result<Workspace::Reload> Workspace::reload_config() {
+  std::lock_guard one_at_a_time(reload_mutex_);  // a SIGHUP and a POST: the later load wins, whole
   // Load and validate the whole config dir first, holding nothing: a bad config changes nothing.
   const std::shared_ptr<const Config> old = config_.load();
   auto next = load_config(old->dir, old->milestones_dir);

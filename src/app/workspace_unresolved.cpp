@@ -2,6 +2,9 @@
 #include "app/unresolved.h"
 #include "app/workspace.h"
 
+#include <algorithm>
+#include <map>
+
 namespace uplift::app {
 
 Result<std::size_t> Workspace::resolve_unresolved(bool force) {
@@ -29,6 +32,26 @@ Result<std::size_t> Workspace::resolve_unresolved(bool force) {
       records.push_back(credited(e->record, *r.learner));
       done.push_back(&d);
     }
+  }
+  // Several entries teaching one learner ids (alias-only records) become one record carrying
+  // all of them: written one by one, each copy of the learner would drop the other's ids.
+  {
+    std::map<std::string, std::size_t> first;
+    std::vector<Record> merged;
+    for (Record& r : records) {
+      if (auto* l = std::get_if<Learner>(&r)) {
+        auto [it, fresh] = first.emplace(l->id, merged.size());
+        if (!fresh) {
+          Learner& into = std::get<Learner>(merged[it->second]);
+          into.aliases.insert(into.aliases.end(), l->aliases.begin(), l->aliases.end());
+          std::sort(into.aliases.begin(), into.aliases.end());
+          into.aliases.erase(std::unique(into.aliases.begin(), into.aliases.end()), into.aliases.end());
+          continue;
+        }
+      }
+      merged.push_back(std::move(r));
+    }
+    records = std::move(merged);
   }
   if (!records.empty()) {
     auto written = ingest_concurrently([&] { return std::span<const Record>(records); });

@@ -264,15 +264,7 @@ class Connection : public Poco::Net::StreamSocketImpl {
       served_ = true;
       compact();
     }
-    if (rejected_ || desync_ || peer_closed_) return true;
-    if (handoff_ready()) {
-      // Its next request is here, but other connections' requests wait for a thread: this one
-      // goes back to the front door and queues behind them, so a busy keep-alive connection
-      // cannot keep a waiting one out for good.
-      if (!others_waiting()) return true;
-      park_ = true;
-      return false;
-    }
+    if (rejected_ || desync_ || peer_closed_ || handoff_ready()) return true;
     if (reception_.expired()) return wait_for(Clock::now() + span(timeout), mode);
     auto deadline = Clock::now() + span(std::min(timeout, limits_.keep_alive_grace));
     while (unread() < kMaxWithoutHead && wait_readable(deadline)) {
@@ -284,8 +276,6 @@ class Connection : public Poco::Net::StreamSocketImpl {
   }
 
   void close() override;
-  // Requests of other connections are waiting for a worker thread.
-  bool others_waiting() const;
 
   // Both ends are fixed for the connection's life; Poco asks for them on every request.
   Poco::Net::SocketAddress peerAddress() override { return peer_; }
@@ -578,9 +568,6 @@ class Reception : public std::enable_shared_from_this<Reception> {
   }
 
   void set_queue_probe(std::function<int()> queued) { queued_ = std::move(queued); }
-  // Connections handed to Poco and waiting for a thread (any thread may ask; the probe is set
-  // before the server starts and cleared only after its threads are joined).
-  int waiting_for_thread() const { return queued_ ? queued_() : 0; }
 
   // Called by a worker's close(): the connection comes back (one reference is taken).
   void take_back(Connection* c, Mode mode) {
@@ -841,11 +828,6 @@ class Reception : public std::enable_shared_from_this<Reception> {
   std::mutex mu_;
   std::vector<std::pair<Connection*, Mode>> returned_;
 };
-
-bool Connection::others_waiting() const {
-  auto reception = reception_.lock();
-  return reception && reception->waiting_for_thread() > 0;
-}
 
 void Connection::close() {
   if (sockfd() != POCO_INVALID_SOCKET) {

@@ -75,19 +75,63 @@ void keep_only(IngestBatch& batch, const std::vector<bool>& keep) {
 // upsert adding its aliases to that learner (one person, one learner); a record whose learner is
 // created in this very batch keeps it; a record whose person is unknown leaves the batch for the
 // unresolved queue (`queued`).
+// The learner the domain rule makes for `who` (see resolve_actors), or nullopt: `who` has an email
+// whose domain exactly one account lists as "domain:<domain>". Made once per person and batch.
+std::optional<Learner> learner_by_domain(const Dataset& data, const ingest::ActorRef& who,
+                                         std::map<std::string, Learner>& made) {
+  std::string email;
+  for (const auto& a : who.aliases)
+    if (a.rfind("email:", 0) == 0) email = a.substr(6);
+  const auto at = email.rfind('@');
+  if (email.empty() || at == std::string::npos || at + 1 == email.size()) return std::nullopt;
+  if (auto it = made.find(email); it != made.end()) return it->second;
+  bool ambiguous = false;
+  const Account* account = data.account_by_alias("domain:" + email.substr(at + 1), &ambiguous);
+  if (!account || ambiguous) return std::nullopt;
+  Learner l;
+  // The sender's id for the person when it is free as an uplift id, else the email.
+  l.id = !who.learner_id.empty() && !data.learner(who.learner_id) && who.learner_id != ingest::kAliasOnlyLearner
+             ? who.learner_id
+             : email;
+  if (data.learner(l.id)) return std::nullopt;  // taken by someone else: the queue decides
+  l.account = account->id;
+  l.email = email;
+  for (const auto& a : who.aliases)
+    if (a.rfind("email:", 0) != 0 && valid_alias(a)) l.aliases.push_back(a);
+  std::sort(l.aliases.begin(), l.aliases.end());
+  l.aliases.erase(std::unique(l.aliases.begin(), l.aliases.end()), l.aliases.end());
+  made.emplace(email, l);
+  return l;
+}
+
 void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Document>& queued, Timestamp now) {
   if (batch.actors.empty()) return;
+  std::map<std::string, Learner> by_domain;  // learners the domain rule creates in this batch, by email
   std::map<std::string, std::string> same_person;  // learner id in the batch → existing learner id
   std::map<std::string, std::string> created;  // learner id created (or updated) in the batch → its account
   std::vector<bool> keep(batch.records.size(), true);
   bool any_queued = false;
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    if (auto* a = std::get_if<Account>(&batch.records[i]); a && i < batch.actors.size() && batch.actors[i]) {
+      // An account that declares other systems' ids (a Segment group's traits.aliases) gains them.
+      if (const Account* stored = ws.data().account(a->id)) {
+        std::vector<std::string> aliases = stored->aliases;
+        aliases.insert(aliases.end(), a->aliases.begin(), a->aliases.end());
+        std::sort(aliases.begin(), aliases.end());
+        aliases.erase(std::unique(aliases.begin(), aliases.end()), aliases.end());
+        a->aliases = aliases;
+        if (i < batch.upserts.size() && batch.upserts[i] && batch.upserts[i]->contains("aliases"))
+          (*batch.upserts[i])["aliases"] = aliases;
+      }
+      continue;
+    }
     auto* l = std::get_if<Learner>(&batch.records[i]);
     if (!l || i >= batch.actors.size() || !batch.actors[i]) {
       if (l) created[l->id] = l->account;
       continue;
     }
-    if (const Learner* stored = ws.data().learner(l->id)) {
+    const bool alias_only = l->id == ingest::kAliasOnlyLearner && l->account == ingest::kAliasOnlyLearner;
+    if (const Learner* stored = alias_only ? nullptr : ws.data().learner(l->id)) {
       // The learner exists: it gains this system's ids, keeping the ones it had.
       std::vector<std::string> aliases = stored->aliases;
       aliases.insert(aliases.end(), l->aliases.begin(), l->aliases.end());
@@ -117,7 +161,7 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
       batch.records[i] = merged;
       continue;
     }
-    if (l->id == ingest::kAliasOnlyLearner) {  // an id for a person nobody is yet: kept until someone is
+    if (alias_only) {  // an id for a person nobody is yet: kept until someone is
       queued.push_back(app::unresolved_document(batch.records[i], by_alias, r.why, now));
       keep[i] = false;
       any_queued = true;
@@ -126,7 +170,9 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
     created[l->id] = l->account;
   }
   for (std::size_t i = 0; i < batch.records.size() && i < batch.actors.size(); ++i) {
-    if (!batch.actors[i] || std::holds_alternative<Learner>(batch.records[i])) continue;
+    if (!batch.actors[i] || std::holds_alternative<Learner>(batch.records[i]) ||
+        std::holds_alternative<Account>(batch.records[i]))
+      continue;
     const ingest::ActorRef& who = *batch.actors[i];
     std::string id, account;
     if (auto it = same_person.find(who.learner_id); it != same_person.end()) {
@@ -151,11 +197,46 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
           batch.records[i]);
       continue;
     }
+    if (!who.queue_if_unknown) continue;  // stored as sent (a Segment track of an unknown user)
+    // Opt-in: the one account listing "domain:<the email's domain>" takes a person nobody knows
+    // yet — the learner is created there with the sender's ids, and credited.
+    if (auto made = learner_by_domain(ws.data(), who, by_domain)) {
+      std::visit(
+          [&](auto& rec) {
+            if constexpr (requires { rec.learner; }) rec.learner = made->id;
+            if constexpr (std::is_same_v<std::decay_t<decltype(rec)>, Event>)
+              if (rec.account.empty()) rec.account = made->account;
+          },
+          batch.records[i]);
+      continue;
+    }
     queued.push_back(app::unresolved_document(batch.records[i], who, r.why, now));
     keep[i] = false;
     any_queued = true;
   }
   if (any_queued) keep_only(batch, keep);
+  if (!by_domain.empty()) {  // the new learners go first, so the batch creates them before it credits them
+    std::vector<Record> records;
+    std::vector<std::int64_t> lines;
+    std::vector<std::optional<nlohmann::json>> upserts;
+    std::vector<std::optional<ingest::ActorRef>> actors;
+    for (auto& [email, l] : by_domain) {
+      records.push_back(l);
+      lines.push_back(0);
+      upserts.push_back(std::nullopt);
+      actors.push_back(std::nullopt);
+    }
+    for (std::size_t i = 0; i < batch.records.size(); ++i) {
+      records.push_back(std::move(batch.records[i]));
+      lines.push_back(line_of(batch, i));
+      upserts.push_back(i < batch.upserts.size() ? std::move(batch.upserts[i]) : std::nullopt);
+      actors.push_back(i < batch.actors.size() ? std::move(batch.actors[i]) : std::nullopt);
+    }
+    batch.records = std::move(records);
+    batch.lines = std::move(lines);
+    batch.upserts = std::move(upserts);
+    batch.actors = std::move(actors);
+  }
 }
 
 // Moves the records dated outside the service's bounds to `rejected` (answers list them by line).

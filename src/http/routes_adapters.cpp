@@ -124,6 +124,9 @@ HttpResponse xapi_statements(Service& service, const RequestContext& ctx, bool p
   for (std::size_t i = 0; i < j.size(); ++i) {
     auto& st = j[i];
     if (st.is_object() && !st.contains("id")) st["id"] = random_uuid();
+    // Statement ids compare case-insensitively (xAPI): kept in lower case, as uplift assigns them.
+    if (st.is_object() && st["id"].is_string() && ingest::is_uuid(st["id"].get<std::string>()))
+      st["id"] = lower_id(st["id"].get<std::string>());
     if (st.is_object() && st["id"].is_string()) {
       auto [it, fresh] = seen.emplace(lower_id(st["id"].get<std::string>()), i);
       if (!fresh)
@@ -156,7 +159,13 @@ HttpResponse xapi_statements(Service& service, const RequestContext& ctx, bool p
     auto stored = ws->store().get_document(kXapiCollection, key);
     if (stored.ok()) {
       auto prev = nlohmann::json::parse(stored->body, nullptr, false);
-      if (!prev.is_object() || prev.value("statement", nlohmann::json()) != j[i])
+      // What the LRS sets (stored, authority, version) does not make two statements differ.
+      auto essence = [](nlohmann::json st) {
+        if (st.is_object())
+          for (const char* f : {"stored", "authority", "version"}) st.erase(f);
+        return st;
+      };
+      if (!prev.is_object() || essence(prev.value("statement", nlohmann::json())) != essence(j[i]))
         return xapi_answer(problem_response(problem_from_status(Status::AlreadyExists(fmt::format(
             "statement {}: a different statement with id {} is already stored", i, j[i]["id"].get<std::string>())))));
       known[i] = true;

@@ -26,6 +26,10 @@ struct ActorRef {
   std::string learner_id;             // a canonical learner id to try first ("" none)
   std::vector<std::string> aliases;   // then these, in order ("skilljar:…", "email:…")
   std::string display;                // how the sender named the person, for people reading the queue
+  // Whether a record whose person cannot be resolved waits in the unresolved queue (false: it is
+  // stored as sent — a Segment track is a fact about its account even for a learner uplift
+  // does not know; resolving only re-credits it to a learner known under another id).
+  bool queue_if_unknown = true;
   bool operator==(const ActorRef&) const = default;
 };
 

@@ -21,7 +21,8 @@ bool valid_path(const std::string& p) {
   return true;
 }
 
-// A value at a path as text: strings as they are, integers in decimal; "" when absent or another type.
+// A value at a path as text: strings as they are, integers in decimal, booleans as true/false; ""
+// when absent or another type.
 std::string text_at(const json& body, const std::string& path) {
   if (path.empty()) return {};
   const json* v = at(body, path);
@@ -29,6 +30,7 @@ std::string text_at(const json& body, const std::string& path) {
   if (v->is_string()) return v->get<std::string>();
   if (v->is_number_integer()) return std::to_string(v->get<long long>());
   if (v->is_number_unsigned()) return std::to_string(v->get<unsigned long long>());
+  if (v->is_boolean()) return v->get<bool>() ? "true" : "false";  // a status mapped from "success": true
   return {};
 }
 

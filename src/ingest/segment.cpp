@@ -59,6 +59,20 @@ bool put_time(const Call& c, const SegmentOptions& opt, const char* canonical, j
   return true;
 }
 
+// Who the last record (if `before` records came before this call) is about: the Segment userId,
+// as a learner id and as the alias "segment:<userId>" (a learner known under another uplift id).
+void attach_actor(AdapterResult& out, std::size_t before, const std::string& user_id, bool queue_if_unknown) {
+  if (out.records.size() <= before || user_id.empty() || !valid_alias("segment:" + user_id)) return;
+  ActorRef who;
+  who.source = "segment";
+  who.learner_id = user_id;
+  who.aliases = {"segment:" + user_id};
+  who.display = user_id;
+  who.queue_if_unknown = queue_if_unknown;
+  out.actors.resize(out.records.size());
+  out.actors.back() = std::move(who);
+}
+
 void track(const Call& c, const SegmentOptions& opt, AdapterResult& out) {
   json e = {{"kind", "event"}};
   if (const json* v = at(c.msg, "messageId")) e["id"] = *v;
@@ -79,10 +93,12 @@ void track(const Call& c, const SegmentOptions& opt, AdapterResult& out) {
   if (const json* p = at(c.msg, "properties")) e["props"] = *p;
   std::string time_field;
   if (!put_time(c, opt, "ts", e, out, time_field, true)) return;
+  const std::size_t before = out.records.size();
   finish(e, c.index,
          {{"id", "messageId"}, {"name", "event"}, {"learner", learner_field}, {"account", account_field},
           {"props", "properties"}, {"ts", time_field}},
          out);
+  if (learner_field == "userId") attach_actor(out, before, learner, /*queue_if_unknown=*/false);
 }
 
 void copy_traits(const json& traits, json& out, std::initializer_list<std::pair<const char*, const char*>> fields) {
@@ -115,12 +131,22 @@ void identify(const Call& c, const SegmentOptions&, AdapterResult& out) {
     copy_traits(*traits, l,
                 {{"email", "email"}, {"role", "role"}, {"access_level", "access_level"}, {"audience", "audience"},
                  {"created_at", "created_at"}, {"createdAt", "created_at"}, {"departed_at", "departed_at"},
-                 {"departedAt", "departed_at"}});
+                 {"departedAt", "departed_at"}, {"aliases", "aliases"}});
+  // The learner is known to uplift as "segment:<userId>" too; traits.aliases add the person's
+  // ids in other systems. Both are added to the stored ones (resolve_actors), never replace them.
+  const std::string user_id = user->is_string() ? user->get<std::string>() : std::string();
+  if (!user_id.empty() && valid_alias("segment:" + user_id)) {
+    json aliases = l.contains("aliases") && l["aliases"].is_array() ? l["aliases"] : json::array();
+    aliases.push_back("segment:" + user_id);
+    l["aliases"] = aliases;
+  }
+  const std::size_t before = out.records.size();
   finish(l, c.index,
          {{"id", "userId"}, {"account", account_field}, {"email", "traits.email"}, {"role", "traits.role"},
           {"access_level", "traits.access_level"}, {"audience", "traits.audience"},
-          {"created_at", "traits.createdAt"}, {"departed_at", "traits.departedAt"}},
+          {"created_at", "traits.createdAt"}, {"departed_at", "traits.departedAt"}, {"aliases", "traits.aliases"}},
          out);
+  attach_actor(out, before, user_id, /*queue_if_unknown=*/true);
 }
 
 void group(const Call& c, const SegmentOptions&, AdapterResult& out) {
@@ -130,12 +156,22 @@ void group(const Call& c, const SegmentOptions&, AdapterResult& out) {
     copy_traits(*traits, a,
                 {{"name", "name"}, {"plan", "plan"}, {"tier", "tier"}, {"arr", "arr"}, {"csm", "csm"},
                  {"renewal_date", "renewal_date"}, {"audience", "audience"}, {"created_at", "created_at"},
-                 {"createdAt", "created_at"}});
+                 {"createdAt", "created_at"}, {"aliases", "aliases"}});
+  const std::size_t before = out.records.size();
   finish(a, c.index,
          {{"id", "groupId"}, {"name", "traits.name"}, {"plan", "traits.plan"}, {"tier", "traits.tier"},
           {"arr", "traits.arr"}, {"csm", "traits.csm"}, {"renewal_date", "traits.renewal_date"},
-          {"audience", "traits.audience"}, {"created_at", "traits.createdAt"}},
+          {"audience", "traits.audience"}, {"created_at", "traits.createdAt"}, {"aliases", "traits.aliases"}},
          out);
+  // traits.aliases ("salesforce:…", "domain:acme.com") are added to the account's stored ones.
+  if (out.records.size() > before && a.contains("aliases")) {
+    ActorRef marker;
+    marker.source = "segment";
+    marker.aliases = a["aliases"].is_array() ? a["aliases"].get<std::vector<std::string>>() : std::vector<std::string>{};
+    marker.queue_if_unknown = false;
+    out.actors.resize(out.records.size());
+    out.actors.back() = std::move(marker);
+  }
 }
 
 void one_call(const Call& c, std::string_view type, const SegmentOptions& opt, AdapterResult& out) {
@@ -177,6 +213,7 @@ AdapterResult segment_to_records(const json& payload, std::string_view type, con
   const json* sent_at = at(payload, "sentAt");
   out.items = items->size();
   for (std::size_t i = 0; i < items->size(); ++i) one_call(Call{(*items)[i], i, sent_at}, {}, options, out);
+  if (!out.actors.empty()) out.actors.resize(out.records.size());  // one slot per record
   return out;
 }
 

@@ -98,7 +98,13 @@ void parse_sources(const json& doc, const std::string& file, const SourceEnv& en
       else if (j.contains("secret") && j["secret"].is_array())
         for (const auto& v : j["secret"]) secrets.push_back(v.is_string() ? v.get<std::string>() : std::string());
       if (secrets.empty()) bad("secret", "required: the signing secret (\"whsec_…\" or \"env:NAME\"), or a list of them");
+      if (j.contains("secret") && j["secret"].is_array())
+        for (const auto& v : j["secret"])
+          if (!v.is_string() || v.get<std::string>().empty()) bad("secret", "every entry must be a non-empty string");
+      if (j.contains("secret") && j["secret"].is_string() && j["secret"].get<std::string>().empty())
+        bad("secret", "must not be empty: a signed source without a secret would accept anything");
       for (auto& sec : secrets) {
+        if (sec.empty()) continue;
         sec = from_env(sec, "secret");
         if (sec.empty()) continue;
         if (!valid_whsec(sec)) bad("secret", "must be \"whsec_\" followed by base64 (as the LMS shows it)");

@@ -25,6 +25,13 @@ std::string last_segment(std::string iri) {
   return slash == std::string::npos ? iri : iri.substr(slash + 1);
 }
 
+// At most `n` bytes of `s`, never ending inside a UTF-8 sequence.
+std::string prefix_utf8(const std::string& s, std::size_t n) {
+  if (s.size() <= n) return s;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 std::string lower(std::string s) {
   for (char& c : s)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -338,7 +345,7 @@ void statement(const json& st, std::size_t index, const XapiOptions& opt, XapiRe
     for (const char* f : {"success", "completion", "duration"})
       if (const json* r = at(st, std::string("result.") + f)) props[f] = *r;
     json e = {{"kind", "event"}, {"id", st["id"]}, {"account", "?"}, {"learner", learner}, {"ts", ts},
-              {"name", "xapi." + v.substr(0, 64)}, {"props", props}};
+              {"name", "xapi." + prefix_utf8(v, 64)}, {"props", props}};
     finish(e, index, {{"id", "id"}, {"learner", "actor"}, {"name", "verb.id"}, {"ts", "timestamp"}}, out);
     if (out.records.size() > before) std::get<Event>(out.records.back()).account.clear();  // the learner's, once known
   }

@@ -125,24 +125,66 @@ TEST_CASE("batches upserting the same account are committed in separate groups, 
       return std::span<const Record>(out);
     };
   };
+  // (Results are checked after the joins: a failed REQUIRE inside a thread would terminate.)
+  Result<app::IngestSummary> lead_result = Status::Internal("not run"), ra = lead_result, rb = lead_result;
   std::thread leader([&] {
-    REQUIRE(ws->ingest_concurrently([&] {
+    lead_result = ws->ingest_concurrently([&] {
       leading = true;  // the leader is committing: whoever comes now waits for the next group
       while (!release.load()) std::this_thread::yield();
       return std::span<const Record>(lead);
-    }).ok());
+    });
   });
   while (!leading.load()) std::this_thread::yield();
-  std::thread a([&] { REQUIRE(ws->ingest_concurrently(upsert(renamed, [](Account& x) { x.name = "Acme Corp"; })).ok()); });
+  std::thread a([&] { ra = ws->ingest_concurrently(upsert(renamed, [](Account& x) { x.name = "Acme Corp"; })); });
   while (ws->ingests_waiting() < 1) std::this_thread::yield();
-  std::thread b([&] { REQUIRE(ws->ingest_concurrently(upsert(replanned, [](Account& x) { x.plan = "enterprise"; })).ok()); });
+  std::thread b([&] { rb = ws->ingest_concurrently(upsert(replanned, [](Account& x) { x.plan = "enterprise"; })); });
   while (ws->ingests_waiting() < 2) std::this_thread::yield();
   release = true;
   leader.join();
   a.join();
   b.join();
+  REQUIRE(lead_result.ok());
+  REQUIRE(ra.ok());
+  REQUIRE(rb.ok());
   CHECK(ws->ingest_groups() - groups_before == 3);  // the leader, then one group per upsert of acme
   std::shared_lock lock(ws->mutex());
   CHECK(ws->data().account("acme")->name == "Acme Corp");
   CHECK(ws->data().account("acme")->plan == "enterprise");
+}
+
+TEST_CASE("a prepare that throws fails only its own request; the rest of its group is committed") {
+  Dir dir;
+  auto ws = dir.open();
+  std::atomic<bool> release{false}, leading{false};
+  std::vector<Record> lead = {event("l1", "acme", 1)}, good = {event("g1", "acme", 2)};
+  Result<app::IngestSummary> lead_result = Status::Internal("not run"), bad_result = lead_result, good_result = lead_result;
+  std::thread leader([&] {
+    lead_result = ws->ingest_concurrently([&] {
+      leading = true;
+      while (!release.load()) std::this_thread::yield();
+      return std::span<const Record>(lead);
+    });
+  });
+  while (!leading.load()) std::this_thread::yield();
+  std::thread bad([&] {
+    bad_result = ws->ingest_concurrently([]() -> std::span<const Record> { throw std::runtime_error("prepare broke"); });
+  });
+  while (ws->ingests_waiting() < 1) std::this_thread::yield();
+  std::thread fine([&] { good_result = ws->ingest_concurrently([&] { return std::span<const Record>(good); }); });
+  while (ws->ingests_waiting() < 2) std::this_thread::yield();
+  release = true;
+  leader.join();
+  bad.join();
+  fine.join();  // nobody is left waiting
+  REQUIRE(lead_result.ok());
+  REQUIRE_FALSE(bad_result.ok());
+  CHECK(bad_result.status().code() == Code::kInternal);
+  CHECK(bad_result.status().message().find("prepare broke") != std::string::npos);
+  // The request grouped with the failing one is committed all the same.
+  REQUIRE_MESSAGE(good_result.ok(), good_result.status().to_string());
+  CHECK(good_result->inserted == 1);
+  // And the next ingest is served.
+  auto after = ws->ingest_concurrently([&] { return std::span<const Record>(good); });
+  REQUIRE_MESSAGE(after.ok(), after.status().to_string());
+  CHECK(after->duplicates == 1);
 }
