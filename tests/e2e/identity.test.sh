@@ -126,4 +126,37 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applica
   --data-binary @"$E2E_TMP/jane-sk.json" "$api/v1/webhooks/nope/$UPLIFT_SKILLJAR_TOKEN")
 [ "$code" = 404 ] || fail "an unknown source gave $code"
 
-echo "OK: queued while unknown, applied when the email arrived (recommendation changed, nothing twice); ignored types acknowledged; aliases learned; Docebo batches; a source's token URL"
+# The opt-in email-domain rule: an account that lists "domain:<domain>" takes a person nobody
+# knows yet whose email is at that domain; a domain no account lists still queues.
+printf '{"kind":"account","id":"%s","aliases":["domain:dom-rule.example"]}\n' "$account" >"$E2E_TMP/domain.ndjson"
+[ "$(post /v1/records "$E2E_TMP/domain.ndjson" application/x-ndjson)" = 200 ] || fail "adding the domain alias"
+jq '.event_type = "COURSE_COMPLETION" | .course.id = "domain-course" | .user.id = "sk-dom-1" |
+    .user.email = "Pat@Dom-Rule.example" | .timestamp = "2026-10-24T10:00:00+00:00"' \
+  "$V/COURSE_ENROLLMENT.json" >"$E2E_TMP/dom.json"
+[ "$(post /v1/webhooks/skilljar "$E2E_TMP/dom.json")" = 200 ] || fail "domain rule: $(cat "$E2E_TMP/out.json")"
+jq -e '.accepted == 2 and (has("unresolved") | not)' "$E2E_TMP/out.json" >/dev/null || fail "domain rule: $(cat "$E2E_TMP/out.json")"
+get /v1/learners/sk-dom-1 | jq -e --arg a "$account" '.account == $a and .email == "pat@dom-rule.example" and
+    (.aliases | index("skilljar:sk-dom-1")) != null and ([.completions[] | select(.content == "domain-course")] | length) == 1' \
+  >/dev/null || fail "the domain rule's learner: $(get /v1/learners/sk-dom-1)"
+jq '.user.id = "sk-dom-2" | .user.email = "lee@unlisted.example"' "$E2E_TMP/dom.json" >"$E2E_TMP/dom2.json"
+[ "$(post /v1/webhooks/skilljar "$E2E_TMP/dom2.json")" = 200 ] && jq -e '.unresolved == 1' "$E2E_TMP/out.json" >/dev/null ||
+  fail "a domain no account lists must queue: $(cat "$E2E_TMP/out.json")"
+
+# Segment: identify declares other systems' ids (added to the stored ones); a track of a Segment
+# user known under another uplift id (its segment: alias) is credited to that learner.
+printf '{"kind":"learner","id":"crm-0042","account":"%s","email":"crm42@example.com","aliases":["salesforce:0035g00000AbCdEAAZ","segment:seg-user-42"]}\n' \
+  "$account" >"$E2E_TMP/crm.ndjson"
+[ "$(post /v1/records "$E2E_TMP/crm.ndjson" application/x-ndjson)" = 200 ] || fail "the CRM learner"
+printf '{"type":"identify","userId":"crm-0042","traits":{"groupId":"%s","aliases":["docebo:777"]},"timestamp":"2026-10-25T10:00:00Z"}' \
+  "$account" >"$E2E_TMP/identify.json"
+[ "$(post /v1/identify "$E2E_TMP/identify.json")" = 200 ] || fail "identify: $(cat "$E2E_TMP/out.json")"
+get /v1/learners/crm-0042 | jq -e '.aliases == (["docebo:777","salesforce:0035g00000AbCdEAAZ","segment:crm-0042","segment:seg-user-42"])' \
+  >/dev/null || fail "identify did not add to the stored aliases: $(get /v1/learners/crm-0042 | jq -c .aliases)"
+printf '{"type":"track","userId":"seg-user-42","event":"workflow_published","messageId":"seg-alias-1","context":{"groupId":"%s"},"timestamp":"2026-10-25T11:00:00Z"}' \
+  "$account" >"$E2E_TMP/track.json"
+[ "$(post /v1/track "$E2E_TMP/track.json")" = 200 ] && jq -e '.accepted == 1' "$E2E_TMP/out.json" >/dev/null ||
+  fail "track: $(cat "$E2E_TMP/out.json")"
+[ "$(sqlite3 "${db#sqlite:}" "select learner from events where id = 'seg-alias-1'")" = crm-0042 ] ||
+  fail "the track was not credited to crm-0042: $(sqlite3 "${db#sqlite:}" "select learner from events where id = 'seg-alias-1'")"
+
+echo "OK: queued while unknown, applied when the email arrived (recommendation changed, nothing twice); ignored types acknowledged; aliases learned; Docebo batches; a source's token URL; the domain rule; Segment aliases"
