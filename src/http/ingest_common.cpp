@@ -51,24 +51,28 @@ std::int64_t line_of(const IngestBatch& batch, std::size_t i) {
   return i < batch.lines.size() ? batch.lines[i] : static_cast<std::int64_t>(i + 1);
 }
 
-// Keeps the records with keep[i] (and their lines and upserts, aligned).
-void keep_only(IngestBatch& batch, const std::vector<bool>& keep) {
-  std::vector<Record> kept;
-  std::vector<std::int64_t> kept_lines;
-  std::vector<std::optional<nlohmann::json>> kept_upserts;
-  std::vector<std::optional<ingest::ActorRef>> kept_actors;
+// Rebuilds the batch's aligned vectors (records, lines, upserts, actors): `head` first (new
+// records with no line, upsert or actor), then the records with keep[i] (every one without keep).
+void rebuild(IngestBatch& batch, std::vector<Record> head, const std::vector<bool>* keep) {
+  std::vector<Record> records = std::move(head);
+  std::vector<std::int64_t> lines(records.size(), 0);
+  std::vector<std::optional<nlohmann::json>> upserts(records.size());
+  std::vector<std::optional<ingest::ActorRef>> actors(records.size());
   for (std::size_t i = 0; i < batch.records.size(); ++i)
-    if (keep[i]) {
-      kept.push_back(std::move(batch.records[i]));
-      kept_lines.push_back(line_of(batch, i));
-      kept_upserts.push_back(i < batch.upserts.size() ? std::move(batch.upserts[i]) : std::nullopt);
-      kept_actors.push_back(i < batch.actors.size() ? std::move(batch.actors[i]) : std::nullopt);
+    if (!keep || (*keep)[i]) {
+      records.push_back(std::move(batch.records[i]));
+      lines.push_back(line_of(batch, i));
+      upserts.push_back(i < batch.upserts.size() ? std::move(batch.upserts[i]) : std::nullopt);
+      actors.push_back(i < batch.actors.size() ? std::move(batch.actors[i]) : std::nullopt);
     }
-  batch.records = std::move(kept);
-  batch.lines = std::move(kept_lines);
-  batch.upserts = std::move(kept_upserts);
-  batch.actors = std::move(kept_actors);
+  batch.records = std::move(records);
+  batch.lines = std::move(lines);
+  batch.upserts = std::move(upserts);
+  batch.actors = std::move(actors);
 }
+
+// Keeps the records with keep[i] (and their lines, upserts and actors, aligned).
+void keep_only(IngestBatch& batch, const std::vector<bool>& keep) { rebuild(batch, {}, &keep); }
 
 // Credits each record with an actor to its learner (ingest/identity.h), under the workspace's
 // shared lock. A learner record whose person already exists under another id becomes a partial
@@ -216,26 +220,9 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
   }
   if (any_queued) keep_only(batch, keep);
   if (!by_domain.empty()) {  // the new learners go first, so the batch creates them before it credits them
-    std::vector<Record> records;
-    std::vector<std::int64_t> lines;
-    std::vector<std::optional<nlohmann::json>> upserts;
-    std::vector<std::optional<ingest::ActorRef>> actors;
-    for (auto& [email, l] : by_domain) {
-      records.push_back(l);
-      lines.push_back(0);
-      upserts.push_back(std::nullopt);
-      actors.push_back(std::nullopt);
-    }
-    for (std::size_t i = 0; i < batch.records.size(); ++i) {
-      records.push_back(std::move(batch.records[i]));
-      lines.push_back(line_of(batch, i));
-      upserts.push_back(i < batch.upserts.size() ? std::move(batch.upserts[i]) : std::nullopt);
-      actors.push_back(i < batch.actors.size() ? std::move(batch.actors[i]) : std::nullopt);
-    }
-    batch.records = std::move(records);
-    batch.lines = std::move(lines);
-    batch.upserts = std::move(upserts);
-    batch.actors = std::move(actors);
+    std::vector<Record> learners;
+    for (auto& [email, l] : by_domain) learners.push_back(l);
+    rebuild(batch, std::move(learners), nullptr);
   }
 }
 
