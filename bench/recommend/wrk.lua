@@ -1,12 +1,19 @@
 -- wrk script for bench/recommend: GET a random learner's recommendations (or, for the nginx
 -- reference, the static file) with the same per-request work on the client side either way.
 -- Environment: BENCH_IDS (file, one learner id a line), BENCH_KEY (lms key),
---   BENCH_PATH (path with %s for the learner id; a path without %s is fetched as is).
+--   BENCH_PATH (path with %s for the learner id; a path without %s is fetched as is),
+--   BENCH_DELAY_MS (optional: each connection waits this long after an answer before its next
+--   request, so C connections send at most C * 1000 / BENCH_DELAY_MS requests/s — bench/mixed's
+--   paced reader; unset, every connection sends its next request at once).
 -- done() prints one line "BENCHJSON {...}" with requests, duration, errors and latency (µs).
 local ids = {}
 local path_fmt = os.getenv("BENCH_PATH") or "/v1/learners/%s/recommendations"
 local headers = { ["Authorization"] = "Bearer " .. (os.getenv("BENCH_KEY") or "") }
 local counter = 0
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms then
+  function delay() return delay_ms end
+end
 
 function setup(thread)
   counter = counter + 1
