@@ -245,9 +245,9 @@ HttpResponse source_delivery(Service& service, const ingest::Source& src, const 
   if (auto* resp = std::get_if<HttpResponse>(&body)) return *resp;
   const auto& j = std::get<nlohmann::json>(body);
   ingest::AdapterResult a;
-  if (src.type == "docebo") a = ingest::docebo_to_records(j);
+  if (src.type == "docebo") a = ingest::docebo_to_records(j, src.fields);
   else if (src.type == "standard-webhooks") a = ingest::map_webhook(j, src.mapping, src.name, r.header("webhook-id"));
-  else a = ingest::webhook_to_records(j);
+  else a = ingest::webhook_to_records(j, src.fields);
   for (auto& who : a.actors)
     if (who) who->source = src.name;
   return commit_batch(service, from_adapter(std::move(a)), {{"source", src.name}});

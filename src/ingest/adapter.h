@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,17 @@ struct AdapterResult {
   std::vector<std::string> ignored_reasons;
   std::vector<ItemError> errors;
   std::size_t items = 0;  // how many items the payload held
+};
+
+// A source's field-mapping overrides (sources/*.json "fields"): canonical field → dotted path in
+// the payload, for an LMS whose payloads put a field elsewhere than the adapter expects.
+struct FieldOverrides {
+  std::map<std::string, std::string, std::less<>> paths;
+  // The override for `key`, else nullptr.
+  const std::string* find(std::string_view key) const {
+    auto it = paths.find(key);
+    return it == paths.end() ? nullptr : &it->second;
+  }
 };
 
 namespace adapter_detail {

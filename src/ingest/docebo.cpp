@@ -33,7 +33,8 @@ std::string id_text(const json& v) {
   return {};
 }
 
-void one(const json& p, std::size_t index, const std::string& event, const std::string& message_id, AdapterResult& out) {
+void one(const json& p, std::size_t index, const std::string& event, const std::string& message_id,
+         const FieldOverrides& fields, AdapterResult& out) {
   if (!p.is_object()) {
     out.errors.push_back({index, "payload", "expected an object, got " + std::string(p.type_name())});
     return;
@@ -63,17 +64,21 @@ void one(const json& p, std::size_t index, const std::string& event, const std::
     out.errors.push_back({index, "payload.user_id", "required field is missing (or a payload.username that is an email)"});
     return;
   }
-  const std::string course = p.contains("course_id") ? id_text(p["course_id"]) : std::string();
+  const std::string* content_path = fields.find("content");  // a source's override: the content id as is
+  const json* content_value = content_path ? adapter_detail::at(p, *content_path) : nullptr;
+  const std::string course = content_path ? (content_value ? id_text(*content_value) : std::string())
+                                          : p.contains("course_id") ? id_text(p["course_id"]) : std::string();
   std::string ts = p.contains(when) ? docebo_time(p[when]) : std::string();
   if (ts.empty() && p.contains("fired_at")) ts = docebo_time(p["fired_at"]);
   json c = {{"kind", "completion"},
             {"id", fmt::format("docebo:{}:{}", message_id, index)},
             {"learner", user.empty() ? username : "docebo:" + user},  // a placeholder until resolved
             {"status", status}};
-  if (!course.empty()) c["content"] = "docebo-course-" + course;
+  if (!course.empty()) c["content"] = content_path ? course : "docebo-course-" + course;
   if (!ts.empty()) c["ts"] = ts;
   const std::size_t before = out.records.size();
-  finish(c, index, {{"content", "payload.course_id"}, {"ts", std::string("payload.") + when}, {"id", "message_id"}}, out);
+  const std::string content_field = content_path ? "payload." + *content_path : "payload.course_id";
+  finish(c, index, {{"content", content_field}, {"ts", std::string("payload.") + when}, {"id", "message_id"}}, out);
   if (out.records.size() == before) return;
   ActorRef who;
   who.source = "docebo";
@@ -86,7 +91,7 @@ void one(const json& p, std::size_t index, const std::string& event, const std::
 
 }  // namespace
 
-AdapterResult docebo_to_records(const json& d) {
+AdapterResult docebo_to_records(const json& d, const FieldOverrides& fields) {
   AdapterResult out;
   if (!d.is_object()) {
     out.items = 1;
@@ -113,7 +118,7 @@ AdapterResult docebo_to_records(const json& d) {
       return out;
     }
     out.items = list.size();
-    for (std::size_t i = 0; i < list.size(); ++i) one(list[i], i, event, message_id, out);
+    for (std::size_t i = 0; i < list.size(); ++i) one(list[i], i, event, message_id, fields, out);
     return out;
   }
   out.items = 1;
@@ -121,7 +126,7 @@ AdapterResult docebo_to_records(const json& d) {
     out.errors.push_back({0, "payload", "required field is missing (or payloads)"});
     return out;
   }
-  one(d["payload"], 0, event, message_id, out);
+  one(d["payload"], 0, event, message_id, fields, out);
   return out;
 }
 

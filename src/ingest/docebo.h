@@ -22,6 +22,8 @@
 
 namespace uplift::ingest {
 
-AdapterResult docebo_to_records(const nlohmann::json& delivery);
+// `fields` (a configured source's overrides): "content" — a path inside each payload whose value
+// is the content id as is (instead of "docebo-course-<course_id>").
+AdapterResult docebo_to_records(const nlohmann::json& delivery, const FieldOverrides& fields = {});
 
 }  // namespace uplift::ingest

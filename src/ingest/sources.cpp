@@ -52,14 +52,14 @@ void parse_sources(const json& doc, const std::string& file, const SourceEnv& en
     const std::size_t before = problems.size();
     const std::string type = j.value("type", "");
     const bool signed_source = type == "standard-webhooks";
-    static const std::set<std::string> kKeys = {"name", "type", "token", "description"};
+    static const std::set<std::string> kKeys = {"name", "type", "token", "description", "fields"};
     static const std::set<std::string> kSignedKeys = {"name", "type", "token", "description", "secret",
                                                       "tolerance_seconds", "event_type", "alias", "events"};
     for (auto it = j.begin(); it != j.end(); ++it)
       if (!(signed_source ? kSignedKeys : kKeys).count(it.key()))
         bad(it.key(), signed_source ? "unknown key (known: name, type, token, description, secret, tolerance_seconds, "
                                       "event_type, alias, events)"
-                                    : "unknown key (known: name, type, token, description)");
+                                    : "unknown key (known: name, type, token, description, fields)");
     if (name.empty() || name.size() > 64 || !std::all_of(name.begin(), name.end(), [](char c) {
           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
         }))
@@ -92,6 +92,31 @@ void parse_sources(const json& doc, const std::string& file, const SourceEnv& en
     src.type = type;
     src.token = token;
     src.file = file;
+    if (auto f = j.find("fields"); f != j.end() && !signed_source) {
+      static const std::set<std::string> kSkilljar = {"content", "account", "COURSE_COMPLETION.content",
+                                                      "LESSON_COMPLETION.content", "PATH_COMPLETION.content",
+                                                      "COURSE_ENROLLMENT.content"};
+      static const std::set<std::string> kDocebo = {"content"};
+      const auto& known = type == "docebo" ? kDocebo : kSkilljar;
+      if (!f->is_object()) {
+        bad("fields", "expected an object from field to a dotted path in the payload");
+      } else {
+        for (const auto& item : f->items()) {
+          if (!known.count(item.key())) {
+            bad("fields." + item.key(), fmt::format("not a field a {} payload can override (known: {})", type,
+                                                     fmt::join(known, ", ")));
+            continue;
+          }
+          const std::string path = item.value().is_string() ? item.value().get<std::string>() : std::string();
+          if (path.empty() || path.size() > 200 || path.front() == '.' || path.back() == '.' ||
+              path.find("..") != std::string::npos ||
+              std::any_of(path.begin(), path.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; }))
+            bad("fields." + item.key(), "expected a dotted path in the payload (\"course.published_course_id\")");
+          else
+            src.fields.paths[item.key()] = path;
+        }
+      }
+    }
     if (signed_source) {
       std::vector<std::string> secrets;
       if (j.contains("secret") && j["secret"].is_string()) secrets.push_back(j["secret"].get<std::string>());

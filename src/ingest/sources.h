@@ -14,6 +14,11 @@
 //     {"name": "360learning", "type": "standard-webhooks", "secret": "env:UPLIFT_360_SECRET",
 //      "tolerance_seconds": 300, "events": {...}}
 //
+// A skilljar or docebo source may override where its payloads carry a field —
+//     "fields": {"content": "course.published_course_id", "LESSON_COMPLETION.content": "lesson.lesson_id",
+//                "account": "user.company"}
+// (skilljar: content, <EVENT_TYPE>.content, account; docebo: content, a path in each payload whose
+// value is the content id as is). A standard-webhooks source is
 // received at POST /v1/webhooks/{name}: the webhook-signature header must verify under the
 // secret ("whsec_…"; a list of secrets during a rotation) and webhook-timestamp lie within
 // tolerance_seconds (default 300) of now, else 401 — a tampered or replayed delivery is
@@ -41,6 +46,7 @@ struct Source {
   std::vector<std::string> secrets;  // standard-webhooks: "whsec_…" (the first signs nothing; any verifies)
   std::int64_t tolerance_seconds = 300;
   WebhookMapping mapping;            // standard-webhooks
+  FieldOverrides fields;             // skilljar, docebo: where a payload carries a field ("fields")
 };
 
 struct SourceSet {

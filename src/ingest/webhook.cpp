@@ -16,7 +16,7 @@ void error(WebhookResult& out, std::string field, std::string reason) {
 
 }  // namespace
 
-WebhookResult webhook_to_records(const json& p) {
+WebhookResult webhook_to_records(const json& p, const FieldOverrides& fields) {
   WebhookResult out;
   out.items = 1;
   if (!p.is_object()) {
@@ -35,6 +35,11 @@ WebhookResult webhook_to_records(const json& p) {
   else if (t == "LESSON_COMPLETION") status = "completed", content_path = "lesson.id";
   else if (t == "PATH_COMPLETION") status = "completed", content_path = "path.id";
   else if (t == "COURSE_ENROLLMENT") status = "started", content_path = "course.id";
+  // A source may say where its payloads carry the content id (per event type, or for all).
+  if (content_path) {
+    if (const std::string* o = fields.find(t + ".content")) content_path = o->c_str();
+    else if (const std::string* o2 = fields.find("content")) content_path = o2->c_str();
+  }
   else {
     out.ignored = 1;
     out.ignored_reasons.push_back(fmt::format("event_type {} is not used by uplift (used: COURSE_COMPLETION, "
@@ -55,7 +60,9 @@ WebhookResult webhook_to_records(const json& p) {
     l.email = first_string(p, {"user.email"});
     l.first_name = first_string(p, {"user.first_name"});
     l.last_name = first_string(p, {"user.last_name"});
-    l.account = first_string(p, {"user.account", "user.company_id", "account.id", "group.id"});
+    const std::string* account_path = fields.find("account");
+    l.account = account_path ? first_string(p, {*account_path})
+                             : first_string(p, {"user.account", "user.company_id", "account.id", "group.id"});
     if (!l.account.empty()) {
       json learner = {{"kind", "learner"}, {"id", l.id}, {"account", l.account},
                       {"aliases", json::array({"skilljar:" + l.id})}};

@@ -36,6 +36,8 @@ struct WebhookResult : AdapterResult {
   std::optional<WebhookLearner> learner;  // set whenever user.id was present
 };
 
-WebhookResult webhook_to_records(const nlohmann::json& payload);
+// `fields` (a configured source's overrides): "content" or "<EVENT_TYPE>.content" — where the
+// content id is; "account" — where the account id is.
+WebhookResult webhook_to_records(const nlohmann::json& payload, const FieldOverrides& fields = {});
 
 }  // namespace uplift::ingest
