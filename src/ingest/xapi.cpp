@@ -344,7 +344,10 @@ void statement(const json& st, std::size_t index, const XapiOptions& opt, XapiRe
     if (auto s = score_of(st)) props["score"] = *s;
     for (const char* f : {"success", "completion", "duration"})
       if (const json* r = at(st, std::string("result.") + f)) props[f] = *r;
-    json e = {{"kind", "event"}, {"id", st["id"]}, {"account", "?"}, {"learner", learner}, {"ts", ts},
+    // The id: the statement's (the HTTP layer assigns one to a statement sent without).
+    const json* id = at(st, "id");
+    if (!id) throw Bad{"id", "required to store a learning event (an LRS assigns one before mapping)"};
+    json e = {{"kind", "event"}, {"id", *id}, {"account", "?"}, {"learner", learner}, {"ts", ts},
               {"name", "xapi." + prefix_utf8(v, 64)}, {"props", props}};
     finish(e, index, {{"id", "id"}, {"learner", "actor"}, {"name", "verb.id"}, {"ts", "timestamp"}}, out);
     if (out.records.size() > before) std::get<Event>(out.records.back()).account.clear();  // the learner's, once known
