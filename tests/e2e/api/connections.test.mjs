@@ -52,42 +52,6 @@ const get = (path, key) =>
   `GET ${path} HTTP/1.1\r\nHost: x\r\n${key ? `Authorization: Bearer ${key}\r\n` : ''}Connection: close\r\n\r\n`;
 
 if (process.env.PHASE === 'slow') {
-  test('busy keep-alive connections, twice as many as threads: none starves, none is closed', async () => {
-    // 8 clients on 4 threads, each keeping two requests in flight on its one keep-alive connection
-    // (pipelined: its next request has always arrived when an answer goes out). A server that let
-    // a busy connection keep its thread for good would leave some of them with no answer at all.
-    const request = `GET /v1/stages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.analyst}\r\n\r\n`;
-    const clients = Array.from({ length: 8 }, () => {
-      const c = open();
-      c.answers = 0;
-      c.firstAt = null;
-      c.sock.on('data', () => {
-        // Status lines since the last look (answers are small JSON; none holds "HTTP/1.1 ").
-        for (let at = c.data.indexOf('HTTP/1.1 '); at >= 0 && at + 12 <= c.data.length; at = c.data.indexOf('HTTP/1.1 ')) {
-          if (c.data.slice(at + 9, at + 12) !== '200') c.error = new Error(c.data.slice(at, at + 300));
-          c.data = c.data.slice(at + 12);
-          c.answers++;
-          c.firstAt ??= Date.now();
-          if (!c.stop) c.sock.write(request);  // keeps two in flight
-        }
-      });
-      return c;
-    });
-    await Promise.all(clients.map((c) => c.connected));
-    const t0 = Date.now();
-    for (const c of clients) c.sock.write(request + request);
-    await sleep(4000);
-    for (const c of clients) c.stop = true;
-    const summary = clients.map((c) => `${c.answers} answers, first after ${c.firstAt ? c.firstAt - t0 : '-'} ms`).join('; ');
-    console.log(`# 8 pipelining keep-alive clients on 4 threads: ${summary}`);
-    for (const c of clients) {
-      assert.equal(c.error, null, String(c.error));
-      assert.equal(c.closed, false, `a busy keep-alive connection was closed: ${summary}`);
-      assert.ok(c.answers >= 10, `a connection was starved: ${summary}`);
-      c.sock.destroy();
-    }
-  });
-
   test('64 slow clients hold no thread: probes and API reads answer while they trickle (4 threads)', async () => {
     const slow = [];
     // 24 heads trickling a header byte a second.
