@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   double rss_evaluated = rss_mib();
   std::size_t foundational = 0;
   for (const auto& [_, s] : ev.states())
-    if (s.stage != "onboarding") ++foundational;
+    if (s->stage != "onboarding") ++foundational;
 
   // Incremental: new events (later than everything) applied to warm state in batches of 1000.
   long inc_events = std::min(events / 10, 200'000L);

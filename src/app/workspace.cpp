@@ -105,7 +105,43 @@ Status Workspace::load(const ProgressFn& progress) {
   evaluator_->rebuild([&](std::size_t done, std::size_t total) {
     if (progress) progress("evaluating accounts", done, total);
   });
+  std::lock_guard writer(writer_mutex_);
+  publish(nullptr);
   return Status::OK();
+}
+
+View Workspace::view() const {
+  std::shared_lock records(records_mutex_);
+  // Loaded after the lock: the records held are at least as new as the states (a writer puts
+  // records in before it publishes what it evaluated from them).
+  return View(std::move(records), data_, published_.load());
+}
+
+std::uint64_t Workspace::publish(const std::vector<std::string>* changed) {
+  auto next = std::make_shared<StateVersion>();
+  const std::shared_ptr<const StateVersion> current = published_.load();
+  next->number = current ? current->number + 1 : 1;
+  next->as_of = evaluator_->as_of();
+  next->config = evaluated_config_;
+  const milestones::StateMap& states = evaluator_->states();
+  if (!changed || !current) {
+    next->states.reserve(states.size());
+    for (const auto& [account, state] : states) next->states.push_back(state);
+  } else {
+    // Merge the current version (sorted) with the changed accounts (sorted): an account's state
+    // is shared with the current version unless it changed.
+    next->states.reserve(current->states.size() + changed->size());
+    auto cur = current->states.begin();
+    for (const std::string& account : *changed) {
+      for (; cur != current->states.end() && (*cur)->account < account; ++cur) next->states.push_back(*cur);
+      if (cur != current->states.end() && (*cur)->account == account) ++cur;
+      if (auto state = evaluator_->shared_state(account)) next->states.push_back(std::move(state));
+    }
+    next->states.insert(next->states.end(), cur, current->states.end());
+  }
+  const std::uint64_t number = next->number;
+  published_.store(std::move(next));
+  return number;
 }
 
 IngestSummary Workspace::apply_written(std::span<const Record> records, const WriteResult& written) {
@@ -114,28 +150,34 @@ IngestSummary Workspace::apply_written(std::span<const Record> records, const Wr
   // The tick's catch-up may already have applied this transaction — in sequence order, with
   // whatever other processes committed after it. Applying it again would put an older version of
   // a record back over a newer one (entities are simply replaced): then it is only counted.
-  const bool applied_already = written.last_sequence != 0 && last_seq_ >= written.last_sequence;
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    switch (written.outcomes[i]) {
-      case WriteOutcome::kDuplicate: ++summary.duplicates; continue;
-      case WriteOutcome::kInserted: ++summary.inserted; break;
-      case WriteOutcome::kUpdated: ++summary.updated; break;
+  const bool applied_already = written.last_sequence != 0 && last_seq_.load() >= written.last_sequence;
+  {
+    std::unique_lock records_in(records_mutex_);  // readers wait for this loop only
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      switch (written.outcomes[i]) {
+        case WriteOutcome::kDuplicate: ++summary.duplicates; continue;
+        case WriteOutcome::kInserted: ++summary.inserted; break;
+        case WriteOutcome::kUpdated: ++summary.updated; break;
+      }
+      if (!applied_already && data_.apply(records[i])) evaluator_->note(records[i]);
     }
-    if (!applied_already && data_.apply(records[i])) evaluator_->note(records[i]);
   }
   // last_seq_ is not advanced here: another process may have committed in between; the next
   // catch-up re-applies our records in sequence order with theirs.
+  // Evaluated beside the published version: readers read that one (and the records) meanwhile.
+  if (options_.before_evaluation) options_.before_evaluation();
   summary.changed_accounts = evaluator_->flush();
+  summary.version = publish(&summary.changed_accounts);
   return summary;
 }
 
-std::vector<Document> Workspace::state_documents(const std::vector<std::string>& accounts) const {
+std::vector<Document> Workspace::state_documents(const StateVersion& version, const std::vector<std::string>& accounts) {
   std::vector<Document> docs;
   docs.reserve(accounts.size());
   for (const auto& account : accounts) {
-    const milestones::AccountState* s = evaluator_->state(account);
+    const milestones::AccountState* s = version.find(account);
     if (!s) continue;
-    docs.push_back({milestones::kStateCollection, account, milestones::to_json(*s).dump(), evaluator_->as_of()});
+    docs.push_back({milestones::kStateCollection, account, milestones::to_json(*s).dump(), version.as_of});
   }
   return docs;
 }
@@ -162,7 +204,7 @@ bool overlaps(std::span<const Record> records, const std::set<std::pair<int, std
 
 }  // namespace
 
-Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::span<const Record>()>& prepare) {
+Result<IngestSummary> Workspace::ingest_concurrently(const Prepare& prepare) {
   PendingIngest me;
   me.prepare = &prepare;
   std::unique_lock queue(group_mutex_);
@@ -204,16 +246,16 @@ Result<IngestSummary> Workspace::ingest_concurrently(const std::function<std::sp
 void Workspace::commit_groups(const std::vector<PendingIngest*>& members) {
   std::size_t next = 0;
   while (next < members.size()) {
-    // Prepare members in arrival order under the shared lock until one upserts an entity an
+    // Prepare members in arrival order, reading one View, until one upserts an entity an
     // earlier member of this group upserts.
     std::vector<PendingIngest*> group;
     std::set<std::pair<int, std::string>> keys;
     {
-      std::shared_lock lock(mutex_);
+      const View view = this->view();
       for (; next < members.size(); ++next) {
         PendingIngest* m = members[next];
         try {
-          m->records = (*m->prepare)();
+          m->records = (*m->prepare)(view);
         } catch (const std::exception& e) {  // this request fails; the group goes on without it
           std::lock_guard queue(group_mutex_);
           m->result = Status::Internal(std::string("ingest failed: ") + e.what());
@@ -257,17 +299,19 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
   }
   if (!written.ok()) return finish(written.status());
   IngestSummary summary;
-  std::vector<Document> docs;
+  std::vector<std::string> to_save;
   {
-    std::unique_lock lock(mutex_);
+    std::lock_guard writer(writer_mutex_);
     summary = apply_written(records, *written);
     if (options_.persist_state) {
-      std::vector<std::string> to_save = summary.changed_accounts;
+      to_save = summary.changed_accounts;
       to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
-      docs = state_documents(to_save);
     }
     if (alerting_) note_for_judgement(touched_accounts(records, *written));
   }
+  // Serialised from the published version holding no lock (the next group may be applied
+  // meanwhile: its states are saved with it).
+  std::vector<Document> docs = state_documents(*published_.load(), to_save);
   // The records are committed: from here nothing may turn the ingest into a failure. The state
   // documents are a cache the report trusts only when its watermark matches (states_current).
   if (!docs.empty()) {
@@ -286,6 +330,7 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
     IngestSummary mine;
     mine.last_sequence = summary.last_sequence;
     mine.states_not_saved = summary.states_not_saved;
+    mine.version = summary.version;
     mine.changed_accounts = summary.changed_accounts;
     for (std::size_t i = 0; i < m->records.size(); ++i, ++at)
       switch (written->outcomes[at]) {
@@ -304,11 +349,7 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
 Result<std::size_t> Workspace::catch_up_concurrently() {
   constexpr std::size_t kPage = 8192;
   std::size_t applied = 0;
-  Sequence after;
-  {
-    std::shared_lock lock(mutex_);
-    after = last_seq_;
-  }
+  Sequence after = last_seq_.load();
   for (;;) {
     std::vector<StoredRecord> page;
     page.reserve(kPage);
@@ -319,17 +360,23 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
     if (!st.ok()) return st;
     if (page.empty()) break;
     {
-      std::unique_lock lock(mutex_);
+      std::lock_guard writer(writer_mutex_);
       std::vector<Record> records;
-      for (const StoredRecord& r : page) {
-        if (data_.apply(r.record)) {
-          evaluator_->note(r.record);
-          ++applied;
-          if (alerting_) records.push_back(r.record);
+      Sequence through = last_seq_.load();
+      {
+        std::unique_lock records_in(records_mutex_);  // readers wait for this loop only
+        for (const StoredRecord& r : page) {
+          if (data_.apply(r.record)) {
+            evaluator_->note(r.record);
+            ++applied;
+            if (alerting_) records.push_back(r.record);
+          }
+          through = std::max(through, r.seq);
         }
-        last_seq_ = std::max(last_seq_, r.seq);
       }
-      evaluator_->flush();
+      const std::vector<std::string> changed = evaluator_->flush();
+      publish(&changed);
+      last_seq_ = through;
       if (!records.empty()) note_for_judgement(touched_accounts(records, WriteResult{}));
     }
     after = page.back().seq;
@@ -339,19 +386,21 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
 }
 
 Status Workspace::persist_all_states(const ProgressFn& progress) {
-  std::size_t done = 0, total = states().size();
+  const Sequence sequence = last_seq_.load();  // before the version: the states hold at least this
+  const std::shared_ptr<const StateVersion> version = published_.load();
+  std::size_t done = 0, total = version->states.size();
   std::vector<Document> docs;
-  for (const auto& [account, s] : states()) {
-    docs.push_back({milestones::kStateCollection, account, milestones::to_json(s).dump(), evaluator_->as_of()});
+  for (const auto& s : version->states) {
+    docs.push_back({milestones::kStateCollection, s->account, milestones::to_json(*s).dump(), version->as_of});
     if (++done % 1024 == 0 || done == total) {
       UPLIFT_RETURN_IF_ERROR(store_->put_documents(docs));
       docs.clear();
       if (progress) progress("saving states", done, total);
     }
   }
-  nlohmann::json mark = {{"sequence", last_seq_}, {"as_of", evaluator_->as_of()},
+  nlohmann::json mark = {{"sequence", sequence}, {"as_of", version->as_of},
                          {"as_of_fixed", options_.as_of.has_value()}, {"graph", milestone_fingerprint(milestones_dir_)}};
-  return store_->put_document({kStateMetaCollection, "watermark", mark.dump(), evaluator_->as_of()});
+  return store_->put_document({kStateMetaCollection, "watermark", mark.dump(), version->as_of});
 }
 
 std::string milestone_fingerprint(const fs::path& dir) {

@@ -20,9 +20,11 @@
 //    judged again; a crash before the judgement loses nothing either — start_alerting() judges
 //    every account against the stored episodes — so a fired alert is never lost and an episode is
 //    never raised twice, by this replica or another.
-//  * Thread safety: readers hold std::shared_lock(mutex()). ingest_concurrently() and
-//    catch_up_concurrently() take their locks themselves and hold none while the database works,
-//    so reads never wait for a write's round trips (or its conflict retries).
+//  * Thread safety: callers need no synchronisation of their own. Readers take a View (view(): one
+//    published version of the states and their config, app/view.h) and hold no lock; writers
+//    (ingest, catch-up, reload) go one at a time and evaluate beside the published version, so a
+//    reader waits only while a committed batch's records are put into memory — never for the
+//    database, the re-evaluation or the state documents.
 //
 // Config dir (holds milestones/, segments/, content_maps/): explicit option > $UPLIFT_CONFIG_DIR
 // > the current directory (if it has milestones/) > the executable's directory's parent.
@@ -47,6 +49,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/view.h"
 #include "attribution/movement.h"
 #include "core/dataset.h"
 #include "core/records.h"
@@ -71,6 +74,9 @@ struct WorkspaceOptions {
   std::string milestones_dir;            // explicit milestones directory; empty: <config>/milestones
   std::optional<Timestamp> as_of;        // fixed reference instant for windows/declines
   bool persist_state = true;             // ingest_concurrently() writes changed states to the store
+  // For tests: called by a writer after a batch's records went into memory, before the accounts
+  // are evaluated (holding the writer lock only: readers are not blocked while it runs).
+  std::function<void()> before_evaluation;
 };
 
 // Reports long phases ("loading events", "evaluating") for progress bars; total 0 = unknown.
@@ -102,6 +108,8 @@ struct IngestSummary {
   std::size_t inserted = 0, updated = 0, duplicates = 0;
   std::vector<std::string> changed_accounts;  // accounts whose milestone state changed
   Sequence last_sequence = 0;
+  // The published state version that includes these records: a View at least this new reads them.
+  std::uint64_t version = 0;
   // Saving the changed states (a second transaction, after the records were stored) failed: the
   // records are stored all the same — an acknowledged write is never reported as "nothing was
   // written" — and the states are saved with the next ingest. The error, for the log.
@@ -120,13 +128,15 @@ class Workspace {
   // committed together — one store transaction (one fsync) and one state save per group — and
   // each returns once its group is durable and applied, with its own records' outcomes. Groups
   // are committed one at a time, in arrival order (records are applied in the order they were
-  // committed). `prepare` runs under the shared lock, on the thread leading the group, and
-  // returns the records (it may complete partial upserts from memory; it may run more than once,
-  // so it must be repeatable); a batch that upserts an account or learner an earlier batch of the
+  // committed). `prepare` reads a View, on the thread leading the group, and returns the records
+  // (it may complete partial upserts from memory; it may run more than once, so it must be
+  // repeatable); a batch that upserts an account or learner an earlier batch of the
   // group upserts waits for the next group, so it merges over that one. The store write holds no
-  // workspace lock; the committed records are applied under the exclusive lock; the changed
-  // states are saved holding no lock. A failed write fails every request of its group.
-  Result<IngestSummary> ingest_concurrently(const std::function<std::span<const Record>()>& prepare);
+  // workspace lock; the committed records are put into memory (readers wait only for that), the
+  // touched accounts re-evaluated beside the published states and the next version published;
+  // the changed states are saved holding no lock. A failed write fails every request of its group.
+  using Prepare = std::function<std::span<const Record>(const View&)>;
+  Result<IngestSummary> ingest_concurrently(const Prepare& prepare);
   // Groups committed and requests in them since open (for metrics and tests).
   std::uint64_t ingest_groups() const { return groups_committed_.load(); }
   // Requests waiting for a group to lead them (for tests: to know followers queued up).
@@ -136,31 +146,23 @@ class Workspace {
   }
   std::uint64_t ingest_requests() const { return requests_committed_.load(); }
   // Applies records committed by others since last_sequence(); returns how many were applied. The
-  // caller holds no lock: pages are read holding no workspace lock, each applied under the
-  // exclusive lock.
+  // caller holds no lock: pages are read holding no workspace lock; each is put into memory,
+  // evaluated and published as one version.
   Result<std::size_t> catch_up_concurrently();
   // Writes every account's state to the "milestone_state" collection (used by `uplift rebuild`).
   Status persist_all_states(const ProgressFn& progress = {});
 
   Store& store() { return *store_; }
-  const Dataset& data() const { return data_; }
-  // The config being served (app/config.h), whole: a caller that holds no workspace lock takes
-  // this snapshot and reads only it (a reload swaps the snapshot; the one held stays valid).
+  // What a reader reads: the published version of every account's state, the config it was
+  // evaluated under and the records (app/view.h). The View is the reader's only handle: hold it
+  // for the length of one request.
+  View view() const;
+  // The number of the version view() would pin now.
+  std::uint64_t version() const { return published_.load()->number; }
+  // The config being served (app/config.h), whole (the one a View pins may be older by a reload
+  // in progress). Segments, content map, targets, programs and trigger rules are all in it,
+  // validated against the graph; every use reads these, never the files again.
   std::shared_ptr<const Config> config() const { return config_.load(); }
-  // Parts of the served config. The references stay valid while the caller holds the shared
-  // lock (a reload swaps the config under the exclusive lock); without it, use config().
-  const milestones::Graph& graph() const { return config_.load()->graph; }
-  // Segment catalog (<config>/segments) and content map (<config>/content_maps), validated against
-  // the graph; empty when the directory does not exist.
-  const segments::SegmentSet& segments() const { return config_.load()->segments; }
-  const recommend::ContentMap& content() const { return config_.load()->content; }
-  // Stage-movement targets per quarter (<config>/targets), validated against the stages.
-  const attribution::StageTargets& targets() const { return config_.load()->targets; }
-  // Accelerator programs (the `programs` of <config>/content_maps), validated against the graph
-  // and kept: every use reads these, never the files again.
-  const std::vector<cohorts::Program>& programs() const { return config_.load()->programs; }
-  // The trigger rules and destinations of <config>/triggers (empty when there is no such directory).
-  const triggers::RuleSet& triggers() const { return config_.load()->triggers; }
   // Reloads the config dir (SIGHUP, POST /v1/admin/reload): validates all of it and, only if every
   // folder is valid, swaps it in whole and re-evaluates every account under the new graph (ingest
   // pauses meanwhile; reads wait for the swap and re-evaluation, not for the loading). An invalid
@@ -172,8 +174,6 @@ class Workspace {
     bool destinations_changed = false;
   };
   Result<Reload> reload_config();
-  // The accelerator program targeting a milestone ("" none), for recommend::advise_account.
-  recommend::ProgramFor program_for() const;
   // Turns alerting on: reads the stored episodes, judges every account (alerts that a crash left
   // unwritten fire now) and starts the alerting thread. `on_fired` runs after alerts were written
   // (wakes the deliverer).
@@ -196,28 +196,24 @@ class Workspace {
   Result<std::size_t> resolve_unresolved(bool force = false);
   // Entries were queued: the next resolve_unresolved() looks even if no learner changed since.
   void unresolved_queued() { ++unresolved_queued_; }
-  // What recommendations read, at the workspace's as-of (hold the shared lock while using it).
-  recommend::Context recommend_context() const;
-  const milestones::AccountState* state(std::string_view account) const { return evaluator_->state(account); }
-  const std::map<std::string, milestones::AccountState, std::less<>>& states() const {
-    return evaluator_->states();
-  }
-  Timestamp as_of() const { return evaluator_->as_of(); }
-  Sequence last_sequence() const { return last_seq_; }
+  Sequence last_sequence() const { return last_seq_.load(); }
   const std::filesystem::path& config_dir() const { return config_dir_; }
-  std::shared_mutex& mutex() const { return mutex_; }
 
  private:
   Workspace() = default;
   Status load(const ProgressFn& progress);
-  // Applies committed records to memory and re-evaluates (caller holds the exclusive lock).
+  // Puts committed records into memory, re-evaluates and publishes (caller holds writer_mutex_).
   IngestSummary apply_written(std::span<const Record> records, const WriteResult& written);
-  // The state documents of `accounts` (caller holds at least the shared lock).
-  std::vector<Document> state_documents(const std::vector<std::string>& accounts) const;
+  // Publishes the evaluator's states as the next version: `changed` (sorted) are taken from the
+  // evaluator, the rest shared with the current version; all of them when `changed` is null.
+  // Caller holds writer_mutex_. Returns the new version's number.
+  std::uint64_t publish(const std::vector<std::string>* changed);
+  // The state documents of `accounts` in `version` (no lock needed).
+  static std::vector<Document> state_documents(const StateVersion& version, const std::vector<std::string>& accounts);
   std::set<std::string, std::less<>> unsaved_states_;  // accounts whose state save failed; retried
   // Group commit (ingest_concurrently): requests wait in pending_; one of them leads a group.
   struct PendingIngest {
-    const std::function<std::span<const Record>()>* prepare = nullptr;
+    const Prepare* prepare = nullptr;
     std::span<const Record> records;
     Result<IngestSummary> result = Status::Internal("not committed");
     bool done = false;  // guarded by group_mutex_
@@ -250,7 +246,7 @@ class Workspace {
   std::atomic<std::uint64_t> fired_{0}, episode_conflicts_{0}, failed_alert_writes_{0};
   // identity_version() and unresolved_queued_ at the last look of the unresolved queue.
   std::atomic<std::uint64_t> unresolved_checked_{UINT64_MAX}, unresolved_queued_{0}, unresolved_seen_queued_{0};
-  // Accounts a batch's stored (non-duplicate) records belong to (caller holds the exclusive lock).
+  // Accounts a batch's stored (non-duplicate) records belong to (caller holds writer_mutex_).
   std::vector<std::string> touched_accounts(std::span<const Record> records, const WriteResult& written) const;
   // Judges `accounts` and writes their alerts, outbox entries and episodes in one transaction; on
   // a lost compare-and-set reloads the accounts' episodes and judges again. Caller holds
@@ -262,12 +258,18 @@ class Workspace {
   std::filesystem::path milestones_dir_;
   std::unique_ptr<Store> store_;
   Dataset data_;
-  std::atomic<std::shared_ptr<const Config>> config_;  // swapped whole, under the exclusive lock
+  std::atomic<std::shared_ptr<const Config>> config_;  // swapped whole by a reload
+  // Writers (group commit, catch-up, reload) one at a time: the evaluator and everything below
+  // that is not atomic are theirs. Readers never take it.
+  std::mutex writer_mutex_;
   // The evaluator reads the graph of the config it was built with: kept alive with it.
   std::shared_ptr<const Config> evaluated_config_;
   std::unique_ptr<milestones::Evaluator> evaluator_;
-  Sequence last_seq_ = 0;
-  mutable std::shared_mutex mutex_;
+  std::atomic<std::shared_ptr<const StateVersion>> published_;  // what view() pins
+  std::atomic<Sequence> last_seq_{0};
+  // data_ changes only under this lock held exclusively (by a writer, for the records going in);
+  // a View holds it shared.
+  mutable std::shared_mutex records_mutex_;
 };
 
 }  // namespace uplift::app

@@ -40,7 +40,7 @@ std::vector<std::string> Workspace::touched_accounts(std::span<const Record> rec
 }
 
 Status Workspace::judge_and_write(const std::vector<std::string>& accounts) {
-  if (!alerting_ || triggers().rules.empty() || accounts.empty()) return Status::OK();
+  if (!alerting_ || config()->triggers.rules.empty() || accounts.empty()) return Status::OK();
   for (int round = 0; round < kConflictRounds; ++round) {
     Store::DocumentChanges changes;
     triggers::EpisodeBook judged;  // the new episodes of the accounts whose episodes changed
@@ -48,16 +48,16 @@ Status Workspace::judge_and_write(const std::vector<std::string>& accounts) {
     std::size_t fired = 0;
     const Timestamp now = wall_clock_now();
     {
-      std::shared_lock lock(mutex_);
-      const std::shared_ptr<const Config> config = config_.load();
+      const View view = this->view();
+      const Config* config = &view.config();
       const triggers::RuleSet& rules = config->triggers;
-      triggers::Context ctx{&data_, &config->graph, [this](std::string_view id) { return state(id); }};
-      const recommend::ProgramFor programs = program_for();
+      triggers::Context ctx{&view.data(), &config->graph, view.state_lookup()};
+      const recommend::ProgramFor programs = view.program_for();
       for (const auto& account : accounts) {
         triggers::EpisodeBook book;
         for (const auto& r : rules.rules)
           if (auto it = episodes_.find({r.id, account}); it != episodes_.end()) book.insert(*it);
-        auto alerts = triggers::step(rules, ctx, {account}, as_of(), book);
+        auto alerts = triggers::step(rules, ctx, {account}, view.as_of(), book);
         std::string body = alerts::episodes_body(book, account);
         auto old = episode_bodies_.find(account);
         const std::optional<std::string> before =
@@ -69,7 +69,7 @@ Status Workspace::judge_and_write(const std::vector<std::string>& accounts) {
         judged.insert(book.begin(), book.end());
         for (const auto& al : alerts) {
           const triggers::Rule* rule = rules.find(al.rule);
-          const Account* acct = data_.account(al.account);
+          const Account* acct = view.data().account(al.account);
           const std::string csm = acct ? acct->csm : "";
           auto context = triggers::alert_context(al, *rule, ctx, config->content, programs);
           auto docs = alerts::fired_documents(context, csm, rules.destinations.routing.for_csm(csm), now);
@@ -164,9 +164,9 @@ Status Workspace::detect_pending() {
     episode_bodies_.clear();
     UPLIFT_RETURN_IF_ERROR(alerts::load_episodes(*store_, episodes_, episode_bodies_));
     episodes_loaded_ = true;
-    std::shared_lock lock(mutex_);
-    for (const auto& [id, acct] : data_.accounts()) undetected_.insert(id);  // everything, once
-    judged_as_of_ = as_of();
+    const View view = this->view();
+    for (const auto& [id, acct] : view.data().accounts()) undetected_.insert(id);  // everything, once
+    judged_as_of_ = view.as_of();
   }
   {
     std::lock_guard l(touched_mutex_);
@@ -174,10 +174,10 @@ Status Workspace::detect_pending() {
     to_judge_.clear();
   }
   {
-    std::shared_lock lock(mutex_);
-    if (judged_as_of_ != as_of()) {
-      for (const auto& [id, acct] : data_.accounts()) undetected_.insert(id);
-      judged_as_of_ = as_of();
+    const View view = this->view();
+    if (judged_as_of_ != view.as_of()) {
+      for (const auto& [id, acct] : view.data().accounts()) undetected_.insert(id);
+      judged_as_of_ = view.as_of();
     }
   }
   while (!undetected_.empty()) {

@@ -8,19 +8,6 @@
 
 namespace uplift::app {
 
-recommend::ProgramFor Workspace::program_for() const {
-  return [config = config_.load()](std::string_view milestone) {
-    for (const auto& p : config->programs)
-      if (p.target_milestone == milestone) return p.id;
-    return std::string();
-  };
-}
-
-recommend::Context Workspace::recommend_context() const {
-  const Config& config = *config_.load();  // the caller holds the shared lock: it stays served
-  return recommend::Context{&data_, &config.segments, &config.content,
-                            [this](std::string_view account) { return state(account); }, as_of()};
-}
 
 }  // namespace uplift::app
 
@@ -64,19 +51,19 @@ Result<Workspace::Reload> Workspace::reload_config() {
   std::vector<std::string> accounts;
   {
     std::lock_guard judging(alert_mutex_);  // the alerting thread reads rules under it
+    // The records do not change while the writer lock is held: the new graph is evaluated beside
+    // the published version, which readers go on reading, and then published with its config.
+    std::lock_guard writer(writer_mutex_);
     auto evaluator = std::make_unique<milestones::Evaluator>(config->graph, data_, options_.as_of);
-    std::unique_lock lock(mutex_);
     evaluator->rebuild({});
     evaluated_config_ = config;
     evaluator_ = std::move(evaluator);
     config_.store(config);
+    publish(nullptr);
     for (const auto& [account, state] : evaluator_->states()) accounts.push_back(account);
   }
-  Status saved;
-  {
-    std::shared_lock lock(mutex_);
-    saved = persist_all_states();  // the saved states and their watermark follow the new graph
-  }
+  // The saved states and their watermark follow the new graph.
+  Status saved = persist_all_states();
   if (alerting_) note_for_judgement(accounts);  // judged again under the new rules
   if (!saved.ok()) return saved.with_context("reloaded, but saving the re-evaluated states failed");
   Reload r;

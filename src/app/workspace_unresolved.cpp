@@ -8,11 +8,7 @@
 namespace uplift::app {
 
 Result<std::size_t> Workspace::resolve_unresolved(bool force) {
-  std::uint64_t version;
-  {
-    std::shared_lock lock(mutex_);
-    version = data_.identity_version();
-  }
+  const std::uint64_t version = view().data().identity_version();
   const std::uint64_t queued = unresolved_queued_.load();
   if (!force && version == unresolved_checked_.load() && queued == unresolved_seen_queued_.load()) return std::size_t{0};
   std::vector<Document> docs;
@@ -23,11 +19,11 @@ Result<std::size_t> Workspace::resolve_unresolved(bool force) {
   std::vector<Record> records;
   std::vector<const Document*> done;
   {
-    std::shared_lock lock(mutex_);
+    const View view = this->view();
     for (const Document& d : docs) {
       auto e = unresolved_from_document(d);
       if (!e.ok()) continue;  // unreadable: stays for an operator (GET /v1/unresolved shows it)
-      ingest::Resolution r = ingest::resolve_actor(data_, e->actor);
+      ingest::Resolution r = ingest::resolve_actor(view.data(), e->actor);
       if (!r.learner) continue;
       records.push_back(credited(e->record, *r.learner));
       done.push_back(&d);
@@ -54,7 +50,7 @@ Result<std::size_t> Workspace::resolve_unresolved(bool force) {
     records = std::move(merged);
   }
   if (!records.empty()) {
-    auto written = ingest_concurrently([&] { return std::span<const Record>(records); });
+    auto written = ingest_concurrently([&](const View&) { return std::span<const Record>(records); });
     if (!written.ok()) return written.status();
   }
   // Only now that the records are stored does an entry go (at least once, never lost). If the

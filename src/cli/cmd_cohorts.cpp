@@ -41,13 +41,14 @@ Result<std::unique_ptr<app::Workspace>> open_workspace(const Flags& f) {
 int propose(const Flags& f) {
   auto ws = open_workspace(f);
   if (!ws.ok()) return fail("propose", ws.status());
-  const std::vector<cohorts::Program>* programs = &(*ws)->programs();  // validated when it opened
+  const app::View view = (*ws)->view();
+  const std::vector<cohorts::Program>* programs = &view.programs();  // validated when it opened
   const cohorts::Program* p = cohorts::find_program(*programs, f.program);
   if (!p) return fail("propose", Status::NotFound(fmt::format("no program '{}' in content_maps", f.program)));
   auto existing = report::load_cohorts((*ws)->store());
   if (!existing.ok()) return fail("propose", existing.status());
   cohorts::ProposeOptions o;
-  o.as_of = (*ws)->as_of();
+  o.as_of = view.as_of();
   if (!f.as_of.empty()) {
     auto d = parse_date(f.as_of);
     if (!d.ok()) return fail("propose", Status::InvalidArgument("--as-of: " + d.status().message()));
@@ -59,9 +60,8 @@ int propose(const Flags& f) {
   o.id = f.id;
   o.existing = *existing;
   o.programs = programs;
-  o.content = &(*ws)->content();
-  const app::Workspace& w = **ws;
-  auto proposal = cohorts::propose_cohort(w.data(), [&w](std::string_view a) { return w.state(a); }, *p, o);
+  o.content = &view.content();
+  auto proposal = cohorts::propose_cohort(view.data(), view.state_lookup(), *p, o);
   if (!proposal.ok()) return fail("propose", proposal.status());
   const cohorts::Cohort& c = proposal->cohort;
   if (f.create) {
@@ -69,7 +69,7 @@ int propose(const Flags& f) {
     if (!st.ok()) return fail("propose", st);
   }
   if (f.csv) {
-    fmt::print("{}", cohorts::invitees_csv(c, w.data()));
+    fmt::print("{}", cohorts::invitees_csv(c, view.data()));
   } else if (f.json) {
     nlohmann::json j = cohorts::cohort_to_json(c);
     j["excluded"] = proposal->excluded;
@@ -138,7 +138,7 @@ int cohort_csv(const Flags& f, const char* what, std::string (*csv)(const cohort
   if (!ws.ok()) return fail(what, ws.status());
   auto c = report::get_cohort((*ws)->store(), f.id);
   if (!c.ok()) return fail(what, c.status());
-  fmt::print("{}", csv(*c, (*ws)->data()));
+  fmt::print("{}", csv(*c, (*ws)->view().data()));
   return 0;
 }
 int invitees(const Flags& f) { return cohort_csv(f, "invitees", cohorts::invitees_csv); }

@@ -25,10 +25,11 @@ void run(const WorkspaceArgs& args) {
     return;
   }
   auto end = std::chrono::steady_clock::now();
+  const app::View view = ws->view();
   auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
   std::printf("rebuilt %zu accounts from %zu events (load + evaluate %.2fs, save %.2fs); as of %s\n",
-              ws->states().size(), ws->data().event_count(), secs(evaluated - start), secs(end - evaluated),
-              ws->as_of() > 0 ? format_timestamp(ws->as_of()).c_str() : "-");
+              view.states().size(), view.data().event_count(), secs(evaluated - start), secs(end - evaluated),
+              view.as_of() > 0 ? format_timestamp(view.as_of()).c_str() : "-");
 }
 
 void setup(CLI::App& app) {

@@ -47,7 +47,8 @@ void print_path(const recommend::PathView& v) {
 void run(const RecommendArgs& a) {
   auto ws = a.ws.open("recommend");
   if (!ws) return;
-  auto ctx = ws->recommend_context();
+  const app::View view = ws->view();
+  auto ctx = view.recommend_context();
   if (a.path) {
     auto v = recommend::learning_path(ctx, a.learner);
     if (!v.ok()) {

@@ -87,8 +87,10 @@ int run(const Flags& f) {
     if (!c.ok()) return fail(c.status(), 2);
     sent_cohorts = std::move(*c);
   }
-  const Dataset& data = ws ? ws->data() : stored->data;
-  const Timestamp data_as_of = ws ? ws->as_of() : current->as_of;
+  std::optional<app::View> view;
+  if (ws) view.emplace(ws->view());
+  const Dataset& data = ws ? view->data() : stored->data;
+  const Timestamp data_as_of = ws ? view->as_of() : current->as_of;
   const auto t1 = Clock::now();
   report::RoiRequest req;
   req.quarter = *q;
@@ -101,11 +103,11 @@ int run(const Flags& f) {
     req.options.as_of = start_of(*d + 1) - 1;
   }
   cohorts::StateLookup states = [&](std::string_view a) -> const milestones::AccountState* {
-    if (ws) return ws->state(a);
+    if (ws) return view->state(a);
     auto it = stored->states.find(a);
     return it == stored->states.end() ? nullptr : &it->second;
   };
-  auto r = report::build_roi(data, states, ws ? ws->graph() : *graph, *programs, sent_cohorts, req,
+  auto r = report::build_roi(data, states, ws ? view->graph() : *graph, *programs, sent_cohorts, req,
                              stored ? &stored->usage : nullptr);
   if (!r.ok()) return fail(r.status(), 2);
   const auto t2 = Clock::now();

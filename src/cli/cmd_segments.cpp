@@ -17,18 +17,15 @@ struct SegmentsArgs {
   bool json = false;
 };
 
-segments::StateLookup lookup(const app::Workspace& ws) {
-  return [&ws](std::string_view account) { return ws.state(account); };
-}
-
 void list(const SegmentsArgs& a) {
   auto ws = a.ws.open("segments list");
   if (!ws) return;
-  const auto& set = ws->segments();
+  const app::View view = ws->view();
+  const auto& set = view.segments();
   std::vector<std::size_t> counts(set.segments.size(), 0);
   std::vector<std::uint32_t> member;
-  for (const auto& [id, learner] : ws->data().learners()) {
-    segments::member_of(set, segments::facts_for(ws->data(), learner, ws->state(learner.account), ws->as_of()), member);
+  for (const auto& [id, learner] : view.data().learners()) {
+    segments::member_of(set, segments::facts_for(view.data(), learner, view.state(learner.account), view.as_of()), member);
     for (auto i : member) ++counts[i];
   }
   if (a.json) {
@@ -38,7 +35,7 @@ void list(const SegmentsArgs& a) {
       j["learners"] = counts[i];
       out.push_back(j);
     }
-    std::printf("%s\n", nlohmann::json{{"as_of", format_timestamp(ws->as_of())}, {"segments", out}}.dump(2).c_str());
+    std::printf("%s\n", nlohmann::json{{"as_of", format_timestamp(view.as_of())}, {"segments", out}}.dump(2).c_str());
     return;
   }
   if (set.segments.empty()) std::printf("no segments (add segments/*.json to the config directory)\n");
@@ -52,7 +49,8 @@ void list(const SegmentsArgs& a) {
 void members(const SegmentsArgs& a) {
   auto ws = a.ws.open("segments members");
   if (!ws) return;
-  auto m = segments::members(ws->segments(), a.target, ws->data(), lookup(*ws), ws->as_of(), a.offset, a.limit);
+  const app::View view = ws->view();
+  auto m = segments::members(view.segments(), a.target, view.data(), view.state_lookup(), view.as_of(), a.offset, a.limit);
   if (!m.ok()) {
     std::fprintf(stderr, "uplift segments members: %s\n", m.status().message().c_str());
     exit_code() = 1;
@@ -70,7 +68,8 @@ void members(const SegmentsArgs& a) {
 void explain(const SegmentsArgs& a) {
   auto ws = a.ws.open("segments explain");
   if (!ws) return;
-  auto r = recommend::learner_segments(ws->recommend_context(), a.target);
+  const app::View view = ws->view();
+  auto r = recommend::learner_segments(view.recommend_context(), a.target);
   if (!r.ok()) {
     std::fprintf(stderr, "uplift segments explain: %s\n", r.status().message().c_str());
     exit_code() = 1;

@@ -101,8 +101,8 @@ void serve(const ServeArgs& a) {
     workspace = std::move(*ws);
     keys.attach(workspace->store());
     service.workspace.store(workspace.get(), std::memory_order_release);
-    if (!a.no_alerts && !workspace->triggers().rules.empty()) {
-      deliverer = std::make_unique<alerts::Deliverer>(workspace->store(), workspace->triggers().destinations, replica_name());
+    if (!a.no_alerts && !workspace->config()->triggers.rules.empty()) {
+      deliverer = std::make_unique<alerts::Deliverer>(workspace->store(), workspace->config()->triggers.destinations, replica_name());
       deliverer->start();
       service.deliverer.store(deliverer.get(), std::memory_order_release);
       alerts::Deliverer* d = deliverer.get();
@@ -111,7 +111,7 @@ void serve(const ServeArgs& a) {
         std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert detection at start deferred\",\"error\":\"%s\"}\n",
                      st.message().c_str());
       std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"alerting\",\"rules\":%zu,\"destinations\":%zu}\n",
-                   workspace->triggers().rules.size(), workspace->triggers().destinations.destinations.size());
+                   workspace->config()->triggers.rules.size(), workspace->config()->triggers.destinations.destinations.size());
     }
     return Status::OK();
   });

@@ -32,31 +32,31 @@ std::optional<Audience> audience_filter(const std::string& a) {
   return parse_audience(a);
 }
 
-void run_movement(const StagesArgs& a, app::Workspace& ws) {
+void run_movement(const StagesArgs& a, const app::View& view) {
   auto quarter = parse_quarter(a.quarter);
   if (!quarter.ok()) {
     std::fprintf(stderr, "uplift stages: --quarter: %s\n", quarter.status().message().c_str());
     exit_code() = 2;
     return;
   }
-  if (start_of(quarter->first()) > ws.as_of()) {
+  if (start_of(quarter->first()) > view.as_of()) {
     std::fprintf(stderr, "uplift stages: --quarter: %s starts after the data ends (%s): nothing to compare yet\n",
-                 quarter->name().c_str(), format_timestamp(ws.as_of()).c_str());
+                 quarter->name().c_str(), format_timestamp(view.as_of()).c_str());
     exit_code() = 2;
     return;
   }
   attribution::MovementOptions o;
   o.quarter = *quarter;
-  o.as_of = ws.as_of();
+  o.as_of = view.as_of();
   o.audience = audience_filter(a.audience);
   o.csm = a.csm;
-  auto m = attribution::stage_movement(ws.data(), [&ws](std::string_view id) { return ws.state(id); },
-                                       report::stage_gates(ws.graph()), o, ws.targets().of(quarter->name()));
+  auto m = attribution::stage_movement(view.data(), view.state_lookup(),
+                                       report::stage_gates(view.graph()), o, view.targets().of(quarter->name()));
   const std::string format = a.json ? "json" : a.format;
   if (format == "json") {
     auto j = attribution::movement_to_json(m);
-    j["targets"] = ws.targets().of(quarter->name()) != nullptr;  // as GET /v1/stages/movement
-    j["data_as_of"] = format_timestamp(ws.as_of());
+    j["targets"] = view.targets().of(quarter->name()) != nullptr;  // as GET /v1/stages/movement
+    j["data_as_of"] = format_timestamp(view.as_of());
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
@@ -75,7 +75,7 @@ void run_movement(const StagesArgs& a, app::Workspace& ws) {
   std::printf("stage movement in %s (%s to %s), %s accounts: %zu (%zu new in the quarter, in no share)\n",
               m.quarter.name().c_str(), format_timestamp(m.start).c_str(), format_timestamp(m.end).c_str(),
               a.audience.c_str(), m.accounts, m.new_in_quarter);
-  if (!ws.targets().of(quarter->name()))
+  if (!view.targets().of(quarter->name()))
     std::printf("no targets for %s (add targets/%s.json)\n", quarter->name().c_str(), quarter->name().c_str());
   std::printf("%-16s %-13s %8s %8s %6s %8s %8s  %s\n", "csm", "stage", "at start", "forward", "back", "moved %",
               "target %", "");
@@ -113,22 +113,23 @@ void run(const StagesArgs& a) {
   }
   auto ws = a.ws.open("stages");
   if (!ws) return;
+  const app::View view = ws->view();
   if (!a.quarter.empty()) {
-    run_movement(a, *ws);
+    run_movement(a, view);
     return;
   }
   const auto audience = audience_filter(a.audience);
-  const auto& stages = ws->graph().stages;
+  const auto& stages = view.graph().stages;
   std::map<std::string, std::map<std::string, std::size_t>> table;  // group -> stage -> accounts
   // Every account record of the audience (one without events is at the first stage), and under
   // --audience all also accounts known only from their events — as GET /v1/stages counts them.
   std::set<std::string> ids;
-  for (const auto& [id, acct] : ws->data().accounts()) ids.insert(id);
-  for (const auto& [id, s] : ws->states()) ids.insert(id);
+  for (const auto& [id, acct] : view.data().accounts()) ids.insert(id);
+  for (const auto& s : view.states()) ids.insert(s->account);
   for (const auto& id : ids) {
-    const Account* acct = ws->data().account(id);
+    const Account* acct = view.data().account(id);
     if (audience && (!acct || acct->audience != *audience)) continue;
-    const auto* s = ws->state(id);
+    const auto* s = view.state(id);
     ++table[group_of(acct, a.by)][s && !s->stage.empty() ? s->stage : (stages.empty() ? "" : stages.front())];
   }
   if (a.json) {

@@ -46,7 +46,8 @@ void print_node(const Graph& g, const AccountState& s, int index, int depth, std
 void run(const StatusArgs& a) {
   auto ws = a.ws.open("status");
   if (!ws) return;
-  const AccountState* s = ws->state(a.account);
+  const app::View view = ws->view();
+  const AccountState* s = view.state(a.account);
   if (!s) {
     std::fprintf(stderr, "uplift status: no account \"%s\" (no account record, events or learners)\n", a.account.c_str());
     exit_code() = 1;
@@ -56,9 +57,9 @@ void run(const StatusArgs& a) {
     std::printf("%s\n", milestones::to_json(*s).dump(2).c_str());
     return;
   }
-  const Graph& g = ws->graph();
+  const Graph& g = view.graph();
   std::string head = s->account;
-  if (const Account* acct = ws->data().account(s->account)) {
+  if (const Account* acct = view.data().account(s->account)) {
     if (!acct->name.empty()) head += " (" + acct->name + ")";
     std::vector<std::string> parts;
     if (!acct->tier.empty()) parts.push_back("tier " + acct->tier);
@@ -68,7 +69,7 @@ void run(const StatusArgs& a) {
   }
   std::printf("%s\n", head.c_str());
   std::printf("stage: %s%s   (as of %s)\n\n", s->stage.c_str(),
-              s->stage_reached_at ? (" since " + day(s->stage_reached_at)).c_str() : "", day(ws->as_of()).c_str());
+              s->stage_reached_at ? (" since " + day(s->stage_reached_at)).c_str() : "", day(view.as_of()).c_str());
   // Roots: milestones no gate reads, latest first so the journey's end is on top.
   std::set<int> operand;
   for (const auto& m : g.milestones)

@@ -78,7 +78,8 @@ void validate(const TriggerArgs& a) {
 void list(const TriggerArgs& a) {
   auto ws = a.ws.open("triggers list");
   if (!ws) return;
-  auto rules = rules_for("list", a.dir, ws->config_dir().string(), ws->graph());
+  const app::View view = ws->view();
+  auto rules = rules_for("list", a.dir, ws->config_dir().string(), view.graph());
   if (!rules) return;
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -100,12 +101,12 @@ void list(const TriggerArgs& a) {
                 triggers::destination_to_json(d)["url"].get<std::string>().c_str());
 }
 
-void print_alerts(const std::vector<triggers::Alert>& alerts, const app::Workspace& ws, bool json) {
+void print_alerts(const std::vector<triggers::Alert>& alerts, const app::View& view, bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& al : alerts) {
       auto j = triggers::alert_to_json(al);
-      if (const Account* acct = ws.data().account(al.account)) {
+      if (const Account* acct = view.data().account(al.account)) {
         j["account_name"] = acct->name;
         j["csm"] = acct->csm;
         if (acct->arr) j["arr"] = *acct->arr;
@@ -117,7 +118,7 @@ void print_alerts(const std::vector<triggers::Alert>& alerts, const app::Workspa
     return;
   }
   for (const auto& al : alerts) {
-    const Account* acct = ws.data().account(al.account);
+    const Account* acct = view.data().account(al.account);
     std::printf("%-30s %-20s %-12s %s\n", al.rule.c_str(), al.account.c_str(), acct ? acct->csm.c_str() : "",
                 al.what.c_str());
   }
@@ -127,7 +128,8 @@ void print_alerts(const std::vector<triggers::Alert>& alerts, const app::Workspa
 void run(const TriggerArgs& a) {
   auto ws = a.ws.open("triggers run");
   if (!ws) return;
-  auto rules = rules_for("run", a.dir, ws->config_dir().string(), ws->graph());
+  const app::View view = ws->view();
+  auto rules = rules_for("run", a.dir, ws->config_dir().string(), view.graph());
   if (!rules) return;
   if (!a.rule.empty()) {
     const triggers::Rule* r = rules->find(a.rule);
@@ -140,25 +142,25 @@ void run(const TriggerArgs& a) {
   }
   std::vector<std::string> accounts;
   if (!a.account.empty()) {
-    if (!ws->data().account(a.account)) {
+    if (!view.data().account(a.account)) {
       std::fprintf(stderr, "uplift triggers run: --account: no account record '%s'\n", a.account.c_str());
       exit_code() = 2;
       return;
     }
     accounts.push_back(a.account);
   } else {
-    for (const auto& [id, acct] : ws->data().accounts()) accounts.push_back(id);
+    for (const auto& [id, acct] : view.data().accounts()) accounts.push_back(id);
   }
-  const app::Workspace& w = *ws;
-  triggers::Context ctx{&w.data(), &w.graph(), [&w](std::string_view id) { return w.state(id); }};
+  triggers::Context ctx{&view.data(), &view.graph(), view.state_lookup()};
   triggers::EpisodeBook book;
-  print_alerts(triggers::step(*rules, ctx, accounts, w.as_of(), book), w, a.json);
+  print_alerts(triggers::step(*rules, ctx, accounts, view.as_of(), book), view, a.json);
 }
 
 void test(const TriggerArgs& a) {
   auto ws = a.ws.open("triggers test");
   if (!ws) return;
-  auto rules = rules_for("test", a.dir, ws->config_dir().string(), ws->graph());
+  const app::View view = ws->view();
+  auto rules = rules_for("test", a.dir, ws->config_dir().string(), view.graph());
   if (!rules) return;
   const triggers::Rule* r = rules->find(a.rule);
   if (!r) {
@@ -166,23 +168,22 @@ void test(const TriggerArgs& a) {
     exit_code() = 2;
     return;
   }
-  if (!ws->data().account(a.account)) {
+  if (!view.data().account(a.account)) {
     std::fprintf(stderr, "uplift triggers test: --account: no account record '%s'\n", a.account.c_str());
     exit_code() = 2;
     return;
   }
-  const app::Workspace& w = *ws;
-  triggers::Context ctx{&w.data(), &w.graph(), [&w](std::string_view id) { return w.state(id); }};
-  auto why = triggers::holds(*r, ctx, a.account, w.as_of());
+  triggers::Context ctx{&view.data(), &view.graph(), view.state_lookup()};
+  auto why = triggers::holds(*r, ctx, a.account, view.as_of());
   if (!why) {
-    std::printf("%s does not hold for %s as of %s\n", r->id.c_str(), a.account.c_str(), format_timestamp(w.as_of()).c_str());
+    std::printf("%s does not hold for %s as of %s\n", r->id.c_str(), a.account.c_str(), format_timestamp(view.as_of()).c_str());
     exit_code() = 1;
     return;
   }
-  triggers::Alert al{triggers::alert_id(r->id, a.account, w.as_of()), r->id, a.account, w.as_of(), *why, r->action};
+  triggers::Alert al{triggers::alert_id(r->id, a.account, view.as_of()), r->id, a.account, view.as_of(), *why, r->action};
   // The alert as it would go out: its context, where the routing sends it, and both renderings.
-  const nlohmann::json context = triggers::alert_context(al, *r, ctx, w.content(), w.program_for());
-  const Account* acct = w.data().account(a.account);
+  const nlohmann::json context = triggers::alert_context(al, *r, ctx, view.content(), view.program_for());
+  const Account* acct = view.data().account(a.account);
   nlohmann::json out = {{"alert", context},
                         {"destinations", rules->destinations.routing.for_csm(acct ? acct->csm : "")},
                         {"slack", triggers::slack_message(context)},

@@ -6,7 +6,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <shared_mutex>
 
 #include "app/unresolved.h"
 #include "core/time.h"
@@ -74,8 +73,8 @@ void rebuild(IngestBatch& batch, std::vector<Record> head, const std::vector<boo
 // Keeps the records with keep[i] (and their lines, upserts and actors, aligned).
 void keep_only(IngestBatch& batch, const std::vector<bool>& keep) { rebuild(batch, {}, &keep); }
 
-// Credits each record with an actor to its learner (ingest/identity.h), under the workspace's
-// shared lock. A learner record whose person already exists under another id becomes a partial
+// Credits each record with an actor to its learner (ingest/identity.h), over the records of
+// `data` (a View's). A learner record whose person already exists under another id becomes a partial
 // upsert adding its aliases to that learner (one person, one learner); a record whose learner is
 // created in this very batch keeps it; a record whose person is unknown leaves the batch for the
 // unresolved queue (`queued`).
@@ -108,7 +107,7 @@ std::optional<Learner> learner_by_domain(const Dataset& data, const ingest::Acto
   return l;
 }
 
-void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Document>& queued, Timestamp now) {
+void resolve_actors(const Dataset& data, IngestBatch& batch, std::vector<Document>& queued, Timestamp now) {
   if (batch.actors.empty()) return;
   std::map<std::string, Learner> by_domain;  // learners the domain rule creates in this batch, by email
   std::map<std::string, std::string> same_person;  // learner id in the batch → existing learner id
@@ -118,7 +117,7 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     if (auto* a = std::get_if<Account>(&batch.records[i]); a && i < batch.actors.size() && batch.actors[i]) {
       // An account that declares other systems' ids (a Segment group's traits.aliases) gains them.
-      if (const Account* stored = ws.data().account(a->id)) {
+      if (const Account* stored = data.account(a->id)) {
         std::vector<std::string> aliases = stored->aliases;
         aliases.insert(aliases.end(), a->aliases.begin(), a->aliases.end());
         std::sort(aliases.begin(), aliases.end());
@@ -135,7 +134,7 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
       continue;
     }
     const bool alias_only = l->id == ingest::kAliasOnlyLearner && l->account == ingest::kAliasOnlyLearner;
-    if (const Learner* stored = alias_only ? nullptr : ws.data().learner(l->id)) {
+    if (const Learner* stored = alias_only ? nullptr : data.learner(l->id)) {
       // The learner exists: it gains this system's ids, keeping the ones it had.
       std::vector<std::string> aliases = stored->aliases;
       aliases.insert(aliases.end(), l->aliases.begin(), l->aliases.end());
@@ -149,7 +148,7 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
     }
     ingest::ActorRef by_alias = *batch.actors[i];
     by_alias.learner_id.clear();
-    ingest::Resolution r = ingest::resolve_actor(ws.data(), by_alias);
+    ingest::Resolution r = ingest::resolve_actor(data, by_alias);
     if (r.learner && r.learner->id != l->id) {
       // Known already, under another id: teach that learner this system's id instead.
       std::vector<std::string> aliases = r.learner->aliases;
@@ -181,14 +180,14 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
     std::string id, account;
     if (auto it = same_person.find(who.learner_id); it != same_person.end()) {
       id = it->second;
-      if (const Learner* l = ws.data().learner(id)) account = l->account;
+      if (const Learner* l = data.learner(id)) account = l->account;
     } else if (auto c = created.find(who.learner_id); c != created.end()) {
       id = c->first;
       account = c->second;
     }
     ingest::Resolution r;
     if (id.empty()) {
-      r = ingest::resolve_actor(ws.data(), who);
+      r = ingest::resolve_actor(data, who);
       if (r.learner) id = r.learner->id, account = r.learner->account;
     }
     if (!id.empty()) {
@@ -204,7 +203,7 @@ void resolve_actors(const app::Workspace& ws, IngestBatch& batch, std::vector<Do
     if (!who.queue_if_unknown) continue;  // stored as sent (a Segment track of an unknown user)
     // Opt-in: the one account listing "domain:<the email's domain>" takes a person nobody knows
     // yet — the learner is created there with the sender's ids, and credited.
-    if (auto made = learner_by_domain(ws.data(), who, by_domain)) {
+    if (auto made = learner_by_domain(data, who, by_domain)) {
       std::visit(
           [&](auto& rec) {
             if constexpr (requires { rec.learner; }) rec.learner = made->id;
@@ -242,11 +241,11 @@ void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
   if (any) keep_only(batch, keep);
 }
 
-// Partial upserts merged over the stored accounts and learners (the caller holds the lock). A
+// Partial upserts merged over the stored accounts and learners of `data` (a View's). A
 // merged record that no longer validates is rejected by line.
 // Each upsert is merged over the latest version of its record: an earlier line of the same
 // batch, else the stored one. A merge that no longer validates rejects its line.
-void merge_upserts(const app::Workspace& ws, IngestBatch& batch) {
+void merge_upserts(const Dataset& data, IngestBatch& batch) {
   std::map<std::pair<int, std::string>, std::size_t> latest;  // (0 account / 1 learner, id) → index
   std::vector<bool> keep(batch.records.size(), true);
   bool any_bad = false;
@@ -262,8 +261,8 @@ void merge_upserts(const app::Workspace& ws, IngestBatch& batch) {
       if (auto it = latest.find(key); it != latest.end()) {
         base = batch.records[it->second];
       } else if (is_account) {
-        if (const Account* a = ws.data().account(key.second)) base = Record(*a);
-      } else if (const Learner* l = ws.data().learner(key.second)) {
+        if (const Account* a = data.account(key.second)) base = Record(*a);
+      } else if (const Learner* l = data.learner(key.second)) {
         base = Record(*l);
       }
       if (base) {
@@ -312,13 +311,13 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   if (service.stale()) return problem_response(problem_from_status(Status::Unavailable("")));
   std::vector<Document> queued;
   if (!batch.actors.empty()) {
-    std::shared_lock lock(ws->mutex());
-    resolve_actors(*ws, batch, queued, wall_clock_now());
+    const app::View view = ws->view();
+    resolve_actors(view.data(), batch, queued, wall_clock_now());
   }
   Result<app::IngestSummary> summary = app::IngestSummary{};
   if (!batch.records.empty())
-    summary = ws->ingest_concurrently([&]() -> std::span<const Record> {
-      merge_upserts(*ws, batch);  // under the workspace's shared lock
+    summary = ws->ingest_concurrently([&](const app::View& view) -> std::span<const Record> {
+      merge_upserts(view.data(), batch);  // over the records as the group's leader reads them
       return batch.records;
     });
   const std::size_t unresolved = queued.size();

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <map>
 #include <regex>
-#include <shared_mutex>
 #include <unordered_map>
 
 #include <fmt/format.h>

@@ -6,7 +6,7 @@
 // Cohorts live in the store's "cohorts" documents (report/roi_inputs.h), so every API process
 // over one database sees the same cohorts and a restart keeps them. Writes in this process are
 // serialised by one mutex (two concurrent creates cannot pick the same id); the workspace is
-// only read, under its shared lock.
+// only read, through one View per request.
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -14,7 +14,6 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <shared_mutex>
 
 #include <fmt/format.h>
 
@@ -86,16 +85,16 @@ nlohmann::json cohort_summary(const cohorts::Cohort& c) {
 }
 
 // The cohort's phase (cohorts::cohort_phase) with its program's number of sessions, and when it
-// closed by itself after its last session. Caller holds the workspace's shared lock.
-void add_phase(nlohmann::json& j, const app::Workspace& ws, const std::vector<cohorts::Program>* programs,
+// closed by itself after its last session.
+void add_phase(nlohmann::json& j, const app::View& view, const std::vector<cohorts::Program>* programs,
                const cohorts::Cohort& c) {
   const cohorts::Program* p = programs ? cohorts::find_program(*programs, c.program) : nullptr;
   // A program no longer configured has no known last session: its cohort closes only by hand (as
   // the proposal's busy accounts count it).
   const int sessions = p ? p->sessions : std::numeric_limits<int>::max();
-  j["phase"] = cohorts::cohort_phase(c, ws.data(), sessions, ws.as_of());
+  j["phase"] = cohorts::cohort_phase(c, view.data(), sessions, view.as_of());
   if (c.status == cohorts::CohortStatus::kSent)
-    if (auto at = cohorts::last_session_at(c, ws.data(), sessions, ws.as_of()))
+    if (auto at = cohorts::last_session_at(c, view.data(), sessions, view.as_of()))
       j["closed_after_last_session"] = format_timestamp(*at);
 }
 
@@ -107,18 +106,17 @@ nlohmann::json cohort_view(const cohorts::Cohort& c) {
   return j;
 }
 
-// Every eligible account of a proposal with what happened to it and why (caller holds the
-// workspace's shared lock).
-nlohmann::json eligible_accounts(const app::Workspace& ws, const cohorts::Proposal& p) {
+// Every eligible account of a proposal with what happened to it and why.
+nlohmann::json eligible_accounts(const app::View& view, const cohorts::Proposal& p) {
   const cohorts::Cohort& c = p.cohort;
   std::map<std::string, const cohorts::Invitee*> invited;
   for (const auto& i : c.invitees) invited[i.account] = &i;
   nlohmann::json rows = nlohmann::json::array();
   for (std::size_t rank = 0; rank < c.eligible.size(); ++rank) {
     const std::string& id = c.eligible[rank];
-    nlohmann::json row = {{"account", id}, {"rank", rank + 1}, {"stage", stage_of(ws, id)}};
+    nlohmann::json row = {{"account", id}, {"rank", rank + 1}, {"stage", stage_of(view, id)}};
     if (auto s = p.scores.find(id); s != p.scores.end()) row["score"] = std::round(s->second * 1000) / 1000;
-    if (const Account* a = ws.data().account(id)) {
+    if (const Account* a = view.data().account(id)) {
       if (!a->name.empty()) row["name"] = a->name;
       if (a->arr) row["arr"] = *a->arr;
       if (!a->csm.empty()) row["csm"] = a->csm;
@@ -196,20 +194,20 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     cohorts::Proposal proposal;
     nlohmann::json eligible;
     {
-      std::shared_lock lock(ws->mutex());
-      o.as_of = req.as_of ? start_of(*req.as_of + 1) - 1 : ws->as_of();
-      auto states = [ws](std::string_view a) { return ws->state(a); };
-      auto p = cohorts::propose_cohort(ws->data(), states, *program, o);
+      const app::View view = ws->view();
+      o.as_of = req.as_of ? start_of(*req.as_of + 1) - 1 : view.as_of();
+      auto states = view.state_lookup();
+      auto p = cohorts::propose_cohort(view.data(), states, *program, o);
       if (p.ok() && req.id.empty()) {
         std::string id = unique_id(p->cohort.id, *existing);
         if (id != p->cohort.id) {
           o.id = id;
-          p = cohorts::propose_cohort(ws->data(), states, *program, o);
+          p = cohorts::propose_cohort(view.data(), states, *program, o);
         }
       }
       if (!p.ok()) return failure(p.status());
       proposal = std::move(*p);
-      if (req.preview) eligible = eligible_accounts(*ws, proposal);
+      if (req.preview) eligible = eligible_accounts(view, proposal);
     }
     const cohorts::Cohort& c = proposal.cohort;
     if (req.preview) {
@@ -252,12 +250,12 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
     if (!s->ok()) return problem_response(problem_from_status(*s));
   auto all = report::load_cohorts(ws->store());
   if (!all.ok()) return failure(all.status());
-  std::shared_lock lock(ws->mutex());
+  const app::View view = ws->view();
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : *all) {
     if (!program->empty() && c.program != *program) continue;
     auto j = cohort_summary(c);
-    add_phase(j, *ws, &ws->programs(), c);
+    add_phase(j, view, &view.programs(), c);
     // A cohort closed after its last session is "closed" to this filter, though its stored status is "sent".
     const std::string effective = j["phase"] == "closed" ? "closed" : std::string(cohorts::cohort_status_name(c.status));
     if (!status->empty() && effective != *status) continue;
@@ -268,7 +266,7 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
 }
 
 // The invitee rows exactly as the CSV has them (cohorts::invitee_rows), as objects keyed by
-// column. Caller holds the shared lock.
+// column.
 nlohmann::json invitee_objects(const cohorts::Cohort& c, const Dataset& data) {
   nlohmann::json rows = nlohmann::json::array();
   for (const cohorts::InviteeRow& r : cohorts::invitee_rows(c, data)) {
@@ -284,12 +282,12 @@ HttpResponse invitees(Service& service, const RequestContext& ctx, bool csv) {
   if (!ws) return loading_response();
   auto c = report::get_cohort(ws->store(), ctx.param("id"));
   if (!c.ok()) return failure(c.status());
-  std::shared_lock lock(ws->mutex());
+  const app::View view = ws->view();
   if (!csv) return json_response({{"cohort", c->id}, {"status", cohorts::cohort_status_name(c->status)},
-                                  {"items", invitee_objects(*c, ws->data())}});
+                                  {"items", invitee_objects(*c, view.data())}});
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8; header=present";
-  r.body = cohorts::invitees_csv(*c, ws->data());
+  r.body = cohorts::invitees_csv(*c, view.data());
   r.set_header("Content-Disposition", "attachment; filename=\"cohort-" + c->id + "-invitees.csv\"");
   return r;
 }
@@ -315,9 +313,9 @@ void add_cohort_routes(Api& api, Service& service) {
     if (!ws) return loading_response();
     auto c = report::get_cohort(ws->store(), ctx.param("id"));
     if (!c.ok()) return failure(c.status());
-      std::shared_lock lock(ws->mutex());
+      const app::View view = ws->view();
     auto j = cohort_view(*c);
-    add_phase(j, *ws, &ws->programs(), *c);
+    add_phase(j, view, &view.programs(), *c);
     return json_response(j);
   });
 
@@ -364,10 +362,10 @@ void add_cohort_routes(Api& api, Service& service) {
     if (!ws) return loading_response();
     auto c = report::get_cohort(ws->store(), ctx.param("id"));
     if (!c.ok()) return failure(c.status());
-    std::shared_lock lock(ws->mutex());
+    const app::View view = ws->view();
     HttpResponse r;
     r.content_type = "text/csv; charset=utf-8; header=present";
-    r.body = cohorts::holdout_csv(*c, ws->data());
+    r.body = cohorts::holdout_csv(*c, view.data());
     r.set_header("Content-Disposition", "attachment; filename=\"cohort-" + c->id + "-holdout.csv\"");
     return r;
   });

@@ -1,10 +1,9 @@
-// Read endpoints (accounts, learners, stages: scope analyst or admin; a learner and the milestone graph: also lms), served from the in-memory workspace under its shared lock:
+// Read endpoints (accounts, learners, stages: scope analyst or admin; a learner and the milestone graph: also lms), served from one View of the in-memory workspace (app/view.h):
 // accounts (one, and the console's paged/filtered/sorted list), learners, the stage funnel and
 // the milestone graph.
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <shared_mutex>
 
 #include <fmt/format.h>
 
@@ -31,46 +30,46 @@ std::string field(const nlohmann::json& j, const char* name) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-int stage_rank(const app::Workspace& ws, const std::string& stage) {
-  const auto& st = ws.graph().stages;
+int stage_rank(const app::View& view, const std::string& stage) {
+  const auto& st = view.graph().stages;
   auto it = std::find(st.begin(), st.end(), stage);
   return it == st.end() ? -1 : static_cast<int>(it - st.begin());
 }
 
 // 400 for an unknown stage name (a typo would otherwise silently return nothing).
-std::optional<HttpResponse> check_stage(const app::Workspace& ws, const std::string& stage) {
-  if (stage.empty() || stage_rank(ws, stage) >= 0) return std::nullopt;
+std::optional<HttpResponse> check_stage(const app::View& view, const std::string& stage) {
+  if (stage.empty() || stage_rank(view, stage) >= 0) return std::nullopt;
   std::string known;
-  for (const auto& s : ws.graph().stages) known += (known.empty() ? "" : ", ") + s;
+  for (const auto& s : view.graph().stages) known += (known.empty() ? "" : ", ") + s;
   return problem_response(bad_request("stage: unknown stage '" + stage.substr(0, 40) + "' (stages: " + known + ")"));
 }
 
-bool less_by(const app::Workspace& ws, const nlohmann::json& a, const nlohmann::json& b, const std::string& key) {
+bool less_by(const app::View& view, const nlohmann::json& a, const nlohmann::json& b, const std::string& key) {
   if (key == "arr") return a.value("arr", -1.0) < b.value("arr", -1.0);
   if (key == "stalled_days") return a.value("stalled_days", -1L) < b.value("stalled_days", -1L);
-  if (key == "stage") return stage_rank(ws, field(a, "stage")) < stage_rank(ws, field(b, "stage"));
+  if (key == "stage") return stage_rank(view, field(a, "stage")) < stage_rank(view, field(b, "stage"));
   return field(a, key.c_str()) < field(b, key.c_str());
 }
 
 // Days since the account last reached a milestone (or since it was created, before any), at the
 // workspace's as-of; nullopt when neither is known.
-std::optional<long> days_without_progress(const app::Workspace& ws, const std::string& id) {
+std::optional<long> days_without_progress(const app::View& view, const std::string& id) {
   std::optional<Timestamp> last;
-  if (const auto* st = ws.state(id))
+  if (const auto* st = view.state(id))
     for (const auto& m : st->milestones)
       if (m.achieved && m.achieved_at && (!last || *m.achieved_at > *last)) last = m.achieved_at;
   if (!last)
-    if (const Account* a = ws.data().account(id)) last = a->created_at;
+    if (const Account* a = view.data().account(id)) last = a->created_at;
   if (!last) return std::nullopt;
-  return std::max<long>(0, static_cast<long>((ws.as_of() - *last) / 86'400'000));
+  return std::max<long>(0, static_cast<long>((view.as_of() - *last) / 86'400'000));
 }
 
 // The one definition of "accounts" (the funnel, the list, `uplift stages`, the movement and the
 // report): account records of the audience. Product events for an account without a record give
 // it a milestone state; it is listed only under audience=all (its audience is not known).
-bool audience_matches(const app::Workspace& ws, const std::string& id, const std::optional<Audience>& audience) {
+bool audience_matches(const app::View& view, const std::string& id, const std::optional<Audience>& audience) {
   if (!audience) return true;
-  const Account* a = ws.data().account(id);
+  const Account* a = view.data().account(id);
   return a && a->audience == *audience;
 }
 
@@ -98,13 +97,13 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
                           &plan.status(), &csm.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
 
-  std::shared_lock lock(ws->mutex());
-  if (auto bad = check_stage(*ws, *stage)) return *bad;
+  const app::View view = ws->view();
+  if (auto bad = check_stage(view, *stage)) return *bad;
   std::string needle = lower(*q);
   std::vector<nlohmann::json> rows;
-  for (const auto& id : known_accounts(*ws)) {
-    if (!audience_matches(*ws, id, *audience)) continue;
-    auto j = account_view(*ws, id, false);
+  for (const auto& id : known_accounts(view)) {
+    if (!audience_matches(view, id, *audience)) continue;
+    auto j = account_view(view, id, false);
     if (!stage->empty() && field(j, "stage") != *stage) continue;
     if (!tier->empty() && field(j, "tier") != *tier) continue;
     if (!plan->empty() && field(j, "plan") != *plan) continue;
@@ -113,11 +112,11 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
     if (!flag->empty() && std::none_of(j["flags"].begin(), j["flags"].end(),
                                        [&](const nlohmann::json& f) { return f.value("kind", "") == *flag; }))
       continue;
-    auto idle = days_without_progress(*ws, id);
+    auto idle = days_without_progress(view, id);
     if (idle) j["stalled_days"] = *idle;
     // Stalled: still has something to reach (an account without events has everything to reach),
     // and reached nothing for that many days.
-    if (*stalled >= 0 && (!idle || *idle < *stalled || (ws->state(id) && j["frontier"].empty()))) continue;
+    if (*stalled >= 0 && (!idle || *idle < *stalled || (view.state(id) && j["frontier"].empty()))) continue;
     if (!needle.empty() && lower(id).find(needle) == std::string::npos &&
         lower(field(j, "name")).find(needle) == std::string::npos)
       continue;
@@ -125,7 +124,7 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
   }
   bool desc = *order == "desc";
   std::stable_sort(rows.begin(), rows.end(), [&](const nlohmann::json& a, const nlohmann::json& b) {
-    bool lt = less_by(*ws, a, b, *sort), gt = less_by(*ws, b, a, *sort);
+    bool lt = less_by(view, a, b, *sort), gt = less_by(view, b, a, *sort);
     if (lt != gt) return desc ? gt : lt;
     return field(a, "id") < field(b, "id");
   });
@@ -134,11 +133,11 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
     items.push_back(std::move(rows[i]));
   if (*stalled >= 0) {
     // The stalled view: per frontier milestone, what uplift recommends (recommend/account_advice.h).
-    const recommend::ProgramFor program_for = ws->program_for();
+    const recommend::ProgramFor program_for = view.program_for();
     for (auto& j : items) {
       const std::string id = field(j, "id");
       j["recommended"] = recommend::advice_to_json(
-          recommend::advise_account(ws->data(), ws->state(id), ws->content(), id, program_for, ws->as_of()));
+          recommend::advise_account(view.data(), view.state(id), view.content(), id, program_for, view.as_of()));
     }
   }
   return json_response({{"items", items}, {"total", rows.size()}, {"page", page->page}, {"per_page", page->per_page}});
@@ -155,15 +154,15 @@ HttpResponse stages(Service& service, const RequestContext& ctx) {
   for (const Status* s : {&tier.status(), &plan.status(), &csm.status(), &audience.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
 
-  std::shared_lock lock(ws->mutex());
-  const auto& graph = ws->graph();
+  const app::View view = ws->view();
+  const auto& graph = view.graph();
   std::map<std::string, long> per_stage;
   std::map<std::string, std::map<std::string, std::map<std::string, long>>> by;  // dim → value → stage → n
   std::map<std::string, long> achieved;
   long total = 0;
-  for (const auto& id : known_accounts(*ws)) {
-    if (!audience_matches(*ws, id, *audience)) continue;
-    auto j = account_view(*ws, id, false);
+  for (const auto& id : known_accounts(view)) {
+    if (!audience_matches(view, id, *audience)) continue;
+    auto j = account_view(view, id, false);
     std::string t = field(j, "tier"), p = field(j, "plan"), c = field(j, "csm");
     if ((!tier->empty() && t != *tier) || (!plan->empty() && p != *plan) || (!csm->empty() && c != *csm)) continue;
     std::string s = field(j, "stage");
@@ -172,7 +171,7 @@ HttpResponse stages(Service& service, const RequestContext& ctx) {
     ++by["tier"][t][s];
     ++by["plan"][p][s];
     ++by["csm"][c][s];
-    if (const auto* st = ws->state(id))
+    if (const auto* st = view.state(id))
       for (const auto& m : st->milestones)
         if (m.achieved) ++achieved[m.id];
   }
@@ -220,23 +219,23 @@ HttpResponse movement(Service& service, const RequestContext& ctx) {
   auto quarter_text = text_param(r, "quarter", 16);
   for (const Status* s : {&format.status(), &table.status(), &csm.status(), &audience.status(), &quarter_text.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
-  std::shared_lock lock(ws->mutex());
-  Quarter quarter = quarter_of(date_of(ws->as_of()));
+  const app::View view = ws->view();
+  Quarter quarter = quarter_of(date_of(view.as_of()));
   if (!quarter_text->empty()) {
     auto q = parse_quarter(*quarter_text);
     if (!q.ok()) return problem_response(bad_request("quarter: " + q.status().message()));
     quarter = *q;
   }
-  if (start_of(quarter.first()) > ws->as_of())
+  if (start_of(quarter.first()) > view.as_of())
     return problem_response(bad_request(fmt::format("quarter: {} starts after the data ends ({}): nothing to compare yet",
-                                                    quarter.name(), format_timestamp(ws->as_of()))));
+                                                    quarter.name(), format_timestamp(view.as_of()))));
   attribution::MovementOptions o;
   o.quarter = quarter;
-  o.as_of = ws->as_of();
+  o.as_of = view.as_of();
   o.audience = *audience;
   o.csm = *csm;
-  auto m = attribution::stage_movement(ws->data(), [ws](std::string_view id) { return ws->state(id); },
-                                       report::stage_gates(ws->graph()), o, ws->targets().of(quarter.name()));
+  auto m = attribution::stage_movement(view.data(), view.state_lookup(),
+                                       report::stage_gates(view.graph()), o, view.targets().of(quarter.name()));
   if (*format == "csv") {
     HttpResponse out;
     out.content_type = "text/csv; charset=utf-8";
@@ -246,8 +245,8 @@ HttpResponse movement(Service& service, const RequestContext& ctx) {
     return out;
   }
   auto body = attribution::movement_to_json(m);
-  body["targets"] = ws->targets().of(quarter.name()) != nullptr;
-  body["data_as_of"] = format_timestamp(ws->as_of());
+  body["targets"] = view.targets().of(quarter.name()) != nullptr;
+  body["data_as_of"] = format_timestamp(view.as_of());
   return json_response(body);
 }
 
@@ -259,7 +258,7 @@ HttpResponse list_learners(Service& service, const RequestContext& ctx) {
        q = text_param(ctx.request, "q");
   for (const Status* s : {&page.status(), &account.status(), &role.status(), &q.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
-  std::shared_lock lock(ws->mutex());
+  const app::View view = ws->view();
   std::string needle = lower(*q);
   nlohmann::json items = nlohmann::json::array();
   std::size_t total = 0;
@@ -269,15 +268,15 @@ HttpResponse list_learners(Service& service, const RequestContext& ctx) {
         lower(l.email).find(needle) == std::string::npos)
       return;
     if (total >= page->offset() && items.size() < static_cast<std::size_t>(page->per_page))
-      items.push_back(learner_view(*ws, l, false));
+      items.push_back(learner_view(view, l, false));
     ++total;
   };
   if (!account->empty()) {
-    std::vector<const Learner*> ls = ws->data().learners_of(*account);
+    std::vector<const Learner*> ls = view.data().learners_of(*account);
     std::sort(ls.begin(), ls.end(), [](const Learner* a, const Learner* b) { return a->id < b->id; });
     for (const Learner* l : ls) consider(*l);
   } else {
-    for (const auto& [id, l] : ws->data().learners()) consider(l);
+    for (const auto& [id, l] : view.data().learners()) consider(l);
   }
   return json_response({{"items", items}, {"total", total}, {"page", page->page}, {"per_page", page->per_page}});
 }
@@ -292,9 +291,9 @@ void add_read_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     const auto& id = ctx.param("id");
-    std::shared_lock lock(ws->mutex());
-    if (!ws->data().account(id) && !ws->state(id)) return problem_response(not_found("no account '" + id + "'"));
-    return json_response(account_view(*ws, id, true));
+    const app::View view = ws->view();
+    if (!view.data().account(id) && !view.state(id)) return problem_response(not_found("no account '" + id + "'"));
+    return json_response(account_view(view, id, true));
   });
 
   api.add("GET", "/v1/learners", Access::kRead,
@@ -304,10 +303,10 @@ void add_read_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     const auto& id = ctx.param("id");
-    std::shared_lock lock(ws->mutex());
-    const Learner* l = ws->data().learner(id);
+    const app::View view = ws->view();
+    const Learner* l = view.data().learner(id);
     if (!l) return problem_response(not_found("no learner '" + id + "'"));
-    return json_response(learner_view(*ws, *l, true));
+    return json_response(learner_view(view, *l, true));
   });
 
   api.add("GET", "/v1/stages", Access::kRead,
@@ -319,8 +318,8 @@ void add_read_routes(Api& api, Service& service) {
   api.add("GET", "/v1/milestones", Access::kLearner, [&service](const RequestContext&) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    std::shared_lock lock(ws->mutex());
-    return json_response(milestones::to_json(ws->graph()));
+    const app::View view = ws->view();
+    return json_response(milestones::to_json(view.graph()));
   });
 }
 

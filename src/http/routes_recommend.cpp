@@ -1,12 +1,10 @@
-// Learning endpoints (scope lms or admin), served from the in-memory workspace under its shared
-// lock: the segment catalog with member counts, a segment's learners (paged like the other
+// Learning endpoints (scope lms or admin), served from one View of the in-memory workspace
+// (app/view.h: never waiting for ingest's evaluation): the segment catalog with member counts, a segment's learners (paged like the other
 // lists), a learner's segments with the rule that matched, the learner's ranked recommendations
 // and the learner's segment paths with done/next. Bodies are the recommend/segments modules'
 // JSON (the same as `uplift recommend --json` / `uplift segments … --json`), so the CLI and the
-// API cannot drift apart. Every answer reflects records committed before the request: ingest
-// re-evaluates under the exclusive lock, so the next read sees the new completion.
-#include <shared_mutex>
-
+// API cannot drift apart. Every answer reflects records whose ingest was answered before the
+// request: an ingest is answered once the version evaluated from it is published.
 #include "core/time.h"
 #include "http/problem.h"
 #include "http/query.h"
@@ -29,12 +27,12 @@ HttpResponse failure(const Status& s) { return problem_response(problem_from_sta
 HttpResponse list_segments(Service& service) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
-  std::shared_lock lock(ws->mutex());
-  const auto& set = ws->segments();
+  const app::View view = ws->view();
+  const auto& set = view.segments();
   std::vector<std::size_t> counts(set.segments.size(), 0);
   std::vector<std::uint32_t> member;
-  for (const auto& [id, learner] : ws->data().learners()) {
-    segments::member_of(set, segments::facts_for(ws->data(), learner, ws->state(learner.account), ws->as_of()),
+  for (const auto& [id, learner] : view.data().learners()) {
+    segments::member_of(set, segments::facts_for(view.data(), learner, view.state(learner.account), view.as_of()),
                         member);
     for (auto i : member) ++counts[i];
   }
@@ -44,7 +42,7 @@ HttpResponse list_segments(Service& service) {
     j["learners"] = counts[i];
     list.push_back(std::move(j));
   }
-  return json_response({{"as_of", format_timestamp(ws->as_of())}, {"segments", std::move(list)}});
+  return json_response({{"as_of", format_timestamp(view.as_of())}, {"segments", std::move(list)}});
 }
 
 HttpResponse segment_learners(Service& service, const RequestContext& ctx) {
@@ -52,16 +50,16 @@ HttpResponse segment_learners(Service& service, const RequestContext& ctx) {
   if (!ws) return loading_response();
   auto page = page_params(ctx.request, 100);
   if (!page.ok()) return failure(page.status());
-  std::shared_lock lock(ws->mutex());
+  const app::View view = ws->view();
   auto m = segments::members(
-      ws->segments(), ctx.param("id"), ws->data(), [ws](std::string_view a) { return ws->state(a); }, ws->as_of(),
+      view.segments(), ctx.param("id"), view.data(), view.state_lookup(), view.as_of(),
       page->offset(), static_cast<std::size_t>(page->per_page));
   if (!m.ok()) return failure(m.status());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& id : m->learners)
-    if (const Learner* l = ws->data().learner(id)) items.push_back(learner_view(*ws, *l, false));
+    if (const Learner* l = view.data().learner(id)) items.push_back(learner_view(view, *l, false));
   return json_response({{"segment", m->segment},
-                        {"as_of", format_timestamp(ws->as_of())},
+                        {"as_of", format_timestamp(view.as_of())},
                         {"items", std::move(items)},
                         {"total", m->total},
                         {"page", page->page},
@@ -71,19 +69,19 @@ HttpResponse segment_learners(Service& service, const RequestContext& ctx) {
 HttpResponse learner_segments(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
-  std::shared_lock lock(ws->mutex());
-  auto r = recommend::learner_segments(ws->recommend_context(), ctx.param("id"));
+  const app::View view = ws->view();
+  auto r = recommend::learner_segments(view.recommend_context(), ctx.param("id"));
   if (!r.ok()) return failure(r.status());
   auto body = recommend::to_json(*r);
   // Each match also carries the segment's title and whole rule, so a client can show both the
   // rule as written and the conditions that decided it without a second request.
   for (auto& m : body["segments"]) {
-    if (const auto* s = ws->segments().find(m["segment"].get<std::string>())) {
+    if (const auto* s = view.segments().find(m["segment"].get<std::string>())) {
       if (!s->title.empty()) m["title"] = s->title;
       m["rule"] = segments::rule_to_json(s->rule);
     }
   }
-  body["as_of"] = format_timestamp(ws->as_of());
+  body["as_of"] = format_timestamp(view.as_of());
   return json_response(body);
 }
 
@@ -92,8 +90,8 @@ HttpResponse recommendations(Service& service, const RequestContext& ctx) {
   if (!ws) return loading_response();
   auto limit = int_param(ctx.request, "limit", kDefaultRecommendations, 1, kMaxRecommendations);
   if (!limit.ok()) return failure(limit.status());
-  std::shared_lock lock(ws->mutex());
-  auto r = recommend::recommend(ws->recommend_context(), ctx.param("id"), static_cast<std::size_t>(*limit));
+  const app::View view = ws->view();
+  auto r = recommend::recommend(view.recommend_context(), ctx.param("id"), static_cast<std::size_t>(*limit));
   if (!r.ok()) return failure(r.status());
   HttpResponse out;  // the hot path: written straight to text, the same bytes as json_response(to_json(*r))
   out.body = recommend::to_json_text(*r);
@@ -103,8 +101,8 @@ HttpResponse recommendations(Service& service, const RequestContext& ctx) {
 HttpResponse learner_path(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
-  std::shared_lock lock(ws->mutex());
-  auto v = recommend::learning_path(ws->recommend_context(), ctx.param("id"));
+  const app::View view = ws->view();
+  auto v = recommend::learning_path(view.recommend_context(), ctx.param("id"));
   if (!v.ok()) return failure(v.status());
   return json_response(recommend::to_json(*v));
 }

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <shared_mutex>
 
 #include "http/problem.h"
 #include "http/query.h"
@@ -50,13 +49,13 @@ HttpResponse roi(Service& service, const RequestContext& ctx, std::string format
 
   Result<attribution::RoiReport> r = Status::Internal("not computed");
   {
-    std::shared_lock lock(ws->mutex());
+    const app::View view = ws->view();
     report::RoiRequest req;
-    req.quarter = quarter ? *quarter : quarter_of(date_of(ws->as_of()));
+    req.quarter = quarter ? *quarter : quarter_of(date_of(view.as_of()));
     req.options.bootstrap_resamples = kBootstrapResamples;
     req.options.seed = kBootstrapSeed;
-    req.options.as_of = std::min(start_of(req.quarter.last() + 1) - 1, ws->as_of());
-    r = report::build_roi(ws->data(), [ws](std::string_view a) { return ws->state(a); }, ws->graph(), programs,
+    req.options.as_of = std::min(start_of(req.quarter.last() + 1) - 1, view.as_of());
+    r = report::build_roi(view.data(), view.state_lookup(), view.graph(), programs,
                           *cohorts, req);
   }
   if (!r.ok()) return problem_response(problem_from_status(r.status()));

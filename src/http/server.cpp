@@ -9,7 +9,6 @@
 #include <ctime>
 #include <istream>
 #include <mutex>
-#include <shared_mutex>
 #include <sstream>
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -248,24 +247,16 @@ void tick(Service& service, KeyRing& keys) {
   service.metrics.set_gauge("uplift_store_failovers", static_cast<double>(stats.failovers));
   service.checked_at_ms = steady_ms();  // /readyz: the check completed (either way)
   if (!last.ok()) return;
-  Sequence seen;
-  {
-    std::shared_lock lock(ws->mutex());
-    seen = ws->last_sequence();
-  }
-  if (*last > seen) {
-    auto applied = ws->catch_up_concurrently();  // reads the store holding no lock; applies under it
+  if (*last > ws->last_sequence()) {
+    auto applied = ws->catch_up_concurrently();  // reads the store holding no lock; readers go on
     if (!applied.ok()) {
       if (applied.status().code() == Code::kUnavailable) service.db_reachable = false;
       std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"catch-up failed\",\"error\":%s}\n",
                    dump_json(applied.status().to_string()).c_str());
     }
   }
-  {
-    std::shared_lock lock(ws->mutex());
-    service.ready_sequence = ws->last_sequence();
-    service.ready_accounts = ws->states().size();
-  }
+  service.ready_sequence = ws->last_sequence();
+  service.ready_accounts = ws->view().states().size();
   service.metrics.set_gauge("uplift_workspace_last_sequence", static_cast<double>(service.ready_sequence));
   // Group commit: ingest requests committed, and in how many store transactions.
   service.metrics.set_gauge("uplift_ingest_requests_committed", static_cast<double>(ws->ingest_requests()));

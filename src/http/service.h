@@ -2,8 +2,9 @@
 // has loaded; null before), the key ring, the metrics, and the database health seen by the
 // background loop. Handlers read through ws(); a null Workspace means "still loading" (503).
 //
-// Locking: read handlers hold std::shared_lock(workspace->mutex()) while they look at the data;
-// ingest handlers and the catch-up loop hold std::unique_lock(workspace->mutex()).
+// Handlers take no locks for the workspace: a read takes one View (workspace->view(), app/view.h)
+// for the request; writes go through the workspace's ingest and catch-up, which serialise
+// themselves.
 #pragma once
 
 #include <atomic>

@@ -122,12 +122,12 @@ void Evaluator::rebuild(const ProgressFn& progress) {
   if (!graph_.completion_criteria.empty())
     for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
 
-  // A slot per account for its state and its cache: the entry an earlier evaluation left (every
-  // field is recomputed below, in place, so its storage is reused rather than freed and
-  // allocated again) or a new one; entries of accounts not listed any more are dropped. The
-  // states (an ordered map) are slotted beside the caches.
+  // A slot per account for its state and its cache: the entry an earlier evaluation left (the
+  // cache is recomputed in place, so its storage is reused; the state is replaced by a new
+  // object) or a new one; entries of accounts not listed any more are dropped. The states (an
+  // ordered map) are slotted beside the caches.
   const std::size_t total = accounts.size();
-  std::vector<AccountState*> state_slots(total);
+  std::vector<std::shared_ptr<const AccountState>*> state_slots(total);
   std::vector<AccountCache*> cache_slots(total);
   side_by_side(
       threads_,
@@ -162,7 +162,9 @@ void Evaluator::rebuild(const ProgressFn& progress) {
         detail::scan_criteria(p, data_, account, as_of_, criteria, cache.facts, &cache.memory);
         thread_local detail::TimeValues time_values;
         detail::time_values(p, data_, account, as_of_, time_values);
-        detail::assemble(p, account, cache.facts, time_values, as_of_, *state_slots[i]);
+        auto state = std::make_shared<AccountState>();
+        detail::assemble(p, account, cache.facts, time_values, as_of_, *state);
+        *state_slots[i] = std::move(state);  // a new object: one handed out earlier stays as it was
       },
       [&](std::size_t done) {
         if (progress && done / 1024 != reported / 1024 && done < total) progress(done, total);
@@ -258,8 +260,8 @@ bool Evaluator::store_state(const std::string& account, const AccountCache& cach
   detail::time_values(p, data_, account, as_of_, time_scratch_);
   detail::assemble(p, account, cache.facts, time_scratch_, as_of_, state_scratch_);
   auto [it, inserted] = states_.try_emplace(account);
-  if (!inserted && it->second == state_scratch_) return false;
-  it->second = state_scratch_;
+  if (!inserted && it->second && *it->second == state_scratch_) return false;
+  it->second = std::make_shared<const AccountState>(state_scratch_);  // never changed in place
   return true;
 }
 
@@ -274,7 +276,7 @@ std::vector<std::string> Evaluator::flush() {
     if (detail::time_horizon(graph_, graph_.overrides, as_of_) <= as_of_) {
       for (const auto& [account, state] : states_) {
         if (dirty_.count(account) || dirty_all_.count(account)) continue;
-        if (!detail::may_change_with_day(graph_, data_, account, state, from, today)) continue;
+        if (!detail::may_change_with_day(graph_, data_, account, *state, from, today)) continue;
         if (refresh_time_parts(account)) changed.push_back(account);
       }
     }
@@ -294,7 +296,18 @@ std::vector<std::string> Evaluator::flush() {
 
 const AccountState* Evaluator::state(std::string_view account) const {
   auto it = states_.find(account);
-  return it == states_.end() ? nullptr : &it->second;
+  return it == states_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<const AccountState> Evaluator::shared_state(std::string_view account) const {
+  auto it = states_.find(account);
+  return it == states_.end() ? nullptr : it->second;
+}
+
+std::map<std::string, AccountState, std::less<>> state_values(const StateMap& states) {
+  std::map<std::string, AccountState, std::less<>> out;
+  for (const auto& [account, state] : states) out.emplace_hint(out.end(), account, *state);
+  return out;
 }
 
 }  // namespace uplift::milestones

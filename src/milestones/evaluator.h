@@ -22,12 +22,15 @@
 // (window progress, usage-decline flags) are refreshed, by binary search on each account's
 // events. A renewal re-derives only the flags of its account (a churn stops decline flags). The result always equals a full rebuild(); tests hold it to that.
 // rebuild() evaluates accounts on threads() threads (accounts are independent; the Dataset and
-// Graph are only read). Otherwise not thread-safe; the owner serialises calls (Workspace holds a
-// shared_mutex).
+// Graph are only read). Otherwise not thread-safe: one writer at a time (Workspace's writer).
+// States are immutable once made: a changed account gets a new AccountState object, so a state
+// handed out (shared_state(), states()) never changes under its holder — the Workspace publishes
+// them to readers without copying (app/view.h).
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -73,6 +76,11 @@ struct TimeValues {
 
 using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
 
+// Every account's state by account id; each state is immutable and may be shared.
+using StateMap = std::map<std::string, std::shared_ptr<const AccountState>, std::less<>>;
+// The states by value (for comparing two evaluations).
+std::map<std::string, AccountState, std::less<>> state_values(const StateMap& states);
+
 // Evaluates one account from scratch: the reference every other path must equal.
 AccountState evaluate_account(const Graph& graph, const Dataset& data, const std::string& account,
                               Timestamp as_of);
@@ -97,7 +105,8 @@ class Evaluator {
   std::vector<std::string> flush();
 
   const AccountState* state(std::string_view account) const;
-  const std::map<std::string, AccountState, std::less<>>& states() const { return states_; }
+  std::shared_ptr<const AccountState> shared_state(std::string_view account) const;
+  const StateMap& states() const { return states_; }
   Timestamp as_of() const { return as_of_; }
   const Graph& graph() const { return graph_; }
 
@@ -124,7 +133,7 @@ class Evaluator {
   const Dataset& data_;
   std::optional<Timestamp> fixed_as_of_;
   Timestamp as_of_ = 0;
-  std::map<std::string, AccountState, std::less<>> states_;
+  StateMap states_;
   std::unordered_map<std::string, AccountCache> caches_;
   std::unordered_map<std::string, Pending> dirty_;
   std::set<std::string> dirty_all_;  // everything to recompute (the account record changed)

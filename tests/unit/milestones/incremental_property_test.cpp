@@ -92,7 +92,8 @@ void check_graph(const Graph& g, unsigned seed) {
     inc.flush();
   }
   REQUIRE(inc.states().size() == full.states().size());
-  for (const auto& [account, s] : full.states()) {
+  for (const auto& [account, shared] : full.states()) {
+    const AccountState& s = *shared;
     const AccountState* got = inc.state(account);
     REQUIRE(got);
     CHECK_MESSAGE(*got == s, "seed " << seed << " account " << account << "\nincremental: " << to_json(*got).dump()

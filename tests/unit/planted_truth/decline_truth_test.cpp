@@ -65,7 +65,7 @@ Confusion run_seed(std::uint64_t seed, int accounts) {
   c.planted = static_cast<int>(planted.size());
   for (const auto& [account, state] : ev.states()) {
     bool flagged = false;
-    for (const auto& f : state.flags) flagged = flagged || f.kind == "usage_decline";
+    for (const auto& f : state->flags) flagged = flagged || f.kind == "usage_decline";
     if (!flagged) continue;
     if (planted.count(account)) ++c.true_pos;
     else ++c.false_pos;

@@ -6,7 +6,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -31,18 +35,28 @@ TEST_CASE("reads during ingest and reloads see one consistent version; every wri
   acme.id = "acme";
   acme.name = "Acme";
   std::vector<Record> first = {acme};
-  REQUIRE(ws.ingest_concurrently([&] { return std::span<const Record>(first); }).ok());
+  REQUIRE(ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
 
   constexpr int kWrites = 60, kReloads = 6;
   std::atomic<bool> stop{false};
-  std::atomic<long> reads{0}, inconsistent{0};
+  std::atomic<long> reads{0}, inconsistent{0}, changed_under_reader{0}, went_back{0};
   auto reader = [&] {
+    std::uint64_t last_version = 0;
     while (!stop.load()) {
-      std::shared_lock lock(ws.mutex());
-      const auto config = ws.config();
-      const milestones::AccountState* s = ws.state("acme");
-      if (s && s->milestones.size() != config->graph.milestones.size()) ++inconsistent;
-      if (&ws.graph() != &config->graph) ++inconsistent;  // the accessors read the same snapshot
+      const app::View view = ws.view();  // no lock of the reader's own
+      const milestones::AccountState* s = view.state("acme");
+      // The states were evaluated under the graph the View serves.
+      if (s && s->milestones.size() != view.graph().milestones.size()) ++inconsistent;
+      if (view.version() < last_version) ++went_back;
+      last_version = view.version();
+      // A pinned version never changes while it is held: the same state object, with the same
+      // contents, and as many events behind it as when first read.
+      const milestones::AccountState copy = s ? *s : milestones::AccountState{};
+      const std::size_t events = view.data().events_of("acme").size();
+      std::this_thread::yield();
+      const milestones::AccountState* again = view.state("acme");
+      if (again != s || (s && !(*again == copy))) ++changed_under_reader;
+      if (view.data().events_of("acme").size() != events) ++changed_under_reader;
       ++reads;
     }
   };
@@ -57,10 +71,19 @@ TEST_CASE("reads during ingest and reloads see one consistent version; every wri
       e.ts = *parse_timestamp("2026-03-01T10:00:00Z") + i * 60'000LL;
       e.props = {{"group_id", e.id}};
       std::vector<Record> records = {e};
-      auto r = ws.ingest_concurrently([&] { return std::span<const Record>(records); });
+      auto r = ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(records); });
       if (!r.ok() || r->inserted != 1) {
         std::lock_guard g(errors_mutex);
         write_errors.push_back(r.ok() ? Status::Internal("not inserted") : r.status());
+        continue;
+      }
+      // Read-your-write: once answered, a new View is at least the version that holds the event.
+      const app::View view = ws.view();
+      const auto& events = view.data().events_of("acme");
+      const bool seen = std::any_of(events.begin(), events.end(), [&](const Event& x) { return x.id == e.id; });
+      if (view.version() < r->version || !seen) {
+        std::lock_guard g(errors_mutex);
+        write_errors.push_back(Status::Internal("own write not visible: " + e.id));
       }
     }
   };
@@ -95,10 +118,83 @@ TEST_CASE("reads during ingest and reloads see one consistent version; every wri
   CHECK(reload_errors.empty());
   CHECK(reads.load() > 0);
   CHECK(inconsistent.load() == 0);
-  std::shared_lock lock(ws.mutex());
-  CHECK(ws.data().events_of("acme").size() == static_cast<std::size_t>(kWrites));
-  CHECK(ws.config()->graph.milestones.size() == ws.state("acme")->milestones.size());
-  lock.unlock();
+  CHECK(changed_under_reader.load() == 0);
+  CHECK(went_back.load() == 0);
+  {
+    const app::View view = ws.view();
+    CHECK(view.data().events_of("acme").size() == static_cast<std::size_t>(kWrites));
+    CHECK(view.graph().milestones.size() == view.state("acme")->milestones.size());
+    CHECK(&view.graph() == &ws.config()->graph);  // the last reload's config is the one served
+  }
+  opened->reset();
+  fs::remove_all(dir);
+}
+
+// While a writer evaluates the accounts its batch touched, a reader takes a View and reads the
+// version before it — it does not wait for the evaluation. The writer is held inside its
+// evaluation (WorkspaceOptions::before_evaluation) until the reader has read, up to 30 s: if
+// readers waited for evaluation, the reader would still be waiting when the hold gives up.
+TEST_CASE("a reader does not wait while a writer evaluates; it reads the published version") {
+  const fs::path dir = fs::temp_directory_path() / ("uplift_snapshot_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones", fs::copy_options::recursive);
+  std::mutex m;
+  std::condition_variable cv;
+  bool holding = false, reader_done = false, hold_on = false;
+  app::WorkspaceOptions wo;
+  wo.config_dir = dir.string();
+  wo.before_evaluation = [&] {
+    std::unique_lock l(m);
+    if (!hold_on) return;
+    holding = true;
+    cv.notify_all();
+    cv.wait_for(l, std::chrono::seconds(30), [&] { return reader_done; });
+  };
+  auto opened = app::Workspace::open("sqlite:" + (dir / "u.db").string(), wo);
+  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+  auto& ws = **opened;
+  Account acme;
+  acme.id = "acme";
+  acme.name = "Acme";
+  std::vector<Record> first = {acme};
+  REQUIRE(ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
+  const std::uint64_t before = ws.version();
+
+  Event e;
+  e.id = "e1";
+  e.account = "acme";
+  e.name = "group_created";
+  e.ts = *parse_timestamp("2026-03-01T10:00:00Z");
+  e.props = {{"group_id", "g1"}};
+  std::vector<Record> batch = {e};
+  {
+    std::lock_guard l(m);
+    hold_on = true;
+  }
+  Result<app::IngestSummary> written = Status::Internal("not run");
+  std::thread writer([&] { written = ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(batch); }); });
+  {
+    std::unique_lock l(m);
+    cv.wait(l, [&] { return holding; });
+  }
+  std::uint64_t read_version = 0;
+  std::size_t read_events = 0;
+  std::thread reader([&] {
+    const app::View view = ws.view();
+    read_version = view.version();
+    read_events = view.data().events_of("acme").size();
+    std::lock_guard l(m);
+    reader_done = true;
+    cv.notify_all();
+  });
+  reader.join();
+  writer.join();
+  REQUIRE(written.ok());
+  CHECK(read_version == before);  // the version published before the batch
+  CHECK(read_events == 1);        // the batch's records are in memory already (see app/view.h)
+  CHECK(written->version == before + 1);
+  CHECK(ws.view().version() == written->version);
   opened->reset();
   fs::remove_all(dir);
 }

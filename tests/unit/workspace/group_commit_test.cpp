@@ -53,7 +53,7 @@ TEST_CASE("followers that queue behind a committing leader are committed as one 
   acme.id = "acme";
   acme.name = "Acme";
   std::vector<Record> first = {acme, event("e0", "acme", 0)};
-  REQUIRE(ws->ingest_concurrently([&] { return std::span<const Record>(first); }).ok());
+  REQUIRE(ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
   const auto groups_before = ws->ingest_groups();
 
   // The leader's prepare holds the group open until 6 followers wait; each follower sends 3
@@ -68,7 +68,7 @@ TEST_CASE("followers that queue behind a committing leader are committed as one 
   std::vector<Result<app::IngestSummary>> results(kFollowers, Status::Internal("not run"));
   Result<app::IngestSummary> lead_result = Status::Internal("not run");
   std::thread leader([&] {
-    lead_result = ws->ingest_concurrently([&] {
+    lead_result = ws->ingest_concurrently([&](const app::View&) {
       leading = true;  // the leader is committing: whoever comes now waits for the next group
       while (!release.load()) std::this_thread::yield();
       return std::span<const Record>(lead);
@@ -77,7 +77,7 @@ TEST_CASE("followers that queue behind a committing leader are committed as one 
   while (!leading.load()) std::this_thread::yield();
   std::vector<std::thread> followers;
   for (int f = 0; f < kFollowers; ++f)
-    followers.emplace_back([&, f] { results[f] = ws->ingest_concurrently([&, f] { return std::span<const Record>(batches[f]); }); });
+    followers.emplace_back([&, f] { results[f] = ws->ingest_concurrently([&, f](const app::View&) { return std::span<const Record>(batches[f]); }); });
   while (ws->ingests_waiting() < kFollowers) std::this_thread::yield();
   release = true;
   leader.join();
@@ -97,8 +97,7 @@ TEST_CASE("followers that queue behind a committing leader are committed as one 
   CHECK(duplicates == kFollowers);
   // The leader's group held only itself (the followers came later); the followers are one group.
   CHECK(ws->ingest_groups() - groups_before == 2);
-  std::shared_lock lock(ws->mutex());
-  CHECK(ws->data().events_of("acme").size() == 2 + 2 * kFollowers);
+  CHECK(ws->view().data().events_of("acme").size() == 2 + 2 * kFollowers);
 }
 
 TEST_CASE("batches upserting the same account are committed in separate groups, in arrival order") {
@@ -109,7 +108,7 @@ TEST_CASE("batches upserting the same account are committed in separate groups, 
   acme.name = "Acme";
   acme.plan = "starter";
   std::vector<Record> first = {acme};
-  REQUIRE(ws->ingest_concurrently([&] { return std::span<const Record>(first); }).ok());
+  REQUIRE(ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
   const auto groups_before = ws->ingest_groups();
 
   std::atomic<bool> release{false}, leading{false};
@@ -118,8 +117,8 @@ TEST_CASE("batches upserting the same account are committed in separate groups, 
   // prepare sees, as a partial upsert does: the second must see the first's change.
   std::vector<Record> renamed, replanned;
   auto upsert = [&](std::vector<Record>& out, auto change) {
-    return [&, change] {
-      Account a = *ws->data().account("acme");
+    return [&, change](const app::View& view) {
+      Account a = *view.data().account("acme");
       change(a);
       out = {a};
       return std::span<const Record>(out);
@@ -128,7 +127,7 @@ TEST_CASE("batches upserting the same account are committed in separate groups, 
   // (Results are checked after the joins: a failed REQUIRE inside a thread would terminate.)
   Result<app::IngestSummary> lead_result = Status::Internal("not run"), ra = lead_result, rb = lead_result;
   std::thread leader([&] {
-    lead_result = ws->ingest_concurrently([&] {
+    lead_result = ws->ingest_concurrently([&](const app::View&) {
       leading = true;  // the leader is committing: whoever comes now waits for the next group
       while (!release.load()) std::this_thread::yield();
       return std::span<const Record>(lead);
@@ -147,9 +146,9 @@ TEST_CASE("batches upserting the same account are committed in separate groups, 
   REQUIRE(ra.ok());
   REQUIRE(rb.ok());
   CHECK(ws->ingest_groups() - groups_before == 3);  // the leader, then one group per upsert of acme
-  std::shared_lock lock(ws->mutex());
-  CHECK(ws->data().account("acme")->name == "Acme Corp");
-  CHECK(ws->data().account("acme")->plan == "enterprise");
+  const app::View view = ws->view();
+  CHECK(view.data().account("acme")->name == "Acme Corp");
+  CHECK(view.data().account("acme")->plan == "enterprise");
 }
 
 TEST_CASE("a prepare that throws fails only its own request; the rest of its group is committed") {
@@ -159,7 +158,7 @@ TEST_CASE("a prepare that throws fails only its own request; the rest of its gro
   std::vector<Record> lead = {event("l1", "acme", 1)}, good = {event("g1", "acme", 2)};
   Result<app::IngestSummary> lead_result = Status::Internal("not run"), bad_result = lead_result, good_result = lead_result;
   std::thread leader([&] {
-    lead_result = ws->ingest_concurrently([&] {
+    lead_result = ws->ingest_concurrently([&](const app::View&) {
       leading = true;
       while (!release.load()) std::this_thread::yield();
       return std::span<const Record>(lead);
@@ -167,10 +166,10 @@ TEST_CASE("a prepare that throws fails only its own request; the rest of its gro
   });
   while (!leading.load()) std::this_thread::yield();
   std::thread bad([&] {
-    bad_result = ws->ingest_concurrently([]() -> std::span<const Record> { throw std::runtime_error("prepare broke"); });
+    bad_result = ws->ingest_concurrently([](const app::View&) -> std::span<const Record> { throw std::runtime_error("prepare broke"); });
   });
   while (ws->ingests_waiting() < 1) std::this_thread::yield();
-  std::thread fine([&] { good_result = ws->ingest_concurrently([&] { return std::span<const Record>(good); }); });
+  std::thread fine([&] { good_result = ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(good); }); });
   while (ws->ingests_waiting() < 2) std::this_thread::yield();
   release = true;
   leader.join();
@@ -184,7 +183,7 @@ TEST_CASE("a prepare that throws fails only its own request; the rest of its gro
   REQUIRE_MESSAGE(good_result.ok(), good_result.status().to_string());
   CHECK(good_result->inserted == 1);
   // And the next ingest is served.
-  auto after = ws->ingest_concurrently([&] { return std::span<const Record>(good); });
+  auto after = ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(good); });
   REQUIRE_MESSAGE(after.ok(), after.status().to_string());
   CHECK(after->duplicates == 1);
 }

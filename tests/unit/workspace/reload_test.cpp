@@ -46,7 +46,7 @@ TEST_CASE("reload: a new milestone is served and evaluated; a broken config is r
   e.name = "sso_configured";
   e.ts = *parse_timestamp("2026-03-01T10:00:00Z");
   std::vector<Record> records = {acme, e};
-  REQUIRE(ws.ingest_concurrently([&] { return std::span<const Record>(records); }).ok());
+  REQUIRE(ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(records); }).ok());
   const auto before = ws.config();
   const std::size_t milestones_before = before->graph.milestones.size();
 
@@ -60,8 +60,9 @@ TEST_CASE("reload: a new milestone is served and evaluated; a broken config is r
   CHECK(ws.config()->graph.milestones.size() == milestones_before + 1);
   CHECK(before->graph.milestones.size() == milestones_before);  // a snapshot held stays as it was
   {
-    std::shared_lock lock(ws.mutex());
-    const auto* state = ws.state("acme");
+    const app::View view = ws.view();
+    CHECK(view.graph().milestones.size() == milestones_before + 1);
+    const auto* state = view.state("acme");
     REQUIRE(state);
     auto it = std::find_if(state->milestones.begin(), state->milestones.end(), [](const auto& m) { return m.id == "sso_done"; });
     REQUIRE(it != state->milestones.end());
