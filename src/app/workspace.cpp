@@ -107,7 +107,68 @@ Status Workspace::load(const ProgressFn& progress) {
   });
   std::lock_guard writer(writer_mutex_);
   publish(nullptr);
+  if (options_.persist_state) saver_ = std::thread([this] { saver_loop(); });
   return Status::OK();
+}
+
+void Workspace::saver_loop() {
+  std::unique_lock l(save_mutex_);
+  for (;;) {
+    save_cv_.wait(l, [&] { return stop_saving_ || !states_to_save_.empty(); });
+    if (stop_saving_) return;  // stop_saver() saves what is left
+    // Gather what changes meanwhile: an account touched by every group is saved once.
+    save_cv_.wait_for(l, kStateSaveInterval, [&] { return stop_saving_; });
+    if (stop_saving_) return;
+    l.unlock();
+    (void)save_states();  // a failure is counted and kept for state_saves(); retried next round
+    l.lock();
+    if (saves_.last_failure && !states_to_save_.empty())
+      save_cv_.wait_for(l, kStateSaveInterval * 4, [&] { return stop_saving_; });  // a failing store: back off
+  }
+}
+
+Status Workspace::save_states() {
+  std::lock_guard one(save_one_at_a_time_);  // a later save never overtakes an earlier one
+  std::vector<std::string> accounts;
+  {
+    std::lock_guard l(save_mutex_);
+    accounts.assign(states_to_save_.begin(), states_to_save_.end());
+    states_to_save_.clear();
+  }
+  if (accounts.empty()) return Status::OK();
+  // Serialised from the published version, holding no lock: it holds every change noted so far.
+  const std::shared_ptr<const StateVersion> version = published_.load();
+  constexpr std::size_t kPerTransaction = 2048;
+  for (std::size_t at = 0; at < accounts.size(); at += kPerTransaction) {
+    const std::vector<std::string> chunk(accounts.begin() + static_cast<std::ptrdiff_t>(at),
+                                         accounts.begin() + static_cast<std::ptrdiff_t>(std::min(accounts.size(), at + kPerTransaction)));
+    Status saved = store_->put_documents(state_documents(*version, chunk));
+    std::lock_guard l(save_mutex_);
+    if (!saved.ok()) {
+      states_to_save_.insert(accounts.begin() + static_cast<std::ptrdiff_t>(at), accounts.end());
+      ++saves_.failed;
+      saves_.last_failure = saved;
+      return saved;
+    }
+    saves_.saved += chunk.size();
+    saves_.last_failure.reset();
+  }
+  return Status::OK();
+}
+
+Workspace::StateSaves Workspace::state_saves() const {
+  std::lock_guard l(save_mutex_);
+  return saves_;
+}
+
+void Workspace::stop_saver() {
+  {
+    std::lock_guard l(save_mutex_);
+    stop_saving_ = true;
+  }
+  save_cv_.notify_all();
+  if (saver_.joinable()) saver_.join();
+  if (options_.persist_state && store_) (void)save_states();  // what is left, once
 }
 
 View Workspace::view() const {
@@ -299,29 +360,18 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
   }
   if (!written.ok()) return finish(written.status());
   IngestSummary summary;
-  std::vector<std::string> to_save;
   {
     std::lock_guard writer(writer_mutex_);
     summary = apply_written(records, *written);
-    if (options_.persist_state) {
-      to_save = summary.changed_accounts;
-      to_save.insert(to_save.end(), unsaved_states_.begin(), unsaved_states_.end());
-    }
     if (alerting_) note_for_judgement(touched_accounts(records, *written));
   }
-  // Serialised from the published version holding no lock (the next group may be applied
-  // meanwhile: its states are saved with it).
-  std::vector<Document> docs = state_documents(*published_.load(), to_save);
-  // The records are committed: from here nothing may turn the ingest into a failure. The state
-  // documents are a cache the report trusts only when its watermark matches (states_current).
-  if (!docs.empty()) {
-    Status saved = store_->put_documents(docs);  // one transaction per group, not one per account
-    if (saved.ok()) {
-      unsaved_states_.clear();
-    } else {
-      unsaved_states_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
-      summary.states_not_saved = saved;
-    }
+  // The records are committed: from here nothing may turn the ingest into a failure. The changed
+  // states go to the state saver (a cache the report trusts only when its watermark matches,
+  // states_current); the group is answered without waiting for them.
+  if (options_.persist_state && !summary.changed_accounts.empty()) {
+    std::lock_guard l(save_mutex_);
+    states_to_save_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
+    save_cv_.notify_one();
   }
   // Each member is answered with its own records' outcomes.
   std::lock_guard queue(group_mutex_);
@@ -329,7 +379,6 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
   for (PendingIngest* m : group) {
     IngestSummary mine;
     mine.last_sequence = summary.last_sequence;
-    mine.states_not_saved = summary.states_not_saved;
     mine.version = summary.version;
     mine.changed_accounts = summary.changed_accounts;
     for (std::size_t i = 0; i < m->records.size(); ++i, ++at)

@@ -8,7 +8,9 @@
 //    sequence. A bad graph or unreachable database is an error Status, never a crash.
 //  * ingest_concurrently() writes a batch to the store first (durable, atomic) and only then
 //    applies the committed, non-duplicate records to memory and re-evaluates the touched accounts
-//    incrementally; their states are persisted to the "milestone_state" documents.
+//    incrementally; their states are saved to the "milestone_state" documents by the state saver
+//    (a background thread, within kStateSaveInterval; what changed several times meanwhile is
+//    saved once; a failed save is retried; the destructor saves what is left).
 //  * catch_up_concurrently() applies what other processes committed since the last sequence seen
 //    (replicas tailing one MySQL database converge this way).
 //  * Alerting (start_alerting(), which `uplift serve` calls): the trigger rules of
@@ -31,6 +33,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <cstdint>
@@ -73,7 +76,7 @@ struct WorkspaceOptions {
   std::string config_dir;                // explicit --config; empty: resolve (see file comment)
   std::string milestones_dir;            // explicit milestones directory; empty: <config>/milestones
   std::optional<Timestamp> as_of;        // fixed reference instant for windows/declines
-  bool persist_state = true;             // ingest_concurrently() writes changed states to the store
+  bool persist_state = true;             // changed states are saved to the store (the state saver)
   // For tests: called by a writer after a batch's records went into memory, before the accounts
   // are evaluated (holding the writer lock only: readers are not blocked while it runs).
   std::function<void()> before_evaluation;
@@ -110,11 +113,10 @@ struct IngestSummary {
   Sequence last_sequence = 0;
   // The published state version that includes these records: a View at least this new reads them.
   std::uint64_t version = 0;
-  // Saving the changed states (a second transaction, after the records were stored) failed: the
-  // records are stored all the same — an acknowledged write is never reported as "nothing was
-  // written" — and the states are saved with the next ingest. The error, for the log.
-  std::optional<Status> states_not_saved;
 };
+
+// How long the state saver gathers changed states before it saves them in one transaction.
+inline constexpr std::chrono::milliseconds kStateSaveInterval{250};
 
 class Workspace {
  public:
@@ -190,6 +192,14 @@ class Workspace {
     std::uint64_t fired = 0, episode_conflicts = 0, failed_writes = 0;
   };
   AlertingCounts alerting_counts() const;
+  // Saves every changed state the saver has not saved yet, now (tests; the destructor does too).
+  Status save_states();
+  // Saves of changed states that failed since open (each is retried), and the last failure.
+  struct StateSaves {
+    std::uint64_t saved = 0, failed = 0;  // accounts saved, save transactions that failed
+    std::optional<Status> last_failure;
+  };
+  StateSaves state_saves() const;
   // The unresolved queue (app/unresolved.h): writes every queued record whose person is now known
   // (credited to that learner) and removes its entry; returns how many. Looks only when a
   // learner or account changed since the last look, unless `force`. The caller holds no lock.
@@ -210,7 +220,16 @@ class Workspace {
   std::uint64_t publish(const std::vector<std::string>* changed);
   // The state documents of `accounts` in `version` (no lock needed).
   static std::vector<Document> state_documents(const StateVersion& version, const std::vector<std::string>& accounts);
-  std::set<std::string, std::less<>> unsaved_states_;  // accounts whose state save failed; retried
+  // The state saver (workspace.cpp): accounts whose state changed since the last save.
+  std::set<std::string, std::less<>> states_to_save_;  // guarded by save_mutex_
+  mutable std::mutex save_mutex_;
+  std::condition_variable save_cv_;
+  bool stop_saving_ = false;  // guarded by save_mutex_
+  StateSaves saves_;          // guarded by save_mutex_
+  std::thread saver_;
+  std::mutex save_one_at_a_time_;
+  void saver_loop();
+  void stop_saver();
   // Group commit (ingest_concurrently): requests wait in pending_; one of them leads a group.
   struct PendingIngest {
     const Prepare* prepare = nullptr;

@@ -142,7 +142,10 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
   return first;  // a failure here is not fatal: the thread judges the accounts again
 }
 
-Workspace::~Workspace() { stop_alerting(); }
+Workspace::~Workspace() {
+  stop_alerting();
+  stop_saver();
+}
 
 void Workspace::stop_alerting() {
   {

@@ -336,10 +336,6 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
                    dump_json(summary.status().to_string()).c_str());
     return problem_response(problem_from_status(summary.status()));
   }
-  if (summary->states_not_saved)
-    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"records stored; saving the changed milestone states failed (saved "
-                         "with the next batch)\",\"error\":%s}\n",
-                 dump_json(summary->states_not_saved->to_string()).c_str());
   auto accepted = summary->inserted + summary->updated;
   service.metrics.add_ingested("record", "accepted", static_cast<long>(accepted));
   service.metrics.add_ingested("record", "duplicate", static_cast<long>(summary->duplicates));
@@ -349,6 +345,7 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   body["rejected"] = rejected_json(batch.rejected);
   if (unresolved) body["unresolved"] = unresolved;
   if (batch.ignored) body["ignored"] = batch.ignored;
+  if (summary->version) body["version"] = summary->version;
   add_unlisted(batch, body);
   return json_response(body, 200);
 }

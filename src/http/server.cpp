@@ -261,6 +261,14 @@ void tick(Service& service, KeyRing& keys) {
   // Group commit: ingest requests committed, and in how many store transactions.
   service.metrics.set_gauge("uplift_ingest_requests_committed", static_cast<double>(ws->ingest_requests()));
   service.metrics.set_gauge("uplift_ingest_groups_committed", static_cast<double>(ws->ingest_groups()));
+  // The state saver (app/workspace.h): a failed save is retried; say so once per new failure.
+  const app::Workspace::StateSaves saves = ws->state_saves();
+  service.metrics.set_gauge("uplift_state_save_failures", static_cast<double>(saves.failed));
+  if (saves.failed > service.state_save_failures_logged && saves.last_failure) {
+    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"saving changed milestone states failed (retried)\",\"error\":%s}\n",
+                 dump_json(saves.last_failure->to_string()).c_str());
+  }
+  service.state_save_failures_logged = saves.failed;
   // Records waiting for their person: applied once a learner or alias makes them resolvable.
   if (auto resolved = ws->resolve_unresolved(); !resolved.ok())
     std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"unresolved queue not applied\",\"error\":%s}\n",

@@ -31,6 +31,7 @@ struct Service {
   std::atomic<bool> shutting_down{false};
   // What /readyz reports, kept by the background tick so a probe never waits for a lock.
   std::atomic<std::int64_t> ready_sequence{0};
+  std::uint64_t state_save_failures_logged = 0;  // the background tick's own
   std::atomic<std::size_t> ready_accounts{0};
   // When the background check of the database last completed (steady_ms), and how old that may
   // get before /readyz says the process is stuck (a tick that hangs must not look ready).

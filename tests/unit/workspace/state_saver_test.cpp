@@ -1,0 +1,170 @@
+// The state saver (app/workspace.h): changed states reach the "milestone_state" documents without
+// the ingest waiting for them; a failed save loses nothing and is retried; closing the workspace
+// saves what is left. Runs over a real SQLite store; the failure is injected by a wrapper that
+// forwards everything to it and refuses document writes while told to.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "app/workspace.h"
+#include "core/time.h"
+#include "milestones/state_json.h"
+
+using namespace uplift;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A real store whose document writes fail while `refuse` is set (a database outage for them).
+class RefusingDocuments final : public Store {
+ public:
+  explicit RefusingDocuments(std::unique_ptr<Store> real) : real_(std::move(real)) {}
+  std::atomic<bool> refuse{false};
+
+  Result<WriteResult> write(std::span<const Record> records) override { return real_->write(records); }
+  Status scan_since(Sequence after, std::size_t limit, const std::function<bool(const StoredRecord&)>& visit) override {
+    return real_->scan_since(after, limit, visit);
+  }
+  Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) override {
+    return real_->scan_kind(kind, visit);
+  }
+  Result<Sequence> last_sequence() override { return real_->last_sequence(); }
+  Result<StoredRecord> get(RecordKind kind, std::string_view key) override { return real_->get(kind, key); }
+  Status put_document(const Document& doc) override {
+    return refuse ? Status::Unavailable("documents refused") : real_->put_document(doc);
+  }
+  Status put_documents(std::span<const Document> docs) override {
+    return refuse ? Status::Unavailable("documents refused") : real_->put_documents(docs);
+  }
+  Result<bool> apply_documents(const DocumentChanges& changes) override { return real_->apply_documents(changes); }
+  Result<Document> get_document(std::string_view collection, std::string_view key) override {
+    return real_->get_document(collection, key);
+  }
+  Status delete_document(std::string_view collection, std::string_view key) override {
+    return real_->delete_document(collection, key);
+  }
+  Status scan_documents(std::string_view collection, const std::function<bool(const Document&)>& visit) override {
+    return real_->scan_documents(collection, visit);
+  }
+  Result<std::vector<std::string>> document_collections() override { return real_->document_collections(); }
+  Result<StoreCounts> counts() override { return real_->counts(); }
+  Result<int> schema_version() override { return real_->schema_version(); }
+  Status ping() override { return real_->ping(); }
+  std::string describe() const override { return real_->describe(); }
+
+ private:
+  std::unique_ptr<Store> real_;
+};
+
+struct Dir {
+  fs::path path = fs::temp_directory_path() / ("uplift_saver_" + std::to_string(::getpid()));
+  Dir() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+    fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", path / "milestones");
+  }
+  ~Dir() { fs::remove_all(path); }
+  std::string url() const { return "sqlite:" + (path / "u.db").string(); }
+};
+
+Event event(const std::string& id, int minute) {
+  Event e;
+  e.id = id;
+  e.account = "acme";
+  e.name = "group_created";
+  e.ts = *parse_timestamp("2026-03-01T10:00:00Z") + minute * 60'000LL;
+  e.props = {{"group_id", id}};
+  return e;
+}
+
+Result<app::IngestSummary> ingest_records(app::Workspace& ws, std::vector<Record> records) {
+  return ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(records); });
+}
+
+// The stored state document of acme, or "" when there is none.
+std::string stored_state(Store& store) {
+  auto doc = store.get_document(milestones::kStateCollection, "acme");
+  return doc.ok() ? doc->body : std::string();
+}
+
+std::string served_state(app::Workspace& ws) {
+  const app::View view = ws.view();
+  const auto* s = view.state("acme");
+  return s ? milestones::to_json(*s).dump() : std::string();
+}
+
+}  // namespace
+
+TEST_CASE("changed states are saved in the background; the ingest does not wait for them") {
+  Dir dir;
+  app::WorkspaceOptions wo;
+  wo.config_dir = dir.path.string();
+  auto ws = app::Workspace::open(dir.url(), wo);
+  REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
+  Account acme;
+  acme.id = "acme";
+  acme.name = "Acme";
+  REQUIRE(ingest_records(**ws, {acme, event("e1", 0), event("e2", 1)}).ok());
+  const std::string want = served_state(**ws);
+  REQUIRE_FALSE(want.empty());
+  // The saver gets to it by itself (a liveness check, bounded: never a timing assertion).
+  for (int i = 0; i < 200 && stored_state((*ws)->store()) != want; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(stored_state((*ws)->store()) == want);
+  CHECK((*ws)->state_saves().saved >= 1);
+  CHECK((*ws)->state_saves().failed == 0);
+}
+
+TEST_CASE("a failed state save loses nothing: the records are acknowledged, the state is saved once the store takes it") {
+  Dir dir;
+  auto real = Store::open(dir.url());
+  REQUIRE(real.ok());
+  auto refusing = std::make_unique<RefusingDocuments>(std::move(*real));
+  RefusingDocuments* store = refusing.get();
+  app::WorkspaceOptions wo;
+  wo.config_dir = dir.path.string();
+  auto ws = app::Workspace::open(std::move(refusing), wo);
+  REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
+  Account acme;
+  acme.id = "acme";
+  acme.name = "Acme";
+  store->refuse = true;
+  auto r = ingest_records(**ws, {acme, event("e1", 0)});
+  REQUIRE(r.ok());  // the records are stored: the ingest succeeds whatever the state save does
+  CHECK(r->inserted == 2);
+  Status saved = (*ws)->save_states();
+  CHECK(saved.code() == Code::kUnavailable);
+  CHECK((*ws)->state_saves().failed >= 1);
+  REQUIRE((*ws)->state_saves().last_failure.has_value());
+  CHECK(stored_state(*store).empty());
+
+  store->refuse = false;
+  REQUIRE(ingest_records(**ws, {event("e2", 1)}).ok());
+  CHECK((*ws)->save_states().ok());
+  CHECK(stored_state(*store) == served_state(**ws));
+  CHECK_FALSE((*ws)->state_saves().last_failure.has_value());
+}
+
+TEST_CASE("closing the workspace saves the states not saved yet") {
+  Dir dir;
+  std::string want;
+  {
+    app::WorkspaceOptions wo;
+    wo.config_dir = dir.path.string();
+    auto ws = app::Workspace::open(dir.url(), wo);
+    REQUIRE(ws.ok());
+    Account acme;
+    acme.id = "acme";
+    acme.name = "Acme";
+    REQUIRE(ingest_records(**ws, {acme, event("e1", 0), event("e2", 1), event("e3", 2)}).ok());
+    want = served_state(**ws);
+  }  // closed at once: well within the saver's interval
+  auto store = Store::open(dir.url());
+  REQUIRE(store.ok());
+  CHECK(stored_state(**store) == want);
+}
