@@ -223,8 +223,13 @@ IngestSummary Workspace::apply_written(std::span<const Record> records, const Wr
       if (!applied_already && data_.apply(records[i])) evaluator_->note(records[i]);
     }
   }
-  // last_seq_ is not advanced here: another process may have committed in between; the next
-  // catch-up re-applies our records in sequence order with theirs.
+  // When nothing was committed between what this process had applied and this write, everything
+  // up to the write's last sequence is applied now: the catch-up need not read these records
+  // back. Otherwise (another process committed in between) last_seq_ stays, and the next catch-up
+  // re-applies our records in sequence order with theirs.
+  if (!applied_already && written.last_sequence != 0 && written.previous_sequence &&
+      *written.previous_sequence == last_seq_.load())
+    last_seq_ = written.last_sequence;
   // Evaluated beside the published version: readers read that one (and the records) meanwhile.
   if (options_.before_evaluation) options_.before_evaluation();
   summary.changed_accounts = evaluator_->flush();

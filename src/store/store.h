@@ -48,6 +48,11 @@ enum class WriteOutcome : std::uint8_t { kInserted, kUpdated, kDuplicate };
 struct WriteResult {
   std::vector<WriteOutcome> outcomes;  // one per input record
   Sequence last_sequence = 0;          // highest sequence assigned by this write (0 if none)
+  // The store's last sequence when this write's transaction began: every record up to it was
+  // committed before, and this write's records are exactly (previous_sequence, last_sequence].
+  // Set by the backends (nullopt: unknown), so a reader that had applied everything up to
+  // previous_sequence knows it has applied everything up to last_sequence once it applied these.
+  std::optional<Sequence> previous_sequence;
 };
 
 struct StoredRecord {

@@ -228,6 +228,7 @@ Result<WriteResult> write_batch_once(Conn& c, const std::vector<EncodedRecord>& 
     c.used_ok = true;
     c.run("COMMIT");
     result.last_sequence = seq != first ? seq : 0;
+    result.previous_sequence = first;
   } catch (...) {
     rollback_quietly(c);
     throw;

@@ -115,6 +115,7 @@ class SqliteStore final : public Store {
           auto s = db_->stmt(kReadSeqForWrite);
           if (s->step()) seq = s->int64(0);
         }
+        result.previous_sequence = seq;
         while (at < records.size()) {
           if (events_.write_together(records, props, at, seq, result.outcomes)) continue;
           const Record& r = records[at];

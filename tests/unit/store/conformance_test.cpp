@@ -722,3 +722,33 @@ TEST_CASE("reopening finds everything and continues the sequence") {
     CHECK(next == last + 1);
   });
 }
+
+// WriteResult::previous_sequence: the store's last sequence when the write began; a write's records
+// are exactly (previous_sequence, last_sequence], so a reader that had applied up to previous has
+// applied up to last once it applies them (the workspace then skips reading its own writes back).
+TEST_CASE("a write reports the last sequence before it; its records are exactly the sequences after it") {
+  for_each_backend([](TestDb& db) {
+    auto s = db.open();
+    const Sequence before = *s->last_sequence();
+    auto a = s->write(std::vector<Record>{account_of("acme", "Acme"), ev("e1", "acme", "first")});
+    REQUIRE(a.ok());
+    REQUIRE(a->previous_sequence.has_value());
+    CHECK(*a->previous_sequence == before);
+    CHECK(a->last_sequence == before + 2);
+    // Another writer in between: the next write's previous is that writer's last.
+    auto other = db.open();
+    auto b = other->write(std::vector<Record>{ev("e2", "acme", "second")});
+    REQUIRE(b.ok());
+    CHECK(*b->previous_sequence == a->last_sequence);
+    auto c = s->write(std::vector<Record>{ev("e3", "acme", "third"), ev("e1", "acme", "first")});
+    REQUIRE(c.ok());
+    CHECK(*c->previous_sequence == b->last_sequence);
+    CHECK(c->last_sequence == b->last_sequence + 1);  // the duplicate takes no sequence
+    std::vector<Sequence> seqs;
+    REQUIRE(s->scan_since(*c->previous_sequence, 0, [&](const StoredRecord& r) {
+      seqs.push_back(r.seq);
+      return true;
+    }).ok());
+    CHECK(seqs == std::vector<Sequence>{c->last_sequence});
+  });
+}
