@@ -4,15 +4,15 @@
 // cohort that was not sent.
 //
 // Cohorts live in the store's "cohorts" documents (report/roi_inputs.h), so every API process
-// over one database sees the same cohorts and a restart keeps them. Writes in this process are
-// serialised by one mutex (two concurrent creates cannot pick the same id); the workspace is
-// only read, through one View per request.
+// over one database sees the same cohorts and a restart keeps them. Every write is
+// compare-and-set against the stored document (store.h apply_documents), so two writers — in this
+// process or another — never both win: two creates never take one id, a cohort sent meanwhile
+// is never deleted or replaced. The workspace is only read, through one View per request.
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <cstdio>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -29,11 +29,6 @@
 namespace uplift::http {
 
 namespace {
-
-std::mutex& cohort_writes() {
-  static std::mutex m;
-  return m;
-}
 
 HttpResponse failure(const Status& st) {
   if (st.code() == Code::kInternal)
@@ -173,8 +168,6 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
                                                 known.empty() ? "none configured" : known));
   }
 
-  std::unique_lock writes(cohort_writes(), std::defer_lock);
-  if (!req.preview) writes.lock();
   // A cohort without a given id is created under a default one naming the program and quarter (a
   // second cohort that quarter gets "-2"). Another server process on the same database may take
   // that id between the look and the write: the write creates only where no cohort is, and on a
@@ -322,14 +315,7 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("DELETE", "/v1/cohorts/{id}", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    std::lock_guard writes(cohort_writes());
-    auto c = report::get_cohort(ws->store(), ctx.param("id"));
-    if (!c.ok()) return failure(c.status());
-    if (c->status != cohorts::CohortStatus::kProposed)
-      return failure(Status::FailedPrecondition(fmt::format(
-          "cohort '{}' is {} and cannot be deleted (its holdout is an experiment record)", c->id,
-          cohorts::cohort_status_name(c->status))));
-    Status st = ws->store().delete_document(cohorts::kCohortCollection, c->id);
+    Status st = report::delete_cohort(ws->store(), ctx.param("id"));  // only if still proposed
     if (!st.ok()) return failure(st);
     HttpResponse r;
     r.status = 204;
@@ -340,7 +326,6 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("POST", "/v1/cohorts/{id}/send", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    std::lock_guard writes(cohort_writes());
     auto c = report::send_cohort(ws->store(), ctx.param("id"), wall_clock_now());
     if (!c.ok()) return failure(c.status());
     return json_response(cohort_view(*c));
@@ -349,7 +334,6 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("POST", "/v1/cohorts/{id}/close", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    std::lock_guard writes(cohort_writes());
     auto c = report::close_cohort(ws->store(), ctx.param("id"), wall_clock_now());
     if (!c.ok()) return failure(c.status());
     return json_response(cohort_view(*c));

@@ -134,6 +134,31 @@ Result<cohorts::Cohort> close_cohort(Store& store, std::string_view id, Timestam
   });
 }
 
+Status delete_cohort(Store& store, std::string_view id) {
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto d = store.get_document(cohorts::kCohortCollection, id);
+    if (!d.ok()) {
+      if (d.status().code() == Code::kNotFound) return Status::NotFound(fmt::format("no cohort '{}'", id));
+      return d.status();
+    }
+    auto c = parse_doc(*d);
+    if (!c.ok()) return c.status();
+    if (c->status != cohorts::CohortStatus::kProposed)
+      return Status::FailedPrecondition(fmt::format(
+          "cohort '{}' is {} and cannot be deleted (its holdout is an experiment record)", c->id,
+          cohorts::cohort_status_name(c->status)));
+    Store::DocumentChanges gone;
+    gone.expect.push_back({std::string(cohorts::kCohortCollection), std::string(id), d->body});
+    gone.erase.emplace_back(std::string(cohorts::kCohortCollection), std::string(id));
+    auto done = store.apply_documents(gone);
+    if (!done.ok()) return done.status();
+    if (*done) return Status::OK();
+  }
+  return Status::Unavailable(
+      fmt::format("cohort '{}' kept changing while it was being deleted ({} attempts); try again", id, kAttempts));
+}
+
 Result<attribution::RoiReport> build_roi(const Dataset& data, const cohorts::StateLookup& states,
                                          const milestones::Graph& graph, const std::vector<cohorts::Program>& programs,
                                          const std::vector<cohorts::Cohort>& cohorts, const RoiRequest& request,

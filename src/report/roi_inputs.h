@@ -38,6 +38,10 @@ Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp
 // and the cohort stays as it was — a closed cohort never changes, and the report still reads it.
 // A proposed cohort is refused (FailedPrecondition): it was never run; delete it instead.
 Result<cohorts::Cohort> close_cohort(Store& store, std::string_view id, Timestamp now);
+// Deletes a proposed cohort, only if nobody changed it since it was read (a cohort sent meanwhile,
+// by this process or another, is never deleted: its holdout is an experiment record). NotFound
+// when there is none; FailedPrecondition when it is sent or closed.
+Status delete_cohort(Store& store, std::string_view id);
 
 // The quarterly report from loaded application state; `usage`: the target events' times when
 // `data` holds no events (roi_load.h).

@@ -215,6 +215,42 @@ TEST_CASE("a cohort sent by another process meanwhile is not overwritten by a st
   CHECK(now->invitees.size() == 1);
 }
 
+// DELETE /v1/cohorts/{id}: only a proposed cohort, and never one sent between the read and the
+// delete (by this process or another) — its holdout is an experiment record.
+TEST_CASE("a cohort is deleted only while proposed, and not when it was sent meanwhile") {
+  struct RacingStore : DocStore {
+    bool race = false, raced = false;
+    Result<Document> get_document(std::string_view c, std::string_view k) override {
+      auto d = DocStore::get_document(c, k);
+      if (race && !raced && d.ok()) {
+        raced = true;
+        auto theirs = nlohmann::json::parse(d->body);
+        theirs["status"] = "sent";
+        docs[{std::string(c), std::string(k)}].body = theirs.dump();
+      }
+      return d;  // the version read before the send
+    }
+  };
+  RacingStore store;
+  cohorts::Cohort c;
+  c.id = "c1";
+  c.program = "dma";
+  c.invitees = {{"a1", {"l1"}, "ana", "r"}};
+  REQUIRE(report::save_cohort(store, c, 1).ok());
+  c.id = "c2";
+  REQUIRE(report::save_cohort(store, c, 1).ok());
+  CHECK(report::delete_cohort(store, "c1").ok());
+  CHECK(report::get_cohort(store, "c1").status().code() == Code::kNotFound);
+  CHECK(report::delete_cohort(store, "c1").code() == Code::kNotFound);
+  store.race = true;
+  Status st = report::delete_cohort(store, "c2");
+  CHECK(store.raced);
+  CHECK(st.code() == Code::kFailedPrecondition);  // read again: sent, so kept
+  auto kept = report::get_cohort(store, "c2");
+  REQUIRE(kept.ok());
+  CHECK(kept->status == cohorts::CohortStatus::kSent);
+}
+
 TEST_CASE("stage gates come from the graph's stage markers") {
   milestones::Graph g;
   g.stages = {"onboarding", "foundational"};
