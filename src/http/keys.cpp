@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <mutex>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -215,9 +216,41 @@ Result<std::vector<ApiKey>> list_keys(Store& store) {
   return keys;
 }
 
+namespace {
+std::mutex& key_admin_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+Result<ApiKey> revoke_locked(Store& store, std::string_view name_or_id, Timestamp now, bool keep_an_admin) {
+  auto keys = list_keys(store);
+  if (!keys.ok()) return keys.status();
+  if (keep_an_admin) {
+    std::size_t admins = 0;
+    bool target_is_admin = false;
+    for (const auto& k : *keys) {
+      if (k.revoked() || k.scope != Scope::kAdmin) continue;
+      ++admins;
+      if (k.id == name_or_id || k.name == name_or_id) target_is_admin = true;
+    }
+    if (target_is_admin && admins == 1)
+      return Status::FailedPrecondition(
+          "this is the last active admin key: create another admin key first (or revoke it with `uplift keys revoke`)");
+  }
+  for (auto& k : *keys) {
+    if (k.revoked() || (k.id != name_or_id && k.name != name_or_id)) continue;
+    k.revoked_at = now;
+    UPLIFT_RETURN_IF_ERROR(put_key(store, k, now));
+    return k;
+  }
+  return Status::NotFound("no active api key with name or id '" + std::string(name_or_id) + "'");
+}
+}  // namespace
+
 Result<CreatedKey> create_key(Store& store, std::string name, Scope scope, Timestamp now) {
   if (name.empty() || name.size() > 100)
     return Status::InvalidArgument("key name must be 1-100 characters");
+  std::lock_guard serial(key_admin_mutex());
   auto existing = list_keys(store);
   if (!existing.ok()) return existing.status();
   for (const auto& k : *existing)
@@ -242,15 +275,13 @@ Result<CreatedKey> create_key(Store& store, std::string name, Scope scope, Times
 }
 
 Result<ApiKey> revoke_key(Store& store, std::string_view name_or_id, Timestamp now) {
-  auto keys = list_keys(store);
-  if (!keys.ok()) return keys.status();
-  for (auto& k : *keys) {
-    if (k.revoked() || (k.id != name_or_id && k.name != name_or_id)) continue;
-    k.revoked_at = now;
-    UPLIFT_RETURN_IF_ERROR(put_key(store, k, now));
-    return k;
-  }
-  return Status::NotFound("no active api key with name or id '" + std::string(name_or_id) + "'");
+  std::lock_guard serial(key_admin_mutex());
+  return revoke_locked(store, name_or_id, now, false);
+}
+
+Result<ApiKey> revoke_key_keeping_an_admin(Store& store, std::string_view name_or_id, Timestamp now) {
+  std::lock_guard serial(key_admin_mutex());
+  return revoke_locked(store, name_or_id, now, true);
 }
 
 }  // namespace uplift::http

@@ -64,10 +64,15 @@ struct CreatedKey {
   std::string secret;
   ApiKey key;
 };
+// Creations and revocations in one process go one at a time (inside these functions), so two
+// cannot both pass the "no active key has this name" / "another admin key remains" checks.
 Result<CreatedKey> create_key(Store& store, std::string name, Scope scope, Timestamp now);
 Result<std::vector<ApiKey>> list_keys(Store& store);
 // Revokes by name or id; NotFound when no unrevoked key matches.
 Result<ApiKey> revoke_key(Store& store, std::string_view name_or_id, Timestamp now);
+// revoke_key, refused (FailedPrecondition) when it is the last active admin key: what the HTTP
+// API offers (an admin cannot lock every admin out; `uplift keys revoke` can, on the host).
+Result<ApiKey> revoke_key_keeping_an_admin(Store& store, std::string_view name_or_id, Timestamp now);
 
 std::string key_to_json(const ApiKey& k);
 Result<ApiKey> key_from_json(std::string_view text);

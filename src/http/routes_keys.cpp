@@ -2,7 +2,6 @@
 // made here takes effect for this server's very next request; one made by `uplift keys revoke`
 // (or another server) within one background tick (tick_ms, 200 ms by default).
 #include <chrono>
-#include <mutex>
 
 #include "http/json_body.h"
 #include "http/problem.h"
@@ -21,13 +20,6 @@ nlohmann::json key_view(const ApiKey& k) {
                       {"revoked_at", nullptr}};
   if (k.revoked_at) j["revoked_at"] = format_timestamp(*k.revoked_at);
   return j;
-}
-
-// Creating and revoking over HTTP one at a time in this process, so two requests cannot both
-// pass the "no active key has this name" / "another admin key remains" checks.
-std::mutex& key_admin_mutex() {
-  static std::mutex mu;
-  return mu;
 }
 
 Store* store_of(Service& service) {
@@ -69,7 +61,6 @@ void add_key_routes(Api& api, Service& service, KeyRing& ring) {
     if (!scope)
       return problem_response(bad_request("field 'scope': '" + scope_field->get<std::string>() +
                                           "' is not a scope (ingest, lms, analyst or admin)"));
-    std::lock_guard serial(key_admin_mutex());
     auto created = create_key(*store, name->get<std::string>(), *scope, wall_clock_now());
     if (!created.ok()) return problem_response(problem_from_status(created.status()));
     nlohmann::json out = key_view(created->key);
@@ -82,21 +73,7 @@ void add_key_routes(Api& api, Service& service, KeyRing& ring) {
   api.add("DELETE", "/v1/keys/{key}", Access::kAdmin, [&service, &ring](const RequestContext& ctx) {
     Store* store = store_of(service);
     if (!store) return loading_response();
-    std::lock_guard serial(key_admin_mutex());
-    auto keys = list_keys(*store);
-    if (!keys.ok()) return problem_response(problem_from_status(keys.status()));
-    const std::string& which = ctx.param("key");
-    std::size_t admins = 0;
-    bool target_is_admin = false;
-    for (const auto& k : *keys) {
-      if (k.revoked() || k.scope != Scope::kAdmin) continue;
-      ++admins;
-      if (k.id == which || k.name == which) target_is_admin = true;
-    }
-    if (target_is_admin && admins == 1)
-      return problem_response(problem_from_status(Status::FailedPrecondition(
-          "this is the last active admin key: create another admin key first (or revoke it with `uplift keys revoke`)")));
-    auto revoked = revoke_key(*store, which, wall_clock_now());
+    auto revoked = revoke_key_keeping_an_admin(*store, ctx.param("key"), wall_clock_now());
     if (!revoked.ok()) return problem_response(problem_from_status(revoked.status()));
     ring.remember(*revoked);  // refused from the next request on
     return json_response(key_view(*revoked));
