@@ -160,10 +160,10 @@ void Evaluator::rebuild(const ProgressFn& progress) {
         cache.facts.assign(graph_.milestones.size(), {});
         cache.memory.keys.clear();
         detail::scan_criteria(p, data_, account, as_of_, criteria, cache.facts, &cache.memory);
-        thread_local detail::TimeValues time_values;
-        detail::time_values(p, data_, account, as_of_, time_values);
+        cache.time.valid = false;
+        detail::time_values(p, data_, account, as_of_, cache.time);
         auto state = std::make_shared<AccountState>();
-        detail::assemble(p, account, cache.facts, time_values, as_of_, *state);
+        detail::assemble(p, account, cache.facts, cache.time.values, as_of_, *state);
         *state_slots[i] = std::move(state);  // a new object: one handed out earlier stays as it was
       },
       [&](std::size_t done) {
@@ -233,6 +233,9 @@ bool Evaluator::evaluate(const std::string& account, const Pending* pending) {
     cache.memory = {};
     pending = nullptr;
   }
+  // Everything again (the account record — its overrides — changed, or nothing is known): the
+  // time-dependent values too. Otherwise they fold in what was appended, if the day is the same.
+  if (!pending) cache.time.valid = false;
   if (!pending) {
     detail::scan_criteria(p, data_, account, as_of_, all_criteria(graph_), cache.facts, &cache.memory);
   } else {
@@ -255,10 +258,10 @@ bool Evaluator::refresh_time_parts(const std::string& account) {
   return store_state(account, cache->second);
 }
 
-bool Evaluator::store_state(const std::string& account, const AccountCache& cache) {
+bool Evaluator::store_state(const std::string& account, AccountCache& cache) {
   Params p{graph_, data_.account(account)};
-  detail::time_values(p, data_, account, as_of_, time_scratch_);
-  detail::assemble(p, account, cache.facts, time_scratch_, as_of_, state_scratch_);
+  detail::time_values(p, data_, account, as_of_, cache.time);
+  detail::assemble(p, account, cache.facts, cache.time.values, as_of_, state_scratch_);
   auto [it, inserted] = states_.try_emplace(account);
   if (!inserted && it->second && *it->second == state_scratch_) return false;
   it->second = std::make_shared<const AccountState>(state_scratch_);  // never changed in place

@@ -72,6 +72,20 @@ struct TimeValues {
   bool churned = false;                         // churned as of the as-of day (no decline flags)
   bool nonzero = false;                         // any of the above volumes is not zero
 };
+
+// What a time_values() run remembers so events appended later on the same as-of day are folded in
+// without reading the account's window and decline periods again. Invariant (while valid): values
+// are time_values() at an as-of on `day`, from exactly events_of(account)[0, scanned) — the
+// account's events at or before that as-of — with `window_keys` the keys each windowed distinct
+// criterion saw in its window (milestone index, keys).
+struct TimeMemory {
+  bool valid = false;
+  Date day = 0;
+  std::size_t scanned = 0;
+  std::string last_id;  // id of events[scanned - 1]: an insert before the tail changes it
+  TimeValues values;
+  std::vector<std::pair<int, KeySet>> window_keys;
+};
 }  // namespace detail
 
 using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
@@ -122,6 +136,7 @@ class Evaluator {
   struct AccountCache {
     std::vector<CriterionFacts> facts;  // per milestone index (gates unused)
     detail::ScanMemory memory;
+    detail::TimeMemory time;  // the time-dependent values, kept for appended events on the same day
   };
   // Pending work for one account: criteria to rescan when its events were not only appended.
   struct Pending {
@@ -140,7 +155,6 @@ class Evaluator {
   std::unordered_map<std::string, std::string> learner_account_;  // only with completion criteria
   Date evaluated_day_ = 0;
   unsigned threads_ = 1;
-  detail::TimeValues time_scratch_;  // reused by evaluate() so the hot path allocates little
   AccountState state_scratch_;
 
   // Brings the account's state up to date (everything when `pending` is null). Returns whether it
@@ -149,7 +163,7 @@ class Evaluator {
   void mark(const std::string& account, const std::vector<int>& criteria);
   bool refresh_time_parts(const std::string& account);
   // Re-derives the account's state from its cached facts at as_of_; returns whether it changed.
-  bool store_state(const std::string& account, const AccountCache& cache);
+  bool store_state(const std::string& account, AccountCache& cache);
 };
 
 }  // namespace uplift::milestones

@@ -460,58 +460,54 @@ TimeValues time_values(const Params& p, const Dataset& data, const std::string& 
   return tv;
 }
 
-void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
-                 TimeValues& tv) {
+namespace {
+
+// A criterion whose value depends on the as-of day: windowed, or with a usage-decline trigger.
+struct TimeWant {
+  int index;
+  std::optional<int> window;
+  std::optional<Decline> decline;
+};
+
+std::vector<TimeWant> time_wants(const Params& p) {
+  std::vector<TimeWant> wants;
   const Graph& g = p.graph;
-  std::size_t n = g.milestones.size();
-  tv.window_value.assign(n, 0);
-  tv.decline.assign(n, {});
-  tv.nonzero = false;
-  tv.churned = churned_as_of(data, account, date_of(as_of));
-  Date today = date_of(as_of);
-  struct Want {
-    int index;
-    std::optional<int> window;
-    std::optional<Decline> decline;
-    std::vector<std::string_view> keys;  // windowed distinct: keys seen in the window (counted at the end)
-  };
-  std::vector<Want> wants;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < g.milestones.size(); ++i) {
     const Milestone& m = g.milestones[i];
     if (!m.criterion || m.criterion->source != Source::kEvents) continue;
     auto w = p.window(static_cast<int>(i));
     auto d = p.decline(static_cast<int>(i));
-    if (w || d) wants.push_back({static_cast<int>(i), w, d, {}});
+    if (w || d) wants.push_back({static_cast<int>(i), w, d});
   }
-  if (wants.empty()) return;
+  return wants;
+}
+
+// Adds events[from, end) (all at or before the as-of, on day `today`) to tv's window values (not
+// windowed distinct ones: each key is passed to on_key(milestone index, key, scratch) instead —
+// when `scratch`, the key is a rendering of a non-string value, valid during the call only;
+// otherwise it points into the event) and decline volumes.
+template <typename OnKey>
+void fold_time_events(const Params& p, const Dataset& data, const std::string& account, std::size_t from,
+                      std::size_t end, Date today, const std::vector<TimeWant>& wants, TimeValues& tv, OnKey on_key) {
+  if (from >= end) return;
+  const Graph& g = p.graph;
   const auto& events = data.events_of(account);
-  Timestamp from = time_horizon(g, g.overrides, as_of);
-  auto it = std::lower_bound(events.begin(), events.end(), from,
-                             [](const Event& e, Timestamp t) { return e.ts < t; });
-  std::forward_list<std::string> dumped;  // non-string distinct values (rare), stable addresses
   std::string storage;
   std::vector<const Criterion*> read;
   for (const auto& w : wants) read.push_back(&*g.milestones[w.index].criterion);
   Router router(read, data);
   const auto& codes = data.event_name_codes_of(account);
-  for (; it != events.end() && it->ts <= as_of; ++it) {
-    const Event& e = *it;
+  for (std::size_t at = from; at < end; ++at) {
+    const Event& e = events[at];
     Date day = date_of(e.ts);
-    for_each_reader(router, read, e, codes[static_cast<std::size_t>(it - events.begin())], [&](std::size_t k) {
-      Want& w = wants[k];
-      const Milestone& m = g.milestones[w.index];
-      const Criterion& c = *m.criterion;
+    for_each_reader(router, read, e, codes[at], [&](std::size_t k) {
+      const TimeWant& w = wants[k];
+      const Criterion& c = *g.milestones[w.index].criterion;
       if (w.window && day > today - *w.window) {
         if (c.measure == Measure::kDistinct) {
           std::string_view key;
-          if (distinct_key_view(e, key_field(c.field), c.field, key, storage)) {
-            if (!storage.empty()) {
-              dumped.push_front(std::move(storage));
-              storage.clear();
-              key = dumped.front();
-            }
-            w.keys.push_back(key);
-          }
+          storage.clear();
+          if (distinct_key_view(e, key_field(c.field), c.field, key, storage)) on_key(w.index, key, !storage.empty());
         } else {
           tv.window_value[w.index] += c.measure == Measure::kSum ? e.qty : 1.0;
         }
@@ -525,14 +521,94 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
       }
     });
   }
-  for (auto& w : wants) {
-    if (w.keys.empty()) continue;
-    std::sort(w.keys.begin(), w.keys.end());
-    tv.window_value[w.index] = static_cast<double>(std::unique(w.keys.begin(), w.keys.end()) - w.keys.begin());
-  }
-  for (std::size_t i = 0; i < n; ++i)
+}
+
+void set_nonzero(TimeValues& tv) {
+  tv.nonzero = false;
+  for (std::size_t i = 0; i < tv.window_value.size(); ++i)
     if (tv.window_value[i] != 0 || tv.decline[i].recent_events != 0 || tv.decline[i].baseline_events != 0)
       tv.nonzero = true;
+}
+
+// The index of the first event after as_of, and of the first at or after the time horizon.
+std::size_t end_at(const std::vector<Event>& events, std::size_t from, Timestamp as_of) {
+  while (from < events.size() && events[from].ts <= as_of) ++from;
+  return from;
+}
+std::size_t horizon_index(const Params& p, const std::vector<Event>& events, Timestamp as_of) {
+  Timestamp from = time_horizon(p.graph, p.graph.overrides, as_of);
+  return static_cast<std::size_t>(std::lower_bound(events.begin(), events.end(), from,
+                                                   [](const Event& e, Timestamp t) { return e.ts < t; }) -
+                                  events.begin());
+}
+
+}  // namespace
+
+void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
+                 TimeValues& tv) {
+  const std::size_t n = p.graph.milestones.size();
+  tv.window_value.assign(n, 0);
+  tv.decline.assign(n, {});
+  tv.nonzero = false;
+  const Date today = date_of(as_of);
+  tv.churned = churned_as_of(data, account, today);
+  const std::vector<TimeWant> wants = time_wants(p);
+  if (wants.empty()) return;
+  const auto& events = data.events_of(account);
+  const std::size_t from = horizon_index(p, events, as_of);
+  // Windowed distinct keys, by milestone index, counted at the end (views into the events; a
+  // non-string value is kept in `dumped`, whose strings never move).
+  std::vector<std::vector<std::string_view>> keys(n);
+  std::forward_list<std::string> dumped;
+  fold_time_events(p, data, account, from, end_at(events, from, as_of), today, wants, tv,
+                   [&](int index, std::string_view key, bool scratch) {
+                     if (scratch) {
+                       dumped.emplace_front(key);
+                       key = dumped.front();
+                     }
+                     keys[static_cast<std::size_t>(index)].push_back(key);
+                   });
+  for (std::size_t i = 0; i < n; ++i) {
+    if (keys[i].empty()) continue;
+    std::sort(keys[i].begin(), keys[i].end());
+    tv.window_value[i] = static_cast<double>(std::unique(keys[i].begin(), keys[i].end()) - keys[i].begin());
+  }
+  set_nonzero(tv);
+}
+
+void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
+                 TimeMemory& memory) {
+  const std::size_t n = p.graph.milestones.size();
+  const Date today = date_of(as_of);
+  TimeValues& tv = memory.values;
+  const auto& events = data.events_of(account);
+  const bool fold = memory.valid && memory.day == today && tv.window_value.size() == n &&
+                    events.size() >= memory.scanned &&
+                    (memory.scanned == 0 || events[memory.scanned - 1].id == memory.last_id);
+  const std::vector<TimeWant> wants = time_wants(p);
+  std::size_t from = memory.scanned;
+  if (!fold) {
+    tv.window_value.assign(n, 0);
+    tv.decline.assign(n, {});
+    memory.window_keys.clear();
+    for (const TimeWant& w : wants)
+      if (w.window && p.graph.milestones[static_cast<std::size_t>(w.index)].criterion->measure == Measure::kDistinct)
+        memory.window_keys.emplace_back(w.index, KeySet{});
+    from = wants.empty() ? end_at(events, 0, as_of) : horizon_index(p, events, as_of);
+  }
+  const std::size_t end = end_at(events, from, as_of);
+  fold_time_events(p, data, account, from, end, today, wants, tv, [&](int index, std::string_view key, bool) {
+    for (auto& [i, keys] : memory.window_keys)
+      if (i == index) keys.emplace(key);
+  });
+  for (const auto& [index, keys] : memory.window_keys)
+    tv.window_value[static_cast<std::size_t>(index)] = static_cast<double>(keys.size());
+  tv.churned = churned_as_of(data, account, today);  // renewals and the account record may have changed
+  set_nonzero(tv);
+  memory.scanned = end;
+  memory.last_id = end ? events[end - 1].id : std::string();
+  memory.day = today;
+  memory.valid = true;
 }
 
 }  // namespace uplift::milestones::detail

@@ -53,8 +53,14 @@ void scan_tail(const Params& p, const Dataset& data, const std::string& account,
                std::vector<Facts>& facts, ScanMemory& memory);
 
 TimeValues time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of);
-// Same into `out`, reusing its storage (the evaluator's hot path).
+// Same into `out`, reusing its storage.
 void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of, TimeValues& out);
+// The evaluator's hot path: memory.values = time_values(p, data, account, as_of). When memory holds
+// the values of the same as-of day and the account's events since are only appended after what it
+// read, only those are read (folded in); otherwise everything is read again and remembered. The
+// account's record (its overrides) and the graph must be those memory was filled under — callers
+// invalidate it (valid = false) when either changes. Churn is re-derived every time.
+void time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of, TimeMemory& memory);
 // Whether moving the as-of day from `from` to `to` may change the time-dependent parts of the
 // account's state: it has a usage-decline flag (dated by the as-of day), an event crosses a window
 // or decline-period boundary on the way, or its churn status may change (a renewal or the account's
