@@ -25,7 +25,8 @@ struct ServeArgs {
   std::string db, host = "127.0.0.1", web, config;
   int port = 8080, threads = 16;
   double header_timeout = 10, request_timeout = 30, keep_alive_timeout = 15;  // seconds
-  int max_connections = 4096, max_connections_per_client = 256, max_queued = 64;
+  double keep_alive_grace_ms = 1;
+  int max_connections = 4096, max_connections_per_client = 256, max_queued = 1024;
   std::size_t max_body = http::kDefaultMaxBody;
   std::string earliest = "2000-01-01";
   double max_future_hours = 24;
@@ -75,6 +76,7 @@ void serve(const ServeArgs& a) {
   opts.limits.max_connections = a.max_connections;
   opts.limits.max_connections_per_client = a.max_connections_per_client;
   opts.limits.max_queued = a.max_queued;
+  opts.limits.keep_alive_grace = Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(a.keep_alive_grace_ms * 1e3));
   // Each connection is a file descriptor: raise the soft limit to the hard one, and keep the
   // connection cap below it (room for the database, the log and the listening socket).
   rlimit files{};
@@ -150,6 +152,10 @@ void setup(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--max-queued", args->max_queued, "requests waiting for a thread (beyond: 503 at once)")
       ->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--keep-alive-grace-ms", args->keep_alive_grace_ms,
+                  "how long a thread waits for a keep-alive connection's next request before it hands the "
+                  "connection back to the front door")
+      ->capture_default_str()->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--earliest", args->earliest, "records dated before this day are refused (YYYY-MM-DD)")
       ->capture_default_str();
   cmd->add_flag("--no-alerts", args->no_alerts,

@@ -264,7 +264,15 @@ class Connection : public Poco::Net::StreamSocketImpl {
       served_ = true;
       compact();
     }
-    if (rejected_ || desync_ || peer_closed_ || handoff_ready()) return true;
+    if (rejected_ || desync_ || peer_closed_) return true;
+    // Fairness: a thread serves at most kInARow requests of one connection in a row, then the
+    // connection goes to the back of the line if others wait for a thread — even with its next
+    // request buffered (a pipelining client) — so a few busy clients cannot keep every thread.
+    if (++in_a_row_ >= kInARow && others_waiting()) {
+      park_ = true;
+      return false;
+    }
+    if (handoff_ready()) return true;
     if (reception_.expired()) return wait_for(Clock::now() + span(timeout), mode);
     auto deadline = Clock::now() + span(std::min(timeout, limits_.keep_alive_grace));
     while (unread() < kMaxWithoutHead && wait_readable(deadline)) {
@@ -276,6 +284,8 @@ class Connection : public Poco::Net::StreamSocketImpl {
   }
 
   void close() override;
+  // Other connections are waiting for a worker thread (the front door's queue probe).
+  bool others_waiting() const;
 
   // Both ends are fixed for the connection's life; Poco asks for them on every request.
   Poco::Net::SocketAddress peerAddress() override { return peer_; }
@@ -542,6 +552,8 @@ class Connection : public Poco::Net::StreamSocketImpl {
   std::optional<Clock::time_point> idle_since_;  // a worker waiting for bytes outside any request
   bool reading_ = false;      // Poco has been handed bytes since its last poll
   bool served_ = false;       // a request has been answered on this connection
+  int in_a_row_ = 0;          // requests served by the worker holding it now
+  static constexpr int kInARow = 4;
   bool peer_closed_ = false;  // the peer sent FIN (or the connection failed)
   bool rejected_ = false;     // answered and closing
   bool desync_ = false;       // closing: Poco and the framer disagree on where a request ends, or
@@ -568,6 +580,8 @@ class Reception : public std::enable_shared_from_this<Reception> {
   }
 
   void set_queue_probe(std::function<int()> queued) { queued_ = std::move(queued); }
+  // Connections wait for a worker thread (any thread may ask).
+  bool others_waiting() const { return queued_ && queued_() > 0; }
 
   // Called by a worker's close(): the connection comes back (one reference is taken).
   void take_back(Connection* c, Mode mode) {
@@ -829,11 +843,17 @@ class Reception : public std::enable_shared_from_this<Reception> {
   std::vector<std::pair<Connection*, Mode>> returned_;
 };
 
+bool Connection::others_waiting() const {
+  auto reception = reception_.lock();
+  return reception && reception->others_waiting();
+}
+
 void Connection::close() {
   if (sockfd() != POCO_INVALID_SOCKET) {
     if (auto reception = reception_.lock()) {
       if (park_ && !desync_) {  // between requests: the front door waits for the next one
         park_ = false;
+        in_a_row_ = 0;
         reception->take_back(this, Reception::Mode::kReading);
         return;
       }
