@@ -74,10 +74,6 @@ Answer post(const std::string& url, const SignedRequest& req, double timeout_sec
   }
 }
 
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 Result<SignedRequest> webhook_request(const triggers::Destination& dest, const json& context,

@@ -1,7 +1,6 @@
 #include "http/ingest_common.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -227,9 +226,7 @@ void resolve_actors(const Dataset& data, IngestBatch& batch, std::vector<Documen
 
 // Moves the records dated outside the service's bounds to `rejected` (answers list them by line).
 void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
-  const Timestamp now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+  const Timestamp now = wall_clock_now();
   std::vector<bool> keep(batch.records.size(), true);
   bool any = false;
   for (std::size_t i = 0; i < batch.records.size(); ++i)
