@@ -11,6 +11,7 @@
 #include "http/problem.h"
 #include "ingest/mapped_webhook.h"
 #include "ingest/merge.h"
+#include "log/log.h"
 
 namespace uplift::http {
 
@@ -329,8 +330,7 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   if (!summary.ok()) {
     if (summary.status().code() == Code::kUnavailable) service.db_reachable = false;
     if (summary.status().code() == Code::kInternal)
-      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"ingest failed\",\"error\":%s}\n",
-                   dump_json(summary.status().to_string()).c_str());
+      log::error("ingest failed", {{"error", summary.status().to_string()}});
     return problem_response(problem_from_status(summary.status()));
   }
   auto accepted = summary->inserted + summary->updated;

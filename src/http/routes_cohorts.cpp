@@ -25,6 +25,7 @@
 #include "http/query.h"
 #include "http/routes.h"
 #include "http/views.h"
+#include "log/log.h"
 
 namespace uplift::http {
 
@@ -32,7 +33,7 @@ namespace {
 
 HttpResponse failure(const Status& st) {
   if (st.code() == Code::kInternal)
-    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cohorts\",\"error\":%s}\n", dump_json(st.message()).c_str());
+    log::error("cohorts", {{"error", st.message()}});
   return problem_response(problem_from_status(st));
 }
 

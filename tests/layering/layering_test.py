@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The layering check (cmake/check_layering.py) against the build's own manifest: the real tree
 passes; copies of it with one stray include fail, naming the file, the line and what the module
-may use. ctest runs it as `layering` (labels unit, layering)."""
+may use. Also: one clock (only core/time.cpp reads the system clock) and one logger (only log/
+writes a JSON log line). ctest runs it as `layering` (labels unit, layering)."""
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +57,24 @@ def with_stray(checker, real_src, manifest, module, file, text, expected_rc, exp
         return rc == expected_rc and (expected_message is None or where + expected_message in err), err
 
 
+def only_in(src, pattern, allowed):
+    """The src/ lines matching `pattern` outside the files under `allowed` (paths under src/)."""
+    found = []
+    for folder, _, files in os.walk(src):
+        for file in files:
+            if not file.endswith(('.h', '.cpp')):
+                continue
+            path = os.path.join(folder, file)
+            rel = os.path.relpath(path, src)
+            if any(rel == a or rel.startswith(a.rstrip('/') + '/') for a in allowed):
+                continue
+            with open(path, encoding='utf-8', errors='replace') as f:
+                for number, line in enumerate(f, 1):
+                    if re.search(pattern, line):
+                        found.append(f'src/{rel}:{number}: {line.strip()}')
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--checker', required=True)
@@ -86,12 +106,20 @@ def main():
          'core may not include <sqlite3.h> (SQLite: core links none of SQLite::SQLite3)'),
         ('app including the demo generator', 'app', 'config.cpp', '#include "demo/generate.h"', 1,
          'app may not include demo/generate.h'),
+        ('http reaching past the logger to spdlog', 'http', 'api.cpp', '#include <spdlog/spdlog.h>', 1,
+         'http may not include <spdlog/spdlog.h> (spdlog: http links none of spdlog::spdlog)'),
         ('a module including what it links', 'segments', 'loader.cpp', '#include "milestones/graph.h"', 0, None),
         ('an include in a comment is no include', 'core', 'time.cpp', '// #include "store/store.h"', 0, None),
     ]
     for name, module, file, text, rc, message in cases:
         ok, err = with_stray(a.checker, a.src, a.manifest, module, file, text, rc, message)
         expect(name, ok, err)
+
+    clocks = only_in(a.src, r'system_clock::now|steady_clock::now\(\)\.time_since_epoch|gettimeofday|clock_gettime',
+                     ['core/time.cpp'])
+    expect('one clock: only core/time.cpp reads "now" as a number', not clocks, '\n'.join(clocks))
+    loggers = only_in(a.src, r'\\"level\\"|\\"msg\\"', ['log'])
+    expect('one logger: only log/ writes a JSON log line\'s level and msg', not loggers, '\n'.join(loggers))
 
     rc, err = run(a.checker, a.src, a.manifest, 'nonesuch')
     expect('an unknown module is a usage error', rc == 2, err)
