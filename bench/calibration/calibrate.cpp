@@ -1,5 +1,5 @@
 // uplift_calibrate: the ROI estimators over many generated programs with a planted effect
-// (app/demo/lift_sim.h), per setting (design × accounts × lift): coverage of the 95 % interval,
+// (demo/lift_sim.h), per setting (design × accounts × lift): coverage of the 95 % interval,
 // mean bias, RMSE, the estimate's spread against the interval's width, and the false-positive
 // rate at lift 0 — for the usage DiD (the headline figure), the ARR lift, the adoption measure and
 // the placebo check. Writes one JSON document to stdout.
@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/demo/lift_sim.h"
+#include "demo/lift_sim.h"
 
 using namespace uplift;
 using nlohmann::json;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Calibration of the ROI estimators (issue 16): bench/calibration/calibrate.cpp runs the report's
-# estimators over many generated programs with a planted effect (src/app/demo/lift_sim.h: tiers
+# estimators over many generated programs with a planted effect (src/demo/lift_sim.h: tiers
 # trending differently, selection on engagement and tier, noisy windows, zero-baseline accounts),
 # with a randomized holdout and without (matched control), and measures against the planted truth:
 # coverage of the 95 % interval, bias (with its Monte Carlo standard error), RMSE, the interval's

@@ -20,6 +20,7 @@
 
 #include "alerts/signature.h"
 #include "core/time.h"
+#include "log/log.h"
 #include "triggers/message.h"
 
 namespace uplift::alerts {
@@ -72,10 +73,6 @@ Answer post(const std::string& url, const SignedRequest& req, double timeout_sec
   } catch (const std::exception& e) {
     return {0, e.what()};
   }
-}
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -282,8 +279,7 @@ void Deliverer::worker_loop() {
     try {
       run(std::move(job));
     } catch (const std::exception& e) {  // never let one delivery end the process: its lease runs out
-      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"alert delivery failed\",\"error\":%s}\n",
-                   nlohmann::json(std::string(e.what())).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      log::error("alert delivery failed", {{"error", e.what()}});
     }
     {
       std::lock_guard l(mu_);

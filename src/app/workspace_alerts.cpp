@@ -9,6 +9,7 @@
 #include "alerts/outbox.h"
 #include "app/workspace.h"
 #include "core/time.h"
+#include "log/log.h"
 #include "triggers/message.h"
 
 namespace uplift::app {
@@ -135,8 +136,7 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
         if (stop_alerting_) return;
       }
       if (Status st = detect_pending(); !st.ok())
-        std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert judgement deferred\",\"error\":\"%s\"}\n",
-                     st.message().c_str());
+        log::warn("alert judgement deferred", {{"error", st.message()}});
     }
   });
   return first;  // a failure here is not fatal: the thread judges the accounts again

@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "app/cohort_store.h"
 #include "app/workspace.h"
 #include "cli/commands.h"
 #include "cohorts/select.h"
-#include "report/roi_inputs.h"
 
 namespace uplift::cli {
 namespace {
@@ -45,7 +45,7 @@ int propose(const Flags& f) {
   const std::vector<cohorts::Program>* programs = &view.programs();  // validated when it opened
   const cohorts::Program* p = cohorts::find_program(*programs, f.program);
   if (!p) return fail("propose", Status::NotFound(fmt::format("no program '{}' in content_maps", f.program)));
-  auto existing = report::load_cohorts((*ws)->store());
+  auto existing = app::load_cohorts((*ws)->store());
   if (!existing.ok()) return fail("propose", existing.status());
   cohorts::ProposeOptions o;
   o.as_of = view.as_of();
@@ -65,7 +65,7 @@ int propose(const Flags& f) {
   if (!proposal.ok()) return fail("propose", proposal.status());
   const cohorts::Cohort& c = proposal->cohort;
   if (f.create) {
-    Status st = report::save_cohort((*ws)->store(), c, wall_clock_now());
+    Status st = app::save_cohort((*ws)->store(), c, wall_clock_now());
     if (!st.ok()) return fail("propose", st);
   }
   if (f.csv) {
@@ -98,7 +98,7 @@ int import_file(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("import", store.status());
   for (const auto& c : *list) {
-    Status st = report::save_cohort(**store, c, wall_clock_now());
+    Status st = app::save_cohort(**store, c, wall_clock_now());
     if (!st.ok()) return fail("import", st.with_context(c.id));
   }
   fmt::print("imported {} cohort(s) from {}\n", list->size(), f.file);
@@ -108,7 +108,7 @@ int import_file(const Flags& f) {
 int list(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("list", store.status());
-  auto all = report::load_cohorts(**store);
+  auto all = app::load_cohorts(**store);
   if (!all.ok()) return fail("list", all.status());
   if (f.json) {
     nlohmann::json j = nlohmann::json::array();
@@ -126,7 +126,7 @@ int list(const Flags& f) {
 int show(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("show", store.status());
-  auto c = report::get_cohort(**store, f.id);
+  auto c = app::get_cohort(**store, f.id);
   if (!c.ok()) return fail("show", c.status());
   fmt::print("{}\n", cohorts::cohort_to_json(*c).dump(2));
   return 0;
@@ -136,7 +136,7 @@ int show(const Flags& f) {
 int cohort_csv(const Flags& f, const char* what, std::string (*csv)(const cohorts::Cohort&, const Dataset&)) {
   auto ws = open_workspace(f);
   if (!ws.ok()) return fail(what, ws.status());
-  auto c = report::get_cohort((*ws)->store(), f.id);
+  auto c = app::get_cohort((*ws)->store(), f.id);
   if (!c.ok()) return fail(what, c.status());
   fmt::print("{}", csv(*c, (*ws)->view().data()));
   return 0;
@@ -147,7 +147,7 @@ int holdout(const Flags& f) { return cohort_csv(f, "holdout", cohorts::holdout_c
 int send(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("send", store.status());
-  auto c = report::send_cohort(**store, f.id, wall_clock_now());
+  auto c = app::send_cohort(**store, f.id, wall_clock_now());
   if (!c.ok()) return fail("send", c.status());
   fmt::print("cohort {} is sent: {} invitee(s), {} held out (no longer changeable)\n", c->id, c->invitees.size(),
              c->holdout.size());
@@ -157,7 +157,7 @@ int send(const Flags& f) {
 int close(const Flags& f) {
   auto store = open_store(f);
   if (!store.ok()) return fail("close", store.status());
-  auto c = report::close_cohort(**store, f.id, wall_clock_now());
+  auto c = app::close_cohort(**store, f.id, wall_clock_now());
   if (!c.ok()) return fail("close", c.status());
   fmt::print("cohort {} is closed: its {} invitee(s) and {} held-out account(s) may join other cohorts again\n", c->id,
              c->invitees.size(), c->holdout.size());

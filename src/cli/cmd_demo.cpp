@@ -1,7 +1,7 @@
-// `uplift demo generate`: deterministic synthetic demo data with planted truth (src/app/demo).
+// `uplift demo generate`: deterministic synthetic demo data with planted truth (src/demo).
 #include <fmt/format.h>
 
-#include "app/demo/generate.h"
+#include "demo/generate.h"
 #include "cli/commands.h"
 #include "core/time.h"
 

@@ -142,8 +142,7 @@ void run_import(const ImportArgs& a) {
       return;
     }
   }
-  if (a.format == "csv") options.format = ingest::InputFormat::kCsv;
-  else if (a.format == "ndjson") options.format = ingest::InputFormat::kNdjson;
+  if (!a.format.empty()) options.format = ingest::parse_input_format(a.format);
 
   std::string url = default_store_url(a.db);
   if (store_scheme(url) == "sqlite") store::prepare_sqlite_bulk_load();
@@ -208,7 +207,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--kind", args->kind, "every record is of this kind (for CSV without a kind column)");
   cmd->add_option("--format", args->format, "input format when the file name does not say (default: .csv is CSV, "
                                             "everything else NDJSON)")
-      ->check(CLI::IsMember({"ndjson", "csv"}));
+      ->check(CLI::IsMember({std::string(ingest::input_format_name(ingest::InputFormat::kNdjson)),
+                             std::string(ingest::input_format_name(ingest::InputFormat::kCsv))}));
   cmd->add_option("--batch", args->batch, "records per database transaction")->check(CLI::Range(1, 1'000'000));
   cmd->add_flag("--quiet,-q", args->quiet, "no progress output");
   cmd->add_flag("--dry-run", args->dry_run, "read and check everything, write nothing");

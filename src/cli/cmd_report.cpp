@@ -7,11 +7,12 @@
 
 #include <fmt/format.h>
 
+#include "app/cohort_store.h"
+#include "app/roi_load.h"
 #include "app/workspace.h"
 #include "cli/commands.h"
 #include "milestones/loader.h"
 #include "report/html.h"
-#include "report/roi_load.h"
 #include "report/roi_inputs.h"
 #include "report/roi_json.h"
 
@@ -41,14 +42,14 @@ int run(const Flags& f) {
   if (!config.ok()) return fail(config.status(), 2);
   const std::filesystem::path milestones_dir = *config / "milestones";
   // Stored milestone states that are current spare reading and evaluating every event: only
-  // what the report needs is read (report/roi_load.h). Otherwise every account is evaluated.
+  // what the report needs is read (app/roi_load.h). Otherwise every account is evaluated.
   std::optional<app::StateWatermark> current;
   if (!f.evaluate) {
     auto c = app::states_current(**store, milestones_dir);
     if (!c.ok()) return fail(c.status(), 2);
     current = *c;
   }
-  std::unique_ptr<report::RoiData> stored;
+  std::unique_ptr<app::RoiData> stored;
   std::optional<milestones::Graph> graph;
   std::unique_ptr<app::Workspace> ws;
   if (current) {
@@ -78,12 +79,12 @@ int run(const Flags& f) {
       more.push_back(std::move(*another));
       readers.push_back(more.back().get());
     }
-    auto d = report::load_roi_data(db, *programs, readers);
+    auto d = app::load_roi_data(db, *programs, readers);
     if (!d.ok()) return fail(d.status(), 2);
     stored = std::move(*d);
     sent_cohorts = std::move(stored->cohorts);
   } else {
-    auto c = report::load_cohorts(db);
+    auto c = app::load_cohorts(db);
     if (!c.ok()) return fail(c.status(), 2);
     sent_cohorts = std::move(*c);
   }

@@ -13,10 +13,11 @@
 #include <fmt/format.h>
 
 #include "app/workspace.h"
-#include "core/time.h"
 #include "cli/commands.h"
+#include "core/time.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "log/log.h"
 
 namespace uplift::cli {
 namespace {
@@ -89,9 +90,7 @@ void serve(const ServeArgs& a) {
     const long long cur = files.rlim_cur == RLIM_INFINITY ? (1LL << 20) : static_cast<long long>(files.rlim_cur);
     auto room = cur > 128 ? cur - 128 : 16;
     if (opts.limits.max_connections > room) {
-      std::fprintf(stderr,
-                   "{\"level\":\"warn\",\"msg\":\"--max-connections lowered to fit the open-file limit\",\"max_connections\":%lld}\n",
-                   room);
+      log::warn("--max-connections lowered to fit the open-file limit", {{"max_connections", room}});
       opts.limits.max_connections = static_cast<int>(room);
     }
   }
@@ -110,10 +109,9 @@ void serve(const ServeArgs& a) {
       alerts::Deliverer* d = deliverer.get();
       // A failure here is not fatal: detect_pending() (every tick) judges the accounts again.
       if (Status st = workspace->start_alerting([d] { d->wake(); }); !st.ok())
-        std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"alert detection at start deferred\",\"error\":\"%s\"}\n",
-                     st.message().c_str());
-      std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"alerting\",\"rules\":%zu,\"destinations\":%zu}\n",
-                   workspace->config()->triggers.rules.size(), workspace->config()->triggers.destinations.destinations.size());
+        log::warn("alert detection at start deferred", {{"error", st.message()}});
+      log::info("alerting", {{"rules", workspace->config()->triggers.rules.size()},
+                             {"destinations", workspace->config()->triggers.destinations.destinations.size()}});
     }
     return Status::OK();
   });

@@ -32,8 +32,7 @@ void print_node(const Graph& g, const AccountState& s, int index, int depth, std
   if (st.achieved) line += "  " + day(st.achieved_at);
   line += fmt::format("  {:g}/{:g} {}", st.progress.current, st.progress.target, st.progress.unit);
   if (m.gate) {
-    const char* mode = m.gate->mode == milestones::GateMode::kAll ? "all" : m.gate->mode == milestones::GateMode::kAny ? "any" : "k of n";
-    line += fmt::format("  [{}]", mode);
+    line += fmt::format("  [{}]", milestones::gate_mode_name(m.gate->mode));
   }
   if (!m.requires_.empty()) line += fmt::format("  (requires {})", fmt::join(m.requires_, ", "));
   if (m.stage) line += fmt::format("  ⟵ stage {}", *m.stage);

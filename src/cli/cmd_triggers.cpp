@@ -186,8 +186,8 @@ void test(const TriggerArgs& a) {
   const Account* acct = view.data().account(a.account);
   nlohmann::json out = {{"alert", context},
                         {"destinations", rules->destinations.routing.for_csm(acct ? acct->csm : "")},
-                        {"slack", triggers::slack_message(context)},
-                        {"webhook", triggers::webhook_payload(context)}};
+                        {triggers::destination_kind_name(triggers::Destination::Kind::kSlack), triggers::slack_message(context)},
+                        {triggers::destination_kind_name(triggers::Destination::Kind::kWebhook), triggers::webhook_payload(context)}};
   std::printf("%s\n", out.dump(2).c_str());
 }
 

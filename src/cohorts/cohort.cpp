@@ -19,9 +19,8 @@ std::string_view cohort_status_name(CohortStatus s) {
 }
 
 std::optional<CohortStatus> parse_cohort_status(std::string_view s) {
-  if (s == "proposed") return CohortStatus::kProposed;
-  if (s == "sent") return CohortStatus::kSent;
-  if (s == "closed") return CohortStatus::kClosed;
+  for (CohortStatus c : {CohortStatus::kProposed, CohortStatus::kSent, CohortStatus::kClosed})
+    if (cohort_status_name(c) == s) return c;
   return std::nullopt;
 }
 
@@ -278,8 +277,7 @@ bool closed_as_of(const Cohort& c, const Dataset& data, int sessions, Timestamp 
 }
 
 std::string cohort_phase(const Cohort& c, const Dataset& data, int sessions, Timestamp as_of) {
-  if (c.status == CohortStatus::kProposed) return "proposed";
-  if (c.status == CohortStatus::kClosed) return "closed";
+  if (c.status != CohortStatus::kSent) return std::string(cohort_status_name(c.status));
   auto [last, at] = furthest_session(c, data, as_of);
   (void)at;
   if (last == 0) return "sent";

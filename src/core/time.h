@@ -16,12 +16,16 @@ using Date = std::int32_t;       // days since 1970-01-01
 
 inline constexpr Timestamp kMsPerDay = 86'400'000;
 
+// The one wall clock, in ms since the epoch: every "now" in uplift is read here (tests and the
+// seconds a webhook signature carries divide it). Only the edges read it (stamping documents,
+// keys, log lines, when a webhook arrived); the core works at explicit as-of instants and never does.
+Timestamp wall_clock_now();
+// A monotonic clock in ms from an arbitrary origin: for ages and deadlines within one process
+// (how long ago the database answered, when to retry), never for instants.
+std::int64_t steady_ms();
+
 // "2026-03-01T12:00:00Z", "2026-03-01T14:00:00.250+02:00", "2026-03-01 12:00:00Z".
 // A timestamp without an offset is refused: its instant would be a guess.
-// The wall clock, in ms since the epoch. Only the edges read it (stamping documents, keys, log
-// lines, when a webhook arrived); the core works at explicit as-of instants and never does.
-Timestamp wall_clock_now();
-
 Result<Timestamp> parse_timestamp(std::string_view text);
 // "2026-03-01T12:00:00Z", or with ".250" when the milliseconds are not zero.
 std::string format_timestamp(Timestamp ts);

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "http/problem.h"
+#include "log/log.h"
 
 namespace uplift::http {
 
@@ -91,8 +92,7 @@ Outcome Api::handle(const HttpRequest& req) const {
   try {
     out = dispatch(req);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"handler failed\",\"path\":%s,\"error\":%s}\n",
-                 dump_json(req.path).c_str(), dump_json(std::string(e.what())).c_str());
+    log::error("handler failed", {{"path", req.path}, {"error", e.what()}});
     out.response = problem_response(internal_error());
     if (out.route.empty()) out.route = "unmatched";
   }

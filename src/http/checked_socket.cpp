@@ -32,6 +32,7 @@
 #include "http/problem.h"
 #include "http/request_framer.h"
 #include "http/static_files.h"
+#include "log/log.h"
 
 namespace uplift::http {
 
@@ -103,11 +104,10 @@ void log_refusal(const char* what, int status, const std::string& detail) {
     ++suppressed;
     return;
   }
-  std::string extra = suppressed ? fmt::format(",\"suppressed_before\":{}", suppressed) : std::string();
+  std::vector<log::Field> fields = {{"status", status}, {"detail", detail}};
+  if (suppressed) fields.emplace_back("suppressed_before", suppressed);
   suppressed = 0;
-  std::string line = fmt::format("{{\"level\":\"info\",\"msg\":\"{}\",\"status\":{},\"detail\":{}{}}}\n", what,
-                                 status, dump_json(detail), extra);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  log::event(log::Level::kInfo, what, fields);
 }
 
 // Open connections, in all and per client address, and the bytes they hold unread.

@@ -1,7 +1,6 @@
 #include "http/ingest_common.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -12,6 +11,7 @@
 #include "http/problem.h"
 #include "ingest/mapped_webhook.h"
 #include "ingest/merge.h"
+#include "log/log.h"
 
 namespace uplift::http {
 
@@ -227,9 +227,7 @@ void resolve_actors(const Dataset& data, IngestBatch& batch, std::vector<Documen
 
 // Moves the records dated outside the service's bounds to `rejected` (answers list them by line).
 void reject_out_of_bounds(const Service& service, IngestBatch& batch) {
-  const Timestamp now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+  const Timestamp now = wall_clock_now();
   std::vector<bool> keep(batch.records.size(), true);
   bool any = false;
   for (std::size_t i = 0; i < batch.records.size(); ++i)
@@ -332,8 +330,7 @@ HttpResponse commit_batch(Service& service, IngestBatch batch, const nlohmann::j
   if (!summary.ok()) {
     if (summary.status().code() == Code::kUnavailable) service.db_reachable = false;
     if (summary.status().code() == Code::kInternal)
-      std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"ingest failed\",\"error\":%s}\n",
-                   dump_json(summary.status().to_string()).c_str());
+      log::error("ingest failed", {{"error", summary.status().to_string()}});
     return problem_response(problem_from_status(summary.status()));
   }
   auto accepted = summary->inserted + summary->updated;

@@ -25,10 +25,8 @@ std::string_view scope_name(Scope s) {
 }
 
 std::optional<Scope> parse_scope(std::string_view s) {
-  if (s == "ingest") return Scope::kIngest;
-  if (s == "lms") return Scope::kLms;
-  if (s == "admin") return Scope::kAdmin;
-  if (s == "analyst") return Scope::kAnalyst;
+  for (Scope sc : {Scope::kIngest, Scope::kLms, Scope::kAdmin, Scope::kAnalyst})
+    if (scope_name(sc) == s) return sc;
   return std::nullopt;
 }
 

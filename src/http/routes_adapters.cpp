@@ -3,7 +3,6 @@
 // parses bodies, calls the adapter and commits through commit_batch (ingest_common.h).
 #include <sys/random.h>
 
-#include <chrono>
 #include <map>
 #include <regex>
 #include <unordered_map>
@@ -231,7 +230,7 @@ HttpResponse xapi_get_statement(Service& service, const RequestContext& ctx) {
 
 // 401 unless the delivery is signed by the source per Standard Webhooks, recently.
 std::optional<HttpResponse> check_signature(const ingest::Source& src, const HttpRequest& r) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now = wall_clock_now() / 1000;
   Status st = alerts::verify_standard_webhook(src.secrets, r.header("webhook-id"), r.header("webhook-timestamp"),
                                               r.header("webhook-signature"), r.body, now, src.tolerance_seconds);
   if (st.ok()) return std::nullopt;

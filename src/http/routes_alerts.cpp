@@ -14,13 +14,14 @@
 #include "http/problem.h"
 #include "http/query.h"
 #include "http/routes.h"
+#include "log/log.h"
 
 namespace uplift::http {
 namespace {
 
 HttpResponse failure(const Status& st) {
   if (st.code() == Code::kInternal)
-    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"alerts\",\"error\":%s}\n", dump_json(st.message()).c_str());
+    log::error("alerts", {{"error", st.message()}});
   return problem_response(problem_from_status(st));
 }
 

@@ -3,7 +3,7 @@
 // invitees as CSV or JSON, mark a cohort sent (from then on it never changes: 409), delete a
 // cohort that was not sent.
 //
-// Cohorts live in the store's "cohorts" documents (report/roi_inputs.h), so every API process
+// Cohorts live in the store's "cohorts" documents (app/cohort_store.h), so every API process
 // over one database sees the same cohorts and a restart keeps them. Every write is
 // compare-and-set against the stored document (store.h apply_documents), so two writers — in this
 // process or another — never both win: two creates never take one id, a cohort sent meanwhile
@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "app/cohort_store.h"
 #include "cohorts/select.h"
 #include "http/cohort_request.h"
 #include "http/json_body.h"
@@ -24,7 +25,7 @@
 #include "http/query.h"
 #include "http/routes.h"
 #include "http/views.h"
-#include "report/roi_inputs.h"
+#include "log/log.h"
 
 namespace uplift::http {
 
@@ -32,7 +33,7 @@ namespace {
 
 HttpResponse failure(const Status& st) {
   if (st.code() == Code::kInternal)
-    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"cohorts\",\"error\":%s}\n", dump_json(st.message()).c_str());
+    log::error("cohorts", {{"error", st.message()}});
   return problem_response(problem_from_status(st));
 }
 
@@ -174,7 +175,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
   // lost race the proposal is made again under the next free id.
   constexpr int kAttempts = 8;
   for (int attempt = 1;; ++attempt) {
-    auto existing = report::load_cohorts(ws->store());
+    auto existing = app::load_cohorts(ws->store());
     if (!existing.ok()) return failure(existing.status());
     cohorts::ProposeOptions o;
     o.capacity = req.capacity;
@@ -213,7 +214,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     }
     bool replaced = false;
     if (req.id.empty()) {
-      auto created = report::create_cohort(ws->store(), c, wall_clock_now());
+      auto created = app::create_cohort(ws->store(), c, wall_clock_now());
       if (!created.ok()) return failure(created.status());
       if (!*created) {
         if (attempt < kAttempts) continue;
@@ -222,7 +223,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
       }
     } else {
       for (const auto& e : *existing) replaced = replaced || e.id == c.id;
-      Status st = report::save_cohort(ws->store(), c, wall_clock_now());
+      Status st = app::save_cohort(ws->store(), c, wall_clock_now());
       if (!st.ok()) return failure(st);
     }
     nlohmann::json j = cohort_view(c);
@@ -241,7 +242,7 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
   auto status = enum_param(ctx.request, "status", "", {"proposed", "sent", "closed"});
   for (const Status* s : {&program.status(), &status.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
-  auto all = report::load_cohorts(ws->store());
+  auto all = app::load_cohorts(ws->store());
   if (!all.ok()) return failure(all.status());
   const app::View view = ws->view();
   nlohmann::json items = nlohmann::json::array();
@@ -273,7 +274,7 @@ nlohmann::json invitee_objects(const cohorts::Cohort& c, const Dataset& data) {
 HttpResponse invitees(Service& service, const RequestContext& ctx, bool csv) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
-  auto c = report::get_cohort(ws->store(), ctx.param("id"));
+  auto c = app::get_cohort(ws->store(), ctx.param("id"));
   if (!c.ok()) return failure(c.status());
   const app::View view = ws->view();
   if (!csv) return json_response({{"cohort", c->id}, {"status", cohorts::cohort_status_name(c->status)},
@@ -304,7 +305,7 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("GET", "/v1/cohorts/{id}", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    auto c = report::get_cohort(ws->store(), ctx.param("id"));
+    auto c = app::get_cohort(ws->store(), ctx.param("id"));
     if (!c.ok()) return failure(c.status());
       const app::View view = ws->view();
     auto j = cohort_view(*c);
@@ -315,7 +316,7 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("DELETE", "/v1/cohorts/{id}", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    Status st = report::delete_cohort(ws->store(), ctx.param("id"));  // only if still proposed
+    Status st = app::delete_cohort(ws->store(), ctx.param("id"));  // only if still proposed
     if (!st.ok()) return failure(st);
     HttpResponse r;
     r.status = 204;
@@ -326,7 +327,7 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("POST", "/v1/cohorts/{id}/send", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    auto c = report::send_cohort(ws->store(), ctx.param("id"), wall_clock_now());
+    auto c = app::send_cohort(ws->store(), ctx.param("id"), wall_clock_now());
     if (!c.ok()) return failure(c.status());
     return json_response(cohort_view(*c));
   });
@@ -334,7 +335,7 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("POST", "/v1/cohorts/{id}/close", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    auto c = report::close_cohort(ws->store(), ctx.param("id"), wall_clock_now());
+    auto c = app::close_cohort(ws->store(), ctx.param("id"), wall_clock_now());
     if (!c.ok()) return failure(c.status());
     return json_response(cohort_view(*c));
   });
@@ -344,7 +345,7 @@ void add_cohort_routes(Api& api, Service& service) {
   api.add("GET", "/v1/cohorts/{id}/holdout.csv", Access::kAdmin, [&service](const RequestContext& ctx) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
-    auto c = report::get_cohort(ws->store(), ctx.param("id"));
+    auto c = app::get_cohort(ws->store(), ctx.param("id"));
     if (!c.ok()) return failure(c.status());
     const app::View view = ws->view();
     HttpResponse r;

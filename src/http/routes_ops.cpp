@@ -1,9 +1,8 @@
 // /healthz, /readyz, /metrics — public, for load balancers and Prometheus.
 
-#include <chrono>
-
 #include <fmt/format.h>
 
+#include "core/time.h"
 #include "http/problem.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -13,11 +12,6 @@ namespace uplift::http {
 // /healthz: the process answers. /readyz: ready when the workspace has loaded and the database
 // answered the last background check. With the database gone the process still serves reads from
 // memory, so it says "stale" (503) rather than dying. No database URL: /readyz needs no key.
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::optional<HttpResponse> health_response(const Service& service, std::string_view path) {
   if (path == "/healthz") return json_response({{"status", "ok"}});
   if (path != "/readyz") return std::nullopt;

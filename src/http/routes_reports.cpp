@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "app/cohort_store.h"
 #include "http/problem.h"
 #include "http/query.h"
 #include "http/routes.h"
@@ -44,7 +45,7 @@ HttpResponse roi(Service& service, const RequestContext& ctx, std::string format
 
   const std::shared_ptr<const app::Config> config = ws->config();  // one config for the whole request
   const std::vector<cohorts::Program>& programs = config->programs;  // validated when it loaded
-  auto cohorts = report::load_cohorts(ws->store());
+  auto cohorts = app::load_cohorts(ws->store());
   if (!cohorts.ok()) return problem_response(problem_from_status(cohorts.status()));
 
   Result<attribution::RoiReport> r = Status::Internal("not computed");

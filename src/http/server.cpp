@@ -25,8 +25,8 @@
 #include "core/time.h"
 #include "http/checked_socket.h"
 #include "http/gzip_body.h"
-#include "http/log_writer.h"
 #include "http/problem.h"
+#include "log/log.h"
 
 namespace uplift::http {
 
@@ -134,12 +134,11 @@ HttpRequest to_request(HTTPServerRequest& req) {
   return r;
 }
 
-void log_request(LogWriter& log, const std::string& method, const std::string& route, int status, double ms,
-                 std::size_t bytes, const std::string& key) {
-  std::string line = fmt::format(
-      "{{\"ts\":\"{}\",\"method\":{},\"route\":{},\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":{}}}\n",
-      format_timestamp(wall_clock_now()), dump_json(method), dump_json(route), status, ms, bytes, dump_json(key));
-  log.append(line);
+void log_request(const std::string& method, const std::string& route, int status, double ms, std::size_t bytes,
+                 const std::string& key) {
+  log::line(fmt::format("{{\"ts\":\"{}\",\"method\":{},\"route\":{},\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":{}}}",
+                        format_timestamp(wall_clock_now()), dump_json(method), dump_json(route), status, ms, bytes,
+                        dump_json(key)));
 }
 
 // Requests whose body is at least this large are followed by malloc_trim.
@@ -153,8 +152,8 @@ bool announces_body(const HTTPServerRequest& req) {
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   // `early`: the answer when the request is refused before its body is read (Api::refuse_early).
-  RequestHandler(Api& api, Service& service, LogWriter& log, HttpRequest request, std::optional<Outcome> early)
-      : api_(api), service_(service), log_(log), request_(std::move(request)), early_(std::move(early)) {}
+  RequestHandler(Api& api, Service& service, HttpRequest request, std::optional<Outcome> early)
+      : api_(api), service_(service), request_(std::move(request)), early_(std::move(early)) {}
 
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
     auto start = std::chrono::steady_clock::now();
@@ -188,7 +187,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     --service_.metrics.in_flight;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     service_.metrics.observe_request(request.method, out.route, out.response.status, seconds);
-    log_request(log_, request.method, out.route, out.response.status, seconds * 1000, out.response.body.size(),
+    log_request(request.method, out.route, out.response.status, seconds * 1000, out.response.body.size(),
                 out.key_name);
     // A large body's buffers (its text, parsed records, the answer) are freed by now; hand the
     // pages back to the system, or glibc keeps them in this thread's arena for good.
@@ -209,14 +208,13 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
 
   Api& api_;
   Service& service_;
-  LogWriter& log_;
   HttpRequest request_;
   std::optional<Outcome> early_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  HandlerFactory(Api& api, Service& service, LogWriter& log) : api_(api), service_(service), log_(log) {}
+  HandlerFactory(Api& api, Service& service) : api_(api), service_(service) {}
   // Authentication and routing come before the body: a request refused anyway (401, 403, 404,
   // 405) is answered without reading or inflating its body, and a non-200 status set here keeps
   // Poco from sending `100 Continue` to an `Expect: 100-continue` client.
@@ -227,13 +225,12 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
       early = api_.refuse_early(request);
       if (early) req.response().setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(early->response.status));
     }
-    return new RequestHandler(api_, service_, log_, std::move(request), std::move(early));
+    return new RequestHandler(api_, service_, std::move(request), std::move(early));
   }
 
  private:
   Api& api_;
   Service& service_;
-  LogWriter& log_;
 };
 
 // One background tick: is the database there, what did others commit, are the keys current.
@@ -251,8 +248,7 @@ void tick(Service& service, KeyRing& keys) {
     auto applied = ws->catch_up_concurrently();  // reads the store holding no lock; readers go on
     if (!applied.ok()) {
       if (applied.status().code() == Code::kUnavailable) service.db_reachable = false;
-      std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"catch-up failed\",\"error\":%s}\n",
-                   dump_json(applied.status().to_string()).c_str());
+      log::warn("catch-up failed", {{"error", applied.status().to_string()}});
     }
   }
   service.ready_sequence = ws->last_sequence();
@@ -265,16 +261,14 @@ void tick(Service& service, KeyRing& keys) {
   const app::Workspace::StateSaves saves = ws->state_saves();
   service.metrics.set_gauge("uplift_state_save_failures", static_cast<double>(saves.failed));
   if (saves.failed > service.state_save_failures_logged && saves.last_failure) {
-    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"saving changed milestone states failed (retried)\",\"error\":%s}\n",
-                 dump_json(saves.last_failure->to_string()).c_str());
+    log::warn("saving changed milestone states failed (retried)", {{"error", saves.last_failure->to_string()}});
   }
   service.state_save_failures_logged = saves.failed;
   // Records waiting for their person: applied once a learner or alias makes them resolvable.
   if (auto resolved = ws->resolve_unresolved(); !resolved.ok())
-    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"unresolved queue not applied\",\"error\":%s}\n",
-                 dump_json(resolved.status().to_string()).c_str());
+    log::warn("unresolved queue not applied", {{"error", resolved.status().to_string()}});
   else if (*resolved)
-    std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"unresolved records applied\",\"records\":%zu}\n", *resolved);
+    log::info("unresolved records applied", {{"records", *resolved}});
   (void)keys.refresh();  // every tick: a key revoked by another process stops working within one tick
 }
 
@@ -301,13 +295,11 @@ Result<app::Workspace::Reload> reload_config(Service& service, const char* by) {
   if (!ws) return Status::Unavailable("the workspace is still loading");
   auto r = ws->reload_config();
   if (r.ok())
-    std::fprintf(stderr,
-                 "{\"level\":\"info\",\"msg\":\"config reloaded\",\"by\":\"%s\",\"milestones\":%zu,\"segments\":%zu,"
-                 "\"programs\":%zu,\"rules\":%zu,\"sources\":%zu,\"destinations_changed\":%s}\n",
-                 by, r->milestones, r->segments, r->programs, r->rules, r->sources, r->destinations_changed ? "true" : "false");
+    log::info("config reloaded", {{"by", by}, {"milestones", r->milestones}, {"segments", r->segments},
+                                  {"programs", r->programs}, {"rules", r->rules}, {"sources", r->sources},
+                                  {"destinations_changed", r->destinations_changed}});
   else
-    std::fprintf(stderr, "{\"level\":\"warn\",\"msg\":\"config not reloaded; the running one is kept\",\"by\":\"%s\",\"error\":%s}\n",
-                 by, dump_json(r.status().to_string()).c_str());
+    log::warn("config not reloaded; the running one is kept", {{"by", by}, {"error", r.status().to_string()}});
   return r;
 }
 
@@ -324,7 +316,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   } catch (const Poco::Exception& e) {
     return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}", options.host, options.port, e.displayText()));
   }
-  LogWriter log(2);  // outlives the server: its threads append request lines until they stop
+  log::Batch batch;  // outlives the server: its threads log request lines until they stop
   int threads = std::max(1, options.threads);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(threads);
@@ -334,11 +326,11 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   params->setMaxKeepAliveRequests(0);  // unlimited
   params->setTimeout(Poco::Timespan(30, 0));
   Poco::ThreadPool pool(2, threads + 2);
-  Poco::Net::HTTPServer server(new HandlerFactory(api, service, log), pool, socket, params);
+  Poco::Net::HTTPServer server(new HandlerFactory(api, service), pool, socket, params);
   socket.set_queue_probe([&server] { return server.queuedConnections(); });
   server.start();
-  std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"listening\",\"url\":\"http://%s:%d/\",\"port\":%d}\n",
-               options.host.c_str(), socket.address().port(), socket.address().port());
+  const int port = socket.address().port();
+  log::info("listening", {{"url", fmt::format("http://{}:{}/", options.host, port)}, {"port", port}});
 
   Status loaded = load();
   if (!loaded.ok()) {
@@ -350,7 +342,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   (void)keys.refresh();
   service.check_budget_ms = std::max(2000, 3 * options.tick_ms);
   tick(service, keys);  // what /readyz reports
-  std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"ready\"}\n");
+  log::info("ready");
 
   sigset_t set;
   sigemptyset(&set);
@@ -361,8 +353,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   for (;;) {
     int sig = sigtimedwait(&set, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
-      log.flush();
-      std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"shutting down\",\"signal\":%d}\n", sig);
+      log::info("shutting down", {{"signal", sig}});
       break;
     }
     if (sig == SIGHUP) (void)reload_config(service, "SIGHUP");
@@ -372,9 +363,8 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   server.stopAll(false);  // stop accepting; waits for requests in flight, then closes connections
   pool.joinAll();
   socket.shut_down();  // requests still waiting at the front door: 503; every connection closed
-  log.flush();
-  std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopped\"}\n");
-  std::fflush(stderr);
+  log::info("stopped");
+  log::flush();
   return Status::OK();
 }
 

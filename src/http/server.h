@@ -4,7 +4,8 @@
 // connection closed), caps streaming (chunked) reads at the same limit, inflates
 // Content-Encoding: gzip (the inflated size is capped too), runs Api::handle, writes the response
 // and one JSON log line to stderr {ts, method, route, status, ms, bytes, key} (the key's name,
-// never the key; written by a LogWriter thread, see log_writer.h), and records metrics.
+// never the key; written through the one logger, log/log.h, batched while the server runs), and
+// records metrics.
 // Connections come through CheckedServerSocket, the front door: a worker thread is given a
 // connection only once a whole request head has arrived, slow and idle clients never hold one,
 // connections are capped in all and per client, and health probes are answered by the front door

@@ -48,9 +48,6 @@ struct Service {
   bool stale() const { return !db_reachable.load(std::memory_order_relaxed); }
 };
 
-// Milliseconds on the steady clock (for ages, not dates).
-std::int64_t steady_ms();
-
 // 503 "the service is still loading its data".
 HttpResponse loading_response();
 

@@ -7,6 +7,20 @@
 
 namespace uplift::ingest {
 
+std::string_view input_format_name(InputFormat f) {
+  switch (f) {
+    case InputFormat::kNdjson: return "ndjson";
+    case InputFormat::kCsv: return "csv";
+  }
+  return "?";
+}
+
+std::optional<InputFormat> parse_input_format(std::string_view name) {
+  for (InputFormat f : {InputFormat::kNdjson, InputFormat::kCsv})
+    if (input_format_name(f) == name) return f;
+  return std::nullopt;
+}
+
 InputFormat format_for_path(std::string_view path) {
   if (path.size() >= 4) {
     std::string ext(path.substr(path.size() - 4));

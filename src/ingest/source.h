@@ -43,6 +43,9 @@ class RecordSource {
 };
 
 enum class InputFormat { kNdjson, kCsv };
+// "ndjson", "csv" (`uplift import --format`), and back; nullopt for any other name.
+std::string_view input_format_name(InputFormat f);
+std::optional<InputFormat> parse_input_format(std::string_view name);
 
 // .csv (any case) is CSV, everything else NDJSON.
 InputFormat format_for_path(std::string_view path);

@@ -89,13 +89,56 @@ void Graph::finalize() {
       if (milestones[i].stage == stages[s]) stage_marker[s] = static_cast<int>(i);
 }
 
+std::string_view measure_name(Measure m) {
+  switch (m) {
+    case Measure::kCount: return "count";
+    case Measure::kDistinct: return "distinct";
+    case Measure::kSum: return "sum";
+  }
+  return "?";
+}
+
+std::optional<Measure> parse_measure(std::string_view name) {
+  for (Measure m : {Measure::kCount, Measure::kDistinct, Measure::kSum})
+    if (measure_name(m) == name) return m;
+  return std::nullopt;
+}
+
+std::string_view source_name(Source s) {
+  switch (s) {
+    case Source::kEvents: return "events";
+    case Source::kCompletions: return "completions";
+  }
+  return "?";
+}
+
+std::optional<Source> parse_source(std::string_view name) {
+  for (Source s : {Source::kEvents, Source::kCompletions})
+    if (source_name(s) == name) return s;
+  return std::nullopt;
+}
+
+std::string_view gate_mode_name(GateMode m) {
+  switch (m) {
+    case GateMode::kAll: return "all";
+    case GateMode::kAny: return "any";
+    case GateMode::kKOfN: return "k_of_n";
+  }
+  return "?";
+}
+
+std::optional<GateMode> parse_gate_mode(std::string_view name) {
+  for (GateMode m : {GateMode::kAll, GateMode::kAny, GateMode::kKOfN})
+    if (gate_mode_name(m) == name) return m;
+  return std::nullopt;
+}
+
 namespace {
 
 std::string describe(const Milestone& m) {
   if (m.gate) {
     const Gate& g = *m.gate;
-    if (g.mode == GateMode::kAll) return "all";
-    if (g.mode == GateMode::kAny) return "any";
+    if (g.mode != GateMode::kKOfN) return std::string(gate_mode_name(g.mode));
     return fmt::format("{} of {}", g.k, g.operands.size());
   }
   const Criterion& c = *m.criterion;
@@ -172,16 +215,16 @@ nlohmann::json to_json(const Graph& g) {
     if (!m.title.empty()) j["title"] = m.title;
     if (!m.unit.empty()) j["unit"] = m.unit;
     if (m.gate) {
-      j["mode"] = m.gate->mode == GateMode::kAll ? "all" : m.gate->mode == GateMode::kAny ? "any" : "k_of_n";
+      j["mode"] = gate_mode_name(m.gate->mode);
       j["k"] = m.gate->k;
       j["of"] = m.gate->operands;
     }
     if (m.criterion) {
       const Criterion& c = *m.criterion;
-      j["source"] = c.source == Source::kEvents ? "events" : "completions";
+      j["source"] = source_name(c.source);
       if (!c.events.empty()) j["events"] = c.events;
       if (!c.content.empty()) j["content"] = c.content;
-      j["measure"] = c.measure == Measure::kCount ? "count" : c.measure == Measure::kSum ? "sum" : "distinct";
+      j["measure"] = measure_name(c.measure);
       if (!c.field.empty()) j["field"] = c.field;
       j["threshold"] = c.threshold;
       if (c.window_days) j["window_days"] = *c.window_days;

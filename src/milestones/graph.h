@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +26,15 @@ enum class Measure { kCount, kDistinct, kSum };
 // Where a criterion's facts come from.
 enum class Source { kEvents, kCompletions };
 enum class GateMode { kAll, kAny, kKOfN };
+
+// Each enum's one spelling (the graph's JSON export, the API, `uplift status`), and back:
+// "count"/"distinct"/"sum", "events"/"completions", "all"/"any"/"k_of_n"; nullopt for any other.
+std::string_view measure_name(Measure m);
+std::optional<Measure> parse_measure(std::string_view name);
+std::string_view source_name(Source s);
+std::optional<Source> parse_source(std::string_view name);
+std::string_view gate_mode_name(GateMode m);
+std::optional<GateMode> parse_gate_mode(std::string_view name);
 
 // `where` entry: an event field ("learner", "name", "props.x") that must equal one of `values`.
 struct Condition {

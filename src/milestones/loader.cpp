@@ -189,6 +189,9 @@ void parse_criterion(Ctx& c, const std::string& where, const json& m, Milestone&
   out.criterion = std::move(cr);
 }
 
+// The key that lists a gate's operands in a graph file: the mode's name, "of" for k of n.
+std::string_view operands_key(GateMode mode) { return mode == GateMode::kKOfN ? "of" : gate_mode_name(mode); }
+
 void parse_gate(Ctx& c, const std::string& where, const json& m, Milestone& out) {
   Gate g;
   int forms = m.contains("all") + m.contains("any") + (m.contains("of") || m.contains("k"));
@@ -219,7 +222,7 @@ void parse_gate(Ctx& c, const std::string& where, const json& m, Milestone& out)
     out.requires_.clear();
     g.k = static_cast<int>(g.operands.size());
   }
-  if (g.operands.empty() && forms > 0 && m.contains(g.mode == GateMode::kAny ? "any" : g.mode == GateMode::kAll ? "all" : "of"))
+  if (g.operands.empty() && forms > 0 && m.contains(std::string(operands_key(g.mode))))
     c.add(where, "a gate needs at least one milestone");
   if (out.unit.empty()) out.unit = "milestones";
   out.gate = std::move(g);
@@ -435,7 +438,7 @@ GraphLoad resolve(Raw raw, std::vector<std::string> problems, std::vector<std::s
   }
   std::set<std::string> known;
   for (const auto& m : raw.milestones) known.insert(m.id);
-  auto check_ref = [&](const Milestone& m, const std::string& ref, const char* field) {
+  auto check_ref = [&](const Milestone& m, const std::string& ref, std::string_view field) {
     if (known.count(ref) || raw.bad_ids.count(ref)) return;
     add(m.source, fmt::format("milestone \"{}\": {}: unknown milestone \"{}\"", m.id, field, ref));
   };
@@ -444,7 +447,7 @@ GraphLoad resolve(Raw raw, std::vector<std::string> problems, std::vector<std::s
     for (const auto& r : m.requires_) check_ref(m, r, "requires");
     for (const auto& e : m.expects) check_ref(m, e, "expects");
     if (m.gate)
-      for (const auto& o : m.gate->operands) check_ref(m, o, m.gate->mode == GateMode::kAny ? "any" : m.gate->mode == GateMode::kAll ? "all" : "of");
+      for (const auto& o : m.gate->operands) check_ref(m, o, operands_key(m.gate->mode));
     if (m.stage) {
       if (std::find(raw.stages.begin(), raw.stages.end(), *m.stage) == raw.stages.end())
         add(m.source, fmt::format("milestone \"{}\": stage: \"{}\" is not one of the graph's stages", m.id, *m.stage));

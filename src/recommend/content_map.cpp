@@ -21,14 +21,14 @@ std::string_view item_type_name(ItemType t) {
   return "?";
 }
 
-namespace {
-const std::vector<std::uint32_t> kNone;
-
 std::optional<ItemType> parse_item_type(std::string_view s) {
   for (ItemType t : {ItemType::kCourse, ItemType::kPath, ItemType::kLive, ItemType::kArticle})
     if (item_type_name(t) == s) return t;
   return std::nullopt;
 }
+
+namespace {
+const std::vector<std::uint32_t> kNone;
 
 bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,7 +27,9 @@
 namespace uplift::recommend {
 
 enum class ItemType { kCourse, kPath, kLive, kArticle };
+// "course", "path", "live", "article" (content maps, the API), and back; nullopt for any other.
 std::string_view item_type_name(ItemType t);
+std::optional<ItemType> parse_item_type(std::string_view s);
 
 using AudienceMask = std::uint8_t;
 inline AudienceMask audience_bit(Audience a) { return static_cast<AudienceMask>(1u << static_cast<int>(a)); }

@@ -155,6 +155,13 @@ std::string_view field_name(Field f) {
   return "?";
 }
 
+std::optional<Field> parse_field(std::string_view name) {
+  for (Field f : {Field::kStage, Field::kRole, Field::kPlan, Field::kTier, Field::kAccessLevel, Field::kAudience,
+                  Field::kAchieved, Field::kFlag, Field::kTenureDays, Field::kAccountTenureDays})
+    if (field_name(f) == name) return f;
+  return std::nullopt;
+}
+
 std::string_view op_name(Op op) {
   switch (op) {
     case Op::kIn: return "in";
@@ -167,6 +174,12 @@ std::string_view op_name(Op op) {
     case Op::kEq: return "eq";
   }
   return "?";
+}
+
+std::optional<Op> parse_op(std::string_view name) {
+  for (Op op : {Op::kIn, Op::kNotIn, Op::kHasAll, Op::kGt, Op::kGte, Op::kLt, Op::kLte, Op::kEq})
+    if (op_name(op) == name) return op;
+  return std::nullopt;
 }
 
 const Segment* SegmentSet::find(std::string_view id) const {

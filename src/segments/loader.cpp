@@ -12,24 +12,23 @@ namespace {
 
 using nlohmann::json;
 
+// A rule field (its key is its name, segment.h) and the values it takes.
 struct FieldInfo {
-  const char* name;
+  std::string_view name;
   Field field;
   enum Type { kText, kSet, kDays } type;
 };
-constexpr FieldInfo kFields[] = {
-    {"stage", Field::kStage, FieldInfo::kText},         {"role", Field::kRole, FieldInfo::kText},
-    {"plan", Field::kPlan, FieldInfo::kText},           {"tier", Field::kTier, FieldInfo::kText},
-    {"access_level", Field::kAccessLevel, FieldInfo::kText},
-    {"audience", Field::kAudience, FieldInfo::kText},   {"achieved", Field::kAchieved, FieldInfo::kSet},
-    {"flag", Field::kFlag, FieldInfo::kSet},            {"tenure_days", Field::kTenureDays, FieldInfo::kDays},
-    {"account_tenure_days", Field::kAccountTenureDays, FieldInfo::kDays},
-};
 
-const FieldInfo* find_field(std::string_view name) {
-  for (const auto& f : kFields)
-    if (name == f.name) return &f;
-  return nullptr;
+std::optional<FieldInfo> find_field(std::string_view name) {
+  auto f = parse_field(name);
+  if (!f) return std::nullopt;
+  switch (*f) {
+    case Field::kAchieved:
+    case Field::kFlag: return FieldInfo{field_name(*f), *f, FieldInfo::kSet};
+    case Field::kTenureDays:
+    case Field::kAccountTenureDays: return FieldInfo{field_name(*f), *f, FieldInfo::kDays};
+    default: return FieldInfo{field_name(*f), *f, FieldInfo::kText};
+  }
 }
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
@@ -66,7 +65,7 @@ class RuleParser {
         r.kind = Rule::Kind::kNot;
         r.children.push_back(parse(value, at));
         parts.push_back(std::move(r));
-      } else if (const FieldInfo* f = find_field(key)) {
+      } else if (auto f = find_field(key)) {
         parse_field(*f, value, at, parts);
       } else {
         error(at, fmt::format("unknown field '{}' (expected all, any, not, stage, role, plan, tier, "
@@ -140,8 +139,8 @@ class RuleParser {
       }
       const std::string op = value.begin().key();
       const json& v = value.begin().value();
-      if (op == "in" || op == "not_in") {
-        parts.push_back(leaf(f.field, op == "in" ? Op::kIn : Op::kNotIn, strings(f, v, at + "." + op)));
+      if (auto o = parse_op(op); o == Op::kIn || o == Op::kNotIn) {
+        parts.push_back(leaf(f.field, *o, strings(f, v, at + "." + op)));
       } else {
         error(at, fmt::format("unknown operator '{}' for field '{}' (expected in, not_in)", op, f.name));
       }
@@ -166,14 +165,12 @@ class RuleParser {
     }
     if (value.empty()) error(at, "expected at least one of gt, gte, lt, lte, eq");
     for (const auto& [op, v] : value.items()) {
-      static const std::pair<const char*, Op> kOps[] = {
-          {"gt", Op::kGt}, {"gte", Op::kGte}, {"lt", Op::kLt}, {"lte", Op::kLte}, {"eq", Op::kEq}};
-      auto it = std::find_if(std::begin(kOps), std::end(kOps), [&name = op](const auto& p) { return name == p.first; });
-      if (it == std::end(kOps)) {
+      auto o = parse_op(op);
+      if (!o || *o == Op::kIn || *o == Op::kNotIn || *o == Op::kHasAll) {
         error(at, fmt::format("unknown operator '{}' for field '{}' (expected gt, gte, lt, lte, eq)", op, f.name));
         continue;
       }
-      if (auto d = number(v, at + "." + op)) parts.push_back(leaf(f.field, it->second, {}, *d));
+      if (auto d = number(v, at + "." + op)) parts.push_back(leaf(f.field, *o, {}, *d));
     }
   }
 };

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,12 @@ enum class Field { kStage, kRole, kPlan, kTier, kAccessLevel, kAudience, kAchiev
                    kAccountTenureDays };
 enum class Op { kIn, kNotIn, kHasAll, kGt, kGte, kLt, kLte, kEq };
 
+// Each enum's one spelling (the segment files' keys and operators, the API's rule JSON), and
+// back; nullopt for any other name.
 std::string_view field_name(Field f);
+std::optional<Field> parse_field(std::string_view name);
 std::string_view op_name(Op op);
+std::optional<Op> parse_op(std::string_view name);
 
 struct Condition {
   Field field = Field::kRole;

@@ -33,7 +33,7 @@ json rule_to_json(const Rule& rule) {
   std::string field(field_name(c.field));
   switch (c.op) {
     case Op::kIn: return {{field, c.values.size() == 1 ? json(c.values.front()) : json(c.values)}};
-    case Op::kNotIn: return {{field, {{"not_in", c.values}}}};
+    case Op::kNotIn: return {{field, {{std::string(op_name(c.op)), c.values}}}};
     case Op::kHasAll: return {{field, c.values.size() == 1 ? json(c.values.front()) : json(c.values)}};
     default: {
       // A whole number prints as an integer; one past ±2^53 (or not whole) stays a double — casting

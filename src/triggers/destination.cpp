@@ -83,9 +83,7 @@ std::optional<Destination> destination(const json& j, std::size_t i, const std::
       !std::all_of(n.begin(), n.end(), [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.'; }))
     c.bad("name", "required: letters, digits, '_', '-' or '.' (at most 64)");
   d.name = n;
-  std::string type = j.value("type", "");
-  if (type == "slack") d.kind = Destination::Kind::kSlack;
-  else if (type == "webhook") d.kind = Destination::Kind::kWebhook;
+  if (auto kind = parse_destination_kind(j.value("type", ""))) d.kind = *kind;
   else c.bad("type", fmt::format("must be slack or webhook, got {}", j.contains("type") ? j["type"].dump() : "nothing"));
   if (auto url = text(j, "url", c, env, true)) {
     if (url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
@@ -199,7 +197,17 @@ void finish_destinations(DestinationSet& set, std::vector<std::string>& problems
 }
 
 std::string_view destination_kind_name(Destination::Kind k) {
-  return k == Destination::Kind::kSlack ? "slack" : "webhook";
+  switch (k) {
+    case Destination::Kind::kSlack: return "slack";
+    case Destination::Kind::kWebhook: return "webhook";
+  }
+  return "?";
+}
+
+std::optional<Destination::Kind> parse_destination_kind(std::string_view name) {
+  for (auto k : {Destination::Kind::kSlack, Destination::Kind::kWebhook})
+    if (destination_kind_name(k) == name) return k;
+  return std::nullopt;
 }
 
 nlohmann::json destination_to_json(const Destination& d) {

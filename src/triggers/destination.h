@@ -68,7 +68,9 @@ void parse_destinations(const nlohmann::json& doc, const std::string& source, co
 // routing, every destination is the default.
 void finish_destinations(DestinationSet& set, std::vector<std::string>& problems);
 
+// A destination's type, as destination files and the API spell it ("slack", "webhook"), and back.
 std::string_view destination_kind_name(Destination::Kind k);
+std::optional<Destination::Kind> parse_destination_kind(std::string_view name);
 // The destination without its secret (for `uplift triggers list` and the API).
 nlohmann::json destination_to_json(const Destination& d);
 

@@ -37,3 +37,12 @@ TEST_CASE("dates and quarters") {
   CHECK(quarter_of(*parse_date("2026-12-31")).name() == "2026Q4");
   CHECK(!parse_quarter("2026Q5").ok());
 }
+
+TEST_CASE("the one wall clock reads now in ms since the epoch; the steady clock never goes back") {
+  const Timestamp now = wall_clock_now();
+  CHECK(now > *parse_timestamp("2025-01-01T00:00:00Z"));
+  CHECK(now < *parse_timestamp("2100-01-01T00:00:00Z"));
+  const std::int64_t a = steady_ms();
+  const std::int64_t b = steady_ms();
+  CHECK(b >= a);
+}

@@ -5,8 +5,8 @@
 
 #include <set>
 
-#include "app/demo/generate.h"
-#include "app/demo/journey.h"
+#include "demo/generate.h"
+#include "demo/journey.h"
 
 using namespace uplift;
 using namespace uplift::demo;

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "app/demo/generate.h"
+#include "demo/generate.h"
 #include "cohorts/cohort.h"
 #include "core/dataset.h"
 #include "core/record_json.h"

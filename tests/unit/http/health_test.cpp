@@ -43,7 +43,7 @@ TEST_CASE("readiness: loading, ready, stale (database down) and stuck (the check
     service.workspace.store(ws->get());
     service.check_budget_ms = 2000;
 
-    service.checked_at_ms = http::steady_ms();
+    service.checked_at_ms = uplift::steady_ms();
     auto ready = http::health_response(service, "/readyz");
     CHECK(ready->status == 200);
     CHECK(nlohmann::json::parse(ready->body)["status"] == "ready");
@@ -55,7 +55,7 @@ TEST_CASE("readiness: loading, ready, stale (database down) and stuck (the check
     CHECK(stale->header("Retry-After") == "5");
 
     service.db_reachable = true;
-    service.checked_at_ms = http::steady_ms() - 5000;  // the last check completed 5 s ago
+    service.checked_at_ms = uplift::steady_ms() - 5000;  // the last check completed 5 s ago
     auto stuck = http::health_response(service, "/readyz");
     CHECK(stuck->status == 503);
     auto body = nlohmann::json::parse(stuck->body);

@@ -11,7 +11,7 @@
 
 #include <unistd.h>
 
-#include "app/demo/generate.h"
+#include "demo/generate.h"
 #include "core/record_json.h"
 #include "milestones/evaluator.h"
 #include "milestones/loader.h"

@@ -1,4 +1,4 @@
-// Planted truth without a holdout (issue 16): generated programs (app/demo/lift_sim.h) with
+// Planted truth without a holdout (issue 16): generated programs (demo/lift_sim.h) with
 // tier-specific trends, selection on engagement and tier, noisy windows and zero-baseline accounts.
 // Over fixed seeds the report's usage DiD, with a holdout and with a matched control, must cover
 // the planted lift, land near it, call a null effect not significant, flag a small program, and
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "app/demo/lift_sim.h"
+#include "demo/lift_sim.h"
 
 using namespace uplift;
 

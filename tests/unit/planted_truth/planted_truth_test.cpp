@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "app/demo/generate.h"
+#include "demo/generate.h"
 #include "attribution/roi.h"
 #include "core/record_json.h"
 #include "milestones/evaluator.h"

@@ -22,7 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/demo/model.h"
+#include "demo/model.h"
 
 namespace uplift::demo {
 

@@ -1,6 +1,6 @@
-// LogWriter: the server's request log — one JSON line per request — written to a file
-// descriptor (stderr) by a background thread, so a request costs an append to a buffer instead of
-// a write(2) system call.
+// LineWriter: whole lines written to a file descriptor (stderr) by a background thread, so a line
+// costs an append to a buffer instead of a write(2) system call. The logger (log.h) hands it every
+// line while the server runs — one JSON line per request, and its events.
 //
 // Promises: lines are written whole and in the order they were appended. Under load the writer
 // writes about once a millisecond, everything appended meanwhile in one write(2), and producers
@@ -20,16 +20,16 @@
 #include <string_view>
 #include <thread>
 
-namespace uplift::http {
+namespace uplift::log {
 
-class LogWriter {
+class LineWriter {
  public:
   static constexpr std::size_t kMaxPending = 8u << 20;
 
-  explicit LogWriter(int fd = 2);
-  ~LogWriter();
-  LogWriter(const LogWriter&) = delete;
-  LogWriter& operator=(const LogWriter&) = delete;
+  explicit LineWriter(int fd = 2);
+  ~LineWriter();
+  LineWriter(const LineWriter&) = delete;
+  LineWriter& operator=(const LineWriter&) = delete;
 
   void append(std::string_view line);
   void flush();
@@ -48,4 +48,4 @@ class LogWriter {
   std::thread thread_;
 };
 
-}  // namespace uplift::http
+}  // namespace uplift::log

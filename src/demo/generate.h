@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/demo/model.h"
+#include "demo/model.h"
 #include "core/status.h"
 
 namespace uplift::demo {

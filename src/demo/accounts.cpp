@@ -1,4 +1,4 @@
-#include "app/demo/accounts.h"
+#include "demo/accounts.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "app/demo/commercial.h"
+#include "demo/commercial.h"
 
 namespace uplift::demo {
 namespace {

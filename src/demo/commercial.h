@@ -9,8 +9,8 @@
 
 #include <vector>
 
-#include "app/demo/model.h"
-#include "app/demo/rng.h"
+#include "demo/model.h"
+#include "demo/rng.h"
 
 namespace uplift::demo {
 

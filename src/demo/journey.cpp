@@ -1,11 +1,11 @@
-#include "app/demo/journey.h"
+#include "demo/journey.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "app/demo/accounts.h"
+#include "demo/accounts.h"
 
 namespace uplift::demo {
 namespace {

@@ -22,7 +22,7 @@
 #include "milestones/state.h"
 #include "store/store.h"
 
-namespace uplift::report {
+namespace uplift::app {
 
 struct RoiData {
   std::vector<cohorts::Cohort> cohorts;  // as load_cohorts gives them
@@ -42,4 +42,4 @@ struct RoiData {
 Result<std::unique_ptr<RoiData>> load_roi_data(Store& store, const std::vector<cohorts::Program>& programs,
                                                std::span<Store* const> readers = {});
 
-}  // namespace uplift::report
+}  // namespace uplift::app

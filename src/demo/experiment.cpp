@@ -1,13 +1,13 @@
-#include "app/demo/experiment.h"
+#include "demo/experiment.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "app/demo/commercial.h"
-#include "app/demo/journey.h"
-#include "app/demo/rng.h"
+#include "demo/commercial.h"
+#include "demo/journey.h"
+#include "demo/rng.h"
 
 namespace uplift::demo {
 namespace {

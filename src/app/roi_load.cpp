@@ -1,4 +1,4 @@
-#include "report/roi_load.h"
+#include "app/roi_load.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 
 #include "milestones/state_json.h"
-#include "report/roi_inputs.h"
+#include "app/cohort_store.h"
 
-namespace uplift::report {
+namespace uplift::app {
 namespace {
 
 // Runs `part`, adding its wall time to `seconds`.
@@ -142,4 +142,4 @@ Result<std::unique_ptr<RoiData>> load_roi_data(Store& store, const std::vector<c
   return out;
 }
 
-}  // namespace uplift::report
+}  // namespace uplift::app

@@ -1,4 +1,4 @@
-#include "app/demo/generate.h"
+#include "demo/generate.h"
 
 #include <array>
 #include <filesystem>
@@ -6,11 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "app/demo/accounts.h"
-#include "app/demo/commercial.h"
-#include "app/demo/experiment.h"
-#include "app/demo/journey.h"
-#include "app/demo/writer.h"
+#include "demo/accounts.h"
+#include "demo/commercial.h"
+#include "demo/experiment.h"
+#include "demo/journey.h"
+#include "demo/writer.h"
 
 namespace uplift::demo {
 namespace {

@@ -2,9 +2,9 @@
 #include <cmath>
 #include <set>
 
-#include "app/demo/commercial.h"
-#include "app/demo/experiment.h"
-#include "app/demo/generate.h"
+#include "demo/commercial.h"
+#include "demo/experiment.h"
+#include "demo/generate.h"
 
 namespace uplift::demo {
 namespace {

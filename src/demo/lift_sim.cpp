@@ -1,11 +1,11 @@
-#include "app/demo/lift_sim.h"
+#include "demo/lift_sim.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include "app/demo/rng.h"
+#include "demo/rng.h"
 
 namespace uplift::demo {
 namespace {

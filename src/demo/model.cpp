@@ -1,4 +1,4 @@
-#include "app/demo/model.h"
+#include "demo/model.h"
 
 #include <cmath>
 

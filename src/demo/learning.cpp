@@ -1,8 +1,8 @@
 // Course completions of the demo learners (declared in journey.h).
 #include <algorithm>
 
-#include "app/demo/accounts.h"
-#include "app/demo/journey.h"
+#include "demo/accounts.h"
+#include "demo/journey.h"
 
 namespace uplift::demo {
 namespace {

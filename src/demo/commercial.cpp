@@ -1,4 +1,4 @@
-#include "app/demo/commercial.h"
+#include "demo/commercial.h"
 
 #include <cmath>
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "app/demo/model.h"
-#include "app/demo/rng.h"
+#include "demo/model.h"
+#include "demo/rng.h"
 
 namespace uplift::demo {
 

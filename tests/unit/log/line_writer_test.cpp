@@ -1,4 +1,4 @@
-// LogWriter: every appended line reaches the file whole, each producer's lines in its order,
+// LineWriter: every appended line reaches the file whole, each producer's lines in its order,
 // and flush() / destruction leave nothing behind — whether the writer was idle or busy.
 #include <doctest/doctest.h>
 
@@ -14,9 +14,9 @@
 #include <thread>
 #include <vector>
 
-#include "http/log_writer.h"
+#include "log/line_writer.h"
 
-using uplift::http::LogWriter;
+using uplift::log::LineWriter;
 
 namespace {
 
@@ -48,7 +48,7 @@ TEST_CASE("lines from many threads arrive whole and in each thread's order") {
   REQUIRE(f.fd >= 0);
   const int threads = 4, per_thread = 5000;
   {
-    LogWriter log(f.fd);
+    LineWriter log(f.fd);
     std::vector<std::thread> ts;
     for (int t = 0; t < threads; ++t)
       ts.emplace_back([&log, t] {
@@ -74,7 +74,7 @@ TEST_CASE("an idle writer is woken by the next line; the destructor writes what 
   TempFile f;
   REQUIRE(f.fd >= 0);
   {
-    LogWriter log(f.fd);
+    LineWriter log(f.fd);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // long enough to go idle
     log.append("first\n");
     log.flush();

@@ -1,15 +1,15 @@
-#include "http/log_writer.h"
+#include "log/line_writer.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 
-namespace uplift::http {
+namespace uplift::log {
 
-LogWriter::LogWriter(int fd) : fd_(fd), thread_([this] { run(); }) {}
+LineWriter::LineWriter(int fd) : fd_(fd), thread_([this] { run(); }) {}
 
-LogWriter::~LogWriter() {
+LineWriter::~LineWriter() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
@@ -18,7 +18,7 @@ LogWriter::~LogWriter() {
   thread_.join();
 }
 
-void LogWriter::append(std::string_view line) {
+void LineWriter::append(std::string_view line) {
   std::unique_lock lock(mu_);
   done_.wait(lock, [&] { return pending_.size() < kMaxPending || stop_; });
   pending_.append(line);
@@ -29,13 +29,13 @@ void LogWriter::append(std::string_view line) {
   if (wake) wake_.notify_one();
 }
 
-void LogWriter::flush() {
+void LineWriter::flush() {
   std::unique_lock lock(mu_);
   std::uint64_t target = appended_;  // an idle writer has nothing pending: append() woke it
   done_.wait(lock, [&] { return written_ >= target || stop_; });
 }
 
-void LogWriter::write_all(const std::string& bytes) {
+void LineWriter::write_all(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
     ssize_t n = ::write(fd_, bytes.data() + off, bytes.size() - off);
@@ -45,7 +45,7 @@ void LogWriter::write_all(const std::string& bytes) {
   }
 }
 
-void LogWriter::run() {
+void LineWriter::run() {
   // After a write the writer naps kBatch before looking again, so under load it collects many
   // lines per write(2) and producers never have to wake it. Only after a few empty looks does it
   // sleep until woken (one futex wake by the next producer, at a quiet time).
@@ -89,4 +89,4 @@ void LogWriter::run() {
   done_.notify_all();
 }
 
-}  // namespace uplift::http
+}  // namespace uplift::log

@@ -1,4 +1,4 @@
-#include "app/demo/writer.h"
+#include "demo/writer.h"
 
 #include <cerrno>
 #include <cmath>
