@@ -79,7 +79,8 @@ for tag, label in (("records", "POST /v1/records NDJSON"), ("segment", "POST /v1
     comparisons.append({"metric": f"ingest {label} (batch {u['batch']}, {u['concurrency']} conns)", "unit": "events/s",
         "uplift": u["events_per_s"], "reference": n["events_per_s"], "reference_tool": "nginx return 204, same bodies",
         "ratio": round(u["events_per_s"] / n["events_per_s"], 4), "higher_is_better": True,
-        "goal": "reported (nginx = client+loopback ceiling)"})
+        # Issue 23's goal: durable acks at >= 60,000 events/s (nginx is the client+loopback ceiling).
+        "goal": ">= 60,000 events/s", "met": u["events_per_s"] >= 60000})
 for key, label in (("accepted_to_visible_ms", "freshness p99: accepted → milestone visible"),
                    ("sent_to_visible_ms", "freshness p99: POST sent → milestone visible")):
     p99 = fresh[key]["p99"]
