@@ -123,6 +123,11 @@ Result<cohorts::Cohort> close_cohort(Store& store, std::string_view id, Timestam
   });
 }
 
+std::unique_lock<std::mutex> cohort_write_turn() {
+  static std::mutex turn;
+  return std::unique_lock<std::mutex>(turn);
+}
+
 Status delete_cohort(Store& store, std::string_view id) {
   constexpr int kAttempts = 8;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {

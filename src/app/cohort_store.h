@@ -8,6 +8,7 @@
 // values; nothing here throws. Thread-safe as far as the Store is.
 #pragma once
 
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,11 @@ Result<cohorts::Cohort> send_cohort(Store& store, std::string_view id, Timestamp
 // and the cohort stays as it was — a closed cohort never changes, and the report still reads it.
 // A proposed cohort is refused (FailedPrecondition): it was never run; delete it instead.
 Result<cohorts::Cohort> close_cohort(Store& store, std::string_view id, Timestamp now);
+// Creating or replacing a cohort reads the stored cohorts (an account may be in one open cohort
+// only) and writes one document; the compare-and-set covers that document, not the others. So the
+// writes of one process go one at a time, from the read to the write: the caller holds this for
+// that span (another process may still interleave: README "Cohorts", known limits).
+std::unique_lock<std::mutex> cohort_write_turn();
 // Deletes a proposed cohort, only if nobody changed it since it was read (a cohort sent meanwhile,
 // by this process or another, is never deleted: its holdout is an experiment record). NotFound
 // when there is none; FailedPrecondition when it is sent or closed.

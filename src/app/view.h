@@ -13,8 +13,10 @@
 //  * data() may already hold the records of a batch whose states are being evaluated (their
 //    version is published a few milliseconds later); a client that wrote reads its own write: an
 //    ingest is answered only after its version is published (IngestSummary::version).
-//  * A View is movable, not copyable. Hold it for one request; a View held for long keeps writers
-//    from putting records into memory (not from committing them).
+//  * A View is movable, not copyable. Hold it for one request: while any View is held, a writer
+//    cannot put records into memory, and the group it leads (and the groups behind it) wait to be
+//    answered — a long read (a quarterly report) delays ingest answers by its length, and reads
+//    that never pause all at once would hold writers back (README, known limits).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/aggregates.h"
 #include "app/config.h"
 #include "core/dataset.h"
 #include "milestones/state.h"
@@ -41,6 +44,8 @@ struct StateVersion {
   // Every account's state, ordered by account id (each shared with the evaluator and with the
   // versions before and after it that did not change it).
   std::vector<std::shared_ptr<const milestones::AccountState>> states;
+  // The stage funnel's counts over these states and the account records they were published with.
+  std::shared_ptr<const StageAggregates> aggregates;
 
   // The account's state, or nullptr (binary search).
   const milestones::AccountState* find(std::string_view account) const;
@@ -70,6 +75,8 @@ class View {
   // state() as a function object (valid while this View lives).
   StateLookup state_lookup() const;
   Timestamp as_of() const { return version_->as_of; }
+  // The stage funnel's counts, maintained as accounts change (app/aggregates.h).
+  const StageAggregates& aggregates() const { return *version_->aggregates; }
   std::uint64_t version() const { return version_->number; }
 
   // What recommendations read (valid while this View lives).

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "log/log.h"
 #include "milestones/loader.h"
 #include "milestones/state_json.h"
 
@@ -111,6 +112,13 @@ Status Workspace::load(const ProgressFn& progress) {
   return Status::OK();
 }
 
+void Workspace::queue_states_to_save(const std::vector<std::string>& accounts) {
+  if (!options_.persist_state || accounts.empty()) return;
+  std::lock_guard l(save_mutex_);
+  states_to_save_.insert(accounts.begin(), accounts.end());
+  save_cv_.notify_one();
+}
+
 void Workspace::saver_loop() {
   std::unique_lock l(save_mutex_);
   for (;;) {
@@ -120,9 +128,16 @@ void Workspace::saver_loop() {
     save_cv_.wait_for(l, kStateSaveInterval, [&] { return stop_saving_; });
     if (stop_saving_) return;
     l.unlock();
-    (void)save_states();  // a failure is counted and kept for state_saves(); retried next round
+    try {
+      (void)save_states();  // a failure is counted and kept for state_saves(); retried next round
+    } catch (const std::exception& e) {  // out of memory serialising: counted, retried, not fatal
+      std::lock_guard counted(save_mutex_);
+      ++saves_.failed;
+      saves_.last_failure = Status::Internal(std::string("saving states: ") + e.what());
+      saves_.failing = true;
+    }
     l.lock();
-    if (saves_.last_failure && !states_to_save_.empty())
+    if (saves_.failing && !states_to_save_.empty())
       save_cv_.wait_for(l, kStateSaveInterval * 4, [&] { return stop_saving_; });  // a failing store: back off
   }
 }
@@ -148,10 +163,11 @@ Status Workspace::save_states() {
       states_to_save_.insert(accounts.begin() + static_cast<std::ptrdiff_t>(at), accounts.end());
       ++saves_.failed;
       saves_.last_failure = saved;
+      saves_.failing = true;
       return saved;
     }
     saves_.saved += chunk.size();
-    saves_.last_failure.reset();
+    saves_.failing = false;
   }
   return Status::OK();
 }
@@ -168,7 +184,15 @@ void Workspace::stop_saver() {
   }
   save_cv_.notify_all();
   if (saver_.joinable()) saver_.join();
-  if (options_.persist_state && store_) (void)save_states();  // what is left, once
+  if (options_.persist_state && store_) {  // what is left, once
+    Status saved = Status::OK();
+    try {
+      saved = save_states();
+    } catch (const std::exception& e) {
+      saved = Status::Internal(e.what());
+    }
+    if (!saved.ok()) log::warn("milestone states not saved at shutdown (the next start re-evaluates them)", {{"error", saved.to_string()}});
+  }
 }
 
 View Workspace::view() const {
@@ -178,7 +202,7 @@ View Workspace::view() const {
   return View(std::move(records), data_, published_.load());
 }
 
-std::uint64_t Workspace::publish(const std::vector<std::string>* changed) {
+std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed) {
   auto next = std::make_shared<StateVersion>();
   const std::shared_ptr<const StateVersion> current = published_.load();
   next->number = current ? current->number + 1 : 1;
@@ -200,6 +224,38 @@ std::uint64_t Workspace::publish(const std::vector<std::string>* changed) {
     }
     next->states.insert(next->states.end(), cur, current->states.end());
   }
+  // The stage aggregates: from scratch with every state, else moving what changed.
+  const milestones::Graph& graph = evaluated_config_->graph;
+  if (!changed || !current) {
+    contributions_.clear();
+    StageAggregates all;
+    auto count = [&](const std::string& id) {
+      auto [it, fresh] = contributions_.try_emplace(id);
+      if (!fresh) return;
+      it->second = contribution_of(graph, data_.account(id), evaluator_->state(id));
+      all.add(it->second, +1);
+    };
+    for (const auto& [id, record] : data_.accounts()) count(id);
+    for (const auto& [id, state] : states) count(id);
+    next->aggregates = std::make_shared<const StageAggregates>(std::move(all));
+  } else {
+    std::optional<StageAggregates> moved;
+    auto update = [&](const std::string& id) {
+      const Account* record = data_.account(id);
+      const milestones::AccountState* state = evaluator_->state(id);
+      auto it = contributions_.find(id);
+      if (!record && !state && it == contributions_.end()) return;  // not a known account
+      Contribution c = contribution_of(graph, record, state);
+      if (it != contributions_.end() && it->second == c) return;
+      if (!moved) moved = *current->aggregates;
+      if (it != contributions_.end()) moved->add(it->second, -1);
+      moved->add(c, +1);
+      contributions_[id] = std::move(c);
+    };
+    for (const std::string& id : *changed) update(id);
+    for (const std::string& id : records_changed) update(id);
+    next->aggregates = moved ? std::make_shared<const StageAggregates>(std::move(*moved)) : current->aggregates;
+  }
   const std::uint64_t number = next->number;
   published_.store(std::move(next));
   return number;
@@ -212,6 +268,7 @@ IngestSummary Workspace::apply_written(std::span<const Record> records, const Wr
   // whatever other processes committed after it. Applying it again would put an older version of
   // a record back over a newer one (entities are simply replaced): then it is only counted.
   const bool applied_already = written.last_sequence != 0 && last_seq_.load() >= written.last_sequence;
+  std::vector<std::string> records_changed;  // accounts whose record changed
   {
     std::unique_lock records_in(records_mutex_);  // readers wait for this loop only
     for (std::size_t i = 0; i < records.size(); ++i) {
@@ -220,20 +277,23 @@ IngestSummary Workspace::apply_written(std::span<const Record> records, const Wr
         case WriteOutcome::kInserted: ++summary.inserted; break;
         case WriteOutcome::kUpdated: ++summary.updated; break;
       }
-      if (!applied_already && data_.apply(records[i])) evaluator_->note(records[i]);
+      if (!applied_already && data_.apply(records[i])) {
+        evaluator_->note(records[i]);
+        if (const auto* a = std::get_if<Account>(&records[i])) records_changed.push_back(a->id);
+      }
     }
   }
   // When nothing was committed between what this process had applied and this write, everything
   // up to the write's last sequence is applied now: the catch-up need not read these records
   // back. Otherwise (another process committed in between) last_seq_ stays, and the next catch-up
   // re-applies our records in sequence order with theirs.
-  if (!applied_already && written.last_sequence != 0 && written.previous_sequence &&
-      *written.previous_sequence == last_seq_.load())
-    last_seq_ = written.last_sequence;
+  const bool caught_up = !applied_already && written.last_sequence != 0 && written.previous_sequence &&
+                         *written.previous_sequence == last_seq_.load();
   // Evaluated beside the published version: readers read that one (and the records) meanwhile.
   if (options_.before_evaluation) options_.before_evaluation();
   summary.changed_accounts = evaluator_->flush();
-  summary.version = publish(&summary.changed_accounts);
+  summary.version = publish(&summary.changed_accounts, records_changed);
+  if (caught_up) last_seq_ = written.last_sequence;  // after the publication: the states hold them
   return summary;
 }
 
@@ -373,11 +433,7 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
   // The records are committed: from here nothing may turn the ingest into a failure. The changed
   // states go to the state saver (a cache the report trusts only when its watermark matches,
   // states_current); the group is answered without waiting for them.
-  if (options_.persist_state && !summary.changed_accounts.empty()) {
-    std::lock_guard l(save_mutex_);
-    states_to_save_.insert(summary.changed_accounts.begin(), summary.changed_accounts.end());
-    save_cv_.notify_one();
-  }
+  queue_states_to_save(summary.changed_accounts);
   // Each member is answered with its own records' outcomes.
   std::lock_guard queue(group_mutex_);
   std::size_t at = 0;
@@ -416,12 +472,18 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
     {
       std::lock_guard writer(writer_mutex_);
       std::vector<Record> records;
-      Sequence through = last_seq_.load();
+      std::vector<std::string> records_changed;
+      // What this process's own writes applied meanwhile (apply_written advances last_seq_ past
+      // them) is in memory already, and possibly newer than this page's copy of an entity: skip it.
+      const Sequence in_memory = last_seq_.load();
+      Sequence through = in_memory;
       {
         std::unique_lock records_in(records_mutex_);  // readers wait for this loop only
         for (const StoredRecord& r : page) {
+          if (r.seq <= in_memory) continue;
           if (data_.apply(r.record)) {
             evaluator_->note(r.record);
+            if (const auto* a = std::get_if<Account>(&r.record)) records_changed.push_back(a->id);
             ++applied;
             if (alerting_) records.push_back(r.record);
           }
@@ -429,8 +491,9 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
         }
       }
       const std::vector<std::string> changed = evaluator_->flush();
-      publish(&changed);
+      publish(&changed, records_changed);
       last_seq_ = through;
+      queue_states_to_save(changed);
       if (!records.empty()) note_for_judgement(touched_accounts(records, WriteResult{}));
     }
     after = page.back().seq;
@@ -440,6 +503,7 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
 }
 
 Status Workspace::persist_all_states(const ProgressFn& progress) {
+  std::lock_guard one(save_one_at_a_time_);  // no saver chunk of an older version lands after these
   const Sequence sequence = last_seq_.load();  // before the version: the states hold at least this
   const std::shared_ptr<const StateVersion> version = published_.load();
   std::size_t done = 0, total = version->states.size();

@@ -46,6 +46,7 @@
 #include <set>
 #include <shared_mutex>
 #include <thread>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -127,7 +128,7 @@ class Workspace {
                                                  const ProgressFn& progress = {});
 
   // Stores a batch and applies it; the caller holds no lock. Group commit: concurrent calls are
-  // committed together — one store transaction (one fsync) and one state save per group — and
+  // committed together — one store transaction (one fsync) per group (the states are saved by the state saver) — and
   // each returns once its group is durable and applied, with its own records' outcomes. Groups
   // are committed one at a time, in arrival order (records are applied in the order they were
   // committed). `prepare` reads a View, on the thread leading the group, and returns the records
@@ -167,7 +168,7 @@ class Workspace {
   std::shared_ptr<const Config> config() const { return config_.load(); }
   // Reloads the config dir (SIGHUP, POST /v1/admin/reload): validates all of it and, only if every
   // folder is valid, swaps it in whole and re-evaluates every account under the new graph (ingest
-  // pauses meanwhile; reads wait for the swap and re-evaluation, not for the loading). An invalid
+  // pauses meanwhile; readers go on reading the published version until the new one is published). An invalid
   // config leaves the served one in place and the error lists every problem. The caller holds no
   // lock. Trigger destinations are read by the deliverer at start: `destinations_changed` says
   // when a restart is needed for them.
@@ -197,7 +198,8 @@ class Workspace {
   // Saves of changed states that failed since open (each is retried), and the last failure.
   struct StateSaves {
     std::uint64_t saved = 0, failed = 0;  // accounts saved, save transactions that failed
-    std::optional<Status> last_failure;
+    std::optional<Status> last_failure;   // the most recent failure (kept after later successes)
+    bool failing = false;                 // the last save failed (what it held is retried)
   };
   StateSaves state_saves() const;
   // The unresolved queue (app/unresolved.h): writes every queued record whose person is now known
@@ -215,9 +217,12 @@ class Workspace {
   // Puts committed records into memory, re-evaluates and publishes (caller holds writer_mutex_).
   IngestSummary apply_written(std::span<const Record> records, const WriteResult& written);
   // Publishes the evaluator's states as the next version: `changed` (sorted) are taken from the
-  // evaluator, the rest shared with the current version; all of them when `changed` is null.
-  // Caller holds writer_mutex_. Returns the new version's number.
-  std::uint64_t publish(const std::vector<std::string>* changed);
+  // evaluator, the rest shared with the current version; all of them when `changed` is null. The
+  // stage aggregates move the accounts of `changed` and `records_changed` (accounts whose record
+  // changed) to their new contributions. Caller holds writer_mutex_. Returns the new version's number.
+  std::uint64_t publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed = {});
+  // Each known account's contribution to the published aggregates (writer's).
+  std::unordered_map<std::string, Contribution> contributions_;
   // The state documents of `accounts` in `version` (no lock needed).
   static std::vector<Document> state_documents(const StateVersion& version, const std::vector<std::string>& accounts);
   // The state saver (workspace.cpp): accounts whose state changed since the last save.
@@ -229,6 +234,7 @@ class Workspace {
   std::thread saver_;
   std::mutex save_one_at_a_time_;
   void saver_loop();
+  void queue_states_to_save(const std::vector<std::string>& accounts);
   void stop_saver();
   // Group commit (ingest_concurrently): requests wait in pending_; one of them leads a group.
   struct PendingIngest {

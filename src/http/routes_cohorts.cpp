@@ -7,9 +7,12 @@
 // over one database sees the same cohorts and a restart keeps them. Every write is
 // compare-and-set against the stored document (store.h apply_documents), so two writers — in this
 // process or another — never both win: two creates never take one id, a cohort sent meanwhile
-// is never deleted or replaced. The workspace is only read, through one View per request.
+// is never deleted or replaced. Creating one reads every stored cohort first (an account is in
+// one open cohort only): those spans take the process's cohort write turn
+// (app::cohort_write_turn). The workspace is only read, through one View per request.
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <limits>
 #include <cstdio>
 #include <map>
@@ -169,6 +172,10 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
                                                 known.empty() ? "none configured" : known));
   }
 
+  // From reading the stored cohorts to writing the new one, this process's cohort writes go one
+  // at a time: two proposals must not both take an account that is free in what they read.
+  std::unique_lock<std::mutex> turn;
+  if (!req.preview) turn = app::cohort_write_turn();
   // A cohort without a given id is created under a default one naming the program and quarter (a
   // second cohort that quarter gets "-2"). Another server process on the same database may take
   // that id between the look and the write: the write creates only where no cohort is, and on a

@@ -156,25 +156,12 @@ HttpResponse stages(Service& service, const RequestContext& ctx) {
 
   const app::View view = ws->view();
   const auto& graph = view.graph();
-  std::map<std::string, long> per_stage;
-  std::map<std::string, std::map<std::string, std::map<std::string, long>>> by;  // dim → value → stage → n
-  std::map<std::string, long> achieved;
-  long total = 0;
-  for (const auto& id : known_accounts(view)) {
-    if (!audience_matches(view, id, *audience)) continue;
-    auto j = account_view(view, id, false);
-    std::string t = field(j, "tier"), p = field(j, "plan"), c = field(j, "csm");
-    if ((!tier->empty() && t != *tier) || (!plan->empty() && p != *plan) || (!csm->empty() && c != *csm)) continue;
-    std::string s = field(j, "stage");
-    ++total;
-    ++per_stage[s];
-    ++by["tier"][t][s];
-    ++by["plan"][p][s];
-    ++by["csm"][c][s];
-    if (const auto* st = view.state(id))
-      for (const auto& m : st->milestones)
-        if (m.achieved) ++achieved[m.id];
-  }
+  // Maintained as accounts change (app/aggregates.h): summing the matching cells, not every account.
+  app::FunnelFilter filter{*audience, *tier, *plan, *csm};
+  app::Funnel funnel = view.aggregates().funnel(filter, graph.milestones.size());
+  const long total = funnel.total;
+  auto& per_stage = funnel.per_stage;
+  auto& by = funnel.by;
   nlohmann::json stage_rows = nlohmann::json::array();
   for (const auto& s : graph.stages) stage_rows.push_back({{"stage", s}, {"accounts", per_stage[s]}});
   nlohmann::json body = {{"total", total}, {"stages", stage_rows}};
@@ -194,8 +181,9 @@ HttpResponse stages(Service& service, const RequestContext& ctx) {
     body[std::string("by_") + dim] = rows;
   }
   nlohmann::json ms = nlohmann::json::array();
-  for (const auto& m : graph.milestones) {
-    long n = achieved[m.id];
+  for (std::size_t i = 0; i < graph.milestones.size(); ++i) {
+    const auto& m = graph.milestones[i];
+    long n = funnel.achieved[i];
     nlohmann::json mj = {{"id", m.id}, {"achieved_accounts", n},
                          {"conversion_pct", total ? 100.0 * static_cast<double>(n) / static_cast<double>(total) : 0.0}};
     if (!m.title.empty()) mj["title"] = m.title;

@@ -320,7 +320,9 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   int threads = std::max(1, options.threads);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(threads);
-  params->setMaxQueued(512);
+  // Poco drops connections beyond its own queue silently: keep it above the front door's limit, so
+  // a request beyond --max-queued is answered 503 by the front door rather than dropped here.
+  params->setMaxQueued(std::max(512, options.limits.max_queued + threads));
   params->setKeepAlive(true);
   params->setKeepAliveTimeout(Poco::Timespan(15, 0));
   params->setMaxKeepAliveRequests(0);  // unlimited
