@@ -92,22 +92,26 @@ TEST_CASE("cohorts persist as Store documents and are immutable once sent") {
 
 // Another process sends the cohort between this one's read and its write: the write must not
 // land over the sent cohort (it would un-send it, or change who was invited after the fact).
-TEST_CASE("a cohort sent by another process meanwhile is not overwritten by a stale save") {
-  // A DocStore in which, right after the first read of the cohort, "another process" sends it.
-  struct RacingStore : DocStore {
-    bool raced = false;
-    Result<Document> get_document(std::string_view c, std::string_view k) override {
-      auto d = DocStore::get_document(c, k);
-      if (!raced && d.ok()) {
-        raced = true;
-        auto theirs = nlohmann::json::parse(d->body);
-        theirs["status"] = "sent";
-        docs[{std::string(c), std::string(k)}].body = theirs.dump();
-      }
-      return d;  // the version read before the send
+namespace {
+// A DocStore in which, once armed, right after the first read of an existing cohort "another
+// process" sends it: the reader holds the version from before the send.
+struct SentOnFirstRead : DocStore {
+  bool armed = true, raced = false;
+  Result<Document> get_document(std::string_view c, std::string_view k) override {
+    auto d = DocStore::get_document(c, k);
+    if (armed && !raced && d.ok()) {
+      raced = true;
+      auto theirs = nlohmann::json::parse(d->body);
+      theirs["status"] = "sent";
+      docs[{std::string(c), std::string(k)}].body = theirs.dump();
     }
-  };
-  RacingStore store;
+    return d;
+  }
+};
+}  // namespace
+
+TEST_CASE("a cohort sent by another process meanwhile is not overwritten by a stale save") {
+  SentOnFirstRead store;
   cohorts::Cohort c;
   c.id = "c1";
   c.program = "dma";
@@ -128,20 +132,8 @@ TEST_CASE("a cohort sent by another process meanwhile is not overwritten by a st
 // DELETE /v1/cohorts/{id}: only a proposed cohort, and never one sent between the read and the
 // delete (by this process or another) — its holdout is an experiment record.
 TEST_CASE("a cohort is deleted only while proposed, and not when it was sent meanwhile") {
-  struct RacingStore : DocStore {
-    bool race = false, raced = false;
-    Result<Document> get_document(std::string_view c, std::string_view k) override {
-      auto d = DocStore::get_document(c, k);
-      if (race && !raced && d.ok()) {
-        raced = true;
-        auto theirs = nlohmann::json::parse(d->body);
-        theirs["status"] = "sent";
-        docs[{std::string(c), std::string(k)}].body = theirs.dump();
-      }
-      return d;  // the version read before the send
-    }
-  };
-  RacingStore store;
+  SentOnFirstRead store;
+  store.armed = false;
   cohorts::Cohort c;
   c.id = "c1";
   c.program = "dma";
@@ -152,7 +144,7 @@ TEST_CASE("a cohort is deleted only while proposed, and not when it was sent mea
   CHECK(app::delete_cohort(store, "c1").ok());
   CHECK(app::get_cohort(store, "c1").status().code() == Code::kNotFound);
   CHECK(app::delete_cohort(store, "c1").code() == Code::kNotFound);
-  store.race = true;
+  store.armed = true;
   Status st = app::delete_cohort(store, "c2");
   CHECK(store.raced);
   CHECK(st.code() == Code::kFailedPrecondition);  // read again: sent, so kept

@@ -21,21 +21,38 @@
 using namespace uplift;
 namespace fs = std::filesystem;
 
+namespace {
+
+// A config dir with the shipped milestones, and a workspace over a new SQLite store in it.
+struct Scratch {
+  fs::path dir;
+  explicit Scratch(const std::string& name) : dir(fs::temp_directory_path() / (name + std::to_string(::getpid()))) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones", fs::copy_options::recursive);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+  // Opens the workspace and stores the account "acme" (a state to read from the start).
+  std::unique_ptr<app::Workspace> open_with_acme(app::WorkspaceOptions wo) const {
+    wo.config_dir = dir.string();
+    auto opened = app::Workspace::open("sqlite:" + (dir / "u.db").string(), wo);
+    REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
+    Account acme;
+    acme.id = "acme";
+    acme.name = "Acme";
+    std::vector<Record> first = {acme};
+    REQUIRE((*opened)->ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
+    return std::move(*opened);
+  }
+};
+
+}  // namespace
+
 TEST_CASE("reads during ingest and reloads see one consistent version; every write is applied") {
-  const fs::path dir = fs::temp_directory_path() / ("uplift_concurrency_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones", fs::copy_options::recursive);
-  app::WorkspaceOptions wo;
-  wo.config_dir = dir.string();
-  auto opened = app::Workspace::open("sqlite:" + (dir / "u.db").string(), wo);
-  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  auto& ws = **opened;
-  Account acme;
-  acme.id = "acme";
-  acme.name = "Acme";
-  std::vector<Record> first = {acme};
-  REQUIRE(ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
+  const Scratch scratch("uplift_concurrency_");
+  const fs::path& dir = scratch.dir;
+  auto opened = scratch.open_with_acme({});
+  auto& ws = *opened;
 
   constexpr int kWrites = 60, kReloads = 6;
   std::atomic<bool> stop{false};
@@ -126,8 +143,7 @@ TEST_CASE("reads during ingest and reloads see one consistent version; every wri
     CHECK(view.graph().milestones.size() == view.state("acme")->milestones.size());
     CHECK(&view.graph() == &ws.config()->graph);  // the last reload's config is the one served
   }
-  opened->reset();
-  fs::remove_all(dir);
+  opened.reset();
 }
 
 // While a writer evaluates the accounts its batch touched, a reader takes a View and reads the
@@ -135,15 +151,11 @@ TEST_CASE("reads during ingest and reloads see one consistent version; every wri
 // evaluation (WorkspaceOptions::before_evaluation) until the reader has read, up to 30 s: if
 // readers waited for evaluation, the reader would still be waiting when the hold gives up.
 TEST_CASE("a reader does not wait while a writer evaluates; it reads the published version") {
-  const fs::path dir = fs::temp_directory_path() / ("uplift_snapshot_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones", fs::copy_options::recursive);
+  const Scratch scratch("uplift_snapshot_");
   std::mutex m;
   std::condition_variable cv;
   bool holding = false, reader_done = false, hold_on = false;
   app::WorkspaceOptions wo;
-  wo.config_dir = dir.string();
   wo.before_evaluation = [&] {
     std::unique_lock l(m);
     if (!hold_on) return;
@@ -151,14 +163,8 @@ TEST_CASE("a reader does not wait while a writer evaluates; it reads the publish
     cv.notify_all();
     cv.wait_for(l, std::chrono::seconds(30), [&] { return reader_done; });
   };
-  auto opened = app::Workspace::open("sqlite:" + (dir / "u.db").string(), wo);
-  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  auto& ws = **opened;
-  Account acme;
-  acme.id = "acme";
-  acme.name = "Acme";
-  std::vector<Record> first = {acme};
-  REQUIRE(ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
+  auto opened = scratch.open_with_acme(wo);
+  auto& ws = *opened;
   const std::uint64_t before = ws.version();
 
   Event e;
@@ -195,6 +201,5 @@ TEST_CASE("a reader does not wait while a writer evaluates; it reads the publish
   CHECK(read_events == 1);        // the batch's records are in memory already (see app/view.h)
   CHECK(written->version == before + 1);
   CHECK(ws.view().version() == written->version);
-  opened->reset();
-  fs::remove_all(dir);
+  opened.reset();
 }
