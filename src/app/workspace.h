@@ -57,6 +57,7 @@
 #include "attribution/movement.h"
 #include "core/dataset.h"
 #include "core/records.h"
+#include "core/shared_slot.h"
 #include "core/status.h"
 #include "milestones/evaluator.h"
 #include "milestones/graph.h"
@@ -283,14 +284,14 @@ class Workspace {
   std::filesystem::path milestones_dir_;
   std::unique_ptr<Store> store_;
   Dataset data_;
-  std::atomic<std::shared_ptr<const Config>> config_;  // swapped whole by a reload
+  SharedSlot<const Config> config_;  // swapped whole by a reload
   // Writers (group commit, catch-up, reload) one at a time: the evaluator and everything below
   // that is not atomic are theirs. Readers never take it.
   std::mutex writer_mutex_;
   // The evaluator reads the graph of the config it was built with: kept alive with it.
   std::shared_ptr<const Config> evaluated_config_;
   std::unique_ptr<milestones::Evaluator> evaluator_;
-  std::atomic<std::shared_ptr<const StateVersion>> published_;  // what view() pins
+  SharedSlot<const StateVersion> published_;  // what view() pins
   std::atomic<Sequence> last_seq_{0};
   // data_ changes only under this lock held exclusively (by a writer, for the records going in);
   // a View holds it shared.
