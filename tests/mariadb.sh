@@ -20,6 +20,12 @@ start() {
     rm -f "$DIR/env"; return 0
   fi
   if running; then echo "mariadb.sh: already running (pid $(cat "$PIDFILE"))"; return 0; fi
+  # Another server on the port (a second checkout's test server, say) would make this one abort
+  # with only "Address already in use" in its error log: say so here, with the way out.
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "mariadb.sh: 127.0.0.1:$PORT is already in use by another process (another checkout's test server? stop it with its tests/mariadb.sh stop, or set UPLIFT_TEST_MYSQL_PORT)" >&2
+    return 1
+  fi
   local user_opt=()
   [ "$(id -u)" -eq 0 ] && user_opt=(--user=root)
   if [ ! -d "$DIR/data/mysql" ]; then
@@ -31,10 +37,16 @@ start() {
     --socket="$DIR/mysqld.sock" --pid-file="$PIDFILE" "${user_opt[@]}" --skip-name-resolve \
     --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=1 --max-connections=500 \
     --log-error="$DIR/error.log" >"$DIR/stderr.log" 2>&1 &
+  local up=0
   for _ in $(seq 1 100); do
-    if mariadb --no-defaults -uroot --socket="$DIR/mysqld.sock" -e 'select 1' >/dev/null 2>&1; then break; fi
+    if mariadb --no-defaults -uroot --socket="$DIR/mysqld.sock" -e 'select 1' >/dev/null 2>&1; then up=1; break; fi
     sleep 0.2
   done
+  if [ "$up" != 1 ]; then
+    echo "mariadb.sh: the server did not start within 20 s; the last lines of $DIR/error.log:" >&2
+    tail -5 "$DIR/error.log" >&2 || true
+    return 1
+  fi
   mariadb --no-defaults -uroot --socket="$DIR/mysqld.sock" -e "
     CREATE USER IF NOT EXISTS 'uplift'@'127.0.0.1' IDENTIFIED BY 'uplift-test';
     GRANT ALL ON *.* TO 'uplift'@'127.0.0.1';
