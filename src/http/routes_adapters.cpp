@@ -48,6 +48,11 @@ IngestBatch from_adapter(ingest::AdapterResult&& a) {
 }
 
 HttpResponse segment(Service& service, const RequestContext& ctx, std::string_view type) {
+  ingest::SegmentOptions opt;
+  opt.received_at = wall_clock_now();
+  if (type == "batch" && !require_json(ctx.request) && json_depth(ctx.request.body) >= 0)
+    if (auto fast = ingest::segment_batch_from_text(ctx.request.body, opt))  // analytics libraries' batches
+      return commit_batch(service, from_adapter(std::move(*fast)));
   auto body = json_body(ctx.request);
   if (auto* r = std::get_if<HttpResponse>(&body)) return *r;
   auto& j = std::get<nlohmann::json>(body);
@@ -58,8 +63,6 @@ HttpResponse segment(Service& service, const RequestContext& ctx, std::string_vi
       return problem_response(bad_request("batch: required, an array of Segment messages"));
     if (b->empty()) return problem_response(bad_request("batch: the array is empty", "invalid-records"));
   }
-  ingest::SegmentOptions opt;
-  opt.received_at = wall_clock_now();
   return commit_batch(service, from_adapter(ingest::segment_to_records(j, type, opt)));
 }
 

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "core/fast_json.h"
+#include "ingest/fast_event.h"
+
 namespace uplift::ingest {
 namespace {
 
@@ -194,7 +197,132 @@ void one_call(const Call& c, std::string_view type, const SegmentOptions& opt, A
   else error(out, c.index, "type", fmt::format("unsupported call type \"{}\" (supported: track, identify, group)", t));
 }
 
+// ---- the fast path for batches of plain tracks (segment_batch_from_text) ----
+
+namespace fj = fast_json;
+
+// A string that can be written back into JSON text as it is: no quote, backslash or control
+// character (the fast path declines anything else; the full route then decides).
+std::string_view plain(fj::dom::element v) {
+  std::string_view s;
+  fj::check(v.get_string().get(s));
+  for (unsigned char c : s)
+    if (c == '"' || c == '\\' || c < 0x20) throw fj::Decline{};
+  return s;
+}
+
+// A track as the fast path takes it: strings where the full route reads strings, each member
+// once, nothing null. Returns false (nothing added) for anything else.
+bool fast_track(fj::dom::element msg, std::size_t index, std::optional<std::string_view> batch_sent_at,
+                const SegmentOptions& opt, Event& event, AdapterResult& out) {
+  try {
+    std::optional<std::string_view> type, id, name, user, account, timestamp, original, sent_at;
+    std::optional<fj::dom::element> properties;
+    fj::Seen seen;
+    bool other_account_source = false;
+    fj::members(msg, [&](std::string_view key, fj::dom::element v) {
+      if (key == "type") seen.once(1), type = plain(v);
+      else if (key == "messageId") seen.once(2), id = plain(v);
+      else if (key == "event") seen.once(4), name = plain(v);
+      else if (key == "userId") seen.once(8), user = plain(v);
+      else if (key == "anonymousId") seen.once(16);
+      else if (key == "groupId") seen.once(32), other_account_source = true;
+      else if (key == "properties") seen.once(64), properties = v.is_null() ? std::nullopt : std::optional(v);
+      else if (key == "timestamp") seen.once(128), timestamp = plain(v);
+      else if (key == "originalTimestamp") seen.once(256), original = plain(v);
+      else if (key == "sentAt") seen.once(512), sent_at = plain(v);
+      else if (key == "context") {
+        seen.once(1024);
+        if (v.is_null()) return;  // as if absent, as the full route reads it
+        fj::Seen in_context;
+        fj::members(v, [&](std::string_view k, fj::dom::element c) {
+          if (k == "groupId") in_context.once(1), account = plain(c);
+          else if (k == "traits") in_context.once(2);
+        });
+      }
+    });
+    if (type != "track" || !id || !name || !user || user->empty() || !account || account->empty()) return false;
+    (void)other_account_source;  // context.groupId comes first: the others are never read
+    if (properties && !properties->is_object()) return false;
+    std::string ts;
+    if (timestamp) ts = *timestamp;
+    else if (original) ts = *original;
+    else if (sent_at) ts = *sent_at;
+    else if (batch_sent_at) ts = *batch_sent_at;
+    else if (opt.received_at) ts = format_timestamp(*opt.received_at);
+    else return false;
+    std::string line = fmt::format(R"({{"kind":"event","id":"{}","name":"{}","learner":"{}","account":"{}","ts":"{}")",
+                                   *id, *name, *user, *account, ts);
+    if (properties) line += fmt::format(R"(,"props":{})", simdjson::minify(*properties));
+    line += '}';
+    if (!fast_event_line(line, std::nullopt, event)) return false;
+    const std::size_t before = out.records.size();
+    out.records.emplace_back(std::move(event));
+    out.record_items.push_back(index);
+    out.upserts.emplace_back(std::nullopt);
+    attach_actor(out, before, std::string(*user), /*queue_if_unknown=*/false);
+    return true;
+  } catch (const fj::Decline&) {
+    return false;
+  } catch (const simdjson::simdjson_error&) {
+    return false;
+  }
+}
+
 }  // namespace
+
+std::optional<AdapterResult> segment_batch_from_text(std::string_view body, const SegmentOptions& options,
+                                                     std::size_t* fast_items) {
+  try {
+    fj::dom::element doc = fj::parse(body);
+    std::optional<fj::dom::array> items;
+    std::optional<fj::dom::element> sent_at;
+    fj::Seen seen;
+    fj::members(doc, [&](std::string_view key, fj::dom::element v) {
+      if (key == "batch") {
+        seen.once(1);
+        fj::dom::array a;
+        fj::check(v.get_array().get(a));
+        items = a;
+      } else if (key == "sentAt") {
+        seen.once(2);
+        sent_at = v;
+      }
+    });
+    if (!items || items->size() == 0) return std::nullopt;
+    std::optional<std::string_view> batch_sent_at;
+    std::optional<nlohmann::json> sent_at_json;  // for the items the full route maps
+    if (sent_at && !sent_at->is_null()) {
+      sent_at_json = nlohmann::json::parse(simdjson::minify(*sent_at));
+      if (sent_at->is_string()) batch_sent_at = plain(*sent_at);
+    }
+    AdapterResult out;
+    out.items = items->size();
+    out.records.reserve(out.items);
+    out.record_items.reserve(out.items);
+    out.upserts.reserve(out.items);
+    std::size_t index = 0, fast = 0;
+    Event event;
+    for (fj::dom::element msg : *items) {
+      if (!fast_track(msg, index, batch_sent_at, options, event, out)) {
+        const nlohmann::json one = nlohmann::json::parse(simdjson::minify(msg));
+        one_call(Call{one, index, sent_at_json ? &*sent_at_json : nullptr}, {}, options, out);
+      } else {
+        ++fast;
+      }
+      ++index;
+    }
+    if (!out.actors.empty()) out.actors.resize(out.records.size());
+    if (fast_items) *fast_items += fast;
+    return out;
+  } catch (const fj::Decline&) {
+    return std::nullopt;
+  } catch (const simdjson::simdjson_error&) {
+    return std::nullopt;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
 
 AdapterResult segment_to_records(const json& payload, std::string_view type, const SegmentOptions& options) {
   AdapterResult out;

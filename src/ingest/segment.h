@@ -36,4 +36,15 @@ struct SegmentOptions {
 AdapterResult segment_to_records(const nlohmann::json& payload, std::string_view type = {},
                                  const SegmentOptions& options = {});
 
+// A {"batch": [...]} body as text → the very result segment_to_records(parse(body), "batch")
+// gives (records, items, upserts, actors, errors, in the same order). Plain tracks — string
+// fields without escapes, context.groupId, userId, a props object of plain strings — are read
+// straight from simdjson's DOM into events (ingest/fast_event.h); every other item goes through
+// the full mapping above. nullopt when the body is not one object with one non-empty "batch"
+// array (or not JSON at all): the caller then takes the full route, which names the problem.
+// The caller checks the nesting depth first (json_depth), as for any JSON body. `fast_items`, if
+// given, is increased by the number of items read straight into events (for tests).
+std::optional<AdapterResult> segment_batch_from_text(std::string_view body, const SegmentOptions& options = {},
+                                                     std::size_t* fast_items = nullptr);
+
 }  // namespace uplift::ingest
