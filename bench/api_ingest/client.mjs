@@ -1,6 +1,7 @@
 // Load client for bench/api_ingest: the same client drives uplift and the nginx reference.
-//   node client.mjs throughput URL PATH FORMAT KEY EVENTS BATCH CONCURRENCY ACCOUNTS ID_PREFIX MAX_SECONDS
+//   node client.mjs throughput URL PATH FORMAT KEY EVENTS BATCH CONCURRENCY ACCOUNTS ID_PREFIX MAX_SECONDS [FIRST_DATE]
 //     FORMAT ndjson (canonical records, POST /v1/records) | segment (Segment {"batch": [...]}).
+//     Event n is dated FIRST_DATE + n seconds (default 2026-11-20T00:00:00Z).
 //     Every event id is unique (ID_PREFIX-n), so uplift commits every one (no duplicate
 //     short-cut). Bodies are built before the clock starts; each is sent exactly once, over
 //     CONCURRENCY keep-alive connections; no new batch starts after MAX_SECONDS (the rate counts
@@ -16,33 +17,37 @@ const EVENT_NAMES = ['login', 'user_invited', 'group_created', 'workflow_publish
   'integration_connected', 'data_manager_edit', 'ai_review_run', 'contract_imported'];
 const BASE_TS = Date.parse('2026-11-20T00:00:00Z');
 
-function eventFields(prefix, n, accounts) {
+// Event n is dated `base` + n seconds (base: BASE_TS unless the run names another).
+function eventFields(prefix, n, accounts, base = BASE_TS) {
   const acct = `acct-${String((n * 7919) % accounts + 1).padStart(5, '0')}`;
   const name = EVENT_NAMES[n % EVENT_NAMES.length];
   return { id: `${prefix}-${n}`, account: acct, learner: `${acct}-u01`, name,
-           ts: new Date(BASE_TS + n * 1000).toISOString().replace('.000Z', 'Z'),
+           ts: new Date(base + n * 1000).toISOString().replace('.000Z', 'Z'),
            props: name === 'group_created' ? { group_id: `g-${n}` } : {} };
 }
 
-function buildBody(format, prefix, first, count, accounts) {
+function buildBody(format, prefix, first, count, accounts, base) {
   if (format === 'ndjson') {
     let s = '';
-    for (let n = first; n < first + count; n++) s += JSON.stringify({ kind: 'event', ...eventFields(prefix, n, accounts) }) + '\n';
+    for (let n = first; n < first + count; n++) s += JSON.stringify({ kind: 'event', ...eventFields(prefix, n, accounts, base) }) + '\n';
     return Buffer.from(s);
   }
   const batch = [];
   for (let n = first; n < first + count; n++) {
-    const e = eventFields(prefix, n, accounts);
+    const e = eventFields(prefix, n, accounts, base);
     batch.push({ type: 'track', messageId: e.id, userId: e.learner, event: e.name, properties: e.props,
                  context: { groupId: e.account }, timestamp: e.ts });
   }
   return Buffer.from(JSON.stringify({ batch }));
 }
 
-async function throughput([url, path, format, key, events, batch, concurrency, accounts, prefix, maxSeconds = '600']) {
+async function throughput([url, path, format, key, events, batch, concurrency, accounts, prefix, maxSeconds = '600',
+                           firstDate = '']) {
   events = Number(events); batch = Number(batch); concurrency = Number(concurrency); accounts = Number(accounts);
+  const base = firstDate ? Date.parse(firstDate) : BASE_TS;
+  if (Number.isNaN(base)) throw new Error(`FIRST_DATE ${firstDate}: not an ISO 8601 time`);
   const bodies = [];
-  for (let first = 0; first < events; first += batch) bodies.push([buildBody(format, prefix, first, Math.min(batch, events - first), accounts), Math.min(batch, events - first)]);
+  for (let first = 0; first < events; first += batch) bodies.push([buildBody(format, prefix, first, Math.min(batch, events - first), accounts, base), Math.min(batch, events - first)]);
   const headers = { 'Content-Type': format === 'ndjson' ? 'application/x-ndjson' : 'application/json',
                     Authorization: format === 'ndjson' ? `Bearer ${key}` : `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -63,7 +68,7 @@ async function throughput([url, path, format, key, events, batch, concurrency, a
   console.log(JSON.stringify({ format, path, events: sent, events_planned: events, batch, concurrency, requests: lat.length,
     body_bytes: sentBytes, batch_body_bytes: Math.round(bytes / bodies.length), capped: sent < events,
     seconds: round(secs), events_per_s: Math.round(sent / secs), mib_per_s: round(sentBytes / 1048576 / secs, 1),
-    request_ms: latencySummary(lat), statuses, accepted, duplicates, rejected }));
+    first_event_ts: new Date(base).toISOString(), request_ms: latencySummary(lat), statuses, accepted, duplicates, rejected }));
 }
 
 async function freshness([url, ingestKey, readKey, probes, prefix]) {
