@@ -32,6 +32,7 @@ struct ServeArgs {
   std::string earliest = "2000-01-01";
   double max_future_hours = 24;
   bool no_alerts = false;
+  bool no_front_door_reads = false;
 };
 
 // Names this replica in delivery leases.
@@ -78,6 +79,7 @@ void serve(const ServeArgs& a) {
   opts.limits.max_connections_per_client = a.max_connections_per_client;
   opts.limits.max_queued = a.max_queued;
   opts.limits.keep_alive_grace = Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(a.keep_alive_grace_ms * 1e3));
+  opts.front_door_reads = !a.no_front_door_reads;
   // Each connection is a file descriptor: raise the soft limit to the hard one, and keep the
   // connection cap below it (room for the database, the log and the listening socket).
   rlimit files{};
@@ -156,6 +158,9 @@ void setup(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--earliest", args->earliest, "records dated before this day are refused (YYYY-MM-DD)")
       ->capture_default_str();
+  cmd->add_flag("--no-front-door-reads", args->no_front_door_reads,
+                "hand every request to a worker thread, the learner reads (recommendations, segments, "
+                "path) included, instead of answering those on the front door's thread");
   cmd->add_flag("--no-alerts", args->no_alerts,
                "do not judge trigger rules or deliver alerts in this process (another replica does)");
   cmd->add_option("--max-future-hours", args->max_future_hours,

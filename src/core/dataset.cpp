@@ -60,11 +60,58 @@ const std::string* one_holder(const AliasIndex& index, std::string_view alias, b
 
 }  // namespace
 
+Dataset::Dataset(const Dataset& other)
+    : accounts_(other.accounts_),
+      learners_(other.learners_),
+      learners_by_account_(),
+      events_(other.events_),
+      name_codes_(other.name_codes_),
+      event_ids_(other.event_ids_),
+      completions_(other.completions_),
+      attendance_(other.attendance_),
+      arr_(other.arr_),
+      renewals_(other.renewals_),
+      latest_event_ts_(other.latest_event_ts_),
+      bulk_(other.bulk_),
+      event_count_(other.event_count_),
+      completion_count_(other.completion_count_),
+      attendance_count_(other.attendance_count_),
+      arr_count_(other.arr_count_),
+      renewal_count_(other.renewal_count_),
+      learner_aliases_(other.learner_aliases_),
+      account_aliases_(other.account_aliases_),
+      identity_version_(other.identity_version_) {
+  rebuild_indexes();
+}
+
+Dataset& Dataset::operator=(const Dataset& other) {
+  if (this != &other) {
+    Dataset copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+// The id indexes and learners_by_account_ (pointers into this object's maps) from the maps.
+void Dataset::rebuild_indexes() {
+  account_index_.clear();
+  learner_index_.clear();
+  learners_by_account_.clear();
+  account_index_.reserve(accounts_.size());
+  learner_index_.reserve(learners_.size());
+  for (const auto& [id, a] : accounts_) account_index_.emplace(id, &a);
+  for (const auto& [id, l] : learners_) {
+    learner_index_.emplace(id, &l);
+    learners_by_account_[l.account].push_back(&l);
+  }
+}
+
 bool Dataset::apply(const Record& r) {
   switch (kind_of(r)) {
     case RecordKind::kAccount: {
       const auto& a = std::get<Account>(r);
       auto [it, inserted] = accounts_.try_emplace(a.id, a);
+      if (inserted) account_index_.emplace(it->first, &it->second);
       if (!inserted) {
         if (it->second == a) return false;
         for (const auto& al : it->second.aliases) unindex_alias(account_aliases_, al, a.id);
@@ -86,6 +133,7 @@ bool Dataset::apply(const Record& r) {
         index_learner(it->second, &old_account);
       } else {
         auto [nit, _] = learners_.emplace(l.id, l);
+        learner_index_.emplace(nit->first, &nit->second);
         index_learner(nit->second, nullptr);
       }
       for (const auto& al : l.aliases) index_alias(learner_aliases_, al, l.id);
@@ -203,13 +251,13 @@ const Account* Dataset::account_by_alias(std::string_view alias, bool* ambiguous
 }
 
 const Account* Dataset::account(std::string_view id) const {
-  auto it = accounts_.find(id);
-  return it == accounts_.end() ? nullptr : &it->second;
+  auto it = account_index_.find(id);
+  return it == account_index_.end() ? nullptr : it->second;
 }
 
 const Learner* Dataset::learner(std::string_view id) const {
-  auto it = learners_.find(id);
-  return it == learners_.end() ? nullptr : &it->second;
+  auto it = learner_index_.find(id);
+  return it == learner_index_.end() ? nullptr : it->second;
 }
 
 Audience Dataset::audience_of(const Learner& l) const {

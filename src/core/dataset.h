@@ -25,6 +25,13 @@ namespace uplift {
 
 class Dataset {
  public:
+  Dataset() = default;
+  // Copies rebuild the id indexes over the copy's own maps; moves keep them (map nodes move whole).
+  Dataset(const Dataset& other);
+  Dataset& operator=(const Dataset& other);
+  Dataset(Dataset&&) noexcept = default;
+  Dataset& operator=(Dataset&&) noexcept = default;
+
   // Returns true when the record changed the dataset (false for a duplicate event or an
   // identical upsert).
   bool apply(const Record& r);
@@ -91,6 +98,11 @@ class Dataset {
  private:
   std::map<std::string, Account, std::less<>> accounts_;
   std::map<std::string, Learner, std::less<>> learners_;
+  // account() and learner() by hash: the maps' keys (stable in their nodes; nothing is ever
+  // removed) → the records. A recommendation looks a learner up among hundreds of thousands.
+  std::unordered_map<std::string_view, const Account*> account_index_;
+  std::unordered_map<std::string_view, const Learner*> learner_index_;
+  void rebuild_indexes();
   std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
   // Per account: its events by (ts, id) and, in step, their name codes.
   struct AccountEvents {

@@ -10,8 +10,14 @@ namespace uplift::http {
 
 Api::Api(KeyRing* keys, std::optional<StaticFiles> web) : keys_(keys), web_(std::move(web)) {}
 
-void Api::add(std::string method, std::string pattern, Access access, Handler handler) {
-  router_.add(Route{std::move(method), std::move(pattern), access, std::move(handler)});
+void Api::add(std::string method, std::string pattern, Access access, Handler handler, Lane lane) {
+  router_.add(Route{std::move(method), std::move(pattern), access, std::move(handler), lane});
+}
+
+bool Api::front_door_route(std::string_view method, std::string_view path) const {
+  if (method != "GET") return false;
+  auto m = router_.match(method, path);
+  return m.kind == RouteMatch::Kind::kFound && m.route->lane == Lane::kFrontDoor;
 }
 
 static bool is_api_path(const std::string& path) {

@@ -32,7 +32,10 @@ class Api {
   Api(KeyRing* keys, std::optional<StaticFiles> web);
 
   Router& router() { return router_; }
-  void add(std::string method, std::string pattern, Access access, Handler handler);
+  void add(std::string method, std::string pattern, Access access, Handler handler, Lane lane = Lane::kWorker);
+  // Whether the request may be answered on the front door's thread: a GET without a body to a
+  // kFrontDoor route. (Authentication is the caller's to check: KeyRing::answers_from_memory.)
+  bool front_door_route(std::string_view method, std::string_view path) const;
   void set_stale_probe(std::function<bool()> stale) { stale_ = std::move(stale); }
 
   Outcome handle(const HttpRequest& request) const;

@@ -40,6 +40,10 @@ class KeyRing {
   // unknown or revoked; Unavailable when the key is not cached and the store cannot be asked
   // (or is not attached yet).
   Result<ApiKey> authenticate(std::string_view authorization);
+  // Whether authenticate() answers this header from memory alone: no key, a malformed one, or a
+  // key whose id is cached. False only for a well-formed key the cache does not hold (the store
+  // is asked then), so the front door's thread never waits for the store.
+  bool answers_from_memory(std::string_view authorization);
 
  private:
   std::atomic<Store*> store_{nullptr};

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -73,14 +74,30 @@ Problem framing_problem(const RequestFramer& f) {
 }
 
 
+// The Date header's value (RFC 9110 §6.6.1: an origin server with a clock sends one), formatted
+// once a second per thread.
+const std::string& http_date() {
+  thread_local std::time_t second = 0;
+  thread_local std::string text;
+  std::time_t now = std::time(nullptr);
+  if (now != second) {
+    second = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    text.assign(buf, std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm));
+  }
+  return text;
+}
+
 // An answer as bytes on the wire, with the security headers.
 std::string wire(HttpResponse r, bool close) {
   add_security_headers(r);
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", r.status,
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\nDate: {}\r\nConnection: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
+                                r.status,
                                 Poco::Net::HTTPResponse::getReasonForStatus(
                                     static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status)),
-                                r.content_type, r.body.size());
-  if (close) out += "Connection: close\r\n";
+                                http_date(), close ? "close" : "Keep-Alive", r.content_type, r.body.size());
   for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
   out += "\r\n";
   out += r.body;
@@ -350,6 +367,8 @@ class Connection : public Poco::Net::StreamSocketImpl {
   // without keep-alive, or `Connection: close`). Only once its head has arrived.
   struct RequestLine {
     std::string_view method, target;
+    std::string_view head;  // the request line and header lines, through the blank line
+    bool has_body = false;  // bytes follow the head
     bool close = false;
   };
   RequestLine next_request() const {
@@ -365,6 +384,11 @@ class Connection : public Poco::Net::StreamSocketImpl {
     auto sp2 = after.find(' ');
     out.target = after.substr(0, sp2);
     const bool http10 = sp2 != std::string_view::npos && after.substr(sp2 + 1) == "HTTP/1.0";
+    auto blank = rest.find("\r\n\r\n");
+    std::size_t head_size = blank != std::string_view::npos ? blank + 4 : std::string_view::npos;
+    if (head_size == std::string_view::npos && (blank = rest.find("\n\n")) != std::string_view::npos) head_size = blank + 2;
+    out.head = rest.substr(0, head_size);
+    out.has_body = head_size == std::string_view::npos || rest.size() > head_size;
     // The Connection header's tokens (the head is small and already validated by the framer).
     bool says_close = false, says_keep_alive = false;
     std::string head(rest.substr(0, rest.find("\n\r\n") == std::string_view::npos ? rest.size() : rest.find("\n\r\n")));
@@ -771,7 +795,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     }
     if (desk_ && c->single_complete_request()) {
       auto request = c->next_request();
-      if (auto r = desk_(request.method, request.target)) {
+      if (auto r = desk_(FrontRequest{request.method, request.target, request.head, request.has_body})) {
         c->skip_request();
         const bool close_after = request.close || c->peer_closed();
         if (!c->answer(*r, close_after) || close_after) drain(e);

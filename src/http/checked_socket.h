@@ -15,7 +15,9 @@
 //  * at most `max_connections` connections in all (beyond: 503 at once, nothing read) and
 //    `max_connections_per_client` from one address (beyond: 503, except health probes);
 //  * a request that would wait behind `max_queued` others for a thread is answered 503 at once;
-//  * health probes (`FrontDesk`) are answered by the front door itself, whatever the threads do;
+//  * health probes and the bounded learner reads (`FrontDesk`: recommendations, a learner's
+//    segments and path) are answered by the front door itself, whatever the threads do — a
+//    request that needs no thread costs no hand-off;
 //  * every byte is checked by a RequestFramer first (see request_framer.h): a malformed head is
 //    answered 400/411/414/431/501/505 problem+json and the connection closed;
 //  * a connection closed with request bytes still unread is drained for up to 2 s (lingering
@@ -45,9 +47,17 @@ struct ConnectionLimits {
   Poco::Timespan keep_alive_grace{0, 1000};
 };
 
+// A whole request the front door holds: its method and target, its head (request line and header
+// lines as received, already checked by the framer, up to the blank line), and whether bytes of a
+// body follow the head.
+struct FrontRequest {
+  std::string_view method, target, head;
+  bool has_body = false;
+};
+
 // Answers a request without a worker thread, or nullopt to pass it on. Called on the front
-// door's thread: it must not block.
-using FrontDesk = std::function<std::optional<HttpResponse>(std::string_view method, std::string_view target)>;
+// door's thread: it must not block (no store I/O, no unbounded work).
+using FrontDesk = std::function<std::optional<HttpResponse>(const FrontRequest&)>;
 
 class CheckedServerSocket : public Poco::Net::ServerSocket {
  public:

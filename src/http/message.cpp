@@ -97,4 +97,48 @@ std::vector<std::pair<std::string, std::string>> parse_query(std::string_view qu
   return out;
 }
 
+namespace {
+std::string_view trim_ows(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+// The next line of `rest` without its CRLF or LF end; false when no end is left.
+bool next_line(std::string_view& rest, std::string_view& line) {
+  auto nl = rest.find('\n');
+  if (nl == std::string_view::npos) return false;
+  line = rest.substr(0, nl);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  rest.remove_prefix(nl + 1);
+  return true;
+}
+}  // namespace
+
+std::optional<HttpRequest> request_from_head(std::string_view head) {
+  std::string_view line;
+  if (!next_line(head, line)) return std::nullopt;
+  auto sp1 = line.find(' ');
+  auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || sp1 == 0) return std::nullopt;
+  HttpRequest r;
+  r.method = std::string(line.substr(0, sp1));
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (!target.starts_with('/')) return std::nullopt;  // absolute-form and the like: the full adapter
+  auto q = target.find('?');
+  r.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1));
+  for (;;) {
+    if (!next_line(head, line)) return std::nullopt;  // no blank line: not a whole head
+    if (line.empty()) break;
+    if (line.front() == ' ' || line.front() == '\t') return std::nullopt;  // folding (the framer refuses it)
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = trim_ows(line.substr(colon + 1));
+    auto [it, inserted] = r.headers.emplace(std::string(name), std::string(value));
+    if (!inserted) it->second += ", " + std::string(value);
+  }
+  return r;
+}
+
 }  // namespace uplift::http

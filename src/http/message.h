@@ -47,6 +47,12 @@ struct HttpResponse {
   std::optional<std::string> header(std::string_view name) const;
 };
 
+// A request from its head as received (request line and header lines, CRLF or LF ends, through the
+// blank line), the way the Poco adapter builds one: path and query split at the first '?',
+// repeated headers joined with ", ", values trimmed of spaces and tabs. For heads the front door's
+// framer has already accepted (request_framer.h); nullopt for anything it cannot read as one.
+std::optional<HttpRequest> request_from_head(std::string_view head);
+
 // Splits "a=1&b=x%20y" into decoded pairs; "+" means space. Malformed escapes are kept verbatim.
 std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
 // Percent-decodes; returns nullopt for a malformed escape or a NUL (encoded or raw).

@@ -32,11 +32,17 @@ struct RequestContext {
 
 using Handler = std::function<HttpResponse(const RequestContext&)>;
 
+// Where a route's handler runs. kFrontDoor: on the front door's thread, with no hand-off to a
+// worker (checked_socket.h) — only for bodiless reads whose work is bounded and in memory (a
+// learner's recommendations, segments, path): the front door serves every other connection too.
+enum class Lane { kWorker, kFrontDoor };
+
 struct Route {
   std::string method;
   std::string pattern;
   Access access = Access::kPublic;
   Handler handler;
+  Lane lane = Lane::kWorker;
 };
 
 struct RouteMatch {

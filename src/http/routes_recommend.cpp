@@ -113,12 +113,13 @@ void add_recommend_routes(Api& api, Service& service) {
   api.add("GET", "/v1/segments", Access::kRead, [&service](const RequestContext&) { return list_segments(service); });
   api.add("GET", "/v1/segments/{id}/learners", Access::kRead,
           [&service](const RequestContext& ctx) { return segment_learners(service, ctx); });
+  // One learner's reads: bounded work over the pinned View, answered at the front door.
   api.add("GET", "/v1/learners/{id}/segments", Access::kLearner,
-          [&service](const RequestContext& ctx) { return learner_segments(service, ctx); });
+          [&service](const RequestContext& ctx) { return learner_segments(service, ctx); }, Lane::kFrontDoor);
   api.add("GET", "/v1/learners/{id}/recommendations", Access::kLearner,
-          [&service](const RequestContext& ctx) { return recommendations(service, ctx); });
+          [&service](const RequestContext& ctx) { return recommendations(service, ctx); }, Lane::kFrontDoor);
   api.add("GET", "/v1/learners/{id}/path", Access::kLearner,
-          [&service](const RequestContext& ctx) { return learner_path(service, ctx); });
+          [&service](const RequestContext& ctx) { return learner_path(service, ctx); }, Lane::kFrontDoor);
 }
 
 }  // namespace uplift::http

@@ -26,6 +26,7 @@
 #include "http/checked_socket.h"
 #include "http/gzip_body.h"
 #include "http/problem.h"
+#include "core/json_text.h"
 #include "log/log.h"
 
 namespace uplift::http {
@@ -136,9 +137,23 @@ HttpRequest to_request(HTTPServerRequest& req) {
 
 void log_request(const std::string& method, const std::string& route, int status, double ms, std::size_t bytes,
                  const std::string& key) {
-  log::line(fmt::format("{{\"ts\":\"{}\",\"method\":{},\"route\":{},\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":{}}}",
-                        format_timestamp(wall_clock_now()), dump_json(method), dump_json(route), status, ms, bytes,
-                        dump_json(key)));
+  // Written straight to text (append_json_string writes what dump_json would): one line per request.
+  std::string text = fmt::format("{{\"ts\":\"{}\",\"method\":", format_timestamp(wall_clock_now()));
+  append_json_string(text, method);
+  text += ",\"route\":";
+  append_json_string(text, route);
+  fmt::format_to(std::back_inserter(text), ",\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":", status, ms, bytes);
+  append_json_string(text, key);
+  text += '}';
+  log::line(text);
+}
+
+// The request's metrics and its log line, once answered.
+void record_request(Service& service, const std::string& method, const Outcome& out,
+                    std::chrono::steady_clock::time_point start) {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  service.metrics.observe_request(method, out.route, out.response.status, seconds);
+  log_request(method, out.route, out.response.status, seconds * 1000, out.response.body.size(), out.key_name);
 }
 
 // Requests whose body is at least this large are followed by malloc_trim.
@@ -185,10 +200,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     }
     write(req, resp, out.response, body.close);
     --service_.metrics.in_flight;
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    service_.metrics.observe_request(request.method, out.route, out.response.status, seconds);
-    log_request(request.method, out.route, out.response.status, seconds * 1000, out.response.body.size(),
-                out.key_name);
+    record_request(service_, request.method, out, start);
     // A large body's buffers (its text, parsed records, the answer) are freed by now; hand the
     // pages back to the system, or glibc keeps them in this thread's arena for good.
     if (body_bytes >= kTrimAfterBytes) malloc_trim(0);
@@ -305,10 +317,23 @@ Result<app::Workspace::Reload> reload_config(Service& service, const char* by) {
 
 Status run_server(const ServerOptions& options, Service& service, KeyRing& keys, Api& api,
                   const std::function<Status()>& load) {
-  // The front door: framing checks, timeouts, connection caps; answers health probes itself.
-  CheckedServerSocket socket(options.limits, [&service](std::string_view method, std::string_view target) {
-    if (method != "GET") return std::optional<HttpResponse>();
-    return health_response(service, target.substr(0, target.find('?')));
+  // The front door: framing checks, timeouts, connection caps; answers health probes itself, and
+  // the bounded learner reads (Lane::kFrontDoor) when their key is known without the store.
+  const bool front_door_reads = options.front_door_reads;
+  CheckedServerSocket socket(options.limits, [&service, &keys, &api, front_door_reads](const FrontRequest& fr) {
+    if (fr.method != "GET") return std::optional<HttpResponse>();
+    std::string_view path = fr.target.substr(0, fr.target.find('?'));
+    if (auto probe = health_response(service, path)) return probe;
+    if (!front_door_reads || fr.has_body || !api.front_door_route(fr.method, path)) return std::optional<HttpResponse>();
+    auto start = std::chrono::steady_clock::now();
+    auto request = request_from_head(fr.head);
+    if (!request || !keys.answers_from_memory(request->header("Authorization"))) return std::optional<HttpResponse>();
+    ++service.metrics.in_flight;
+    Outcome out = api.handle(*request);
+    --service.metrics.in_flight;
+    ++service.metrics.front_door_answers;
+    record_request(service, request->method, out, start);
+    return std::optional<HttpResponse>(std::move(out.response));
   });
   try {
     socket.bind(Poco::Net::SocketAddress(options.host, static_cast<Poco::UInt16>(options.port)), true);

@@ -31,6 +31,8 @@ struct ServerOptions {
   int port = 8080;  // 0: any free port (printed at start)
   int threads = 16;
   int tick_ms = 200;
+  // Answer the bounded learner reads (Lane::kFrontDoor routes) on the front door's thread.
+  bool front_door_reads = true;
   ConnectionLimits limits;  // timeouts and connection caps of the front door (checked_socket.h)
 };
 

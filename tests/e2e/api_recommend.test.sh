@@ -19,3 +19,39 @@ for f in "${files[@]}"; do
   grep -q '"rejected":\[\]' "$API_TMP/post.out" || { echo "posting $f rejected records: $(head -c 500 "$API_TMP/post.out")" >&2; exit 1; }
 done
 run_node_tests api/recommend.test.mjs
+
+# A learner's reads are answered on the front door's thread (Lane::kFrontDoor); the same requests
+# handed to a worker (--no-front-door-reads) must get the very same answers, refusals included.
+front_door_answers() {
+  curl -sS "$API_URL/metrics" -H "Authorization: Bearer $KEY_ADMIN" |
+    awk '$1 == "uplift_http_front_door_answers_total" { print $2 }'
+}
+snapshot_learner_reads() {  # snapshot_learner_reads OUT: every learner's three reads, and refusals
+  local out=$1 id what
+  : >"$out"
+  jq -r 'select(.kind == "learner") | .id' "${files[@]}" | sort -u | head -150 >"$API_TMP/learner-ids"
+  echo "nobody" >>"$API_TMP/learner-ids"
+  while read -r id; do
+    for what in recommendations segments path "recommendations?limit=2" "recommendations?limit=0"; do
+      printf '%s %s ' "$id" "$what" >>"$out"
+      curl -sS -H "Authorization: Bearer $KEY_LMS" -w ' %{http_code}\n' "$API_URL/v1/learners/$id/$what" >>"$out"
+    done
+  done <"$API_TMP/learner-ids"
+  printf 'no key ' >>"$out"
+  curl -sS -w ' %{http_code}\n' "$API_URL/v1/learners/$id/recommendations" >>"$out"
+  printf 'ingest key ' >>"$out"
+  curl -sS -H "Authorization: Bearer $KEY_INGEST" -w ' %{http_code}\n' "$API_URL/v1/learners/$id/recommendations" >>"$out"
+}
+before=$(front_door_answers)
+snapshot_learner_reads "$API_TMP/front-door.txt"
+after=$(front_door_answers)
+[ "$((after - before))" -ge 700 ] || { echo "learner reads were not answered at the front door ($before → $after)" >&2; exit 1; }
+api_stop
+api_serve --no-front-door-reads
+snapshot_learner_reads "$API_TMP/workers.txt"
+[ "$(front_door_answers)" = 0 ] || { echo "--no-front-door-reads: the front door still answered learner reads" >&2; exit 1; }
+grep -q ' 200$' "$API_TMP/workers.txt" && grep -q ' 404$' "$API_TMP/workers.txt" && grep -q ' 401$' "$API_TMP/workers.txt" ||
+  { echo "the learner-read snapshot lacks 200/404/401 answers" >&2; exit 1; }
+diff <(sed 's/"instance":"[^"]*",//' "$API_TMP/front-door.txt") <(sed 's/"instance":"[^"]*",//' "$API_TMP/workers.txt") >&2 ||
+  { echo "front-door and worker answers to the same learner reads differ" >&2; exit 1; }
+echo "learner reads: $(wc -l <"$API_TMP/workers.txt") answers identical at the front door and on workers"

@@ -1,7 +1,8 @@
 // The front door under slow and greedy clients (issue 20, finding 1): slow clients hold no
 // thread, connections are capped in all and per client, a request that would wait behind
 // --max-queued others is answered 503 at once, health probes are answered whatever the threads
-// do, idle connections are closed, and an early refusal is read by the client (lingering close).
+// do (and so are a learner's reads: recommendations, segments, path), idle connections are
+// closed, and an early refusal is read by the client (lingering close).
 // PHASE=slow runs against `serve --threads 4 --header-timeout 20 --request-timeout 25`;
 // PHASE=caps against `--threads 1 --max-queued 1 --max-connections-per-client 8
 // --max-connections 12 --header-timeout 2 --keep-alive-timeout 2 --request-timeout 10`.
@@ -160,7 +161,12 @@ if (process.env.PHASE === 'caps') {
     `POST /v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.admin}\r\nContent-Type: application/x-ndjson\r\n` +
     `Content-Length: ${expectBody.replace('queued-A', id).length}\r\nExpect: 100-continue\r\n\r\n`;
 
-  test('a request that would wait behind --max-queued others is answered 503 at once; health still answers', async () => {
+  test('a request that would wait behind --max-queued others is answered 503 at once; health and learner reads still answer', async () => {
+    const learner = '{"kind":"account","id":"front-door-acct","name":"Front door"}\n' +
+      '{"kind":"learner","id":"front-door-learner","account":"front-door-acct","role":"admin"}\n';
+    const made = await exchange(`POST /v1/records HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${env.admin}\r\n` +
+      `Content-Type: application/x-ndjson\r\nContent-Length: ${learner.length}\r\nConnection: close\r\n\r\n${learner}`);
+    assert.equal(made.status, 200, made.body);
     // A takes the only thread (it waits for its body after 100 Continue); B waits in the queue.
     const a = open();
     await a.connected;
@@ -182,6 +188,19 @@ if (process.env.PHASE === 'caps') {
     assert.equal(health.status, 200);
     const ready = await exchange(get('/readyz'));
     assert.equal(ready.status, 200);
+    // A learner's reads need no thread: the front door answers them itself (Lane::kFrontDoor),
+    // with the same refusals a worker gives.
+    for (const what of ['recommendations', 'segments', 'path']) {
+      const r = await exchange(get(`/v1/learners/front-door-learner/${what}`, env.lms));
+      assert.equal(r.status, 200, `${what}: ${r.body}`);
+      assert.equal(JSON.parse(r.body).learner, 'front-door-learner');
+      assert.match(r.head, /x-content-type-options: nosniff/i);
+      assert.match(r.head, /^date: /im);
+    }
+    assert.equal((await exchange(get('/v1/learners/nobody/recommendations', env.lms))).status, 404);
+    assert.equal((await exchange(get('/v1/learners/front-door-learner/recommendations'))).status, 401);
+    assert.equal((await exchange(get('/v1/learners/front-door-learner/recommendations', env.ingest))).status, 403);
+    assert.equal((await exchange(get('/v1/learners/front-door-learner/recommendations?limit=0', env.lms))).status, 400);
 
     // Nothing accepted is lost: A and B are served once the thread is free.
     a.sock.write(expectBody);
