@@ -29,7 +29,7 @@ front_door_answers() {
 snapshot_learner_reads() {  # snapshot_learner_reads OUT: every learner's three reads, and refusals
   local out=$1 id what
   : >"$out"
-  jq -r 'select(.kind == "learner") | .id' "${files[@]}" | sort -u | head -150 >"$API_TMP/learner-ids"
+  jq -r 'select(.kind == "learner") | .id' "${files[@]}" | sort -u | sed -n '1,150p' >"$API_TMP/learner-ids"
   echo "nobody" >>"$API_TMP/learner-ids"
   while read -r id; do
     for what in recommendations segments path "recommendations?limit=2" "recommendations?limit=0"; do
@@ -37,6 +37,7 @@ snapshot_learner_reads() {  # snapshot_learner_reads OUT: every learner's three 
       curl -sS -H "Authorization: Bearer $KEY_LMS" -w ' %{http_code}\n' "$API_URL/v1/learners/$id/$what" >>"$out"
     done
   done <"$API_TMP/learner-ids"
+  id=$(head -1 "$API_TMP/learner-ids")
   printf 'no key ' >>"$out"
   curl -sS -w ' %{http_code}\n' "$API_URL/v1/learners/$id/recommendations" >>"$out"
   printf 'ingest key ' >>"$out"
