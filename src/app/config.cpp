@@ -13,6 +13,7 @@ Result<std::shared_ptr<const Config>> load_config(const std::filesystem::path& d
   auto config = std::make_shared<Config>();
   config->dir = dir;
   config->milestones_dir = milestones_dir;
+  config->graph_fingerprint = milestone_fingerprint(milestones_dir);
   std::vector<std::string> problems;
   auto note = [&](const Status& st, const char* what) {
     if (!st.ok()) problems.push_back(st.with_context(what).message());

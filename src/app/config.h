@@ -33,7 +33,13 @@ struct Config {
   triggers::RuleSet triggers;             // empty without <dir>/triggers
   ingest::SourceSet sources;              // empty without <dir>/sources
   attribution::StageTargets targets;      // empty without <dir>/targets
+  // milestone_fingerprint(milestones_dir), taken before the graph was read: saved states carry it
+  // (a file edited meanwhile makes the states look older than they are, never newer).
+  std::string graph_fingerprint;
 };
+
+// FNV-1a over the milestone directory's regular files (sorted relative names and contents), hex.
+std::string milestone_fingerprint(const std::filesystem::path& milestones_dir);
 
 Result<std::shared_ptr<const Config>> load_config(const std::filesystem::path& dir,
                                                   const std::filesystem::path& milestones_dir);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -103,18 +104,94 @@ Status Workspace::load(const ProgressFn& progress) {
 
   evaluated_config_ = config_.load();
   evaluator_ = std::make_unique<milestones::Evaluator>(evaluated_config_->graph, data_, options_.as_of);
-  evaluator_->rebuild([&](std::size_t done, std::size_t total) {
-    if (progress) progress("evaluating accounts", done, total);
-  });
   std::lock_guard writer(writer_mutex_);
-  publish(nullptr);
+  auto resumed = resume_from_saved_states(progress);
+  if (!resumed.ok()) return resumed.status();
+  if (!*resumed) {
+    evaluator_->rebuild([&](std::size_t done, std::size_t total) {
+      if (progress) progress("evaluating accounts", done, total);
+    });
+    publish(nullptr);  // every state is queued for the saver: the saved ones may be of another graph
+  }
   if (options_.persist_state) saver_ = std::thread([this] { saver_loop(); });
   return Status::OK();
 }
 
-void Workspace::queue_states_to_save(const std::vector<std::string>& accounts) {
-  if (!options_.persist_state || accounts.empty()) return;
+Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
+  {
+    std::random_device rd;
+    saver_token_ = fmt::format("{:08x}{:08x}", rd(), rd());
+  }
+  auto doc = store_->get_document(kStateMetaCollection, "watermark");
+  if (!doc.ok()) return doc.status().code() == Code::kNotFound ? Result<bool>(false) : Result<bool>(doc.status());
+  known_watermark_ = doc->body;  // the saver's first save expects it (Workspace::save_fenced)
+  if (!options_.resume_saved_states || options_.as_of) return false;
+  StateWatermark mark;
+  try {
+    auto j = nlohmann::json::parse(doc->body);
+    if (!j.value("settled", false)) return false;  // states were being saved: which are current is unknown
+    mark.sequence = j.at("sequence").get<Sequence>();
+    mark.as_of = j.at("as_of").get<Timestamp>();
+    mark.as_of_fixed = j.at("as_of_fixed").get<bool>();
+    mark.graph = j.at("graph").get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    return false;  // unreadable: evaluate everything
+  }
+  if (mark.as_of_fixed || mark.graph != evaluated_config_->graph_fingerprint || mark.sequence > last_seq_.load())
+    return false;
+  // The records after the watermark, noted once the saved states are in; when they are most of
+  // the store, evaluating everything is as quick.
+  std::vector<Record> tail;
+  const std::size_t records = data_.record_count();
+  bool too_long = false;
+  UPLIFT_RETURN_IF_ERROR(store_->scan_since(mark.sequence, 0, [&](const StoredRecord& r) {
+    tail.push_back(r.record);
+    too_long = tail.size() > records / 2 + 1024;
+    return !too_long;
+  }));
+  if (too_long) return false;
+  milestones::StateMap saved;
+  std::size_t read = 0;
+  Status bad;
+  UPLIFT_RETURN_IF_ERROR(store_->scan_documents(milestones::kStateCollection, [&](const Document& d) {
+    auto state = milestones::account_state_from_text(d.body);
+    if (!state.ok()) {
+      bad = state.status().with_context(fmt::format("saved milestone state '{}'", d.key));
+      return false;
+    }
+    saved.emplace(d.key, std::make_shared<const milestones::AccountState>(std::move(*state)));
+    if (progress && ++read % 65536 == 0) progress("reading saved states", read, 0);
+    return true;
+  }));
+  if (!bad.ok()) {
+    log::warn("saved milestone states not used (every account is evaluated)", {{"error", bad.to_string()}});
+    return false;
+  }
+  const std::size_t adopted = evaluator_->resume(std::move(saved), mark.as_of);
+  for (const Record& r : tail) evaluator_->note(r);
+  const std::vector<std::string> changed = evaluator_->flush();
+  if (evaluator_->as_of() != milestones::latest_fact_time(data_)) {
+    // The saved as-of is not where the records put it: evaluate everything rather than guess.
+    log::warn("saved milestone states not used (their as-of does not match the records)",
+              {{"saved_as_of", format_timestamp(mark.as_of)}, {"records_as_of", format_timestamp(milestones::latest_fact_time(data_))}});
+    return false;
+  }
+  {
+    std::lock_guard l(save_mutex_);
+    states_clean_ = true;  // every saved state is the watermark's, which this process now holds
+  }
+  start_up_ = {true, adopted, tail.size(), changed.size()};
+  publish(&changed);  // what was evaluated again is queued for the saver
+  log::info("milestone states resumed from the saved ones",
+            {{"saved", adopted}, {"records_after_watermark", tail.size()}, {"evaluated", changed.size()}});
+  if (progress) progress("resuming saved states", adopted, adopted);
+  return true;
+}
+
+void Workspace::queue_states_to_save(const std::vector<std::string>& accounts, bool every_account) {
+  if (!options_.persist_state || (accounts.empty() && !every_account)) return;
   std::lock_guard l(save_mutex_);
+  if (every_account) full_save_pending_ = true;
   states_to_save_.insert(accounts.begin(), accounts.end());
   save_cv_.notify_one();
 }
@@ -144,31 +221,105 @@ void Workspace::saver_loop() {
 
 Status Workspace::save_states() {
   std::lock_guard one(save_one_at_a_time_);  // a later save never overtakes an earlier one
+  return save_queued_states({});
+}
+
+Status Workspace::save_queued_states(const ProgressFn& progress) {
   std::vector<std::string> accounts;
   {
     std::lock_guard l(save_mutex_);
     accounts.assign(states_to_save_.begin(), states_to_save_.end());
     states_to_save_.clear();
   }
-  if (accounts.empty()) return Status::OK();
   // Serialised from the published version, holding no lock: it holds every change noted so far.
   const std::shared_ptr<const StateVersion> version = published_.load();
   constexpr std::size_t kPerTransaction = 2048;
   for (std::size_t at = 0; at < accounts.size(); at += kPerTransaction) {
     const std::vector<std::string> chunk(accounts.begin() + static_cast<std::ptrdiff_t>(at),
                                          accounts.begin() + static_cast<std::ptrdiff_t>(std::min(accounts.size(), at + kPerTransaction)));
-    Status saved = store_->put_documents(state_documents(*version, chunk));
+    Result<bool> saved = save_fenced(state_documents(*version, chunk));
     std::lock_guard l(save_mutex_);
-    if (!saved.ok()) {
+    if (!saved.ok() || !*saved) {
       states_to_save_.insert(accounts.begin() + static_cast<std::ptrdiff_t>(at), accounts.end());
+      if (saved.ok()) return Status::OK();  // another process saved states meanwhile: the next round retries
       ++saves_.failed;
-      saves_.last_failure = saved;
+      saves_.last_failure = saved.status();
       saves_.failing = true;
-      return saved;
+      return saved.status();
     }
     saves_.saved += chunk.size();
     saves_.failing = false;
+    if (progress) progress("saving states", std::min(accounts.size(), at + kPerTransaction), accounts.size());
   }
+  {
+    std::lock_guard l(save_mutex_);
+    if (full_save_pending_ && states_to_save_.empty()) {  // every account saved, none by another since
+      full_save_pending_ = false;
+      states_clean_ = true;
+    }
+  }
+  return settle_watermark(*version);
+}
+
+Result<bool> Workspace::save_fenced(std::vector<Document> docs) {
+  // The watermark is marked unsettled in the same transaction, expecting the body this process
+  // last wrote (or resumed from): a process that settles later knows nobody wrote states between
+  // its own saves, and one that finds another's mark knows its view of the documents is stale.
+  nlohmann::json unsettled = {{"settled", false}, {"writer", saver_token_}, {"n", ++watermark_nonce_}};
+  Store::DocumentChanges changes;
+  changes.expect.push_back({kStateMetaCollection, "watermark", known_watermark_});
+  changes.put = std::move(docs);
+  changes.put.push_back({kStateMetaCollection, "watermark", unsettled.dump(), 0});
+  auto wrote = store_->apply_documents(changes);
+  if (!wrote.ok()) return wrote.status();
+  if (*wrote) {
+    known_watermark_ = changes.put.back().body;
+    return true;
+  }
+  return watermark_taken();
+}
+
+bool Workspace::watermark_taken() {
+  // Another process wrote states since this one's last save: which, it cannot know. Nothing more
+  // is settled by this process until it has saved every account again (at shutdown).
+  {
+    std::lock_guard l(save_mutex_);
+    states_clean_ = false;
+    full_save_pending_ = false;
+  }
+  auto current = store_->get_document(kStateMetaCollection, "watermark");
+  if (current.ok()) known_watermark_ = current->body;
+  else if (current.status().code() == Code::kNotFound) known_watermark_.reset();
+  return false;
+}
+
+Status Workspace::settle_watermark(const StateVersion& saved_from) {
+  // Settled: every account was saved by this process since another last wrote (states_clean_),
+  // nothing is queued, and `saved_from` is still the published version. Every version up to it
+  // queued its changes before it was published, and each was saved from it or a later one (no
+  // later one exists): every saved state is exactly saved_from's. last_seq_ moves only after the
+  // version holding its records is published, so saved_from holds every record up to it.
+  Sequence sequence = 0;
+  {
+    std::lock_guard l(save_mutex_);
+    if (!states_clean_ || !states_to_save_.empty()) return Status::OK();
+    if (published_.load().get() != &saved_from) return Status::OK();
+    sequence = last_seq_.load();
+    if (watermark_written_ == std::make_pair(sequence, saved_from.number)) return Status::OK();
+  }
+  nlohmann::json mark = {{"settled", true}, {"sequence", sequence}, {"as_of", saved_from.as_of},
+                         {"as_of_fixed", options_.as_of.has_value()}, {"graph", saved_from.config->graph_fingerprint},
+                         {"writer", saver_token_}, {"n", ++watermark_nonce_}};
+  Document doc{kStateMetaCollection, "watermark", mark.dump(), saved_from.as_of};
+  auto wrote = store_->apply_documents({{{kStateMetaCollection, "watermark", known_watermark_}}, {doc}, {}});
+  if (!wrote.ok()) return wrote.status();
+  if (!*wrote) {
+    watermark_taken();
+    return Status::OK();
+  }
+  known_watermark_ = doc.body;
+  std::lock_guard l(save_mutex_);
+  watermark_written_ = {sequence, saved_from.number};
   return Status::OK();
 }
 
@@ -187,7 +338,13 @@ void Workspace::stop_saver() {
   if (options_.persist_state && store_) {  // what is left, once
     Status saved = Status::OK();
     try {
-      saved = save_states();
+      bool clean = false;
+      {
+        std::lock_guard l(save_mutex_);
+        clean = states_clean_ || full_save_pending_;
+      }
+      // Another process saved states meanwhile: save every account, so the next start may resume.
+      saved = clean ? save_states() : persist_all_states();
     } catch (const std::exception& e) {
       saved = Status::Internal(e.what());
     }
@@ -202,7 +359,8 @@ View Workspace::view() const {
   return View(std::move(records), data_, published_.load());
 }
 
-std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed) {
+std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed,
+                                 bool queue_for_saver) {
   auto next = std::make_shared<StateVersion>();
   const std::shared_ptr<const StateVersion> current = published_.load();
   next->number = current ? current->number + 1 : 1;
@@ -255,6 +413,18 @@ std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const 
     for (const std::string& id : *changed) update(id);
     for (const std::string& id : records_changed) update(id);
     next->aggregates = moved ? std::make_shared<const StageAggregates>(std::move(*moved)) : current->aggregates;
+  }
+  // Queued before the version is visible (and before last_seq_ moves past its records): a saver
+  // round that finds the queue empty and this version still published has saved all of it.
+  if (queue_for_saver && options_.persist_state) {
+    if (changed) {
+      queue_states_to_save(*changed);
+    } else {
+      std::vector<std::string> all;
+      all.reserve(states.size());
+      for (const auto& [account, state] : states) all.push_back(account);
+      queue_states_to_save(all, /*every_account=*/true);
+    }
   }
   const std::uint64_t number = next->number;
   published_.store(std::move(next));
@@ -431,9 +601,8 @@ void Workspace::commit_group(const std::vector<PendingIngest*>& group) {
     if (alerting_) note_for_judgement(touched_accounts(records, *written));
   }
   // The records are committed: from here nothing may turn the ingest into a failure. The changed
-  // states go to the state saver (a cache the report trusts only when its watermark matches,
-  // states_current); the group is answered without waiting for them.
-  queue_states_to_save(summary.changed_accounts);
+  // states went to the state saver when they were published; the group is answered without
+  // waiting for them.
   // Each member is answered with its own records' outcomes.
   std::lock_guard queue(group_mutex_);
   std::size_t at = 0;
@@ -491,9 +660,8 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
         }
       }
       const std::vector<std::string> changed = evaluator_->flush();
-      publish(&changed, records_changed);
+      publish(&changed, records_changed);  // queues the changed states for the saver
       last_seq_ = through;
-      queue_states_to_save(changed);
       if (!records.empty()) note_for_judgement(touched_accounts(records, WriteResult{}));
     }
     after = page.back().seq;
@@ -504,21 +672,12 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
 
 Status Workspace::persist_all_states(const ProgressFn& progress) {
   std::lock_guard one(save_one_at_a_time_);  // no saver chunk of an older version lands after these
-  const Sequence sequence = last_seq_.load();  // before the version: the states hold at least this
   const std::shared_ptr<const StateVersion> version = published_.load();
-  std::size_t done = 0, total = version->states.size();
-  std::vector<Document> docs;
-  for (const auto& s : version->states) {
-    docs.push_back({milestones::kStateCollection, s->account, milestones::to_json(*s).dump(), version->as_of});
-    if (++done % 1024 == 0 || done == total) {
-      UPLIFT_RETURN_IF_ERROR(store_->put_documents(docs));
-      docs.clear();
-      if (progress) progress("saving states", done, total);
-    }
-  }
-  nlohmann::json mark = {{"sequence", sequence}, {"as_of", version->as_of},
-                         {"as_of_fixed", options_.as_of.has_value()}, {"graph", milestone_fingerprint(milestones_dir_)}};
-  return store_->put_document({kStateMetaCollection, "watermark", mark.dump(), version->as_of});
+  std::vector<std::string> all;
+  all.reserve(version->states.size());
+  for (const auto& state : version->states) all.push_back(state->account);
+  queue_states_to_save(all, /*every_account=*/true);
+  return save_queued_states(progress);
 }
 
 std::string milestone_fingerprint(const fs::path& dir) {
@@ -554,6 +713,7 @@ Result<std::optional<StateWatermark>> states_current(Store& store, const fs::pat
   StateWatermark w;
   try {
     auto j = nlohmann::json::parse(doc->body);
+    if (!j.value("settled", false)) return std::optional<StateWatermark>();  // being saved
     w.sequence = j.at("sequence").get<Sequence>();
     w.as_of = j.at("as_of").get<Timestamp>();
     w.as_of_fixed = j.at("as_of_fixed").get<bool>();

@@ -4,8 +4,16 @@
 //
 // Promises:
 //  * open() loads the configuration (milestones/ under the config dir), reads every stored record
-//    (scan_kind per kind, events last), evaluates every account and remembers the store's last
-//    sequence. A bad graph or unreachable database is an error Status, never a crash.
+//    (scan_kind per kind, events last) and remembers the store's last sequence. It then resumes
+//    from the saved states when their watermark allows (the same milestone definitions, no fixed
+//    as-of): every saved state is taken as it is and only the accounts the records written after
+//    the watermark touch (and those the as-of day moving can change, and those without a saved
+//    state) are evaluated — the result equals evaluating every account, which it does otherwise.
+//    A bad graph or unreachable database is an error Status, never a crash.
+//  * The state saver keeps the saved states current: each published change is queued for it
+//    before the version is published, and when a round has saved everything queued and no newer
+//    version was published meanwhile, every saved state is exactly that version's — it then
+//    writes the watermark (the store's sequence it holds, its as-of, its graph's fingerprint).
 //  * ingest_concurrently() writes a batch to the store first (durable, atomic) and only then
 //    applies the committed, non-duplicate records to memory and re-evaluates the touched accounts
 //    incrementally; their states are saved to the "milestone_state" documents by the state saver
@@ -79,6 +87,7 @@ struct WorkspaceOptions {
   std::string milestones_dir;            // explicit milestones directory; empty: <config>/milestones
   std::optional<Timestamp> as_of;        // fixed reference instant for windows/declines
   bool persist_state = true;             // changed states are saved to the store (the state saver)
+  bool resume_saved_states = true;       // open() may start from the saved states (see above)
   // For tests: called by a writer after a batch's records went into memory, before the accounts
   // are evaluated (holding the writer lock only: readers are not blocked while it runs).
   std::function<void()> before_evaluation;
@@ -103,8 +112,6 @@ struct StateWatermark {
   bool as_of_fixed = false;
   std::string graph;  // milestone_fingerprint()
 };
-// FNV-1a over the milestone directory's regular files (sorted relative names and contents), hex.
-std::string milestone_fingerprint(const std::filesystem::path& milestones_dir);
 // The watermark when the stored states are current for `milestones_dir`; nullopt otherwise
 // (none saved, records written since, a fixed as-of, other milestone definitions).
 Result<std::optional<StateWatermark>> states_current(Store& store, const std::filesystem::path& milestones_dir);
@@ -210,6 +217,13 @@ class Workspace {
   // Entries were queued: the next resolve_unresolved() looks even if no learner changed since.
   void unresolved_queued() { ++unresolved_queued_; }
   Sequence last_sequence() const { return last_seq_.load(); }
+  // How open() got its states: resumed from the saved ones (how many, how many records after
+  // their watermark, how many accounts it evaluated), or by evaluating every account.
+  struct StartUp {
+    bool resumed = false;
+    std::size_t adopted = 0, records_after_watermark = 0, evaluated = 0;
+  };
+  const StartUp& start_up() const { return start_up_; }
   const std::filesystem::path& config_dir() const { return config_dir_; }
 
  private:
@@ -220,12 +234,34 @@ class Workspace {
   // Publishes the evaluator's states as the next version: `changed` (sorted) are taken from the
   // evaluator, the rest shared with the current version; all of them when `changed` is null. The
   // stage aggregates move the accounts of `changed` and `records_changed` (accounts whose record
-  // changed) to their new contributions. Caller holds writer_mutex_. Returns the new version's number.
-  std::uint64_t publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed = {});
+  // changed) to their new contributions. `changed` (or every account) is queued for the state
+  // saver before the version is published, unless `queue_for_saver` is false. Caller holds
+  // writer_mutex_. Returns the new version's number.
+  std::uint64_t publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed = {},
+                        bool queue_for_saver = true);
+  // Starts the evaluator from the saved states and the records after their watermark (see the
+  // file comment); false (nothing changed) when they cannot be used. Caller holds writer_mutex_.
+  Result<bool> resume_from_saved_states(const ProgressFn& progress);
   // Each known account's contribution to the published aggregates (writer's).
   std::unordered_map<std::string, Contribution> contributions_;
   // The state documents of `accounts` in `version` (no lock needed).
   static std::vector<Document> state_documents(const StateVersion& version, const std::vector<std::string>& accounts);
+  // The saver's round (caller holds save_one_at_a_time_): saves what is queued, then settles.
+  Status save_queued_states(const ProgressFn& progress);
+  // Writes `docs` with the watermark marked unsettled, fenced by the watermark this process knows
+  // (Store::apply_documents). False (nothing written) when another process wrote states since.
+  Result<bool> save_fenced(std::vector<Document> docs);
+  bool watermark_taken();  // another process's mark was found: re-read it, stop settling
+  // Writes the settled watermark when every saved state is `saved_from`'s (see the file comment).
+  Status settle_watermark(const StateVersion& saved_from);
+  std::pair<Sequence, std::uint64_t> watermark_written_{0, 0};  // (sequence, version); save_mutex_
+  // The watermark body this process last wrote or resumed from (save_one_at_a_time_).
+  std::optional<std::string> known_watermark_;
+  std::uint64_t watermark_nonce_ = 0;                           // save_one_at_a_time_
+  std::string saver_token_;                                     // this process's, random
+  StartUp start_up_;
+  bool states_clean_ = false;       // every saved state is this process's (save_mutex_)
+  bool full_save_pending_ = false;  // every account is queued since the last interference (save_mutex_)
   // The state saver (workspace.cpp): accounts whose state changed since the last save.
   std::set<std::string, std::less<>> states_to_save_;  // guarded by save_mutex_
   mutable std::mutex save_mutex_;
@@ -235,7 +271,8 @@ class Workspace {
   std::thread saver_;
   std::mutex save_one_at_a_time_;
   void saver_loop();
-  void queue_states_to_save(const std::vector<std::string>& accounts);
+  // `every_account`: the accounts are all of them (a full save makes the saved states clean).
+  void queue_states_to_save(const std::vector<std::string>& accounts, bool every_account = false);
   void stop_saver();
   // Group commit (ingest_concurrently): requests wait in pending_; one of them leads a group.
   struct PendingIngest {

@@ -59,7 +59,7 @@ Result<Workspace::Reload> Workspace::reload_config() {
     evaluated_config_ = config;
     evaluator_ = std::move(evaluator);
     config_.store(config);
-    publish(nullptr);
+    publish(nullptr, {}, /*queue_for_saver=*/false);  // persist_all_states below saves them all
     for (const auto& [account, state] : evaluator_->states()) accounts.push_back(account);
   }
   // The saved states and their watermark follow the new graph.

@@ -12,7 +12,7 @@ namespace {
 void run(const WorkspaceArgs& args) {
   auto start = std::chrono::steady_clock::now();
   ProgressBar bar;
-  auto ws = args.open("rebuild", &bar);
+  auto ws = args.open("rebuild", &bar, /*rebuild=*/true);
   if (!ws) return;
   auto evaluated = std::chrono::steady_clock::now();
   Status st = ws->persist_all_states([&](std::string_view phase, std::size_t done, std::size_t total) {

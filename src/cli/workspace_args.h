@@ -22,10 +22,14 @@ struct WorkspaceArgs {
     cmd.add_option("--as-of", as_of, "evaluate as of this instant (RFC 3339); default: the latest event");
   }
 
-  // nullptr (and exit_code() = 2) on failure, after printing why.
-  std::unique_ptr<app::Workspace> open(const char* command, ProgressBar* bar = nullptr) const {
+  // nullptr (and exit_code() = 2) on failure, after printing why. Commands read the saved
+  // milestone states (resuming from them when current) but do not write them, except `rebuild`
+  // (`rebuild`: evaluate every account and save every state).
+  std::unique_ptr<app::Workspace> open(const char* command, ProgressBar* bar = nullptr, bool rebuild = false) const {
     app::WorkspaceOptions options;
     options.config_dir = config;
+    options.persist_state = rebuild;
+    options.resume_saved_states = !rebuild;
     if (!as_of.empty()) {
       auto t = parse_timestamp(as_of);
       if (!t.ok()) {

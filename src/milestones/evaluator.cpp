@@ -109,16 +109,7 @@ void Evaluator::rebuild(const ProgressFn& progress) {
   learner_account_.clear();
   as_of_ = fixed_as_of_ ? *fixed_as_of_ : latest_fact_time(data_);
   evaluated_day_ = date_of(as_of_);
-  // Every account imported, with events or with learners: a union of sorted lists.
-  std::vector<std::string> accounts, with_events = data_.event_accounts(), merged;
-  accounts.reserve(data_.accounts().size());
-  for (const auto& [id, _] : data_.accounts()) accounts.push_back(id);
-  std::set_union(accounts.begin(), accounts.end(), with_events.begin(), with_events.end(), std::back_inserter(merged));
-  accounts.clear();
-  with_events = data_.learner_accounts();
-  std::set_union(merged.begin(), merged.end(), with_events.begin(), with_events.end(), std::back_inserter(accounts));
-  merged = {};
-  with_events = {};
+  const std::vector<std::string> accounts = all_accounts();
   if (!graph_.completion_criteria.empty())
     for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
 
@@ -173,6 +164,41 @@ void Evaluator::rebuild(const ProgressFn& progress) {
   if (progress) progress(total, total);
 }
 
+std::vector<std::string> Evaluator::all_accounts() const {
+  // Every account imported, with events or with learners: a union of sorted lists.
+  std::vector<std::string> accounts, with_events = data_.event_accounts(), merged;
+  accounts.reserve(data_.accounts().size());
+  for (const auto& [id, _] : data_.accounts()) accounts.push_back(id);
+  std::set_union(accounts.begin(), accounts.end(), with_events.begin(), with_events.end(), std::back_inserter(merged));
+  accounts.clear();
+  with_events = data_.learner_accounts();
+  std::set_union(merged.begin(), merged.end(), with_events.begin(), with_events.end(), std::back_inserter(accounts));
+  return accounts;
+}
+
+std::size_t Evaluator::resume(StateMap saved, Timestamp as_of) {
+  dirty_.clear();
+  dirty_all_.clear();
+  learner_account_.clear();
+  caches_.clear();
+  states_.clear();
+  as_of_ = fixed_as_of_ ? *fixed_as_of_ : as_of;
+  evaluated_day_ = date_of(as_of_);
+  if (!graph_.completion_criteria.empty())
+    for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
+  std::size_t adopted = 0;
+  for (const std::string& account : all_accounts()) {
+    auto it = saved.find(account);
+    if (it != saved.end() && it->second && it->second->account == account) {
+      states_.emplace_hint(states_.end(), account, std::move(it->second));
+      ++adopted;
+    } else {
+      dirty_all_.insert(account);  // no saved state: evaluated at the next flush
+    }
+  }
+  return adopted;
+}
+
 void Evaluator::mark(const std::string& account, const std::vector<int>& criteria) {
   add_unique(dirty_[account].criteria, criteria);
 }
@@ -208,7 +234,7 @@ void Evaluator::note(const Record& r) {
       // A churn turns the account's decline flags off: re-derive the state of an evaluated account
       // (no facts to rescan). A renewal alone does not make an account evaluated.
       const auto& account = std::get<Renewal>(r).account;
-      if (caches_.count(account)) dirty_[account];
+      if (caches_.count(account) || states_.count(account)) dirty_[account];
       break;
     }
     case RecordKind::kCompletion: {
@@ -254,7 +280,7 @@ bool Evaluator::evaluate(const std::string& account, const Pending* pending) {
 
 bool Evaluator::refresh_time_parts(const std::string& account) {
   auto cache = caches_.find(account);
-  if (cache == caches_.end()) return false;
+  if (cache == caches_.end()) return states_.count(account) ? evaluate(account, nullptr) : false;  // resumed
   return store_state(account, cache->second);
 }
 

@@ -109,6 +109,14 @@ class Evaluator {
   // Evaluates every account: those imported, those with events, those with learners.
   // `progress` is called from the calling thread only.
   void rebuild(const ProgressFn& progress = {});
+  // Starts from states evaluated earlier instead of evaluating every account: `saved` are taken
+  // as they are, as evaluated at `as_of` (ignored when the as-of is fixed) from the graph this
+  // evaluator holds and the records the Dataset held then. Accounts without a saved state are
+  // evaluated at the next flush(). The caller then note()s every record that arrived after
+  // the states were saved and flush()es: an adopted account is evaluated again (wholly, the first
+  // time) when a record touches it or the as-of day moves in a way that can change it, so the
+  // result equals rebuild(). Returns how many saved states were adopted.
+  std::size_t resume(StateMap saved, Timestamp as_of);
   // Threads rebuild() uses (default: the hardware's, at least 1).
   void set_threads(unsigned n) { threads_ = n == 0 ? 1 : n; }
   unsigned threads() const { return threads_; }
@@ -160,6 +168,8 @@ class Evaluator {
   // Brings the account's state up to date (everything when `pending` is null). Returns whether it
   // changed.
   bool evaluate(const std::string& account, const Pending* pending);
+  // Every account to evaluate: imported, with events or with learners (sorted).
+  std::vector<std::string> all_accounts() const;
   void mark(const std::string& account, const std::vector<int>& criteria);
   bool refresh_time_parts(const std::string& account);
   // Re-derives the account's state from its cached facts at as_of_; returns whether it changed.

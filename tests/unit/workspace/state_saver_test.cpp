@@ -41,7 +41,10 @@ class RefusingDocuments final : public Store {
   Status put_documents(std::span<const Document> docs) override {
     return refuse ? Status::Unavailable("documents refused") : real_->put_documents(docs);
   }
-  Result<bool> apply_documents(const DocumentChanges& changes) override { return real_->apply_documents(changes); }
+  Result<bool> apply_documents(const DocumentChanges& changes) override {
+    if (refuse) return Status::Unavailable("documents refused");
+    return real_->apply_documents(changes);
+  }
   Result<Document> get_document(std::string_view collection, std::string_view key) override {
     return real_->get_document(collection, key);
   }
