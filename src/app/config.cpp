@@ -7,13 +7,19 @@
 
 namespace uplift::app {
 
+std::string states_fingerprint(const std::filesystem::path& milestones_dir) {
+  return std::string(kStateFormat) + ":" + milestone_fingerprint(milestones_dir);
+}
+
 Result<std::shared_ptr<const Config>> load_config(const std::filesystem::path& dir,
                                                   const std::filesystem::path& milestones_dir) {
   namespace fs = std::filesystem;
   auto config = std::make_shared<Config>();
   config->dir = dir;
   config->milestones_dir = milestones_dir;
-  config->graph_fingerprint = milestone_fingerprint(milestones_dir);
+  // The evaluator's semantics and the state format count as much as the graph: a release that
+  // changes either changes kStateFormat, and saved states of another one are not resumed from.
+  config->graph_fingerprint = states_fingerprint(milestones_dir);
   std::vector<std::string> problems;
   auto note = [&](const Status& st, const char* what) {
     if (!st.ok()) problems.push_back(st.with_context(what).message());

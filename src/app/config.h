@@ -38,8 +38,13 @@ struct Config {
   std::string graph_fingerprint;
 };
 
+// The milestone states' format and the evaluator's semantics, as saved states carry them.
+inline constexpr const char* kStateFormat = "states-1";
+
 // FNV-1a over the milestone directory's regular files (sorted relative names and contents), hex.
 std::string milestone_fingerprint(const std::filesystem::path& milestones_dir);
+// What saved states carry: kStateFormat and milestone_fingerprint(), "states-1:<hex>".
+std::string states_fingerprint(const std::filesystem::path& milestones_dir);
 
 Result<std::shared_ptr<const Config>> load_config(const std::filesystem::path& dir,
                                                   const std::filesystem::path& milestones_dir);

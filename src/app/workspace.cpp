@@ -122,8 +122,13 @@ Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
     std::random_device rd;
     saver_token_ = fmt::format("{:08x}{:08x}", rd(), rd());
   }
+  // Whatever goes wrong here, the start goes on by evaluating every account.
+  auto not_used = [](const Status& why) {
+    log::warn("saved milestone states not used (every account is evaluated)", {{"error", why.to_string()}});
+    return false;
+  };
   auto doc = store_->get_document(kStateMetaCollection, "watermark");
-  if (!doc.ok()) return doc.status().code() == Code::kNotFound ? Result<bool>(false) : Result<bool>(doc.status());
+  if (!doc.ok()) return doc.status().code() == Code::kNotFound ? false : not_used(doc.status());
   known_watermark_ = doc->body;  // the saver's first save expects it (Workspace::save_fenced)
   if (!options_.resume_saved_states || options_.as_of) return false;
   StateWatermark mark;
@@ -139,21 +144,31 @@ Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
   }
   if (mark.as_of_fixed || mark.graph != evaluated_config_->graph_fingerprint || mark.sequence > last_seq_.load())
     return false;
-  // The records after the watermark, noted once the saved states are in; when they are most of
-  // the store, evaluating everything is as quick.
+  // The records after the watermark — those committed while the records were read included: each
+  // is put into memory (a no-op for most) and noted once the saved states are in. When they are
+  // most of the store, evaluating everything is as quick.
   std::vector<Record> tail;
+  Sequence through = last_seq_.load();
   const std::size_t records = data_.record_count();
-  bool too_long = false;
-  UPLIFT_RETURN_IF_ERROR(store_->scan_since(mark.sequence, 0, [&](const StoredRecord& r) {
+  bool too_long = false, learner_moved = false;
+  const bool completion_criteria = !evaluated_config_->graph.completion_criteria.empty();
+  Status scanned = store_->scan_since(mark.sequence, 0, [&](const StoredRecord& r) {
+    data_.apply(r.record);
+    through = std::max(through, r.seq);
+    // A learner that changed account leaves its old account's completions behind, and which
+    // account that was is not known any more: evaluate everything.
+    learner_moved = learner_moved || (completion_criteria && std::holds_alternative<Learner>(r.record));
     tail.push_back(r.record);
     too_long = tail.size() > records / 2 + 1024;
-    return !too_long;
-  }));
-  if (too_long) return false;
+    return !too_long && !learner_moved;
+  });
+  last_seq_ = through;
+  if (!scanned.ok()) return not_used(scanned);
+  if (too_long || learner_moved) return false;
   milestones::StateMap saved;
   std::size_t read = 0;
   Status bad;
-  UPLIFT_RETURN_IF_ERROR(store_->scan_documents(milestones::kStateCollection, [&](const Document& d) {
+  Status docs = store_->scan_documents(milestones::kStateCollection, [&](const Document& d) {
     auto state = milestones::account_state_from_text(d.body);
     if (!state.ok()) {
       bad = state.status().with_context(fmt::format("saved milestone state '{}'", d.key));
@@ -162,11 +177,15 @@ Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
     saved.emplace(d.key, std::make_shared<const milestones::AccountState>(std::move(*state)));
     if (progress && ++read % 65536 == 0) progress("reading saved states", read, 0);
     return true;
-  }));
-  if (!bad.ok()) {
-    log::warn("saved milestone states not used (every account is evaluated)", {{"error", bad.to_string()}});
-    return false;
-  }
+  });
+  if (!docs.ok()) return not_used(docs);
+  if (!bad.ok()) return not_used(bad);
+  // Another process may have saved states while they were read: then which ones are the
+  // watermark's is unknown. Every save changes the watermark's body, so an identical body after
+  // the read means none happened.
+  auto again = store_->get_document(kStateMetaCollection, "watermark");
+  if (!again.ok()) return not_used(again.status());
+  if (again->body != doc->body) return false;
   const std::size_t adopted = evaluator_->resume(std::move(saved), mark.as_of);
   for (const Record& r : tail) evaluator_->note(r);
   const std::vector<std::string> changed = evaluator_->flush();
@@ -191,7 +210,10 @@ Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
 void Workspace::queue_states_to_save(const std::vector<std::string>& accounts, bool every_account) {
   if (!options_.persist_state || (accounts.empty() && !every_account)) return;
   std::lock_guard l(save_mutex_);
-  if (every_account) full_save_pending_ = true;
+  if (every_account) {
+    full_save_pending_ = true;
+    states_clean_ = false;  // clean again once all of them are saved
+  }
   states_to_save_.insert(accounts.begin(), accounts.end());
   save_cv_.notify_one();
 }
@@ -226,13 +248,15 @@ Status Workspace::save_states() {
 
 Status Workspace::save_queued_states(const ProgressFn& progress) {
   std::vector<std::string> accounts;
+  std::shared_ptr<const StateVersion> version;
   {
+    // The queue and the published version in one step (publish() queues and publishes in one):
+    // the version holds every change of the accounts taken. Serialised without the lock.
     std::lock_guard l(save_mutex_);
     accounts.assign(states_to_save_.begin(), states_to_save_.end());
     states_to_save_.clear();
+    version = published_.load();
   }
-  // Serialised from the published version, holding no lock: it holds every change noted so far.
-  const std::shared_ptr<const StateVersion> version = published_.load();
   constexpr std::size_t kPerTransaction = 2048;
   for (std::size_t at = 0; at < accounts.size(); at += kPerTransaction) {
     const std::vector<std::string> chunk(accounts.begin() + static_cast<std::ptrdiff_t>(at),
@@ -359,6 +383,12 @@ View Workspace::view() const {
   return View(std::move(records), data_, published_.load());
 }
 
+std::optional<View> Workspace::try_view() const {
+  std::shared_lock records(records_mutex_, std::try_to_lock);
+  if (!records.owns_lock()) return std::nullopt;
+  return View(std::move(records), data_, published_.load());
+}
+
 std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed,
                                  bool queue_for_saver) {
   auto next = std::make_shared<StateVersion>();
@@ -414,20 +444,30 @@ std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const 
     for (const std::string& id : records_changed) update(id);
     next->aggregates = moved ? std::make_shared<const StageAggregates>(std::move(*moved)) : current->aggregates;
   }
-  // Queued before the version is visible (and before last_seq_ moves past its records): a saver
-  // round that finds the queue empty and this version still published has saved all of it.
-  if (queue_for_saver && options_.persist_state) {
-    if (changed) {
-      queue_states_to_save(*changed);
-    } else {
-      std::vector<std::string> all;
-      all.reserve(states.size());
-      for (const auto& [account, state] : states) all.push_back(account);
-      queue_states_to_save(all, /*every_account=*/true);
-    }
+  // Queued and published in one step under save_mutex_ (and before last_seq_ moves past its
+  // records): a saver round takes the queue and the published version in one step too, so it
+  // saves every account it takes from a version at least as new as the one that queued it, and a
+  // round that finds the queue empty and its version still published has saved all of it.
+  std::vector<std::string> all;
+  if (!changed && queue_for_saver && options_.persist_state) {
+    all.reserve(states.size());
+    for (const auto& [account, state] : states) all.push_back(account);
   }
   const std::uint64_t number = next->number;
-  published_.store(std::move(next));
+  {
+    std::lock_guard l(save_mutex_);
+    if (!changed) states_clean_ = false;  // every state replaced: the saved ones are not these
+    if (queue_for_saver && options_.persist_state) {
+      if (changed) {
+        states_to_save_.insert(changed->begin(), changed->end());
+      } else {
+        full_save_pending_ = true;
+        states_to_save_.insert(all.begin(), all.end());
+      }
+    }
+    published_.store(std::move(next));
+  }
+  save_cv_.notify_one();
   return number;
 }
 
@@ -677,7 +717,12 @@ Status Workspace::persist_all_states(const ProgressFn& progress) {
   all.reserve(version->states.size());
   for (const auto& state : version->states) all.push_back(state->account);
   queue_states_to_save(all, /*every_account=*/true);
-  return save_queued_states(progress);
+  UPLIFT_RETURN_IF_ERROR(save_queued_states(progress));
+  std::lock_guard l(save_mutex_);
+  if (!states_to_save_.empty() && !full_save_pending_)
+    return Status::Aborted("another process saved milestone states meanwhile: the saved states are not marked "
+                           "current (the next start evaluates every account; the state saver retries)");
+  return Status::OK();
 }
 
 std::string milestone_fingerprint(const fs::path& dir) {
@@ -723,7 +768,7 @@ Result<std::optional<StateWatermark>> states_current(Store& store, const fs::pat
   }
   auto seq = store.last_sequence();
   if (!seq.ok()) return seq.status();
-  if (*seq != w.sequence || w.as_of_fixed || w.graph != milestone_fingerprint(milestones_dir))
+  if (*seq != w.sequence || w.as_of_fixed || w.graph != states_fingerprint(milestones_dir))
     return std::optional<StateWatermark>();
   return std::optional<StateWatermark>(std::move(w));
 }

@@ -168,6 +168,9 @@ class Workspace {
   // evaluated under and the records (app/view.h). The View is the reader's only handle: hold it
   // for the length of one request.
   View view() const;
+  // The same, or nullopt instead of waiting while a writer puts records into memory (for a
+  // thread that must never wait: the HTTP front door).
+  std::optional<View> try_view() const;
   // The number of the version view() would pin now.
   std::uint64_t version() const { return published_.load()->number; }
   // The config being served (app/config.h), whole (the one a View pins may be older by a reload

@@ -424,6 +424,35 @@ class Connection : public Poco::Net::StreamSocketImpl {
     if (close) ::shutdown(sockfd(), SHUT_WR);
     return sent == static_cast<ssize_t>(bytes.size());
   }
+  // Sends an answer the front door made (a learner's read), never blocking it: what the socket
+  // does not take at once waits in the outbox, sent as the socket drains (flush_outbox), within
+  // request_timeout; no other request of the connection is read meanwhile. False when the
+  // connection failed (it must then be closed).
+  bool answer_keeping_rest(const HttpResponse& r, bool close) {
+    outbox_ = wire(r, close);
+    outbox_close_ = close;
+    outbox_deadline_ = Clock::now() + span(limits_.request_timeout);
+    return flush_outbox();
+  }
+  bool has_outbox() const { return !outbox_.empty(); }
+  // The answer in the outbox asked for the connection to be closed after it.
+  bool closing_after_outbox() const { return outbox_close_; }
+  // Sends what the socket takes of the outbox. False when the connection failed.
+  bool flush_outbox() {
+    while (!outbox_.empty()) {
+      ssize_t n = ::send(sockfd(), outbox_.data(), outbox_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0) {
+        outbox_.erase(0, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;  // the rest when it drains
+      outbox_.clear();
+      return false;
+    }
+    if (outbox_close_) ::shutdown(sockfd(), SHUT_WR);
+    return true;
+  }
   void answer_rejection() { reject(*problem_, false); }
   void answer_timeout() {
     if (framer_.in_head())
@@ -447,6 +476,7 @@ class Connection : public Poco::Net::StreamSocketImpl {
     else
       d = since + span(served_ ? limits_.keep_alive_timeout : limits_.header_timeout);
     if (over_cap_) d = std::min(d, since + std::chrono::seconds(1));
+    if (!outbox_.empty()) d = std::min(d, outbox_deadline_);
     return d;
   }
   bool in_request() const { return framer_.in_request(); }
@@ -584,6 +614,9 @@ class Connection : public Poco::Net::StreamSocketImpl {
                               // an answer could not be written
   bool park_ = false;         // Poco is letting go of it between requests
   bool sending_ = false;      // an answer is being written (since answer_deadline_ was set)
+  std::string outbox_;        // the rest of a front-door answer the socket has not taken yet
+  bool outbox_close_ = false;
+  Clock::time_point outbox_deadline_{};
   Clock::time_point answer_deadline_{};
 };
 
@@ -693,7 +726,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       fds.push_back({listen_fd, static_cast<short>(now >= accept_paused_until_ ? POLLIN : 0), 0});
       fds.push_back({wake_fd_, POLLIN, 0});
       for (const auto& e : entries_) {
-        fds.push_back({e.conn->sockfd(), POLLIN, 0});
+        fds.push_back({e.conn->sockfd(), static_cast<short>(POLLIN | (e.conn->has_outbox() ? POLLOUT : 0)), 0});
         next = std::min(next, deadline(e));
       }
       if (now < accept_paused_until_) next = std::min(next, accept_paused_until_);
@@ -772,6 +805,18 @@ class Reception : public std::enable_shared_from_this<Reception> {
       if (n < 0 || (e.drained += static_cast<std::size_t>(n)) >= kLingerBytes) close(e);
       return;
     }
+    if (e.conn->has_outbox()) {  // a front-door answer is still going out
+      if (!e.conn->flush_outbox()) {
+        close(e);
+        return;
+      }
+      if (e.conn->has_outbox()) return;
+      if (e.conn->closing_after_outbox()) {
+        drain(e);
+        return;
+      }
+      e.since = Clock::now();
+    }
     (void)e.conn->read_available();
     evaluate(e);
   }
@@ -779,6 +824,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
   // Decides what a reading connection needs: more bytes, an answer here, or a worker.
   void evaluate(Entry& e) {
     Connection* c = e.conn;
+    if (c->has_outbox()) return;  // the next request waits until the last answer is out
     if (c->rejection_due()) {
       c->answer_rejection();
       drain(e);
@@ -795,11 +841,15 @@ class Reception : public std::enable_shared_from_this<Reception> {
     }
     if (desk_ && c->single_complete_request()) {
       auto request = c->next_request();
-      if (auto r = desk_(FrontRequest{request.method, request.target, request.head, request.has_body})) {
+      if (auto r = desk_(FrontRequest{request.method, request.target, request.head, request.has_body, c->over_cap()})) {
         c->skip_request();
         const bool close_after = request.close || c->peer_closed();
-        if (!c->answer(*r, close_after) || close_after) drain(e);
-        else e.since = Clock::now();
+        if (!c->answer_keeping_rest(*r, close_after)) {
+          close(e);
+          return;
+        }
+        e.since = Clock::now();
+        if (!c->has_outbox() && close_after) drain(e);
         return;
       }
     }

@@ -53,6 +53,7 @@ struct ConnectionLimits {
 struct FrontRequest {
   std::string_view method, target, head;
   bool has_body = false;
+  bool over_cap = false;  // the client is over its connection cap: answer health probes only
 };
 
 // Answers a request without a worker thread, or nullopt to pass it on. Called on the front

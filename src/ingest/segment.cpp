@@ -289,7 +289,7 @@ std::optional<AdapterResult> segment_batch_from_text(std::string_view body, cons
         sent_at = v;
       }
     });
-    if (!items || items->size() == 0) return std::nullopt;
+    if (!items || items->begin() == items->end()) return std::nullopt;
     std::optional<std::string_view> batch_sent_at;
     std::optional<nlohmann::json> sent_at_json;  // for the items the full route maps
     if (sent_at && !sent_at->is_null()) {
@@ -297,10 +297,6 @@ std::optional<AdapterResult> segment_batch_from_text(std::string_view body, cons
       if (sent_at->is_string()) batch_sent_at = plain(*sent_at);
     }
     AdapterResult out;
-    out.items = items->size();
-    out.records.reserve(out.items);
-    out.record_items.reserve(out.items);
-    out.upserts.reserve(out.items);
     std::size_t index = 0, fast = 0;
     Event event;
     for (fj::dom::element msg : *items) {
@@ -312,6 +308,7 @@ std::optional<AdapterResult> segment_batch_from_text(std::string_view body, cons
       }
       ++index;
     }
+    out.items = index;  // counted: simdjson's array size() saturates at 2^24 - 1
     if (!out.actors.empty()) out.actors.resize(out.records.size());
     if (fast_items) *fast_items += fast;
     return out;
