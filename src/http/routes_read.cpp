@@ -44,34 +44,6 @@ std::optional<HttpResponse> check_stage(const app::View& view, const std::string
   return problem_response(bad_request("stage: unknown stage '" + stage.substr(0, 40) + "' (stages: " + known + ")"));
 }
 
-bool less_by(const app::View& view, const nlohmann::json& a, const nlohmann::json& b, const std::string& key) {
-  if (key == "arr") return a.value("arr", -1.0) < b.value("arr", -1.0);
-  if (key == "stalled_days") return a.value("stalled_days", -1L) < b.value("stalled_days", -1L);
-  if (key == "stage") return stage_rank(view, field(a, "stage")) < stage_rank(view, field(b, "stage"));
-  return field(a, key.c_str()) < field(b, key.c_str());
-}
-
-// Days since the account last reached a milestone (or since it was created, before any), at the
-// workspace's as-of; nullopt when neither is known.
-std::optional<long> days_without_progress(const app::View& view, const std::string& id) {
-  std::optional<Timestamp> last;
-  if (const auto* st = view.state(id))
-    for (const auto& m : st->milestones)
-      if (m.achieved && m.achieved_at && (!last || *m.achieved_at > *last)) last = m.achieved_at;
-  if (!last)
-    if (const Account* a = view.data().account(id)) last = a->created_at;
-  if (!last) return std::nullopt;
-  return std::max<long>(0, static_cast<long>((view.as_of() - *last) / 86'400'000));
-}
-
-// The one definition of "accounts" (the funnel, the list, `uplift stages`, the movement and the
-// report): account records of the audience. Product events for an account without a record give
-// it a milestone state; it is listed only under audience=all (its audience is not known).
-bool audience_matches(const app::View& view, const std::string& id, const std::optional<Audience>& audience) {
-  if (!audience) return true;
-  const Account* a = view.data().account(id);
-  return a && a->audience == *audience;
-}
 
 HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
@@ -99,38 +71,25 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
 
   const app::View view = ws->view();
   if (auto bad = check_stage(view, *stage)) return *bad;
-  std::string needle = lower(*q);
-  std::vector<nlohmann::json> rows;
-  for (const auto& id : known_accounts(view)) {
-    if (!audience_matches(view, id, *audience)) continue;
-    auto j = account_view(view, id, false);
-    if (!stage->empty() && field(j, "stage") != *stage) continue;
-    if (!tier->empty() && field(j, "tier") != *tier) continue;
-    if (!plan->empty() && field(j, "plan") != *plan) continue;
-    if (!csm->empty() && field(j, "csm") != *csm) continue;
-    if (*flagged && j["flags"].empty()) continue;
-    if (!flag->empty() && std::none_of(j["flags"].begin(), j["flags"].end(),
-                                       [&](const nlohmann::json& f) { return f.value("kind", "") == *flag; }))
-      continue;
-    auto idle = days_without_progress(view, id);
-    if (idle) j["stalled_days"] = *idle;
-    // Stalled: still has something to reach (an account without events has everything to reach),
-    // and reached nothing for that many days.
-    if (*stalled >= 0 && (!idle || *idle < *stalled || (view.state(id) && j["frontier"].empty()))) continue;
-    if (!needle.empty() && lower(id).find(needle) == std::string::npos &&
-        lower(field(j, "name")).find(needle) == std::string::npos)
-      continue;
-    rows.push_back(std::move(j));
-  }
-  bool desc = *order == "desc";
-  std::stable_sort(rows.begin(), rows.end(), [&](const nlohmann::json& a, const nlohmann::json& b) {
-    bool lt = less_by(view, a, b, *sort), gt = less_by(view, b, a, *sort);
-    if (lt != gt) return desc ? gt : lt;
-    return field(a, "id") < field(b, "id");
-  });
+  AccountQuery query;
+  query.audience = *audience;
+  query.stage = *stage;
+  query.tier = *tier;
+  query.plan = *plan;
+  query.csm = *csm;
+  query.q = *q;
+  query.flagged = *flagged;
+  query.flag = *flag;
+  query.stalled_days = *stalled;
+  query.sort = *sort;
+  query.descending = *order == "desc";
+  const std::vector<AccountRow> rows = select_accounts(view, query);
   nlohmann::json items = nlohmann::json::array();
-  for (std::size_t i = page->offset(); i < rows.size() && items.size() < static_cast<std::size_t>(page->per_page); ++i)
-    items.push_back(std::move(rows[i]));
+  for (std::size_t i = page->offset(); i < rows.size() && items.size() < static_cast<std::size_t>(page->per_page); ++i) {
+    auto j = account_view(view, rows[i].id, false);
+    if (rows[i].stalled_days) j["stalled_days"] = *rows[i].stalled_days;
+    items.push_back(std::move(j));
+  }
   if (*stalled >= 0) {
     // The stalled view: per frontier milestone, what uplift recommends (recommend/account_advice.h).
     const recommend::ProgramFor program_for = view.program_for();

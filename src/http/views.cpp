@@ -82,4 +82,96 @@ nlohmann::json learner_view(const app::View& view, const Learner& l, bool detail
   return j;
 }
 
+std::optional<long> days_without_progress(const app::View& view, const std::string& id) {
+  std::optional<Timestamp> last;
+  if (const auto* st = view.state(id))
+    for (const auto& m : st->milestones)
+      if (m.achieved && m.achieved_at && (!last || *m.achieved_at > *last)) last = m.achieved_at;
+  if (!last)
+    if (const Account* a = view.data().account(id)) last = a->created_at;
+  if (!last) return std::nullopt;
+  return std::max<long>(0, static_cast<long>((view.as_of() - *last) / 86'400'000));
+}
+
+namespace {
+std::string lower_case(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+}  // namespace
+
+std::vector<AccountRow> select_accounts(const app::View& view, const AccountQuery& q) {
+  struct Row {
+    AccountRow out;
+    const Account* record;
+    const milestones::AccountState* state;
+    std::string stage;
+  };
+  const auto& stages = view.graph().stages;
+  auto rank = [&](const std::string& stage) {
+    auto it = std::find(stages.begin(), stages.end(), stage);
+    return it == stages.end() ? -1 : static_cast<int>(it - stages.begin());
+  };
+  const std::string needle = lower_case(q.q);
+  static const std::string kNone;
+  std::vector<Row> rows;
+  for (auto& id : known_accounts(view)) {
+    const Account* a = view.data().account(id);
+    if (q.audience && (!a || a->audience != *q.audience)) continue;
+    const milestones::AccountState* st = view.state(id);
+    std::string stage = st ? st->stage : stage_of(view, id);
+    const std::string& tier = a ? a->tier : kNone;
+    const std::string& plan = a ? a->plan : kNone;
+    const std::string& csm = a ? a->csm : kNone;
+    const std::string& name = a ? a->name : kNone;
+    if (!q.stage.empty() && stage != q.stage) continue;
+    if (!q.tier.empty() && tier != q.tier) continue;
+    if (!q.plan.empty() && plan != q.plan) continue;
+    if (!q.csm.empty() && csm != q.csm) continue;
+    const bool no_flags = !st || st->flags.empty();
+    if (q.flagged && no_flags) continue;
+    if (!q.flag.empty() && (no_flags || std::none_of(st->flags.begin(), st->flags.end(),
+                                                       [&](const milestones::Flag& f) { return f.kind == q.flag; })))
+      continue;
+    std::optional<long> idle = days_without_progress(view, id);
+    // Stalled: still has something to reach (an account without events has everything to reach),
+    // and reached nothing for that many days.
+    if (q.stalled_days >= 0 && (!idle || *idle < q.stalled_days || (st && st->frontier.empty()))) continue;
+    if (!needle.empty() && lower_case(id).find(needle) == std::string::npos &&
+        lower_case(name).find(needle) == std::string::npos)
+      continue;
+    rows.push_back(Row{AccountRow{std::move(id), idle}, a, st, std::move(stage)});
+  }
+  // -1 / "" / no date for what the account does not have, as the JSON views compare.
+  auto arr = [](const Row& r) { return r.record && r.record->arr ? *r.record->arr : -1.0; };
+  auto text = [&](const Row& r) -> const std::string& {
+    if (!r.record) return kNone;
+    if (q.sort == "name") return r.record->name;
+    if (q.sort == "csm") return r.record->csm;
+    if (q.sort == "tier") return r.record->tier;
+    return r.record->plan;
+  };
+  auto less = [&](const Row& a, const Row& b) {
+    if (q.sort == "arr") return arr(a) < arr(b);
+    if (q.sort == "stalled_days") return a.out.stalled_days.value_or(-1) < b.out.stalled_days.value_or(-1);
+    if (q.sort == "stage") return rank(a.stage) < rank(b.stage);
+    if (q.sort == "renewal_date") {
+      auto d = [](const Row& r) { return r.record ? r.record->renewal_date : std::nullopt; };
+      return d(a) < d(b);
+    }
+    if (q.sort == "id") return a.out.id < b.out.id;
+    return text(a) < text(b);
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    bool lt = less(a, b), gt = less(b, a);
+    if (lt != gt) return q.descending ? gt : lt;
+    return a.out.id < b.out.id;
+  });
+  std::vector<AccountRow> out;
+  out.reserve(rows.size());
+  for (auto& r : rows) out.push_back(std::move(r.out));
+  return out;
+}
+
 }  // namespace uplift::http
