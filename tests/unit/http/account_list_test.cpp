@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "app/workspace.h"
@@ -82,7 +83,18 @@ TEST_CASE("the account list keeps and orders exactly what filtering and sorting 
   const fs::path dir = fs::temp_directory_path() / ("uplift_account_list_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones", fs::copy_options::recursive);
+  // A small graph most accounts complete (an empty frontier matters to the stalled filter), with
+  // a milestone used before what it requires (out_of_order flags) and a decline trigger.
+  fs::create_directories(dir / "milestones");
+  std::ofstream(dir / "milestones" / "small.json") << R"({
+    "id": "small", "title": "A small journey", "stages": ["onboarding", "live"],
+    "milestones": [
+      {"id": "workflow_published", "title": "A workflow", "event": "workflow_published", "count": 1, "unit": "workflows"},
+      {"id": "two_groups", "title": "Two groups", "event": "group_created", "distinct": "props.group_id", "count": 2, "unit": "groups"},
+      {"id": "logins", "title": "Logins", "event": "login", "count": 3, "unit": "logins", "decline": true},
+      {"id": "live", "title": "Live", "all": ["workflow_published", "two_groups"], "stage": "live"},
+      {"id": "ai_review", "title": "AI review", "event": "ai_review_run", "count": 1, "unit": "reviews", "expects": ["live"]}
+    ]})";
   app::WorkspaceOptions wo;
   wo.config_dir = dir.string();
   wo.persist_state = false;
@@ -155,6 +167,14 @@ TEST_CASE("the account list keeps and orders exactly what filtering and sorting 
         nonempty += !got.empty();
       }
   CHECK(nonempty > checked / 2);  // the filters are not all empty-handed
+  // The data reaches what the filters tell apart: completed journeys (empty frontier), flags.
+  int complete = 0, flagged = 0;
+  for (const auto& s : view.states()) {
+    complete += s->frontier.empty();
+    flagged += !s->flags.empty();
+  }
+  CHECK(complete > 0);
+  CHECK(flagged > 0);
   ws->reset();
   fs::remove_all(dir);
 }
