@@ -19,10 +19,6 @@ namespace uplift::http {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 // Reads `name` from the account view for filtering ("" when absent).
 std::string field(const nlohmann::json& j, const char* name) {
@@ -30,11 +26,6 @@ std::string field(const nlohmann::json& j, const char* name) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-int stage_rank(const app::View& view, const std::string& stage) {
-  const auto& st = view.graph().stages;
-  auto it = std::find(st.begin(), st.end(), stage);
-  return it == st.end() ? -1 : static_cast<int>(it - st.begin());
-}
 
 // 400 for an unknown stage name (a typo would otherwise silently return nothing).
 std::optional<HttpResponse> check_stage(const app::View& view, const std::string& stage) {
@@ -206,13 +197,13 @@ HttpResponse list_learners(Service& service, const RequestContext& ctx) {
   for (const Status* s : {&page.status(), &account.status(), &role.status(), &q.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
   const app::View view = ws->view();
-  std::string needle = lower(*q);
+  std::string needle = lower_case(*q);
   nlohmann::json items = nlohmann::json::array();
   std::size_t total = 0;
   auto consider = [&](const Learner& l) {
     if (!role->empty() && l.role != *role) return;
-    if (!needle.empty() && lower(l.id).find(needle) == std::string::npos &&
-        lower(l.email).find(needle) == std::string::npos)
+    if (!needle.empty() && lower_case(l.id).find(needle) == std::string::npos &&
+        lower_case(l.email).find(needle) == std::string::npos)
       return;
     if (total >= page->offset() && items.size() < static_cast<std::size_t>(page->per_page))
       items.push_back(learner_view(view, l, false));

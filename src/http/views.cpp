@@ -93,13 +93,17 @@ std::optional<long> days_without_progress(const app::View& view, const std::stri
   return std::max<long>(0, static_cast<long>((view.as_of() - *last) / 86'400'000));
 }
 
-namespace {
 std::string lower_case(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
 }
-}  // namespace
+
+int stage_rank(const app::View& view, const std::string& stage) {
+  const auto& st = view.graph().stages;
+  auto it = std::find(st.begin(), st.end(), stage);
+  return it == st.end() ? -1 : static_cast<int>(it - st.begin());
+}
 
 std::vector<AccountRow> select_accounts(const app::View& view, const AccountQuery& q) {
   struct Row {
@@ -107,11 +111,6 @@ std::vector<AccountRow> select_accounts(const app::View& view, const AccountQuer
     const Account* record;
     const milestones::AccountState* state;
     std::string stage;
-  };
-  const auto& stages = view.graph().stages;
-  auto rank = [&](const std::string& stage) {
-    auto it = std::find(stages.begin(), stages.end(), stage);
-    return it == stages.end() ? -1 : static_cast<int>(it - stages.begin());
   };
   const std::string needle = lower_case(q.q);
   static const std::string kNone;
@@ -155,7 +154,7 @@ std::vector<AccountRow> select_accounts(const app::View& view, const AccountQuer
   auto less = [&](const Row& a, const Row& b) {
     if (q.sort == "arr") return arr(a) < arr(b);
     if (q.sort == "stalled_days") return a.out.stalled_days.value_or(-1) < b.out.stalled_days.value_or(-1);
-    if (q.sort == "stage") return rank(a.stage) < rank(b.stage);
+    if (q.sort == "stage") return stage_rank(view, a.stage) < stage_rank(view, b.stage);
     if (q.sort == "renewal_date") {
       auto d = [](const Row& r) { return r.record ? r.record->renewal_date : std::nullopt; };
       return d(a) < d(b);

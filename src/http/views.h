@@ -24,6 +24,11 @@ nlohmann::json account_view(const app::View& view, const std::string& id, bool d
 // {completions, attendance}.
 nlohmann::json learner_view(const app::View& view, const Learner& l, bool detail);
 
+// The stage's position in the graph's stages, -1 when it is not one of them.
+int stage_rank(const app::View& view, const std::string& stage);
+// `s` in lower case (ASCII), for the lists' `q` search.
+std::string lower_case(std::string_view s);
+
 // The account's stage name (first stage when not evaluated).
 std::string stage_of(const app::View& view, const std::string& account);
 
