@@ -32,8 +32,10 @@ const std::vector<Timestamp>& UsageIndex::times(std::string_view account) {
   auto it = cache_.find(std::string(account));
   if (it != cache_.end()) return it->second;
   std::vector<Timestamp> ts;
-  for (const Event& e : data_.events_of(account))
-    if (e.name == event_) ts.push_back(e.ts);  // events are sorted by (ts, id)
+  const Dataset::NameCode code = data_.event_name_code(event_);
+  if (code != Dataset::kNoNameCode)
+    for (const EventRow& e : data_.events_of(account))
+      if (e.name == code) ts.push_back(e.ts);  // events are sorted by (ts, id)
   return cache_.emplace(std::string(account), std::move(ts)).first->second;
 }
 

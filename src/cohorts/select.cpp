@@ -25,11 +25,13 @@ std::optional<Timestamp> achieved_at(const milestones::AccountState* s, const st
 
 double count_events(const Dataset& data, const std::string& account, const std::string& name, Timestamp from,
                     Timestamp to) {
+  const Dataset::NameCode code = data.event_name_code(name);
+  if (code == Dataset::kNoNameCode) return 0;
   const auto& ev = data.events_of(account);
-  auto lo = std::lower_bound(ev.begin(), ev.end(), from, [](const Event& e, Timestamp t) { return e.ts <= t; });
+  auto lo = std::lower_bound(ev.begin(), ev.end(), from, [](const EventRow& e, Timestamp t) { return e.ts <= t; });
   double n = 0;
   for (auto it = lo; it != ev.end() && it->ts <= to; ++it)
-    if (it->name == name) n += 1;
+    if (it->name == code) n += 1;
   return n;
 }
 

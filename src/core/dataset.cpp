@@ -28,8 +28,6 @@ bool upsert_sorted(std::vector<T>& vec, const T& v, Less less, Same same, std::s
   return true;
 }
 
-bool event_less(const Event& x, const Event& y) { return x.ts != y.ts ? x.ts < y.ts : x.id < y.id; }
-
 using AliasIndex = std::unordered_map<std::string, std::vector<std::string>>;
 
 void index_alias(AliasIndex& index, const std::string& alias, const std::string& id) {
@@ -65,15 +63,12 @@ Dataset::Dataset(const Dataset& other)
       learners_(other.learners_),
       learners_by_account_(),
       events_(other.events_),
-      name_codes_(other.name_codes_),
-      event_ids_(other.event_ids_),
       completions_(other.completions_),
       attendance_(other.attendance_),
       arr_(other.arr_),
       renewals_(other.renewals_),
       latest_event_ts_(other.latest_event_ts_),
       bulk_(other.bulk_),
-      event_count_(other.event_count_),
       completion_count_(other.completion_count_),
       attendance_count_(other.attendance_count_),
       arr_count_(other.arr_count_),
@@ -142,7 +137,7 @@ bool Dataset::apply(const Record& r) {
       return true;
     }
     case RecordKind::kEvent:
-      return apply_event(std::get<Event>(r), nullptr);
+      return apply_event(std::get<Event>(r));
     case RecordKind::kCompletion: {
       const auto& c = std::get<Completion>(r);
       std::string key = record_key(r);
@@ -179,54 +174,17 @@ bool Dataset::apply(const Record& r) {
   return false;
 }
 
-bool Dataset::apply(Record&& r) {
-  if (auto* e = std::get_if<Event>(&r)) return apply_event(*e, e);
-  return apply(static_cast<const Record&>(r));
-}
+void Dataset::reserve_events(std::size_t n) { events_.reserve(n); }
 
-void Dataset::reserve_events(std::size_t n) { event_ids_.reserve(n); }
-
-// Inserts `e` (moved from `movable` when given) at its (ts, id) place in its account's events.
-bool Dataset::apply_event(const Event& e, Event* movable) {
-  if (!event_ids_.insert(e.id).second) return false;
-  auto& [vec, names] = events_[e.account];
-  NameCode code = name_codes_.try_emplace(e.name, static_cast<NameCode>(name_codes_.size())).first->second;
+bool Dataset::apply_event(const Event& e) {
+  if (!events_.add(e, bulk_)) return false;
   latest_event_ts_ = std::max(latest_event_ts_, e.ts);
-  ++event_count_;
-  if (bulk_ || vec.empty() || event_less(vec.back(), e)) {
-    if (movable) vec.push_back(std::move(*movable));
-    else vec.push_back(e);
-    names.push_back(code);
-    return true;
-  }
-  auto at = std::upper_bound(vec.begin(), vec.end(), e, event_less);
-  names.insert(names.begin() + (at - vec.begin()), code);
-  if (movable) vec.insert(at, std::move(*movable));
-  else vec.insert(at, e);
   return true;
 }
 
 void Dataset::end_bulk() {
   bulk_ = false;
-  std::vector<std::size_t> order;
-  for (auto& [_, account_events] : events_) {
-    auto& [vec, names] = account_events;
-    if (std::is_sorted(vec.begin(), vec.end(), event_less)) continue;
-    // Sort a permutation (cheap to swap), then move each event once into an exact-size vector.
-    order.resize(vec.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&v = vec](std::size_t a, std::size_t b) { return event_less(v[a], v[b]); });
-    std::vector<Event> sorted;
-    std::vector<NameCode> sorted_names;
-    sorted.reserve(vec.size() + vec.size() / 8 + 4);  // headroom: the next events append without moving all
-    sorted_names.reserve(sorted.capacity());
-    for (std::size_t i : order) {
-      sorted.push_back(std::move(vec[i]));
-      sorted_names.push_back(names[i]);
-    }
-    vec = std::move(sorted);
-    names = std::move(sorted_names);
-  }
+  events_.sort();
 }
 
 void Dataset::index_learner(const Learner& l, const std::string* old_account) {
@@ -269,20 +227,6 @@ Audience Dataset::audience_of(const Learner& l) const {
 const std::vector<const Learner*>& Dataset::learners_of(std::string_view account) const {
   return find_or_empty(learners_by_account_, account);
 }
-const std::vector<Event>& Dataset::events_of(std::string_view account) const {
-  static const std::vector<Event> kEmpty;
-  auto it = events_.find(std::string(account));
-  return it == events_.end() ? kEmpty : it->second.events;
-}
-const std::vector<Dataset::NameCode>& Dataset::event_name_codes_of(std::string_view account) const {
-  static const std::vector<NameCode> kEmpty;
-  auto it = events_.find(std::string(account));
-  return it == events_.end() ? kEmpty : it->second.names;
-}
-Dataset::NameCode Dataset::event_name_code(std::string_view name) const {
-  auto it = name_codes_.find(std::string(name));
-  return it == name_codes_.end() ? kNoNameCode : it->second;
-}
 const std::vector<Completion>& Dataset::completions_of(std::string_view learner) const {
   return find_or_empty(completions_, learner);
 }
@@ -296,13 +240,7 @@ const std::vector<Renewal>& Dataset::renewals_of(std::string_view account) const
   return find_or_empty(renewals_, account);
 }
 
-std::vector<std::string> Dataset::event_accounts() const {
-  std::vector<std::string> out;
-  out.reserve(events_.size());
-  for (const auto& [id, _] : events_) out.push_back(id);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> Dataset::event_accounts() const { return events_.accounts(); }
 
 std::vector<std::string> Dataset::learner_accounts() const {
   std::vector<std::string> out;
@@ -333,7 +271,7 @@ std::vector<const Attendance*> Dataset::all_attendance() const {
 }
 
 std::size_t Dataset::record_count() const {
-  return accounts_.size() + learners_.size() + event_count_ + completion_count_ + attendance_count_ + arr_count_ +
+  return accounts_.size() + learners_.size() + events_.size() + completion_count_ + attendance_count_ + arr_count_ +
          renewal_count_;
 }
 

@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/event_table.h"
 #include "core/records.h"
 
 namespace uplift {
@@ -35,8 +36,6 @@ class Dataset {
   // Returns true when the record changed the dataset (false for a duplicate event or an
   // identical upsert).
   bool apply(const Record& r);
-  // Same, moving the record's contents in (bulk loads avoid a copy per record).
-  bool apply(Record&& r);
   // Capacity hint for bulk loads: about this many events will be applied.
   void reserve_events(std::size_t n);
   // Bulk loading (start-up, imports): between begin_bulk() and end_bulk() events are appended in
@@ -66,16 +65,21 @@ class Dataset {
   Audience audience_of(const Learner& l) const;
 
   const std::vector<const Learner*>& learners_of(std::string_view account) const;
-  const std::vector<Event>& events_of(std::string_view account) const;          // by (ts, id)
-  // Event names as small integers, for per-event name tests that compare integers instead of
-  // strings: event_name_codes_of(a)[i] is the code of events_of(a)[i].name. Codes are dense
-  // (0 … event_name_count() - 1), handed out as names first arrive, and never change.
+  // The account's events by (ts, id), as compact rows (core/event_table.h); read their strings
+  // with event_name(), event_learner(), event_props() and event_id().
+  const std::vector<EventRow>& events_of(std::string_view account) const { return events_.of(account); }
+  const std::string& event_name(const EventRow& e) const { return events_.name(e); }
+  const std::string& event_learner(const EventRow& e) const { return events_.learner(e); }  // "" for none
+  const nlohmann::json& event_props(const EventRow& e) const { return events_.props(e); }
+  std::string_view event_id(const EventRow& e) const { return events_.id(e); }
+  // Event names as small integers (EventRow::name), for per-event name tests that compare
+  // integers instead of strings. Codes are dense (0 … event_name_count() - 1), handed out as
+  // names first arrive, and never change.
   using NameCode = std::uint32_t;
-  static constexpr NameCode kNoNameCode = UINT32_MAX;
-  const std::vector<NameCode>& event_name_codes_of(std::string_view account) const;
+  static constexpr NameCode kNoNameCode = StringCodes::kNone;
   // The code of `name`, or kNoNameCode when no event has had that name.
-  NameCode event_name_code(std::string_view name) const;
-  std::size_t event_name_count() const { return name_codes_.size(); }
+  NameCode event_name_code(std::string_view name) const { return events_.name_code(name); }
+  std::size_t event_name_count() const { return events_.name_count(); }
   const std::vector<Completion>& completions_of(std::string_view learner) const;  // by (ts, key)
   const std::vector<Attendance>& attendance_of(std::string_view learner) const;   // by (program, session)
   const std::vector<ArrSnapshot>& arr_of(std::string_view account) const;         // by date
@@ -92,7 +96,7 @@ class Dataset {
   // Every attendance record, ordered by (program, learner, session).
   std::vector<const Attendance*> all_attendance() const;
 
-  std::size_t event_count() const { return event_count_; }
+  std::size_t event_count() const { return events_.size(); }
   std::size_t record_count() const;
 
  private:
@@ -104,28 +108,21 @@ class Dataset {
   std::unordered_map<std::string_view, const Learner*> learner_index_;
   void rebuild_indexes();
   std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
-  // Per account: its events by (ts, id) and, in step, their name codes.
-  struct AccountEvents {
-    std::vector<Event> events;
-    std::vector<NameCode> names;
-  };
-  std::unordered_map<std::string, AccountEvents> events_;
-  std::unordered_map<std::string, NameCode> name_codes_;
-  std::unordered_set<std::string> event_ids_;  // dedupe across accounts
+  EventTable events_;
   std::unordered_map<std::string, std::vector<Completion>> completions_;
   std::unordered_map<std::string, std::vector<Attendance>> attendance_;
   std::unordered_map<std::string, std::vector<ArrSnapshot>> arr_;
   std::unordered_map<std::string, std::vector<Renewal>> renewals_;
   Timestamp latest_event_ts_ = 0;
   bool bulk_ = false;
-  std::size_t event_count_ = 0, completion_count_ = 0, attendance_count_ = 0, arr_count_ = 0,
+  std::size_t completion_count_ = 0, attendance_count_ = 0, arr_count_ = 0,
               renewal_count_ = 0;
 
   void index_learner(const Learner& l, const std::string* old_account);
   // alias → ids holding it (sorted); learners also by email_alias().
   std::unordered_map<std::string, std::vector<std::string>> learner_aliases_, account_aliases_;
   std::uint64_t identity_version_ = 0;
-  bool apply_event(const Event& e, Event* movable);
+  bool apply_event(const Event& e);
 };
 
 // Scoped Dataset::begin_bulk() / end_bulk().

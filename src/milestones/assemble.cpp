@@ -29,7 +29,7 @@ bool may_change_with_day(const Graph& g, const Dataset& data, const std::string&
   if (from == to) return false;
   for (const auto& f : state.flags)
     if (f.kind == "usage_decline") return true;
-  const std::vector<Event>& events = data.events_of(account);
+  const std::vector<EventRow>& events = data.events_of(account);
   if (events.empty()) return false;
   if (to < from) return true;  // not expected (as-of only moves forward); stay exact anyway
   // An event on day d counts toward a span S ending today while d > today - S: it leaves when
@@ -37,7 +37,7 @@ bool may_change_with_day(const Graph& g, const Dataset& data, const std::string&
   // criterion was met before a decline's baseline period (its met_at is one of these events).
   auto crosses = [&](int span) {
     Timestamp lo = start_of(from - span + 1), hi = start_of(to - span + 1);
-    auto it = std::lower_bound(events.begin(), events.end(), lo, [](const Event& e, Timestamp t) { return e.ts < t; });
+    auto it = std::lower_bound(events.begin(), events.end(), lo, [](const EventRow& e, Timestamp t) { return e.ts < t; });
     return it != events.end() && it->ts < hi;
   };
   bool declines = false;

@@ -28,8 +28,8 @@ const Override* find_override(const Params& p, int i, bool (*has)(const Override
 }
 
 // The value of an event field ("learner", "name", "props.a.b"); nullptr when absent.
-const nlohmann::json* prop(const Event& e, const std::string& field) {
-  const nlohmann::json* cur = &e.props;
+const nlohmann::json* prop(const Dataset& data, const EventRow& e, const std::string& field) {
+  const nlohmann::json* cur = &data.event_props(e);
   std::size_t start = 6;  // after "props."
   while (true) {
     std::size_t dot = field.find('.', start);
@@ -43,13 +43,13 @@ const nlohmann::json* prop(const Event& e, const std::string& field) {
   }
 }
 
-bool matches_where(const Event& e, const std::vector<Condition>& where) {
+bool matches_where(const Dataset& data, const EventRow& e, const std::vector<Condition>& where) {
   for (const auto& c : where) {
     bool ok = false;
     if (c.field == "learner" || c.field == "name") {
-      const std::string& v = c.field == "learner" ? e.learner : e.name;
+      const std::string& v = c.field == "learner" ? data.event_learner(e) : data.event_name(e);
       for (const auto& want : c.values) ok = ok || (want.is_string() && want.get_ref<const std::string&>() == v);
-    } else if (const nlohmann::json* v = prop(e, c.field)) {
+    } else if (const nlohmann::json* v = prop(data, e, c.field)) {
       for (const auto& want : c.values) ok = ok || *v == want;
     }
     if (!ok) return false;
@@ -85,17 +85,17 @@ std::string typed_key(const nlohmann::json& v) {
 
 // The distinct-value key of an event, as a view into the event where possible; a non-string prop
 // value is rendered into `storage` (left empty otherwise). False when the event has no such value.
-bool distinct_key_view(const Event& e, KeyField kind, const std::string& field, std::string_view& out,
+bool distinct_key_view(const Dataset& data, const EventRow& e, KeyField kind, const std::string& field, std::string_view& out,
                        std::string& storage) {
   if (kind == KeyField::kLearner) {
-    out = e.learner;
+    out = data.event_learner(e);
     return !out.empty();
   }
   if (kind == KeyField::kName) {
-    out = e.name;
+    out = data.event_name(e);
     return true;
   }
-  const nlohmann::json* v = prop(e, field);
+  const nlohmann::json* v = prop(data, e, field);
   if (!v || v->is_null()) return false;
   if (v->is_string()) {
     out = v->get_ref<const std::string&>();
@@ -106,17 +106,18 @@ bool distinct_key_view(const Event& e, KeyField kind, const std::string& field, 
   return true;
 }
 
-bool reads(const Criterion& c, const Event& e) {
+bool reads(const Dataset& data, const Criterion& c, const EventRow& e) {
   if (!c.events.empty()) {
     bool named = false;
+    const std::string& event_name = data.event_name(e);
     for (const auto& name : c.events)
-      if (name.size() == e.name.size() && name == e.name) {
+      if (name.size() == event_name.size() && name == event_name) {
         named = true;
         break;
       }
     if (!named) return false;
   }
-  return c.where.empty() || matches_where(e, c.where);
+  return c.where.empty() || matches_where(data, e, c.where);
 }
 
 // Running measurement of one criterion during a pass over time-ordered events. Keys are views
@@ -182,13 +183,13 @@ struct Accumulator {
   }
 
   // `replay` only rebuilds the window contents (priming a resumed scan); facts stay untouched.
-  void add(const Event& e, bool replay = false) {
+  void add(const Dataset& data, const EventRow& e, bool replay = false) {
     if (!replay && !facts.first_use) facts.first_use = e.ts;
     Date day = date_of(e.ts);
     double value = 0;
     if (c->measure == Measure::kDistinct) {
       std::string_view key;
-      if (!distinct_key_view(e, field, c->field, key, storage)) return;
+      if (!distinct_key_view(data, e, field, c->field, key, storage)) return;
       if (!storage.empty()) {
         owned.push_front(std::move(storage));
         storage.clear();
@@ -239,7 +240,7 @@ struct Accumulator {
   }
 };
 
-// Which of up to 64 criteria read an event, by its name code (Dataset::event_name_codes_of): one
+// Which of up to 64 criteria read an event, by its name code (EventRow::name): one
 // array index per event instead of a name comparison per criterion (`where` conditions are still
 // checked per criterion).
 class Router {
@@ -269,18 +270,18 @@ class Router {
   std::vector<std::uint64_t> by_code_;
 };
 
-// Calls fn(k) for every criterion k (index into `criteria`) that reads e, whose name code is `code`.
+// Calls fn(k) for every criterion k (index into `criteria`) that reads e.
 template <typename Fn>
-void for_each_reader(const Router& router, const std::vector<const Criterion*>& criteria, const Event& e,
-                     Dataset::NameCode code, Fn&& fn) {
+void for_each_reader(const Dataset& data, const Router& router, const std::vector<const Criterion*>& criteria,
+                     const EventRow& e, Fn&& fn) {
   if (!router.usable()) {
     for (std::size_t k = 0; k < criteria.size(); ++k)
-      if (reads(*criteria[k], e)) fn(k);
+      if (reads(data, *criteria[k], e)) fn(k);
     return;
   }
-  for (std::uint64_t mask = router.route(code); mask != 0; mask &= mask - 1) {
+  for (std::uint64_t mask = router.route(e.name); mask != 0; mask &= mask - 1) {
     auto k = static_cast<std::size_t>(std::countr_zero(mask));
-    if (criteria[k]->where.empty() || matches_where(e, criteria[k]->where)) fn(k);
+    if (criteria[k]->where.empty() || matches_where(data, e, criteria[k]->where)) fn(k);
   }
 }
 
@@ -300,12 +301,12 @@ KeySet* keys_of(ScanMemory& m, int i) {
 
 // Stores the accumulators' results (and, with memory, their key sets and the scanned prefix).
 template <typename Accumulators>
-void store(Accumulators& accs, const std::vector<Event>& events, std::size_t scanned, std::vector<Facts>& facts,
-           ScanMemory* memory) {
+void store(Accumulators& accs, const Dataset& data, const std::vector<EventRow>& events, std::size_t scanned,
+           std::vector<Facts>& facts, ScanMemory* memory) {
   for (auto& a : accs) facts[a.index] = std::move(a.facts);
   if (!memory) return;
   memory->scanned = scanned;
-  memory->last_id = scanned ? events[scanned - 1].id : std::string();
+  memory->last_id = scanned ? std::string(data.event_id(events[scanned - 1])) : std::string();
   for (auto& a : accs) {
     auto* keys = keys_of(*memory, a.index);
     if (unwindowed_distinct(a)) {
@@ -379,13 +380,12 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
   }
   if (s.used > 0) {
     const auto& events = data.events_of(account);
-    const auto& codes = data.event_name_codes_of(account);
     s.router.reset(s.read, data);
     std::size_t n = 0;
     for (; n < events.size() && events[n].ts <= as_of; ++n)
-      for_each_reader(s.router, s.read, events[n], codes[n], [&](std::size_t k) { s.accs[k].add(events[n]); });
+      for_each_reader(data, s.router, s.read, events[n], [&](std::size_t k) { s.accs[k].add(data, events[n]); });
     InUse accs{s};
-    store(accs, events, n, facts, memory);
+    store(accs, data, events, n, facts, memory);
   }
   for (int i : s.completions) {
     const Criterion& c = *p.graph.milestones[i].criterion;
@@ -414,7 +414,7 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
 bool only_appended(const Dataset& data, const std::string& account, const ScanMemory& memory) {
   const auto& events = data.events_of(account);
   if (events.size() < memory.scanned) return false;
-  return memory.scanned == 0 || events[memory.scanned - 1].id == memory.last_id;
+  return memory.scanned == 0 || data.event_id(events[memory.scanned - 1]) == memory.last_id;
 }
 
 void scan_tail(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
@@ -431,7 +431,7 @@ void scan_tail(const Params& p, const Dataset& data, const std::string& account,
     const Milestone& m = p.graph.milestones[i];
     if (!m.criterion || m.criterion->source != Source::kEvents) continue;
     bool fed = false;
-    for (std::size_t k = from; k < end && !fed; ++k) fed = reads(*m.criterion, events[k]);
+    for (std::size_t k = from; k < end && !fed; ++k) fed = reads(data, *m.criterion, events[k]);
     if (!fed) continue;
     Accumulator a = make_accumulator(p, static_cast<int>(i));
     a.facts = facts[i];
@@ -442,16 +442,16 @@ void scan_tail(const Params& p, const Dataset& data, const std::string& account,
       // days it covers (binary search; the rest of the history cannot matter any more).
       Timestamp lo = start_of(first_day - *a.window + 1);
       auto it = std::lower_bound(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(from), lo,
-                                 [](const Event& e, Timestamp t) { return e.ts < t; });
+                                 [](const EventRow& e, Timestamp t) { return e.ts < t; });
       for (; it != events.begin() + static_cast<std::ptrdiff_t>(from); ++it)
-        if (reads(*a.c, *it)) a.add(*it, true);
+        if (reads(data, *a.c, *it)) a.add(data, *it, true);
     }
     accs.push_back(std::move(a));
   }
   for (std::size_t k = from; k < end; ++k)
     for (auto& a : accs)
-      if (reads(*a.c, events[k])) a.add(events[k]);
-  store(accs, events, end, facts, &memory);
+      if (reads(data, *a.c, events[k])) a.add(data, events[k]);
+  store(accs, data, events, end, facts, &memory);
 }
 
 TimeValues time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of) {
@@ -496,18 +496,18 @@ void fold_time_events(const Params& p, const Dataset& data, const std::string& a
   std::vector<const Criterion*> read;
   for (const auto& w : wants) read.push_back(&*g.milestones[w.index].criterion);
   Router router(read, data);
-  const auto& codes = data.event_name_codes_of(account);
   for (std::size_t at = from; at < end; ++at) {
-    const Event& e = events[at];
+    const EventRow& e = events[at];
     Date day = date_of(e.ts);
-    for_each_reader(router, read, e, codes[at], [&](std::size_t k) {
+    for_each_reader(data, router, read, e, [&](std::size_t k) {
       const TimeWant& w = wants[k];
       const Criterion& c = *g.milestones[w.index].criterion;
       if (w.window && day > today - *w.window) {
         if (c.measure == Measure::kDistinct) {
           std::string_view key;
           storage.clear();
-          if (distinct_key_view(e, key_field(c.field), c.field, key, storage)) on_key(w.index, key, !storage.empty());
+          if (distinct_key_view(data, e, key_field(c.field), c.field, key, storage))
+            on_key(w.index, key, !storage.empty());
         } else {
           tv.window_value[w.index] += c.measure == Measure::kSum ? e.qty : 1.0;
         }
@@ -531,14 +531,14 @@ void set_nonzero(TimeValues& tv) {
 }
 
 // The index of the first event after as_of, and of the first at or after the time horizon.
-std::size_t end_at(const std::vector<Event>& events, std::size_t from, Timestamp as_of) {
+std::size_t end_at(const std::vector<EventRow>& events, std::size_t from, Timestamp as_of) {
   while (from < events.size() && events[from].ts <= as_of) ++from;
   return from;
 }
-std::size_t horizon_index(const Params& p, const std::vector<Event>& events, Timestamp as_of) {
+std::size_t horizon_index(const Params& p, const std::vector<EventRow>& events, Timestamp as_of) {
   Timestamp from = time_horizon(p.graph, p.graph.overrides, as_of);
   return static_cast<std::size_t>(std::lower_bound(events.begin(), events.end(), from,
-                                                   [](const Event& e, Timestamp t) { return e.ts < t; }) -
+                                                   [](const EventRow& e, Timestamp t) { return e.ts < t; }) -
                                   events.begin());
 }
 
@@ -584,7 +584,7 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
   const auto& events = data.events_of(account);
   const bool fold = memory.valid && memory.day == today && tv.window_value.size() == n &&
                     events.size() >= memory.scanned &&
-                    (memory.scanned == 0 || events[memory.scanned - 1].id == memory.last_id);
+                    (memory.scanned == 0 || data.event_id(events[memory.scanned - 1]) == memory.last_id);
   const std::vector<TimeWant> wants = time_wants(p);
   std::size_t from = memory.scanned;
   if (!fold) {
@@ -606,7 +606,7 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
   tv.churned = churned_as_of(data, account, today);  // renewals and the account record may have changed
   set_nonzero(tv);
   memory.scanned = end;
-  memory.last_id = end ? events[end - 1].id : std::string();
+  memory.last_id = end ? std::string(data.event_id(events[end - 1])) : std::string();
   memory.day = today;
   memory.valid = true;
 }

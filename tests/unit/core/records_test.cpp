@@ -85,8 +85,8 @@ TEST_CASE("dataset applies records with store semantics in any order") {
   CHECK_FALSE(forward.apply(recs[2]));  // duplicate event id
   CHECK_FALSE(forward.apply(recs[0]));  // identical upsert
   REQUIRE(forward.events_of("A").size() == 2);
-  CHECK(forward.events_of("A")[0].id == "e1");
-  CHECK(backward.events_of("A")[0].id == "e1");
+  CHECK(forward.event_id(forward.events_of("A")[0]) == "e1");
+  CHECK(backward.event_id(backward.events_of("A")[0]) == "e1");
   CHECK(forward.arr_of("A").front().arr == 4);
   CHECK(forward.record_count() == backward.record_count());
   CHECK(forward.audience_of(*forward.learner("L")) == Audience::kCustomer);
@@ -107,23 +107,22 @@ TEST_CASE("dataset keeps each event's name code in step with its events") {
   };
   auto check = [](const Dataset& d) {
     const auto& events = d.events_of("A");
-    const auto& codes = d.event_name_codes_of("A");
-    REQUIRE(codes.size() == events.size());
-    for (std::size_t i = 0; i < events.size(); ++i) CHECK(codes[i] == d.event_name_code(events[i].name));
+    REQUIRE(events.size() == 5);
+    for (const EventRow& e : events) CHECK(e.name == d.event_name_code(d.event_name(e)));
     CHECK(d.event_name_count() == 4);
     CHECK(d.event_name_code("login") != d.event_name_code("ai_review_run"));
     CHECK(d.event_name_code("never_seen") == Dataset::kNoNameCode);
-    CHECK(d.event_name_codes_of("no such account").empty());
+    CHECK(d.events_of("no such account").empty());
   };
   Dataset one_by_one;  // the last two land inside the history (inserted, not appended)
   for (const auto& r : recs) one_by_one.apply(r);
   check(one_by_one);
-  CHECK(one_by_one.events_of("A").front().id == "e0");
+  CHECK(one_by_one.event_id(one_by_one.events_of("A").front()) == "e0");
   Dataset bulk;  // appended in arrival order, then sorted once
   {
     BulkLoad load(bulk);
     for (const auto& r : recs) bulk.apply(r);
   }
   check(bulk);
-  CHECK(bulk.events_of("A").back().id == "e4");
+  CHECK(bulk.event_id(bulk.events_of("A").back()) == "e4");
 }

@@ -1,0 +1,142 @@
+// EventTable against a plain model: a map from id to Event (the first of each id wins) whose
+// events, per account, sorted by (ts, id), are what the table must give back — for random
+// streams with duplicate ids (also across accounts), out-of-order times, equal times, shared and
+// distinct props, ids of every length (one- and two-byte varint lengths, one larger than an id
+// block), appended in bulk then sorted, or inserted one by one; and for copies.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/dataset.h"
+#include "core/event_table.h"
+
+namespace uplift {
+namespace {
+
+using Model = std::map<std::string, Event>;
+
+std::vector<Event> model_events(const Model& model, const std::string& account) {
+  std::vector<Event> out;
+  for (const auto& [_, e] : model)
+    if (e.account == account) out.push_back(e);
+  std::sort(out.begin(), out.end(), [](const Event& x, const Event& y) { return x.ts != y.ts ? x.ts < y.ts : x.id < y.id; });
+  return out;
+}
+
+std::vector<Event> table_events(const EventTable& table, const std::string& account) {
+  std::vector<Event> out;
+  for (const EventRow& row : table.of(account)) out.push_back(table.event(account, row));
+  return out;
+}
+
+Event random_event(std::mt19937_64& rng, int serial) {
+  const std::vector<std::string> accounts = {"A", "B", "C", "acct-with-a-longer-id-0001"};
+  const std::vector<std::string> names = {"login", "report_run", "x", "a_name_longer_than_fifteen"};
+  Event e;
+  // Ids repeat (about one in four is an earlier id, maybe for another account).
+  const int id_serial = (rng() % 4 == 0 && serial > 0) ? static_cast<int>(rng() % static_cast<unsigned>(serial)) : serial;
+  e.id = "e-" + std::to_string(id_serial);
+  if (id_serial % 97 == 5) e.id += std::string(130 + id_serial % 50, 'x');  // a two-byte length
+  e.account = accounts[rng() % accounts.size()];
+  e.name = names[rng() % names.size()];
+  e.ts = static_cast<Timestamp>(1'700'000'000'000 + static_cast<Timestamp>(rng() % 40) * 3'600'000);  // equal times are common
+  e.learner = rng() % 3 == 0 ? std::string() : "L" + std::to_string(rng() % 7);
+  e.qty = static_cast<double>(rng() % 5) + 0.5;
+  switch (rng() % 4) {
+    case 0: e.props = {{"feature", "dashboards"}}; break;
+    case 1: e.props = {{"n", static_cast<int>(rng() % 3)}, {"nested", {{"a", true}}}}; break;
+    default: break;  // {}
+  }
+  return e;
+}
+
+void check_same(const EventTable& table, const Model& model) {
+  std::size_t total = 0;
+  for (const std::string& account : table.accounts()) {
+    const auto want = model_events(model, account);
+    CHECK(table_events(table, account) == want);
+    total += want.size();
+  }
+  CHECK(total == model.size());
+  CHECK(table.size() == model.size());
+}
+
+}  // namespace
+
+TEST_CASE("the event table holds what a map of events by id holds, in (ts, id) order per account") {
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    const bool bulk = seed % 2 == 0;
+    EventTable table;
+    Model model;
+    const int n = 300 + static_cast<int>(seed) * 250;  // crosses the id set's growth points
+    for (int i = 0; i < n; ++i) {
+      Event e = random_event(rng, i);
+      const bool is_new = !model.count(e.id);
+      if (is_new) model.emplace(e.id, e);
+      CHECK(table.add(e, bulk) == is_new);
+    }
+    if (bulk) table.sort();
+    check_same(table, model);
+    EventTable copy = table;  // a copy answers alike, and keeps its own dictionaries
+    table = EventTable();
+    check_same(copy, model);
+    Event again = model.begin()->second;
+    again.account = "elsewhere";
+    CHECK_FALSE(copy.add(again, false));  // an id is held once across accounts
+  }
+}
+
+TEST_CASE("the event table keeps an id longer than an id block, and shares each distinct props object") {
+  EventTable table;
+  Event big;
+  big.id = std::string((1 << 20) + 17, 'b');
+  big.account = "A";
+  big.name = "x";
+  big.ts = 5;
+  REQUIRE(table.add(big, false));
+  Event small = big;
+  small.id = "s";
+  small.props = {{"k", "v"}};
+  REQUIRE(table.add(small, false));
+  Event same_props = small;
+  same_props.id = "t";
+  REQUIRE(table.add(same_props, false));
+  CHECK_FALSE(table.add(big, false));
+  const auto& rows = table.of("A");
+  REQUIRE(rows.size() == 3);
+  CHECK(table.id(rows[0]) == big.id);  // equal times: by id ("bbb…" < "s" < "t")
+  CHECK(rows[1].props == rows[2].props);
+  CHECK(rows[0].props == EventTable::kEmptyProps);
+  CHECK(table.props(rows[1]) == small.props);
+  CHECK(rows[0].learner == EventTable::kNoLearner);
+  CHECK(table.learner(rows[0]).empty());
+}
+
+TEST_CASE("a dataset's events read back through its rows as the records it was given") {
+  Dataset data;
+  Event e;
+  e.id = "e1";
+  e.account = "A";
+  e.name = "login";
+  e.ts = 10;
+  e.learner = "L1";
+  e.qty = 2.5;
+  e.props = {{"plan", "pro"}};
+  REQUIRE(data.apply(Record{e}));
+  const EventRow& row = data.events_of("A").at(0);
+  CHECK(data.event_id(row) == "e1");
+  CHECK(data.event_name(row) == "login");
+  CHECK(data.event_learner(row) == "L1");
+  CHECK(data.event_props(row) == e.props);
+  CHECK(row.qty == 2.5);
+  CHECK(row.name == data.event_name_code("login"));
+  CHECK(data.event_count() == 1);
+}
+
+}  // namespace uplift
