@@ -18,7 +18,7 @@ source bench/lib/scale.sh
 bench_scale serve "$@"
 case "$scale" in
   small) ACCOUNTS=2000 EPA_FLAG=() SECONDS_PER=5 ;;
-  full) ACCOUNTS=100000 EPA_FLAG=(--events-per-account 100) SECONDS_PER=10 ;;
+  full) ACCOUNTS=100000 EPA_FLAG=(--events-per-account 30) SECONDS_PER=10 ;;  # ~100 events an account with the journeys
   *) echo "bench/serve: --scale must be small or full" >&2; exit 2 ;;
 esac
 BIN=${UPLIFT_BIN:-$ROOT/build/uplift}

@@ -46,6 +46,8 @@ struct StateVersion {
   std::vector<std::shared_ptr<const milestones::AccountState>> states;
   // The stage funnel's counts over these states and the account records they were published with.
   std::shared_ptr<const StageAggregates> aggregates;
+  // Every segment's learner count (config's segments, in catalog order) at `as_of`.
+  std::shared_ptr<const std::vector<long>> segment_sizes;
 
   // The account's state, or nullptr (binary search).
   const milestones::AccountState* find(std::string_view account) const;
@@ -77,6 +79,8 @@ class View {
   Timestamp as_of() const { return version_->as_of; }
   // The stage funnel's counts, maintained as accounts change (app/aggregates.h).
   const StageAggregates& aggregates() const { return *version_->aggregates; }
+  // How many learners each segment holds, maintained as accounts change (segments/sizes.h).
+  const std::vector<long>& segment_sizes() const { return *version_->segment_sizes; }
   std::uint64_t version() const { return version_->number; }
 
   // What recommendations read (valid while this View lives).

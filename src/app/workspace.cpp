@@ -444,6 +444,20 @@ std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const 
     for (const std::string& id : records_changed) update(id);
     next->aggregates = moved ? std::make_shared<const StageAggregates>(std::move(*moved)) : current->aggregates;
   }
+  // The segment sizes: from scratch with every state or a new config, else the as-of moved and
+  // the accounts that changed counted again.
+  const segments::StateLookup states_now = [this](std::string_view account) { return evaluator_->state(account); };
+  if (!changed || !current || current->config != evaluated_config_) {
+    segment_sizes_.rebuild(evaluated_config_->segments, data_, states_now, next->as_of);
+  } else {
+    segment_sizes_.advance(data_, states_now, next->as_of);
+    for (const std::string& id : *changed) segment_sizes_.recount(data_, states_now, id);
+    for (const std::string& id : records_changed) segment_sizes_.recount(data_, states_now, id);
+  }
+  if (current && current->segment_sizes && *current->segment_sizes == segment_sizes_.sizes())
+    next->segment_sizes = current->segment_sizes;
+  else
+    next->segment_sizes = std::make_shared<const std::vector<long>>(segment_sizes_.sizes());
   // Queued and published in one step under save_mutex_ (and before last_seq_ moves past its
   // records): a saver round takes the queue and the published version in one step too, so it
   // saves every account it takes from a version at least as new as the one that queued it, and a
@@ -471,6 +485,18 @@ std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const 
   return number;
 }
 
+void Workspace::note_record_accounts(const Record& r, std::vector<std::string>& touched) const {
+  if (const auto* a = std::get_if<Account>(&r)) {
+    const Account* before = data_.account(a->id);
+    if (!before || !(*before == *a)) touched.push_back(a->id);
+  } else if (const auto* l = std::get_if<Learner>(&r)) {
+    const Learner* before = data_.learner(l->id);
+    if (before && *before == *l) return;
+    touched.push_back(l->account);
+    if (before && before->account != l->account) touched.push_back(before->account);
+  }
+}
+
 IngestSummary Workspace::apply_written(std::span<const Record> records, const WriteResult& written) {
   IngestSummary summary;
   summary.last_sequence = written.last_sequence;
@@ -478,7 +504,7 @@ IngestSummary Workspace::apply_written(std::span<const Record> records, const Wr
   // whatever other processes committed after it. Applying it again would put an older version of
   // a record back over a newer one (entities are simply replaced): then it is only counted.
   const bool applied_already = written.last_sequence != 0 && last_seq_.load() >= written.last_sequence;
-  std::vector<std::string> records_changed;  // accounts whose record changed
+  std::vector<std::string> records_changed;  // accounts whose record or learners changed
   {
     std::unique_lock records_in(records_mutex_);  // readers wait for this loop only
     for (std::size_t i = 0; i < records.size(); ++i) {
@@ -487,10 +513,9 @@ IngestSummary Workspace::apply_written(std::span<const Record> records, const Wr
         case WriteOutcome::kInserted: ++summary.inserted; break;
         case WriteOutcome::kUpdated: ++summary.updated; break;
       }
-      if (!applied_already && data_.apply(records[i])) {
-        evaluator_->note(records[i]);
-        if (const auto* a = std::get_if<Account>(&records[i])) records_changed.push_back(a->id);
-      }
+      if (applied_already) continue;
+      note_record_accounts(records[i], records_changed);
+      if (data_.apply(records[i])) evaluator_->note(records[i]);
     }
   }
   // When nothing was committed between what this process had applied and this write, everything
@@ -690,9 +715,9 @@ Result<std::size_t> Workspace::catch_up_concurrently() {
         std::unique_lock records_in(records_mutex_);  // readers wait for this loop only
         for (const StoredRecord& r : page) {
           if (r.seq <= in_memory) continue;
+          note_record_accounts(r.record, records_changed);
           if (data_.apply(r.record)) {
             evaluator_->note(r.record);
-            if (const auto* a = std::get_if<Account>(&r.record)) records_changed.push_back(a->id);
             ++applied;
             if (alerting_) records.push_back(r.record);
           }

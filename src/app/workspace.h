@@ -74,6 +74,7 @@
 #include "recommend/content_map.h"
 #include "recommend/recommend.h"
 #include "segments/segment.h"
+#include "segments/sizes.h"
 #include "store/store.h"
 #include "ingest/sources.h"
 #include "recommend/account_advice.h"
@@ -237,7 +238,7 @@ class Workspace {
   // Publishes the evaluator's states as the next version: `changed` (sorted) are taken from the
   // evaluator, the rest shared with the current version; all of them when `changed` is null. The
   // stage aggregates move the accounts of `changed` and `records_changed` (accounts whose record
-  // changed) to their new contributions. `changed` (or every account) is queued for the state
+  // or learners changed) to their new contributions, and the segment sizes count them again. `changed` (or every account) is queued for the state
   // saver before the version is published, unless `queue_for_saver` is false. Caller holds
   // writer_mutex_. Returns the new version's number.
   std::uint64_t publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed = {},
@@ -247,6 +248,10 @@ class Workspace {
   Result<bool> resume_from_saved_states(const ProgressFn& progress);
   // Each known account's contribution to the published aggregates (writer's).
   std::unordered_map<std::string, Contribution> contributions_;
+  segments::SegmentSizes segment_sizes_;  // the published segment sizes' counts (writer's)
+  // Adds to `touched` the accounts whose segments or stage contribution applying `r` may change
+  // besides its evaluation: an account record's own, a learner's account (old and new).
+  void note_record_accounts(const Record& r, std::vector<std::string>& touched) const;
   // The state documents of `accounts` in `version` (no lock needed).
   static std::vector<Document> state_documents(const StateVersion& version, const std::vector<std::string>& accounts);
   // The saver's round (caller holds save_one_at_a_time_): saves what is queued, then settles.

@@ -29,13 +29,7 @@ HttpResponse list_segments(Service& service) {
   if (!ws) return loading_response();
   const app::View view = ws->view();
   const auto& set = view.segments();
-  std::vector<std::size_t> counts(set.segments.size(), 0);
-  std::vector<std::uint32_t> member;
-  for (const auto& [id, learner] : view.data().learners()) {
-    segments::member_of(set, segments::facts_for(view.data(), learner, view.state(learner.account), view.as_of()),
-                        member);
-    for (auto i : member) ++counts[i];
-  }
+  const std::vector<long>& counts = view.segment_sizes();  // maintained by the writer
   nlohmann::json list = nlohmann::json::array();
   for (std::size_t i = 0; i < set.segments.size(); ++i) {
     auto j = segments::to_json(set.segments[i]);

@@ -4,6 +4,9 @@
 // account records (tier, plan, CSM and audience changing back and forth — retractions), product
 // events, learners moving between accounts and completions; checked after every batch on the
 // writing workspace, on a second one that catches up from the same store, and across a reload.
+// The segment sizes (segments/sizes.h) are held to counting every learner the same way, with
+// learners' roles and joining dates and accounts' creation dates so the default catalog's role
+// and tenure rules move as records change and days pass.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -13,6 +16,7 @@
 
 #include "app/workspace.h"
 #include "core/time.h"
+#include "segments/sizes.h"
 
 using namespace uplift;
 namespace fs = std::filesystem;
@@ -76,6 +80,10 @@ void check(const app::Workspace& ws, const std::string& where) {
   const app::View view = ws.view();
   INFO(where << " (version " << view.version() << ")");
   CHECK(view.aggregates() == from_scratch(view));
+  // The segment sizes too (segments/sizes.h): every learner counted again.
+  REQUIRE_FALSE(view.segments().segments.empty());
+  CHECK(view.segment_sizes() ==
+        segments::count_members(view.segments(), view.data(), view.state_lookup(), view.as_of()));
   const std::vector<app::FunnelFilter> filters = {
       {}, {Audience::kCustomer, "", "", ""}, {Audience::kTrial, "", "", ""}, {std::nullopt, "enterprise", "", ""},
       {std::nullopt, "", "pro", "ana"}, {std::nullopt, "", "", ""}};
@@ -95,6 +103,7 @@ TEST_CASE("stage aggregates equal a recomputation at every version: ingest, catc
   fs::remove_all(dir);
   fs::create_directories(dir);
   fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones", fs::copy_options::recursive);
+  fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "segments", dir / "segments", fs::copy_options::recursive);
   app::WorkspaceOptions wo;
   wo.config_dir = dir.string();
   wo.persist_state = false;
@@ -129,6 +138,7 @@ TEST_CASE("stage aggregates equal a recomputation at every version: ingest, catc
             a.plan = pick(plans);
             a.csm = pick(csms);
             a.audience = pick(audiences);
+            if (rng() % 2) a.created_at = t - static_cast<Timestamp>(rng() % (190 * 24)) * 3'600'000;
             records.push_back(a);
             break;
           }
@@ -137,6 +147,9 @@ TEST_CASE("stage aggregates equal a recomputation at every version: ingest, catc
             l.id = "l" + std::to_string(seed) + "_" + std::to_string(rng() % 10);
             l.account = account_id();
             l.email = l.id + "@example.com";
+            l.role = pick(std::vector<std::string>{"admin", "business_user", "legal"});
+            // Joined up to 100 days ago: the default catalog's tenure edges (90, 180 days) pass.
+            if (rng() % 4) l.created_at = t - static_cast<Timestamp>(rng() % (100 * 24)) * 3'600'000;
             records.push_back(l);
             break;
           }
