@@ -49,6 +49,7 @@ struct Quarter {
   Date first() const;
   Date last() const;
   std::string name() const;  // "2026Q3"
+  bool operator==(const Quarter&) const = default;
 };
 Result<Quarter> parse_quarter(std::string_view text);
 Quarter quarter_of(Date date);

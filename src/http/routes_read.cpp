@@ -74,11 +74,12 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
   query.stalled_days = *stalled;
   query.sort = *sort;
   query.descending = *order == "desc";
-  const std::vector<AccountRow> rows = select_accounts(view, query);
+  const AccountPage selected =
+      select_accounts(view, query, page->offset(), static_cast<std::size_t>(page->per_page));
   nlohmann::json items = nlohmann::json::array();
-  for (std::size_t i = page->offset(); i < rows.size() && items.size() < static_cast<std::size_t>(page->per_page); ++i) {
-    auto j = account_view(view, rows[i].id, false);
-    if (rows[i].stalled_days) j["stalled_days"] = *rows[i].stalled_days;
+  for (const AccountRow& row : selected.rows) {
+    auto j = account_view(view, row.id, false);
+    if (row.stalled_days) j["stalled_days"] = *row.stalled_days;
     items.push_back(std::move(j));
   }
   if (*stalled >= 0) {
@@ -90,7 +91,7 @@ HttpResponse list_accounts(Service& service, const RequestContext& ctx) {
           recommend::advise_account(view.data(), view.state(id), view.content(), id, program_for, view.as_of()));
     }
   }
-  return json_response({{"items", items}, {"total", rows.size()}, {"page", page->page}, {"per_page", page->per_page}});
+  return json_response({{"items", items}, {"total", selected.total}, {"page", page->page}, {"per_page", page->per_page}});
 }
 
 HttpResponse stages(Service& service, const RequestContext& ctx) {

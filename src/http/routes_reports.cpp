@@ -5,9 +5,17 @@
 //
 // The HTML page is self-contained (inline <style>, inline SVG, no scripts); it gets its own
 // Content-Security-Policy that allows exactly that and nothing else.
+//
+// A report is a pure function of the published version (records and states), the config, the
+// cohorts and the quarter, and takes seconds at a hundred thousand accounts: the last few are
+// kept (RoiCache) and given again while all four are the same. Any write publishes a new version,
+// so a report is never older than the data a request sees.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <list>
+#include <memory>
+#include <mutex>
 
 #include "app/cohort_store.h"
 #include "http/problem.h"
@@ -25,7 +33,39 @@ namespace {
 constexpr int kBootstrapResamples = 1000;
 constexpr std::uint64_t kBootstrapSeed = 20260701;
 
-HttpResponse roi(Service& service, const RequestContext& ctx, std::string format) {
+// The last reports computed, by what they were computed from.
+class RoiCache {
+ public:
+  struct Key {
+    const app::Workspace* workspace = nullptr;
+    std::uint64_t version = 0;
+    std::shared_ptr<const app::Config> config;
+    Quarter quarter;
+    std::vector<cohorts::Cohort> cohorts;
+    bool operator==(const Key&) const = default;
+  };
+  std::shared_ptr<const attribution::RoiReport> find(const Key& key) {
+    std::lock_guard l(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (it->first == key) {
+        entries_.splice(entries_.begin(), entries_, it);  // most recently used first
+        return entries_.front().second;
+      }
+    return nullptr;
+  }
+  void keep(Key key, std::shared_ptr<const attribution::RoiReport> report) {
+    std::lock_guard l(mutex_);
+    entries_.emplace_front(std::move(key), std::move(report));
+    if (entries_.size() > kEntries) entries_.pop_back();
+  }
+
+ private:
+  static constexpr std::size_t kEntries = 4;  // a few quarters side by side
+  std::mutex mutex_;
+  std::list<std::pair<Key, std::shared_ptr<const attribution::RoiReport>>> entries_;
+};
+
+HttpResponse roi(Service& service, RoiCache& cache, const RequestContext& ctx, std::string format) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
   auto quarter_text = text_param(ctx.request, "quarter", 16);
@@ -48,7 +88,7 @@ HttpResponse roi(Service& service, const RequestContext& ctx, std::string format
   auto cohorts = app::load_cohorts(ws->store());
   if (!cohorts.ok()) return problem_response(problem_from_status(cohorts.status()));
 
-  Result<attribution::RoiReport> r = Status::Internal("not computed");
+  std::shared_ptr<const attribution::RoiReport> r;
   {
     const app::View view = ws->view();
     report::RoiRequest req;
@@ -56,10 +96,15 @@ HttpResponse roi(Service& service, const RequestContext& ctx, std::string format
     req.options.bootstrap_resamples = kBootstrapResamples;
     req.options.seed = kBootstrapSeed;
     req.options.as_of = std::min(start_of(req.quarter.last() + 1) - 1, view.as_of());
-    r = report::build_roi(view.data(), view.state_lookup(), view.graph(), programs,
-                          *cohorts, req);
+    RoiCache::Key key{ws, view.version(), config, req.quarter, std::move(*cohorts)};
+    r = cache.find(key);
+    if (!r) {
+      auto built = report::build_roi(view.data(), view.state_lookup(), view.graph(), programs, key.cohorts, req);
+      if (!built.ok()) return problem_response(problem_from_status(built.status()));
+      r = std::make_shared<const attribution::RoiReport>(std::move(*built));
+      cache.keep(std::move(key), r);
+    }
   }
-  if (!r.ok()) return problem_response(problem_from_status(r.status()));
   if (format == "json") return json_response(report::roi_to_json(*r));
   HttpResponse out;
   if (format == "csv") {
@@ -78,10 +123,11 @@ HttpResponse roi(Service& service, const RequestContext& ctx, std::string format
 }  // namespace
 
 void add_report_routes(Api& api, Service& service) {
+  auto cache = std::make_shared<RoiCache>();
   api.add("GET", "/v1/reports/roi", Access::kAdmin,
-          [&service](const RequestContext& ctx) { return roi(service, ctx, ""); });
+          [&service, cache](const RequestContext& ctx) { return roi(service, *cache, ctx, ""); });
   api.add("GET", "/v1/reports/roi.html", Access::kAdmin,
-          [&service](const RequestContext& ctx) { return roi(service, ctx, "html"); });
+          [&service, cache](const RequestContext& ctx) { return roi(service, *cache, ctx, "html"); });
 }
 
 }  // namespace uplift::http

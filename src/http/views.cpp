@@ -105,72 +105,107 @@ int stage_rank(const app::View& view, const std::string& stage) {
   return it == st.end() ? -1 : static_cast<int>(it - st.begin());
 }
 
-std::vector<AccountRow> select_accounts(const app::View& view, const AccountQuery& q) {
+namespace {
+
+enum class SortKey { kId, kText, kStage, kArr, kRenewalDate, kStalledDays };
+
+// Every known account (records, evaluated states) in id order: a merge of the two sorted lists.
+template <typename Visit>
+void each_known_account(const app::View& view, Visit&& visit) {
+  const auto& records = view.data().accounts();
+  const auto& states = view.states();
+  auto r = records.begin();
+  auto s = states.begin();
+  while (r != records.end() || s != states.end()) {
+    if (s == states.end() || (r != records.end() && r->first < (*s)->account)) {
+      visit(r->first, &r->second, nullptr);
+      ++r;
+    } else if (r == records.end() || (*s)->account < r->first) {
+      visit((*s)->account, nullptr, s->get());
+      ++s;
+    } else {
+      visit(r->first, &r->second, s->get());
+      ++r, ++s;
+    }
+  }
+}
+
+}  // namespace
+
+AccountPage select_accounts(const app::View& view, const AccountQuery& q, std::size_t offset, std::size_t limit) {
+  // A row holds what its order needs, computed once: the comparison below is on plain values.
   struct Row {
-    AccountRow out;
-    const Account* record;
-    const milestones::AccountState* state;
-    std::string stage;
+    const std::string* id;
+    const std::string* text;  // the sort's text field ("" when the account has no record)
+    double number;            // arr, stage rank, stalled days or renewal date (-1 / none lowest)
+    std::optional<long> idle;
   };
+  SortKey key = SortKey::kText;
+  if (q.sort == "id") key = SortKey::kId;
+  else if (q.sort == "stage") key = SortKey::kStage;
+  else if (q.sort == "arr") key = SortKey::kArr;
+  else if (q.sort == "renewal_date") key = SortKey::kRenewalDate;
+  else if (q.sort == "stalled_days") key = SortKey::kStalledDays;
   const std::string needle = lower_case(q.q);
   static const std::string kNone;
+  const std::string& first_stage = view.graph().stages.empty() ? kNone : view.graph().stages.front();
   std::vector<Row> rows;
-  for (auto& id : known_accounts(view)) {
-    const Account* a = view.data().account(id);
-    if (q.audience && (!a || a->audience != *q.audience)) continue;
-    const milestones::AccountState* st = view.state(id);
-    std::string stage = st ? st->stage : stage_of(view, id);
-    const std::string& tier = a ? a->tier : kNone;
-    const std::string& plan = a ? a->plan : kNone;
-    const std::string& csm = a ? a->csm : kNone;
-    const std::string& name = a ? a->name : kNone;
-    if (!q.stage.empty() && stage != q.stage) continue;
-    if (!q.tier.empty() && tier != q.tier) continue;
-    if (!q.plan.empty() && plan != q.plan) continue;
-    if (!q.csm.empty() && csm != q.csm) continue;
+  each_known_account(view, [&](const std::string& id, const Account* a, const milestones::AccountState* st) {
+    if (q.audience && (!a || a->audience != *q.audience)) return;
+    const std::string& stage = st ? st->stage : first_stage;  // as stage_of() without a state
+    if (!q.stage.empty() && stage != q.stage) return;
+    if (!q.tier.empty() && (a ? a->tier : kNone) != q.tier) return;
+    if (!q.plan.empty() && (a ? a->plan : kNone) != q.plan) return;
+    if (!q.csm.empty() && (a ? a->csm : kNone) != q.csm) return;
     const bool no_flags = !st || st->flags.empty();
-    if (q.flagged && no_flags) continue;
+    if (q.flagged && no_flags) return;
     if (!q.flag.empty() && (no_flags || std::none_of(st->flags.begin(), st->flags.end(),
                                                        [&](const milestones::Flag& f) { return f.kind == q.flag; })))
-      continue;
+      return;
     std::optional<long> idle = days_without_progress(view, id);
     // Stalled: still has something to reach (an account without events has everything to reach),
     // and reached nothing for that many days.
-    if (q.stalled_days >= 0 && (!idle || *idle < q.stalled_days || (st && st->frontier.empty()))) continue;
+    if (q.stalled_days >= 0 && (!idle || *idle < q.stalled_days || (st && st->frontier.empty()))) return;
     if (!needle.empty() && lower_case(id).find(needle) == std::string::npos &&
-        lower_case(name).find(needle) == std::string::npos)
-      continue;
-    rows.push_back(Row{AccountRow{std::move(id), idle}, a, st, std::move(stage)});
-  }
-  // -1 / "" / no date for what the account does not have, as the JSON views compare.
-  auto arr = [](const Row& r) { return r.record && r.record->arr ? *r.record->arr : -1.0; };
-  auto text = [&](const Row& r) -> const std::string& {
-    if (!r.record) return kNone;
-    if (q.sort == "name") return r.record->name;
-    if (q.sort == "csm") return r.record->csm;
-    if (q.sort == "tier") return r.record->tier;
-    return r.record->plan;
-  };
-  auto less = [&](const Row& a, const Row& b) {
-    if (q.sort == "arr") return arr(a) < arr(b);
-    if (q.sort == "stalled_days") return a.out.stalled_days.value_or(-1) < b.out.stalled_days.value_or(-1);
-    if (q.sort == "stage") return stage_rank(view, a.stage) < stage_rank(view, b.stage);
-    if (q.sort == "renewal_date") {
-      auto d = [](const Row& r) { return r.record ? r.record->renewal_date : std::nullopt; };
-      return d(a) < d(b);
+        (!a || lower_case(a->name).find(needle) == std::string::npos))
+      return;
+    Row row{&id, &kNone, 0, idle};
+    switch (key) {
+      case SortKey::kId: break;
+      case SortKey::kText:
+        if (a) row.text = q.sort == "name" ? &a->name : q.sort == "csm" ? &a->csm : q.sort == "tier" ? &a->tier : &a->plan;
+        break;
+      case SortKey::kStage: row.number = stage_rank(view, stage); break;
+      case SortKey::kArr: row.number = a && a->arr ? *a->arr : -1.0; break;
+      case SortKey::kRenewalDate:
+        row.number = a && a->renewal_date ? static_cast<double>(*a->renewal_date) : -1e300;
+        break;
+      case SortKey::kStalledDays: row.number = static_cast<double>(idle.value_or(-1)); break;
     }
-    if (q.sort == "id") return a.out.id < b.out.id;
-    return text(a) < text(b);
-  };
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    bool lt = less(a, b), gt = less(b, a);
-    if (lt != gt) return q.descending ? gt : lt;
-    return a.out.id < b.out.id;
+    rows.push_back(row);
   });
-  std::vector<AccountRow> out;
-  out.reserve(rows.size());
-  for (auto& r : rows) out.push_back(std::move(r.out));
-  return out;
+  // The query's order; ties (and the id sort) by id ascending — a total order, so the page is
+  // the same whichever selection algorithm finds it.
+  auto before = [&](const Row& x, const Row& y) {
+    if (key == SortKey::kText) {
+      const int c = x.text->compare(*y.text);
+      if (c != 0) return q.descending ? c > 0 : c < 0;
+    } else if (key != SortKey::kId && x.number != y.number) {
+      return q.descending ? x.number > y.number : x.number < y.number;
+    } else if (key == SortKey::kId && q.descending) {
+      return *x.id > *y.id;
+    }
+    return *x.id < *y.id;
+  };
+  AccountPage page;
+  page.total = rows.size();
+  if (offset >= rows.size()) return page;
+  const std::size_t end = limit >= rows.size() - offset ? rows.size() : offset + limit;
+  if (end < rows.size()) std::nth_element(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(end), rows.end(), before);
+  std::sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(end), before);
+  page.rows.reserve(end - offset);
+  for (std::size_t i = offset; i < end; ++i) page.rows.push_back(AccountRow{*rows[i].id, rows[i].idle});
+  return page;
 }
 
 }  // namespace uplift::http

@@ -56,6 +56,13 @@ struct AccountRow {
   std::string id;
   std::optional<long> stalled_days;  // days_without_progress
 };
-std::vector<AccountRow> select_accounts(const app::View& view, const AccountQuery& query);
+// One page of the selection: `total` accounts match; `rows` are those at [offset, offset + limit)
+// in the query's order. Only the page is ordered (a partial selection), so a page of a hundred
+// thousand accounts costs one pass over them, not a sort of all.
+struct AccountPage {
+  std::size_t total = 0;
+  std::vector<AccountRow> rows;
+};
+AccountPage select_accounts(const app::View& view, const AccountQuery& query, std::size_t offset, std::size_t limit);
 
 }  // namespace uplift::http

@@ -208,6 +208,24 @@ if (!RESTART) {
     assert.ok(res.body.programs.some((p) => p.usage_lift.control === 'holdout'), 'the demo cohort has a holdout control');
   });
 
+  test('a write after a report gives the report of the new data, never the one kept from before', async () => {
+    // The server keeps the last reports by version, config, cohorts and quarter (RoiCache in
+    // routes_reports.cpp); a new account record publishes a new version.
+    const first = (await admin('GET', `/v1/reports/roi?quarter=${QUARTER}`)).body;
+    const again = (await admin('GET', `/v1/reports/roi?quarter=${QUARTER}`)).body;
+    assert.deepEqual(again, first);
+    const probe = { kind: 'account', id: `roi-cache-probe-${process.pid}`, name: 'ROI cache probe', tier: 'smb',
+                    arr: 1000, created_at: '2026-07-15T00:00:00Z' };
+    const put = await api('POST', '/v1/records', { key: env.ingest, raw: JSON.stringify(probe) + '\n',
+                                                   headers: { 'Content-Type': 'application/x-ndjson' } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const after = (await admin('GET', `/v1/reports/roi?quarter=${QUARTER}`)).body;
+    const count = (r) => r.stages.reduce((n, s) => n + s.accounts, 0);
+    assert.equal(count(after), count(first) + 1, 'the new account is counted');
+    const cli = JSON.parse(execFileSync(env.bin, ['report', '--db', env.db, '--quarter', QUARTER, '--format', 'json']).toString());
+    assert.deepEqual(after, cli);
+  });
+
   test('the ROI report as HTML and CSV; a bad quarter or format is a 400', async () => {
     const html = await admin('GET', `/v1/reports/roi?quarter=${QUARTER}&format=html`);
     assert.equal(html.status, 200);

@@ -156,12 +156,22 @@ TEST_CASE("the account list keeps and orders exactly what filtering and sorting 
         if (k == 5) q.flagged = true;
         if (k == 7) q.flag = pick(std::vector<std::string>{"usage_decline", "out_of_order"});
         if (k == 9 || k == 10) q.stalled_days = k == 9 ? 0 : 30;
-        const auto got = select_accounts(view, q), want = by_json_scan(view, q);
+        const auto want = by_json_scan(view, q);
+        const auto got = select_accounts(view, q, 0, SIZE_MAX).rows;
         INFO("sort " << sort << (desc ? " desc" : "") << ", query " << k);
         REQUIRE(got.size() == want.size());
         for (std::size_t i = 0; i < got.size(); ++i) {
           CHECK(got[i].id == want[i].id);
           CHECK(got[i].stalled_days == want[i].stalled_days);
+        }
+        // Any page is that stretch of the whole order, with the whole count.
+        for (const auto& [offset, limit] : std::vector<std::pair<std::size_t, std::size_t>>{
+                 {0, 1}, {0, 7}, {3, 5}, {want.size() / 2, 10}, {want.size() > 0 ? want.size() - 1 : 0, 4},
+                 {want.size(), 3}, {want.size() + 5, 3}}) {
+          const AccountPage page = select_accounts(view, q, offset, limit);
+          CHECK(page.total == want.size());
+          REQUIRE(page.rows.size() == (offset >= want.size() ? 0 : std::min(limit, want.size() - offset)));
+          for (std::size_t i = 0; i < page.rows.size(); ++i) CHECK(page.rows[i].id == want[offset + i].id);
         }
         ++checked;
         nonempty += !got.empty();
