@@ -6,6 +6,8 @@
 #include <iterator>
 #include <random>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "log/log.h"
@@ -47,6 +49,17 @@ Result<fs::path> resolve_config_dir(std::string_view explicit_dir) {
       "no config directory with milestones/ found (looked in {}); pass --config DIR or set UPLIFT_CONFIG_DIR", where));
 }
 
+namespace {
+// The process's resident memory in MiB (/proc/self/statm), 0 where it cannot be read: for the
+// start-up log lines that say what loading the records and evaluating them cost.
+long resident_mib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
+}
+}  // namespace
+
 Result<std::unique_ptr<Workspace>> Workspace::open(std::string_view db_url, WorkspaceOptions options,
                                                    const ProgressFn& progress) {
   auto store = Store::open(db_url);
@@ -64,6 +77,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(std::unique_ptr<Store> store,
 }
 
 Status Workspace::load(const ProgressFn& progress) {
+  const std::int64_t started_ms = steady_ms();
   fs::path milestones_dir;
   if (!options_.milestones_dir.empty()) {
     milestones_dir = options_.milestones_dir;
@@ -83,24 +97,49 @@ Status Workspace::load(const ProgressFn& progress) {
   auto seq = store_->last_sequence();
   if (!seq.ok()) return seq.status();
   last_seq_ = *seq;
-  // Events last, so everything they refer to is in place when the evaluator first reads them.
-  for (RecordKind kind : kAllRecordKinds) {
-    if (kind == RecordKind::kEvent) continue;
-    UPLIFT_RETURN_IF_ERROR(store_->scan_kind(kind, [&](const StoredRecord& r) {
-      data_.apply(r.record);
-      return true;
-    }));
-  }
+  // Events are read on a second handle beside everything else where the store offers one: the
+  // two touch disjoint parts of the Dataset (its events; its entities), and the evaluator reads
+  // nothing until both are in.
   std::size_t events = 0;
-  {
-    BulkLoad bulk(data_);  // events come in store order: sort each account's once at the end
-    UPLIFT_RETURN_IF_ERROR(store_->scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
+  Status events_read;
+  std::int64_t events_ms = 0;
+  auto read_events = [&](Store& from) {
+    const std::int64_t t0 = steady_ms();
+    struct Took {
+      std::int64_t t0;
+      std::int64_t& ms;
+      ~Took() { ms = steady_ms() - t0; }  // after the BulkLoad below has sorted
+    } took{t0, events_ms};
+    // Events come in store order: each account's are sorted once at the end. Their ids are the
+    // store's unique key, and nothing else is in memory yet: none is looked up before it is added.
+    BulkLoad bulk(data_, /*ids_unique=*/true);
+    events_read = from.scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
       data_.apply(r.record);
       if (progress && ++events % 65536 == 0) progress("loading events", events, 0);
       return true;
-    }));
+    });
+  };
+  auto reader = store_->open_reader();
+  std::thread events_thread;
+  if (reader.ok() && *reader) events_thread = std::thread([&] { read_events(**reader); });
+  Status entities_read;
+  for (RecordKind kind : kAllRecordKinds) {
+    if (kind == RecordKind::kEvent || !entities_read.ok()) continue;
+    entities_read = store_->scan_kind(kind, [&](const StoredRecord& r) {
+      data_.apply(r.record);
+      return true;
+    });
   }
+  if (events_thread.joinable()) events_thread.join();
+  else read_events(*store_);
+  UPLIFT_RETURN_IF_ERROR(entities_read);
+  UPLIFT_RETURN_IF_ERROR(events_read);
   if (progress) progress("loading events", events, events);
+  log::info("records loaded", {{"events", data_.event_count()},
+                               {"events_seconds", static_cast<double>(events_ms) / 1000.0},
+                               {"learners", data_.learners().size()},
+                               {"seconds", static_cast<double>(steady_ms() - started_ms) / 1000.0},
+                               {"resident_mib", resident_mib()}});
 
   evaluated_config_ = config_.load();
   evaluator_ = std::make_unique<milestones::Evaluator>(evaluated_config_->graph, data_, options_.as_of);
@@ -113,6 +152,9 @@ Status Workspace::load(const ProgressFn& progress) {
     });
     publish(nullptr);  // every state is queued for the saver: the saved ones may be of another graph
   }
+  log::info("milestone states ready", {{"resumed", *resumed},
+                                       {"seconds", static_cast<double>(steady_ms() - started_ms) / 1000.0},
+                                       {"resident_mib", resident_mib()}});
   if (options_.persist_state) saver_ = std::thread([this] { saver_loop(); });
   return Status::OK();
 }

@@ -177,13 +177,13 @@ bool Dataset::apply(const Record& r) {
 void Dataset::reserve_events(std::size_t n) { events_.reserve(n); }
 
 bool Dataset::apply_event(const Event& e) {
-  if (!events_.add(e, bulk_)) return false;
+  if (!events_.add(e, bulk_, bulk_ && bulk_ids_unique_)) return false;
   latest_event_ts_ = std::max(latest_event_ts_, e.ts);
   return true;
 }
 
 void Dataset::end_bulk() {
-  bulk_ = false;
+  bulk_ = bulk_ids_unique_ = false;
   events_.sort();
 }
 

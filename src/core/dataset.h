@@ -42,7 +42,12 @@ class Dataset {
   // arrival order (deduplicated as always) and end_bulk() sorts each account's events once, so a
   // load in any order costs O(n log n) instead of an insertion per event. Read no events in
   // between. BulkLoad is the RAII form.
-  void begin_bulk() { bulk_ = true; }
+  // `ids_unique`: the caller promises no event id repeats among these events or those held (a
+  // store's scan, whose ids are its unique key), so none is looked up before it is added.
+  void begin_bulk(bool ids_unique = false) {
+    bulk_ = true;
+    bulk_ids_unique_ = ids_unique;
+  }
   void end_bulk();
 
   const Account* account(std::string_view id) const;
@@ -114,7 +119,7 @@ class Dataset {
   std::unordered_map<std::string, std::vector<ArrSnapshot>> arr_;
   std::unordered_map<std::string, std::vector<Renewal>> renewals_;
   Timestamp latest_event_ts_ = 0;
-  bool bulk_ = false;
+  bool bulk_ = false, bulk_ids_unique_ = false;
   std::size_t completion_count_ = 0, attendance_count_ = 0, arr_count_ = 0,
               renewal_count_ = 0;
 
@@ -128,7 +133,7 @@ class Dataset {
 // Scoped Dataset::begin_bulk() / end_bulk().
 class BulkLoad {
  public:
-  explicit BulkLoad(Dataset& data) : data_(data) { data_.begin_bulk(); }
+  explicit BulkLoad(Dataset& data, bool ids_unique = false) : data_(data) { data_.begin_bulk(ids_unique); }
   ~BulkLoad() { data_.end_bulk(); }
   BulkLoad(const BulkLoad&) = delete;
   BulkLoad& operator=(const BulkLoad&) = delete;

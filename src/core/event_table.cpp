@@ -128,9 +128,9 @@ bool EventTable::less(const EventRow& x, const EventRow& y) const {
   return x.ts != y.ts ? x.ts < y.ts : id(x) < id(y);
 }
 
-bool EventTable::add(const Event& e, bool append) {
+bool EventTable::add(const Event& e, bool append, bool id_is_new) {
   const std::uint64_t hash = hash_of(e.id);
-  if (holds_id(e.id, hash)) return false;
+  if (!id_is_new && holds_id(e.id, hash)) return false;
   EventRow row;
   row.ts = e.ts;
   row.qty = e.qty;

@@ -66,8 +66,8 @@ class EventTable {
 
   // Adds `e` unless an event with its id is held (then returns false). Appended at the end of
   // its account's rows when `append` (bulk loads: call sort() before reading), else inserted at
-  // its (ts, id) place.
-  bool add(const Event& e, bool append);
+  // its (ts, id) place. `id_is_new`: the caller knows no held event has the id (not looked up).
+  bool add(const Event& e, bool append, bool id_is_new = false);
   // Orders every account's rows by (ts, id) after appends.
   void sort();
   void reserve(std::size_t events);

@@ -98,6 +98,9 @@ class Store {
   // returns once everything written is durable. Defaults do nothing.
   virtual Status begin_bulk() { return Status::OK(); }
   virtual Status end_bulk() { return Status::OK(); }
+  // Another handle on the same database for reading beside this one (the start-up reads events
+  // on it while this handle reads everything else). nullptr when the backend offers none.
+  virtual Result<std::unique_ptr<Store>> open_reader() const { return std::unique_ptr<Store>(); }
 
   // Visits committed records with seq > after, in sequence order, at most `limit` of them
   // (0 = no limit). The visitor returns false to stop early.

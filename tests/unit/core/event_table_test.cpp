@@ -118,6 +118,27 @@ TEST_CASE("the event table keeps an id longer than an id block, and shares each 
   CHECK(table.learner(rows[0]).empty());
 }
 
+TEST_CASE("events added as known-new (a store's scan) are deduplicated like any other afterwards") {
+  EventTable table;
+  Event e;
+  e.account = "A";
+  e.name = "x";
+  for (int i = 0; i < 5000; ++i) {  // past the id set's growth points
+    e.id = "id-" + std::to_string(i);
+    e.ts = 5000 - i;
+    REQUIRE(table.add(e, true, /*id_is_new=*/true));
+  }
+  table.sort();
+  for (int i = 0; i < 5000; i += 7) {
+    e.id = "id-" + std::to_string(i);
+    CHECK_FALSE(table.add(e, false));
+  }
+  e.id = "id-new";
+  CHECK(table.add(e, false));
+  CHECK(table.size() == 5001);
+  CHECK(table.id(table.of("A").front()) == "id-4999");  // the earliest time
+}
+
 TEST_CASE("a dataset's events read back through its rows as the records it was given") {
   Dataset data;
   Event e;
