@@ -75,7 +75,9 @@ class Dataset {
   const std::vector<EventRow>& events_of(std::string_view account) const { return events_.of(account); }
   const std::string& event_name(const EventRow& e) const { return events_.name(e); }
   const std::string& event_learner(const EventRow& e) const { return events_.learner(e); }  // "" for none
-  const nlohmann::json& event_props(const EventRow& e) const { return events_.props(e); }
+  // Props as JSON text ("{}" when none), and parsed (core/event_table.h keeps the text only).
+  std::string_view event_props_text(const EventRow& e) const { return events_.props_text(e); }
+  nlohmann::json event_props(const EventRow& e) const { return events_.props(e); }
   std::string_view event_id(const EventRow& e) const { return events_.id(e); }
   // Event names as small integers (EventRow::name), for per-event name tests that compare
   // integers instead of strings. Codes are dense (0 … event_name_count() - 1), handed out as

@@ -6,7 +6,7 @@
 namespace uplift {
 namespace {
 
-constexpr std::size_t kIdBlockBytes = std::size_t{1} << 20;
+constexpr std::size_t kTextBlockBytes = std::size_t{1} << 20;
 constexpr std::uint64_t kPlaceBits = 48;
 constexpr std::uint64_t kPlaceMask = (std::uint64_t{1} << kPlaceBits) - 1;
 
@@ -44,15 +44,38 @@ std::uint32_t StringCodes::find(std::string_view s) const {
   return it == codes_.end() ? kNone : it->second;
 }
 
-EventTable::EventTable() {
-  learners_.intern("");
-  props_text_.intern("{}");
-  props_.push_back(nlohmann::json::object());
+EventTable::EventTable() { learners_.intern(""); }
+
+std::uint64_t TextSet::find(std::string_view text) const { return find(text, hash_of(text)); }
+
+std::uint64_t TextSet::find(std::string_view text, std::uint64_t hash) const {
+  if (slots_.empty()) return kAbsent;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const std::uint64_t slot = slots_[i];
+    if (slot == 0) return kAbsent;
+    if ((slot >> kPlaceBits) == tag_of(hash) && this->text((slot & kPlaceMask) - 1) == text) return (slot & kPlaceMask) - 1;
+  }
 }
 
-std::string_view EventTable::id(const EventRow& e) const {
-  const std::string& block = id_blocks_[e.id >> 32];
-  std::size_t at = e.id & 0xffffffffu;
+std::uint64_t TextSet::add_new(std::string_view text) {
+  const std::uint64_t place = append(text);
+  insert(hash_of(text), place);
+  return place;
+}
+
+std::uint64_t TextSet::intern(std::string_view text) {
+  const std::uint64_t hash = hash_of(text);
+  const std::uint64_t found = find(text, hash);
+  if (found != kAbsent) return found;
+  const std::uint64_t place = append(text);
+  insert(hash, place);
+  return place;
+}
+
+std::string_view TextSet::text(std::uint64_t place) const {
+  const std::string& block = blocks_[place >> 32];
+  std::size_t at = place & 0xffffffffu;
   std::size_t len = 0;
   for (int shift = 0;; shift += 7) {
     const auto byte = static_cast<unsigned char>(block[at++]);
@@ -62,66 +85,61 @@ std::string_view EventTable::id(const EventRow& e) const {
   return std::string_view(block).substr(at, len);
 }
 
-std::uint64_t EventTable::store_id(std::string_view id) {
+std::uint64_t TextSet::append(std::string_view text) {
   char prefix[10];
   std::size_t prefix_len = 0;
-  for (std::size_t len = id.size();; len >>= 7) {
+  for (std::size_t len = text.size();; len >>= 7) {
     prefix[prefix_len++] = static_cast<char>((len & 0x7f) | (len >= 0x80 ? 0x80 : 0));
     if (len < 0x80) break;
   }
-  const std::size_t need = prefix_len + id.size();
-  if (id_blocks_.empty() || id_blocks_.back().size() + need > id_blocks_.back().capacity()) {
-    id_blocks_.emplace_back();
-    id_blocks_.back().reserve(std::max(kIdBlockBytes, need));
+  const std::size_t need = prefix_len + text.size();
+  if (blocks_.empty() || blocks_.back().size() + need > blocks_.back().capacity()) {
+    blocks_.emplace_back();
+    blocks_.back().reserve(std::max(kTextBlockBytes, need));
   }
-  std::string& block = id_blocks_.back();
-  const std::uint64_t place = (static_cast<std::uint64_t>(id_blocks_.size() - 1) << 32) | block.size();
+  std::string& block = blocks_.back();
+  const std::uint64_t place = (static_cast<std::uint64_t>(blocks_.size() - 1) << 32) | block.size();
   block.append(prefix, prefix_len);
-  block.append(id);
+  block.append(text);
   return place;
 }
 
-bool EventTable::holds_id(std::string_view id, std::uint64_t hash) const {
-  if (id_slots_.empty()) return false;
-  const std::size_t mask = id_slots_.size() - 1;
-  EventRow probe;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const std::uint64_t slot = id_slots_[i];
-    if (slot == 0) return false;
-    if ((slot >> kPlaceBits) == tag_of(hash)) {
-      probe.id = (slot & kPlaceMask) - 1;
-      if (this->id(probe) == id) return true;
-    }
-  }
-}
-
-void EventTable::insert_id(std::uint64_t hash, std::uint64_t place) {
-  if ((id_count_ + 1) * 10 > id_slots_.size() * 7) rehash_ids(std::max<std::size_t>(1024, id_slots_.size() * 2));
-  const std::size_t mask = id_slots_.size() - 1;
+void TextSet::insert(std::uint64_t hash, std::uint64_t place) {
+  if ((count_ + 1) * 10 > slots_.size() * 7) rehash(std::max<std::size_t>(1024, slots_.size() * 2));
+  const std::size_t mask = slots_.size() - 1;
   std::size_t i = hash & mask;
-  while (id_slots_[i] != 0) i = (i + 1) & mask;
-  id_slots_[i] = (tag_of(hash) << kPlaceBits) | (place + 1);
-  ++id_count_;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = (tag_of(hash) << kPlaceBits) | (place + 1);
+  ++count_;
 }
 
-void EventTable::rehash_ids(std::size_t slots) {
-  std::vector<std::uint64_t> old = std::move(id_slots_);
-  id_slots_.assign(slots, 0);
+void TextSet::rehash(std::size_t slots) {
+  std::vector<std::uint64_t> old = std::move(slots_);
+  slots_.assign(slots, 0);
   const std::size_t mask = slots - 1;
-  EventRow probe;
   for (std::uint64_t slot : old) {
     if (slot == 0) continue;
-    probe.id = (slot & kPlaceMask) - 1;
-    std::size_t i = hash_of(id(probe)) & mask;
-    while (id_slots_[i] != 0) i = (i + 1) & mask;
-    id_slots_[i] = slot;
+    std::size_t i = hash_of(text((slot & kPlaceMask) - 1)) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
   }
 }
 
-void EventTable::reserve(std::size_t events) {
+void TextSet::reserve(std::size_t texts) {
   std::size_t want = 1024;
-  while (want * 7 < events * 10) want *= 2;
-  if (want > id_slots_.size()) rehash_ids(want);
+  while (want * 7 < texts * 10) want *= 2;
+  if (want > slots_.size()) rehash(want);
+}
+
+void EventTable::reserve(std::size_t events) { ids_.reserve(events); }
+
+std::string_view EventTable::props_text(const EventRow& e) const {
+  return e.props == kEmptyProps ? std::string_view("{}") : props_.text(e.props - 1);
+}
+
+nlohmann::json EventTable::props(const EventRow& e) const {
+  if (e.props == kEmptyProps) return nlohmann::json::object();
+  return nlohmann::json::parse(props_text(e));
 }
 
 bool EventTable::less(const EventRow& x, const EventRow& y) const {
@@ -129,23 +147,23 @@ bool EventTable::less(const EventRow& x, const EventRow& y) const {
 }
 
 bool EventTable::add(const Event& e, bool append, bool id_is_new) {
-  const std::uint64_t hash = hash_of(e.id);
-  if (!id_is_new && holds_id(e.id, hash)) return false;
+  if (!id_is_new && ids_.find(e.id) != TextSet::kAbsent) return false;
   EventRow row;
   row.ts = e.ts;
   row.qty = e.qty;
-  row.id = store_id(e.id);
-  insert_id(hash, row.id);
+  row.id = ids_.add_new(e.id);
   row.name = names_.intern(e.name);
   row.learner = learners_.intern(e.learner);
-  if (!e.props.is_object() || !e.props.empty()) {
-    const std::uint32_t code = props_text_.intern(e.props.dump());
-    if (code == props_.size()) props_.push_back(e.props);
-    row.props = code;
-  }
+  if (!e.props.is_object() || !e.props.empty()) row.props = props_.intern(e.props.dump()) + 1;
   ++size_;
-  auto& rows = rows_[e.account];
-  if (append || rows.empty() || less(rows.back(), row)) {
+  std::uint32_t account = accounts_.intern(e.account);
+  if (account == rows_.size()) rows_.emplace_back();
+  if (append) {
+    appended_.emplace_back(account, row);
+    return true;
+  }
+  auto& rows = rows_[account];
+  if (rows.empty() || less(rows.back(), row)) {
     rows.push_back(row);
     return true;
   }
@@ -157,30 +175,36 @@ bool EventTable::add(const Event& e, bool append, bool id_is_new) {
 
 void EventTable::sort() {
   auto by_time_then_id = [this](const EventRow& x, const EventRow& y) { return less(x, y); };
-  for (auto& [_, rows] : rows_) {
-    if (!std::is_sorted(rows.begin(), rows.end(), by_time_then_id))
-      std::sort(rows.begin(), rows.end(), by_time_then_id);
-    // Appends left up to half of the capacity unused: keep an eighth as headroom (the next events
-    // append without moving all) and give the rest back.
-    const std::size_t keep = rows.size() + rows.size() / 8 + 4;
-    if (rows.capacity() > keep + keep / 4) {
-      std::vector<EventRow> exact;
-      exact.reserve(keep);
-      exact.assign(rows.begin(), rows.end());
-      rows = std::move(exact);
+  if (!appended_.empty()) {
+    std::vector<std::size_t> more(rows_.size(), 0);
+    for (const auto& [account, _] : appended_) ++more[account];
+    for (std::size_t a = 0; a < rows_.size(); ++a) {
+      if (more[a] == 0) continue;
+      std::vector<EventRow>& rows = rows_[a];
+      if (rows.capacity() < rows.size() + more[a]) {
+        std::vector<EventRow> exact;
+        exact.reserve(rows.size() + more[a]);
+        exact.assign(rows.begin(), rows.end());
+        rows = std::move(exact);
+      }
     }
+    for (const auto& [account, row] : appended_) rows_[account].push_back(row);
+    std::vector<std::pair<std::uint32_t, EventRow>>().swap(appended_);  // give the memory back
+    for (std::size_t a = 0; a < rows_.size(); ++a)
+      if (more[a] != 0 && !std::is_sorted(rows_[a].begin(), rows_[a].end(), by_time_then_id))
+        std::sort(rows_[a].begin(), rows_[a].end(), by_time_then_id);
   }
 }
 
 const std::vector<EventRow>& EventTable::of(std::string_view account) const {
-  auto it = rows_.find(std::string(account));
-  return it == rows_.end() ? no_rows() : it->second;
+  const std::uint32_t code = accounts_.find(account);
+  return code == StringCodes::kNone ? no_rows() : rows_[code];
 }
 
 std::vector<std::string> EventTable::accounts() const {
   std::vector<std::string> out;
-  out.reserve(rows_.size());
-  for (const auto& [id, _] : rows_) out.push_back(id);
+  out.reserve(accounts_.size());
+  for (std::uint32_t a = 0; a < accounts_.size(); ++a) out.push_back(accounts_[a]);
   std::sort(out.begin(), out.end());
   return out;
 }

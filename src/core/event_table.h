@@ -1,10 +1,11 @@
 // EventTable: every event a Dataset holds, compactly (issue 24: the server keeps millions).
 //
-// An event is held as an EventRow of 40 bytes: its time and quantity, codes for its name, learner
-// and props, and the place of its id in an arena of ids. Each distinct name, learner and props
-// object is kept once (most events share them: a handful of names, a few learners an account,
-// props mostly `{}`), so an event costs its row, its id's bytes and a slot in the id set — about
-// 80 bytes instead of the ~450 of an `Event` with four strings and a JSON object.
+// An event is held as an EventRow of 40 bytes: its time and quantity, codes for its name and
+// learner, and the places of its id and its props' JSON text in text arenas (TextSet). Each
+// distinct name, learner and props text is kept once (a handful of names, a few learners an
+// account, props mostly `{}`), so an event costs its row, its id's bytes and a slot in the id set,
+// plus its props' text when they are new — about 80 bytes instead of the ~450 of an `Event` with
+// four strings and a JSON object.
 //
 // Promises: per account, rows are kept by (ts, id); ids are unique across accounts (a second
 // event with an id already held is refused); codes never change once handed out, and name codes
@@ -30,10 +31,36 @@ namespace uplift {
 struct EventRow {
   Timestamp ts = 0;
   double qty = 1;
-  std::uint64_t id = 0;       // where its id is in the table's arena
+  std::uint64_t id = 0;       // where its id is in the table's id texts
+  std::uint64_t props = 0;    // where its props' JSON text is in the table's props texts; kEmptyProps for {}
   std::uint32_t name = 0;     // code of its name (EventTable::name_code)
   std::uint32_t learner = 0;  // code of its learner; kNoLearner when none
-  std::uint32_t props = 0;    // code of its props; kEmptyProps for {}
+};
+
+// Distinct texts kept end to end in blocks that never move (each a varint length and its bytes),
+// with an open-addressing set over them: a text costs its bytes, a length byte or two and a slot.
+// A text's place (find/add) never changes; copies keep places.
+class TextSet {
+ public:
+  // The place of `text`, or kAbsent.
+  static constexpr std::uint64_t kAbsent = UINT64_MAX;
+  std::uint64_t find(std::string_view text) const;
+  // Adds a text the set does not hold (the caller checked, or knows), returns its place.
+  std::uint64_t add_new(std::string_view text);
+  // find(), else add_new().
+  std::uint64_t intern(std::string_view text);
+  std::string_view text(std::uint64_t place) const;
+  void reserve(std::size_t texts);
+  std::size_t size() const { return count_; }
+
+ private:
+  std::uint64_t find(std::string_view text, std::uint64_t hash) const;
+  std::uint64_t append(std::string_view text);
+  void insert(std::uint64_t hash, std::uint64_t place);
+  void rehash(std::size_t slots);  // a power of two
+  std::vector<std::string> blocks_;
+  std::vector<std::uint64_t> slots_;  // tag << 48 | place + 1; 0 is empty
+  std::size_t count_ = 0;
 };
 
 // Distinct strings and their dense codes (0, 1, … in order of first arrival). Codes and the
@@ -60,15 +87,14 @@ class StringCodes {
 class EventTable {
  public:
   static constexpr std::uint32_t kNoLearner = 0;   // the code of ""
-  static constexpr std::uint32_t kEmptyProps = 0;  // the code of {}
+  static constexpr std::uint64_t kEmptyProps = 0;  // EventRow::props of {}
 
   EventTable();
 
-  // Adds `e` unless an event with its id is held (then returns false). Appended at the end of
-  // its account's rows when `append` (bulk loads: call sort() before reading), else inserted at
-  // its (ts, id) place. `id_is_new`: the caller knows no held event has the id (not looked up).
+  // Adds `e` unless an event with its id is held (then returns false). Set aside when `append`
+  // (bulk loads: call sort() before reading), else inserted at its (ts, id) place. `id_is_new`: the caller knows no held event has the id (not looked up).
   bool add(const Event& e, bool append, bool id_is_new = false);
-  // Orders every account's rows by (ts, id) after appends.
+  // Puts the rows set aside into their accounts, each account's in (ts, id) order.
   void sort();
   void reserve(std::size_t events);
 
@@ -76,10 +102,14 @@ class EventTable {
   std::vector<std::string> accounts() const;  // sorted
   std::size_t size() const { return size_; }
 
-  std::string_view id(const EventRow& e) const;
+  std::string_view id(const EventRow& e) const { return ids_.text(e.id); }
   const std::string& name(const EventRow& e) const { return names_[e.name]; }
   const std::string& learner(const EventRow& e) const { return learners_[e.learner]; }
-  const nlohmann::json& props(const EventRow& e) const { return props_[e.props]; }
+  // The props as minified JSON text ("{}" when none). Props are kept as text, not as JSON
+  // objects: real props carry ids (groups, sessions, URLs) that make most objects distinct, and
+  // a parsed object costs ten times its text. props() parses it.
+  std::string_view props_text(const EventRow& e) const;
+  nlohmann::json props(const EventRow& e) const;
   // The event as a record again (tests, exports).
   Event event(std::string_view account, const EventRow& e) const;
 
@@ -88,19 +118,15 @@ class EventTable {
 
  private:
   bool less(const EventRow& x, const EventRow& y) const;
-  std::uint64_t store_id(std::string_view id);
-  // The id set: open addressing over arena places (slot = tag << 48 | place + 1; 0 is empty).
-  void insert_id(std::uint64_t hash, std::uint64_t place);
-  bool holds_id(std::string_view id, std::uint64_t hash) const;
-  void rehash_ids(std::size_t slots);  // a power of two
 
-  StringCodes names_, learners_, props_text_;
-  std::deque<nlohmann::json> props_;  // props_[code] is the object props_text_[code] spells
-  // Ids, each as a varint length and its bytes, in blocks that never move.
-  std::vector<std::string> id_blocks_;
-  std::vector<std::uint64_t> id_slots_;
-  std::size_t id_count_ = 0;
-  std::unordered_map<std::string, std::vector<EventRow>> rows_;
+  StringCodes names_, learners_;
+  TextSet ids_, props_;
+  StringCodes accounts_;                   // account id → index into rows_
+  std::vector<std::vector<EventRow>> rows_;  // per account, by (ts, id) outside a bulk load
+  // A bulk load's rows in arrival order, with their accounts: sort() hands each account exactly
+  // the room it needs at once (growing each account's vector event by event leaves most of the
+  // memory it ever held unused or in holes).
+  std::vector<std::pair<std::uint32_t, EventRow>> appended_;
   std::size_t size_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cmath>
 #include <forward_list>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,29 +28,44 @@ const Override* find_override(const Params& p, int i, bool (*has)(const Override
   return nullptr;
 }
 
-// The value of an event field ("learner", "name", "props.a.b"); nullptr when absent.
-const nlohmann::json* prop(const Dataset& data, const EventRow& e, const std::string& field) {
-  const nlohmann::json* cur = &data.event_props(e);
-  std::size_t start = 6;  // after "props."
-  while (true) {
-    std::size_t dot = field.find('.', start);
-    std::string_view key = std::string_view(field).substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!cur->is_object()) return nullptr;
-    auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-    if (dot == std::string::npos) return cur;
-    start = dot + 1;
+// An event's props, parsed on first use: the Dataset keeps props as JSON text (most events have
+// none, and those that do mostly carry distinct ids), so only an event a criterion's `where` or
+// distinct field reads is parsed, once per visit.
+class EventProps {
+ public:
+  EventProps(const Dataset& data, const EventRow& e) : data_(data), e_(e) {}
+  // The value at "props.a.b"; nullptr when absent. Valid while this object lives.
+  const nlohmann::json* field(const std::string& path) {
+    if (e_.props == EventTable::kEmptyProps) return nullptr;
+    if (!parsed_) parsed_ = data_.event_props(e_);
+    const nlohmann::json* cur = &*parsed_;
+    std::size_t start = 6;  // after "props."
+    while (true) {
+      std::size_t dot = path.find('.', start);
+      std::string_view key = std::string_view(path).substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (!cur->is_object()) return nullptr;
+      auto it = cur->find(key);
+      if (it == cur->end()) return nullptr;
+      cur = &*it;
+      if (dot == std::string::npos) return cur;
+      start = dot + 1;
+    }
   }
-}
+
+ private:
+  const Dataset& data_;
+  const EventRow& e_;
+  std::optional<nlohmann::json> parsed_;
+};
 
 bool matches_where(const Dataset& data, const EventRow& e, const std::vector<Condition>& where) {
+  EventProps props(data, e);
   for (const auto& c : where) {
     bool ok = false;
     if (c.field == "learner" || c.field == "name") {
       const std::string& v = c.field == "learner" ? data.event_learner(e) : data.event_name(e);
       for (const auto& want : c.values) ok = ok || (want.is_string() && want.get_ref<const std::string&>() == v);
-    } else if (const nlohmann::json* v = prop(data, e, c.field)) {
+    } else if (const nlohmann::json* v = props.field(c.field)) {
       for (const auto& want : c.values) ok = ok || *v == want;
     }
     if (!ok) return false;
@@ -83,10 +99,12 @@ std::string typed_key(const nlohmann::json& v) {
   return key;
 }
 
-// The distinct-value key of an event, as a view into the event where possible; a non-string prop
-// value is rendered into `storage` (left empty otherwise). False when the event has no such value.
-bool distinct_key_view(const Dataset& data, const EventRow& e, KeyField kind, const std::string& field, std::string_view& out,
-                       std::string& storage) {
+// The distinct-value key of an event: a view of the learner's or name's text (which the Dataset
+// keeps for good), or — for a props value — its text rendered into `storage` (a string as is,
+// another value by typed_key), with *rendered set. False when the event has no such value.
+bool distinct_key_view(const Dataset& data, const EventRow& e, KeyField kind, const std::string& field,
+                       std::string_view& out, std::string& storage, bool& rendered) {
+  rendered = false;
   if (kind == KeyField::kLearner) {
     out = data.event_learner(e);
     return !out.empty();
@@ -95,14 +113,12 @@ bool distinct_key_view(const Dataset& data, const EventRow& e, KeyField kind, co
     out = data.event_name(e);
     return true;
   }
-  const nlohmann::json* v = prop(data, e, field);
+  EventProps props(data, e);
+  const nlohmann::json* v = props.field(field);
   if (!v || v->is_null()) return false;
-  if (v->is_string()) {
-    out = v->get_ref<const std::string&>();
-  } else {
-    storage = typed_key(*v);
-    out = storage;
-  }
+  storage = v->is_string() ? v->get_ref<const std::string&>() : typed_key(*v);
+  out = storage;
+  rendered = true;
   return true;
 }
 
@@ -120,8 +136,9 @@ bool reads(const Dataset& data, const Criterion& c, const EventRow& e) {
   return c.where.empty() || matches_where(data, e, c.where);
 }
 
-// Running measurement of one criterion during a pass over time-ordered events. Keys are views
-// into the account's events, which do not change during a pass.
+// Running measurement of one criterion during a pass over time-ordered events. Keys are views of
+// the Dataset's learner and name texts or of `owned` (props values, rendered), neither of which
+// changes during a pass.
 struct Accumulator {
   int index = 0;
   const Criterion* c = nullptr;
@@ -189,8 +206,9 @@ struct Accumulator {
     double value = 0;
     if (c->measure == Measure::kDistinct) {
       std::string_view key;
-      if (!distinct_key_view(data, e, field, c->field, key, storage)) return;
-      if (!storage.empty()) {
+      bool rendered = false;
+      if (!distinct_key_view(data, e, field, c->field, key, storage, rendered)) return;
+      if (rendered) {
         owned.push_front(std::move(storage));
         storage.clear();
         key = owned.front();
@@ -505,9 +523,9 @@ void fold_time_events(const Params& p, const Dataset& data, const std::string& a
       if (w.window && day > today - *w.window) {
         if (c.measure == Measure::kDistinct) {
           std::string_view key;
-          storage.clear();
-          if (distinct_key_view(data, e, key_field(c.field), c.field, key, storage))
-            on_key(w.index, key, !storage.empty());
+          bool rendered = false;
+          if (distinct_key_view(data, e, key_field(c.field), c.field, key, storage, rendered))
+            on_key(w.index, key, rendered);
         } else {
           tv.window_value[w.index] += c.measure == Measure::kSum ? e.qty : 1.0;
         }
