@@ -120,8 +120,19 @@ Status Workspace::load(const ProgressFn& progress) {
     });
   };
   auto reader = store_->open_reader();
-  std::thread events_thread;
-  if (reader.ok() && *reader) events_thread = std::thread([&] { read_events(**reader); });
+  if (!reader.ok())
+    log::warn("events read on the main store handle (no second one)", {{"error", reader.status().to_string()}});
+  // An exception in either (memory) ends the load as a failed open, after both have stopped.
+  std::exception_ptr events_failed;
+  std::jthread events_thread;
+  if (reader.ok() && *reader)
+    events_thread = std::jthread([&] {
+      try {
+        read_events(**reader);
+      } catch (...) {
+        events_failed = std::current_exception();
+      }
+    });
   Status entities_read;
   for (RecordKind kind : kAllRecordKinds) {
     if (kind == RecordKind::kEvent || !entities_read.ok()) continue;
@@ -132,6 +143,7 @@ Status Workspace::load(const ProgressFn& progress) {
   }
   if (events_thread.joinable()) events_thread.join();
   else read_events(*store_);
+  if (events_failed) std::rethrow_exception(events_failed);
   UPLIFT_RETURN_IF_ERROR(entities_read);
   UPLIFT_RETURN_IF_ERROR(events_read);
   if (progress) progress("loading events", events, events);

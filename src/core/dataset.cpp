@@ -69,6 +69,7 @@ Dataset::Dataset(const Dataset& other)
       renewals_(other.renewals_),
       latest_event_ts_(other.latest_event_ts_),
       bulk_(other.bulk_),
+      bulk_ids_unique_(other.bulk_ids_unique_),
       completion_count_(other.completion_count_),
       attendance_count_(other.attendance_count_),
       arr_count_(other.arr_count_),

@@ -71,7 +71,8 @@ class Dataset {
 
   const std::vector<const Learner*>& learners_of(std::string_view account) const;
   // The account's events by (ts, id), as compact rows (core/event_table.h); read their strings
-  // with event_name(), event_learner(), event_props() and event_id().
+  // with event_name(), event_learner(), event_props() and event_id(). The reference is valid
+  // until the next apply() (like every reference into a Dataset, across a write).
   const std::vector<EventRow>& events_of(std::string_view account) const { return events_.of(account); }
   const std::string& event_name(const EventRow& e) const { return events_.name(e); }
   const std::string& event_learner(const EventRow& e) const { return events_.learner(e); }  // "" for none

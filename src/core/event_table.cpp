@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <stdexcept>
 
 namespace uplift {
 namespace {
@@ -94,6 +95,8 @@ std::uint64_t TextSet::append(std::string_view text) {
   }
   const std::size_t need = prefix_len + text.size();
   if (blocks_.empty() || blocks_.back().size() + need > blocks_.back().capacity()) {
+    // A place keeps 16 bits of block number under the set's tag (65,536 blocks: 64 GiB of text).
+    if (blocks_.size() >= (std::size_t{1} << (kPlaceBits - 32))) throw std::length_error("TextSet: more than 64 GiB of text");
     blocks_.emplace_back();
     blocks_.back().reserve(std::max(kTextBlockBytes, need));
   }
@@ -151,10 +154,12 @@ bool EventTable::add(const Event& e, bool append, bool id_is_new) {
   EventRow row;
   row.ts = e.ts;
   row.qty = e.qty;
-  row.id = ids_.add_new(e.id);
+  // What may throw (the props' text, memory) before the id is held: a failed add holds nothing
+  // that would refuse the event's retry as a duplicate.
+  if (!e.props.is_object() || !e.props.empty()) row.props = props_.intern(e.props.dump()) + 1;
   row.name = names_.intern(e.name);
   row.learner = learners_.intern(e.learner);
-  if (!e.props.is_object() || !e.props.empty()) row.props = props_.intern(e.props.dump()) + 1;
+  row.id = ids_.add_new(e.id);
   ++size_;
   std::uint32_t account = accounts_.intern(e.account);
   if (account == rows_.size()) rows_.emplace_back();

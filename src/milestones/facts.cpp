@@ -28,17 +28,27 @@ const Override* find_override(const Params& p, int i, bool (*has)(const Override
   return nullptr;
 }
 
-// An event's props, parsed on first use: the Dataset keeps props as JSON text (most events have
+// An event's props, parsed when read: the Dataset keeps props as JSON text (most events have
 // none, and those that do mostly carry distinct ids), so only an event a criterion's `where` or
-// distinct field reads is parsed, once per visit.
+// distinct field reads is parsed. Each thread keeps the last props it parsed, by their text, so
+// the criteria reading one event parse it once.
 class EventProps {
  public:
   EventProps(const Dataset& data, const EventRow& e) : data_(data), e_(e) {}
-  // The value at "props.a.b"; nullptr when absent. Valid while this object lives.
+  // The value at "props.a.b"; nullptr when absent. Valid until this thread parses other props.
   const nlohmann::json* field(const std::string& path) {
     if (e_.props == EventTable::kEmptyProps) return nullptr;
-    if (!parsed_) parsed_ = data_.event_props(e_);
-    const nlohmann::json* cur = &*parsed_;
+    struct LastParsed {
+      std::string text;
+      nlohmann::json props;
+    };
+    thread_local LastParsed last;
+    const std::string_view text = data_.event_props_text(e_);
+    if (last.text != text) {
+      last.props = nlohmann::json::parse(text);
+      last.text = text;
+    }
+    const nlohmann::json* cur = &last.props;
     std::size_t start = 6;  // after "props."
     while (true) {
       std::size_t dot = path.find('.', start);
@@ -55,7 +65,6 @@ class EventProps {
  private:
   const Dataset& data_;
   const EventRow& e_;
-  std::optional<nlohmann::json> parsed_;
 };
 
 bool matches_where(const Dataset& data, const EventRow& e, const std::vector<Condition>& where) {
@@ -208,7 +217,7 @@ struct Accumulator {
       std::string_view key;
       bool rendered = false;
       if (!distinct_key_view(data, e, field, c->field, key, storage, rendered)) return;
-      if (rendered) {
+      if (rendered && window) {  // the window's key index keeps views (`seen` keeps copies)
         owned.push_front(std::move(storage));
         storage.clear();
         key = owned.front();

@@ -452,6 +452,8 @@ class SqliteStore final : public Store {
 
   // A second connection; its reads map the file (no copy of each page out of the page cache).
   Result<std::unique_ptr<Store>> open_reader() const override {
+    // An in-memory database (":memory:", "file:…") cannot be opened twice: no second handle.
+    if (path_.empty() || path_.front() == ':' || path_.rfind("file:", 0) == 0) return std::unique_ptr<Store>();
     auto reader = open_sqlite_store(SqliteUrl{path_, sync_});
     if (!reader.ok()) return reader.status();
     static_cast<SqliteStore&>(**reader).map_file_for_reading();
