@@ -113,8 +113,8 @@ Status Workspace::load(const ProgressFn& progress) {
     // Events come in store order: each account's are sorted once at the end. Their ids are the
     // store's unique key, and nothing else is in memory yet: none is looked up before it is added.
     BulkLoad bulk(data_, /*ids_unique=*/true);
-    events_read = from.scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
-      data_.apply(r.record);
+    events_read = from.scan_event_fields([&](const EventFields& e) {
+      data_.apply(e);
       if (progress && ++events % 65536 == 0) progress("loading events", events, 0);
       return true;
     });
@@ -134,21 +134,30 @@ Status Workspace::load(const ProgressFn& progress) {
       }
     });
   Status entities_read;
-  for (RecordKind kind : kAllRecordKinds) {
-    if (kind == RecordKind::kEvent || !entities_read.ok()) continue;
-    entities_read = store_->scan_kind(kind, [&](const StoredRecord& r) {
-      data_.apply(r.record);
-      return true;
-    });
-  }
+  std::int64_t entities_ms = 0;
+  auto read_kind = [&](RecordKind kind) {
+    const std::int64_t t0 = steady_ms();
+    if (entities_read.ok())
+      entities_read = store_->scan_kind(kind, [&](const StoredRecord& r) {
+        data_.apply(r.record);
+        return true;
+      });
+    entities_ms += steady_ms() - t0;
+  };
+  // Completions are kept per learner code, which the events share: they are read once the
+  // events are in.
+  for (RecordKind kind : kAllRecordKinds)
+    if (kind != RecordKind::kEvent && kind != RecordKind::kCompletion) read_kind(kind);
   if (events_thread.joinable()) events_thread.join();
   else read_events(*store_);
+  read_kind(RecordKind::kCompletion);
   if (events_failed) std::rethrow_exception(events_failed);
   UPLIFT_RETURN_IF_ERROR(entities_read);
   UPLIFT_RETURN_IF_ERROR(events_read);
   if (progress) progress("loading events", events, events);
   log::info("records loaded", {{"events", data_.event_count()},
                                {"events_seconds", static_cast<double>(events_ms) / 1000.0},
+                               {"other_records_seconds", static_cast<double>(entities_ms) / 1000.0},
                                {"learners", data_.learners().size()},
                                {"seconds", static_cast<double>(steady_ms() - started_ms) / 1000.0},
                                {"resident_mib", resident_mib()}});

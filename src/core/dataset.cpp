@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace uplift {
 namespace {
 
@@ -28,32 +30,51 @@ bool upsert_sorted(std::vector<T>& vec, const T& v, Less less, Same same, std::s
   return true;
 }
 
-using AliasIndex = std::unordered_map<std::string, std::vector<std::string>>;
+std::uint64_t alias_hash(std::string_view alias) { return std::hash<std::string_view>{}(alias); }
 
-void index_alias(AliasIndex& index, const std::string& alias, const std::string& id) {
+template <typename T>
+void index_alias(std::unordered_multimap<std::uint64_t, const T*>& index, std::string_view alias, const T* holder) {
   if (alias.empty()) return;
-  auto& ids = index[alias];
-  auto at = std::lower_bound(ids.begin(), ids.end(), id);
-  if (at == ids.end() || *at != id) ids.insert(at, id);
+  auto [from, to] = index.equal_range(alias_hash(alias));
+  for (auto it = from; it != to; ++it)
+    if (it->second == holder) return;  // held under this hash already (the same alias twice)
+  index.emplace(alias_hash(alias), holder);
 }
 
-void unindex_alias(AliasIndex& index, const std::string& alias, const std::string& id) {
-  auto it = index.find(alias);
-  if (it == index.end()) return;
-  auto& ids = it->second;
-  ids.erase(std::remove(ids.begin(), ids.end(), id), ids.end());
-  if (ids.empty()) index.erase(it);
+template <typename T>
+void unindex_alias(std::unordered_multimap<std::uint64_t, const T*>& index, std::string_view alias, const T* holder) {
+  if (alias.empty()) return;
+  auto [from, to] = index.equal_range(alias_hash(alias));
+  for (auto it = from; it != to; ++it)
+    if (it->second == holder) {
+      index.erase(it);
+      return;
+    }
 }
 
-const std::string* one_holder(const AliasIndex& index, std::string_view alias, bool* ambiguous) {
+bool holds_alias(const Learner& l, std::string_view alias) {
+  return std::binary_search(l.aliases.begin(), l.aliases.end(), alias) || (!l.email.empty() && email_alias(l.email) == alias);
+}
+bool holds_alias(const Account& a, std::string_view alias) {
+  return std::binary_search(a.aliases.begin(), a.aliases.end(), alias);
+}
+
+// The one holder of `alias`, or nullptr (and *ambiguous when several hold it).
+template <typename T>
+const T* one_holder(const std::unordered_multimap<std::uint64_t, const T*>& index, std::string_view alias,
+                    bool* ambiguous) {
   if (ambiguous) *ambiguous = false;
-  auto it = index.find(std::string(alias));
-  if (it == index.end() || it->second.empty()) return nullptr;
-  if (it->second.size() > 1) {
-    if (ambiguous) *ambiguous = true;
-    return nullptr;
+  const T* found = nullptr;
+  auto [from, to] = index.equal_range(alias_hash(alias));
+  for (auto it = from; it != to; ++it) {
+    if (it->second == found || !holds_alias(*it->second, alias)) continue;
+    if (found) {
+      if (ambiguous) *ambiguous = true;
+      return nullptr;
+    }
+    found = it->second;
   }
-  return &it->second.front();
+  return found;
 }
 
 }  // namespace
@@ -64,6 +85,10 @@ Dataset::Dataset(const Dataset& other)
       learners_by_account_(),
       events_(other.events_),
       completions_(other.completions_),
+      completion_contents_(other.completion_contents_),
+      completion_ids_(other.completion_ids_),
+      completion_id_holders_(other.completion_id_holders_),
+      moved_from_(other.moved_from_),
       attendance_(other.attendance_),
       arr_(other.arr_),
       renewals_(other.renewals_),
@@ -74,8 +99,6 @@ Dataset::Dataset(const Dataset& other)
       attendance_count_(other.attendance_count_),
       arr_count_(other.arr_count_),
       renewal_count_(other.renewal_count_),
-      learner_aliases_(other.learner_aliases_),
-      account_aliases_(other.account_aliases_),
       identity_version_(other.identity_version_) {
   rebuild_indexes();
 }
@@ -100,6 +123,19 @@ void Dataset::rebuild_indexes() {
     learner_index_.emplace(id, &l);
     learners_by_account_[l.account].push_back(&l);
   }
+  rebuild_alias_indexes();
+}
+
+void Dataset::rebuild_alias_indexes() {
+  learner_aliases_.clear();
+  account_aliases_.clear();
+  for (const auto& [id, a] : accounts_)
+    for (const auto& al : a.aliases) index_alias(account_aliases_, al, &a);
+  learner_aliases_.reserve(learners_.size());
+  for (const auto& [id, l] : learners_) {
+    for (const auto& al : l.aliases) index_alias(learner_aliases_, al, &l);
+    index_alias(learner_aliases_, email_alias(l.email), &l);
+  }
 }
 
 bool Dataset::apply(const Record& r) {
@@ -110,10 +146,10 @@ bool Dataset::apply(const Record& r) {
       if (inserted) account_index_.emplace(it->first, &it->second);
       if (!inserted) {
         if (it->second == a) return false;
-        for (const auto& al : it->second.aliases) unindex_alias(account_aliases_, al, a.id);
+        for (const auto& al : it->second.aliases) unindex_alias(account_aliases_, al, &it->second);
         it->second = a;
       }
-      for (const auto& al : a.aliases) index_alias(account_aliases_, al, a.id);
+      for (const auto& al : a.aliases) index_alias(account_aliases_, al, &it->second);
       ++identity_version_;
       return true;
     }
@@ -123,32 +159,25 @@ bool Dataset::apply(const Record& r) {
       if (it != learners_.end()) {
         if (it->second == l) return false;
         std::string old_account = it->second.account;
-        for (const auto& al : it->second.aliases) unindex_alias(learner_aliases_, al, l.id);
-        unindex_alias(learner_aliases_, email_alias(it->second.email), l.id);
+        for (const auto& al : it->second.aliases) unindex_alias(learner_aliases_, al, &it->second);
+        unindex_alias(learner_aliases_, email_alias(it->second.email), &it->second);
         it->second = l;
         index_learner(it->second, &old_account);
+        if (old_account != l.account) moved_from_[l.id] = std::move(old_account);
       } else {
-        auto [nit, _] = learners_.emplace(l.id, l);
-        learner_index_.emplace(nit->first, &nit->second);
-        index_learner(nit->second, nullptr);
+        it = learners_.emplace(l.id, l).first;
+        learner_index_.emplace(it->first, &it->second);
+        index_learner(it->second, nullptr);
       }
-      for (const auto& al : l.aliases) index_alias(learner_aliases_, al, l.id);
-      index_alias(learner_aliases_, email_alias(l.email), l.id);
+      for (const auto& al : l.aliases) index_alias(learner_aliases_, al, &it->second);
+      index_alias(learner_aliases_, email_alias(l.email), &it->second);
       ++identity_version_;
       return true;
     }
     case RecordKind::kEvent:
       return apply_event(std::get<Event>(r));
-    case RecordKind::kCompletion: {
-      const auto& c = std::get<Completion>(r);
-      std::string key = record_key(r);
-      return upsert_sorted(
-          completions_[c.learner], c,
-          [](const Completion& x, const Completion& y) {
-            return x.ts != y.ts ? x.ts < y.ts : record_key(x) < record_key(y);
-          },
-          [&](const Completion& x, const Completion&) { return record_key(x) == key; }, completion_count_);
-    }
+    case RecordKind::kCompletion:
+      return apply_completion(std::get<Completion>(r));
     case RecordKind::kAttendance: {
       const auto& a = std::get<Attendance>(r);
       return upsert_sorted(
@@ -177,7 +206,97 @@ bool Dataset::apply(const Record& r) {
 
 void Dataset::reserve_events(std::size_t n) { events_.reserve(n); }
 
+namespace {
+// record_key() of the completion a row holds (the order's tie-break and its identity).
+std::string completion_key(std::string_view learner, std::string_view content, std::string_view id,
+                           CompletionStatus status, Timestamp ts) {
+  if (!id.empty()) return "id:" + std::string(id);
+  return fmt::format("{}|{}|{}|{}", learner, content, completion_status_name(status), ts);
+}
+}  // namespace
+
+bool Dataset::apply_completion(const Completion& c) {
+  const std::uint32_t learner = events_.intern_learner(c.learner);
+  if (learner >= completions_.size()) completions_.resize(learner + 1);
+  std::vector<CompletionRow>& rows = completions_[learner];
+  const std::uint64_t held_id = c.id.empty() ? 0 : completion_ids_.find(c.id);
+  const std::uint32_t content = completion_contents_.find(c.content);
+  // A source id names one completion whoever it is credited to: re-sent with another learner,
+  // it leaves the first learner's list (as the store's upsert by record_key replaces it).
+  std::uint32_t* holder = nullptr;
+  if (!c.id.empty() && held_id != TextSet::kAbsent) {
+    holder = &completion_id_holders_[held_id];
+    if (*holder != learner) {
+      auto& before = completions_[*holder];
+      before.erase(std::remove_if(before.begin(), before.end(), [&](const CompletionRow& x) { return x.id == held_id + 1; }),
+                   before.end());
+      --completion_count_;
+      *holder = learner;
+    }
+  }
+  // The row with the same record_key: the same source id, or (none) the same content, status, time.
+  auto same = std::find_if(rows.begin(), rows.end(), [&](const CompletionRow& x) {
+    if (!c.id.empty()) return held_id != TextSet::kAbsent && x.id == held_id + 1;
+    return x.id == 0 && x.content == content && x.status == c.status && x.ts == c.ts;
+  });
+  CompletionRow row;
+  row.ts = c.ts;
+  row.status = c.status;
+  row.has_score = c.score.has_value();
+  row.score_value = c.score.value_or(0);
+  if (same != rows.end() && content != StringCodes::kNone && same->content == content && same->ts == row.ts &&
+      same->status == row.status && same->has_score == row.has_score && same->score_value == row.score_value)
+    return false;  // the identical record
+  row.content = completion_contents_.intern(c.content);
+  if (!c.id.empty() && held_id == TextSet::kAbsent) {
+    const std::uint64_t place = completion_ids_.add_new(c.id);
+    completion_id_holders_[place] = learner;
+    row.id = place + 1;
+  } else {
+    row.id = c.id.empty() ? 0 : held_id + 1;
+  }
+  if (same != rows.end()) {
+    rows.erase(same);
+    --completion_count_;
+  }
+  const std::string key = completion_key(c.learner, c.content, c.id, c.status, c.ts);
+  auto at = std::upper_bound(rows.begin(), rows.end(), row, [&](const CompletionRow& x, const CompletionRow& y) {
+    if (x.ts != y.ts) return x.ts < y.ts;
+    (void)y;
+    return key < completion_key(c.learner, completion_contents_[y.content], completion_id(y), y.status, y.ts);
+  });
+  rows.insert(at, row);
+  ++completion_count_;
+  return true;
+}
+
+std::string_view Dataset::completion_id(const CompletionRow& c) const {
+  return c.id == 0 ? std::string_view() : completion_ids_.text(c.id - 1);
+}
+
+Completion Dataset::completion(std::string_view learner, const CompletionRow& c) const {
+  Completion out;
+  out.id = std::string(completion_id(c));
+  out.learner = std::string(learner);
+  out.content = completion_content(c);
+  out.ts = c.ts;
+  out.status = c.status;
+  out.score = c.score();
+  return out;
+}
+
+std::string_view Dataset::learner_moved_from(std::string_view learner) const {
+  auto it = moved_from_.find(std::string(learner));
+  return it == moved_from_.end() ? std::string_view() : std::string_view(it->second);
+}
+
 bool Dataset::apply_event(const Event& e) {
+  if (!events_.add(e, bulk_, bulk_ && bulk_ids_unique_)) return false;
+  latest_event_ts_ = std::max(latest_event_ts_, e.ts);
+  return true;
+}
+
+bool Dataset::apply(const EventFields& e) {
   if (!events_.add(e, bulk_, bulk_ && bulk_ids_unique_)) return false;
   latest_event_ts_ = std::max(latest_event_ts_, e.ts);
   return true;
@@ -200,13 +319,11 @@ void Dataset::index_learner(const Learner& l, const std::string* old_account) {
 }
 
 const Learner* Dataset::learner_by_alias(std::string_view alias, bool* ambiguous) const {
-  const std::string* id = one_holder(learner_aliases_, alias, ambiguous);
-  return id ? learner(*id) : nullptr;
+  return one_holder(learner_aliases_, alias, ambiguous);
 }
 
 const Account* Dataset::account_by_alias(std::string_view alias, bool* ambiguous) const {
-  const std::string* id = one_holder(account_aliases_, alias, ambiguous);
-  return id ? account(*id) : nullptr;
+  return one_holder(account_aliases_, alias, ambiguous);
 }
 
 const Account* Dataset::account(std::string_view id) const {
@@ -228,8 +345,10 @@ Audience Dataset::audience_of(const Learner& l) const {
 const std::vector<const Learner*>& Dataset::learners_of(std::string_view account) const {
   return find_or_empty(learners_by_account_, account);
 }
-const std::vector<Completion>& Dataset::completions_of(std::string_view learner) const {
-  return find_or_empty(completions_, learner);
+const std::vector<CompletionRow>& Dataset::completions_of(std::string_view learner) const {
+  static const std::vector<CompletionRow> kNone;
+  const std::uint32_t code = events_.learner_code(learner);
+  return code < completions_.size() ? completions_[code] : kNone;
 }
 const std::vector<Attendance>& Dataset::attendance_of(std::string_view learner) const {
   return find_or_empty(attendance_, learner);
@@ -254,8 +373,10 @@ std::vector<std::string> Dataset::learner_accounts() const {
 
 Timestamp Dataset::latest_completion_ts() const {
   Timestamp t = 0;
-  for (const auto& [learner, vec] : completions_)
-    if (!vec.empty() && vec.back().ts > t && learners_.count(learner)) t = vec.back().ts;
+  for (std::uint32_t code = 0; code < completions_.size(); ++code) {
+    const auto& vec = completions_[code];
+    if (!vec.empty() && vec.back().ts > t && learner_index_.count(events_.learner_of_code(code))) t = vec.back().ts;
+  }
   return t;
 }
 

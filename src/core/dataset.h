@@ -8,7 +8,9 @@
 // event later than its account's last one is appended (the common case: O(1) amortised).
 // Events are never removed, so an account's events only grow by insertion.
 // Not thread-safe for writers: the owner serialises writers against readers; concurrent const
-// readers are fine (the evaluator's parallel rebuild relies on it).
+// readers are fine (the evaluator's parallel rebuild relies on it). One exception, for start-up:
+// events may be applied on one thread while accounts, learners, attendance, ARR and renewals are
+// applied on another (disjoint parts) — not completions, which share the events' learner codes.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,19 @@
 #include "core/records.h"
 
 namespace uplift {
+
+// One completion as a Dataset holds it (32 bytes; a `Completion` record is ~130 plus its strings):
+// its content as a code (Dataset::completion_content) and its source id, if any, as a place in the
+// Dataset's texts (Dataset::completion_id). Its learner is whose list it is in.
+struct CompletionRow {
+  Timestamp ts = 0;
+  double score_value = 0;     // meaningful when has_score
+  std::uint64_t id = 0;       // place + 1 of its source id; 0 when it has none
+  std::uint32_t content = 0;  // code of its content id
+  CompletionStatus status = CompletionStatus::kCompleted;
+  bool has_score = false;
+  std::optional<double> score() const { return has_score ? std::optional<double>(score_value) : std::nullopt; }
+};
 
 class Dataset {
  public:
@@ -49,6 +64,10 @@ class Dataset {
     bulk_ids_unique_ = ids_unique;
   }
   void end_bulk();
+
+  // apply() of an event given as views (a store's scan at start-up: no Event is built); its
+  // props must be a JSON object's text.
+  bool apply(const EventFields& e);
 
   const Account* account(std::string_view id) const;
   const Learner* learner(std::string_view id) const;
@@ -88,7 +107,16 @@ class Dataset {
   // The code of `name`, or kNoNameCode when no event has had that name.
   NameCode event_name_code(std::string_view name) const { return events_.name_code(name); }
   std::size_t event_name_count() const { return events_.name_count(); }
-  const std::vector<Completion>& completions_of(std::string_view learner) const;  // by (ts, key)
+  // The learner's completions by (ts, record_key), as compact rows; read the content with
+  // completion_content() (valid until the next apply(), like events_of()).
+  const std::vector<CompletionRow>& completions_of(std::string_view learner) const;
+  const std::string& completion_content(const CompletionRow& c) const { return completion_contents_[c.content]; }
+  std::string_view completion_id(const CompletionRow& c) const;  // "" when it has none
+  // The completion as a record again (tests, exports).
+  Completion completion(std::string_view learner, const CompletionRow& c) const;
+  // The account a learner belonged to before its latest change of account ("" if it never
+  // changed): what a learner's move leaves behind (its completions no longer count there).
+  std::string_view learner_moved_from(std::string_view learner) const;
   const std::vector<Attendance>& attendance_of(std::string_view learner) const;   // by (program, session)
   const std::vector<ArrSnapshot>& arr_of(std::string_view account) const;         // by date
   const std::vector<Renewal>& renewals_of(std::string_view account) const;        // by date
@@ -117,7 +145,13 @@ class Dataset {
   void rebuild_indexes();
   std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
   EventTable events_;
-  std::unordered_map<std::string, std::vector<Completion>> completions_;
+  // Completions per learner, indexed by the learner's code in events_ (EventTable::learner_code).
+  std::vector<std::vector<CompletionRow>> completions_;
+  StringCodes completion_contents_;
+  TextSet completion_ids_;
+  std::unordered_map<std::uint64_t, std::uint32_t> completion_id_holders_;  // id's place → learner code
+  bool apply_completion(const Completion& c);
+  std::unordered_map<std::string, std::string> moved_from_;  // learner → account before its latest move
   std::unordered_map<std::string, std::vector<Attendance>> attendance_;
   std::unordered_map<std::string, std::vector<ArrSnapshot>> arr_;
   std::unordered_map<std::string, std::vector<Renewal>> renewals_;
@@ -127,8 +161,12 @@ class Dataset {
               renewal_count_ = 0;
 
   void index_learner(const Learner& l, const std::string* old_account);
-  // alias → ids holding it (sorted); learners also by email_alias().
-  std::unordered_map<std::string, std::vector<std::string>> learner_aliases_, account_aliases_;
+  // Who holds an alias, by the alias's hash (the texts are the records' own): learners by their
+  // listed aliases and email_alias(), accounts by theirs. A lookup keeps the holders that really
+  // hold the alias. The records never move (map nodes), so the pointers stay valid.
+  std::unordered_multimap<std::uint64_t, const Learner*> learner_aliases_;
+  std::unordered_multimap<std::uint64_t, const Account*> account_aliases_;
+  void rebuild_alias_indexes();
   std::uint64_t identity_version_ = 0;
   bool apply_event(const Event& e);
 };

@@ -150,13 +150,20 @@ bool EventTable::less(const EventRow& x, const EventRow& y) const {
 }
 
 bool EventTable::add(const Event& e, bool append, bool id_is_new) {
+  const bool no_props = e.props.is_object() && e.props.empty();
+  const std::string props = no_props ? std::string() : e.props.dump();
+  return add(EventFields{e.id, e.account, e.name, e.learner, no_props ? std::string_view("{}") : props, e.ts, e.qty},
+             append, id_is_new);
+}
+
+bool EventTable::add(const EventFields& e, bool append, bool id_is_new) {
   if (!id_is_new && ids_.find(e.id) != TextSet::kAbsent) return false;
   EventRow row;
   row.ts = e.ts;
   row.qty = e.qty;
-  // What may throw (the props' text, memory) before the id is held: a failed add holds nothing
-  // that would refuse the event's retry as a duplicate.
-  if (!e.props.is_object() || !e.props.empty()) row.props = props_.intern(e.props.dump()) + 1;
+  // What may throw (memory) before the id is held: a failed add holds nothing that would refuse
+  // the event's retry as a duplicate.
+  if (!e.props.empty() && e.props != "{}") row.props = props_.intern(e.props) + 1;
   row.name = names_.intern(e.name);
   row.learner = learners_.intern(e.learner);
   row.id = ids_.add_new(e.id);

@@ -94,6 +94,8 @@ class EventTable {
   // Adds `e` unless an event with its id is held (then returns false). Set aside when `append`
   // (bulk loads: call sort() before reading), else inserted at its (ts, id) place. `id_is_new`: the caller knows no held event has the id (not looked up).
   bool add(const Event& e, bool append, bool id_is_new = false);
+  // The same from views; `e.props` must be a JSON object's text (a store's, as it wrote it).
+  bool add(const EventFields& e, bool append, bool id_is_new = false);
   // Puts the rows set aside into their accounts, each account's in (ts, id) order.
   void sort();
   void reserve(std::size_t events);
@@ -112,6 +114,13 @@ class EventTable {
   nlohmann::json props(const EventRow& e) const;
   // The event as a record again (tests, exports).
   Event event(std::string_view account, const EventRow& e) const;
+
+  // Learner ids as codes (EventRow::learner), shared with what else is kept per learner (the
+  // Dataset's completions): find (StringCodes::kNone when absent), intern, and back.
+  std::uint32_t learner_code(std::string_view learner) const { return learners_.find(learner); }
+  std::uint32_t intern_learner(std::string_view learner) { return learners_.intern(learner); }
+  const std::string& learner_of_code(std::uint32_t code) const { return learners_[code]; }
+  std::size_t learner_code_count() const { return learners_.size(); }
 
   std::uint32_t name_code(std::string_view name) const { return names_.find(name); }
   std::size_t name_count() const { return names_.size(); }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,7 +23,7 @@
 namespace uplift {
 
 enum class Audience { kCustomer, kTrial, kPartner, kEmployee };
-enum class CompletionStatus { kStarted, kCompleted, kPassed, kFailed };
+enum class CompletionStatus : std::uint8_t { kStarted, kCompleted, kPassed, kFailed };
 enum class RenewalOutcome { kRenewed, kChurned, kExpanded, kContracted };
 
 struct Account {
@@ -62,6 +63,15 @@ struct Event {
   double qty = 1;  // 0 ≤ qty ≤ kMaxQty (validated on input)
   nlohmann::json props = nlohmann::json::object();  // always an object
   bool operator==(const Event&) const = default;
+};
+
+// An event's fields as views, for readers that build no Event (a store's scan at start-up hands
+// them straight to a Dataset). Valid while the row it was read from is.
+struct EventFields {
+  std::string_view id, account, name, learner;  // learner "" when none
+  std::string_view props;                       // the props as a JSON object's minified text ("{}" when none)
+  Timestamp ts = 0;
+  double qty = 1;
 };
 
 struct Completion {

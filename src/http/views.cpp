@@ -62,11 +62,11 @@ nlohmann::json learner_view(const app::View& view, const Learner& l, bool detail
   if (!l.aliases.empty()) j["aliases"] = l.aliases;
   if (detail) {
     nlohmann::json done = nlohmann::json::array();
-    for (const Completion& c : view.data().completions_of(l.id)) {
-      nlohmann::json cj = {{"content", c.content},
+    for (const CompletionRow& c : view.data().completions_of(l.id)) {
+      nlohmann::json cj = {{"content", view.data().completion_content(c)},
                            {"status", completion_status_name(c.status)},
                            {"ts", format_timestamp(c.ts)}};
-      if (c.score) cj["score"] = *c.score;
+      if (c.has_score) cj["score"] = c.score_value;
       done.push_back(std::move(cj));
     }
     nlohmann::json att = nlohmann::json::array();

@@ -106,12 +106,9 @@ Evaluator::Evaluator(const Graph& graph, const Dataset& data, std::optional<Time
 void Evaluator::rebuild(const ProgressFn& progress) {
   dirty_.clear();
   dirty_all_.clear();
-  learner_account_.clear();
   as_of_ = fixed_as_of_ ? *fixed_as_of_ : latest_fact_time(data_);
   evaluated_day_ = date_of(as_of_);
   const std::vector<std::string> accounts = all_accounts();
-  if (!graph_.completion_criteria.empty())
-    for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
 
   // A slot per account for its state and its cache: the entry an earlier evaluation left (the
   // cache is recomputed in place, so its storage is reused; the state is replaced by a new
@@ -179,13 +176,10 @@ std::vector<std::string> Evaluator::all_accounts() const {
 std::size_t Evaluator::resume(StateMap saved, Timestamp as_of) {
   dirty_.clear();
   dirty_all_.clear();
-  learner_account_.clear();
   caches_.clear();
   states_.clear();
   as_of_ = fixed_as_of_ ? *fixed_as_of_ : as_of;
   evaluated_day_ = date_of(as_of_);
-  if (!graph_.completion_criteria.empty())
-    for (const auto& [id, l] : data_.learners()) learner_account_[id] = l.account;
   std::size_t adopted = 0;
   for (const std::string& account : all_accounts()) {
     auto it = saved.find(account);
@@ -222,11 +216,9 @@ void Evaluator::note(const Record& r) {
       const auto& l = std::get<Learner>(r);
       mark(l.account, graph_.completion_criteria);
       if (graph_.completion_criteria.empty()) break;
-      auto [it, inserted] = learner_account_.try_emplace(l.id, l.account);
-      if (!inserted && it->second != l.account) {
-        mark(it->second, graph_.completion_criteria);
-        it->second = l.account;
-      }
+      // A learner that moved leaves its completions behind: its old account is evaluated again.
+      const std::string_view moved_from = data_.learner_moved_from(l.id);
+      if (!moved_from.empty() && moved_from != l.account) mark(std::string(moved_from), graph_.completion_criteria);
       if (!fixed_as_of_) as_of_ = std::max(as_of_, last_completion(data_, l.id));
       break;
     }

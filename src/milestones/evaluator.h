@@ -160,7 +160,6 @@ class Evaluator {
   std::unordered_map<std::string, AccountCache> caches_;
   std::unordered_map<std::string, Pending> dirty_;
   std::set<std::string> dirty_all_;  // everything to recompute (the account record changed)
-  std::unordered_map<std::string, std::string> learner_account_;  // only with completion criteria
   Date evaluated_day_ = 0;
   unsigned threads_ = 1;
   AccountState state_scratch_;

@@ -20,9 +20,9 @@ std::vector<std::uint32_t> visible_teaching(const ContentMap& content, std::stri
 
 std::set<std::string, std::less<>> completed_by(const Dataset& data, const Learner& l, Timestamp as_of) {
   std::set<std::string, std::less<>> done;
-  for (const Completion& c : data.completions_of(l.id))
+  for (const CompletionRow& c : data.completions_of(l.id))
     if (c.ts <= as_of && (c.status == CompletionStatus::kCompleted || c.status == CompletionStatus::kPassed))
-      done.insert(c.content);
+      done.insert(data.completion_content(c));
   return done;
 }
 

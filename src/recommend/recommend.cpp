@@ -34,7 +34,7 @@ Result<LearnerView> view_of(const Context& ctx, std::string_view id) {
   segments::member_of(*ctx.segments, v.facts, v.segments);
   for (const auto& c : ctx.data->completions_of(v.learner->id)) {
     if (c.ts > ctx.as_of) continue;  // not yet true at as_of
-    auto idx = ctx.content->item_index(c.content);
+    auto idx = ctx.content->item_index(ctx.data->completion_content(c));
     if (idx == ContentMap::npos) continue;
     if (c.status == CompletionStatus::kCompleted || c.status == CompletionStatus::kPassed) v.completed.push_back(idx);
     else if (c.status == CompletionStatus::kStarted) v.started.push_back(idx);

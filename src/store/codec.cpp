@@ -1,5 +1,7 @@
 #include "store/codec.h"
 
+#include "core/fast_json.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -69,6 +71,23 @@ Result<Record> decode_entity(RecordKind kind, std::string_view key, std::string_
     return Status::Internal(fmt::format("stored {} '{}' does not decode: {}: {}", kind_name(kind), key,
                                         r.error.field, r.error.reason));
   return std::move(*r.record);
+}
+
+Result<std::string_view> props_object_text(std::string_view text, std::string_view event_id, std::string& canonical) {
+  if (text == "{}" || text.empty()) return std::string_view("{}");
+  try {
+    fast_json::dom::object object;
+    fast_json::check(fast_json::parse(text).get(object));
+    return object.size() == 0 ? std::string_view("{}") : text;
+  } catch (const fast_json::Decline&) {
+    // Not what simdjson takes as it is: nlohmann decides, as decode_props does.
+  }
+  Event e;
+  e.id = std::string(event_id);
+  Status st = decode_props(text, e);
+  if (!st.ok()) return st;
+  canonical = e.props.empty() ? std::string("{}") : e.props.dump();
+  return std::string_view(canonical);
 }
 
 Status decode_props(std::string_view text, Event& e) {

@@ -59,6 +59,48 @@ class EventTimesPage {
   std::vector<Row> rows_;
 };
 
+// A page of event rows (Store::scan_event_fields) kept in one text buffer: no allocation per row.
+class EventFieldsPage {
+ public:
+  void clear() {
+    text_.clear();
+    rows_.clear();
+  }
+  void add(Sequence seq, std::string_view id, std::string_view account, std::string_view name,
+           std::string_view learner, std::string_view props, Timestamp ts, double qty) {
+    Row r{seq, text_.size(), {id.size(), account.size(), name.size(), learner.size(), props.size()}, ts, qty};
+    for (std::string_view part : {id, account, name, learner, props}) text_.append(part);
+    rows_.push_back(r);
+  }
+  std::size_t size() const { return rows_.size(); }
+  Sequence last_sequence() const { return rows_.empty() ? 0 : rows_.back().seq; }
+  // Visits the rows in order; false when the visitor stopped.
+  bool visit(const Store::EventFieldsVisitor& fn) const {
+    const std::string_view all(text_);
+    for (const Row& r : rows_) {
+      std::string_view parts[5];
+      std::size_t at = r.offset;
+      for (int i = 0; i < 5; ++i) {
+        parts[i] = all.substr(at, r.sizes[i]);
+        at += r.sizes[i];
+      }
+      if (!fn(EventFields{parts[0], parts[1], parts[2], parts[3], parts[4], r.ts, r.qty})) return false;
+    }
+    return true;
+  }
+
+ private:
+  struct Row {
+    Sequence seq;
+    std::size_t offset;
+    std::size_t sizes[5];  // id, account, name, learner, props
+    Timestamp ts;
+    double qty;
+  };
+  std::string text_;
+  std::vector<Row> rows_;
+};
+
 // a and b are each in ascending seq order and were fetched with LIMIT n (full = size()==n).
 std::vector<StoredRecord> merge_pages(std::vector<StoredRecord> a, bool a_full,
                                       std::vector<StoredRecord> b, bool b_full);

@@ -113,6 +113,20 @@ class Store {
                             const std::function<bool(const StoredRecord&)>& visit) = 0;
   // Visits every stored record of one kind, in sequence order.
   virtual Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) = 0;
+  // Visits every stored event's fields in sequence order, as views and without building an Event
+  // (the server's start-up reads ten million). Each visit's props are a JSON object's minified
+  // text ("{}" when empty); a row whose props are not an object fails the scan, as in scan_kind.
+  // The views are valid during the call only; pages are read before the visitor runs, as above.
+  // This default (inline) projects scan_kind; backends override it to read the columns directly.
+  using EventFieldsVisitor = std::function<bool(const EventFields&)>;
+  virtual Status scan_event_fields(const EventFieldsVisitor& visit) {
+    std::string props;
+    return scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
+      const auto& e = std::get<Event>(r.record);
+      props = e.props.empty() ? std::string("{}") : e.props.dump();
+      return visit(EventFields{e.id, e.account, e.name, e.learner, props, e.ts, e.qty});
+    });
+  }
   // Visits the stored events named `name`, in sequence order: scan_kind(kEvent) filtered, for
   // readers that need one kind of event (the ROI report reads only its programs' target events).
   // This default (inline: fakes in tests need no store library) filters while scanning; backends

@@ -167,6 +167,32 @@ class SqliteStore final : public Store {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_kind(kind, a, n); }, visit);
   }
 
+  Status scan_event_fields(const EventFieldsVisitor& visit) override {
+    EventFieldsPage page;
+    Sequence after = 0;
+    std::string canonical;
+    for (;;) {
+      page.clear();
+      Status bad;
+      Status read = guarded_status("scan_event_fields", [&] {
+        auto s = db_->stmt(kEventsAfter);
+        s->bind(1, after).bind(2, static_cast<std::int64_t>(kTimesPage));
+        while (s->step()) {
+          auto props = props_object_text(s->text(7), s->text(1), canonical);
+          if (!props.ok()) {
+            bad = props.status();
+            return;
+          }
+          page.add(s->int64(0), s->text(1), s->text(2), s->text(3), s->text(5), *props, s->int64(4), s->real(6));
+        }
+      });
+      if (!read.ok()) return read;
+      if (!bad.ok()) return bad;
+      if (!page.visit(visit) || page.size() < kTimesPage) return Status::OK();
+      after = page.last_sequence();
+    }
+  }
+
   Status scan_events_named(std::string_view name, const std::function<bool(const StoredRecord&)>& visit) override {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_named(name, a, n); }, visit);
   }

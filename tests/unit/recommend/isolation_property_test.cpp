@@ -99,7 +99,7 @@ World make_world(std::uint64_t seed) {
 
 bool completed(const Dataset& d, const std::string& learner, const std::string& item) {
   for (const auto& c : d.completions_of(learner))
-    if (c.content == item && (c.status == CompletionStatus::kCompleted || c.status == CompletionStatus::kPassed))
+    if (d.completion_content(c) == item && (c.status == CompletionStatus::kCompleted || c.status == CompletionStatus::kPassed))
       return true;
   return false;
 }
