@@ -21,28 +21,44 @@ const std::vector<EventRow>& no_rows() {
 
 }  // namespace
 
-StringCodes::StringCodes(const StringCodes& other) : values_(other.values_) {
-  codes_.reserve(values_.size());
-  for (std::uint32_t i = 0; i < values_.size(); ++i) codes_.emplace(values_[i], i);
-}
+std::uint32_t StringCodes::find(std::string_view s) const { return find(s, hash_of(s)); }
 
-StringCodes& StringCodes::operator=(const StringCodes& other) {
-  if (this != &other) *this = StringCodes(other);
-  return *this;
+std::uint32_t StringCodes::find(std::string_view s, std::uint64_t hash) const {
+  if (slots_.empty()) return kNone;
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = hash >> 32;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const std::uint64_t slot = slots_[i];
+    if (slot == 0) return kNone;
+    const auto code = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+    if ((slot >> 32) == tag && values_[code] == s) return code;
+  }
 }
 
 std::uint32_t StringCodes::intern(std::string_view s) {
-  auto it = codes_.find(s);
-  if (it != codes_.end()) return it->second;
+  const std::uint64_t hash = hash_of(s);
+  const std::uint32_t found = find(s, hash);
+  if (found != kNone) return found;
+  if ((values_.size() + 1) * 10 > slots_.size() * 7) rehash(std::max<std::size_t>(64, slots_.size() * 2));
   const auto code = static_cast<std::uint32_t>(values_.size());
+  if (code == kNone - 1) throw std::length_error("StringCodes: more than 4 billion strings");
   values_.emplace_back(s);
-  codes_.emplace(values_.back(), code);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
   return code;
 }
 
-std::uint32_t StringCodes::find(std::string_view s) const {
-  auto it = codes_.find(s);
-  return it == codes_.end() ? kNone : it->second;
+void StringCodes::rehash(std::size_t slots) {
+  slots_.assign(slots, 0);
+  const std::size_t mask = slots - 1;
+  for (std::uint32_t code = 0; code < values_.size(); ++code) {
+    const std::uint64_t hash = hash_of(values_[code]);
+    std::size_t i = hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
+  }
 }
 
 EventTable::EventTable() { learners_.intern(""); }

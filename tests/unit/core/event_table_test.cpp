@@ -161,3 +161,29 @@ TEST_CASE("a dataset's events read back through its rows as the records it was g
 }
 
 }  // namespace uplift
+
+TEST_CASE("string codes: dense codes in order of arrival, found again after growing and in copies") {
+  using uplift::StringCodes;
+  StringCodes codes;
+  CHECK(codes.find("") == StringCodes::kNone);
+  std::vector<std::string> order;
+  for (int i = 0; i < 50'000; ++i) {
+    // Every fifth string is one seen before; lengths from empty to past the small-string size.
+    const std::string s = i % 5 == 4 ? order[static_cast<std::size_t>(i * 7919) % order.size()]
+                                     : std::string(static_cast<std::size_t>(i % 23), 'x') + std::to_string(i);
+    const std::uint32_t code = codes.intern(s);
+    if (code == order.size()) order.push_back(s);
+    REQUIRE(code < order.size());
+    CHECK(order[code] == s);
+  }
+  StringCodes copy = codes;
+  codes.intern("only in the original");
+  for (std::uint32_t c = 0; c < order.size(); ++c) {
+    CHECK(codes.find(order[c]) == c);
+    CHECK(copy.find(order[c]) == c);
+    CHECK(copy[c] == order[c]);
+  }
+  CHECK(copy.size() == order.size());
+  CHECK(copy.find("only in the original") == StringCodes::kNone);
+  CHECK(codes.find("never added") == StringCodes::kNone);
+}
