@@ -118,9 +118,9 @@ void Dataset::rebuild_indexes() {
   learners_by_account_.clear();
   account_index_.reserve(accounts_.size());
   learner_index_.reserve(learners_.size());
-  for (const auto& [id, a] : accounts_) account_index_.emplace(id, &a);
+  for (const auto& [id, a] : accounts_) account_index_.insert(&a);
   for (const auto& [id, l] : learners_) {
-    learner_index_.emplace(id, &l);
+    learner_index_.insert(&l);
     learners_by_account_[l.account].push_back(&l);
   }
   rebuild_alias_indexes();
@@ -143,7 +143,7 @@ bool Dataset::apply(const Record& r) {
     case RecordKind::kAccount: {
       const auto& a = std::get<Account>(r);
       auto [it, inserted] = accounts_.try_emplace(a.id, a);
-      if (inserted) account_index_.emplace(it->first, &it->second);
+      if (inserted) account_index_.insert(&it->second);
       if (!inserted) {
         if (it->second == a) return false;
         for (const auto& al : it->second.aliases) unindex_alias(account_aliases_, al, &it->second);
@@ -166,7 +166,7 @@ bool Dataset::apply(const Record& r) {
         if (old_account != l.account) moved_from_[l.id] = std::move(old_account);
       } else {
         it = learners_.emplace(l.id, l).first;
-        learner_index_.emplace(it->first, &it->second);
+        learner_index_.insert(&it->second);
         index_learner(it->second, nullptr);
       }
       for (const auto& al : l.aliases) index_alias(learner_aliases_, al, &it->second);
@@ -327,13 +327,11 @@ const Account* Dataset::account_by_alias(std::string_view alias, bool* ambiguous
 }
 
 const Account* Dataset::account(std::string_view id) const {
-  auto it = account_index_.find(id);
-  return it == account_index_.end() ? nullptr : it->second;
+  return account_index_.find(id);
 }
 
 const Learner* Dataset::learner(std::string_view id) const {
-  auto it = learner_index_.find(id);
-  return it == learner_index_.end() ? nullptr : it->second;
+  return learner_index_.find(id);
 }
 
 Audience Dataset::audience_of(const Learner& l) const {
@@ -375,7 +373,7 @@ Timestamp Dataset::latest_completion_ts() const {
   Timestamp t = 0;
   for (std::uint32_t code = 0; code < completions_.size(); ++code) {
     const auto& vec = completions_[code];
-    if (!vec.empty() && vec.back().ts > t && learner_index_.count(events_.learner_of_code(code))) t = vec.back().ts;
+    if (!vec.empty() && vec.back().ts > t && learner_index_.find(events_.learner_of_code(code))) t = vec.back().ts;
   }
   return t;
 }

@@ -39,6 +39,53 @@ struct CompletionRow {
   std::optional<double> score() const { return has_score ? std::optional<double>(score_value) : std::nullopt; }
 };
 
+// Records by id, by hash, for a Dataset's lookups: an open-addressing table of pointers to records
+// that never move (map nodes, never removed), compared by the records' own ids — 8 bytes a slot,
+// where a node-based map of id views cost 56 bytes a record.
+template <typename T>
+class RecordIndex {
+ public:
+  void clear() {
+    slots_.clear();
+    count_ = 0;
+  }
+  void reserve(std::size_t records) {
+    std::size_t want = 64;
+    while (want * 7 < records * 10) want *= 2;
+    if (want > slots_.size()) rehash(want);
+  }
+  // Adds a record whose id the index does not hold.
+  void insert(const T* record) {
+    if ((count_ + 1) * 10 > slots_.size() * 7) rehash(std::max<std::size_t>(64, slots_.size() * 2));
+    place(record);
+    ++count_;
+  }
+  const T* find(std::string_view id) const {
+    if (slots_.empty()) return nullptr;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = std::hash<std::string_view>{}(id) & mask;; i = (i + 1) & mask) {
+      const T* r = slots_[i];
+      if (!r || r->id == id) return r;
+    }
+  }
+
+ private:
+  void place(const T* record) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = std::hash<std::string_view>{}(record->id) & mask;
+    while (slots_[i]) i = (i + 1) & mask;
+    slots_[i] = record;
+  }
+  void rehash(std::size_t slots) {
+    std::vector<const T*> old = std::move(slots_);
+    slots_.assign(slots, nullptr);
+    for (const T* r : old)
+      if (r) place(r);
+  }
+  std::vector<const T*> slots_;
+  std::size_t count_ = 0;
+};
+
 class Dataset {
  public:
   Dataset() = default;
@@ -140,8 +187,8 @@ class Dataset {
   std::map<std::string, Learner, std::less<>> learners_;
   // account() and learner() by hash: the maps' keys (stable in their nodes; nothing is ever
   // removed) → the records. A recommendation looks a learner up among hundreds of thousands.
-  std::unordered_map<std::string_view, const Account*> account_index_;
-  std::unordered_map<std::string_view, const Learner*> learner_index_;
+  RecordIndex<Account> account_index_;
+  RecordIndex<Learner> learner_index_;
   void rebuild_indexes();
   std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
   EventTable events_;
