@@ -63,6 +63,9 @@ std::string Metrics::render() const {
   out += "# HELP uplift_http_front_door_answers_total Requests answered on the front door's thread (no worker hand-off).\n";
   out += "# TYPE uplift_http_front_door_answers_total counter\n";
   out += fmt::format("uplift_http_front_door_answers_total {}\n", front_door_answers.load());
+  out += "# HELP uplift_roi_reports_computed_total ROI reports computed (requests for a kept report, or one being computed, are not counted).\n";
+  out += "# TYPE uplift_roi_reports_computed_total counter\n";
+  out += fmt::format("uplift_roi_reports_computed_total {}\n", roi_reports_computed.load());
   out += "# HELP uplift_records_ingested_total Records received over HTTP, by kind and outcome.\n";
   out += "# TYPE uplift_records_ingested_total counter\n";
   for (const auto& [k, n] : ingested_)

@@ -4,6 +4,7 @@
 //   uplift_http_request_duration_seconds{route}       histogram
 //   uplift_http_requests_in_flight                    gauge
 //   uplift_http_front_door_answers_total              counter (answered without a worker thread)
+//   uplift_roi_reports_computed_total                 counter (ROI reports computed; the rest were kept or shared)
 //   uplift_records_ingested_total{kind,outcome}       counter (outcome: accepted|duplicate|rejected)
 //   uplift_workspace_last_sequence, uplift_catch_up_lag_seconds — gauges set by the server
 // Labels are route templates, never concrete paths, so cardinality stays bounded. Thread-safe.
@@ -26,6 +27,7 @@ class Metrics {
 
   std::atomic<long> in_flight{0};
   std::atomic<long> front_door_answers{0};  // uplift_http_front_door_answers_total
+  std::atomic<long> roi_reports_computed{0};  // uplift_roi_reports_computed_total
 
   std::string render() const;
 

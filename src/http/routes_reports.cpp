@@ -11,8 +11,11 @@
 // kept (RoiCache) and given again while all four are the same. Any write publishes a new version,
 // so a report is never older than the data a request sees.
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -33,7 +36,9 @@ namespace {
 constexpr int kBootstrapResamples = 1000;
 constexpr std::uint64_t kBootstrapSeed = 20260701;
 
-// The last reports computed, by what they were computed from.
+// The last reports computed, by what they were computed from, and the ones being computed: a
+// request for a report another request is computing waits for that one (a report takes seconds
+// at 100k accounts; ten requests after a write compute it once, not ten times).
 class RoiCache {
  public:
   struct Key {
@@ -44,25 +49,57 @@ class RoiCache {
     std::vector<cohorts::Cohort> cohorts;
     bool operator==(const Key&) const = default;
   };
-  std::shared_ptr<const attribution::RoiReport> find(const Key& key) {
-    std::lock_guard l(mutex_);
-    for (auto it = entries_.begin(); it != entries_.end(); ++it)
-      if (it->first == key) {
-        entries_.splice(entries_.begin(), entries_, it);  // most recently used first
-        return entries_.front().second;
+  using Report = std::shared_ptr<const attribution::RoiReport>;
+  // The report for `key`: kept, in flight (waited for), or computed now by `compute`. A failure
+  // is given to the requests waiting for it and not kept.
+  Result<Report> get(Key key, const std::function<Result<Report>()>& compute, std::atomic<long>& computed) {
+    std::promise<Result<Report>> mine;
+    std::shared_future<Result<Report>> flight;
+    std::uint64_t id = 0;
+    {
+      std::lock_guard l(mutex_);
+      for (auto it = entries_.begin(); it != entries_.end(); ++it)
+        if (it->key == key) {
+          entries_.splice(entries_.begin(), entries_, it);  // most recently used first
+          flight = it->report;
+          break;
+        }
+      if (!flight.valid()) {
+        flight = mine.get_future().share();
+        id = ++last_id_;
+        entries_.push_front(Entry{std::move(key), flight, id});
+        if (entries_.size() > kEntries) entries_.pop_back();  // one in flight lives on in its waiters
       }
-    return nullptr;
-  }
-  void keep(Key key, std::shared_ptr<const attribution::RoiReport> report) {
-    std::lock_guard l(mutex_);
-    entries_.emplace_front(std::move(key), std::move(report));
-    if (entries_.size() > kEntries) entries_.pop_back();
+    }
+    if (id == 0) return flight.get();
+    Result<Report> r = Status::Internal("the ROI report was not computed");
+    try {
+      r = compute();
+      ++computed;
+    } catch (...) {
+      mine.set_exception(std::current_exception());
+      forget(id);
+      throw;
+    }
+    mine.set_value(r);
+    if (!r.ok()) forget(id);
+    return r;
   }
 
  private:
+  struct Entry {
+    Key key;
+    std::shared_future<Result<Report>> report;
+    std::uint64_t id;
+  };
+  void forget(std::uint64_t id) {
+    std::lock_guard l(mutex_);
+    entries_.remove_if([&](const Entry& e) { return e.id == id; });
+  }
   static constexpr std::size_t kEntries = 4;  // a few quarters side by side
   std::mutex mutex_;
-  std::list<std::pair<Key, std::shared_ptr<const attribution::RoiReport>>> entries_;
+  std::list<Entry> entries_;
+  std::uint64_t last_id_ = 0;
 };
 
 HttpResponse roi(Service& service, RoiCache& cache, const RequestContext& ctx, std::string format) {
@@ -97,13 +134,17 @@ HttpResponse roi(Service& service, RoiCache& cache, const RequestContext& ctx, s
     req.options.seed = kBootstrapSeed;
     req.options.as_of = std::min(start_of(req.quarter.last() + 1) - 1, view.as_of());
     RoiCache::Key key{ws, view.version(), config, req.quarter, std::move(*cohorts)};
-    r = cache.find(key);
-    if (!r) {
-      auto built = report::build_roi(view.data(), view.state_lookup(), view.graph(), programs, key.cohorts, req);
-      if (!built.ok()) return problem_response(problem_from_status(built.status()));
-      r = std::make_shared<const attribution::RoiReport>(std::move(*built));
-      cache.keep(std::move(key), r);
-    }
+    const std::vector<cohorts::Cohort>& loaded = key.cohorts;
+    auto got = cache.get(
+        key,
+        [&]() -> Result<RoiCache::Report> {
+          auto built = report::build_roi(view.data(), view.state_lookup(), view.graph(), programs, loaded, req);
+          if (!built.ok()) return built.status();
+          return std::make_shared<const attribution::RoiReport>(std::move(*built));
+        },
+        service.metrics.roi_reports_computed);
+    if (!got.ok()) return problem_response(problem_from_status(got.status()));
+    r = *got;
   }
   if (format == "json") return json_response(report::roi_to_json(*r));
   HttpResponse out;

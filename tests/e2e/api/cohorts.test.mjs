@@ -226,6 +226,29 @@ if (!RESTART) {
     assert.deepEqual(after, cli);
   });
 
+  test('requests for a report being computed wait for it: six at once after a write compute it once', async () => {
+    const computed = async () => {
+      const m = await api('GET', '/metrics');
+      const line = m.text.split('\n').find((l) => l.startsWith('uplift_roi_reports_computed_total '));
+      assert.ok(line, 'the metric is exported');
+      return Number(line.split(' ')[1]);
+    };
+    const probe = { kind: 'account', id: `roi-flight-probe-${process.pid}`, name: 'ROI flight probe', tier: 'smb',
+                    arr: 2000, created_at: '2026-07-16T00:00:00Z' };
+    const put = await api('POST', '/v1/records', { key: env.ingest, raw: JSON.stringify(probe) + '\n',
+                                                   headers: { 'Content-Type': 'application/x-ndjson' } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const before = await computed();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => admin('GET', `/v1/reports/roi?quarter=${QUARTER}`)));
+    for (const a of answers) {
+      assert.equal(a.status, 200);
+      assert.deepEqual(a.body, answers[0].body);
+    }
+    assert.equal(await computed(), before + 1, 'one computation for the six requests');
+    const cli = JSON.parse(execFileSync(env.bin, ['report', '--db', env.db, '--quarter', QUARTER, '--format', 'json']).toString());
+    assert.deepEqual(answers[0].body, cli);
+  });
+
   test('the ROI report as HTML and CSV; a bad quarter or format is a 400', async () => {
     const html = await admin('GET', `/v1/reports/roi?quarter=${QUARTER}&format=html`);
     assert.equal(html.status, 200);
