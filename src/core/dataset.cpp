@@ -88,6 +88,7 @@ Dataset::Dataset(const Dataset& other)
       completion_contents_(other.completion_contents_),
       completion_ids_(other.completion_ids_),
       completion_id_holders_(other.completion_id_holders_),
+      completion_moved_from_(other.completion_moved_from_),
       moved_from_(other.moved_from_),
       attendance_(other.attendance_),
       arr_(other.arr_),
@@ -231,6 +232,7 @@ bool Dataset::apply_completion(const Completion& c) {
       before.erase(std::remove_if(before.begin(), before.end(), [&](const CompletionRow& x) { return x.id == held_id + 1; }),
                    before.end());
       --completion_count_;
+      completion_moved_from_[held_id] = *holder;
       *holder = learner;
     }
   }
@@ -283,6 +285,14 @@ Completion Dataset::completion(std::string_view learner, const CompletionRow& c)
   out.status = c.status;
   out.score = c.score();
   return out;
+}
+
+std::string_view Dataset::completion_moved_from(std::string_view id) const {
+  if (id.empty()) return {};
+  const std::uint64_t place = completion_ids_.find(id);
+  if (place == TextSet::kAbsent) return {};
+  auto it = completion_moved_from_.find(place);
+  return it == completion_moved_from_.end() ? std::string_view() : std::string_view(events_.learner_of_code(it->second));
 }
 
 std::string_view Dataset::learner_moved_from(std::string_view learner) const {

@@ -164,6 +164,9 @@ class Dataset {
   // The account a learner belonged to before its latest change of account ("" if it never
   // changed): what a learner's move leaves behind (its completions no longer count there).
   std::string_view learner_moved_from(std::string_view learner) const;
+  // The learner a completion's source id was credited to before its latest re-crediting ("" if
+  // it never moved): that learner's account no longer has the completion.
+  std::string_view completion_moved_from(std::string_view id) const;
   const std::vector<Attendance>& attendance_of(std::string_view learner) const;   // by (program, session)
   const std::vector<ArrSnapshot>& arr_of(std::string_view account) const;         // by date
   const std::vector<Renewal>& renewals_of(std::string_view account) const;        // by date
@@ -197,6 +200,7 @@ class Dataset {
   StringCodes completion_contents_;
   TextSet completion_ids_;
   std::unordered_map<std::uint64_t, std::uint32_t> completion_id_holders_;  // id's place → learner code
+  std::unordered_map<std::uint64_t, std::uint32_t> completion_moved_from_;  // id's place → learner code before
   bool apply_completion(const Completion& c);
   std::unordered_map<std::string, std::string> moved_from_;  // learner → account before its latest move
   std::unordered_map<std::string, std::vector<Attendance>> attendance_;

@@ -166,6 +166,7 @@ bool EventTable::less(const EventRow& x, const EventRow& y) const {
 }
 
 bool EventTable::add(const Event& e, bool append, bool id_is_new) {
+  if (!id_is_new && ids_.find(e.id) != TextSet::kAbsent) return false;  // before the props' text is made
   const bool no_props = e.props.is_object() && e.props.empty();
   const std::string props = no_props ? std::string() : e.props.dump();
   return add(EventFields{e.id, e.account, e.name, e.learner, no_props ? std::string_view("{}") : props, e.ts, e.qty},

@@ -11,19 +11,15 @@
 // kept (RoiCache) and given again while all four are the same. Any write publishes a new version,
 // so a report is never older than the data a request sees.
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
-#include <future>
-#include <list>
 #include <memory>
-#include <mutex>
 
 #include "app/cohort_store.h"
 #include "http/problem.h"
 #include "http/query.h"
 #include "http/routes.h"
+#include "http/single_flight.h"
 #include "report/html.h"
 #include "report/roi_inputs.h"
 #include "report/roi_json.h"
@@ -36,71 +32,18 @@ namespace {
 constexpr int kBootstrapResamples = 1000;
 constexpr std::uint64_t kBootstrapSeed = 20260701;
 
-// The last reports computed, by what they were computed from, and the ones being computed: a
-// request for a report another request is computing waits for that one (a report takes seconds
-// at 100k accounts; ten requests after a write compute it once, not ten times).
-class RoiCache {
- public:
-  struct Key {
-    const app::Workspace* workspace = nullptr;
-    std::uint64_t version = 0;
-    std::shared_ptr<const app::Config> config;
-    Quarter quarter;
-    std::vector<cohorts::Cohort> cohorts;
-    bool operator==(const Key&) const = default;
-  };
-  using Report = std::shared_ptr<const attribution::RoiReport>;
-  // The report for `key`: kept, in flight (waited for), or computed now by `compute`. A failure
-  // is given to the requests waiting for it and not kept.
-  Result<Report> get(Key key, const std::function<Result<Report>()>& compute, std::atomic<long>& computed) {
-    std::promise<Result<Report>> mine;
-    std::shared_future<Result<Report>> flight;
-    std::uint64_t id = 0;
-    {
-      std::lock_guard l(mutex_);
-      for (auto it = entries_.begin(); it != entries_.end(); ++it)
-        if (it->key == key) {
-          entries_.splice(entries_.begin(), entries_, it);  // most recently used first
-          flight = it->report;
-          break;
-        }
-      if (!flight.valid()) {
-        flight = mine.get_future().share();
-        id = ++last_id_;
-        entries_.push_front(Entry{std::move(key), flight, id});
-        if (entries_.size() > kEntries) entries_.pop_back();  // one in flight lives on in its waiters
-      }
-    }
-    if (id == 0) return flight.get();
-    Result<Report> r = Status::Internal("the ROI report was not computed");
-    try {
-      r = compute();
-      ++computed;
-    } catch (...) {
-      mine.set_exception(std::current_exception());
-      forget(id);
-      throw;
-    }
-    mine.set_value(r);
-    if (!r.ok()) forget(id);
-    return r;
-  }
-
- private:
-  struct Entry {
-    Key key;
-    std::shared_future<Result<Report>> report;
-    std::uint64_t id;
-  };
-  void forget(std::uint64_t id) {
-    std::lock_guard l(mutex_);
-    entries_.remove_if([&](const Entry& e) { return e.id == id; });
-  }
-  static constexpr std::size_t kEntries = 4;  // a few quarters side by side
-  std::mutex mutex_;
-  std::list<Entry> entries_;
-  std::uint64_t last_id_ = 0;
+// The last reports computed (and those being computed), by what they were computed from.
+struct RoiKey {
+  const app::Workspace* workspace = nullptr;
+  std::uint64_t version = 0;
+  std::shared_ptr<const app::Config> config;
+  Quarter quarter;
+  std::vector<cohorts::Cohort> cohorts;
+  bool operator==(const RoiKey&) const = default;
 };
+using RoiReportPtr = std::shared_ptr<const attribution::RoiReport>;
+constexpr std::size_t kKeptReports = 4;  // a few quarters side by side
+using RoiCache = SingleFlightCache<RoiKey, RoiReportPtr>;
 
 HttpResponse roi(Service& service, RoiCache& cache, const RequestContext& ctx, std::string format) {
   app::Workspace* ws = service.ws();
@@ -133,16 +76,15 @@ HttpResponse roi(Service& service, RoiCache& cache, const RequestContext& ctx, s
     req.options.bootstrap_resamples = kBootstrapResamples;
     req.options.seed = kBootstrapSeed;
     req.options.as_of = std::min(start_of(req.quarter.last() + 1) - 1, view.as_of());
-    RoiCache::Key key{ws, view.version(), config, req.quarter, std::move(*cohorts)};
-    const std::vector<cohorts::Cohort>& loaded = key.cohorts;
+    const RoiKey key{ws, view.version(), config, req.quarter, std::move(*cohorts)};
     auto got = cache.get(
         key,
-        [&]() -> Result<RoiCache::Report> {
-          auto built = report::build_roi(view.data(), view.state_lookup(), view.graph(), programs, loaded, req);
+        [&]() -> Result<RoiReportPtr> {
+          auto built = report::build_roi(view.data(), view.state_lookup(), view.graph(), programs, key.cohorts, req);
           if (!built.ok()) return built.status();
           return std::make_shared<const attribution::RoiReport>(std::move(*built));
         },
-        service.metrics.roi_reports_computed);
+        [&] { ++service.metrics.roi_reports_computed; });
     if (!got.ok()) return problem_response(problem_from_status(got.status()));
     r = *got;
   }
@@ -164,7 +106,7 @@ HttpResponse roi(Service& service, RoiCache& cache, const RequestContext& ctx, s
 }  // namespace
 
 void add_report_routes(Api& api, Service& service) {
-  auto cache = std::make_shared<RoiCache>();
+  auto cache = std::make_shared<RoiCache>(kKeptReports);
   api.add("GET", "/v1/reports/roi", Access::kAdmin,
           [&service, cache](const RequestContext& ctx) { return roi(service, *cache, ctx, ""); });
   api.add("GET", "/v1/reports/roi.html", Access::kAdmin,

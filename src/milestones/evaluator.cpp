@@ -232,6 +232,9 @@ void Evaluator::note(const Record& r) {
     case RecordKind::kCompletion: {
       const auto& c = std::get<Completion>(r);
       const Learner* l = data_.learner(c.learner);
+      // A source id re-credited to this learner leaves its earlier learner's account.
+      if (const Learner* before = data_.learner(data_.completion_moved_from(c.id)); before && (!l || before->account != l->account))
+        mark(before->account, graph_.completion_criteria);
       if (!l) break;  // attributable once the learner is known (note(Learner) rescans)
       if (!fixed_as_of_) as_of_ = std::max(as_of_, c.ts);
       mark(l->account, graph_.completion_criteria);

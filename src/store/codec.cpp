@@ -75,7 +75,9 @@ Result<Record> decode_entity(RecordKind kind, std::string_view key, std::string_
 
 Result<std::string_view> props_object_text(std::string_view text, std::string_view event_id, std::string& canonical) {
   if (text == "{}" || text.empty()) return std::string_view("{}");
-  try {
+  // Taken as it is only when it cannot be written more tightly and holds no escapes (where JSON
+  // parsers differ): as uplift writes props. Anything else is re-written by nlohmann, which decides.
+  if (text.find_first_of(" \t\r\n\\") == std::string_view::npos) try {
     fast_json::dom::object object;
     fast_json::check(fast_json::parse(text).get(object));
     return object.size() == 0 ? std::string_view("{}") : text;

@@ -38,8 +38,9 @@ std::string entity_body(const Record& r);
 Result<Record> decode_entity(RecordKind kind, std::string_view key, std::string_view body);
 Status decode_props(std::string_view text, Event& e);
 // A stored event's props text as EventFields::props wants it: "{}" when empty, else the text when
-// it is a JSON object (as the store wrote it), else — an object written differently — its minified
-// form in `canonical`. Not an object: the error decode_props gives, naming the event.
+// it is a JSON object with no whitespace or escapes (as uplift writes them), else — an object
+// written another way — nlohmann's minified form of it in `canonical`. Not an object: the error
+// decode_props gives, naming the event.
 Result<std::string_view> props_object_text(std::string_view text, std::string_view event_id, std::string& canonical);
 
 // Kinds as stored in the entities table ("account", "learner", ...).

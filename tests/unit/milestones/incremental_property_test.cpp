@@ -51,7 +51,10 @@ std::vector<Record> random_records(std::mt19937& rng) {
       std::string lid = fmt::format("{}-l{}", id, l);
       if (pick(5) != 0) out.push_back(Learner{lid, pick(10) == 0 ? "acct0" : id, "", "user", "", {}, {}, {}, {}});
       for (int c = pick(3); c > 0; --c)
-        out.push_back(Completion{"", lid, fmt::format("c{}", 1 + pick(3)), t0 + pick(120) * kMsPerDay + pick(1000),
+        // Some carry a source id that another learner's completion (maybe in another account)
+        // carries too: the later one replaces it, and the first learner's account loses it.
+        out.push_back(Completion{pick(4) == 0 ? fmt::format("stmt-{}", pick(12)) : "", lid, fmt::format("c{}", 1 + pick(3)),
+                                 t0 + pick(120) * kMsPerDay + pick(1000),
                                  pick(4) == 0 ? CompletionStatus::kFailed : CompletionStatus::kCompleted, {}});
     }
     int events = 50 + pick(250);

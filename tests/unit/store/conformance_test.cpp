@@ -774,6 +774,7 @@ TEST_CASE("scan_event_fields visits every event's fields in sequence order, as s
     outcomes(*s, batch);
     // Another program wrote one object differently (spaces, key order): read as the same object.
     db.exec_raw(R"(UPDATE events SET props = '{ "plan" : "pro", "seats" : 1 }' WHERE id = 'f1')");
+    db.exec_raw(R"(UPDATE events SET props = '{"who":"Zo\u00eb"}' WHERE id = 'f4')");
     std::vector<Event> expected;
     REQUIRE(s->scan_kind(RecordKind::kEvent, [&](const StoredRecord& r) {
                expected.push_back(std::get<Event>(r.record));
@@ -788,6 +789,7 @@ TEST_CASE("scan_event_fields visits every event's fields in sequence order, as s
                 e.ts = f.ts, e.qty = f.qty;
                 e.props = nlohmann::json::parse(f.props);
                 CHECK((f.props == "{}") == e.props.empty());  // an empty object is always "{}"
+                CHECK(f.props == e.props.dump());               // minified, escapes resolved
                 seen.push_back(std::move(e));
                 return true;
               }).ok());
