@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 namespace uplift {
 namespace {
 
@@ -176,7 +174,7 @@ bool Dataset::apply(const Record& r) {
       return true;
     }
     case RecordKind::kEvent:
-      return apply_event(std::get<Event>(r));
+      return add_event(std::get<Event>(r));
     case RecordKind::kCompletion:
       return apply_completion(std::get<Completion>(r));
     case RecordKind::kAttendance: {
@@ -207,15 +205,6 @@ bool Dataset::apply(const Record& r) {
 
 void Dataset::reserve_events(std::size_t n) { events_.reserve(n); }
 
-namespace {
-// record_key() of the completion a row holds (the order's tie-break and its identity).
-std::string completion_key(std::string_view learner, std::string_view content, std::string_view id,
-                           CompletionStatus status, Timestamp ts) {
-  if (!id.empty()) return "id:" + std::string(id);
-  return fmt::format("{}|{}|{}|{}", learner, content, completion_status_name(status), ts);
-}
-}  // namespace
-
 bool Dataset::apply_completion(const Completion& c) {
   const std::uint32_t learner = events_.intern_learner(c.learner);
   if (learner >= completions_.size()) completions_.resize(learner + 1);
@@ -224,9 +213,8 @@ bool Dataset::apply_completion(const Completion& c) {
   const std::uint32_t content = completion_contents_.find(c.content);
   // A source id names one completion whoever it is credited to: re-sent with another learner,
   // it leaves the first learner's list (as the store's upsert by record_key replaces it).
-  std::uint32_t* holder = nullptr;
   if (!c.id.empty() && held_id != TextSet::kAbsent) {
-    holder = &completion_id_holders_[held_id];
+    std::uint32_t* holder = &completion_id_holders_[held_id];
     if (*holder != learner) {
       auto& before = completions_[*holder];
       before.erase(std::remove_if(before.begin(), before.end(), [&](const CompletionRow& x) { return x.id == held_id + 1; }),
@@ -261,11 +249,12 @@ bool Dataset::apply_completion(const Completion& c) {
     rows.erase(same);
     --completion_count_;
   }
-  const std::string key = completion_key(c.learner, c.content, c.id, c.status, c.ts);
-  auto at = std::upper_bound(rows.begin(), rows.end(), row, [&](const CompletionRow& x, const CompletionRow& y) {
-    if (x.ts != y.ts) return x.ts < y.ts;
-    (void)y;
-    return key < completion_key(c.learner, completion_contents_[y.content], completion_id(y), y.status, y.ts);
+  // By (ts, record_key); keys are made only for rows at the same time.
+  std::string key;
+  auto at = std::upper_bound(rows.begin(), rows.end(), row, [&](const CompletionRow& added, const CompletionRow& held) {
+    if (added.ts != held.ts) return added.ts < held.ts;
+    if (key.empty()) key = record_key(Record(c));
+    return key < record_key(Record(completion(c.learner, held)));
   });
   rows.insert(at, row);
   ++completion_count_;
@@ -300,17 +289,14 @@ std::string_view Dataset::learner_moved_from(std::string_view learner) const {
   return it == moved_from_.end() ? std::string_view() : std::string_view(it->second);
 }
 
-bool Dataset::apply_event(const Event& e) {
+template <typename E>
+bool Dataset::add_event(const E& e) {
   if (!events_.add(e, bulk_, bulk_ && bulk_ids_unique_)) return false;
   latest_event_ts_ = std::max(latest_event_ts_, e.ts);
   return true;
 }
 
-bool Dataset::apply(const EventFields& e) {
-  if (!events_.add(e, bulk_, bulk_ && bulk_ids_unique_)) return false;
-  latest_event_ts_ = std::max(latest_event_ts_, e.ts);
-  return true;
-}
+bool Dataset::apply(const EventFields& e) { return add_event(e); }
 
 void Dataset::end_bulk() {
   bulk_ = bulk_ids_unique_ = false;

@@ -219,7 +219,8 @@ class Dataset {
   std::unordered_multimap<std::uint64_t, const Account*> account_aliases_;
   void rebuild_alias_indexes();
   std::uint64_t identity_version_ = 0;
-  bool apply_event(const Event& e);
+  template <typename E>
+  bool add_event(const E& e);  // an Event or EventFields
 };
 
 // Scoped Dataset::begin_bulk() / end_bulk().

@@ -88,7 +88,7 @@ Result<std::string_view> props_object_text(std::string_view text, std::string_vi
   e.id = std::string(event_id);
   Status st = decode_props(text, e);
   if (!st.ok()) return st;
-  canonical = e.props.empty() ? std::string("{}") : e.props.dump();
+  canonical = props_text(e);
   return std::string_view(canonical);
 }
 
