@@ -144,13 +144,10 @@ Status Workspace::load(const ProgressFn& progress) {
       });
     entities_ms += steady_ms() - t0;
   };
-  // Completions are kept per learner code, which the events share: they are read once the
-  // events are in.
   for (RecordKind kind : kAllRecordKinds)
-    if (kind != RecordKind::kEvent && kind != RecordKind::kCompletion) read_kind(kind);
+    if (kind != RecordKind::kEvent) read_kind(kind);
   if (events_thread.joinable()) events_thread.join();
   else read_events(*store_);
-  read_kind(RecordKind::kCompletion);
   if (events_failed) std::rethrow_exception(events_failed);
   UPLIFT_RETURN_IF_ERROR(entities_read);
   UPLIFT_RETURN_IF_ERROR(events_read);
@@ -553,10 +550,10 @@ void Workspace::note_record_accounts(const Record& r, std::vector<std::string>& 
     const Account* before = data_.account(a->id);
     if (!before || !(*before == *a)) touched.push_back(a->id);
   } else if (const auto* l = std::get_if<Learner>(&r)) {
-    const Learner* before = data_.learner(l->id);
-    if (before && *before == *l) return;
+    LearnerRef before = data_.learner(l->id);
+    if (before && before->record() == *l) return;
     touched.push_back(l->account);
-    if (before && before->account != l->account) touched.push_back(before->account);
+    if (before && before->account() != l->account) touched.emplace_back(before->account());
   }
 }
 

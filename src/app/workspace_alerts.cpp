@@ -22,7 +22,7 @@ constexpr int kConflictRounds = 5;
 std::vector<std::string> Workspace::touched_accounts(std::span<const Record> records, const WriteResult& written) const {
   std::set<std::string, std::less<>> out;
   auto learner_account = [&](const std::string& learner) {
-    if (const Learner* l = data_.learner(learner)) out.insert(l->account);
+    if (LearnerRef l = data_.learner(learner)) out.emplace(l->account());
   };
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (i < written.outcomes.size() && written.outcomes[i] == WriteOutcome::kDuplicate) continue;

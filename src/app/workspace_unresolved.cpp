@@ -25,7 +25,7 @@ Result<std::size_t> Workspace::resolve_unresolved(bool force) {
       if (!e.ok()) continue;  // unreadable: stays for an operator (GET /v1/unresolved shows it)
       ingest::Resolution r = ingest::resolve_actor(view.data(), e->actor);
       if (!r.learner) continue;
-      records.push_back(credited(e->record, *r.learner));
+      records.push_back(credited(e->record, r.learner->record()));
       done.push_back(&d);
     }
   }

@@ -375,7 +375,7 @@ std::optional<double> standardized_difference(const std::vector<double>& a, cons
 
 EligibilityFacts eligibility_facts(const ControlContext& ctx, const Account& acct) {
   const cohorts::Eligibility& el = ctx.program->eligibility;
-  auto in = [](const std::vector<std::string>& list, const std::string& v) {
+  auto in = [](const std::vector<std::string>& list, std::string_view v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
   EligibilityFacts f;
@@ -390,9 +390,9 @@ EligibilityFacts eligibility_facts(const ControlContext& ctx, const Account& acc
   f.reached = day_of(el.reached);
   f.lacks = day_of(el.lacks_milestone);
   if (!el.roles.empty()) {
-    for (const Learner* l : ctx.in.data->learners_of(acct.id)) {
-      if (!in(el.roles, l->role)) continue;
-      const Date since = l->created_at ? date_of(*l->created_at) : std::numeric_limits<Date>::min();
+    for (LearnerRef l : ctx.in.data->learners_of(acct.id)) {
+      if (!in(el.roles, l->role())) continue;
+      const Date since = l->created_at() ? date_of(*l->created_at()) : std::numeric_limits<Date>::min();
       if (!f.role_since || since < *f.role_since) f.role_since = since;
     }
   }

@@ -28,13 +28,13 @@ std::map<std::string, Participant> collect_participants(const Dataset& data, con
   std::map<std::string, Participant> parts;
   for (const Attendance* a : data.all_attendance()) {
     if (a->program != program || !a->attended || a->ts > as_of) continue;
-    const Learner* l = data.learner(a->learner);
+    LearnerRef l = data.learner(a->learner);
     if (!l) {
       ++unknown_learners;
       continue;
     }
-    Participant& x = parts[l->account];
-    x.account = l->account;
+    Participant& x = parts[std::string(l->account())];
+    x.account = l->account();
     if (a->ts < x.first_ts) {
       x.first_ts = a->ts;
       if (!a->cohort.empty()) x.cohort = a->cohort;

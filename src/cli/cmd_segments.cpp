@@ -24,8 +24,8 @@ void list(const SegmentsArgs& a) {
   const auto& set = view.segments();
   std::vector<std::size_t> counts(set.segments.size(), 0);
   std::vector<std::uint32_t> member;
-  for (const auto& [id, learner] : view.data().learners()) {
-    segments::member_of(set, segments::facts_for(view.data(), learner, view.state(learner.account), view.as_of()), member);
+  for (LearnerRef learner : view.data().learners()) {
+    segments::member_of(set, segments::facts_for(view.data(), learner, view.state(learner.account()), view.as_of()), member);
     for (auto i : member) ++counts[i];
   }
   if (a.json) {

@@ -222,10 +222,10 @@ std::vector<InviteeRow> invitee_rows(const Cohort& c, const Dataset& data) {
   std::vector<InviteeRow> rows;
   auto row = [&](const Invitee& inv, const std::string& learner) {
     const Account* a = data.account(inv.account);
-    const Learner* l = learner.empty() ? nullptr : data.learner(learner);
+    LearnerRef l = learner.empty() ? nullptr : data.learner(learner);
     rows.push_back({inv.account, a ? a->name : std::string(), !inv.csm.empty() ? inv.csm : (a ? a->csm : std::string()),
-                    learner, l ? l->email : std::string(), l ? l->role : std::string(), inv.reason,
-                    a ? crm_id(a->aliases) : std::string(), l ? crm_id(l->aliases) : std::string(), c.program, c.id});
+                    learner, l ? std::string(l->email()) : std::string(), l ? std::string(l->role()) : std::string(), inv.reason,
+                    a ? crm_id(a->aliases) : std::string(), l ? crm_id(l->record().aliases) : std::string(), c.program, c.id});
   };
   for (const auto& inv : c.invitees) {
     if (inv.learners.empty()) row(inv, "");

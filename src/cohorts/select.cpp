@@ -12,7 +12,7 @@
 namespace uplift::cohorts {
 namespace {
 
-bool in(const std::vector<std::string>& list, const std::string& v) {
+bool in(const std::vector<std::string>& list, std::string_view v) {
   return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
@@ -134,9 +134,9 @@ Result<Proposal> propose_cohort(const Dataset& data, const StateLookup& states, 
       exclude(fmt::format("more than {:g} {} in 30 days", *el.target_event_max_30d, program.target_event));
       continue;
     }
-    for (const Learner* l : data.learners_of(id)) {
+    for (LearnerRef l : data.learners_of(id)) {
       if (data.audience_of(*l) != Audience::kCustomer) continue;
-      if (el.roles.empty() || in(el.roles, l->role)) cand.learners.push_back(l->id);
+      if (el.roles.empty() || in(el.roles, l->role())) cand.learners.emplace_back(l->id());
     }
     std::sort(cand.learners.begin(), cand.learners.end());
     if (cand.learners.empty()) {

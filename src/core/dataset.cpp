@@ -50,9 +50,6 @@ void unindex_alias(std::unordered_multimap<std::uint64_t, const T*>& index, std:
     }
 }
 
-bool holds_alias(const Learner& l, std::string_view alias) {
-  return std::binary_search(l.aliases.begin(), l.aliases.end(), alias) || (!l.email.empty() && email_alias(l.email) == alias);
-}
 bool holds_alias(const Account& a, std::string_view alias) {
   return std::binary_search(a.aliases.begin(), a.aliases.end(), alias);
 }
@@ -80,7 +77,6 @@ const T* one_holder(const std::unordered_multimap<std::uint64_t, const T*>& inde
 Dataset::Dataset(const Dataset& other)
     : accounts_(other.accounts_),
       learners_(other.learners_),
-      learners_by_account_(),
       events_(other.events_),
       completions_(other.completions_),
       completion_contents_(other.completion_contents_),
@@ -110,31 +106,15 @@ Dataset& Dataset::operator=(const Dataset& other) {
   return *this;
 }
 
-// The id indexes and learners_by_account_ (pointers into this object's maps) from the maps.
+// The account indexes (pointers into this object's map) from the map; the learner table holds
+// codes, not pointers, so a copy's is right as copied.
 void Dataset::rebuild_indexes() {
   account_index_.clear();
-  learner_index_.clear();
-  learners_by_account_.clear();
   account_index_.reserve(accounts_.size());
-  learner_index_.reserve(learners_.size());
   for (const auto& [id, a] : accounts_) account_index_.insert(&a);
-  for (const auto& [id, l] : learners_) {
-    learner_index_.insert(&l);
-    learners_by_account_[l.account].push_back(&l);
-  }
-  rebuild_alias_indexes();
-}
-
-void Dataset::rebuild_alias_indexes() {
-  learner_aliases_.clear();
   account_aliases_.clear();
   for (const auto& [id, a] : accounts_)
     for (const auto& al : a.aliases) index_alias(account_aliases_, al, &a);
-  learner_aliases_.reserve(learners_.size());
-  for (const auto& [id, l] : learners_) {
-    for (const auto& al : l.aliases) index_alias(learner_aliases_, al, &l);
-    index_alias(learner_aliases_, email_alias(l.email), &l);
-  }
 }
 
 bool Dataset::apply(const Record& r) {
@@ -154,22 +134,9 @@ bool Dataset::apply(const Record& r) {
     }
     case RecordKind::kLearner: {
       const auto& l = std::get<Learner>(r);
-      auto it = learners_.find(l.id);
-      if (it != learners_.end()) {
-        if (it->second == l) return false;
-        std::string old_account = it->second.account;
-        for (const auto& al : it->second.aliases) unindex_alias(learner_aliases_, al, &it->second);
-        unindex_alias(learner_aliases_, email_alias(it->second.email), &it->second);
-        it->second = l;
-        index_learner(it->second, &old_account);
-        if (old_account != l.account) moved_from_[l.id] = std::move(old_account);
-      } else {
-        it = learners_.emplace(l.id, l).first;
-        learner_index_.insert(&it->second);
-        index_learner(it->second, nullptr);
-      }
-      for (const auto& al : l.aliases) index_alias(learner_aliases_, al, &it->second);
-      index_alias(learner_aliases_, email_alias(l.email), &it->second);
+      std::string moved_from;
+      if (!learners_.put(l, &moved_from)) return false;
+      if (!moved_from.empty()) moved_from_[learners_.code_of(l.id)] = std::move(moved_from);
       ++identity_version_;
       return true;
     }
@@ -206,7 +173,7 @@ bool Dataset::apply(const Record& r) {
 void Dataset::reserve_events(std::size_t n) { events_.reserve(n); }
 
 bool Dataset::apply_completion(const Completion& c) {
-  const std::uint32_t learner = events_.intern_learner(c.learner);
+  const std::uint32_t learner = learners_.intern(c.learner);
   if (learner >= completions_.size()) completions_.resize(learner + 1);
   std::vector<CompletionRow>& rows = completions_[learner];
   const std::uint64_t held_id = c.id.empty() ? 0 : completion_ids_.find(c.id);
@@ -281,11 +248,11 @@ std::string_view Dataset::completion_moved_from(std::string_view id) const {
   const std::uint64_t place = completion_ids_.find(id);
   if (place == TextSet::kAbsent) return {};
   auto it = completion_moved_from_.find(place);
-  return it == completion_moved_from_.end() ? std::string_view() : std::string_view(events_.learner_of_code(it->second));
+  return it == completion_moved_from_.end() ? std::string_view() : std::string_view(learners_.id_of(it->second));
 }
 
 std::string_view Dataset::learner_moved_from(std::string_view learner) const {
-  auto it = moved_from_.find(std::string(learner));
+  auto it = moved_from_.find(learners_.code_of(learner));
   return it == moved_from_.end() ? std::string_view() : std::string_view(it->second);
 }
 
@@ -303,19 +270,9 @@ void Dataset::end_bulk() {
   events_.sort();
 }
 
-void Dataset::index_learner(const Learner& l, const std::string* old_account) {
-  if (old_account) {
-    auto& old = learners_by_account_[*old_account];
-    old.erase(std::remove(old.begin(), old.end(), &l), old.end());
-  }
-  auto& vec = learners_by_account_[l.account];
-  vec.insert(std::upper_bound(vec.begin(), vec.end(), &l,
-                              [](const Learner* x, const Learner* y) { return x->id < y->id; }),
-             &l);
-}
-
-const Learner* Dataset::learner_by_alias(std::string_view alias, bool* ambiguous) const {
-  return one_holder(learner_aliases_, alias, ambiguous);
+LearnerRef Dataset::learner_by_alias(std::string_view alias, bool* ambiguous) const {
+  const std::uint32_t code = learners_.by_alias(alias, ambiguous);
+  return code == LearnerTable::kNone ? LearnerRef() : learners_.ref(code);
 }
 
 const Account* Dataset::account_by_alias(std::string_view alias, bool* ambiguous) const {
@@ -326,22 +283,20 @@ const Account* Dataset::account(std::string_view id) const {
   return account_index_.find(id);
 }
 
-const Learner* Dataset::learner(std::string_view id) const {
-  return learner_index_.find(id);
+LearnerRef Dataset::learner(std::string_view id) const {
+  const std::uint32_t code = learners_.find(id);
+  return code == LearnerTable::kNone ? LearnerRef() : learners_.ref(code);
 }
 
-Audience Dataset::audience_of(const Learner& l) const {
-  if (l.audience) return *l.audience;
-  if (const Account* a = account(l.account)) return a->audience;
+Audience Dataset::audience_of(LearnerRef l) const {
+  if (auto audience = l.audience()) return *audience;
+  if (const Account* a = account(l.account())) return a->audience;
   return Audience::kCustomer;
 }
 
-const std::vector<const Learner*>& Dataset::learners_of(std::string_view account) const {
-  return find_or_empty(learners_by_account_, account);
-}
 const std::vector<CompletionRow>& Dataset::completions_of(std::string_view learner) const {
   static const std::vector<CompletionRow> kNone;
-  const std::uint32_t code = events_.learner_code(learner);
+  const std::uint32_t code = learners_.code_of(learner);
   return code < completions_.size() ? completions_[code] : kNone;
 }
 const std::vector<Attendance>& Dataset::attendance_of(std::string_view learner) const {
@@ -356,20 +311,13 @@ const std::vector<Renewal>& Dataset::renewals_of(std::string_view account) const
 
 std::vector<std::string> Dataset::event_accounts() const { return events_.accounts(); }
 
-std::vector<std::string> Dataset::learner_accounts() const {
-  std::vector<std::string> out;
-  out.reserve(learners_by_account_.size());
-  for (const auto& [id, vec] : learners_by_account_)
-    if (!vec.empty()) out.push_back(id);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> Dataset::learner_accounts() const { return learners_.accounts(); }
 
 Timestamp Dataset::latest_completion_ts() const {
   Timestamp t = 0;
   for (std::uint32_t code = 0; code < completions_.size(); ++code) {
     const auto& vec = completions_[code];
-    if (!vec.empty() && vec.back().ts > t && learner_index_.find(events_.learner_of_code(code))) t = vec.back().ts;
+    if (!vec.empty() && vec.back().ts > t && learners_.present(code)) t = vec.back().ts;
   }
   return t;
 }

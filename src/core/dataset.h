@@ -9,8 +9,8 @@
 // Events are never removed, so an account's events only grow by insertion.
 // Not thread-safe for writers: the owner serialises writers against readers; concurrent const
 // readers are fine (the evaluator's parallel rebuild relies on it). One exception, for start-up:
-// events may be applied on one thread while accounts, learners, attendance, ARR and renewals are
-// applied on another (disjoint parts) — not completions, which share the events' learner codes.
+// events may be applied on one thread while accounts, learners, completions, attendance, ARR and
+// renewals are applied on another (disjoint parts).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/event_table.h"
+#include "core/learner_table.h"
 #include "core/records.h"
 
 namespace uplift {
@@ -39,7 +40,7 @@ struct CompletionRow {
   std::optional<double> score() const { return has_score ? std::optional<double>(score_value) : std::nullopt; }
 };
 
-// Records by id, by hash, for a Dataset's lookups: an open-addressing table of pointers to records
+// Accounts by id, by hash, for a Dataset's lookups: an open-addressing table of pointers to records
 // that never move (map nodes, never removed), compared by the records' own ids — 8 bytes a slot,
 // where a node-based map of id views cost 56 bytes a record.
 template <typename T>
@@ -103,7 +104,7 @@ class Dataset {
   // Bulk loading (start-up, imports): between begin_bulk() and end_bulk() events are appended in
   // arrival order (deduplicated as always) and end_bulk() sorts each account's events once, so a
   // load in any order costs O(n log n) instead of an insertion per event. Read no events in
-  // between. BulkLoad is the RAII form.
+  // between. Only events: bulk loading may run on the events' own thread (see above). BulkLoad is the RAII form.
   // `ids_unique`: the caller promises no event id repeats among these events or those held (a
   // store's scan, whose ids are its unique key), so none is looked up before it is added.
   void begin_bulk(bool ids_unique = false) {
@@ -117,25 +118,28 @@ class Dataset {
   bool apply(const EventFields& e);
 
   const Account* account(std::string_view id) const;
-  const Learner* learner(std::string_view id) const;
+  // A learner with a record (null when none): a handle that reads the learner's fields
+  // (core/learner_table.h), valid like every reference into a Dataset until the next apply().
+  LearnerRef learner(std::string_view id) const;
   // Accounts and learners ordered by id (deterministic iteration for reports and tests).
   const std::map<std::string, Account, std::less<>>& accounts() const { return accounts_; }
-  const std::map<std::string, Learner, std::less<>>& learners() const { return learners_; }
+  LearnerTable::Order learners() const { return learners_.in_id_order(); }
 
   // Identity resolution (DESIGN.md "Identity"): the learner or account another system's id names
   // — a learner's listed aliases and its email ("email:" + lower case), an account's aliases.
-  // nullptr when nobody has the alias, or when several do (then *ambiguous is set: the record
+  // Null when nobody has the alias, or when several do (then *ambiguous is set: the record
   // cannot be credited to one of them).
-  const Learner* learner_by_alias(std::string_view alias, bool* ambiguous = nullptr) const;
+  LearnerRef learner_by_alias(std::string_view alias, bool* ambiguous = nullptr) const;
   const Account* account_by_alias(std::string_view alias, bool* ambiguous = nullptr) const;
   // Grows whenever a learner or account is added or changed: what waits for an identity (the
   // unresolved queue) is looked at again only when this moved.
   std::uint64_t identity_version() const { return identity_version_; }
 
   // The learner's audience, falling back to its account's (customer when neither is known).
-  Audience audience_of(const Learner& l) const;
+  Audience audience_of(LearnerRef l) const;
 
-  const std::vector<const Learner*>& learners_of(std::string_view account) const;
+  // The account's learners in id order.
+  LearnerList learners_of(std::string_view account) const { return learners_.of_account(account); }
   // The account's events by (ts, id), as compact rows (core/event_table.h); read their strings
   // with event_name(), event_learner(), event_props() and event_id(). The reference is valid
   // until the next apply() (like every reference into a Dataset, across a write).
@@ -187,22 +191,20 @@ class Dataset {
 
  private:
   std::map<std::string, Account, std::less<>> accounts_;
-  std::map<std::string, Learner, std::less<>> learners_;
-  // account() and learner() by hash: the maps' keys (stable in their nodes; nothing is ever
-  // removed) → the records. A recommendation looks a learner up among hundreds of thousands.
+  // Learners with their id, account and alias indexes (and codes for learners only mentioned).
+  LearnerTable learners_;
+  // account() by hash: the map's keys (stable in their nodes; nothing is ever removed) → the records.
   RecordIndex<Account> account_index_;
-  RecordIndex<Learner> learner_index_;
   void rebuild_indexes();
-  std::unordered_map<std::string, std::vector<const Learner*>> learners_by_account_;
   EventTable events_;
-  // Completions per learner, indexed by the learner's code in events_ (EventTable::learner_code).
+  // Completions per learner, indexed by the learner's code in learners_ (LearnerTable::intern).
   std::vector<std::vector<CompletionRow>> completions_;
   StringCodes completion_contents_;
   TextSet completion_ids_;
   std::unordered_map<std::uint64_t, std::uint32_t> completion_id_holders_;  // id's place → learner code
   std::unordered_map<std::uint64_t, std::uint32_t> completion_moved_from_;  // id's place → learner code before
   bool apply_completion(const Completion& c);
-  std::unordered_map<std::string, std::string> moved_from_;  // learner → account before its latest move
+  std::unordered_map<std::uint32_t, std::string> moved_from_;  // learner code → account before its latest move
   std::unordered_map<std::string, std::vector<Attendance>> attendance_;
   std::unordered_map<std::string, std::vector<ArrSnapshot>> arr_;
   std::unordered_map<std::string, std::vector<Renewal>> renewals_;
@@ -211,13 +213,10 @@ class Dataset {
   std::size_t completion_count_ = 0, attendance_count_ = 0, arr_count_ = 0,
               renewal_count_ = 0;
 
-  void index_learner(const Learner& l, const std::string* old_account);
-  // Who holds an alias, by the alias's hash (the texts are the records' own): learners by their
-  // listed aliases and email_alias(), accounts by theirs. A lookup keeps the holders that really
-  // hold the alias. The records never move (map nodes), so the pointers stay valid.
-  std::unordered_multimap<std::uint64_t, const Learner*> learner_aliases_;
+  // Who holds an alias, by the alias's hash (the texts are the records' own): accounts by their
+  // aliases (learners: LearnerTable). A lookup keeps the holders that really hold the alias. The
+  // records never move (map nodes), so the pointers stay valid.
   std::unordered_multimap<std::uint64_t, const Account*> account_aliases_;
-  void rebuild_alias_indexes();
   std::uint64_t identity_version_ = 0;
   template <typename E>
   bool add_event(const E& e);  // an Event or EventFields

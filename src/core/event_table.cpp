@@ -76,7 +76,7 @@ std::uint64_t TextSet::find(std::string_view text, std::uint64_t hash) const {
 }
 
 std::uint64_t TextSet::add_new(std::string_view text) {
-  const std::uint64_t place = append(text);
+  const std::uint64_t place = texts_.append(text);
   insert(hash_of(text), place);
   return place;
 }
@@ -85,12 +85,12 @@ std::uint64_t TextSet::intern(std::string_view text) {
   const std::uint64_t hash = hash_of(text);
   const std::uint64_t found = find(text, hash);
   if (found != kAbsent) return found;
-  const std::uint64_t place = append(text);
+  const std::uint64_t place = texts_.append(text);
   insert(hash, place);
   return place;
 }
 
-std::string_view TextSet::text(std::uint64_t place) const {
+std::string_view TextArena::text(std::uint64_t place) const {
   const std::string& block = blocks_[place >> 32];
   std::size_t at = place & 0xffffffffu;
   std::size_t len = 0;
@@ -102,7 +102,7 @@ std::string_view TextSet::text(std::uint64_t place) const {
   return std::string_view(block).substr(at, len);
 }
 
-std::uint64_t TextSet::append(std::string_view text) {
+std::uint64_t TextArena::append(std::string_view text) {
   char prefix[10];
   std::size_t prefix_len = 0;
   for (std::size_t len = text.size();; len >>= 7) {
@@ -112,7 +112,7 @@ std::uint64_t TextSet::append(std::string_view text) {
   const std::size_t need = prefix_len + text.size();
   if (blocks_.empty() || blocks_.back().size() + need > blocks_.back().capacity()) {
     // A place keeps 16 bits of block number under the set's tag (65,536 blocks: 64 GiB of text).
-    if (blocks_.size() >= (std::size_t{1} << (kPlaceBits - 32))) throw std::length_error("TextSet: more than 64 GiB of text");
+    if (blocks_.size() >= (std::size_t{1} << (kPlaceBits - 32))) throw std::length_error("TextArena: more than 64 GiB of text");
     blocks_.emplace_back();
     blocks_.back().reserve(std::max(kTextBlockBytes, need));
   }

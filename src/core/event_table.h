@@ -37,9 +37,19 @@ struct EventRow {
   std::uint32_t learner = 0;  // code of its learner; kNoLearner when none
 };
 
-// Distinct texts kept end to end in blocks that never move (each a varint length and its bytes),
-// with an open-addressing set over them: a text costs its bytes, a length byte or two and a slot.
-// A text's place (find/add) never changes; copies keep places.
+// Texts kept end to end in blocks that never move (each a varint length and its bytes): a text
+// costs its bytes and a length byte or two. A text's place never changes; copies keep places.
+class TextArena {
+ public:
+  std::uint64_t append(std::string_view text);  // its place (< 2^48)
+  std::string_view text(std::uint64_t place) const;
+
+ private:
+  std::vector<std::string> blocks_;
+};
+
+// Distinct texts in a TextArena, with an open-addressing set over them: a text costs its bytes, a
+// length byte or two and a slot. A text's place (find/add) never changes; copies keep places.
 class TextSet {
  public:
   // The place of `text`, or kAbsent.
@@ -49,16 +59,15 @@ class TextSet {
   std::uint64_t add_new(std::string_view text);
   // find(), else add_new().
   std::uint64_t intern(std::string_view text);
-  std::string_view text(std::uint64_t place) const;
+  std::string_view text(std::uint64_t place) const { return texts_.text(place); }
   void reserve(std::size_t texts);
   std::size_t size() const { return count_; }
 
  private:
   std::uint64_t find(std::string_view text, std::uint64_t hash) const;
-  std::uint64_t append(std::string_view text);
   void insert(std::uint64_t hash, std::uint64_t place);
   void rehash(std::size_t slots);  // a power of two
-  std::vector<std::string> blocks_;
+  TextArena texts_;
   std::vector<std::uint64_t> slots_;  // tag << 48 | place + 1; 0 is empty
   std::size_t count_ = 0;
 };

@@ -134,9 +134,9 @@ void resolve_actors(const Dataset& data, IngestBatch& batch, std::vector<Documen
       continue;
     }
     const bool alias_only = l->id == ingest::kAliasOnlyLearner && l->account == ingest::kAliasOnlyLearner;
-    if (const Learner* stored = alias_only ? nullptr : data.learner(l->id)) {
+    if (LearnerRef stored = alias_only ? LearnerRef() : data.learner(l->id)) {
       // The learner exists: it gains this system's ids, keeping the ones it had.
-      std::vector<std::string> aliases = stored->aliases;
+      std::vector<std::string> aliases = stored->record().aliases;
       aliases.insert(aliases.end(), l->aliases.begin(), l->aliases.end());
       std::sort(aliases.begin(), aliases.end());
       aliases.erase(std::unique(aliases.begin(), aliases.end()), aliases.end());
@@ -149,17 +149,17 @@ void resolve_actors(const Dataset& data, IngestBatch& batch, std::vector<Documen
     ingest::ActorRef by_alias = *batch.actors[i];
     by_alias.learner_id.clear();
     ingest::Resolution r = ingest::resolve_actor(data, by_alias);
-    if (r.learner && r.learner->id != l->id) {
+    if (r.learner && r.learner->id() != l->id) {
       // Known already, under another id: teach that learner this system's id instead.
-      std::vector<std::string> aliases = r.learner->aliases;
+      Learner merged = r.learner->record();
+      std::vector<std::string> aliases = merged.aliases;
       aliases.insert(aliases.end(), l->aliases.begin(), l->aliases.end());
       std::sort(aliases.begin(), aliases.end());
       aliases.erase(std::unique(aliases.begin(), aliases.end()), aliases.end());
-      same_person[l->id] = r.learner->id;
-      nlohmann::json sent = {{"kind", "learner"}, {"id", r.learner->id}, {"account", r.learner->account}, {"aliases", aliases}};
+      same_person[l->id] = merged.id;
+      nlohmann::json sent = {{"kind", "learner"}, {"id", merged.id}, {"account", merged.account}, {"aliases", aliases}};
       if (batch.upserts.size() < batch.records.size()) batch.upserts.resize(batch.records.size());
       batch.upserts[i] = sent;
-      Learner merged = *r.learner;
       merged.aliases = aliases;
       batch.records[i] = merged;
       continue;
@@ -180,7 +180,7 @@ void resolve_actors(const Dataset& data, IngestBatch& batch, std::vector<Documen
     std::string id, account;
     if (auto it = same_person.find(who.learner_id); it != same_person.end()) {
       id = it->second;
-      if (const Learner* l = data.learner(id)) account = l->account;
+      if (LearnerRef l = data.learner(id)) account = l->account();
     } else if (auto c = created.find(who.learner_id); c != created.end()) {
       id = c->first;
       account = c->second;
@@ -188,7 +188,7 @@ void resolve_actors(const Dataset& data, IngestBatch& batch, std::vector<Documen
     ingest::Resolution r;
     if (id.empty()) {
       r = ingest::resolve_actor(data, who);
-      if (r.learner) id = r.learner->id, account = r.learner->account;
+      if (r.learner) id = r.learner->id(), account = r.learner->account();
     }
     if (!id.empty()) {
       std::visit(
@@ -260,8 +260,8 @@ void merge_upserts(const Dataset& data, IngestBatch& batch) {
         base = batch.records[it->second];
       } else if (is_account) {
         if (const Account* a = data.account(key.second)) base = Record(*a);
-      } else if (const Learner* l = data.learner(key.second)) {
-        base = Record(*l);
+      } else if (LearnerRef l = data.learner(key.second)) {
+        base = Record(l->record());
       }
       if (base) {
         auto merged = ingest::merge_upsert(&*base, *batch.upserts[i]);

@@ -201,21 +201,19 @@ HttpResponse list_learners(Service& service, const RequestContext& ctx) {
   std::string needle = lower_case(*q);
   nlohmann::json items = nlohmann::json::array();
   std::size_t total = 0;
-  auto consider = [&](const Learner& l) {
-    if (!role->empty() && l.role != *role) return;
-    if (!needle.empty() && lower_case(l.id).find(needle) == std::string::npos &&
-        lower_case(l.email).find(needle) == std::string::npos)
+  auto consider = [&](LearnerRef l) {
+    if (!role->empty() && l.role() != *role) return;
+    if (!needle.empty() && lower_case(l.id()).find(needle) == std::string::npos &&
+        lower_case(l.email()).find(needle) == std::string::npos)
       return;
     if (total >= page->offset() && items.size() < static_cast<std::size_t>(page->per_page))
       items.push_back(learner_view(view, l, false));
     ++total;
   };
   if (!account->empty()) {
-    std::vector<const Learner*> ls = view.data().learners_of(*account);
-    std::sort(ls.begin(), ls.end(), [](const Learner* a, const Learner* b) { return a->id < b->id; });
-    for (const Learner* l : ls) consider(*l);
+    for (LearnerRef l : view.data().learners_of(*account)) consider(l);  // in id order
   } else {
-    for (const auto& [id, l] : view.data().learners()) consider(l);
+    for (LearnerRef l : view.data().learners()) consider(l);
   }
   return json_response({{"items", items}, {"total", total}, {"page", page->page}, {"per_page", page->per_page}});
 }
@@ -243,7 +241,7 @@ void add_read_routes(Api& api, Service& service) {
     if (!ws) return loading_response();
     const auto& id = ctx.param("id");
     const app::View view = ws->view();
-    const Learner* l = view.data().learner(id);
+    LearnerRef l = view.data().learner(id);
     if (!l) return problem_response(not_found("no learner '" + id + "'"));
     return json_response(learner_view(view, *l, true));
   });

@@ -51,7 +51,7 @@ HttpResponse segment_learners(Service& service, const RequestContext& ctx) {
   if (!m.ok()) return failure(m.status());
   nlohmann::json items = nlohmann::json::array();
   for (const auto& id : m->learners)
-    if (const Learner* l = view.data().learner(id)) items.push_back(learner_view(view, *l, false));
+    if (LearnerRef l = view.data().learner(id)) items.push_back(learner_view(view, *l, false));
   return json_response({{"segment", m->segment},
                         {"as_of", format_timestamp(view.as_of())},
                         {"items", std::move(items)},

@@ -46,23 +46,23 @@ nlohmann::json account_view(const app::View& view, const std::string& id, bool d
   }
   if (detail) {
     nlohmann::json learners = nlohmann::json::array();
-    for (const Learner* l : view.data().learners_of(id)) learners.push_back(l->id);
+    for (LearnerRef l : view.data().learners_of(id)) learners.push_back(l->id());
     j["learners"] = learners;
   }
   return j;
 }
 
-nlohmann::json learner_view(const app::View& view, const Learner& l, bool detail) {
-  nlohmann::json j = {{"id", l.id}, {"account", l.account}, {"audience", audience_name(view.data().audience_of(l))},
-                      {"stage", stage_of(view, l.account)}};
-  if (!l.email.empty()) j["email"] = l.email;
-  if (!l.role.empty()) j["role"] = l.role;
-  if (!l.access_level.empty()) j["access_level"] = l.access_level;
-  if (l.created_at) j["created_at"] = format_timestamp(*l.created_at);
-  if (!l.aliases.empty()) j["aliases"] = l.aliases;
+nlohmann::json learner_view(const app::View& view, LearnerRef l, bool detail) {
+  nlohmann::json j = {{"id", l.id()}, {"account", l.account()}, {"audience", audience_name(view.data().audience_of(l))},
+                      {"stage", stage_of(view, std::string(l.account()))}};
+  if (!l.email().empty()) j["email"] = l.email();
+  if (!l.role().empty()) j["role"] = l.role();
+  if (!l.access_level().empty()) j["access_level"] = l.access_level();
+  if (auto created = l.created_at()) j["created_at"] = format_timestamp(*created);
+  if (auto aliases = l.aliases(); !aliases.empty()) j["aliases"] = aliases;
   if (detail) {
     nlohmann::json done = nlohmann::json::array();
-    for (const CompletionRow& c : view.data().completions_of(l.id)) {
+    for (const CompletionRow& c : view.data().completions_of(l.id())) {
       nlohmann::json cj = {{"content", view.data().completion_content(c)},
                            {"status", completion_status_name(c.status)},
                            {"ts", format_timestamp(c.ts)}};
@@ -70,7 +70,7 @@ nlohmann::json learner_view(const app::View& view, const Learner& l, bool detail
       done.push_back(std::move(cj));
     }
     nlohmann::json att = nlohmann::json::array();
-    for (const Attendance& a : view.data().attendance_of(l.id)) {
+    for (const Attendance& a : view.data().attendance_of(l.id())) {
       nlohmann::json aj = {{"program", a.program}, {"session", a.session}, {"ts", format_timestamp(a.ts)},
                            {"attended", a.attended}};
       if (!a.cohort.empty()) aj["cohort"] = a.cohort;

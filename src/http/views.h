@@ -22,7 +22,7 @@ nlohmann::json account_view(const app::View& view, const std::string& id, bool d
 
 // {id, account, email, role, access_level, created_at, audience, stage} and, when `detail`,
 // {completions, attendance}.
-nlohmann::json learner_view(const app::View& view, const Learner& l, bool detail);
+nlohmann::json learner_view(const app::View& view, LearnerRef l, bool detail);
 
 // The stage's position in the graph's stages, -1 when it is not one of them.
 int stage_rank(const app::View& view, const std::string& stage);

@@ -262,7 +262,7 @@ void MappedCsvSource::resolve(ParsedItem& out, const MappedRow& row) const {
     return;
   }
   std::visit([&](auto& r) {
-    if constexpr (requires { r.learner; }) r.learner = res.learner->id;
+    if constexpr (requires { r.learner; }) r.learner = std::string(res.learner->id());
   }, *out.record);
 }
 

@@ -7,7 +7,7 @@ namespace uplift::ingest {
 Resolution resolve_actor(const Dataset& data, const ActorRef& actor) {
   Resolution r;
   if (!actor.learner_id.empty())
-    if (const Learner* l = data.learner(actor.learner_id)) {
+    if (LearnerRef l = data.learner(actor.learner_id)) {
       r.learner = l;
       r.via = "id";
       return r;
@@ -17,7 +17,7 @@ Resolution resolve_actor(const Dataset& data, const ActorRef& actor) {
   for (const auto& alias : actor.aliases) {
     if (alias.empty()) continue;
     bool several = false;
-    if (const Learner* l = data.learner_by_alias(alias, &several)) {
+    if (LearnerRef l = data.learner_by_alias(alias, &several)) {
       r.learner = l;
       r.via = alias;
       return r;

@@ -34,7 +34,7 @@ struct ActorRef {
 };
 
 struct Resolution {
-  const Learner* learner = nullptr;  // nullptr: unresolved
+  LearnerRef learner;                // null: unresolved (valid like a Dataset reference)
   std::string via;                   // "id" or the alias that matched
   std::string why;                   // unresolved: "no learner has id …, email:… or skilljar:…"
 };

@@ -193,8 +193,8 @@ std::size_t Evaluator::resume(StateMap saved, Timestamp as_of) {
   return adopted;
 }
 
-void Evaluator::mark(const std::string& account, const std::vector<int>& criteria) {
-  add_unique(dirty_[account].criteria, criteria);
+void Evaluator::mark(std::string_view account, const std::vector<int>& criteria) {
+  add_unique(dirty_[std::string(account)].criteria, criteria);
 }
 
 void Evaluator::note(const Record& r) {
@@ -231,13 +231,13 @@ void Evaluator::note(const Record& r) {
     }
     case RecordKind::kCompletion: {
       const auto& c = std::get<Completion>(r);
-      const Learner* l = data_.learner(c.learner);
+      const LearnerRef l = data_.learner(c.learner);
       // A source id re-credited to this learner leaves its earlier learner's account.
-      if (const Learner* before = data_.learner(data_.completion_moved_from(c.id)); before && (!l || before->account != l->account))
-        mark(before->account, graph_.completion_criteria);
+      if (LearnerRef before = data_.learner(data_.completion_moved_from(c.id)); before && (!l || before->account() != l->account()))
+        mark(before->account(), graph_.completion_criteria);
       if (!l) break;  // attributable once the learner is known (note(Learner) rescans)
       if (!fixed_as_of_) as_of_ = std::max(as_of_, c.ts);
-      mark(l->account, graph_.completion_criteria);
+      mark(l->account(), graph_.completion_criteria);
       break;
     }
     default:

@@ -169,7 +169,7 @@ class Evaluator {
   bool evaluate(const std::string& account, const Pending* pending);
   // Every account to evaluate: imported, with events or with learners (sorted).
   std::vector<std::string> all_accounts() const;
-  void mark(const std::string& account, const std::vector<int>& criteria);
+  void mark(std::string_view account, const std::vector<int>& criteria);
   bool refresh_time_parts(const std::string& account);
   // Re-derives the account's state from its cached facts at as_of_; returns whether it changed.
   bool store_state(const std::string& account, AccountCache& cache);

@@ -417,8 +417,8 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
   for (int i : s.completions) {
     const Criterion& c = *p.graph.milestones[i].criterion;
     std::vector<Timestamp> firsts;  // first qualifying completion per learner
-    for (const Learner* l : data.learners_of(account)) {
-      for (const CompletionRow& comp : data.completions_of(l->id)) {
+    for (LearnerRef l : data.learners_of(account)) {
+      for (const CompletionRow& comp : data.completions_of(l->id())) {
         if (comp.ts > as_of) break;
         if (comp.status != CompletionStatus::kCompleted && comp.status != CompletionStatus::kPassed) continue;
         if (!c.content.empty() && std::find(c.content.begin(), c.content.end(), data.completion_content(comp)) == c.content.end())

@@ -18,9 +18,9 @@ std::vector<std::uint32_t> visible_teaching(const ContentMap& content, std::stri
   return out;
 }
 
-std::set<std::string, std::less<>> completed_by(const Dataset& data, const Learner& l, Timestamp as_of) {
+std::set<std::string, std::less<>> completed_by(const Dataset& data, LearnerRef l, Timestamp as_of) {
   std::set<std::string, std::less<>> done;
-  for (const CompletionRow& c : data.completions_of(l.id))
+  for (const CompletionRow& c : data.completions_of(l.id()))
     if (c.ts <= as_of && (c.status == CompletionStatus::kCompleted || c.status == CompletionStatus::kPassed))
       done.insert(data.completion_content(c));
   return done;
@@ -39,7 +39,7 @@ std::size_t practised_learners(const Dataset& data, const ContentMap& content, s
   const auto teaching = visible_teaching(content, milestone, audience);
   if (teaching.empty()) return 0;
   std::size_t n = 0;
-  for (const Learner* l : data.learners_of(account)) {
+  for (LearnerRef l : data.learners_of(account)) {
     if (data.audience_of(*l) != audience) continue;  // as advise_account counts them
     auto done = completed_by(data, *l, as_of);
     n += std::all_of(teaching.begin(), teaching.end(),
@@ -55,7 +55,7 @@ std::vector<MilestoneAdvice> advise_account(const Dataset& data, const milestone
   if (!state) return out;
   const Audience audience = account_audience(data, account);
   std::vector<std::set<std::string, std::less<>>> done;  // per learner of the audience
-  for (const Learner* l : data.learners_of(account))
+  for (LearnerRef l : data.learners_of(account))
     if (data.audience_of(*l) == audience) done.push_back(completed_by(data, *l, as_of));
   for (const auto& m : state->frontier) {
     MilestoneAdvice a;

@@ -10,7 +10,7 @@ namespace {
 
 // What one request knows about its learner, gathered once.
 struct LearnerView {
-  const Learner* learner = nullptr;
+  LearnerRef learner;
   segments::LearnerFacts facts;
   std::vector<std::uint32_t> segments;  // indices into the SegmentSet
   std::vector<std::uint32_t> completed, started;  // item indices, sorted
@@ -29,10 +29,10 @@ Result<LearnerView> view_of(const Context& ctx, std::string_view id) {
   LearnerView v;
   v.learner = ctx.data->learner(id);
   if (!v.learner) return Status::NotFound(fmt::format("learner '{}' is not known", id));
-  const milestones::AccountState* state = ctx.states ? ctx.states(v.learner->account) : nullptr;
+  const milestones::AccountState* state = ctx.states ? ctx.states(v.learner->account()) : nullptr;
   v.facts = segments::facts_for(*ctx.data, *v.learner, state, ctx.as_of);
   segments::member_of(*ctx.segments, v.facts, v.segments);
-  for (const auto& c : ctx.data->completions_of(v.learner->id)) {
+  for (const auto& c : ctx.data->completions_of(v.learner->id())) {
     if (c.ts > ctx.as_of) continue;  // not yet true at as_of
     auto idx = ctx.content->item_index(ctx.data->completion_content(c));
     if (idx == ContentMap::npos) continue;
@@ -44,8 +44,8 @@ Result<LearnerView> view_of(const Context& ctx, std::string_view id) {
   return v;
 }
 
-bool role_ok(const std::vector<std::string>& roles, const Learner& l) {
-  return roles.empty() || std::find(roles.begin(), roles.end(), l.role) != roles.end();
+bool role_ok(const std::vector<std::string>& roles, LearnerRef l) {
+  return roles.empty() || std::find(roles.begin(), roles.end(), l.role()) != roles.end();
 }
 
 // Visible to this learner at all (audience and role); prerequisites are checked separately.
@@ -216,8 +216,8 @@ Result<Recommendations> recommend(const Context& ctx, std::string_view learner, 
   const milestones::AccountState* state = v.facts.state;
 
   Recommendations out;
-  out.learner = v.learner->id;
-  out.account = v.learner->account;
+  out.learner = v.learner->id();
+  out.account = v.learner->account();
   out.audience = v.facts.audience;
   out.as_of = ctx.as_of;
   if (state) {
@@ -318,8 +318,8 @@ Result<PathView> learning_path(const Context& ctx, std::string_view learner) {
   const LearnerView& v = *got;
   const ContentMap& cm = *ctx.content;
   PathView out;
-  out.learner = v.learner->id;
-  out.account = v.learner->account;
+  out.learner = v.learner->id();
+  out.account = v.learner->account();
   for (auto s : v.segments) {
     const auto& seg_id = ctx.segments->segments[s].id;
     out.segments.push_back(seg_id);
@@ -351,11 +351,11 @@ Result<PathView> learning_path(const Context& ctx, std::string_view learner) {
 }
 
 Result<LearnerSegments> learner_segments(const Context& ctx, std::string_view learner) {
-  const Learner* l = ctx.data->learner(learner);
+  LearnerRef l = ctx.data->learner(learner);
   if (!l) return Status::NotFound(fmt::format("learner '{}' is not known", learner));
-  const milestones::AccountState* state = ctx.states ? ctx.states(l->account) : nullptr;
+  const milestones::AccountState* state = ctx.states ? ctx.states(l->account()) : nullptr;
   auto facts = segments::facts_for(*ctx.data, *l, state, ctx.as_of);
-  return LearnerSegments{l->id, l->account, segments::explain(*ctx.segments, facts)};
+  return LearnerSegments{std::string(l->id()), std::string(l->account()), segments::explain(*ctx.segments, facts)};
 }
 
 }  // namespace uplift::recommend

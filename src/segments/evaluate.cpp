@@ -13,20 +13,20 @@ using nlohmann::json;
 const std::string kEmpty;
 
 // The learner's value of a text field; null when it is unknown.
-const std::string* text_of(Field f, const LearnerFacts& x) {
+std::optional<std::string_view> text_of(Field f, const LearnerFacts& x) {
   switch (f) {
-    case Field::kStage: return x.state ? &x.state->stage : nullptr;
-    case Field::kRole: return &x.learner->role;
-    case Field::kPlan: return x.account ? &x.account->plan : nullptr;
-    case Field::kTier: return x.account ? &x.account->tier : nullptr;
-    case Field::kAccessLevel: return &x.learner->access_level;
-    default: return nullptr;
+    case Field::kStage: return x.state ? std::optional<std::string_view>(x.state->stage) : std::nullopt;
+    case Field::kRole: return x.learner->role();
+    case Field::kPlan: return x.account ? std::optional<std::string_view>(x.account->plan) : std::nullopt;
+    case Field::kTier: return x.account ? std::optional<std::string_view>(x.account->tier) : std::nullopt;
+    case Field::kAccessLevel: return x.learner->access_level();
+    default: return std::nullopt;
   }
 }
 
 std::optional<double> days_of(Field f, const LearnerFacts& x) {
   std::optional<Timestamp> created;
-  if (f == Field::kTenureDays) created = x.learner->created_at;
+  if (f == Field::kTenureDays) created = x.learner->created_at();
   if (f == Field::kAccountTenureDays && x.account) created = x.account->created_at;
   if (!created) return std::nullopt;
   // Whole days elapsed: 23h after creation is day 0; floor also for instants before creation.
@@ -73,7 +73,7 @@ bool leaf_holds(const Condition& c, const LearnerFacts& x) {
       }
     }
     default: {
-      const std::string* v = text_of(c.field, x);
+      const std::optional<std::string_view> v = text_of(c.field, x);
       if (!v) return false;  // unknown stays unknown, also for not_in
       bool found = in(c.values, *v);
       return c.op == Op::kNotIn ? !found : found;
@@ -97,7 +97,7 @@ json actual_of(const Condition& c, const LearnerFacts& x) {
       return d ? json(static_cast<std::int64_t>(*d)) : json(nullptr);
     }
     default: {
-      const std::string* v = text_of(c.field, x);
+      const std::optional<std::string_view> v = text_of(c.field, x);
       return v ? json(*v) : json(nullptr);
     }
   }
@@ -193,11 +193,11 @@ std::size_t SegmentSet::index_of(std::string_view id) const {
   return npos;
 }
 
-LearnerFacts facts_for(const Dataset& data, const Learner& learner, const milestones::AccountState* state,
+LearnerFacts facts_for(const Dataset& data, LearnerRef learner, const milestones::AccountState* state,
                        Timestamp as_of) {
   LearnerFacts f;
-  f.learner = &learner;
-  f.account = data.account(learner.account);
+  f.learner = learner;
+  f.account = data.account(learner.account());
   f.state = state;
   f.audience = data.audience_of(learner);
   f.as_of = as_of;
@@ -243,10 +243,10 @@ Result<SegmentMembers> members(const SegmentSet& set, std::string_view segment, 
   const Segment* s = set.find(segment);
   if (!s) return Status::NotFound(fmt::format("segment '{}' is not defined", segment));
   SegmentMembers out{s->id, 0, offset, limit, {}};
-  for (const auto& [id, learner] : data.learners()) {
-    LearnerFacts f = facts_for(data, learner, states ? states(learner.account) : nullptr, as_of);
+  for (LearnerRef learner : data.learners()) {
+    LearnerFacts f = facts_for(data, learner, states ? states(learner.account()) : nullptr, as_of);
     if (!matches(s->rule, f)) continue;
-    if (out.total >= offset && out.learners.size() < limit) out.learners.push_back(id);
+    if (out.total >= offset && out.learners.size() < limit) out.learners.emplace_back(learner.id());
     ++out.total;
   }
   return out;

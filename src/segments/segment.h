@@ -65,10 +65,10 @@ struct SegmentSet {
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 };
 
-// Everything a rule can look at for one learner. Pointers may be null (learner without an
-// imported account, account without evaluated state).
+// Everything a rule can look at for one learner. The account and state may be null (learner
+// without an imported account, account without evaluated state); the learner is not.
 struct LearnerFacts {
-  const Learner* learner = nullptr;
+  LearnerRef learner;
   const Account* account = nullptr;
   const milestones::AccountState* state = nullptr;
   Audience audience = Audience::kCustomer;
@@ -78,7 +78,7 @@ struct LearnerFacts {
 // Finds the evaluated state of an account (null when there is none).
 using StateLookup = std::function<const milestones::AccountState*(std::string_view account)>;
 
-LearnerFacts facts_for(const Dataset& data, const Learner& learner, const milestones::AccountState* state,
+LearnerFacts facts_for(const Dataset& data, LearnerRef learner, const milestones::AccountState* state,
                        Timestamp as_of);
 
 bool matches(const Rule& rule, const LearnerFacts& facts);

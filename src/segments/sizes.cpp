@@ -42,8 +42,8 @@ Timestamp first_after(Timestamp created, const std::vector<std::int64_t>& days, 
 std::vector<long> count_members(const SegmentSet& set, const Dataset& data, const StateLookup& states, Timestamp as_of) {
   std::vector<long> counts(set.segments.size(), 0);
   std::vector<std::uint32_t> member;
-  for (const auto& [id, learner] : data.learners()) {
-    member_of(set, facts_for(data, learner, states ? states(learner.account) : nullptr, as_of), member);
+  for (LearnerRef learner : data.learners()) {
+    member_of(set, facts_for(data, learner, states ? states(learner.account()) : nullptr, as_of), member);
     for (auto i : member) ++counts[i];
   }
   return counts;
@@ -73,8 +73,8 @@ Timestamp SegmentSizes::next_flip(const Dataset& data, const std::string& accoun
     if (at != 0 && (due == 0 || at < due)) due = at;
   };
   if (!learner_days_.empty())
-    for (const Learner* l : data.learners_of(account))
-      if (l->created_at) earliest(first_after(*l->created_at, learner_days_, as_of_));
+    for (LearnerRef l : data.learners_of(account))
+      if (l->created_at()) earliest(first_after(*l->created_at(), learner_days_, as_of_));
   if (!account_days_.empty())
     if (const Account* a = data.account(account); a && a->created_at)
       earliest(first_after(*a->created_at, account_days_, as_of_));
@@ -96,7 +96,7 @@ void SegmentSizes::recount(const Dataset& data, const StateLookup& states, const
   AccountCounts& c = it->second;
   c.members.assign(set_.segments.size(), 0);
   const milestones::AccountState* state = states ? states(account) : nullptr;
-  for (const Learner* l : learners) {
+  for (LearnerRef l : learners) {
     member_of(set_, facts_for(data, *l, state, as_of_), scratch_);
     for (auto i : scratch_) ++c.members[i];
   }

@@ -10,7 +10,7 @@
 namespace uplift::triggers {
 namespace {
 
-bool in(const std::vector<std::string>& list, const std::string& v) {
+bool in(const std::vector<std::string>& list, std::string_view v) {
   return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
@@ -30,8 +30,8 @@ std::optional<Timestamp> account_start(const Context& ctx, const Account* acct, 
   if (!acct) return std::nullopt;
   if (acct->created_at) return acct->created_at;
   std::optional<Timestamp> first;
-  for (const Learner* l : ctx.data->learners_of(acct->id))
-    if (l->created_at && *l->created_at <= as_of) first = std::min(first.value_or(*l->created_at), *l->created_at);
+  for (LearnerRef l : ctx.data->learners_of(acct->id))
+    if (l->created_at() && *l->created_at() <= as_of) first = std::min(first.value_or(*l->created_at()), *l->created_at());
   const auto& events = ctx.data->events_of(acct->id);  // by time
   if (!events.empty() && events.front().ts <= as_of) first = std::min(first.value_or(events.front().ts), events.front().ts);
   return first;
@@ -101,11 +101,11 @@ std::optional<std::string> condition_holds(const Condition& k, const Context& ct
     }
     case Condition::Kind::kChampionDeparted: {
       if (!acct) return std::nullopt;
-      for (const Learner* l : ctx.data->learners_of(acct->id)) {
-        if (!l->departed_at || *l->departed_at > as_of || !in(k.roles, l->role)) continue;
-        if (days_between(*l->departed_at, as_of) >= k.days.value_or(30)) continue;
-        return fmt::format("{} ({}) left on {}", l->email.empty() ? l->id : l->email, l->role.empty() ? "no role" : l->role,
-                           format_date(date_of(*l->departed_at)));
+      for (LearnerRef l : ctx.data->learners_of(acct->id)) {
+        if (!l->departed_at() || *l->departed_at() > as_of || !in(k.roles, l->role())) continue;
+        if (days_between(*l->departed_at(), as_of) >= k.days.value_or(30)) continue;
+        return fmt::format("{} ({}) left on {}", l->email().empty() ? l->id() : l->email(), l->role().empty() ? "no role" : l->role(),
+                           format_date(date_of(*l->departed_at())));
       }
       return std::nullopt;
     }

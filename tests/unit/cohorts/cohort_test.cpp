@@ -132,7 +132,7 @@ TEST_CASE("invitee and holdout CSVs carry the CRM's ids (salesforce: before hubs
   Account a = *data.account("a1");
   a.aliases = {"hubspot:9001", "salesforce:0015g00000XyZabAAB"};
   data.apply(a);
-  Learner l = *data.learner("l1");
+  Learner l = data.learner("l1")->record();
   l.aliases = {"salesforce:0035g00000AbCdEAAZ", "skilljar:abc"};
   data.apply(l);
   Account a3;

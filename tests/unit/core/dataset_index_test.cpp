@@ -26,10 +26,13 @@ Learner learner(const std::string& id, const std::string& acct) {
 // Every lookup agrees with the ordered maps, record by record (same object, not just equal).
 void check_lookups(const Dataset& d) {
   for (const auto& [id, a] : d.accounts()) CHECK(d.account(id) == &a);
-  for (const auto& [id, l] : d.learners()) {
-    CHECK(d.learner(id) == &l);
+  std::string previous;
+  for (LearnerRef l : d.learners()) {
+    CHECK(d.learner(l.id()) == l);  // the same learner of the same table
+    CHECK(previous < l.id());       // in id order
+    previous = std::string(l.id());
     bool listed = false;
-    for (const Learner* x : d.learners_of(l.account)) listed = listed || x == &l;
+    for (LearnerRef x : d.learners_of(l.account())) listed = listed || x == l;
     CHECK(listed);
   }
   CHECK(d.account("nobody") == nullptr);
@@ -47,7 +50,7 @@ TEST_CASE("lookups find every record after upserts and moves between accounts") 
   CHECK(d.learners().size() == 50);
   check_lookups(d);
   CHECK(d.account("a3")->name == "n183");
-  CHECK(d.learner("l10")->account == "a" + std::to_string(160 % 7));
+  CHECK(d.learner("l10")->account() == "a" + std::to_string(160 % 7));
 }
 
 TEST_CASE("a copy's lookups point into the copy; a moved dataset keeps working") {
@@ -63,7 +66,7 @@ TEST_CASE("a copy's lookups point into the copy; a moved dataset keeps working")
   original.reset();                                // and then is gone
   for (const Dataset* d : {&copy, &assigned}) {
     check_lookups(*d);
-    CHECK(d->learner("l0")->account == "a0");
+    CHECK(d->learner("l0")->account() == "a0");
     CHECK(d->learners_of("a0").size() == 3);
   }
   Dataset moved(std::move(copy));

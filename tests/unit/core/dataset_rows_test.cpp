@@ -92,9 +92,10 @@ TEST_CASE("completions held as rows answer as a map of completions by record_key
 TEST_CASE("the alias index by hash names the one holder, or says ambiguous, as asking everyone would") {
   auto holders = [](const Dataset& d, const std::string& alias) {
     std::set<std::string> out;
-    for (const auto& [id, l] : d.learners())
-      if (std::binary_search(l.aliases.begin(), l.aliases.end(), alias) || (!l.email.empty() && email_alias(l.email) == alias))
-        out.insert(id);
+    for (LearnerRef ref : d.learners())
+      if (const Learner l = ref.record(); std::binary_search(l.aliases.begin(), l.aliases.end(), alias) ||
+                                          (!l.email.empty() && email_alias(l.email) == alias))
+        out.insert(l.id);
     return out;
   };
   auto account_holders = [](const Dataset& d, const std::string& alias) {
@@ -135,10 +136,11 @@ TEST_CASE("the alias index by hash names the one holder, or says ambiguous, as a
         for (const std::string& alias : aliases) {
           const auto want = holders(*x, alias);
           bool ambiguous = true;
-          const Learner* got = x->learner_by_alias(alias, &ambiguous);
+          const LearnerRef got = x->learner_by_alias(alias, &ambiguous);
           CHECK(ambiguous == (want.size() > 1));
-          CHECK((got ? std::set<std::string>{got->id} : std::set<std::string>()) == (want.size() == 1 ? want : std::set<std::string>()));
-          if (got) CHECK(got == x->learner(got->id));  // the copy's own record
+          CHECK((got ? std::set<std::string>{std::string(got->id())} : std::set<std::string>()) ==
+                (want.size() == 1 ? want : std::set<std::string>()));
+          if (got) CHECK(got == x->learner(got->id()));  // the copy's own record
         }
         for (int i = 0; i < 6; ++i) {
           const std::string alias = "salesforce:" + std::to_string(i);

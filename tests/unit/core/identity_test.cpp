@@ -33,8 +33,8 @@ TEST_CASE("Dataset alias index: by alias and by email; updates move the alias; t
   Learner jane{"l1", "a", "Jane@Example.com", "admin", "", {}, {}, {}, {"skilljar:3456789hijklmno"}};
   d.apply(jane);
   const auto v0 = d.identity_version();
-  CHECK(d.learner_by_alias("skilljar:3456789hijklmno")->id == "l1");
-  CHECK(d.learner_by_alias("email:jane@example.com")->id == "l1");
+  CHECK(d.learner_by_alias("skilljar:3456789hijklmno")->id() == "l1");
+  CHECK(d.learner_by_alias("email:jane@example.com")->id() == "l1");
   CHECK(d.learner_by_alias("email:Jane@Example.com") == nullptr);  // callers fold with email_alias()
   // The learner changes email and loses the Skilljar id: the old aliases no longer resolve.
   jane.email = "jane@new.example.com";
@@ -43,13 +43,13 @@ TEST_CASE("Dataset alias index: by alias and by email; updates move the alias; t
   CHECK(d.identity_version() > v0);
   CHECK(d.learner_by_alias("skilljar:3456789hijklmno") == nullptr);
   CHECK(d.learner_by_alias("email:jane@example.com") == nullptr);
-  CHECK(d.learner_by_alias("docebo:7")->id == "l1");
+  CHECK(d.learner_by_alias("docebo:7")->id() == "l1");
   // Two learners with one email: neither gets the record.
   d.apply(Learner{"l2", "a", "JANE@new.example.com", "", "", {}, {}, {}, {}});
   bool ambiguous = false;
   CHECK(d.learner_by_alias("email:jane@new.example.com", &ambiguous) == nullptr);
   CHECK(ambiguous);
-  CHECK(d.learner_by_alias("docebo:7", &ambiguous)->id == "l1");
+  CHECK(d.learner_by_alias("docebo:7", &ambiguous)->id() == "l1");
   CHECK_FALSE(ambiguous);
   Account acme{"a", "Acme", "", "", "", {}, {}, {}, Audience::kCustomer, {"salesforce:0015g00000XyZabAAB"}};
   d.apply(acme);

@@ -117,7 +117,8 @@ TEST_CASE("no learner is ever shown content outside its audience, role or prereq
                              return it == w.states.end() ? nullptr : &it->second;
                            },
                            10'000};
-    for (const auto& [id, learner] : w.data.learners()) {
+    for (LearnerRef learner : w.data.learners()) {
+      const std::string id(learner.id());
       Audience aud = w.data.audience_of(learner);
       auto r = recommend::recommend(ctx, id, 50);
       REQUIRE(r.ok());
@@ -131,7 +132,7 @@ TEST_CASE("no learner is ever shown content outside its audience, role or prereq
         CHECK((rec.item->audience_mask & recommend::audience_bit(aud)) != 0);
         if (std::find(rec.item->audiences.begin(), rec.item->audiences.end(), aud) == rec.item->audiences.end())
           FAIL_CHECK("audience " << audience_name(aud) << " not listed");
-        CHECK((rec.item->roles.empty() || rec.item->roles.front() == learner.role));
+        CHECK((rec.item->roles.empty() || rec.item->roles.front() == learner.role()));
         CHECK(!completed(w.data, id, rec.item->id));
         for (const auto& p : rec.item->prerequisites) CHECK(completed(w.data, id, p));
       }

@@ -36,9 +36,9 @@ void run(const std::filesystem::path& file) {
   for (const auto& c : sc.value("cases", json::array())) {
     std::string id = c.at("learner");
     INFO("learner " << id);
-    const Learner* l = data.learner(id);
+    LearnerRef l = data.learner(id);
     REQUIRE(l);
-    auto facts = segments::facts_for(data, *l, lookup(l->account), as_of);
+    auto facts = segments::facts_for(data, *l, lookup(l->account()), as_of);
     auto matches = segments::explain(set, facts);
     std::vector<std::string> got;
     for (const auto& m : matches) got.push_back(m.segment);

@@ -74,7 +74,7 @@ TEST_CASE("segment sizes kept by recount and advance equal a count of every lear
           l.account = pick(rng, accounts);
           l.role = pick(rng, {"admin", "user"});
           if (rng() % 5) l.created_at = as_of + static_cast<Timestamp>(rng() % (20 * 1440)) * 60'000 - 15 * kMsPerDay;
-          if (const Learner* before = w.data.learner(l.id)) touched.push_back(before->account);
+          if (LearnerRef before = w.data.learner(l.id)) touched.emplace_back(before->account());
           touched.push_back(l.account);
           w.data.apply(Record{l});
           break;
