@@ -29,12 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   .renewal_date = std::nullopt, .created_at = 1'700'000'000'000, .audience = Audience::kCustomer};
   Learner learner{.id = "ana", .account = "acme", .email = "ana@acme.test", .role = "admin",
                   .access_level = "full", .created_at = 1'760'000'000'000, .audience = std::nullopt};
-  static Dataset data;  // the learner as the server holds it
-  if (!data.learner("ana")) data.apply(Record(learner));
+  static Dataset held;  // the learner as the server holds it
+  if (!held.learner("ana")) held.apply(Record(learner));
   milestones::AccountState state;
   state.account = "acme";
   state.stage = "adoption";
-  LearnerFacts facts{.learner = data.learner("ana"), .account = &account, .state = &state,
+  LearnerFacts facts{.learner = held.learner("ana"), .account = &account, .state = &state,
                      .audience = Audience::kCustomer, .as_of = 1'780'000'000'000};
   std::vector<std::uint32_t> members;
   member_of(set, facts, members);
