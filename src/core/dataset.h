@@ -4,7 +4,7 @@
 // Dataset; the app layer fills it from the Store at start-up and applies new records as they are
 // committed. apply() has the store's semantics (events deduplicated by id, everything else an
 // upsert by record_key), so a Dataset built from any order of the same records is the same.
-// Per-account events are kept sorted by (ts, id) so out-of-order arrival changes nothing; an
+// Per-account events are kept sorted by (ts, id hash) so out-of-order arrival changes nothing; an
 // event later than its account's last one is appended (the common case: O(1) amortised).
 // Events are never removed, so an account's events only grow by insertion.
 // Not thread-safe for writers: the owner serialises writers against readers; concurrent const
@@ -140,8 +140,9 @@ class Dataset {
 
   // The account's learners in id order.
   LearnerList learners_of(std::string_view account) const { return learners_.of_account(account); }
-  // The account's events by (ts, id), as compact rows (core/event_table.h); read their strings
-  // with event_name(), event_learner(), event_props() and event_id(). The reference is valid
+  // The account's events by (ts, id hash), as compact rows (core/event_table.h); read their strings
+  // with event_name(), event_learner() and event_props() (ids are held as hashes: EventRow::id,
+  // EventTable::id_hash; the texts stay in the store). The reference is valid
   // until the next apply() (like every reference into a Dataset, across a write).
   const std::vector<EventRow>& events_of(std::string_view account) const { return events_.of(account); }
   const std::string& event_name(const EventRow& e) const { return events_.name(e); }
@@ -149,7 +150,7 @@ class Dataset {
   // Props as JSON text ("{}" when none), and parsed (core/event_table.h keeps the text only).
   std::string_view event_props_text(const EventRow& e) const { return events_.props_text(e); }
   nlohmann::json event_props(const EventRow& e) const { return events_.props(e); }
-  std::string_view event_id(const EventRow& e) const { return events_.id(e); }
+
   // Event names as small integers (EventRow::name), for per-event name tests that compare
   // integers instead of strings. Codes are dense (0 … event_name_count() - 1), handed out as
   // names first arrive, and never change.

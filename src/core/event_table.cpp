@@ -150,7 +150,49 @@ void TextSet::reserve(std::size_t texts) {
   if (want > slots_.size()) rehash(want);
 }
 
-void EventTable::reserve(std::size_t events) { ids_.reserve(events); }
+std::uint64_t EventTable::id_hash(std::string_view id) {
+  const std::uint64_t h = hash_of(id);
+  return h == 0 ? 1 : h;
+}
+
+bool EventTable::holds_id(std::uint64_t hash) const {
+  if (id_slots_.empty()) return false;
+  const std::size_t mask = id_slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (id_slots_[i] == hash) return true;
+    if (id_slots_[i] == 0) return false;
+  }
+}
+
+void EventTable::hold_id(std::uint64_t hash) {
+  if ((id_count_ + 1) * 10 > id_slots_.size() * 7) {
+    std::vector<std::uint64_t> old = std::move(id_slots_);
+    id_slots_.assign(std::max<std::size_t>(1024, old.size() * 2), 0);
+    const std::size_t mask = id_slots_.size() - 1;
+    for (std::uint64_t h : old) {
+      if (h == 0) continue;
+      std::size_t i = h & mask;
+      while (id_slots_[i] != 0) i = (i + 1) & mask;
+      id_slots_[i] = h;
+    }
+  }
+  const std::size_t mask = id_slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (id_slots_[i] != 0) i = (i + 1) & mask;
+  id_slots_[i] = hash;
+  ++id_count_;
+}
+
+void EventTable::reserve(std::size_t events) {
+  std::size_t want = 1024;
+  while (want * 7 < events * 10) want *= 2;
+  if (want <= id_slots_.size()) return;
+  std::vector<std::uint64_t> old = std::move(id_slots_);
+  id_slots_.assign(want, 0);
+  id_count_ = 0;
+  for (std::uint64_t h : old)
+    if (h != 0) hold_id(h);
+}
 
 std::string_view EventTable::props_text(const EventRow& e) const {
   return e.props == kEmptyProps ? std::string_view("{}") : props_.text(e.props - 1);
@@ -162,11 +204,11 @@ nlohmann::json EventTable::props(const EventRow& e) const {
 }
 
 bool EventTable::less(const EventRow& x, const EventRow& y) const {
-  return x.ts != y.ts ? x.ts < y.ts : id(x) < id(y);
+  return x.ts != y.ts ? x.ts < y.ts : x.id < y.id;
 }
 
 bool EventTable::add(const Event& e, bool append, bool id_is_new) {
-  if (!id_is_new && ids_.find(e.id) != TextSet::kAbsent) return false;  // before the props' text is made
+  if (!id_is_new && holds_id(id_hash(e.id))) return false;  // before the props' text is made
   const bool no_props = e.props.is_object() && e.props.empty();
   const std::string props = no_props ? std::string() : e.props.dump();
   return add(EventFields{e.id, e.account, e.name, e.learner, no_props ? std::string_view("{}") : props, e.ts, e.qty},
@@ -174,7 +216,8 @@ bool EventTable::add(const Event& e, bool append, bool id_is_new) {
 }
 
 bool EventTable::add(const EventFields& e, bool append, bool id_is_new) {
-  if (!id_is_new && ids_.find(e.id) != TextSet::kAbsent) return false;
+  const std::uint64_t hash = id_hash(e.id);
+  if (!id_is_new && holds_id(hash)) return false;
   EventRow row;
   row.ts = e.ts;
   row.qty = e.qty;
@@ -183,7 +226,8 @@ bool EventTable::add(const EventFields& e, bool append, bool id_is_new) {
   if (!e.props.empty() && e.props != "{}") row.props = props_.intern(e.props) + 1;
   row.name = names_.intern(e.name);
   row.learner = learners_.intern(e.learner);
-  row.id = ids_.add_new(e.id);
+  row.id = hash;
+  hold_id(hash);
   ++size_;
   std::uint32_t account = accounts_.intern(e.account);
   if (account == rows_.size()) rows_.emplace_back();
@@ -240,7 +284,6 @@ std::vector<std::string> EventTable::accounts() const {
 
 Event EventTable::event(std::string_view account, const EventRow& e) const {
   Event out;
-  out.id = std::string(id(e));
   out.account = std::string(account);
   out.name = name(e);
   out.ts = e.ts;

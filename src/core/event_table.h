@@ -1,15 +1,19 @@
 // EventTable: every event a Dataset holds, compactly (issue 24: the server keeps millions).
 //
 // An event is held as an EventRow of 40 bytes: its time and quantity, codes for its name and
-// learner, and the places of its id and its props' JSON text in text arenas (TextSet). Each
-// distinct name, learner and props text is kept once (a handful of names, a few learners an
-// account, props mostly `{}`), so an event costs its row, its id's bytes and a slot in the id set,
-// plus its props' text when they are new — about 80 bytes instead of the ~450 of an `Event` with
-// four strings and a JSON object.
+// learner, the 64-bit hash of its id, and the place of its props' JSON text in a text arena
+// (TextSet). Each distinct name, learner and props text is kept once (a handful of names, a few
+// learners an account, props mostly `{}`), so an event costs its row and a slot in the set of id
+// hashes, plus its props' text when they are new — about 55 bytes instead of the ~450 of an
+// `Event` with four strings and a JSON object. The ids' texts stay in the store: nothing that
+// reads events in memory needs them (criteria read names, learners, props, times, quantities).
 //
-// Promises: per account, rows are kept by (ts, id); ids are unique across accounts (a second
-// event with an id already held is refused); codes never change once handed out, and name codes
-// are dense (0 … name_count() - 1) in order of first arrival. Nothing is ever removed.
+// Promises: per account, rows are kept by (ts, id hash) — an order that does not depend on
+// arrival; ids are unique across accounts (a second event with an id already held is refused:
+// held means its hash is, so of two different ids with the same 64-bit hash the second is taken
+// for a duplicate — about one chance in 20,000 over 40 M events arriving live; the store, which
+// compares the texts, keeps both, and a start-up reads both back); codes never change once handed out, and name codes are
+// dense (0 … name_count() - 1) in order of first arrival. Nothing is ever removed.
 // Not thread-safe for writers; concurrent const readers are fine.
 #pragma once
 
@@ -31,7 +35,7 @@ namespace uplift {
 struct EventRow {
   Timestamp ts = 0;
   double qty = 1;
-  std::uint64_t id = 0;       // where its id is in the table's id texts
+  std::uint64_t id = 0;       // its id's hash (EventTable::id_hash)
   std::uint64_t props = 0;    // where its props' JSON text is in the table's props texts; kEmptyProps for {}
   std::uint32_t name = 0;     // code of its name (EventTable::name_code)
   std::uint32_t learner = 0;  // code of its learner; kNoLearner when none
@@ -112,7 +116,8 @@ class EventTable {
   std::vector<std::string> accounts() const;  // sorted
   std::size_t size() const { return size_; }
 
-  std::string_view id(const EventRow& e) const { return ids_.text(e.id); }
+  // The hash an event's id is held as (EventRow::id).
+  static std::uint64_t id_hash(std::string_view id);
   const std::string& name(const EventRow& e) const { return names_[e.name]; }
   const std::string& learner(const EventRow& e) const { return learners_[e.learner]; }
   // The props as minified JSON text ("{}" when none). Props are kept as text, not as JSON
@@ -120,7 +125,7 @@ class EventTable {
   // a parsed object costs ten times its text. props() parses it.
   std::string_view props_text(const EventRow& e) const;
   nlohmann::json props(const EventRow& e) const;
-  // The event as a record again (tests, exports).
+  // The event as a record again, without its id (not held; tests).
   Event event(std::string_view account, const EventRow& e) const;
 
   // Learner ids as codes (EventRow::learner), shared with what else is kept per learner (the
@@ -137,7 +142,12 @@ class EventTable {
   bool less(const EventRow& x, const EventRow& y) const;
 
   StringCodes names_, learners_;
-  TextSet ids_, props_;
+  TextSet props_;
+  // The held ids' hashes: open addressing, 0 is empty (a hash of 0 is held as 1).
+  std::vector<std::uint64_t> id_slots_;
+  std::size_t id_count_ = 0;
+  bool holds_id(std::uint64_t hash) const;
+  void hold_id(std::uint64_t hash);
   StringCodes accounts_;                   // account id → index into rows_
   std::vector<std::vector<EventRow>> rows_;  // per account, by (ts, id) outside a bulk load
   // A bulk load's rows in arrival order, with their accounts: sort() hands each account exactly

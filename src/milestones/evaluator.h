@@ -60,7 +60,7 @@ using KeySet = std::unordered_set<std::string, KeyHash, std::equal_to<>>;
 // all the account's events at or before as-of when the scan ran.
 struct ScanMemory {
   std::size_t scanned = 0;
-  std::string last_id;  // id of events[scanned - 1]: an insert before the tail changes it
+  std::uint64_t last_id = 0;  // id hash of events[scanned - 1]: an insert before the tail changes it
   // Whole-history distinct keys of each unwindowed distinct criterion (milestone index, keys).
   std::vector<std::pair<int, KeySet>> keys;
 };
@@ -82,7 +82,7 @@ struct TimeMemory {
   bool valid = false;
   Date day = 0;
   std::size_t scanned = 0;
-  std::string last_id;  // id of events[scanned - 1]: an insert before the tail changes it
+  std::uint64_t last_id = 0;  // id hash of events[scanned - 1]: an insert before the tail changes it
   TimeValues values;
   std::vector<std::pair<int, KeySet>> window_keys;
 };

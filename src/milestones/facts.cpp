@@ -328,12 +328,12 @@ KeySet* keys_of(ScanMemory& m, int i) {
 
 // Stores the accumulators' results (and, with memory, their key sets and the scanned prefix).
 template <typename Accumulators>
-void store(Accumulators& accs, const Dataset& data, const std::vector<EventRow>& events, std::size_t scanned,
+void store(Accumulators& accs, const std::vector<EventRow>& events, std::size_t scanned,
            std::vector<Facts>& facts, ScanMemory* memory) {
   for (auto& a : accs) facts[a.index] = std::move(a.facts);
   if (!memory) return;
   memory->scanned = scanned;
-  memory->last_id = scanned ? std::string(data.event_id(events[scanned - 1])) : std::string();
+  memory->last_id = scanned ? events[scanned - 1].id : 0;
   for (auto& a : accs) {
     auto* keys = keys_of(*memory, a.index);
     if (unwindowed_distinct(a)) {
@@ -412,7 +412,7 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
     for (; n < events.size() && events[n].ts <= as_of; ++n)
       for_each_reader(data, s.router, s.read, events[n], [&](std::size_t k) { s.accs[k].add(data, events[n]); });
     InUse accs{s};
-    store(accs, data, events, n, facts, memory);
+    store(accs, events, n, facts, memory);
   }
   for (int i : s.completions) {
     const Criterion& c = *p.graph.milestones[i].criterion;
@@ -441,7 +441,7 @@ void scan_criteria(const Params& p, const Dataset& data, const std::string& acco
 bool only_appended(const Dataset& data, const std::string& account, const ScanMemory& memory) {
   const auto& events = data.events_of(account);
   if (events.size() < memory.scanned) return false;
-  return memory.scanned == 0 || data.event_id(events[memory.scanned - 1]) == memory.last_id;
+  return memory.scanned == 0 || events[memory.scanned - 1].id == memory.last_id;
 }
 
 void scan_tail(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of,
@@ -478,7 +478,7 @@ void scan_tail(const Params& p, const Dataset& data, const std::string& account,
   for (std::size_t k = from; k < end; ++k)
     for (auto& a : accs)
       if (reads(data, *a.c, events[k])) a.add(data, events[k]);
-  store(accs, data, events, end, facts, &memory);
+  store(accs, events, end, facts, &memory);
 }
 
 TimeValues time_values(const Params& p, const Dataset& data, const std::string& account, Timestamp as_of) {
@@ -611,7 +611,7 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
   const auto& events = data.events_of(account);
   const bool fold = memory.valid && memory.day == today && tv.window_value.size() == n &&
                     events.size() >= memory.scanned &&
-                    (memory.scanned == 0 || data.event_id(events[memory.scanned - 1]) == memory.last_id);
+                    (memory.scanned == 0 || events[memory.scanned - 1].id == memory.last_id);
   const std::vector<TimeWant> wants = time_wants(p);
   std::size_t from = memory.scanned;
   if (!fold) {
@@ -633,7 +633,7 @@ void time_values(const Params& p, const Dataset& data, const std::string& accoun
   tv.churned = churned_as_of(data, account, today);  // renewals and the account record may have changed
   set_nonzero(tv);
   memory.scanned = end;
-  memory.last_id = end ? std::string(data.event_id(events[end - 1])) : std::string();
+  memory.last_id = end ? events[end - 1].id : 0;
   memory.day = today;
   memory.valid = true;
 }

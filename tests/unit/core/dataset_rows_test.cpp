@@ -201,7 +201,7 @@ TEST_CASE("events applied as views hold what the same events applied as records 
     const auto& got = from_fields.events_of(account);
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
-      CHECK(from_fields.event_id(got[i]) == from_records.event_id(want[i]));
+      CHECK(got[i].id == want[i].id);
       CHECK(from_fields.event_name(got[i]) == from_records.event_name(want[i]));
       CHECK(from_fields.event_learner(got[i]) == from_records.event_learner(want[i]));
       CHECK(from_fields.event_props(got[i]) == from_records.event_props(want[i]));

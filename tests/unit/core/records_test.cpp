@@ -85,8 +85,8 @@ TEST_CASE("dataset applies records with store semantics in any order") {
   CHECK_FALSE(forward.apply(recs[2]));  // duplicate event id
   CHECK_FALSE(forward.apply(recs[0]));  // identical upsert
   REQUIRE(forward.events_of("A").size() == 2);
-  CHECK(forward.event_id(forward.events_of("A")[0]) == "e1");
-  CHECK(backward.event_id(backward.events_of("A")[0]) == "e1");
+  CHECK(forward.events_of("A")[0].id == EventTable::id_hash("e1"));
+  CHECK(backward.events_of("A")[0].id == EventTable::id_hash("e1"));
   CHECK(forward.arr_of("A").front().arr == 4);
   CHECK(forward.record_count() == backward.record_count());
   CHECK(forward.audience_of(*forward.learner("L")) == Audience::kCustomer);
@@ -117,12 +117,12 @@ TEST_CASE("dataset keeps each event's name code in step with its events") {
   Dataset one_by_one;  // the last two land inside the history (inserted, not appended)
   for (const auto& r : recs) one_by_one.apply(r);
   check(one_by_one);
-  CHECK(one_by_one.event_id(one_by_one.events_of("A").front()) == "e0");
+  CHECK(one_by_one.events_of("A").front().id == EventTable::id_hash("e0"));
   Dataset bulk;  // appended in arrival order, then sorted once
   {
     BulkLoad load(bulk);
     for (const auto& r : recs) bulk.apply(r);
   }
   check(bulk);
-  CHECK(bulk.event_id(bulk.events_of("A").back()) == "e4");
+  CHECK(bulk.events_of("A").back().id == EventTable::id_hash("e4"));
 }
