@@ -6,6 +6,7 @@
 #include <iterator>
 #include <random>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -112,7 +113,7 @@ Status Workspace::load(const ProgressFn& progress) {
     } took{t0, events_ms};
     // Events come in store order: each account's are sorted once at the end. Their ids are the
     // store's unique key, and nothing else is in memory yet: none is looked up before it is added.
-    BulkLoad bulk(data_, /*ids_unique=*/true);
+    BulkLoad bulk(data_, /*ids_unique=*/true, /*stage_learners=*/true);
     events_read = from.scan_event_fields([&](const EventFields& e) {
       data_.apply(e);
       if (progress && ++events % 65536 == 0) progress("loading events", events, 0);
@@ -148,6 +149,7 @@ Status Workspace::load(const ProgressFn& progress) {
     if (kind != RecordKind::kEvent) read_kind(kind);
   if (events_thread.joinable()) events_thread.join();
   else read_events(*store_);
+  data_.join_staged_learners();  // the events' learners get the learner table's codes
   if (events_failed) std::rethrow_exception(events_failed);
   UPLIFT_RETURN_IF_ERROR(entities_read);
   UPLIFT_RETURN_IF_ERROR(events_read);
@@ -170,6 +172,10 @@ Status Workspace::load(const ProgressFn& progress) {
     });
     publish(nullptr);  // every state is queued for the saver: the saved ones may be of another graph
   }
+  // Loading freed much (the bulk load's staging, the saved states' documents, the staged learner
+  // codes) in holes between what stays: give those pages back (glibc returns whole free pages
+  // anywhere in the heap, not only at its top).
+  malloc_trim(0);
   log::info("milestone states ready", {{"resumed", *resumed},
                                        {"seconds", static_cast<double>(steady_ms() - started_ms) / 1000.0},
                                        {"resident_mib", resident_mib()}});

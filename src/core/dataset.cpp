@@ -78,6 +78,8 @@ Dataset::Dataset(const Dataset& other)
     : accounts_(other.accounts_),
       learners_(other.learners_),
       events_(other.events_),
+      staged_learners_(other.staged_learners_),
+      learners_staged_(other.learners_staged_),
       completions_(other.completions_),
       completion_contents_(other.completion_contents_),
       completion_ids_(other.completion_ids_),
@@ -258,12 +260,25 @@ std::string_view Dataset::learner_moved_from(std::string_view learner) const {
 
 template <typename E>
 bool Dataset::add_event(const E& e) {
-  if (!events_.add(e, bulk_, bulk_ && bulk_ids_unique_)) return false;
+  std::uint32_t learner = EventTable::kNoLearner;
+  if (!e.learner.empty())  // staged: its own code + 1 (0 stays kNoLearner)
+    learner = learners_staged_ ? staged_learners_.intern(e.learner) + 1 : learners_.intern(e.learner);
+  if (!events_.add(e, learner, bulk_, bulk_ && bulk_ids_unique_)) return false;
   latest_event_ts_ = std::max(latest_event_ts_, e.ts);
   return true;
 }
 
 bool Dataset::apply(const EventFields& e) { return add_event(e); }
+
+void Dataset::join_staged_learners() {
+  if (!learners_staged_) return;
+  std::vector<std::uint32_t> to(staged_learners_.size() + 1, EventTable::kNoLearner);
+  // A row holds a staged code + 1 (add_event), kNoLearner as 0.
+  for (std::uint32_t c = 0; c < staged_learners_.size(); ++c) to[c + 1] = learners_.intern(staged_learners_[c]);
+  events_.recode_learners(to);
+  staged_learners_ = StringCodes();
+  learners_staged_ = false;
+}
 
 void Dataset::end_bulk() {
   bulk_ = bulk_ids_unique_ = false;

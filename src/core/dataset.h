@@ -9,8 +9,9 @@
 // Events are never removed, so an account's events only grow by insertion.
 // Not thread-safe for writers: the owner serialises writers against readers; concurrent const
 // readers are fine (the evaluator's parallel rebuild relies on it). One exception, for start-up:
-// events may be applied on one thread while accounts, learners, completions, attendance, ARR and
-// renewals are applied on another (disjoint parts).
+// events may be applied on one thread, in a BulkLoad that stages their learners' codes, while
+// accounts, learners, completions, attendance, ARR and renewals are applied on another (disjoint
+// parts); once both are done, join_staged_learners() gives the events the learners' own codes.
 #pragma once
 
 #include <cstdint>
@@ -107,11 +108,15 @@ class Dataset {
   // between. Only events: bulk loading may run on the events' own thread (see above). BulkLoad is the RAII form.
   // `ids_unique`: the caller promises no event id repeats among these events or those held (a
   // store's scan, whose ids are its unique key), so none is looked up before it is added.
-  void begin_bulk(bool ids_unique = false) {
+  // `stage_learners`: the events' learners get codes of their own (nothing else is touched), for a
+  // load beside another thread's; call join_staged_learners() when both are done, before reading.
+  void begin_bulk(bool ids_unique = false, bool stage_learners = false) {
     bulk_ = true;
     bulk_ids_unique_ = ids_unique;
+    learners_staged_ = learners_staged_ || stage_learners;
   }
   void end_bulk();
+  void join_staged_learners();
 
   // apply() of an event given as views (a store's scan at start-up: no Event is built); its
   // props must be a JSON object's text.
@@ -141,12 +146,13 @@ class Dataset {
   // The account's learners in id order.
   LearnerList learners_of(std::string_view account) const { return learners_.of_account(account); }
   // The account's events by (ts, id hash), as compact rows (core/event_table.h); read their strings
-  // with event_name(), event_learner() and event_props() (ids are held as hashes: EventRow::id,
+  // with event_name(), event_learner(), event_qty() and event_props() (ids are held as hashes: EventRow::id,
   // EventTable::id_hash; the texts stay in the store). The reference is valid
   // until the next apply() (like every reference into a Dataset, across a write).
   const std::vector<EventRow>& events_of(std::string_view account) const { return events_.of(account); }
   const std::string& event_name(const EventRow& e) const { return events_.name(e); }
-  const std::string& event_learner(const EventRow& e) const { return events_.learner(e); }  // "" for none
+  double event_qty(const EventRow& e) const { return events_.qty(e); }
+  const std::string& event_learner(const EventRow& e) const { return learners_.id_of(e.learner); }  // "" for none
   // Props as JSON text ("{}" when none), and parsed (core/event_table.h keeps the text only).
   std::string_view event_props_text(const EventRow& e) const { return events_.props_text(e); }
   nlohmann::json event_props(const EventRow& e) const { return events_.props(e); }
@@ -198,6 +204,8 @@ class Dataset {
   RecordIndex<Account> account_index_;
   void rebuild_indexes();
   EventTable events_;
+  StringCodes staged_learners_;  // an events load's own learner codes, until join_staged_learners()
+  bool learners_staged_ = false;
   // Completions per learner, indexed by the learner's code in learners_ (LearnerTable::intern).
   std::vector<std::vector<CompletionRow>> completions_;
   StringCodes completion_contents_;
@@ -226,7 +234,9 @@ class Dataset {
 // Scoped Dataset::begin_bulk() / end_bulk().
 class BulkLoad {
  public:
-  explicit BulkLoad(Dataset& data, bool ids_unique = false) : data_(data) { data_.begin_bulk(ids_unique); }
+  explicit BulkLoad(Dataset& data, bool ids_unique = false, bool stage_learners = false) : data_(data) {
+    data_.begin_bulk(ids_unique, stage_learners);
+  }
   ~BulkLoad() { data_.end_bulk(); }
   BulkLoad(const BulkLoad&) = delete;
   BulkLoad& operator=(const BulkLoad&) = delete;

@@ -1,6 +1,7 @@
 #include "core/event_table.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <stdexcept>
 
@@ -8,11 +9,8 @@ namespace uplift {
 namespace {
 
 constexpr std::size_t kTextBlockBytes = std::size_t{1} << 20;
-constexpr std::uint64_t kPlaceBits = 48;
-constexpr std::uint64_t kPlaceMask = (std::uint64_t{1} << kPlaceBits) - 1;
 
 std::uint64_t hash_of(std::string_view id) { return std::hash<std::string_view>{}(id); }
-std::uint64_t tag_of(std::uint64_t hash) { return hash >> kPlaceBits; }
 
 const std::vector<EventRow>& no_rows() {
   static const std::vector<EventRow> kNone;
@@ -61,33 +59,55 @@ void StringCodes::rehash(std::size_t slots) {
   }
 }
 
-EventTable::EventTable() { learners_.intern(""); }
 
-std::uint64_t TextSet::find(std::string_view text) const { return find(text, hash_of(text)); }
+std::uint32_t TextSet::find(std::string_view text) const { return find(text, hash_of(text)); }
 
-std::uint64_t TextSet::find(std::string_view text, std::uint64_t hash) const {
+std::uint32_t TextSet::find(std::string_view text, std::uint64_t hash) const {
   if (slots_.empty()) return kAbsent;
   const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = hash >> 32;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     const std::uint64_t slot = slots_[i];
     if (slot == 0) return kAbsent;
-    if ((slot >> kPlaceBits) == tag_of(hash) && this->text((slot & kPlaceMask) - 1) == text) return (slot & kPlaceMask) - 1;
+    const auto code = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+    if ((slot >> 32) == tag && this->text(code) == text) return code;
   }
 }
 
-std::uint64_t TextSet::add_new(std::string_view text) {
-  const std::uint64_t place = texts_.append(text);
-  insert(hash_of(text), place);
-  return place;
+std::uint32_t TextSet::add_new(std::string_view text) { return add_new(text, hash_of(text)); }
+
+std::uint32_t TextSet::add_new(std::string_view text, std::uint64_t hash) {
+  if (places_.size() >= kAbsent - 1) throw std::length_error("TextSet: more than 4 billion texts");
+  if ((places_.size() + 1) * 10 > slots_.size() * 7) rehash(std::max<std::size_t>(1024, slots_.size() * 2));
+  const auto code = static_cast<std::uint32_t>(places_.size());
+  places_.push_back(texts_.append(text));
+  place_slot(hash, code);
+  return code;
 }
 
-std::uint64_t TextSet::intern(std::string_view text) {
+std::uint32_t TextSet::intern(std::string_view text) {
   const std::uint64_t hash = hash_of(text);
-  const std::uint64_t found = find(text, hash);
-  if (found != kAbsent) return found;
-  const std::uint64_t place = texts_.append(text);
-  insert(hash, place);
-  return place;
+  const std::uint32_t found = find(text, hash);
+  return found != kAbsent ? found : add_new(text, hash);
+}
+
+void TextSet::place_slot(std::uint64_t hash, std::uint32_t code) {
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
+}
+
+void TextSet::rehash(std::size_t slots) {
+  slots_.assign(slots, 0);
+  for (std::uint32_t code = 0; code < places_.size(); ++code) place_slot(hash_of(text(code)), code);
+}
+
+void TextSet::reserve(std::size_t texts) {
+  std::size_t want = 1024;
+  while (want * 7 < texts * 10) want *= 2;
+  if (want > slots_.size()) rehash(want);
+  places_.reserve(texts);
 }
 
 std::string_view TextArena::text(std::uint64_t place) const {
@@ -111,8 +131,6 @@ std::uint64_t TextArena::append(std::string_view text) {
   }
   const std::size_t need = prefix_len + text.size();
   if (blocks_.empty() || blocks_.back().size() + need > blocks_.back().capacity()) {
-    // A place keeps 16 bits of block number under the set's tag (65,536 blocks: 64 GiB of text).
-    if (blocks_.size() >= (std::size_t{1} << (kPlaceBits - 32))) throw std::length_error("TextArena: more than 64 GiB of text");
     blocks_.emplace_back();
     blocks_.back().reserve(std::max(kTextBlockBytes, need));
   }
@@ -123,31 +141,15 @@ std::uint64_t TextArena::append(std::string_view text) {
   return place;
 }
 
-void TextSet::insert(std::uint64_t hash, std::uint64_t place) {
-  if ((count_ + 1) * 10 > slots_.size() * 7) rehash(std::max<std::size_t>(1024, slots_.size() * 2));
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = hash & mask;
-  while (slots_[i] != 0) i = (i + 1) & mask;
-  slots_[i] = (tag_of(hash) << kPlaceBits) | (place + 1);
-  ++count_;
-}
-
-void TextSet::rehash(std::size_t slots) {
-  std::vector<std::uint64_t> old = std::move(slots_);
-  slots_.assign(slots, 0);
-  const std::size_t mask = slots - 1;
-  for (std::uint64_t slot : old) {
-    if (slot == 0) continue;
-    std::size_t i = hash_of(text((slot & kPlaceMask) - 1)) & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = slot;
-  }
-}
-
-void TextSet::reserve(std::size_t texts) {
-  std::size_t want = 1024;
-  while (want * 7 < texts * 10) want *= 2;
-  if (want > slots_.size()) rehash(want);
+std::uint32_t EventTable::qty_code(double qty) {
+  if (qty == 1.0) return 0;
+  const auto bits = std::bit_cast<std::uint64_t>(qty == 0 ? 0.0 : qty);  // -0 and 0 alike
+  if (auto it = qty_codes_.find(bits); it != qty_codes_.end()) return it->second;
+  if (qtys_.size() >= UINT32_MAX) throw std::length_error("EventTable: more than 4 billion distinct quantities");
+  const auto code = static_cast<std::uint32_t>(qtys_.size());
+  qtys_.push_back(qty);
+  qty_codes_.emplace(bits, code);
+  return code;
 }
 
 std::uint64_t EventTable::id_hash(std::string_view id) {
@@ -207,25 +209,25 @@ bool EventTable::less(const EventRow& x, const EventRow& y) const {
   return x.ts != y.ts ? x.ts < y.ts : x.id < y.id;
 }
 
-bool EventTable::add(const Event& e, bool append, bool id_is_new) {
+bool EventTable::add(const Event& e, std::uint32_t learner, bool append, bool id_is_new) {
   if (!id_is_new && holds_id(id_hash(e.id))) return false;  // before the props' text is made
   const bool no_props = e.props.is_object() && e.props.empty();
   const std::string props = no_props ? std::string() : e.props.dump();
   return add(EventFields{e.id, e.account, e.name, e.learner, no_props ? std::string_view("{}") : props, e.ts, e.qty},
-             append, id_is_new);
+             learner, append, id_is_new);
 }
 
-bool EventTable::add(const EventFields& e, bool append, bool id_is_new) {
+bool EventTable::add(const EventFields& e, std::uint32_t learner, bool append, bool id_is_new) {
   const std::uint64_t hash = id_hash(e.id);
   if (!id_is_new && holds_id(hash)) return false;
   EventRow row;
   row.ts = e.ts;
-  row.qty = e.qty;
+  row.qty = qty_code(e.qty);
   // What may throw (memory) before the id is held: a failed add holds nothing that would refuse
   // the event's retry as a duplicate.
   if (!e.props.empty() && e.props != "{}") row.props = props_.intern(e.props) + 1;
   row.name = names_.intern(e.name);
-  row.learner = learners_.intern(e.learner);
+  row.learner = learner;
   row.id = hash;
   hold_id(hash);
   ++size_;
@@ -282,13 +284,19 @@ std::vector<std::string> EventTable::accounts() const {
   return out;
 }
 
-Event EventTable::event(std::string_view account, const EventRow& e) const {
+void EventTable::recode_learners(const std::vector<std::uint32_t>& to) {
+  for (auto& rows : rows_)
+    for (EventRow& row : rows) row.learner = to[row.learner];
+  for (auto& [_, row] : appended_) row.learner = to[row.learner];
+}
+
+Event EventTable::event(std::string_view account, const EventRow& e, std::string_view learner) const {
   Event out;
   out.account = std::string(account);
   out.name = name(e);
   out.ts = e.ts;
-  out.learner = learner(e);
-  out.qty = e.qty;
+  out.learner = std::string(learner);
+  out.qty = qty(e);
   out.props = props(e);
   return out;
 }

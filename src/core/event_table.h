@@ -1,11 +1,11 @@
 // EventTable: every event a Dataset holds, compactly (issue 24: the server keeps millions).
 //
-// An event is held as an EventRow of 40 bytes: its time and quantity, codes for its name and
-// learner, the 64-bit hash of its id, and the place of its props' JSON text in a text arena
-// (TextSet). Each distinct name, learner and props text is kept once (a handful of names, a few
-// learners an account, props mostly `{}`), so an event costs its row and a slot in the set of id
-// hashes, plus its props' text when they are new — about 55 bytes instead of the ~450 of an
-// `Event` with four strings and a JSON object. The ids' texts stay in the store: nothing that
+// An event is held as an EventRow of 32 bytes: its time, the 64-bit hash of its id, and codes for
+// its name, learner (its owner's code: a Dataset's learner table), props' JSON text and quantity.
+// Each distinct name, props text and quantity is kept once (a handful of names, props mostly `{}`,
+// quantities mostly 1), so an event costs its row and a slot in the set of id hashes, plus its
+// props' text when they are new — about 50 bytes instead of the ~450 of an `Event` with four
+// strings and a JSON object. The ids' texts stay in the store: nothing that
 // reads events in memory needs them (criteria read names, learners, props, times, quantities).
 //
 // Promises: per account, rows are kept by (ts, id hash) — an order that does not depend on
@@ -34,12 +34,13 @@ namespace uplift {
 // One event as an EventTable holds it. Read its strings through the table (or the Dataset).
 struct EventRow {
   Timestamp ts = 0;
-  double qty = 1;
   std::uint64_t id = 0;       // its id's hash (EventTable::id_hash)
-  std::uint64_t props = 0;    // where its props' JSON text is in the table's props texts; kEmptyProps for {}
   std::uint32_t name = 0;     // code of its name (EventTable::name_code)
-  std::uint32_t learner = 0;  // code of its learner; kNoLearner when none
+  std::uint32_t learner = 0;  // code of its learner (the owner's); kNoLearner when none
+  std::uint32_t props = 0;    // code + 1 of its props' JSON text in the table's props texts; kEmptyProps for {}
+  std::uint32_t qty = 0;      // code of its quantity (EventTable::qty: each distinct value kept once); 0 is 1
 };
+static_assert(sizeof(EventRow) == 32);
 
 // Texts kept end to end in blocks that never move (each a varint length and its bytes): a text
 // costs its bytes and a length byte or two. A text's place never changes; copies keep places.
@@ -52,28 +53,29 @@ class TextArena {
   std::vector<std::string> blocks_;
 };
 
-// Distinct texts in a TextArena, with an open-addressing set over them: a text costs its bytes, a
-// length byte or two and a slot. A text's place (find/add) never changes; copies keep places.
+// Distinct texts in a TextArena with dense codes (0, 1, … in order of first arrival), and an
+// open-addressing set over them: a text costs its bytes, a length byte or two, its place (8
+// bytes) and a slot. Codes never change; copies keep them.
 class TextSet {
  public:
-  // The place of `text`, or kAbsent.
-  static constexpr std::uint64_t kAbsent = UINT64_MAX;
-  std::uint64_t find(std::string_view text) const;
-  // Adds a text the set does not hold (the caller checked, or knows), returns its place.
-  std::uint64_t add_new(std::string_view text);
+  static constexpr std::uint32_t kAbsent = UINT32_MAX;
+  std::uint32_t find(std::string_view text) const;  // its code, or kAbsent
+  // Adds a text the set does not hold (the caller checked, or knows), returns its code.
+  std::uint32_t add_new(std::string_view text);
   // find(), else add_new().
-  std::uint64_t intern(std::string_view text);
-  std::string_view text(std::uint64_t place) const { return texts_.text(place); }
+  std::uint32_t intern(std::string_view text);
+  std::string_view text(std::uint32_t code) const { return texts_.text(places_[code]); }
   void reserve(std::size_t texts);
-  std::size_t size() const { return count_; }
+  std::size_t size() const { return places_.size(); }
 
  private:
-  std::uint64_t find(std::string_view text, std::uint64_t hash) const;
-  void insert(std::uint64_t hash, std::uint64_t place);
+  std::uint32_t find(std::string_view text, std::uint64_t hash) const;
+  std::uint32_t add_new(std::string_view text, std::uint64_t hash);
+  void place_slot(std::uint64_t hash, std::uint32_t code);
   void rehash(std::size_t slots);  // a power of two
   TextArena texts_;
-  std::vector<std::uint64_t> slots_;  // tag << 48 | place + 1; 0 is empty
-  std::size_t count_ = 0;
+  std::vector<std::uint64_t> places_;  // code → place in texts_
+  std::vector<std::uint64_t> slots_;   // hash's high 32 bits << 32 | code + 1; 0 is empty
 };
 
 // Distinct strings and their dense codes (0, 1, … in order of first arrival). Codes and the
@@ -98,16 +100,20 @@ class StringCodes {
 
 class EventTable {
  public:
+  // Learner codes are the owner's (a Dataset's LearnerTable, where "" is code 0).
   static constexpr std::uint32_t kNoLearner = 0;   // the code of ""
-  static constexpr std::uint64_t kEmptyProps = 0;  // EventRow::props of {}
+  static constexpr std::uint32_t kEmptyProps = 0;  // EventRow::props of {}
 
-  EventTable();
-
-  // Adds `e` unless an event with its id is held (then returns false). Set aside when `append`
-  // (bulk loads: call sort() before reading), else inserted at its (ts, id) place. `id_is_new`: the caller knows no held event has the id (not looked up).
-  bool add(const Event& e, bool append, bool id_is_new = false);
+  // Adds `e`, whose learner has the code `learner` (the owner's), unless an event with its id is
+  // held (then returns false). Set aside when `append` (bulk loads: call sort() before reading),
+  // else inserted at its (ts, id hash) place. `id_is_new`: the caller knows no held event has the
+  // id (not looked up).
+  bool add(const Event& e, std::uint32_t learner, bool append, bool id_is_new = false);
   // The same from views; `e.props` must be a JSON object's text (a store's, as it wrote it).
-  bool add(const EventFields& e, bool append, bool id_is_new = false);
+  bool add(const EventFields& e, std::uint32_t learner, bool append, bool id_is_new = false);
+  // Gives every event the learner code to[old code] (the owner's codes changed: a load that
+  // staged its own).
+  void recode_learners(const std::vector<std::uint32_t>& to);
   // Puts the rows set aside into their accounts, each account's in (ts, id) order.
   void sort();
   void reserve(std::size_t events);
@@ -119,21 +125,15 @@ class EventTable {
   // The hash an event's id is held as (EventRow::id).
   static std::uint64_t id_hash(std::string_view id);
   const std::string& name(const EventRow& e) const { return names_[e.name]; }
-  const std::string& learner(const EventRow& e) const { return learners_[e.learner]; }
+  double qty(const EventRow& e) const { return qtys_[e.qty]; }
   // The props as minified JSON text ("{}" when none). Props are kept as text, not as JSON
   // objects: real props carry ids (groups, sessions, URLs) that make most objects distinct, and
   // a parsed object costs ten times its text. props() parses it.
   std::string_view props_text(const EventRow& e) const;
   nlohmann::json props(const EventRow& e) const;
-  // The event as a record again, without its id (not held; tests).
-  Event event(std::string_view account, const EventRow& e) const;
+  // The event as a record again, without its id (not held) and with the learner given (tests).
+  Event event(std::string_view account, const EventRow& e, std::string_view learner) const;
 
-  // Learner ids as codes (EventRow::learner), shared with what else is kept per learner (the
-  // Dataset's completions): find (StringCodes::kNone when absent), intern, and back.
-  std::uint32_t learner_code(std::string_view learner) const { return learners_.find(learner); }
-  std::uint32_t intern_learner(std::string_view learner) { return learners_.intern(learner); }
-  const std::string& learner_of_code(std::uint32_t code) const { return learners_[code]; }
-  std::size_t learner_code_count() const { return learners_.size(); }
 
   std::uint32_t name_code(std::string_view name) const { return names_.find(name); }
   std::size_t name_count() const { return names_.size(); }
@@ -141,8 +141,11 @@ class EventTable {
  private:
   bool less(const EventRow& x, const EventRow& y) const;
 
-  StringCodes names_, learners_;
+  StringCodes names_;
   TextSet props_;
+  std::vector<double> qtys_{1.0};  // distinct quantities by code (0 is 1)
+  std::unordered_map<std::uint64_t, std::uint32_t> qty_codes_;  // a quantity's bits → its code (not 1)
+  std::uint32_t qty_code(double qty);
   // The held ids' hashes: open addressing, 0 is empty (a hash of 0 is held as 1).
   std::vector<std::uint64_t> id_slots_;
   std::size_t id_count_ = 0;

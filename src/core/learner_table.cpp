@@ -98,7 +98,10 @@ Learner LearnerRef::record() const {
 
 // ---- LearnerTable ----
 
-LearnerTable::LearnerTable() { values_.intern(""); }
+LearnerTable::LearnerTable() {
+  values_.intern("");
+  intern_id("");  // code 0 (EventTable::kNoLearner): no learner
+}
 
 std::uint32_t LearnerTable::intern_id(std::string_view id) {
   const std::uint32_t code = ids_.intern(id);

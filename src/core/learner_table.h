@@ -112,7 +112,8 @@ class LearnerTable {
 
   // The code of a learner with a record, or kNone.
   std::uint32_t find(std::string_view id) const;
-  // The code of an id, a learner or only mentioned, or kNone; intern() hands one out.
+  // The code of an id, a learner or only mentioned, or kNone; intern() hands one out. "" is code
+  // 0 (EventTable::kNoLearner).
   std::uint32_t code_of(std::string_view id) const { return ids_.find(id); }
   std::uint32_t intern(std::string_view id) { return intern_id(id); }
   std::size_t code_count() const { return ids_.size(); }

@@ -244,7 +244,7 @@ struct Accumulator {
         value = static_cast<double>(in_window);
       }
     } else {
-      double amount = c->measure == Measure::kSum ? e.qty : 1.0;
+      double amount = c->measure == Measure::kSum ? data.event_qty(e) : 1.0;
       if (!replay) facts.total += amount;
       value = facts.total;
       if (window) {
@@ -536,11 +536,11 @@ void fold_time_events(const Params& p, const Dataset& data, const std::string& a
           if (distinct_key_view(data, e, key_field(c.field), c.field, key, storage, rendered))
             on_key(w.index, key, rendered);
         } else {
-          tv.window_value[w.index] += c.measure == Measure::kSum ? e.qty : 1.0;
+          tv.window_value[w.index] += c.measure == Measure::kSum ? data.event_qty(e) : 1.0;
         }
       }
       if (w.decline) {
-        double amount = c.measure == Measure::kSum ? e.qty : 1.0;
+        double amount = c.measure == Measure::kSum ? data.event_qty(e) : 1.0;
         int r = w.decline->recent_days, b = w.decline->baseline_days;
         DeclineVolume& v = tv.decline[w.index];
         if (day > today - r) v.recent += amount, ++v.recent_events;

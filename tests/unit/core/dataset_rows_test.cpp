@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/dataset.h"
@@ -206,7 +207,69 @@ TEST_CASE("events applied as views hold what the same events applied as records 
       CHECK(from_fields.event_learner(got[i]) == from_records.event_learner(want[i]));
       CHECK(from_fields.event_props(got[i]) == from_records.event_props(want[i]));
       CHECK(got[i].ts == want[i].ts);
-      CHECK(got[i].qty == want[i].qty);
+      CHECK(from_fields.event_qty(got[i]) == from_records.event_qty(want[i]));
     }
   }
+}
+
+TEST_CASE("events loaded on their own thread with staged learner codes join the learners' codes") {
+  std::mt19937 rng(11);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  std::vector<Event> events;
+  std::vector<Record> others;  // learners and completions, some about learners only events name
+  for (int i = 0; i < 4000; ++i) {
+    Event e;
+    e.id = "e" + std::to_string(i);
+    e.account = "a" + std::to_string(pick(9));
+    e.name = "login";
+    e.learner = pick(4) ? "l" + std::to_string(pick(300)) : "";
+    e.ts = 1'767'225'600'000 + pick(500) * 1000;
+    events.push_back(e);
+  }
+  for (int i = 0; i < 200; ++i) {
+    Learner l;
+    l.id = "l" + std::to_string(pick(400));  // some never in an event, some events' never learners
+    l.account = "a" + std::to_string(pick(9));
+    others.emplace_back(l);
+    Completion c;
+    c.learner = "l" + std::to_string(pick(400));
+    c.content = "course-" + std::to_string(pick(5));
+    c.ts = 1'767'225'600'000 + i;
+    others.emplace_back(c);
+  }
+  Dataset one_thread, two_threads;
+  for (const Record& r : others) one_thread.apply(r);
+  for (const Event& e : events) one_thread.apply(Record(e));
+  {
+    std::thread events_thread([&] {
+      BulkLoad bulk(two_threads, /*ids_unique=*/true, /*stage_learners=*/true);
+      for (const Event& e : events) two_threads.apply(Record(e));
+    });
+    for (const Record& r : others) two_threads.apply(r);
+    events_thread.join();
+  }
+  two_threads.join_staged_learners();
+  for (const std::string& account : one_thread.event_accounts()) {
+    const auto& want = one_thread.events_of(account);
+    const auto& got = two_threads.events_of(account);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      CHECK(got[i].id == want[i].id);
+      CHECK(two_threads.event_learner(got[i]) == one_thread.event_learner(want[i]));
+    }
+  }
+  for (int i = 0; i < 400; ++i) {  // completions still found under their learners
+    const std::string id = "l" + std::to_string(i);
+    CHECK(two_threads.completions_of(id).size() == one_thread.completions_of(id).size());
+    CHECK(static_cast<bool>(two_threads.learner(id)) == static_cast<bool>(one_thread.learner(id)));
+  }
+  // Events applied after the load take the learners' codes straight away.
+  Event late = events.front();
+  late.id = "late";
+  late.learner = "l-new";
+  REQUIRE(two_threads.apply(Record(late)));
+  bool found = false;
+  for (const EventRow& row : two_threads.events_of(late.account))
+    if (row.id == EventTable::id_hash("late")) found = two_threads.event_learner(row) == "l-new";
+  CHECK(found);
 }
