@@ -1,6 +1,7 @@
 #include "core/dataset.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace uplift {
 namespace {
@@ -269,6 +270,14 @@ bool Dataset::add_event(const E& e) {
 }
 
 bool Dataset::apply(const EventFields& e) { return add_event(e); }
+
+void Dataset::begin_bulk(bool ids_unique, bool stage_learners) {
+  if (stage_learners && (learners_staged_ || events_.size() != 0))
+    throw std::logic_error("Dataset: learner codes are staged only for a first load of events");
+  bulk_ = true;
+  bulk_ids_unique_ = ids_unique;
+  learners_staged_ = learners_staged_ || stage_learners;
+}
 
 void Dataset::join_staged_learners() {
   if (!learners_staged_) return;

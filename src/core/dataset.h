@@ -91,7 +91,9 @@ class RecordIndex {
 class Dataset {
  public:
   Dataset() = default;
-  // Copies rebuild the id indexes over the copy's own maps; moves keep them (map nodes move whole).
+  // Copies rebuild the account indexes over the copy's own map; moves keep them (map nodes move
+  // whole). LearnerRef and LearnerList handles point into the Dataset they came from: take them
+  // again from a copy or after a move.
   Dataset(const Dataset& other);
   Dataset& operator=(const Dataset& other);
   Dataset(Dataset&&) noexcept = default;
@@ -110,11 +112,8 @@ class Dataset {
   // store's scan, whose ids are its unique key), so none is looked up before it is added.
   // `stage_learners`: the events' learners get codes of their own (nothing else is touched), for a
   // load beside another thread's; call join_staged_learners() when both are done, before reading.
-  void begin_bulk(bool ids_unique = false, bool stage_learners = false) {
-    bulk_ = true;
-    bulk_ids_unique_ = ids_unique;
-    learners_staged_ = learners_staged_ || stage_learners;
-  }
+  // Staging needs a Dataset without events (every event's code is then a staged one).
+  void begin_bulk(bool ids_unique = false, bool stage_learners = false);
   void end_bulk();
   void join_staged_learners();
 

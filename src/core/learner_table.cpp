@@ -191,8 +191,9 @@ void LearnerTable::index_alias(std::string_view alias, std::uint32_t code) {
       if (alias_slots_[i] == slot_value) return;  // held under this hash already
   }
   if ((alias_count_ + 1) * 10 > alias_slots_.size() * 7) {
-    // Placed again from what every learner holds now — this alias included (put() wrote the row first).
-    reindex_aliases(std::max<std::size_t>(64, alias_slots_.size() * 2));
+    // Placed again from what every learner holds now — this alias included (put() wrote the row
+    // first) — in a table sized for them (stale slots are dropped: the size follows the live ones).
+    reindex_aliases();
     return;
   }
   place_alias(alias, code);
@@ -209,7 +210,16 @@ void LearnerTable::place_alias(std::string_view alias, std::uint32_t code) {
 
 // From the aliases the learners hold now (a slot keeps only half its hash, so the texts are
 // hashed again; stale slots are left behind).
-void LearnerTable::reindex_aliases(std::size_t slots) {
+void LearnerTable::reindex_aliases() {
+  std::size_t live = 0;
+  for (std::uint32_t code = 0; code < rows_.size(); ++code) {
+    if (!rows_[code].present) continue;
+    LearnerRef l(this, code);
+    live += !l.email().empty() + l.aliases().size();
+  }
+  // Room for as many again before the next reindex, at most 7 in 10 slots used.
+  std::size_t slots = 64;
+  while (slots * 7 < (2 * live + 1) * 10) slots *= 2;
   alias_slots_.assign(slots, 0);
   alias_count_ = 0;
   for (std::uint32_t code = 0; code < rows_.size(); ++code) {

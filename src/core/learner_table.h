@@ -130,6 +130,7 @@ class LearnerTable {
   // Accounts with at least one learner, sorted.
   std::vector<std::string> accounts() const;
   std::size_t size() const { return size_; }  // learners with a record
+  std::size_t alias_slots() const { return alias_slots_.size(); }  // the alias index's size (tests)
 
   // Every learner in id order: visits the codes of the two sorted runs, merged.
   class Order {
@@ -187,7 +188,7 @@ class LearnerTable {
   std::uint32_t intern_id(std::string_view id);
   void index_alias(std::string_view alias, std::uint32_t code);
   void place_alias(std::string_view alias, std::uint32_t code);
-  void reindex_aliases(std::size_t slots);  // a power of two
+  void reindex_aliases();
   void join_order(std::uint32_t code);
   void leave_account(std::uint32_t code);
   void join_account(std::uint32_t code);

@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -272,4 +273,20 @@ TEST_CASE("events loaded on their own thread with staged learner codes join the 
   for (const EventRow& row : two_threads.events_of(late.account))
     if (row.id == EventTable::id_hash("late")) found = two_threads.event_learner(row) == "l-new";
   CHECK(found);
+}
+
+TEST_CASE("learner codes are staged only for a first load of events") {
+  Dataset d;
+  Event e;
+  e.id = "e1";
+  e.account = "a";
+  e.name = "login";
+  e.learner = "l1";
+  REQUIRE(d.apply(Record(e)));
+  CHECK_THROWS_AS(d.begin_bulk(true, /*stage_learners=*/true), std::logic_error);
+  Dataset fresh;
+  fresh.begin_bulk(true, true);
+  CHECK_THROWS_AS(fresh.begin_bulk(true, true), std::logic_error);  // staged twice before a join
+  fresh.end_bulk();
+  fresh.join_staged_learners();
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "core/learner_table.h"
 
 using namespace uplift;
@@ -175,4 +177,28 @@ TEST_CASE("an id mentioned first is a learner only once its record arrives") {
   CHECK(!t.ref(code).holds_alias("email:Jane@Example.com"));
   CHECK(t.ref(code).email() == "Jane@Example.com");
   CHECK(!t.put(jane));  // identical
+}
+
+TEST_CASE("the alias index makes room for a learner with many aliases and stays sized to the live ones") {
+  LearnerTable t;
+  Learner many;
+  many.id = "many";
+  many.account = "acme";
+  many.email = "many@example.com";
+  for (int i = 0; i < 64; ++i) many.aliases.push_back(fmt::format("skilljar:{:03}", i));  // the records' limit
+  REQUIRE(t.put(many));  // the first learner: 65 aliases into an empty index
+  for (const std::string& a : many.aliases) CHECK(t.by_alias(a, nullptr) == t.find("many"));
+  CHECK(t.by_alias("email:many@example.com", nullptr) == t.find("many"));
+  CHECK(t.by_alias("skilljar:none", nullptr) == LearnerTable::kNone);
+  // A learner whose email changes again and again: the stale slots do not pile up.
+  Learner churn;
+  churn.id = "churn";
+  churn.account = "acme";
+  for (int i = 0; i < 20000; ++i) {
+    churn.email = fmt::format("v{}@example.com", i);
+    REQUIRE(t.put(churn));
+  }
+  CHECK(t.alias_slots() <= 1024);
+  CHECK(t.by_alias("email:v19999@example.com", nullptr) == t.find("churn"));
+  CHECK(t.by_alias("email:v0@example.com", nullptr) == LearnerTable::kNone);
 }
