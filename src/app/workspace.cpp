@@ -126,37 +126,66 @@ Status Workspace::load(const ProgressFn& progress) {
   // An exception in either (memory) ends the load as a failed open, after both have stopped.
   std::exception_ptr events_failed;
   std::jthread events_thread;
+  // ARR snapshots and renewals (their own parts of the Dataset too) are read on the events'
+  // thread after the events, which take less time than the learners and completions beside them.
+  auto read_kind = [&](Store& from, RecordKind kind, Status& read, std::int64_t& ms) {
+    const std::int64_t t0 = steady_ms();
+    if (read.ok())
+      read = from.scan_kind(kind, [&](const StoredRecord& r) {
+        data_.apply(r.record);
+        return true;
+      });
+    ms += steady_ms() - t0;
+  };
+  static constexpr RecordKind kBesideEvents[] = {RecordKind::kArr, RecordKind::kRenewal};
+  auto beside_events = [](RecordKind kind) {
+    return std::find(std::begin(kBesideEvents), std::end(kBesideEvents), kind) != std::end(kBesideEvents);
+  };
+  Status beside_read;
+  std::int64_t beside_ms = 0;
   if (reader.ok() && *reader)
     events_thread = std::jthread([&] {
       try {
         read_events(**reader);
+        for (RecordKind kind : kBesideEvents) read_kind(**reader, kind, beside_read, beside_ms);
       } catch (...) {
         events_failed = std::current_exception();
       }
     });
   Status entities_read;
   std::int64_t entities_ms = 0;
-  auto read_kind = [&](RecordKind kind) {
-    const std::int64_t t0 = steady_ms();
-    if (entities_read.ok())
-      entities_read = store_->scan_kind(kind, [&](const StoredRecord& r) {
-        data_.apply(r.record);
-        return true;
-      });
-    entities_ms += steady_ms() - t0;
-  };
+  const bool two_threads = events_thread.joinable();
   for (RecordKind kind : kAllRecordKinds)
-    if (kind != RecordKind::kEvent) read_kind(kind);
-  if (events_thread.joinable()) events_thread.join();
-  else read_events(*store_);
+    if (kind != RecordKind::kEvent && !(two_threads && beside_events(kind))) read_kind(*store_, kind, entities_read, entities_ms);
+  if (two_threads) {
+    events_thread.join();
+  } else {
+    read_events(*store_);
+  }
   data_.join_staged_learners();  // the events' learners get the learner table's codes
+  // The set of event ids (left by the load) is built beside the reading of the saved states; it
+  // is complete before any record goes into memory again.
+  std::exception_ptr ids_failed;
+  std::jthread ids_thread([&] {
+    try {
+      data_.hold_event_ids();
+    } catch (...) {
+      ids_failed = std::current_exception();
+    }
+  });
+  auto ids_held = [&] {
+    if (ids_thread.joinable()) ids_thread.join();
+    if (ids_failed) std::rethrow_exception(ids_failed);
+  };
   if (events_failed) std::rethrow_exception(events_failed);
   UPLIFT_RETURN_IF_ERROR(entities_read);
+  UPLIFT_RETURN_IF_ERROR(beside_read);
   UPLIFT_RETURN_IF_ERROR(events_read);
   if (progress) progress("loading events", events, events);
   log::info("records loaded", {{"events", data_.event_count()},
                                {"events_seconds", static_cast<double>(events_ms) / 1000.0},
                                {"other_records_seconds", static_cast<double>(entities_ms) / 1000.0},
+                               {"arr_and_renewals_seconds", static_cast<double>(beside_ms) / 1000.0},
                                {"learners", data_.learners().size()},
                                {"seconds", static_cast<double>(steady_ms() - started_ms) / 1000.0},
                                {"resident_mib", resident_mib()}});
@@ -164,7 +193,8 @@ Status Workspace::load(const ProgressFn& progress) {
   evaluated_config_ = config_.load();
   evaluator_ = std::make_unique<milestones::Evaluator>(evaluated_config_->graph, data_, options_.as_of);
   std::lock_guard writer(writer_mutex_);
-  auto resumed = resume_from_saved_states(progress);
+  auto resumed = resume_from_saved_states(progress, ids_held);
+  ids_held();
   if (!resumed.ok()) return resumed.status();
   if (!*resumed) {
     evaluator_->rebuild([&](std::size_t done, std::size_t total) {
@@ -183,7 +213,7 @@ Status Workspace::load(const ProgressFn& progress) {
   return Status::OK();
 }
 
-Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
+Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress, const std::function<void()>& before_records) {
   {
     std::random_device rd;
     saver_token_ = fmt::format("{:08x}{:08x}", rd(), rd());
@@ -210,6 +240,23 @@ Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
   }
   if (mark.as_of_fixed || mark.graph != evaluated_config_->graph_fingerprint || mark.sequence > last_seq_.load())
     return false;
+  milestones::StateMap saved;
+  std::size_t read = 0;
+  Status bad;
+  Status docs = store_->scan_documents(milestones::kStateCollection, [&](const Document& d) {
+    auto state = milestones::account_state_from_text(d.body);
+    if (!state.ok()) {
+      bad = state.status().with_context(fmt::format("saved milestone state '{}'", d.key));
+      return false;
+    }
+    saved.emplace(d.key, std::make_shared<const milestones::AccountState>(std::move(*state)));
+    if (progress && ++read % 65536 == 0) progress("reading saved states", read, 0);
+    return true;
+  });
+  if (!docs.ok()) return not_used(docs);
+  if (!bad.ok()) return not_used(bad);
+  // The records go into memory from here on: the set of event ids must be complete.
+  if (before_records) before_records();
   // The records after the watermark — those committed while the records were read included: each
   // is put into memory (a no-op for most) and noted once the saved states are in. When they are
   // most of the store, evaluating everything is as quick.
@@ -231,21 +278,6 @@ Result<bool> Workspace::resume_from_saved_states(const ProgressFn& progress) {
   last_seq_ = through;
   if (!scanned.ok()) return not_used(scanned);
   if (too_long || learner_moved) return false;
-  milestones::StateMap saved;
-  std::size_t read = 0;
-  Status bad;
-  Status docs = store_->scan_documents(milestones::kStateCollection, [&](const Document& d) {
-    auto state = milestones::account_state_from_text(d.body);
-    if (!state.ok()) {
-      bad = state.status().with_context(fmt::format("saved milestone state '{}'", d.key));
-      return false;
-    }
-    saved.emplace(d.key, std::make_shared<const milestones::AccountState>(std::move(*state)));
-    if (progress && ++read % 65536 == 0) progress("reading saved states", read, 0);
-    return true;
-  });
-  if (!docs.ok()) return not_used(docs);
-  if (!bad.ok()) return not_used(bad);
   // Another process may have saved states while they were read: then which ones are the
   // watermark's is unknown. Every save changes the watermark's body, so an identical body after
   // the read means none happened.

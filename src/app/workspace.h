@@ -245,7 +245,8 @@ class Workspace {
                         bool queue_for_saver = true);
   // Starts the evaluator from the saved states and the records after their watermark (see the
   // file comment); false (nothing changed) when they cannot be used. Caller holds writer_mutex_.
-  Result<bool> resume_from_saved_states(const ProgressFn& progress);
+  // `before_records` runs before the first record goes into memory (the load's id set completes).
+  Result<bool> resume_from_saved_states(const ProgressFn& progress, const std::function<void()>& before_records);
   // Each known account's contribution to the published aggregates (writer's).
   std::unordered_map<std::string, Contribution> contributions_;
   segments::SegmentSizes segment_sizes_;  // the published segment sizes' counts (writer's)

@@ -9,9 +9,10 @@
 // Events are never removed, so an account's events only grow by insertion.
 // Not thread-safe for writers: the owner serialises writers against readers; concurrent const
 // readers are fine (the evaluator's parallel rebuild relies on it). One exception, for start-up:
-// events may be applied on one thread, in a BulkLoad that stages their learners' codes, while
-// accounts, learners, completions, attendance, ARR and renewals are applied on another (disjoint
-// parts); once both are done, join_staged_learners() gives the events the learners' own codes.
+// events (in a BulkLoad that stages their learners' codes), ARR snapshots and renewals may be
+// applied on one thread while accounts, learners, completions and attendance are applied on
+// another (disjoint parts); once both are done, join_staged_learners() gives the events the
+// learners' own codes.
 #pragma once
 
 #include <cstdint>
@@ -116,6 +117,10 @@ class Dataset {
   void begin_bulk(bool ids_unique = false, bool stage_learners = false);
   void end_bulk();
   void join_staged_learners();
+  // Completes the set of held event ids that a load of known-new ids (ids_unique) leaves for later
+  // (the next apply() of an event does it anyway): it touches only that set, so it may run on its
+  // own thread while nothing writes to the Dataset.
+  void hold_event_ids() { events_.hold_ids(); }
 
   // apply() of an event given as views (a store's scan at start-up: no Event is built); its
   // props must be a JSON object's text.

@@ -157,6 +157,17 @@ std::uint64_t EventTable::id_hash(std::string_view id) {
   return h == 0 ? 1 : h;
 }
 
+void EventTable::hold_ids() {
+  if (!ids_pending_) return;
+  id_slots_.clear();
+  id_count_ = 0;
+  reserve(size_);
+  for (const auto& rows : rows_)
+    for (const EventRow& row : rows) hold_id(row.id);
+  for (const auto& [_, row] : appended_) hold_id(row.id);
+  ids_pending_ = false;
+}
+
 bool EventTable::holds_id(std::uint64_t hash) const {
   if (id_slots_.empty()) return false;
   const std::size_t mask = id_slots_.size() - 1;
@@ -210,6 +221,7 @@ bool EventTable::less(const EventRow& x, const EventRow& y) const {
 }
 
 bool EventTable::add(const Event& e, std::uint32_t learner, bool append, bool id_is_new) {
+  if (!(append && id_is_new)) hold_ids();
   if (!id_is_new && holds_id(id_hash(e.id))) return false;  // before the props' text is made
   const bool no_props = e.props.is_object() && e.props.empty();
   const std::string props = no_props ? std::string() : e.props.dump();
@@ -219,6 +231,10 @@ bool EventTable::add(const Event& e, std::uint32_t learner, bool append, bool id
 
 bool EventTable::add(const EventFields& e, std::uint32_t learner, bool append, bool id_is_new) {
   const std::uint64_t hash = id_hash(e.id);
+  // A bulk load of known-new ids (a store's scan) leaves their set to hold_ids(): built once at
+  // its final size, off the load's path. Any other add needs the set complete first.
+  const bool defer = append && id_is_new;
+  if (!defer) hold_ids();
   if (!id_is_new && holds_id(hash)) return false;
   EventRow row;
   row.ts = e.ts;
@@ -229,7 +245,8 @@ bool EventTable::add(const EventFields& e, std::uint32_t learner, bool append, b
   row.name = names_.intern(e.name);
   row.learner = learner;
   row.id = hash;
-  hold_id(hash);
+  if (defer) ids_pending_ = true;
+  else hold_id(hash);
   ++size_;
   std::uint32_t account = accounts_.intern(e.account);
   if (account == rows_.size()) rows_.emplace_back();

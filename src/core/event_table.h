@@ -111,6 +111,10 @@ class EventTable {
   bool add(const Event& e, std::uint32_t learner, bool append, bool id_is_new = false);
   // The same from views; `e.props` must be a JSON object's text (a store's, as it wrote it).
   bool add(const EventFields& e, std::uint32_t learner, bool append, bool id_is_new = false);
+  // Completes the set of held ids, which a bulk load of known-new ids (append and id_is_new)
+  // leaves to this (any other add calls it first). It touches only that set: const readers of the
+  // rows may run beside it.
+  void hold_ids();
   // Gives every event the learner code to[old code] (the owner's codes changed: a load that
   // staged its own).
   void recode_learners(const std::vector<std::uint32_t>& to);
@@ -149,6 +153,7 @@ class EventTable {
   // The held ids' hashes: open addressing, 0 is empty (a hash of 0 is held as 1).
   std::vector<std::uint64_t> id_slots_;
   std::size_t id_count_ = 0;
+  bool ids_pending_ = false;  // rows whose ids are not in id_slots_ yet (hold_ids)
   bool holds_id(std::uint64_t hash) const;
   void hold_id(std::uint64_t hash);
   StringCodes accounts_;                   // account id → index into rows_

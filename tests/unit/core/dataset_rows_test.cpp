@@ -250,6 +250,8 @@ TEST_CASE("events loaded on their own thread with staged learner codes join the 
     events_thread.join();
   }
   two_threads.join_staged_learners();
+  two_threads.hold_event_ids();  // the set of ids the load left for later
+  CHECK_FALSE(two_threads.apply(Record(events[5])));  // a held id, refused
   for (const std::string& account : one_thread.event_accounts()) {
     const auto& want = one_thread.events_of(account);
     const auto& got = two_threads.events_of(account);
