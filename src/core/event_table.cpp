@@ -22,66 +22,40 @@ const std::vector<EventRow>& no_rows() {
 std::uint32_t StringCodes::find(std::string_view s) const { return find(s, hash_of(s)); }
 
 std::uint32_t StringCodes::find(std::string_view s, std::uint64_t hash) const {
-  if (slots_.empty()) return kNone;
-  const std::size_t mask = slots_.size() - 1;
-  const std::uint64_t tag = hash >> 32;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const std::uint64_t slot = slots_[i];
-    if (slot == 0) return kNone;
-    const auto code = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
-    if ((slot >> 32) == tag && values_[code] == s) return code;
-  }
+  return index_.find(hash, [&](std::uint32_t code) { return values_[code] == s; });
 }
 
 std::uint32_t StringCodes::intern(std::string_view s) {
   const std::uint64_t hash = hash_of(s);
   const std::uint32_t found = find(s, hash);
   if (found != kNone) return found;
-  if ((values_.size() + 1) * 10 > slots_.size() * 7) rehash(std::max<std::size_t>(64, slots_.size() * 2));
+  if (index_.needs_room()) rehash(std::max<std::size_t>(64, index_.slots() * 2));
   const auto code = static_cast<std::uint32_t>(values_.size());
   if (code == kNone - 1) throw std::length_error("StringCodes: more than 4 billion strings");
   values_.emplace_back(s);
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = hash & mask;
-  while (slots_[i] != 0) i = (i + 1) & mask;
-  slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
+  index_.place(hash, code);
   return code;
 }
 
 void StringCodes::rehash(std::size_t slots) {
-  slots_.assign(slots, 0);
-  const std::size_t mask = slots - 1;
-  for (std::uint32_t code = 0; code < values_.size(); ++code) {
-    const std::uint64_t hash = hash_of(values_[code]);
-    std::size_t i = hash & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
-  }
+  index_.reset(slots);
+  for (std::uint32_t code = 0; code < values_.size(); ++code) index_.place(hash_of(values_[code]), code);
 }
-
 
 std::uint32_t TextSet::find(std::string_view text) const { return find(text, hash_of(text)); }
 
 std::uint32_t TextSet::find(std::string_view text, std::uint64_t hash) const {
-  if (slots_.empty()) return kAbsent;
-  const std::size_t mask = slots_.size() - 1;
-  const std::uint64_t tag = hash >> 32;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const std::uint64_t slot = slots_[i];
-    if (slot == 0) return kAbsent;
-    const auto code = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
-    if ((slot >> 32) == tag && this->text(code) == text) return code;
-  }
+  return index_.find(hash, [&](std::uint32_t code) { return this->text(code) == text; });
 }
 
 std::uint32_t TextSet::add_new(std::string_view text) { return add_new(text, hash_of(text)); }
 
 std::uint32_t TextSet::add_new(std::string_view text, std::uint64_t hash) {
   if (places_.size() >= kAbsent - 1) throw std::length_error("TextSet: more than 4 billion texts");
-  if ((places_.size() + 1) * 10 > slots_.size() * 7) rehash(std::max<std::size_t>(1024, slots_.size() * 2));
+  if (index_.needs_room()) rehash(std::max<std::size_t>(1024, index_.slots() * 2));
   const auto code = static_cast<std::uint32_t>(places_.size());
   places_.push_back(texts_.append(text));
-  place_slot(hash, code);
+  index_.place(hash, code);
   return code;
 }
 
@@ -91,22 +65,15 @@ std::uint32_t TextSet::intern(std::string_view text) {
   return found != kAbsent ? found : add_new(text, hash);
 }
 
-void TextSet::place_slot(std::uint64_t hash, std::uint32_t code) {
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = hash & mask;
-  while (slots_[i] != 0) i = (i + 1) & mask;
-  slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
-}
-
 void TextSet::rehash(std::size_t slots) {
-  slots_.assign(slots, 0);
-  for (std::uint32_t code = 0; code < places_.size(); ++code) place_slot(hash_of(text(code)), code);
+  index_.reset(slots);
+  for (std::uint32_t code = 0; code < places_.size(); ++code) index_.place(hash_of(text(code)), code);
 }
 
 void TextSet::reserve(std::size_t texts) {
   std::size_t want = 1024;
   while (want * 7 < texts * 10) want *= 2;
-  if (want > slots_.size()) rehash(want);
+  if (want > index_.slots()) rehash(want);
   places_.reserve(texts);
 }
 
@@ -178,17 +145,7 @@ bool EventTable::holds_id(std::uint64_t hash) const {
 }
 
 void EventTable::hold_id(std::uint64_t hash) {
-  if ((id_count_ + 1) * 10 > id_slots_.size() * 7) {
-    std::vector<std::uint64_t> old = std::move(id_slots_);
-    id_slots_.assign(std::max<std::size_t>(1024, old.size() * 2), 0);
-    const std::size_t mask = id_slots_.size() - 1;
-    for (std::uint64_t h : old) {
-      if (h == 0) continue;
-      std::size_t i = h & mask;
-      while (id_slots_[i] != 0) i = (i + 1) & mask;
-      id_slots_[i] = h;
-    }
-  }
+  if ((id_count_ + 1) * 10 > id_slots_.size() * 7) rehash_ids(std::max<std::size_t>(1024, id_slots_.size() * 2));
   const std::size_t mask = id_slots_.size() - 1;
   std::size_t i = hash & mask;
   while (id_slots_[i] != 0) i = (i + 1) & mask;
@@ -196,15 +153,18 @@ void EventTable::hold_id(std::uint64_t hash) {
   ++id_count_;
 }
 
-void EventTable::reserve(std::size_t events) {
-  std::size_t want = 1024;
-  while (want * 7 < events * 10) want *= 2;
-  if (want <= id_slots_.size()) return;
+void EventTable::rehash_ids(std::size_t slots) {
   std::vector<std::uint64_t> old = std::move(id_slots_);
-  id_slots_.assign(want, 0);
+  id_slots_.assign(slots, 0);
   id_count_ = 0;
   for (std::uint64_t h : old)
     if (h != 0) hold_id(h);
+}
+
+void EventTable::reserve(std::size_t events) {
+  std::size_t want = 1024;
+  while (want * 7 < events * 10) want *= 2;
+  if (want > id_slots_.size()) rehash_ids(want);
 }
 
 std::string_view EventTable::props_text(const EventRow& e) const {

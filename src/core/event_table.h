@@ -53,6 +53,49 @@ class TextArena {
   std::vector<std::string> blocks_;
 };
 
+// The open-addressing index of a table of distinct values with dense codes (StringCodes, TextSet)
+// and of the learners' aliases: slots of (hash's high 32 bits << 32 | code + 1), 0 empty, linear
+// probing over a power-of-two size. The values stay in their table; lookups compare through it.
+class CodeSlots {
+ public:
+  // Every code placed under `hash` whose tag matches, in probe order, until `visit` returns true
+  // (then that code) or an empty slot (then UINT32_MAX).
+  template <typename Visit>
+  std::uint32_t find(std::uint64_t hash, Visit visit) const {
+    if (slots_.empty()) return UINT32_MAX;
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      const std::uint64_t slot = slots_[i];
+      if (slot == 0) return UINT32_MAX;
+      const auto code = static_cast<std::uint32_t>((slot & 0xffffffffu) - 1);
+      if ((slot >> 32) == (hash >> 32) && visit(code)) return code;
+    }
+  }
+  // Whether `hash` already has a slot for `code`.
+  bool holds(std::uint64_t hash, std::uint32_t code) const {
+    return find(hash, [&](std::uint32_t c) { return c == code; }) != UINT32_MAX;
+  }
+  // Places `code` under `hash`; the caller keeps the load under 7 in 10 (needs_room).
+  void place(std::uint64_t hash, std::uint32_t code) {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
+    ++count_;
+  }
+  bool needs_room() const { return (count_ + 1) * 10 > slots_.size() * 7; }
+  // Empties the index to `slots` (a power of two); the caller places the codes again.
+  void reset(std::size_t slots) {
+    slots_.assign(slots, 0);
+    count_ = 0;
+  }
+  std::size_t slots() const { return slots_.size(); }
+
+ private:
+  std::vector<std::uint64_t> slots_;
+  std::size_t count_ = 0;
+};
+
 // Distinct texts in a TextArena with dense codes (0, 1, … in order of first arrival), and an
 // open-addressing set over them: a text costs its bytes, a length byte or two, its place (8
 // bytes) and a slot. Codes never change; copies keep them.
@@ -71,11 +114,10 @@ class TextSet {
  private:
   std::uint32_t find(std::string_view text, std::uint64_t hash) const;
   std::uint32_t add_new(std::string_view text, std::uint64_t hash);
-  void place_slot(std::uint64_t hash, std::uint32_t code);
   void rehash(std::size_t slots);  // a power of two
   TextArena texts_;
   std::vector<std::uint64_t> places_;  // code → place in texts_
-  std::vector<std::uint64_t> slots_;   // hash's high 32 bits << 32 | code + 1; 0 is empty
+  CodeSlots index_;
 };
 
 // Distinct strings and their dense codes (0, 1, … in order of first arrival). Codes and the
@@ -95,7 +137,7 @@ class StringCodes {
   std::uint32_t find(std::string_view s, std::uint64_t hash) const;
   void rehash(std::size_t slots);  // a power of two
   std::deque<std::string> values_;
-  std::vector<std::uint64_t> slots_;  // hash's high 32 bits << 32 | code + 1; 0 is empty
+  CodeSlots index_;
 };
 
 class EventTable {
@@ -156,6 +198,7 @@ class EventTable {
   bool ids_pending_ = false;  // rows whose ids are not in id_slots_ yet (hold_ids)
   bool holds_id(std::uint64_t hash) const;
   void hold_id(std::uint64_t hash);
+  void rehash_ids(std::size_t slots);  // a power of two
   StringCodes accounts_;                   // account id → index into rows_
   std::vector<std::vector<EventRow>> rows_;  // per account, by (ts, id) outside a bulk load
   // A bulk load's rows in arrival order, with their accounts: sort() hands each account exactly

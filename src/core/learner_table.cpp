@@ -43,8 +43,10 @@ std::string_view LearnerRef::account() const { return table_->accounts_[table_->
 std::string_view LearnerRef::role() const { return table_->values_[table_->rows_[code_].role]; }
 std::string_view LearnerRef::access_level() const { return table_->values_[table_->rows_[code_].access_level]; }
 
+std::string_view LearnerRef::packed() const { return table_->texts_.text(table_->rows_[code_].texts); }
+
 std::string_view LearnerRef::email() const {
-  std::string_view packed = table_->texts_.text(table_->rows_[code_].texts);
+  const std::string_view packed = this->packed();
   std::size_t at = 0;
   return take_text(packed, at);
 }
@@ -65,7 +67,7 @@ std::optional<Audience> LearnerRef::audience() const {
 }
 
 std::vector<std::string_view> LearnerRef::aliases() const {
-  std::string_view packed = table_->texts_.text(table_->rows_[code_].texts);
+  const std::string_view packed = this->packed();
   std::size_t at = 0;
   take_text(packed, at);  // the email
   std::vector<std::string_view> out;
@@ -74,7 +76,7 @@ std::vector<std::string_view> LearnerRef::aliases() const {
 }
 
 bool LearnerRef::holds_alias(std::string_view alias) const {
-  std::string_view packed = table_->texts_.text(table_->rows_[code_].texts);
+  const std::string_view packed = this->packed();
   std::size_t at = 0;
   const std::string_view email = take_text(packed, at);
   while (at < packed.size())
@@ -184,32 +186,16 @@ void LearnerTable::join_order(std::uint32_t code) {
 void LearnerTable::index_alias(std::string_view alias, std::uint32_t code) {
   if (alias.empty()) return;
   const std::uint64_t hash = hash_of(alias);
-  const std::uint64_t slot_value = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
-  if (!alias_slots_.empty()) {
-    const std::size_t mask = alias_slots_.size() - 1;
-    for (std::size_t i = hash & mask; alias_slots_[i] != 0; i = (i + 1) & mask)
-      if (alias_slots_[i] == slot_value) return;  // held under this hash already
-  }
-  if ((alias_count_ + 1) * 10 > alias_slots_.size() * 7) {
+  if (aliases_.holds(hash, code)) return;  // held under this hash already
+  if (aliases_.needs_room()) {
     // Placed again from what every learner holds now — this alias included (put() wrote the row
     // first) — in a table sized for them (stale slots are dropped: the size follows the live ones).
     reindex_aliases();
     return;
   }
-  place_alias(alias, code);
+  aliases_.place(hash, code);
 }
 
-void LearnerTable::place_alias(std::string_view alias, std::uint32_t code) {
-  const std::uint64_t hash = hash_of(alias);
-  const std::size_t mask = alias_slots_.size() - 1;
-  std::size_t i = hash & mask;
-  while (alias_slots_[i] != 0) i = (i + 1) & mask;
-  alias_slots_[i] = ((hash >> 32) << 32) | (static_cast<std::uint64_t>(code) + 1);
-  ++alias_count_;
-}
-
-// From the aliases the learners hold now (a slot keeps only half its hash, so the texts are
-// hashed again; stale slots are left behind).
 void LearnerTable::reindex_aliases() {
   std::size_t live = 0;
   for (std::uint32_t code = 0; code < rows_.size(); ++code) {
@@ -220,34 +206,26 @@ void LearnerTable::reindex_aliases() {
   // Room for as many again before the next reindex, at most 7 in 10 slots used.
   std::size_t slots = 64;
   while (slots * 7 < (2 * live + 1) * 10) slots *= 2;
-  alias_slots_.assign(slots, 0);
-  alias_count_ = 0;
+  aliases_.reset(slots);
   for (std::uint32_t code = 0; code < rows_.size(); ++code) {
     if (!rows_[code].present) continue;
     LearnerRef l(this, code);
-    if (!l.email().empty()) place_alias(email_alias(l.email()), code);
-    for (std::string_view a : l.aliases()) place_alias(a, code);
+    if (!l.email().empty()) aliases_.place(hash_of(email_alias(l.email())), code);
+    for (std::string_view a : l.aliases()) aliases_.place(hash_of(a), code);
   }
 }
 
 std::uint32_t LearnerTable::by_alias(std::string_view alias, bool* ambiguous) const {
-  if (ambiguous) *ambiguous = false;
-  if (alias_slots_.empty()) return kNone;
-  const std::uint64_t hash = hash_of(alias);
-  const std::size_t mask = alias_slots_.size() - 1;
   std::uint32_t found = kNone;
-  for (std::size_t i = hash & mask; alias_slots_[i] != 0; i = (i + 1) & mask) {
-    const std::uint64_t s = alias_slots_[i];
-    if ((s >> 32) != (hash >> 32)) continue;
-    const auto code = static_cast<std::uint32_t>((s & 0xffffffffu) - 1);
-    if (code == found || !LearnerRef(this, code).holds_alias(alias)) continue;
-    if (found != kNone) {
-      if (ambiguous) *ambiguous = true;
-      return kNone;
-    }
+  bool several = false;
+  aliases_.find(hash_of(alias), [&](std::uint32_t code) {  // stale slots: holders that no longer hold it
+    if (code == found || !LearnerRef(this, code).holds_alias(alias)) return false;
+    several = found != kNone;
     found = code;
-  }
-  return found;
+    return several;
+  });
+  if (ambiguous) *ambiguous = several;
+  return several ? kNone : found;
 }
 
 LearnerList LearnerTable::of_account(std::string_view account) const {

@@ -59,6 +59,7 @@ class LearnerRef {
   std::uint32_t code() const { return code_; }
 
  private:
+  std::string_view packed() const;  // [email, aliases…], each a varint length and its bytes
   const LearnerTable* table_ = nullptr;
   std::uint32_t code_ = 0;
 };
@@ -130,7 +131,7 @@ class LearnerTable {
   // Accounts with at least one learner, sorted.
   std::vector<std::string> accounts() const;
   std::size_t size() const { return size_; }  // learners with a record
-  std::size_t alias_slots() const { return alias_slots_.size(); }  // the alias index's size (tests)
+  std::size_t alias_slots() const { return aliases_.slots(); }  // the alias index's size (tests)
 
   // Every learner in id order: visits the codes of the two sorted runs, merged.
   class Order {
@@ -187,7 +188,6 @@ class LearnerTable {
 
   std::uint32_t intern_id(std::string_view id);
   void index_alias(std::string_view alias, std::uint32_t code);
-  void place_alias(std::string_view alias, std::uint32_t code);
   void reindex_aliases();
   void join_order(std::uint32_t code);
   void leave_account(std::uint32_t code);
@@ -204,11 +204,10 @@ class LearnerTable {
   // in when they pass kRecentMax), so a new learner never costs a move of all of them.
   std::vector<std::uint32_t> order_, recent_;
   static constexpr std::size_t kRecentMax = 4096;
-  // Alias → holders by hash: (hash's high 32 bits << 32 | code + 1) slots, open addressing,
-  // several slots per hash allowed. Stale slots (an alias the learner no longer holds) stay and
-  // are passed over: a lookup keeps the codes whose learner holds the alias.
-  std::vector<std::uint64_t> alias_slots_;
-  std::size_t alias_count_ = 0;
+  // Alias → holders by hash (several codes per hash allowed). Stale slots (an alias the learner
+  // no longer holds) stay until the next reindex and are passed over: a lookup keeps the codes
+  // whose learner holds the alias.
+  CodeSlots aliases_;
   std::size_t size_ = 0;
 };
 
