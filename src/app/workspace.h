@@ -243,10 +243,20 @@ class Workspace {
   // writer_mutex_. Returns the new version's number.
   std::uint64_t publish(const std::vector<std::string>* changed, const std::vector<std::string>& records_changed = {},
                         bool queue_for_saver = true);
-  // Starts the evaluator from the saved states and the records after their watermark (see the
-  // file comment); false (nothing changed) when they cannot be used. Caller holds writer_mutex_.
-  // `before_records` runs before the first record goes into memory (the load's id set completes).
-  Result<bool> resume_from_saved_states(const ProgressFn& progress, const std::function<void()>& before_records);
+  // The saved states as the start-up reads them, beside the records on a handle of its own: the
+  // watermark document's body when there is one, and the states when they may be resumed from.
+  struct SavedStates {
+    std::optional<std::string> watermark_body;
+    std::optional<StateWatermark> mark;  // set: `states` are this watermark's, and may be resumed from
+    milestones::StateMap states;
+    Status unusable;  // why they may not, when that deserves a warning
+  };
+  // Needs the config and last_seq_ (read before the records), nothing of the Dataset.
+  SavedStates read_saved_states(Store& from) const;
+  // Starts the evaluator from `saved` and the records after their watermark (see the file
+  // comment); false (nothing changed) when they cannot be used. Caller holds writer_mutex_, and
+  // every record read so far is in memory (the load's event id set included).
+  Result<bool> resume_from_saved_states(SavedStates saved, const ProgressFn& progress);
   // Each known account's contribution to the published aggregates (writer's).
   std::unordered_map<std::string, Contribution> contributions_;
   segments::SegmentSizes segment_sizes_;  // the published segment sizes' counts (writer's)

@@ -40,4 +40,16 @@ Status scan_in_pages(Sequence after, std::size_t limit, const PageFetch& fetch,
   }
 }
 
+Status scan_in_key_pages(const KeyPageFetch& fetch, const std::function<bool(const StoredRecord&)>& visit) {
+  std::string after;
+  for (bool first = true;; first = false) {
+    auto page = fetch(first ? nullptr : &after, kScanPage);
+    if (!page.ok()) return page.status();
+    for (const StoredRecord& r : page->records)
+      if (!visit(r)) return Status::OK();
+    if (page->records.size() < kScanPage) return Status::OK();
+    after = std::move(page->last_key);
+  }
+}
+
 }  // namespace uplift::store

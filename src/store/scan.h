@@ -110,4 +110,14 @@ using PageFetch = std::function<Result<std::vector<StoredRecord>>(Sequence after
 Status scan_in_pages(Sequence after, std::size_t limit, const PageFetch& fetch,
                      const std::function<bool(const StoredRecord&)>& visit);
 
+// A page of a scan in key order: its records and the key of its last row (where the next starts).
+struct KeyPage {
+  std::vector<StoredRecord> records;
+  std::string last_key;
+};
+// Calls fetch(after, n) — the first time with no key (from the start) — until a page is short or
+// visit says stop.
+using KeyPageFetch = std::function<Result<KeyPage>(const std::string* after, std::size_t n)>;
+Status scan_in_key_pages(const KeyPageFetch& fetch, const std::function<bool(const StoredRecord&)>& visit);
+
 }  // namespace uplift::store

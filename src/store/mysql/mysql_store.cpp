@@ -86,6 +86,32 @@ class MysqlStore final : public Store {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_kind(kind, a, n); }, visit);
   }
 
+  // InnoDB keeps the entities in primary-key (kind, rkey) order: a range read, no secondary index.
+  Status scan_kind_by_key(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) override {
+    if (kind == RecordKind::kEvent) return scan_kind(kind, visit);
+    return scan_in_key_pages(
+        [&](const std::string* after, std::size_t n) {
+          return with_conn<KeyPage>("scan_kind_by_key", [&](Conn& c) -> Result<KeyPage> {
+            KeyPage page;
+            auto& s = c.prep(std::string(kEntityCols) + (after ? "WHERE kind = ? AND rkey > ? ORDER BY rkey LIMIT ?"
+                                                               : "WHERE kind = ? ORDER BY rkey LIMIT ?"));
+            unsigned i = 1;
+            s.setString(i++, std::string(kind_column(kind)));
+            if (after) s.setString(i++, *after);
+            s.setInt64(i++, static_cast<std::int64_t>(n));
+            std::unique_ptr<sql::ResultSet> rs(s.executeQuery());
+            while (rs->next()) {
+              auto r = entity_row(*rs);
+              if (!r.ok()) return r.status();
+              page.records.push_back(std::move(*r));
+              page.last_key = rs->getString(3).asStdString();
+            }
+            return page;
+          });
+        },
+        visit);
+  }
+
   Status scan_events_named(std::string_view name, const std::function<bool(const StoredRecord&)>& visit) override {
     if (name.empty()) return Store::scan_events_named(name, visit);  // query_page binds only a non-empty filter
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_named(name, a, n); }, visit);

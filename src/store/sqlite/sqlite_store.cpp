@@ -52,6 +52,9 @@ constexpr const char* kEntitiesAfter =
     "SELECT seq, kind, rkey, body FROM entities WHERE seq > ? ORDER BY seq LIMIT ?";
 constexpr const char* kKindAfter =
     "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? AND seq > ? ORDER BY seq LIMIT ?";
+constexpr const char* kKindFirstKeys = "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? ORDER BY rkey LIMIT ?";
+constexpr const char* kKindAfterKey =
+    "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? AND rkey > ? ORDER BY rkey LIMIT ?";
 constexpr const char* kLearnersAfterKey =
     "SELECT seq, kind, rkey, body FROM entities WHERE kind = 'learner' AND rkey > ? ORDER BY rkey LIMIT ?";
 constexpr const char* kEntityByKey = "SELECT seq, kind, rkey, body FROM entities WHERE kind = ? AND rkey = ?";
@@ -165,6 +168,30 @@ class SqliteStore final : public Store {
 
   Status scan_kind(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) override {
     return scan_in_pages(0, 0, [&](Sequence a, std::size_t n) { return page_kind(kind, a, n); }, visit);
+  }
+
+  // The entities' primary key is (kind, rkey), and the table is WITHOUT ROWID: key order is its
+  // own order. Events have no kind column and their seq is their key: scan_kind.
+  Status scan_kind_by_key(RecordKind kind, const std::function<bool(const StoredRecord&)>& visit) override {
+    if (kind == RecordKind::kEvent) return scan_kind(kind, visit);
+    return scan_in_key_pages(
+        [&](const std::string* after, std::size_t n) {
+          return guarded<KeyPage>("scan_kind_by_key", [&]() -> Result<KeyPage> {
+            KeyPage page;
+            auto s = db_->stmt(after ? kKindAfterKey : kKindFirstKeys);
+            s->bind(1, kind_column(kind));
+            if (after) s->bind(2, std::string_view(*after));
+            s->bind(after ? 3 : 2, static_cast<std::int64_t>(n));
+            while (s->step()) {
+              auto r = entity_row(*s);
+              if (!r.ok()) return r.status();
+              page.records.push_back(std::move(*r));
+              page.last_key.assign(s->text(2));
+            }
+            return page;
+          });
+        },
+        visit);
   }
 
   Status scan_event_fields(const EventFieldsVisitor& visit) override {
