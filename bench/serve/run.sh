@@ -50,6 +50,9 @@ LEARNERS=$(sqlite3 "$DBFILE" "SELECT count(*) FROM entities WHERE kind = 'learne
 
 start_timed() {  # start_timed TAG: starts uplift serve, sets READY_S (start until /readyz 200)
   PORT=$(bench_free_port)
+  # What the step before wrote (the states' deletion, the last server's saves and checkpoint) is
+  # written back first: the start is timed, not the kernel's writeback beside it.
+  sync
   local t0
   t0=$(date +%s.%N)
   bench_start_uplift "$BIN" "$DB" "$PORT" "$WORK/serve-$1.log"
