@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <system_error>
 #include <utility>
 
 #include <malloc.h>
@@ -65,17 +66,26 @@ long resident_mib() {
 // Runs a job on a thread of its own beside the caller's; join() waits and rethrows what the job
 // threw. Destroyed unjoined (the caller's side threw), it still waits for the job, so nothing the
 // job uses goes first when it is declared after all of that.
+// Where no thread can be started, the job runs in the constructor instead.
 class BesideJob {
  public:
   template <typename Fn>
-  explicit BesideJob(Fn job)
-      : thread_([this, job = std::move(job)] {
-          try {
-            job();
-          } catch (...) {
-            failed_ = std::current_exception();
-          }
-        }) {}
+  explicit BesideJob(Fn job) {
+    auto run = [this, job = std::move(job)] {
+      try {
+        job();
+      } catch (...) {
+        failed_ = std::current_exception();
+      }
+    };
+    try {
+      thread_ = std::jthread(run);
+    } catch (const std::system_error&) {
+      run();
+    }
+  }
+  BesideJob(const BesideJob&) = delete;  // the thread holds `this`
+  BesideJob& operator=(const BesideJob&) = delete;
   void join() {
     if (thread_.joinable()) thread_.join();
     if (failed_) std::rethrow_exception(std::exchange(failed_, nullptr));
@@ -83,7 +93,7 @@ class BesideJob {
 
  private:
   std::exception_ptr failed_;
-  std::jthread thread_;  // after failed_: started once it exists, joined before it goes
+  std::jthread thread_;  // after failed_: joined before it goes
 };
 
 }  // namespace
@@ -173,13 +183,19 @@ Status Workspace::load(const ProgressFn& progress) {
     entities_ms = steady_ms() - t0;
   }
   SavedStates saved;
-  if (entities_read.ok()) {
+  auto read_states = [&] {
     const std::int64_t t0 = steady_ms();
     saved = read_saved_states(*store_);
     states_ms = steady_ms() - t0;
+  };
+  // Beside the events where they have a thread; else after them (not held through their load).
+  if (events_job && entities_read.ok()) read_states();
+  if (events_job) {
+    events_job->join();  // rethrows what the job threw (memory): a failed open
+  } else {
+    read_events(*store_);
+    if (entities_read.ok() && events_read.ok()) read_states();
   }
-  if (events_job) events_job->join();  // rethrows what the job threw (memory): a failed open
-  else read_events(*store_);
   UPLIFT_RETURN_IF_ERROR(entities_read);
   UPLIFT_RETURN_IF_ERROR(events_read);
   data_.join_staged_learners();  // the events' learners get the learner table's codes
@@ -310,7 +326,6 @@ Result<bool> Workspace::resume_from_saved_states(SavedStates saved, const Progre
     states_clean_ = true;  // every saved state is the watermark's, which this process now holds
   }
   start_up_ = {true, adopted, tail.size(), changed.size()};
-  publish(&changed);
   publish(&changed);  // what was evaluated again is queued for the saver
   log::info("milestone states resumed from the saved ones",
             {{"saved", adopted}, {"records_after_watermark", tail.size()}, {"evaluated", changed.size()}});

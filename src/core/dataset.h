@@ -9,10 +9,9 @@
 // Events are never removed, so an account's events only grow by insertion.
 // Not thread-safe for writers: the owner serialises writers against readers; concurrent const
 // readers are fine (the evaluator's parallel rebuild relies on it). One exception, for start-up:
-// events (in a BulkLoad that stages their learners' codes), ARR snapshots and renewals may be
-// applied on one thread while accounts, learners, completions and attendance are applied on
-// another (disjoint parts); once both are done, join_staged_learners() gives the events the
-// learners' own codes.
+// events (in a BulkLoad that stages their learners' codes, then hold_event_ids()) may be applied
+// on one thread while every other kind is applied on another (disjoint parts); once both are
+// done, join_staged_learners() gives the events the learners' own codes.
 #pragma once
 
 #include <cstdint>
@@ -119,7 +118,7 @@ class Dataset {
   void join_staged_learners();
   // Completes the set of held event ids that a load of known-new ids (ids_unique) leaves for later
   // (the next apply() of an event does it anyway): it touches only that set, so it may run on its
-  // own thread while nothing writes to the Dataset.
+  // own thread while no event is applied (other kinds may be: see the file comment).
   void hold_event_ids() { events_.hold_ids(); }
 
   // apply() of an event given as views (a store's scan at start-up: no Event is built); its

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -628,12 +629,19 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
   Reception(const ConnectionLimits& limits, FrontDesk desk) : limits_(limits), desk_(std::move(desk)) {
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (wake_fd_ < 0 || epoll_fd_ < 0) throw Poco::IOException("the front door cannot make its event set");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &wake_fd_;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
   }
   ~Reception() {
-    for (auto& e : entries_) release(e.conn);
+    for (auto& e : entries_) release(e->conn);
     for (auto* c : ready_) release(c);
     for (auto& [c, mode] : returned_) release(c);
     if (wake_fd_ >= 0) ::close(wake_fd_);
+    if (epoll_fd_ >= 0) ::close(epoll_fd_);
   }
 
   void set_queue_probe(std::function<int()> queued) { queued_ = std::move(queued); }
@@ -686,10 +694,10 @@ class Reception : public std::enable_shared_from_this<Reception> {
     for (auto* c : ready_) refuse(c);
     ready_.clear();
     for (auto& e : entries_) {
-      if (!e.conn) continue;
-      if (e.mode == Mode::kReading) refuse(e.conn);
-      else close(e);
-      e.conn = nullptr;
+      if (!e->conn) continue;
+      if (e->mode == Mode::kReading) refuse(e->conn);
+      else close(*e);
+      e->conn = nullptr;
     }
     entries_.clear();
     queued_ = nullptr;
@@ -697,56 +705,103 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
  private:
   struct Entry {
-    Connection* conn;  // one reference held; null once closed
+    Connection* conn;  // one reference held; null once closed or handed to a worker
     Mode mode;
     Clock::time_point since;  // accepted, handed back, or draining since
     std::size_t drained = 0;
+    std::uint32_t watched = 0;  // the events it is registered for in epoll_fd_
   };
+  // How often the front door looks for connections past their deadlines (timeouts are seconds):
+  // not on every wake-up, which at 512 busy connections would be most of its work.
+  static constexpr auto kExpiryCheck = std::chrono::milliseconds(10);
 
   static void release(Connection* c) {
     if (c) c->release();
   }
 
+  // One epoll set holds the listening socket, the wake-up eventfd and every connection the front
+  // door has (level-triggered: what poll(2) would report, without passing every descriptor to the
+  // kernel on every wake-up).
   bool serve_for(int listen_fd, Poco::Timespan timeout) {
     if (!ready_.empty()) return true;
     if (!nonblocking_) {
       int flags = ::fcntl(listen_fd, F_GETFL, 0);
       if (flags >= 0) ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
       nonblocking_ = true;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = &listening_;
+      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &ev) == 0) listening_ = true;
     }
     const auto until = Clock::now() + span(timeout);
-    std::vector<pollfd> fds;
+    epoll_event events[kEventsPerWake];
     for (;;) {
       take_returned();
-      expire(Clock::now());
-      if (!ready_.empty()) return true;
       auto now = Clock::now();
-      auto next = until;
-      fds.clear();
-      fds.push_back({listen_fd, static_cast<short>(now >= accept_paused_until_ ? POLLIN : 0), 0});
-      fds.push_back({wake_fd_, POLLIN, 0});
-      for (const auto& e : entries_) {
-        fds.push_back({e.conn->sockfd(), static_cast<short>(POLLIN | (e.conn->has_outbox() ? POLLOUT : 0)), 0});
-        next = std::min(next, deadline(e));
+      if (now >= next_expiry_check_) {
+        expire(now);
+        next_expiry_check_ = now + kExpiryCheck;
       }
+      if (!ready_.empty()) return true;
+      set_accepting(listen_fd, now >= accept_paused_until_);
+      auto next = std::min(until, next_expiry_check_);
       if (now < accept_paused_until_) next = std::min(next, accept_paused_until_);
       auto left = std::chrono::duration_cast<std::chrono::microseconds>(next - now).count();
       int ms = left <= 0 ? 0 : static_cast<int>(std::min<long long>((left + 999) / 1000, 1 << 30));
-      int rc = ::poll(fds.data(), fds.size(), ms);
+      int rc = ::epoll_wait(epoll_fd_, events, kEventsPerWake, ms);
       if (rc < 0 && errno != EINTR) return false;
-      if (rc > 0) {
-        if (fds[1].revents) {
+      bool accept_now = false;
+      for (int k = 0; k < rc; ++k) {
+        void* tag = events[k].data.ptr;
+        if (tag == &wake_fd_) {
           std::uint64_t n;
           (void)::read(wake_fd_, &n, sizeof n);
+        } else if (tag == &listening_) {
+          accept_now = true;
+        } else {
+          // Only the entry served can close; each descriptor is reported once per wake-up.
+          auto* e = static_cast<Entry*>(tag);
+          serve(*e);
+          if (e->conn) watch(*e);
         }
-        for (std::size_t k = 0; k < entries_.size(); ++k)
-          if (fds[k + 2].revents) serve(entries_[k]);
-        sweep();
-        if (fds[0].revents & POLLIN) accept_all(listen_fd);
       }
+      sweep();
+      if (accept_now) accept_all(listen_fd);
       if (!ready_.empty()) return true;
       if (Clock::now() >= until) return false;
     }
+  }
+
+  // Registers the entry's connection for what it waits for now: room for the rest of an answer
+  // in its outbox (nothing more is read meanwhile: serve), else bytes. A hang-up or an error is
+  // reported either way.
+  void watch(Entry& e) {
+    const std::uint32_t want = e.conn->has_outbox() ? std::uint32_t{EPOLLOUT} : std::uint32_t{EPOLLIN};
+    if (want == e.watched) return;
+    epoll_event ev{};
+    ev.events = want;
+    ev.data.ptr = &e;
+    ::epoll_ctl(epoll_fd_, e.watched == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, e.conn->sockfd(), &ev);
+    e.watched = want;
+  }
+  // Takes the entry's connection out of the set (it goes to a worker, or is closed).
+  void unwatch(Entry& e) {
+    if (e.watched == 0 || !e.conn) return;
+    epoll_event ev{};
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, e.conn->sockfd(), &ev);
+    e.watched = 0;
+  }
+  void set_accepting(int listen_fd, bool accepting) {
+    if (!listening_ || accepting == accepting_) return;
+    epoll_event ev{};
+    ev.events = accepting ? std::uint32_t{EPOLLIN} : 0u;
+    ev.data.ptr = &listening_;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd, &ev);
+    accepting_ = accepting;
+  }
+  Entry& add_entry(Connection* c, Mode mode) {
+    entries_.push_back(std::make_unique<Entry>(Entry{c, mode, Clock::now()}));
+    return *entries_.back();
   }
 
   Clock::time_point deadline(const Entry& e) const {
@@ -781,7 +836,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       int from_client = book_->open(client);
       auto* c = new Connection(fd, peer, client, limits_, book_, weak_from_this(),
                                from_client > limits_.max_connections_per_client);
-      entries_.push_back({c, Mode::kReading, Clock::now()});
+      watch(add_entry(c, Mode::kReading));
     }
   }
 
@@ -789,11 +844,13 @@ class Reception : public std::enable_shared_from_this<Reception> {
     std::vector<std::pair<Connection*, Mode>> back;
     {
       std::lock_guard lock(mu_);
+      if (returned_.empty()) return;
       back.swap(returned_);
     }
     for (auto& [c, mode] : back) {
-      entries_.push_back({c, mode, Clock::now()});
-      if (mode == Mode::kReading) evaluate(entries_.back());
+      Entry& e = add_entry(c, mode);
+      if (mode == Mode::kReading) evaluate(e);
+      if (e.conn) watch(e);
     }
     sweep();
   }
@@ -862,6 +919,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       refuse(e, fmt::format("{} requests are waiting for the server already; retry shortly", limits_.max_queued));
       return;
     }
+    unwatch(e);
     ready_.push_back(c);
     e.conn = nullptr;  // its reference went with it
   }
@@ -875,7 +933,8 @@ class Reception : public std::enable_shared_from_this<Reception> {
   }
 
   void expire(Clock::time_point now) {
-    for (auto& e : entries_) {
+    for (auto& entry : entries_) {
+      Entry& e = *entry;
       if (!e.conn || deadline(e) > now) continue;
       if (e.mode == Mode::kReading && e.conn->in_request()) {
         e.conn->answer_timeout();
@@ -893,14 +952,16 @@ class Reception : public std::enable_shared_from_this<Reception> {
     e.drained = 0;
   }
 
+  // Closing the descriptor takes it out of the epoll set.
   static void close(Entry& e) {
     e.conn->close_now();
     release(e.conn);
     e.conn = nullptr;
+    e.watched = 0;
   }
 
   void sweep() {
-    entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [](const Entry& e) { return !e.conn; }),
+    entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [](const auto& e) { return !e->conn; }),
                    entries_.end());
   }
 
@@ -908,11 +969,16 @@ class Reception : public std::enable_shared_from_this<Reception> {
   FrontDesk desk_;
   std::function<int()> queued_;
   std::shared_ptr<ClientBook> book_ = std::make_shared<ClientBook>();
-  std::vector<Entry> entries_;
+  std::vector<std::unique_ptr<Entry>> entries_;  // each at a fixed address: epoll's tag for it
   std::deque<Connection*> ready_;
   bool nonblocking_ = false;
+  bool listening_ = false;  // the listening socket is in epoll_fd_ (its address is its tag)
+  bool accepting_ = true;   // and watched for connections
   Clock::time_point accept_paused_until_{};
-  int wake_fd_ = -1;
+  Clock::time_point next_expiry_check_{};
+  static constexpr int kEventsPerWake = 256;
+  int wake_fd_ = -1;  // its address is its tag in epoll_fd_
+  int epoll_fd_ = -1;
   std::mutex mu_;
   std::vector<std::pair<Connection*, Mode>> returned_;
 };

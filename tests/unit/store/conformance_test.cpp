@@ -496,6 +496,16 @@ TEST_CASE("scan_kind_by_key visits each current record of the kind once, as scan
     }
     for (int i = 0; i < 30; ++i) batch.push_back(account_of(fmt::format("acct-{}", i % 17), fmt::format("A{}", i)));
     batch.push_back(ev("e1"));
+    // Exactly one page of attendance: the last page is full, and the next one is empty.
+    for (int i = 0; i < static_cast<int>(store::kScanPage); ++i) {
+      Attendance at;
+      at.learner = fmt::format("u{}", i % 50);
+      at.program = "accel";
+      at.session = i / 50 + 1;
+      at.ts = 1'767'225'800'000 + i;
+      at.cohort = "2026Q1";
+      batch.push_back(at);
+    }
     outcomes(*s, batch);
     Learner moved = lrn("u10", "acct-elsewhere");
     outcomes(*s, {moved, account_of("acct-3", "renamed")});
@@ -522,6 +532,9 @@ TEST_CASE("scan_kind_by_key visits each current record of the kind once, as scan
       if (kind != RecordKind::kEvent) CHECK(std::is_sorted(keys.begin(), keys.end()));  // bytes: both backends
     }
     CHECK(std::get<Learner>(s->get(RecordKind::kLearner, "u10")->record).account == "acct-elsewhere");
+    std::size_t attendance = 0;
+    REQUIRE(s->scan_kind_by_key(RecordKind::kAttendance, [&](const StoredRecord&) { return ++attendance > 0; }).ok());
+    CHECK(attendance == store::kScanPage);
     std::size_t visits = 0;
     REQUIRE(s->scan_kind_by_key(RecordKind::kLearner, [&](const StoredRecord&) { return ++visits < 3; }).ok());
     CHECK(visits == 3);  // the visitor stops the scan
