@@ -152,6 +152,10 @@ Status Workspace::load(const ProgressFn& progress) {
       // Events come in store order: each account's are sorted once at the end. Their ids are the
       // store's unique key, and nothing else is in memory yet: none is looked up before it is added.
       BulkLoad bulk(data_, /*ids_unique=*/true, /*stage_learners=*/true);
+      // The store's last sequence bounds the events (every record took one): their rows are set
+      // aside without being copied as they grow (probes at FULL scale: this thread 6.9-7.9 s ->
+      // 6.0-6.5 s). Capped (2.7 GB of address space), for a store whose sequence is mostly updates.
+      data_.reserve_events(static_cast<std::size_t>(std::min<Sequence>(last_seq_.load(), Sequence{1} << 26)));
       events_read = from.scan_event_fields([&](const EventFields& e) {
         data_.apply(e);
         if (progress && ++events % 65536 == 0) progress("loading events", events, 0);

@@ -1,6 +1,7 @@
 #include "core/dataset.h"
 
 #include <algorithm>
+#include <new>
 #include <stdexcept>
 
 namespace uplift {
@@ -173,7 +174,13 @@ bool Dataset::apply(const Record& r) {
   return false;
 }
 
-void Dataset::reserve_events(std::size_t n) { events_.reserve(n); }
+void Dataset::reserve_events(std::size_t n) {
+  try {
+    events_.expect_appended(n);
+  } catch (const std::bad_alloc&) {
+    // Only a hint: where the address space is refused, the rows grow as they arrive.
+  }
+}
 
 bool Dataset::apply_completion(const Completion& c) {
   const std::uint32_t learner = learners_.intern(c.learner);

@@ -102,7 +102,8 @@ class Dataset {
   // Returns true when the record changed the dataset (false for a duplicate event or an
   // identical upsert).
   bool apply(const Record& r);
-  // Capacity hint for bulk loads: about this many events will be applied.
+  // Capacity hint for a bulk load (between begin_bulk and end_bulk): at most about this many
+  // events will be applied. An overestimate costs address space, not memory.
   void reserve_events(std::size_t n);
   // Bulk loading (start-up, imports): between begin_bulk() and end_bulk() events are appended in
   // arrival order (deduplicated as always) and end_bulk() sorts each account's events once, so a

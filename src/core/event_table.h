@@ -163,6 +163,9 @@ class EventTable {
   // Puts the rows set aside into their accounts, each account's in (ts, id) order.
   void sort();
   void reserve(std::size_t events);
+  // Room for `events` rows set aside by a bulk load, made once: the rows are not copied as they
+  // grow. An overestimate costs address space, not memory (pages are touched as rows arrive).
+  void expect_appended(std::size_t events) { appended_.reserve(events); }
 
   const std::vector<EventRow>& of(std::string_view account) const;
   std::vector<std::string> accounts() const;  // sorted
