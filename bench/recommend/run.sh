@@ -6,7 +6,8 @@
 #   bench/recommend/run.sh [--scale small|full]
 #     small: 10,000 demo accounts (~170k learners), 20 s per side
 #     full:  100,000 demo accounts (~1.7M learners), 30 s per side
-# Goal (issue 7): uplift >= 0.5x nginx requests/s and p99 <= 5 ms.
+# Goals: uplift >= 0.6x nginx requests/s at 2x16 connections (issue 23; issue 7 asked 0.5x, which
+# the lms configuration below keeps) and p99 <= 5 ms.
 #
 # Two wrk configurations, each run against both servers with identical settings:
 #  * "saturated": 2 wrk threads, 16 connections — the original configuration, kept as it was.
@@ -192,7 +193,7 @@ out = {"benchmark": "recommend", "scale": scale,
        "comparisons": [
          {"metric": f"GET recommendations, random of {int(learners):,} learners ({threads}x{conns} conns, saturated)", "unit": "req/s",
           "uplift": round(u_rps), "reference": round(n_rps), "reference_tool": f"nginx static {sizes['median_bytes']} B JSON",
-          "ratio": round(u_rps / n_rps, 3), "higher_is_better": True, "goal": ">= 0.5x", "met": u_rps / n_rps >= 0.5},
+          "ratio": round(u_rps / n_rps, 3), "higher_is_better": True, "goal": ">= 0.6x", "met": u_rps / n_rps >= 0.6},
          {"metric": f"GET recommendations p99 latency ({threads}x{conns} conns, saturated)", "unit": "ms", "uplift": round(u_p99, 3), "reference": round(n_p99, 3),
           "reference_tool": "nginx static file", "ratio": round(u_p99 / n_p99, 2) if n_p99 else None,
           "higher_is_better": False, "goal": "p99 <= 5 ms", "met": u_p99 <= 5},
