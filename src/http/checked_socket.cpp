@@ -630,11 +630,15 @@ class Reception : public std::enable_shared_from_this<Reception> {
   Reception(const ConnectionLimits& limits, FrontDesk desk) : limits_(limits), desk_(std::move(desk)) {
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (wake_fd_ < 0 || epoll_fd_ < 0) throw Poco::IOException("the front door cannot make its event set");
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.ptr = &wake_fd_;
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    if (wake_fd_ < 0 || epoll_fd_ < 0 || ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+      const int error = errno;
+      if (wake_fd_ >= 0) ::close(wake_fd_);
+      if (epoll_fd_ >= 0) ::close(epoll_fd_);
+      throw Poco::IOException(fmt::format("the front door cannot make its event set: {}", std::strerror(error)));
+    }
   }
   ~Reception() {
     for (auto& e : entries_) release(e->conn);
@@ -711,8 +715,9 @@ class Reception : public std::enable_shared_from_this<Reception> {
     std::size_t drained = 0;
     std::uint32_t watched = 0;  // the events it is registered for in epoll_fd_
   };
-  // How often the front door looks for connections past their deadlines (timeouts are seconds):
-  // not on every wake-up, which at 512 busy connections would be most of its work.
+  // The front door looks for connections past their deadlines at the earliest one, but not more
+  // often than this (timeouts are seconds): not on every wake-up, which at 512 busy connections
+  // would be most of its work. A deadline is met within this much.
   static constexpr auto kExpiryCheck = std::chrono::milliseconds(10);
 
   static void release(Connection* c) {
@@ -728,20 +733,21 @@ class Reception : public std::enable_shared_from_this<Reception> {
       int flags = ::fcntl(listen_fd, F_GETFL, 0);
       if (flags >= 0) ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
       nonblocking_ = true;
+    }
+    if (!listening_) {  // tried again on the next call when refused (wait() logs the error)
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.ptr = &listening_;
-      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &ev) == 0) listening_ = true;
+      if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &ev) != 0)
+        throw Poco::IOException(fmt::format("the front door cannot watch its listening socket: {}", std::strerror(errno)));
+      listening_ = accepting_ = true;
     }
     const auto until = Clock::now() + span(timeout);
     epoll_event events[kEventsPerWake];
     for (;;) {
       take_returned();
       auto now = Clock::now();
-      if (now >= next_expiry_check_) {
-        expire(now);
-        next_expiry_check_ = now + kExpiryCheck;
-      }
+      if (now >= next_expiry_check_) next_expiry_check_ = std::max(now + kExpiryCheck, expire(now));
       if (!ready_.empty()) return true;
       set_accepting(listen_fd, now >= accept_paused_until_);
       auto next = std::min(until, next_expiry_check_);
@@ -762,7 +768,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
           // Only the entry served can close; each descriptor is reported once per wake-up.
           auto* e = static_cast<Entry*>(tag);
           serve(*e);
-          if (e->conn) watch(*e);
+          if (e->conn && watch(*e)) next_expiry_check_ = std::min(next_expiry_check_, deadline(*e));
         }
       }
       sweep();
@@ -774,15 +780,21 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
   // Registers the entry's connection for what it waits for now: room for the rest of an answer
   // in its outbox (nothing more is read meanwhile: serve), else bytes. A hang-up or an error is
-  // reported either way.
-  void watch(Entry& e) {
+  // reported either way. A connection the kernel refuses to watch (out of memory) is closed:
+  // nothing would ever be reported for it. False then.
+  bool watch(Entry& e) {
     const std::uint32_t want = e.conn->has_outbox() ? std::uint32_t{EPOLLOUT} : std::uint32_t{EPOLLIN};
-    if (want == e.watched) return;
+    if (want == e.watched) return true;
     epoll_event ev{};
     ev.events = want;
     ev.data.ptr = &e;
-    ::epoll_ctl(epoll_fd_, e.watched == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, e.conn->sockfd(), &ev);
+    if (::epoll_ctl(epoll_fd_, e.watched == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, e.conn->sockfd(), &ev) != 0) {
+      log_refusal("connection closed", 503, fmt::format("the front door cannot watch it: {}", std::strerror(errno)));
+      close(e);
+      return false;
+    }
     e.watched = want;
+    return true;
   }
   // Takes the entry's connection out of the set (it goes to a worker, or is closed).
   void unwatch(Entry& e) {
@@ -801,7 +813,9 @@ class Reception : public std::enable_shared_from_this<Reception> {
   }
   Entry& add_entry(Connection* c, Mode mode) {
     entries_.push_back(std::make_unique<Entry>(Entry{c, mode, Clock::now()}));
-    return *entries_.back();
+    Entry& e = *entries_.back();
+    next_expiry_check_ = std::min(next_expiry_check_, deadline(e));
+    return e;
   }
 
   Clock::time_point deadline(const Entry& e) const {
@@ -919,8 +933,8 @@ class Reception : public std::enable_shared_from_this<Reception> {
       refuse(e, fmt::format("{} requests are waiting for the server already; retry shortly", limits_.max_queued));
       return;
     }
-    unwatch(e);
     ready_.push_back(c);
+    unwatch(e);
     e.conn = nullptr;  // its reference went with it
   }
 
@@ -932,7 +946,9 @@ class Reception : public std::enable_shared_from_this<Reception> {
     drain(e);
   }
 
-  void expire(Clock::time_point now) {
+  // Answers or closes the connections past their deadlines; returns the earliest deadline left
+  // (time_point::max() when none).
+  Clock::time_point expire(Clock::time_point now) {
     for (auto& entry : entries_) {
       Entry& e = *entry;
       if (!e.conn || deadline(e) > now) continue;
@@ -944,6 +960,9 @@ class Reception : public std::enable_shared_from_this<Reception> {
       }
     }
     sweep();
+    Clock::time_point earliest = Clock::time_point::max();
+    for (const auto& e : entries_) earliest = std::min(earliest, deadline(*e));
+    return earliest;
   }
 
   static void drain(Entry& e) {
@@ -975,7 +994,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
   bool listening_ = false;  // the listening socket is in epoll_fd_ (its address is its tag)
   bool accepting_ = true;   // and watched for connections
   Clock::time_point accept_paused_until_{};
-  Clock::time_point next_expiry_check_{};
+  Clock::time_point next_expiry_check_{};  // the earliest deadline, or sooner
   static constexpr int kEventsPerWake = 256;
   int wake_fd_ = -1;  // its address is its tag in epoll_fd_
   int epoll_fd_ = -1;
