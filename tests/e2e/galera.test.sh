@@ -20,7 +20,13 @@ if [ -z "${UPLIFT_TEST_GALERA:-}" ]; then
   echo "SKIPPED: no Galera cluster (run tests/galera.sh start)"
   exit 0
 fi
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# A failure shows what the servers logged as errors and warnings, and their 5xx answers: their
+# logs go with the temporary directory.
+fail() {
+  echo "FAIL: $*" >&2
+  grep -h -E '"level":"(error|warn)"|"status":5[0-9][0-9]' "$E2E_TMP"/server-*.log 2>/dev/null | tail -40 >&2 || true
+  exit 1
+}
 CLIENT=$UPLIFT_SOURCE_DIR/tests/e2e/galera/client.mjs
 
 # URLs: one database of our own, the node order decides which node a server writes through.
