@@ -72,6 +72,9 @@ constexpr int kDuplicateEntry = 1062;  // ER_DUP_ENTRY
 // repeated within the batch is inserted as new, and a stored id makes the INSERT fail with
 // ER_DUP_ENTRY (the transaction is rolled back and the error rethrown).
 Result<WriteResult> write_batch_once(Conn& c, const std::vector<EncodedRecord>& batch, bool assume_new_events);
+// The highest sequence in the events and entities tables (outside any transaction: what is
+// committed now).
+Sequence highest_stored_sequence(Conn& c);
 
 }  // namespace
 
@@ -105,8 +108,36 @@ Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch
       if (fell_back) *fell_back = true;
     }
   }
-  return write_batch_once(c, batch, false);
+  try {
+    return write_batch_once(c, batch, false);
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kDuplicateEntry) throw;
+    // This attempt looked up what is stored and numbered its rows under the counter row's lock,
+    // so a duplicate sequence now means either that the counter is behind the stored rows (edited
+    // or restored apart from them), or that another writer committed first. On Galera the lock is
+    // the node's own: another node's rows can be applied here before this transaction is
+    // certified, and its insert then meets them (1062 rather than 1213). Either way the attempt is
+    // retried like a deadlock (with_conn); a lagging counter is first moved past the stored rows,
+    // as the SQLite backend numbers past them, so no stored record is ever overwritten.
+    const Sequence highest = highest_stored_sequence(c);
+    auto& catch_up = c.prep("UPDATE meta SET v = ? WHERE k = 'seq' AND v < ?");
+    catch_up.setInt64(1, highest);
+    catch_up.setInt64(2, highest);
+    catch_up.executeUpdate();  // autocommit: write_batch_once rolled its transaction back
+    throw sql::SQLException(fmt::format("a sequence number was taken meanwhile: {}", e.what()), "40001", 1213);
+  }
 }
+
+namespace {
+
+Sequence highest_stored_sequence(Conn& c) {
+  std::unique_ptr<sql::ResultSet> rs(c.prep(
+      "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MAX(seq) FROM entities), 0))")
+                                         .executeQuery());
+  return rs->next() ? rs->getInt64(1) : 0;
+}
+
+}  // namespace
 
 namespace {
 

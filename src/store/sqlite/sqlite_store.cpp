@@ -23,11 +23,12 @@ using sqlite::Stmt;
 
 // Statement texts: Db caches prepared statements by these literals' addresses.
 constexpr const char* kReadSeq = "SELECT v FROM meta WHERE k = 'seq'";
-// Where a write continues numbering: the stored counter, or past the newest event should the
-// counter ever lag (a file edited by hand) — EventWriter's undo deletes by seq range and must
-// never meet an older row there.
+// Where a write continues numbering: the stored counter, or past the newest record should the
+// counter ever lag (a file edited by hand or restored apart from its tables) — a sequence names
+// one record, and EventWriter's undo deletes by seq range and must never meet an older row there.
 constexpr const char* kReadSeqForWrite =
-    "SELECT max(coalesce((SELECT v FROM meta WHERE k = 'seq'), 0), coalesce((SELECT max(seq) FROM events), 0))";
+    "SELECT max(coalesce((SELECT v FROM meta WHERE k = 'seq'), 0), coalesce((SELECT max(seq) FROM events), 0), "
+    "coalesce((SELECT max(seq) FROM entities), 0))";
 constexpr const char* kWriteSeq = "UPDATE meta SET v = ? WHERE k = 'seq'";
 constexpr const char* kUpsertDocument =
     "INSERT INTO documents (collection, dkey, body, updated_at) VALUES (?,?,?,?) "

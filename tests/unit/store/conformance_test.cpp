@@ -138,27 +138,35 @@ TEST_CASE("a large batch of events: duplicates anywhere in it are found and the 
   });
 }
 
-// A database whose sequence counter lags behind its events (edited by hand, say) may refuse
-// writes, but must never lose a stored event to a new one's number.
-TEST_CASE("a sequence counter behind the stored events never costs a stored event") {
+// A database whose sequence counter lags behind its records (edited by hand, or restored apart
+// from them) never loses a stored record to a new one's number: the write numbers past them.
+// (On MySQL the first attempt meets a stored sequence, moves the counter past it and runs again:
+// the path a Galera writer takes when another node's rows arrive before its own commit.)
+TEST_CASE("a sequence counter behind the stored records never costs a stored record") {
   for_each_backend([](TestDb& db) {
     auto s = db.open();
     std::vector<Record> first;
     for (int i = 0; i < 100; ++i) first.push_back(ev(fmt::format("old-{}", i)));
+    first.push_back(account_of("acme", "Acme"));
     REQUIRE(s->write(first).ok());
     s.reset();
     db.exec_raw("UPDATE meta SET v = 10 WHERE k = 'seq'");
     s = db.open();
     std::vector<Record> more;
     for (int i = 0; i < 200; ++i) more.push_back(ev(fmt::format("new-{}", i)));
+    more.push_back(account_of("acme", "Acme Corp"));
     auto w = s->write(more);
+    REQUIRE_MESSAGE(w.ok(), w.status().to_string());
     for (int i = 0; i < 100; ++i) CHECK(s->get(RecordKind::kEvent, fmt::format("old-{}", i)).ok());
-    if (w.ok()) {
-      CHECK(count_of(*s, RecordKind::kEvent) == 300);
-      CHECK(s->get(RecordKind::kEvent, "new-0")->seq > 100);
-    } else {
-      CHECK(count_of(*s, RecordKind::kEvent) == 100);
-    }
+    CHECK(count_of(*s, RecordKind::kEvent) == 300);
+    CHECK(s->get(RecordKind::kEvent, "new-0")->seq > 101);
+    REQUIRE(w->previous_sequence.has_value());
+    CHECK(*w->previous_sequence >= 101);
+    CHECK(w->last_sequence == *w->previous_sequence + 201);
+    CHECK(*s->last_sequence() == w->last_sequence);
+    auto acme = s->get(RecordKind::kAccount, "acme");
+    REQUIRE(acme.ok());
+    CHECK(acme->seq == w->last_sequence);
   });
 }
 
