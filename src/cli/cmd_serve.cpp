@@ -33,6 +33,7 @@ struct ServeArgs {
   double max_future_hours = 24;
   bool no_alerts = false;
   bool no_front_door_reads = false;
+  int front_door_threads = 0;
 };
 
 // Names this replica in delivery leases.
@@ -80,6 +81,7 @@ void serve(const ServeArgs& a) {
   opts.limits.max_queued = a.max_queued;
   opts.limits.keep_alive_grace = Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(a.keep_alive_grace_ms * 1e3));
   opts.front_door_reads = !a.no_front_door_reads;
+  opts.front_door_threads = a.front_door_threads;
   // Each connection is a file descriptor: raise the soft limit to the hard one, and keep the
   // connection cap below it (room for the database, the log and the listening socket).
   rlimit files{};
@@ -161,6 +163,9 @@ void setup(CLI::App& app) {
   cmd->add_flag("--no-front-door-reads", args->no_front_door_reads,
                 "hand every request to a worker thread, the learner reads (recommendations, segments, "
                 "path) included, instead of answering those on the front door's thread");
+  cmd->add_option("--front-door-threads", args->front_door_threads,
+                  "threads reading connections and answering the learner reads (0: one per CPU, at most 4)")
+      ->capture_default_str()->check(CLI::Range(0, 64));
   cmd->add_flag("--no-alerts", args->no_alerts,
                "do not judge trigger rules or deliver alerts in this process (another replica does)");
   cmd->add_option("--max-future-hours", args->max_future_hours,

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -623,11 +624,17 @@ class Connection : public Poco::Net::StreamSocketImpl {
 
 // The front door: every connection that is not in a worker's hands. Runs on Poco's acceptor
 // thread (wait/take_ready); workers give connections back through take_back from any thread.
+// One lane of the front door: an event set and the connections it serves, on one thread. The
+// hub (hub_ null) is served by Poco's acceptor thread: it accepts every connection and deals them
+// to the lanes in turn (itself included), and it alone hands connections to Poco's workers —
+// the other lanes pass theirs to it (hand_over). A connection a worker gives back returns to the
+// lane it was dealt to. Every lane answers its connections' front-desk requests itself.
 class Reception : public std::enable_shared_from_this<Reception> {
  public:
   enum class Mode { kReading, kDraining };
 
-  Reception(const ConnectionLimits& limits, FrontDesk desk) : limits_(limits), desk_(std::move(desk)) {
+  Reception(const ConnectionLimits& limits, FrontDesk desk, std::shared_ptr<ClientBook> book, Reception* hub)
+      : limits_(limits), desk_(std::move(desk)), book_(std::move(book)), hub_(hub) {
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     epoll_event ev{};
@@ -644,6 +651,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     for (auto& e : entries_) release(e->conn);
     for (auto* c : ready_) release(c);
     for (auto& [c, mode] : returned_) release(c);
+    for (auto* c : handed_) release(c);
     if (wake_fd_ >= 0) ::close(wake_fd_);
     if (epoll_fd_ >= 0) ::close(epoll_fd_);
   }
@@ -659,8 +667,47 @@ class Reception : public std::enable_shared_from_this<Reception> {
       std::lock_guard lock(mu_);
       returned_.emplace_back(c, mode);
     }
-    std::uint64_t one = 1;
-    (void)::write(wake_fd_, &one, sizeof one);
+    wake();
+  }
+
+  // The hub deals this lane a connection it accepted (its reference passes to this lane).
+  void adopt(Connection* c) {
+    try {
+      std::lock_guard lock(mu_);
+      returned_.emplace_back(c, Mode::kReading);
+    } catch (...) {
+      c->close_now();
+      release(c);
+      throw;
+    }
+    wake();
+  }
+
+  // Another lane passes the hub a connection whose request needs a worker (its reference passes
+  // to the hub, which queues it for Poco's acceptor).
+  void hand_over(Connection* c) {
+    try {
+      std::lock_guard lock(mu_);
+      handed_.push_back(c);
+    } catch (...) {
+      c->close_now();
+      release(c);
+      throw;
+    }
+    waiting_.fetch_add(1, std::memory_order_relaxed);
+    wake();
+  }
+
+  // The hub's lanes besides itself, dealt connections in turn (set before the server starts).
+  void set_lanes(std::vector<Reception*> lanes) { lanes_ = std::move(lanes); }
+
+  // A lane's own thread: serves until stop().
+  void run_lane() {
+    while (!stopping_.load(std::memory_order_acquire)) (void)wait(-1, Poco::Timespan(1, 0));
+  }
+  void stop() {
+    stopping_.store(true, std::memory_order_release);
+    wake();
   }
 
   // Serves the front door for up to `timeout`; true once a connection is ready for a worker.
@@ -680,6 +727,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     if (ready_.empty()) return nullptr;
     Connection* c = ready_.front();
     ready_.pop_front();
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
     c->handed_off();
     return c;
   }
@@ -729,12 +777,12 @@ class Reception : public std::enable_shared_from_this<Reception> {
   // kernel on every wake-up).
   bool serve_for(int listen_fd, Poco::Timespan timeout) {
     if (!ready_.empty()) return true;
-    if (!nonblocking_) {
+    if (listen_fd >= 0 && !nonblocking_) {
       int flags = ::fcntl(listen_fd, F_GETFL, 0);
       if (flags >= 0) ::fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
       nonblocking_ = true;
     }
-    if (!listening_) {  // tried again on the next call when refused (wait() logs the error)
+    if (listen_fd >= 0 && !listening_) {  // tried again on the next call when refused (wait() logs the error)
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.ptr = &listening_;
@@ -749,6 +797,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       auto now = Clock::now();
       if (now >= next_expiry_check_) next_expiry_check_ = std::max(now + kExpiryCheck, expire(now));
       if (!ready_.empty()) return true;
+      if (stopping_.load(std::memory_order_acquire)) return false;
       set_accepting(listen_fd, now >= accept_paused_until_);
       auto next = std::min(until, next_expiry_check_);
       if (now < accept_paused_until_) next = std::min(next, accept_paused_until_);
@@ -804,7 +853,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     e.watched = 0;
   }
   void set_accepting(int listen_fd, bool accepting) {
-    if (!listening_ || accepting == accepting_) return;
+    if (listen_fd < 0 || !listening_ || accepting == accepting_) return;
     epoll_event ev{};
     ev.events = accepting ? std::uint32_t{EPOLLIN} : 0u;
     ev.data.ptr = &listening_;
@@ -848,19 +897,28 @@ class Reception : public std::enable_shared_from_this<Reception> {
       Poco::Net::SocketAddress peer(reinterpret_cast<const sockaddr*>(&addr), len);
       std::string client = peer.host().toString();
       int from_client = book_->open(client);
-      auto* c = new Connection(fd, peer, client, limits_, book_, weak_from_this(),
+      Reception* home = this;
+      if (!lanes_.empty()) {
+        dealt_ = (dealt_ + 1) % (lanes_.size() + 1);
+        if (dealt_ > 0) home = lanes_[dealt_ - 1];
+      }
+      auto* c = new Connection(fd, peer, client, limits_, book_, home->weak_from_this(),
                                from_client > limits_.max_connections_per_client);
-      watch(add_entry(c, Mode::kReading));
+      if (home == this) watch(add_entry(c, Mode::kReading));
+      else home->adopt(c);
     }
   }
 
   void take_returned() {
     std::vector<std::pair<Connection*, Mode>> back;
+    std::vector<Connection*> handed;
     {
       std::lock_guard lock(mu_);
-      if (returned_.empty()) return;
+      if (returned_.empty() && handed_.empty()) return;
       back.swap(returned_);
+      handed.swap(handed_);
     }
+    ready_.insert(ready_.end(), handed.begin(), handed.end());
     for (auto& [c, mode] : back) {
       Entry& e = add_entry(c, mode);
       if (mode == Mode::kReading) evaluate(e);
@@ -929,11 +987,21 @@ class Reception : public std::enable_shared_from_this<Reception> {
                             limits_.max_connections_per_client));
       return;
     }
-    if (queued_ && queued_() + static_cast<int>(ready_.size()) >= limits_.max_queued) {
+    Reception& hub = hub_ ? *hub_ : *this;
+    if (queued_ && queued_() + hub.waiting_.load(std::memory_order_relaxed) >= limits_.max_queued) {
       refuse(e, fmt::format("{} requests are waiting for the server already; retry shortly", limits_.max_queued));
       return;
     }
+    if (hub_) {
+      // Out of this lane's set before the hub can see it: a worker may close it (and its
+      // descriptor be reused) at once.
+      unwatch(e);
+      e.conn = nullptr;  // its reference goes with it
+      hub_->hand_over(c);
+      return;
+    }
     ready_.push_back(c);
+    waiting_.fetch_add(1, std::memory_order_relaxed);
     unwatch(e);
     e.conn = nullptr;  // its reference went with it
   }
@@ -984,10 +1052,20 @@ class Reception : public std::enable_shared_from_this<Reception> {
                    entries_.end());
   }
 
+  void wake() {
+    std::uint64_t one = 1;
+    (void)::write(wake_fd_, &one, sizeof one);
+  }
+
   const ConnectionLimits limits_;
   FrontDesk desk_;
   std::function<int()> queued_;
-  std::shared_ptr<ClientBook> book_ = std::make_shared<ClientBook>();
+  std::shared_ptr<ClientBook> book_;  // shared by every lane
+  Reception* const hub_;              // null: this is the hub
+  std::vector<Reception*> lanes_;     // the hub's other lanes
+  std::size_t dealt_ = 0;             // the lane the last connection was dealt to (0: the hub)
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> waiting_{0};       // the hub's connections waiting for a worker (ready_ and handed_)
   std::vector<std::unique_ptr<Entry>> entries_;  // each at a fixed address: epoll's tag for it
   std::deque<Connection*> ready_;
   bool nonblocking_ = false;
@@ -999,7 +1077,8 @@ class Reception : public std::enable_shared_from_this<Reception> {
   int wake_fd_ = -1;  // its address is its tag in epoll_fd_
   int epoll_fd_ = -1;
   std::mutex mu_;
-  std::vector<std::pair<Connection*, Mode>> returned_;
+  std::vector<std::pair<Connection*, Mode>> returned_;  // from workers, and dealt by the hub
+  std::vector<Connection*> handed_;                      // the hub's: passed on by other lanes
 };
 
 bool Connection::others_waiting() const {
@@ -1030,8 +1109,23 @@ void Connection::close() {
 
 class FrontDoorSocketImpl : public Poco::Net::ServerSocketImpl {
  public:
-  FrontDoorSocketImpl(const ConnectionLimits& limits, FrontDesk desk)
-      : limits_(limits), reception_(std::make_shared<Reception>(limits_, std::move(desk))) {}
+  FrontDoorSocketImpl(const ConnectionLimits& limits, FrontDesk desk, int lanes)
+      : limits_(limits), reception_(std::make_shared<Reception>(limits_, desk, book_, nullptr)) {
+    for (int i = 1; i < lanes; ++i) {
+      auto lane = std::make_shared<Reception>(limits_, desk, book_, reception_.get());
+      try {
+        threads_.emplace_back([lane] { lane->run_lane(); });
+      } catch (const std::system_error& e) {  // no thread to be had: serve with the lanes there are
+        log_refusal("front door lane not started", 503, e.what());
+        break;
+      }
+      lanes_.push_back(std::move(lane));
+    }
+    std::vector<Reception*> others;
+    for (auto& lane : lanes_) others.push_back(lane.get());
+    reception_->set_lanes(std::move(others));
+  }
+  ~FrontDoorSocketImpl() override { stop_lanes(); }
 
   // Poco's acceptor polls the listening socket (every 250 ms, to notice a stop) and then accepts:
   // here it serves the front door meanwhile, and "readable" means a request is ready.
@@ -1047,18 +1141,35 @@ class FrontDoorSocketImpl : public Poco::Net::ServerSocketImpl {
     return c;
   }
 
-  void set_queue_probe(std::function<int()> queued) { reception_->set_queue_probe(std::move(queued)); }
-  void shut_down() { reception_->shut_down(); }
+  void set_queue_probe(std::function<int()> queued) {
+    for (auto& lane : lanes_) lane->set_queue_probe(queued);
+    reception_->set_queue_probe(std::move(queued));
+  }
+  // The lanes stop first, passing on what they hold; then the hub refuses what waits for a worker.
+  void shut_down() {
+    stop_lanes();
+    for (auto& lane : lanes_) lane->shut_down();
+    reception_->shut_down();
+  }
 
  private:
+  void stop_lanes() {
+    for (auto& lane : lanes_) lane->stop();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
   ConnectionLimits limits_;
-  std::shared_ptr<Reception> reception_;
+  std::shared_ptr<ClientBook> book_ = std::make_shared<ClientBook>();
+  std::shared_ptr<Reception> reception_;  // the hub, served by Poco's acceptor thread
+  std::vector<std::shared_ptr<Reception>> lanes_;
+  std::vector<std::thread> threads_;  // one per lane in lanes_
 };
 
 }  // namespace
 
-CheckedServerSocket::CheckedServerSocket(const ConnectionLimits& limits, FrontDesk desk)
-    : ServerSocket(new FrontDoorSocketImpl(limits, std::move(desk)), true) {}
+CheckedServerSocket::CheckedServerSocket(const ConnectionLimits& limits, FrontDesk desk, int lanes)
+    : ServerSocket(new FrontDoorSocketImpl(limits, std::move(desk), std::max(1, lanes)), true) {}
 
 void CheckedServerSocket::set_queue_probe(std::function<int()> queued) {
   static_cast<FrontDoorSocketImpl*>(impl())->set_queue_probe(std::move(queued));

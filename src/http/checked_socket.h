@@ -2,9 +2,10 @@
 //
 // Poco's HTTPServer gives each connection a thread from its pool for as long as the connection
 // lasts, so sixteen clients that trickle their headers a byte at a time (or idle between requests)
-// would hold all sixteen threads. Here one thread — Poco's acceptor, which calls this socket's
-// poll() and acceptConnection() — reads every connection until it holds a whole request head (and
-// its body, up to `prefetch_limit`), and only then hands it to Poco's pool. Between keep-alive
+// would hold all sixteen threads. Here the front door — Poco's acceptor, which calls this socket's
+// poll() and acceptConnection(), and optionally further lanes on threads of their own, each
+// watching its share of the connections with epoll — reads every connection until it holds a
+// whole request head (and its body, up to `prefetch_limit`), and only then hands it to Poco's pool. Between keep-alive
 // requests a worker waits `keep_alive_grace` for the next request, then gives the connection back
 // to the front door; after 4 requests in a row it gives it back at once when other connections
 // wait for a thread (so 512 busy keep-alive clients share 16 threads fairly). So a thread is only ever busy with a request that has arrived; slow and idle
@@ -62,7 +63,10 @@ using FrontDesk = std::function<std::optional<HttpResponse>(const FrontRequest&)
 
 class CheckedServerSocket : public Poco::Net::ServerSocket {
  public:
-  CheckedServerSocket(const ConnectionLimits& limits, FrontDesk desk);
+  // `lanes`: how many threads serve the front door. The first is Poco's acceptor; each other lane
+  // has its own thread and event set and is dealt every lanes-th connection accepted, whose reads
+  // and front-desk answers it then serves (so `desk` is called from several threads at once).
+  CheckedServerSocket(const ConnectionLimits& limits, FrontDesk desk, int lanes = 1);
   // How many connections wait for a worker thread (HTTPServer::queuedConnections). Set before the
   // server starts; while unset, nothing is refused for queueing.
   void set_queue_probe(std::function<int()> queued);

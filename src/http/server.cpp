@@ -4,12 +4,14 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <istream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -320,6 +322,9 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   // The front door: framing checks, timeouts, connection caps; answers health probes itself, and
   // the bounded learner reads (Lane::kFrontDoor) when their key is known without the store.
   const bool front_door_reads = options.front_door_reads;
+  const int lanes = options.front_door_threads > 0
+                        ? options.front_door_threads
+                        : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   CheckedServerSocket socket(options.limits, [&service, &keys, &api, front_door_reads](const FrontRequest& fr) {
     if (fr.method != "GET") return std::optional<HttpResponse>();
     std::string_view path = fr.target.substr(0, fr.target.find('?'));
@@ -339,7 +344,7 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
     ++service.metrics.front_door_answers;
     record_request(service, request->method, out, start);
     return std::optional<HttpResponse>(std::move(out.response));
-  });
+  }, lanes);
   try {
     socket.bind(Poco::Net::SocketAddress(options.host, static_cast<Poco::UInt16>(options.port)), true);
     socket.listen(256);

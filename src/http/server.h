@@ -33,6 +33,8 @@ struct ServerOptions {
   int tick_ms = 200;
   // Answer the bounded learner reads (Lane::kFrontDoor routes) on the front door's thread.
   bool front_door_reads = true;
+  // Threads serving the front door (CheckedServerSocket's lanes); 0: one per CPU, at most 4.
+  int front_door_threads = 0;
   ConnectionLimits limits;  // timeouts and connection caps of the front door (checked_socket.h)
 };
 
