@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <climits>
 #include <cstring>
 #include <ctime>
 #include <deque>
@@ -622,13 +623,12 @@ class Connection : public Poco::Net::StreamSocketImpl {
   Clock::time_point answer_deadline_{};
 };
 
-// The front door: every connection that is not in a worker's hands. Runs on Poco's acceptor
-// thread (wait/take_ready); workers give connections back through take_back from any thread.
-// One lane of the front door: an event set and the connections it serves, on one thread. The
-// hub (hub_ null) is served by Poco's acceptor thread: it accepts every connection and deals them
-// to the lanes in turn (itself included), and it alone hands connections to Poco's workers —
-// the other lanes pass theirs to it (hand_over). A connection a worker gives back returns to the
-// lane it was dealt to. Every lane answers its connections' front-desk requests itself.
+// One lane of the front door: an event set and the connections it serves that are not in a
+// worker's hands, on one thread. The hub (hub_ null) is served by Poco's acceptor thread
+// (wait/take_ready): it accepts every connection and deals them to the lanes in turn (itself
+// included), and it alone hands connections to Poco's workers — the other lanes pass theirs to it
+// (hand_over). A connection a worker gives back (take_back, from any thread) returns to the lane
+// it was dealt to. Every lane answers its connections' front-desk requests itself.
 class Reception : public std::enable_shared_from_this<Reception> {
  public:
   enum class Mode { kReading, kDraining };
@@ -684,18 +684,29 @@ class Reception : public std::enable_shared_from_this<Reception> {
   }
 
   // Another lane passes the hub a connection whose request needs a worker (its reference passes
-  // to the hub, which queues it for Poco's acceptor).
+  // to the hub, which queues it for Poco's acceptor). Its place was reserved (reserve_wait).
   void hand_over(Connection* c) {
     try {
       std::lock_guard lock(mu_);
       handed_.push_back(c);
     } catch (...) {
+      waiting_.fetch_sub(1, std::memory_order_relaxed);
       c->close_now();
       release(c);
       throw;
     }
-    waiting_.fetch_add(1, std::memory_order_relaxed);
     wake();
+  }
+
+  // Reserves a place among the hub's connections waiting for a worker, unless `queued` (Poco's
+  // queue) and those waiting here already reach `limit`: one count, updated atomically, so lanes
+  // deciding at once cannot pass the limit together.
+  bool reserve_wait(int queued, int limit) {
+    int waiting = waiting_.load(std::memory_order_relaxed);
+    do {
+      if (queued + waiting >= limit) return false;
+    } while (!waiting_.compare_exchange_weak(waiting, waiting + 1, std::memory_order_relaxed));
+    return true;
   }
 
   // The hub's lanes besides itself, dealt connections in turn (set before the server starts).
@@ -745,6 +756,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     };
     for (auto* c : ready_) refuse(c);
     ready_.clear();
+    waiting_.store(0, std::memory_order_relaxed);
     for (auto& e : entries_) {
       if (!e->conn) continue;
       if (e->mode == Mode::kReading) refuse(e->conn);
@@ -918,11 +930,38 @@ class Reception : public std::enable_shared_from_this<Reception> {
       back.swap(returned_);
       handed.swap(handed_);
     }
-    ready_.insert(ready_.end(), handed.begin(), handed.end());
-    for (auto& [c, mode] : back) {
-      Entry& e = add_entry(c, mode);
-      if (mode == Mode::kReading) evaluate(e);
-      if (e.conn) watch(e);
+    // What cannot be kept (out of memory) is closed, never leaked.
+    std::size_t i = 0;
+    try {
+      for (; i < handed.size(); ++i) ready_.push_back(handed[i]);
+    } catch (...) {
+      for (; i < handed.size(); ++i) {
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
+        handed[i]->close_now();
+        release(handed[i]);
+      }
+      for (auto& [c, mode] : back) {
+        c->close_now();
+        release(c);
+      }
+      throw;
+    }
+    i = 0;
+    try {
+      for (; i < back.size(); ++i) {
+        auto [c, mode] = back[i];
+        Entry& e = add_entry(c, mode);
+        back[i].first = nullptr;  // the entry holds it now
+        if (mode == Mode::kReading) evaluate(e);
+        if (e.conn) watch(e);
+      }
+    } catch (...) {
+      for (; i < back.size(); ++i) {
+        if (!back[i].first) continue;
+        back[i].first->close_now();
+        release(back[i].first);
+      }
+      throw;
     }
     sweep();
   }
@@ -988,7 +1027,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       return;
     }
     Reception& hub = hub_ ? *hub_ : *this;
-    if (queued_ && queued_() + hub.waiting_.load(std::memory_order_relaxed) >= limits_.max_queued) {
+    if (!hub.reserve_wait(queued_ ? queued_() : 0, queued_ ? limits_.max_queued : INT_MAX)) {
       refuse(e, fmt::format("{} requests are waiting for the server already; retry shortly", limits_.max_queued));
       return;
     }
@@ -1000,8 +1039,12 @@ class Reception : public std::enable_shared_from_this<Reception> {
       hub_->hand_over(c);
       return;
     }
-    ready_.push_back(c);
-    waiting_.fetch_add(1, std::memory_order_relaxed);
+    try {
+      ready_.push_back(c);
+    } catch (...) {
+      waiting_.fetch_sub(1, std::memory_order_relaxed);
+      throw;  // the entry still holds it
+    }
     unwatch(e);
     e.conn = nullptr;  // its reference went with it
   }
@@ -1111,19 +1154,26 @@ class FrontDoorSocketImpl : public Poco::Net::ServerSocketImpl {
  public:
   FrontDoorSocketImpl(const ConnectionLimits& limits, FrontDesk desk, int lanes)
       : limits_(limits), reception_(std::make_shared<Reception>(limits_, desk, book_, nullptr)) {
-    for (int i = 1; i < lanes; ++i) {
-      auto lane = std::make_shared<Reception>(limits_, desk, book_, reception_.get());
-      try {
-        threads_.emplace_back([lane] { lane->run_lane(); });
-      } catch (const std::system_error& e) {  // no thread to be had: serve with the lanes there are
-        log_refusal("front door lane not started", 503, e.what());
-        break;
+    try {
+      lanes_.reserve(static_cast<std::size_t>(lanes));
+      threads_.reserve(static_cast<std::size_t>(lanes));
+      for (int i = 1; i < lanes; ++i) {
+        lanes_.push_back(std::make_shared<Reception>(limits_, desk, book_, reception_.get()));
+        try {
+          threads_.emplace_back([lane = lanes_.back()] { lane->run_lane(); });
+        } catch (const std::system_error& e) {  // no thread to be had: serve with the lanes there are
+          log_refusal("front door lane not started", 503, e.what());
+          lanes_.pop_back();
+          break;
+        }
       }
-      lanes_.push_back(std::move(lane));
+      std::vector<Reception*> others;
+      for (auto& lane : lanes_) others.push_back(lane.get());
+      reception_->set_lanes(std::move(others));
+    } catch (...) {
+      stop_lanes();
+      throw;
     }
-    std::vector<Reception*> others;
-    for (auto& lane : lanes_) others.push_back(lane.get());
-    reception_->set_lanes(std::move(others));
   }
   ~FrontDoorSocketImpl() override { stop_lanes(); }
 
@@ -1145,7 +1195,8 @@ class FrontDoorSocketImpl : public Poco::Net::ServerSocketImpl {
     for (auto& lane : lanes_) lane->set_queue_probe(queued);
     reception_->set_queue_probe(std::move(queued));
   }
-  // The lanes stop first, passing on what they hold; then the hub refuses what waits for a worker.
+  // The lanes stop first and close what they hold (passing the hub any request they find ready);
+  // then the hub refuses what waits for a worker. Idempotent.
   void shut_down() {
     stop_lanes();
     for (auto& lane : lanes_) lane->shut_down();

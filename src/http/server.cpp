@@ -365,15 +365,35 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
   Poco::ThreadPool pool(2, threads + 2);
   Poco::Net::HTTPServer server(new HandlerFactory(api, service), pool, socket, params);
   socket.set_queue_probe([&server] { return server.queuedConnections(); });
+  // However this function leaves (an exception included), the server stops, its threads are
+  // joined and the front door's lanes stopped before `server` (which their queue probe reads) goes.
+  struct Stop {
+    Poco::Net::HTTPServer& server;
+    Poco::ThreadPool& pool;
+    CheckedServerSocket& socket;
+    bool abort = true;  // false: stop as asked, letting requests in flight finish
+    bool done = false;
+    void now() {
+      if (done) return;
+      done = true;
+      server.stopAll(abort);
+      pool.joinAll();
+      socket.shut_down();  // requests still waiting at the front door: 503; every connection closed
+    }
+    ~Stop() {
+      try {
+        now();
+      } catch (...) {
+      }
+    }
+  } stop{server, pool, socket};
   server.start();
   const int port = socket.address().port();
   log::info("listening", {{"url", fmt::format("http://{}:{}/", options.host, port)}, {"port", port}});
 
   Status loaded = load();
   if (!loaded.ok()) {
-    server.stopAll(true);
-    pool.joinAll();
-    socket.shut_down();
+    stop.now();
     return loaded;
   }
   (void)keys.refresh();
@@ -397,9 +417,8 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
     tick(service, keys);
   }
   service.shutting_down = true;
-  server.stopAll(false);  // stop accepting; waits for requests in flight, then closes connections
-  pool.joinAll();
-  socket.shut_down();  // requests still waiting at the front door: 503; every connection closed
+  stop.abort = false;  // stop accepting; wait for requests in flight, then close connections
+  stop.now();
   log::info("stopped");
   log::flush();
   return Status::OK();

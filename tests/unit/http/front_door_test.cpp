@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -21,6 +23,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Timespan.h>
@@ -79,6 +82,7 @@ Exchange exchange(Poco::Net::HTTPClientSession& session, const std::string& meth
 TEST_CASE("a front door of three lanes: desk answers and worker answers on every connection, in order") {
   std::mutex desk_mu;
   std::set<std::thread::id> desk_threads;
+  std::map<std::string, std::set<std::thread::id>> desk_threads_of;  // by client
   std::atomic<int> desk_answers{0};
   http::ConnectionLimits limits;
   limits.max_connections_per_client = 64;
@@ -87,8 +91,10 @@ TEST_CASE("a front door of three lanes: desk answers and worker answers on every
       [&](const http::FrontRequest& fr) -> std::optional<http::HttpResponse> {
         if (fr.method != "GET" || !fr.target.starts_with("/desk/")) return std::nullopt;
         {
+          const std::string_view id = fr.target.substr(6);
           std::lock_guard lock(desk_mu);
           desk_threads.insert(std::this_thread::get_id());
+          desk_threads_of[std::string(id.substr(0, id.find('-')))].insert(std::this_thread::get_id());
         }
         ++desk_answers;
         http::HttpResponse r;
@@ -137,13 +143,37 @@ TEST_CASE("a front door of three lanes: desk answers and worker answers on every
     });
   }
   for (auto& t : clients) t.join();
+
+  // Connections the lanes hold at shutdown: idle ones, and one halfway through its head. Each is
+  // closed (a whole request waiting would get a 503 first); none is left open.
+  std::vector<Poco::Net::StreamSocket> held;
+  for (int i = 0; i < 6; ++i) held.emplace_back(Poco::Net::SocketAddress("127.0.0.1", port));
+  held[4].sendBytes("GET /desk/held HTTP/1.1\r\nHost: x\r\n", 34);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted and dealt
   server.stopAll(false);
   pool.joinAll();
   socket.shut_down();
+  for (auto& h : held) {
+    h.setReceiveTimeout(Poco::Timespan(5, 0));
+    std::string got;
+    char buf[512];
+    int n = 0;
+    try {
+      while ((n = h.receiveBytes(buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+    } catch (const Poco::Exception& e) {
+      FAIL("a held connection was not closed at shutdown: " << e.displayText());
+    }
+    CHECK((got.empty() || got.starts_with("HTTP/1.1 503")));
+  }
 
   CHECK(failed == 0);
   CHECK(wrong == 0);
   CHECK(desk_answers > 0);
-  // Twelve connections dealt in turn to three lanes: every lane answered at its desk.
+  // Twelve connections dealt in turn to three lanes: every lane answered at its desk, and each
+  // connection only ever at its own lane's (it returns there from the workers).
   CHECK(desk_threads.size() == 3);
+  for (const auto& [client, threads] : desk_threads_of) {
+    CAPTURE(client);
+    CHECK(threads.size() == 1);
+  }
 }
