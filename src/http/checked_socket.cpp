@@ -676,8 +676,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       std::lock_guard lock(mu_);
       returned_.emplace_back(c, Mode::kReading);
     } catch (...) {
-      c->close_now();
-      release(c);
+      discard(c);
       throw;
     }
     wake();
@@ -691,8 +690,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       handed_.push_back(c);
     } catch (...) {
       waiting_.fetch_sub(1, std::memory_order_relaxed);
-      c->close_now();
-      release(c);
+      discard(c);
       throw;
     }
     wake();
@@ -751,8 +749,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
       HttpResponse r = problem_response(unavailable("the server is shutting down; retry shortly"));
       r.set_header("Retry-After", "1");
       if (c->handoff_ready()) (void)c->answer(r, true);
-      c->close_now();
-      release(c);
+      discard(c);
     };
     for (auto* c : ready_) refuse(c);
     ready_.clear();
@@ -782,6 +779,11 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
   static void release(Connection* c) {
     if (c) c->release();
+  }
+  // Closes a connection this lane holds a reference to and drops the reference.
+  static void discard(Connection* c) {
+    c->close_now();
+    release(c);
   }
 
   // One epoll set holds the listening socket, the wake-up eventfd and every connection the front
@@ -937,13 +939,9 @@ class Reception : public std::enable_shared_from_this<Reception> {
     } catch (...) {
       for (; i < handed.size(); ++i) {
         waiting_.fetch_sub(1, std::memory_order_relaxed);
-        handed[i]->close_now();
-        release(handed[i]);
+        discard(handed[i]);
       }
-      for (auto& [c, mode] : back) {
-        c->close_now();
-        release(c);
-      }
+      for (auto& [c, mode] : back) discard(c);
       throw;
     }
     i = 0;
@@ -956,11 +954,8 @@ class Reception : public std::enable_shared_from_this<Reception> {
         if (e.conn) watch(e);
       }
     } catch (...) {
-      for (; i < back.size(); ++i) {
-        if (!back[i].first) continue;
-        back[i].first->close_now();
-        release(back[i].first);
-      }
+      for (; i < back.size(); ++i)
+        if (back[i].first) discard(back[i].first);
       throw;
     }
     sweep();
@@ -1084,8 +1079,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
   // Closing the descriptor takes it out of the epoll set.
   static void close(Entry& e) {
-    e.conn->close_now();
-    release(e.conn);
+    discard(e.conn);
     e.conn = nullptr;
     e.watched = 0;
   }

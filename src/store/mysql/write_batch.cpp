@@ -72,9 +72,15 @@ constexpr int kDuplicateEntry = 1062;  // ER_DUP_ENTRY
 // repeated within the batch is inserted as new, and a stored id makes the INSERT fail with
 // ER_DUP_ENTRY (the transaction is rolled back and the error rethrown).
 Result<WriteResult> write_batch_once(Conn& c, const std::vector<EncodedRecord>& batch, bool assume_new_events);
+
 // The highest sequence in the events and entities tables (outside any transaction: what is
 // committed now).
-Sequence highest_stored_sequence(Conn& c);
+Sequence highest_stored_sequence(Conn& c) {
+  std::unique_ptr<sql::ResultSet> rs(c.prep(
+      "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MAX(seq) FROM entities), 0))")
+                                         .executeQuery());
+  return rs->next() ? rs->getInt64(1) : 0;
+}
 
 }  // namespace
 
@@ -127,17 +133,6 @@ Result<WriteResult> write_batch(Conn& c, const std::vector<EncodedRecord>& batch
     throw sql::SQLException(fmt::format("a sequence number was taken meanwhile: {}", e.what()), "40001", 1213);
   }
 }
-
-namespace {
-
-Sequence highest_stored_sequence(Conn& c) {
-  std::unique_ptr<sql::ResultSet> rs(c.prep(
-      "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MAX(seq) FROM entities), 0))")
-                                         .executeQuery());
-  return rs->next() ? rs->getInt64(1) : 0;
-}
-
-}  // namespace
 
 namespace {
 
