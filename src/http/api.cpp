@@ -14,17 +14,19 @@ void Api::add(std::string method, std::string pattern, Access access, Handler ha
   router_.add(Route{std::move(method), std::move(pattern), access, std::move(handler), lane});
 }
 
-bool Api::front_door_route(std::string_view method, std::string_view path) const {
-  if (method != "GET") return false;
+std::optional<RouteMatch> Api::front_door_match(std::string_view method, std::string_view path) const {
+  if (method != "GET") return std::nullopt;
   auto m = router_.match(method, path);
-  return m.kind == RouteMatch::Kind::kFound && m.route->lane == Lane::kFrontDoor;
+  if (m.kind != RouteMatch::Kind::kFound || m.route->lane != Lane::kFrontDoor) return std::nullopt;
+  return m;
 }
 
 static bool is_api_path(const std::string& path) {
   return path == "/v1" || path.starts_with("/v1/") || path == "/xapi" || path.starts_with("/xapi/");
 }
 
-std::optional<Outcome> Api::refusal(const HttpRequest& req, const RouteMatch& m, std::string& key_name) const {
+std::optional<Outcome> Api::refusal(const HttpRequest& req, const RouteMatch& m, std::string& key_name,
+                                    const Result<KeyRing::Key>* known) const {
   Outcome out;
   out.route = "unmatched";
   if (m.kind == RouteMatch::Kind::kMethodNotAllowed) {
@@ -42,19 +44,20 @@ std::optional<Outcome> Api::refusal(const HttpRequest& req, const RouteMatch& m,
   const Route& route = *m.route;
   out.route = route.pattern;
   if (route.access == Access::kPublic) return std::nullopt;
-  if (!keys_) {
+  if (!keys_ && !known) {
     out.response = problem_response(internal_error());
     return out;
   }
-  auto key = keys_->authenticate(req.header("Authorization"));
-  if (!key.ok()) {
-    out.response = problem_response(problem_from_status(key.status()));
+  auto checked = known ? *known : keys_->authenticate(req.header("Authorization"));
+  if (!checked.ok()) {
+    out.response = problem_response(problem_from_status(checked.status()));
     return out;
   }
-  key_name = key->name;
+  const ApiKey& key = **checked;
+  key_name = key.name;
   out.key_name = key_name;
-  if (!scope_allows(key->scope, route.access)) {
-    out.response = problem_response(forbidden("key '" + key->name + "' has scope " + std::string(scope_name(key->scope)) +
+  if (!scope_allows(key.scope, route.access)) {
+    out.response = problem_response(forbidden("key '" + key.name + "' has scope " + std::string(scope_name(key.scope)) +
                                               "; " + route.method + " " + route.pattern + " needs " +
                                               std::string(access_name(route.access)) +
                                               (route.access == Access::kAdmin ? "" : " or admin")));
@@ -63,10 +66,9 @@ std::optional<Outcome> Api::refusal(const HttpRequest& req, const RouteMatch& m,
   return std::nullopt;
 }
 
-Outcome Api::dispatch(const HttpRequest& req) const {
-  auto m = router_.match(req.method, req.path);
+Outcome Api::dispatch(const HttpRequest& req, RouteMatch m, const Result<KeyRing::Key>* key) const {
   std::string key_name;
-  if (auto refused = refusal(req, m, key_name)) return std::move(*refused);
+  if (auto refused = refusal(req, m, key_name, key)) return std::move(*refused);
   Outcome out;
   if (m.kind == RouteMatch::Kind::kNotFound) {  // a console file
     out.route = "static";
@@ -93,10 +95,16 @@ std::optional<Outcome> Api::refuse_early(const HttpRequest& req) const {
   }
 }
 
-Outcome Api::handle(const HttpRequest& req) const {
+Outcome Api::handle(const HttpRequest& req) const { return answer(req, router_.match(req.method, req.path), nullptr); }
+
+Outcome Api::handle(const HttpRequest& req, RouteMatch match, const Result<KeyRing::Key>& key) const {
+  return answer(req, std::move(match), &key);
+}
+
+Outcome Api::answer(const HttpRequest& req, RouteMatch match, const Result<KeyRing::Key>* key) const {
   Outcome out;
   try {
-    out = dispatch(req);
+    out = dispatch(req, std::move(match), key);
   } catch (const std::exception& e) {
     log::error("handler failed", {{"path", req.path}, {"error", e.what()}});
     out.response = problem_response(internal_error());

@@ -33,21 +33,28 @@ class Api {
 
   Router& router() { return router_; }
   void add(std::string method, std::string pattern, Access access, Handler handler, Lane lane = Lane::kWorker);
-  // Whether the request may be answered on the front door's thread: a GET without a body to a
-  // kFrontDoor route. (Authentication is the caller's to check: KeyRing::answers_from_memory.)
-  bool front_door_route(std::string_view method, std::string_view path) const;
+  // The route when the request may be answered on the front door's thread: a GET to a
+  // kFrontDoor route (no body: the caller's to check); nullopt otherwise.
+  std::optional<RouteMatch> front_door_match(std::string_view method, std::string_view path) const;
   void set_stale_probe(std::function<bool()> stale) { stale_ = std::move(stale); }
 
   Outcome handle(const HttpRequest& request) const;
+  // handle() for a request front_door_match() matched, with its key as
+  // KeyRing::authenticate_from_memory() found it: the route is not matched nor the key checked twice.
+  Outcome handle(const HttpRequest& request, RouteMatch match, const Result<KeyRing::Key>& key) const;
   // From the request line and headers alone (no body): the answer when the request is refused
   // anyway — 405, 404 under /v1/ and /xapi/, 401, 403 — so the server answers without reading
   // (or inflating) a body its sender may not send, and without `100 Continue`. nullopt: go on.
   std::optional<Outcome> refuse_early(const HttpRequest& request) const;
 
  private:
-  Outcome dispatch(const HttpRequest& request) const;
+  // handle()'s work; a handler's exception becomes a 500 problem. `key` as for dispatch().
+  Outcome answer(const HttpRequest& request, RouteMatch m, const Result<KeyRing::Key>* key) const;
+  // `key`: the request's key when already authenticated, else null (refusal() authenticates).
+  Outcome dispatch(const HttpRequest& request, RouteMatch m, const Result<KeyRing::Key>* key) const;
   // The refusal dispatch() would give before calling a handler, if any; `key_name` gets the key's.
-  std::optional<Outcome> refusal(const HttpRequest& request, const RouteMatch& m, std::string& key_name) const;
+  std::optional<Outcome> refusal(const HttpRequest& request, const RouteMatch& m, std::string& key_name,
+                                 const Result<KeyRing::Key>* key = nullptr) const;
   Outcome finish(Outcome out, const HttpRequest& request) const;  // instance, security headers
 
   KeyRing* keys_;  // may be null only when every route is public (tests)

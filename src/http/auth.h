@@ -8,6 +8,8 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -36,19 +38,20 @@ class KeyRing {
   // Puts one key (as just stored, e.g. revoked) in the cache: it counts from the next request.
   void remember(const ApiKey& key);
 
-  // The key behind an Authorization header value. Unauthenticated when missing, malformed,
-  // unknown or revoked; Unavailable when the key is not cached and the store cannot be asked
-  // (or is not attached yet).
-  Result<ApiKey> authenticate(std::string_view authorization);
-  // Whether authenticate() answers this header from memory alone: no key, a malformed one, or a
-  // key whose id is cached. False only for a well-formed key the cache does not hold (the store
-  // is asked then), so the front door's thread never waits for the store.
-  bool answers_from_memory(std::string_view authorization);
+  // The key behind an Authorization header value (shared, never copied per request).
+  // Unauthenticated when missing, malformed, unknown or revoked; Unavailable when the key is not
+  // cached and the store cannot be asked (or is not attached yet).
+  using Key = std::shared_ptr<const ApiKey>;
+  Result<Key> authenticate(std::string_view authorization);
+  // authenticate()'s answer when memory alone gives it: no key, a malformed one, or a key whose
+  // id is cached. nullopt only for a well-formed key the cache does not hold (only the store can
+  // say), so the front door's thread never waits for the store.
+  std::optional<Result<Key>> authenticate_from_memory(std::string_view authorization);
 
  private:
   std::atomic<Store*> store_{nullptr};
   std::shared_mutex mu_;
-  std::unordered_map<std::string, ApiKey> by_id_;
+  std::unordered_map<std::string, Key> by_id_;
 };
 
 }  // namespace uplift::http

@@ -329,17 +329,20 @@ Status run_server(const ServerOptions& options, Service& service, KeyRing& keys,
     if (fr.method != "GET") return std::optional<HttpResponse>();
     std::string_view path = fr.target.substr(0, fr.target.find('?'));
     if (auto probe = health_response(service, path)) return probe;
-    if (!front_door_reads || fr.has_body || fr.over_cap || !api.front_door_route(fr.method, path))
-      return std::optional<HttpResponse>();
+    if (!front_door_reads || fr.has_body || fr.over_cap) return std::optional<HttpResponse>();
+    auto route = api.front_door_match(fr.method, path);
+    if (!route) return std::optional<HttpResponse>();
     auto start = std::chrono::steady_clock::now();
     auto request = request_from_head(fr.head);
-    if (!request || !keys.answers_from_memory(request->header("Authorization"))) return std::optional<HttpResponse>();
+    if (!request) return std::optional<HttpResponse>();
+    auto key = keys.authenticate_from_memory(request->header("Authorization"));
+    if (!key) return std::optional<HttpResponse>();  // only the store knows this key: a worker asks it
     // The front door never waits: while a writer puts records into memory, a worker answers.
     app::Workspace* ws = service.ws();
     std::optional<app::View> pinned = ws ? ws->try_view() : std::nullopt;
     if (ws && !pinned) return std::optional<HttpResponse>();
     ++service.metrics.in_flight;
-    Outcome out = api.handle(*request);
+    Outcome out = api.handle(*request, std::move(*route), *key);
     --service.metrics.in_flight;
     ++service.metrics.front_door_answers;
     record_request(service, request->method, out, start);

@@ -118,8 +118,8 @@ TEST_CASE("keys are stored hashed; the ring authenticates, refreshes and honours
   KeyRing ring(store);
   auto ok = ring.authenticate("Bearer " + made->secret);
   REQUIRE(ok.ok());
-  CHECK(ok->name == "lms-prod");
-  CHECK(ok->scope == Scope::kLms);
+  CHECK((*ok)->name == "lms-prod");
+  CHECK((*ok)->scope == Scope::kLms);
 
   // Wrong secret with a valid id prefix, and an unknown id.
   std::string tampered = made->secret;
