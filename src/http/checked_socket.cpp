@@ -31,6 +31,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/Net/StreamSocketImpl.h>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "http/problem.h"
@@ -93,15 +94,21 @@ const std::string& http_date() {
   return text;
 }
 
-// An answer as bytes on the wire, with the security headers.
-std::string wire(HttpResponse r, bool close) {
-  add_security_headers(r);
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\nDate: {}\r\nConnection: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-                                r.status,
-                                Poco::Net::HTTPResponse::getReasonForStatus(
-                                    static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status)),
-                                http_date(), close ? "close" : "Keep-Alive", r.content_type, r.body.size());
-  for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
+// An answer as bytes on the wire, with the security headers it does not carry yet.
+std::string wire(const HttpResponse& r, bool close) {
+  const std::string_view reason = Poco::Net::HTTPResponse::getReasonForStatus(
+      static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+  std::string out;
+  out.reserve(512 + r.body.size());
+  fmt::format_to(std::back_inserter(out),
+                 FMT_COMPILE("HTTP/1.1 {} {}\r\nDate: {}\r\nConnection: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n"),
+                 r.status, reason, http_date(), close ? "close" : "Keep-Alive", r.content_type, r.body.size());
+  auto line = [&out](std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  for (const auto& [k, v] : r.headers) line(k, v);
+  for (const auto& h : security_headers())
+    if (!r.has_header(h.name)) line(h.name, h.value);
   out += "\r\n";
   out += r.body;
   return out;

@@ -5,14 +5,23 @@
 
 namespace uplift::http {
 
+namespace {
+
+// Header names are ASCII tokens: fold A-Z only (no locale lookup per character).
+unsigned char fold(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u | 0x20) : u;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return fold(x) == fold(y); });
+}
+
+}  // namespace
+
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
-  // Header names are ASCII tokens: fold A-Z only (no locale lookup per character).
-  auto fold = [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u | 0x20) : u;
-  };
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [&](char x, char y) { return fold(x) < fold(y); });
+                                      [](char x, char y) { return fold(x) < fold(y); });
 }
 
 std::optional<std::string> HttpRequest::param(std::string_view name) const {
@@ -40,7 +49,7 @@ std::string HttpRequest::media_type() const {
 
 void HttpResponse::set_header(std::string name, std::string value) {
   for (auto& [k, v] : headers) {
-    if (!CaseInsensitiveLess{}(k, name) && !CaseInsensitiveLess{}(name, k)) {
+    if (same_name(k, name)) {
       v = std::move(value);
       return;
     }
@@ -50,8 +59,14 @@ void HttpResponse::set_header(std::string name, std::string value) {
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
-    if (!CaseInsensitiveLess{}(k, name) && !CaseInsensitiveLess{}(name, k)) return v;
+    if (same_name(k, name)) return v;
   return std::nullopt;
+}
+
+bool HttpResponse::has_header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (same_name(k, name)) return true;
+  return false;
 }
 
 static int hex_value(char c) {

@@ -45,6 +45,7 @@ struct HttpResponse {
 
   void set_header(std::string name, std::string value);
   std::optional<std::string> header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
 };
 
 // A request from its head as received (request line and header lines, CRLF or LF ends, through the

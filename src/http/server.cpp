@@ -22,6 +22,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "core/time.h"
@@ -140,11 +141,16 @@ HttpRequest to_request(HTTPServerRequest& req) {
 void log_request(const std::string& method, const std::string& route, int status, double ms, std::size_t bytes,
                  const std::string& key) {
   // Written straight to text (append_json_string writes what dump_json would): one line per request.
-  std::string text = fmt::format("{{\"ts\":\"{}\",\"method\":", format_timestamp(wall_clock_now()));
+  std::string text;
+  text.reserve(160);
+  text += "{\"ts\":\"";
+  text += format_timestamp(wall_clock_now());
+  text += "\",\"method\":";
   append_json_string(text, method);
   text += ",\"route\":";
   append_json_string(text, route);
-  fmt::format_to(std::back_inserter(text), ",\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":", status, ms, bytes);
+  fmt::format_to(std::back_inserter(text), FMT_COMPILE(",\"status\":{},\"ms\":{:.3f},\"bytes\":{},\"key\":"), status, ms,
+                 bytes);
   append_json_string(text, key);
   text += '}';
   log::line(text);

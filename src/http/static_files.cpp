@@ -51,12 +51,20 @@ std::string content_type_for(const fs::path& file) {
   return "application/octet-stream";
 }
 
+std::span<const HeaderLine> security_headers() {
+  static constexpr HeaderLine kHeaders[] = {{"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"},
+                                            {"X-Content-Type-Options", "nosniff"},
+                                            {"Referrer-Policy", "no-referrer"},
+                                            {"X-Frame-Options", "DENY"}};
+  return kHeaders;
+}
+
 void add_security_headers(HttpResponse& r) {
-  // A handler may set a stricter or page-specific policy (the self-contained HTML report).
-  if (!r.header("Content-Security-Policy")) r.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
-  r.set_header("X-Content-Type-Options", "nosniff");
-  r.set_header("Referrer-Policy", "no-referrer");
-  r.set_header("X-Frame-Options", "DENY");
+  for (const auto& h : security_headers()) {
+    // A handler may set a stricter or page-specific policy (the self-contained HTML report).
+    if (h.name == "Content-Security-Policy" && r.has_header(h.name)) continue;
+    r.set_header(std::string(h.name), std::string(h.value));
+  }
 }
 
 HttpResponse StaticFiles::serve(std::string_view request_path) const {

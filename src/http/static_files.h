@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,7 +33,12 @@ class StaticFiles {
 };
 
 std::string content_type_for(const std::filesystem::path& file);
-// Content-Security-Policy, X-Content-Type-Options, Referrer-Policy, X-Frame-Options.
+// The security headers every answer carries: Content-Security-Policy (unless the answer sets a
+// stricter one), X-Content-Type-Options, Referrer-Policy, X-Frame-Options.
+struct HeaderLine {
+  std::string_view name, value;
+};
+std::span<const HeaderLine> security_headers();
 void add_security_headers(HttpResponse& r);
 
 }  // namespace uplift::http
