@@ -6,18 +6,18 @@
 namespace uplift {
 
 void append_json_string(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c >= 0x80) {  // non-ASCII: let nlohmann validate the UTF-8 (rare on these paths)
-      out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      return;
-    }
-  }
+  const std::size_t start = out.size();
   out += '"';
-  // Runs that need no escape are appended whole.
+  // One pass: runs that need no escape are appended whole.
   std::size_t run = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) continue;
+    if (c >= 0x80) {  // non-ASCII: let nlohmann validate the UTF-8 (rare on these paths)
+      out.resize(start);
+      out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    }
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {

@@ -63,25 +63,26 @@ namespace {
 class Members {
  public:
   explicit Members(std::string& out) : out_(out) { out_ += '{'; }
-  void key(const char* k) {  // keys are plain ASCII literals
-    out_ += first_ ? "\"" : ",\"";
+  void key(std::string_view k) {  // keys are plain ASCII literals
+    out_.append(first_ ? "\"" : ",\"", first_ ? 1 : 2);
     first_ = false;
-    out_ += k;
-    out_ += "\":";
+    out_.append(k);
+    out_.append("\":", 2);
   }
-  void str(const char* k, std::string_view v) {
+  void str(std::string_view k, std::string_view v) {
     key(k);
     append_json_string(out_, v);
   }
-  void num(const char* k, long long v) {
+  void num(std::string_view k, long long v) {
     key(k);
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    const fmt::format_int digits(v);
+    out_.append(digits.data(), digits.size());
   }
-  void yes(const char* k) {
+  void yes(std::string_view k) {
     key(k);
-    out_ += "true";
+    out_.append("true", 4);
   }
-  void strs(const char* k, const std::vector<std::string>& list) {
+  void strs(std::string_view k, const std::vector<std::string>& list) {
     key(k);
     out_ += '[';
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -92,7 +93,7 @@ class Members {
   }
   // An array member whose elements `put(i)` writes.
   template <typename Put>
-  void array(const char* k, std::size_t n, Put&& put) {
+  void array(std::string_view k, std::size_t n, Put&& put) {
     key(k);
     out_ += '[';
     for (std::size_t i = 0; i < n; ++i) {
