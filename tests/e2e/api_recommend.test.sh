@@ -42,6 +42,20 @@ snapshot_learner_reads() {  # snapshot_learner_reads OUT: every learner's three 
   curl -sS -w ' %{http_code}\n' "$API_URL/v1/learners/$id/recommendations" >>"$out"
   printf 'ingest key ' >>"$out"
   curl -sS -H "Authorization: Bearer $KEY_INGEST" -w ' %{http_code}\n' "$API_URL/v1/learners/$id/recommendations" >>"$out"
+  # A well-formed key no one made (the front door leaves it to a worker, which asks the store) and
+  # a malformed header.
+  printf 'unknown key ' >>"$out"
+  curl -sS -H "Authorization: Bearer upl_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz" -w ' %{http_code}\n' \
+    "$API_URL/v1/learners/$id/recommendations" >>"$out"
+  printf 'malformed header ' >>"$out"
+  curl -sS -H "Authorization: Basic !!!" -w ' %{http_code}\n' "$API_URL/v1/learners/$id/recommendations" >>"$out"
+  # The answers' headers too (in any order; Date aside): content type and length, the security
+  # headers, Cache-Control, the 401's challenge.
+  local key
+  for key in "$KEY_LMS" "$KEY_INGEST" "upl_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"; do
+    curl -sS -D - -o /dev/null -H "Authorization: Bearer $key" "$API_URL/v1/learners/$id/recommendations" |
+      tr -d '\r' | grep -v -e '^Date:' -e '^$' | sort >>"$out"
+  done
 }
 before=$(front_door_answers)
 snapshot_learner_reads "$API_TMP/front-door.txt"
