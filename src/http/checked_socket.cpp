@@ -94,6 +94,23 @@ const std::string& http_date() {
   return text;
 }
 
+// ASCII case folding for header names and tokens (no locale lookup per character).
+char fold_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
+
+// `lower`: lower case.
+bool starts_with_ignoring_case(std::string_view s, std::string_view lower) {
+  if (s.size() < lower.size()) return false;
+  for (std::size_t i = 0; i < lower.size(); ++i)
+    if (fold_ascii(s[i]) != lower[i]) return false;
+  return true;
+}
+
+bool contains_ignoring_case(std::string_view s, std::string_view lower) {
+  for (std::size_t i = 0; i + lower.size() <= s.size(); ++i)
+    if (starts_with_ignoring_case(s.substr(i), lower)) return true;
+  return false;
+}
+
 // An answer as bytes on the wire, with the security headers it does not carry yet.
 std::string wire(const HttpResponse& r, bool close) {
   const std::string_view reason = Poco::Net::HTTPResponse::getReasonForStatus(
@@ -401,13 +418,14 @@ class Connection : public Poco::Net::StreamSocketImpl {
     out.has_body = head_size == std::string_view::npos || rest.size() > head_size;
     // The Connection header's tokens (the head is small and already validated by the framer).
     bool says_close = false, says_keep_alive = false;
-    std::string head(rest.substr(0, rest.find("\n\r\n") == std::string_view::npos ? rest.size() : rest.find("\n\r\n")));
-    std::transform(head.begin(), head.end(), head.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    for (std::size_t at = head.find("\nconnection:"); at != std::string::npos; at = head.find("\nconnection:", at + 1)) {
-      std::string_view value = std::string_view(head).substr(at + 12);
-      value = value.substr(0, value.find('\n'));
-      says_close = says_close || value.find("close") != std::string_view::npos;
-      says_keep_alive = says_keep_alive || value.find("keep-alive") != std::string_view::npos;
+    const std::string_view head = rest.substr(0, rest.find("\n\r\n"));
+    for (std::size_t at = head.find('\n'); at != std::string_view::npos; at = head.find('\n', at + 1)) {
+      std::string_view line = head.substr(at + 1);
+      line = line.substr(0, line.find('\n'));
+      if (!starts_with_ignoring_case(line, "connection:")) continue;
+      const std::string_view value = line.substr(11);
+      says_close = says_close || contains_ignoring_case(value, "close");
+      says_keep_alive = says_keep_alive || contains_ignoring_case(value, "keep-alive");
     }
     out.close = says_close || (http10 && !says_keep_alive);
     return out;

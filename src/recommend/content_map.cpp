@@ -36,19 +36,19 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
 }  // namespace
 
 std::uint32_t ContentMap::item_index(std::string_view id) const {
-  auto it = item_by_id_.find(std::string(id));
+  auto it = item_by_id_.find(id);
   return it == item_by_id_.end() ? npos : it->second;
 }
 std::uint32_t ContentMap::path_index(std::string_view id) const {
-  auto it = path_by_id_.find(std::string(id));
+  auto it = path_by_id_.find(id);
   return it == path_by_id_.end() ? npos : it->second;
 }
 const std::vector<std::uint32_t>& ContentMap::items_teaching(std::string_view milestone) const {
-  auto it = teaching_.find(std::string(milestone));
+  auto it = teaching_.find(milestone);
   return it == teaching_.end() ? kNone : it->second;
 }
 const std::vector<std::uint32_t>& ContentMap::paths_for_segment(std::string_view segment) const {
-  auto it = segment_path_idx_.find(std::string(segment));
+  auto it = segment_path_idx_.find(segment);
   return it == segment_path_idx_.end() ? kNone : it->second;
 }
 

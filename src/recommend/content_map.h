@@ -92,8 +92,15 @@ class ContentMap {
   std::vector<LearningPath> paths_;
   std::vector<Collection> collections_;
   std::vector<std::pair<std::string, std::vector<std::string>>> segment_paths_;
-  std::unordered_map<std::string, std::uint32_t> item_by_id_, path_by_id_;
-  std::unordered_map<std::string, std::vector<std::uint32_t>> teaching_, segment_path_idx_;
+  // Looked up by string_view without making a string (C++20 heterogeneous lookup).
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename V>
+  using ById = std::unordered_map<std::string, V, IdHash, std::equal_to<>>;
+  ById<std::uint32_t> item_by_id_, path_by_id_;
+  ById<std::vector<std::uint32_t>> teaching_, segment_path_idx_;
 };
 
 // What references may point at; an empty list means "do not check that kind".

@@ -125,6 +125,9 @@ if (process.env.PHASE === 'slow') {
       ['GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', true],
       ['GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n', false],
       ['GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', false],
+      // Header names and tokens in any case.
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\nCONNECTION: Close\r\n\r\n', true],
+      ['GET /healthz HTTP/1.0\r\nconnection: TE, Keep-Alive\r\n\r\n', false],
     ]) {
       const c = open();
       await c.connected;
