@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/workspace_args.h"
 #include "recommend/recommend.h"
@@ -21,9 +22,9 @@ struct RecommendArgs {
 std::string reason_text(const recommend::Reason& r) {
   using K = recommend::Reason::Kind;
   switch (r.kind) {
-    case K::kFrontier: return r.progress.empty() ? "frontier " + r.id : fmt::format("frontier {} ({})", r.id, r.progress);
+    case K::kFrontier: return r.progress.empty() ? fmt::format("frontier {}", r.id) : fmt::format("frontier {} ({})", r.id, r.progress);
     case K::kPath: return fmt::format("path {} step {}{} via {}", r.id, r.position, r.next ? " (next)" : "", r.segment);
-    case K::kCollection: return "collection " + r.id;
+    case K::kCollection: return fmt::format("collection {}", r.id);
     case K::kInProgress: return "in progress";
     case K::kFallback:
       if (r.fallback == "practice")
@@ -70,11 +71,10 @@ void run(const RecommendArgs& a) {
     std::printf("%s\n", recommend::to_json(*r).dump(2).c_str());
     return;
   }
-  std::string segs;
-  for (const auto& s : r->segments) segs += (segs.empty() ? "" : ", ") + s;
-  std::printf("learner %s (account %s, %s, stage %s; segments: %s)\n", r->learner.c_str(), r->account.c_str(),
-              std::string(audience_name(r->audience)).c_str(), r->stage.empty() ? "-" : r->stage.c_str(),
-              segs.empty() ? "none" : segs.c_str());
+  const std::string segs = fmt::format("{}", fmt::join(r->segments, ", "));
+  std::printf("%s\n", fmt::format("learner {} (account {}, {}, stage {}; segments: {})", r->learner, r->account,
+                                  audience_name(r->audience), r->stage.empty() ? "-" : r->stage,
+                                  segs.empty() ? "none" : segs).c_str());
   if (r->items.empty() && !r->empty_reason.empty())
     std::printf("  nothing to recommend (%s): %s\n", r->empty_reason.c_str(), r->empty_detail.c_str());
   else if (r->items.empty())
@@ -87,8 +87,8 @@ void run(const RecommendArgs& a) {
     for (const auto& reason : rec.reasons) why += (why.empty() ? "" : "; ") + reason_text(reason);
     std::printf("       %s\n", why.c_str());
     if (rec.badge)
-      std::printf("       badge: %s (%s %s, %d to go)\n", rec.badge->name.c_str(), rec.badge->source.c_str(),
-                  rec.badge->id.c_str(), rec.badge->remaining);
+      std::printf("%s\n", fmt::format("       badge: {} ({} {}, {} to go)", rec.badge->name, rec.badge->source,
+                                      rec.badge->id, rec.badge->remaining).c_str());
   }
 }
 

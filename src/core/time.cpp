@@ -132,6 +132,12 @@ Result<Timestamp> parse_timestamp(std::string_view s) {
 }
 
 std::string format_timestamp(Timestamp ts) {
+  std::string out;
+  append_timestamp(out, ts);
+  return out;
+}
+
+void append_timestamp(std::string& out_text, Timestamp ts) {
   Date day = date_of(ts);
   Timestamp rem = ts - static_cast<Timestamp>(day) * kMsPerDay;
   int h = static_cast<int>(rem / 3'600'000), mi = static_cast<int>(rem / 60'000 % 60),
@@ -152,14 +158,15 @@ std::string format_timestamp(Timestamp ts) {
       n = 23;
     }
     out[n++] = 'Z';
-    return std::string(out, n);
+    out_text.append(out, n);
+    return;
   }
   char buf[48];
   if (ms)
     std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d.%03dZ", format_date(day).c_str(), h, mi, sec, ms);
   else
     std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", format_date(day).c_str(), h, mi, sec);
-  return buf;
+  out_text += buf;
 }
 
 Date date_of(Timestamp ts) {

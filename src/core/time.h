@@ -29,6 +29,8 @@ std::int64_t steady_ms();
 Result<Timestamp> parse_timestamp(std::string_view text);
 // "2026-03-01T12:00:00Z", or with ".250" when the milliseconds are not zero.
 std::string format_timestamp(Timestamp ts);
+// format_timestamp(ts) appended to `out` (no string of its own: the hot paths' JSON).
+void append_timestamp(std::string& out, Timestamp ts);
 
 // "YYYY-MM-DD", checked against the calendar (2026-02-30 is refused).
 Result<Date> parse_date(std::string_view text);

@@ -6,6 +6,7 @@ namespace uplift::http {
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> out;
+  out.reserve(8);  // the API's paths have at most 6 segments
   std::size_t i = 0;
   while (i <= path.size()) {
     auto slash = path.find('/', i);

@@ -144,7 +144,7 @@ void log_request(const std::string& method, const std::string& route, int status
   std::string text;
   text.reserve(160);
   text += "{\"ts\":\"";
-  text += format_timestamp(wall_clock_now());
+  append_timestamp(text, wall_clock_now());
   text += "\",\"method\":";
   append_json_string(text, method);
   text += ",\"route\":";

@@ -60,6 +60,7 @@ std::span<const HeaderLine> security_headers() {
 }
 
 void add_security_headers(HttpResponse& r) {
+  r.headers.reserve(r.headers.size() + security_headers().size() + 1);  // and Cache-Control, often
   for (const auto& h : security_headers()) {
     // A handler may set a stricter or page-specific policy (the self-contained HTML report).
     if (h.name == "Content-Security-Policy" && r.has_header(h.name)) continue;

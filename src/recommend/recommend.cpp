@@ -82,6 +82,7 @@ Candidate& candidate(std::vector<Candidate>& cs, std::uint32_t item) {
   for (auto& c : cs)
     if (c.item == item) return c;
   cs.push_back(Candidate{item, -1, -1, 0, {}});
+  cs.back().reasons.reserve(4);  // a frontier, a path, a collection, in progress: rarely more
   return cs.back();
 }
 
@@ -222,8 +223,9 @@ Result<Recommendations> recommend(const Context& ctx, std::string_view learner, 
   out.as_of = ctx.as_of;
   if (state) {
     out.stage = state->stage;
-    out.frontier = state->frontier;
+    out.frontier.assign(state->frontier.begin(), state->frontier.end());
   }
+  out.segments.reserve(v.segments.size());
   for (auto s : v.segments) out.segments.push_back(ctx.segments->segments[s].id);
 
   auto eligible = [&](std::uint32_t i) {

@@ -59,25 +59,26 @@ inline constexpr int kFrontierBase = 1000, kFrontierProgress = 300, kPathBase = 
 // One reason an item was recommended. JSON: {"frontier": "three_groups", "progress": "2/3"},
 // {"path": "foundational", "position": 3, "segment": "new_admins", "next": true},
 // {"collection": "admin_essentials"}, {"in_progress": true}.
+// Its ids point into the Context's config and states (see recommend()).
 struct Reason {
   enum class Kind { kFrontier, kPath, kCollection, kInProgress, kFallback };
   Kind kind = Kind::kFrontier;
-  std::string id;        // milestone, path or collection id
-  std::string progress;  // frontier: "current/target"
-  std::string segment;   // path: the segment that led to it
-  int position = 0;      // path: 1-based position in the path
-  bool next = false;     // path: the learner's next step
-  std::string fallback;  // fallback: "practice" (id: the milestone), "collection" or "path" (id: its id)
+  std::string_view id;        // milestone, path or collection id
+  std::string progress;       // frontier: "current/target"
+  std::string_view segment;   // path: the segment that led to it
+  int position = 0;           // path: 1-based position in the path
+  bool next = false;          // path: the learner's next step
+  std::string_view fallback;  // fallback: "practice" (id: the milestone), "collection" or "path" (id: its id)
 };
 
 // The badge completing this item earns next: its own, or the one of the path/collection it
 // brings closest to completion (fewest items left, ties by id). Paths and collections with an
 // item hidden from the learner (audience or role) are never named.
 struct NextBadge {
-  std::string name;
-  std::string source;  // "item" | "path" | "collection"
-  std::string id;      // item, path or collection id
-  int remaining = 1;   // items still to complete for it, this one included
+  std::string_view name;
+  std::string_view source;  // "item" | "path" | "collection"
+  std::string_view id;      // item, path or collection id
+  int remaining = 1;        // items still to complete for it, this one included
 };
 
 struct Recommendation {
@@ -88,15 +89,16 @@ struct Recommendation {
 };
 
 struct Recommendations {
-  std::string learner, account, stage;
+  std::string_view learner, account, stage;
   Audience audience = Audience::kCustomer;
-  std::vector<std::string> segments, frontier;
+  std::vector<std::string_view> segments, frontier;
   Timestamp as_of = 0;
   std::vector<Recommendation> items;  // ranked, at most `limit`
   std::string empty_reason, empty_detail;  // why `items` is empty (a code and a sentence)
 };
 
-// NotFound for an unknown learner.
+// NotFound for an unknown learner. The answer's ids and names point into the Context's records,
+// config and states (no copies on the LMS's hot path): use it while they live (a pinned View).
 Result<Recommendations> recommend(const Context& ctx, std::string_view learner, std::size_t limit);
 
 // The learner's segment paths with each visible item's status.

@@ -78,11 +78,18 @@ class Members {
     const fmt::format_int digits(v);
     out_.append(digits.data(), digits.size());
   }
+  void timestamp(std::string_view k, Timestamp ts) {  // never needs escaping
+    key(k);
+    out_ += '"';
+    append_timestamp(out_, ts);
+    out_ += '"';
+  }
   void yes(std::string_view k) {
     key(k);
     out_.append("true", 4);
   }
-  void strs(std::string_view k, const std::vector<std::string>& list) {
+  template <typename Strings>
+  void strs(std::string_view k, const Strings& list) {
     key(k);
     out_ += '[';
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -160,7 +167,7 @@ std::string to_json_text(const Recommendations& r) {
   out.reserve(512 + 320 * r.items.size());
   Members m(out);
   m.str("account", r.account);
-  m.str("as_of", format_timestamp(r.as_of));
+  m.timestamp("as_of", r.as_of);
   m.str("audience", audience_name(r.audience));
   if (r.items.empty() && !r.empty_reason.empty()) {
     m.key("empty");
