@@ -23,7 +23,7 @@ namespace uplift::http {
 
 struct Outcome {
   HttpResponse response;
-  std::string route;     // the template ("/v1/accounts/{id}"), "static" or "unmatched"
+  std::string_view route;  // the template ("/v1/accounts/{id}", the Api's own), "static" or "unmatched"
   std::string key_name;  // the authenticated key's name, "" when none
 };
 

@@ -15,10 +15,16 @@ std::string prometheus_escape(const std::string& v) {
   return out;
 }
 
-void Metrics::observe_request(const std::string& method, const std::string& route, int status, double seconds) {
+void Metrics::observe_request(std::string_view method, std::string_view route, int status, double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{method, route, status}];
-  auto& h = latency_[route];
+  const auto key = std::make_tuple(method, route, status);
+  auto counted = requests_.find(key);
+  if (counted == requests_.end())
+    counted = requests_.emplace(std::make_tuple(std::string(method), std::string(route), status), 0).first;
+  ++counted->second;
+  auto timed = latency_.find(route);
+  if (timed == latency_.end()) timed = latency_.emplace(std::string(route), Histogram{}).first;
+  auto& h = timed->second;
   for (std::size_t i = 0; i < kBuckets.size(); ++i)
     if (seconds <= kBuckets[i]) ++h.counts[i];
   ++h.count;

@@ -21,7 +21,7 @@ namespace uplift::http {
 
 class Metrics {
  public:
-  void observe_request(const std::string& method, const std::string& route, int status, double seconds);
+  void observe_request(std::string_view method, std::string_view route, int status, double seconds);
   void add_ingested(const std::string& kind, const std::string& outcome, long n);
   void set_gauge(const std::string& name, double value);
 
@@ -40,8 +40,10 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, long> requests_;
-  std::map<std::string, Histogram> latency_;
+  // Looked up by views (std::less<> compares a tuple of views with a tuple of strings): a request
+  // already counted makes no strings.
+  std::map<std::tuple<std::string, std::string, int>, long, std::less<>> requests_;
+  std::map<std::string, Histogram, std::less<>> latency_;
   std::map<std::pair<std::string, std::string>, long> ingested_;
   std::map<std::string, double> gauges_;
 };

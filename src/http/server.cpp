@@ -138,7 +138,7 @@ HttpRequest to_request(HTTPServerRequest& req) {
   return r;
 }
 
-void log_request(const std::string& method, const std::string& route, int status, double ms, std::size_t bytes,
+void log_request(std::string_view method, std::string_view route, int status, double ms, std::size_t bytes,
                  const std::string& key) {
   // Written straight to text (append_json_string writes what dump_json would): one line per request.
   std::string text;
