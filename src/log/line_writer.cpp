@@ -18,10 +18,15 @@ LineWriter::~LineWriter() {
   thread_.join();
 }
 
-void LineWriter::append(std::string_view line) {
+void LineWriter::append(std::string_view line) { add(line, false); }
+
+void LineWriter::append_line(std::string_view text) { add(text, true); }
+
+void LineWriter::add(std::string_view text, bool newline) {
   std::unique_lock lock(mu_);
   done_.wait(lock, [&] { return pending_.size() < kMaxPending || stop_; });
-  pending_.append(line);
+  pending_.append(text);
+  if (newline) pending_ += '\n';
   ++appended_;
   bool wake = idle_;
   idle_ = false;

@@ -32,9 +32,12 @@ class LineWriter {
   LineWriter& operator=(const LineWriter&) = delete;
 
   void append(std::string_view line);
+  // append() of `text` and a newline.
+  void append_line(std::string_view text);
   void flush();
 
  private:
+  void add(std::string_view text, bool newline);
   void run();
   void write_all(const std::string& bytes);
 

@@ -31,8 +31,7 @@ void write_all(int fd, std::string_view bytes) {
 class JsonLineSink final : public spdlog::sinks::sink {
  public:
   void log(const spdlog::details::log_msg& msg) override {
-    std::string text(msg.payload.data(), msg.payload.size());
-    text.push_back('\n');
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
     std::shared_ptr<LineWriter> writer;
     int fd;
     {
@@ -40,8 +39,13 @@ class JsonLineSink final : public spdlog::sinks::sink {
       writer = writer_;
       fd = fd_;
     }
-    if (writer) writer->append(text);
-    else write_all(fd, text);
+    if (writer) {
+      writer->append_line(payload);
+      return;
+    }
+    std::string text(payload);
+    text.push_back('\n');
+    write_all(fd, text);
   }
   void flush() override {
     std::shared_ptr<LineWriter> writer;
