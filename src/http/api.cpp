@@ -95,16 +95,16 @@ std::optional<Outcome> Api::refuse_early(const HttpRequest& req) const {
   }
 }
 
-Outcome Api::handle(const HttpRequest& req) const { return answer(req, router_.match(req.method, req.path), nullptr); }
+Outcome Api::handle(const HttpRequest& req) const { return answer(req, std::nullopt, nullptr); }
 
 Outcome Api::handle(const HttpRequest& req, RouteMatch match, const Result<KeyRing::Key>& key) const {
   return answer(req, std::move(match), &key);
 }
 
-Outcome Api::answer(const HttpRequest& req, RouteMatch match, const Result<KeyRing::Key>* key) const {
+Outcome Api::answer(const HttpRequest& req, std::optional<RouteMatch> match, const Result<KeyRing::Key>* key) const {
   Outcome out;
-  try {
-    out = dispatch(req, std::move(match), key);
+  try {  // the route is matched inside: whatever throws becomes a 500 problem
+    out = dispatch(req, match ? std::move(*match) : router_.match(req.method, req.path), key);
   } catch (const std::exception& e) {
     log::error("handler failed", {{"path", req.path}, {"error", e.what()}});
     out.response = problem_response(internal_error());

@@ -48,8 +48,9 @@ class Api {
   std::optional<Outcome> refuse_early(const HttpRequest& request) const;
 
  private:
-  // handle()'s work; a handler's exception becomes a 500 problem. `key` as for dispatch().
-  Outcome answer(const HttpRequest& request, RouteMatch m, const Result<KeyRing::Key>* key) const;
+  // handle()'s work; an exception (a handler's, or matching `request` when `m` is nullopt)
+  // becomes a 500 problem. `key` as for dispatch().
+  Outcome answer(const HttpRequest& request, std::optional<RouteMatch> m, const Result<KeyRing::Key>* key) const;
   // `key`: the request's key when already authenticated, else null (refusal() authenticates).
   Outcome dispatch(const HttpRequest& request, RouteMatch m, const Result<KeyRing::Key>* key) const;
   // The refusal dispatch() would give before calling a handler, if any; `key_name` gets the key's.

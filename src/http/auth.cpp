@@ -31,14 +31,19 @@ Status KeyRing::refresh() {
   if (!store) return Status::Unavailable("the key store is not open yet");
   auto keys = list_keys(*store);
   if (!keys.ok()) return keys.status();
-  std::unordered_map<std::string, Key> fresh;
-  std::unique_lock lock(mu_);
+  std::unordered_map<std::string, Key> fresh;  // made before the lock: lookups never wait for it
   for (auto& k : *keys) {
-    // Revocation is one-way: a list read before a revocation committed must not undo it.
-    auto it = by_id_.find(k.id);
-    if (it != by_id_.end() && it->second->revoked() && !k.revoked()) k.revoked_at = it->second->revoked_at;
     auto id = k.id;
     fresh.emplace(std::move(id), std::make_shared<const ApiKey>(std::move(k)));
+  }
+  std::unique_lock lock(mu_);
+  // Revocation is one-way: a list read before a revocation committed must not undo it.
+  for (auto& [id, k] : fresh) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || !it->second->revoked() || k->revoked()) continue;
+    auto kept = std::make_shared<ApiKey>(*k);
+    kept->revoked_at = it->second->revoked_at;
+    k = std::move(kept);
   }
   by_id_ = std::move(fresh);
   return Status::OK();

@@ -88,3 +88,49 @@ TEST_CASE("the dispatcher authenticates, checks scopes and reports problems") {
   stale = true;
   CHECK(api.handle(req("GET", "/v1/read", L)).response.header("Uplift-Stale") == "true");
 }
+
+TEST_CASE("a front-door answer, matched and authenticated once, is the answer handle() gives") {
+  testing::FakeStore store;
+  auto lms = create_key(store, "lms", Scope::kLms, 1);
+  auto ingest = create_key(store, "ingest", Scope::kIngest, 1);
+  REQUIRE((lms.ok() && ingest.ok()));
+  KeyRing ring(store);
+  REQUIRE(ring.refresh().ok());
+  Api api(&ring, std::nullopt);
+  auto echo = [](const RequestContext& c) { return json_response({{"key", c.key_name}, {"id", c.param("id")}}); };
+  api.add("GET", "/v1/learners/{id}/recommendations", Access::kLearner, echo, Lane::kFrontDoor);
+  api.add("GET", "/v1/learners/{id}/boom", Access::kLearner,
+          [](const RequestContext&) -> HttpResponse { throw std::runtime_error("secret internals"); }, Lane::kFrontDoor);
+  api.add("GET", "/v1/accounts/{id}", Access::kLearner, echo);  // a worker's route
+  api.add("POST", "/v1/learners/{id}/recommendations", Access::kLearner, echo, Lane::kFrontDoor);
+
+  // Only GETs to front-door routes are matched for the front door.
+  CHECK(api.front_door_match("GET", "/v1/learners/a/recommendations").has_value());
+  CHECK_FALSE(api.front_door_match("POST", "/v1/learners/a/recommendations").has_value());
+  CHECK_FALSE(api.front_door_match("GET", "/v1/accounts/a").has_value());
+  CHECK_FALSE(api.front_door_match("GET", "/v1/nowhere").has_value());
+  CHECK_FALSE(api.front_door_match("GET", "/v1/learners/%zz/recommendations").has_value());
+
+  const std::string unknown = "Bearer upl_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
+  for (const std::string path : {"/v1/learners/jane%40example.com/recommendations", "/v1/learners/a/boom"})
+    for (const std::string& auth : std::vector<std::string>{"Bearer " + lms->secret, "Bearer " + ingest->secret, std::string(), "Basic !!!",
+                                   "Bearer " + lms->secret.substr(0, lms->secret.size() - 1) + "x"}) {
+      CAPTURE(path);
+      CAPTURE(auth);
+      auto request = req("GET", path, auth);
+      auto match = api.front_door_match("GET", path);
+      REQUIRE(match.has_value());
+      auto key = ring.authenticate_from_memory(auth);
+      REQUIRE(key.has_value());  // every one of these is answered from memory
+      auto at_front = api.handle(request, std::move(*match), *key);
+      auto plain = api.handle(request);
+      CHECK(at_front.response.status == plain.response.status);
+      CHECK(at_front.response.body == plain.response.body);
+      CHECK(at_front.response.headers == plain.response.headers);
+      CHECK(at_front.route == plain.route);
+      CHECK(at_front.key_name == plain.key_name);
+    }
+  // A well-formed key the ring does not hold: only the store can say, so not from memory.
+  CHECK_FALSE(ring.authenticate_from_memory(unknown).has_value());
+  CHECK(ring.authenticate(unknown).status().code() == Code::kUnauthenticated);
+}

@@ -144,6 +144,23 @@ TEST_CASE("keys are stored hashed; the ring authenticates, refreshes and honours
           return base64url(reinterpret_cast<const unsigned char*>(user.data()), user.size());
         }()).ok());
 
+  // A revocation the ring was told of stays, even when a refresh reads a list from before it.
+  {
+    auto told = create_key(store, "told", Scope::kLms, 1'700'000'300'000);
+    REQUIRE(told.ok());
+    REQUIRE(ring.refresh().ok());
+    REQUIRE(ring.authenticate("Bearer " + told->secret).ok());
+    ApiKey revoked = told->key;
+    revoked.revoked_at = 1'700'000'400'000;
+    ring.remember(revoked);  // as DELETE /v1/keys/{key} does once its write committed
+    CHECK(ring.authenticate("Bearer " + told->secret).status().code() == Code::kUnauthenticated);
+    REQUIRE(ring.refresh().ok());  // the store still lists it unrevoked here
+    CHECK(ring.authenticate("Bearer " + told->secret).status().code() == Code::kUnauthenticated);
+    auto from_memory = ring.authenticate_from_memory("Bearer " + told->secret);
+    REQUIRE(from_memory.has_value());
+    CHECK(from_memory->status().code() == Code::kUnauthenticated);
+  }
+
   // With the database down, cached keys still work and unknown ones are Unavailable.
   store.down = true;
   CHECK(ring.authenticate("Bearer " + later->secret).ok());
