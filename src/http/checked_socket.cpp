@@ -94,23 +94,6 @@ const std::string& http_date() {
   return text;
 }
 
-// ASCII case folding for header names and tokens (no locale lookup per character).
-char fold_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c; }
-
-// `lower`: lower case.
-bool starts_with_ignoring_case(std::string_view s, std::string_view lower) {
-  if (s.size() < lower.size()) return false;
-  for (std::size_t i = 0; i < lower.size(); ++i)
-    if (fold_ascii(s[i]) != lower[i]) return false;
-  return true;
-}
-
-bool contains_ignoring_case(std::string_view s, std::string_view lower) {
-  for (std::size_t i = 0; i + lower.size() <= s.size(); ++i)
-    if (starts_with_ignoring_case(s.substr(i), lower)) return true;
-  return false;
-}
-
 // An answer as bytes on the wire, with the security headers it does not carry yet.
 std::string wire(const HttpResponse& r, bool close) {
   const std::string_view reason = Poco::Net::HTTPResponse::getReasonForStatus(

@@ -12,6 +12,8 @@
 #include <openssl/crypto.h>
 #include <nlohmann/json.hpp>
 
+#include "http/message.h"
+
 namespace uplift::http {
 
 std::string_view scope_name(Scope s) {
@@ -125,22 +127,14 @@ static std::string_view trim(std::string_view s) {
   return s;
 }
 
-static bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
-      return false;
-  return true;
-}
-
 std::optional<std::string> presented_key(std::string_view authorization) {
   authorization = trim(authorization);
-  if (starts_with_ci(authorization, "Bearer ")) {
+  if (starts_with_ignoring_case(authorization, "Bearer ")) {
     auto key = trim(authorization.substr(7));
     if (key.empty()) return std::nullopt;
     return std::string(key);
   }
-  if (starts_with_ci(authorization, "Basic ")) {
+  if (starts_with_ignoring_case(authorization, "Basic ")) {
     auto decoded = base64_decode(trim(authorization.substr(6)));
     if (!decoded) return std::nullopt;
     std::string_view user = *decoded;

@@ -7,17 +7,26 @@ namespace uplift::http {
 
 namespace {
 
-// Header names are ASCII tokens: fold A-Z only (no locale lookup per character).
 unsigned char fold(char c) {
   auto u = static_cast<unsigned char>(c);
   return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u | 0x20) : u;
 }
 
-bool same_name(std::string_view a, std::string_view b) {
+}  // namespace
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return fold(x) == fold(y); });
 }
 
-}  // namespace
+bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && equals_ignoring_case(s.substr(0, prefix.size()), prefix);
+}
+
+bool contains_ignoring_case(std::string_view s, std::string_view token) {
+  for (std::size_t i = 0; i + token.size() <= s.size(); ++i)
+    if (starts_with_ignoring_case(s.substr(i), token)) return true;
+  return false;
+}
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
@@ -49,7 +58,7 @@ std::string HttpRequest::media_type() const {
 
 void HttpResponse::set_header(std::string name, std::string value) {
   for (auto& [k, v] : headers) {
-    if (same_name(k, name)) {
+    if (equals_ignoring_case(k, name)) {
       v = std::move(value);
       return;
     }
@@ -58,15 +67,12 @@ void HttpResponse::set_header(std::string name, std::string value) {
 }
 
 std::optional<std::string> HttpResponse::header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (same_name(k, name)) return v;
-  return std::nullopt;
+  auto it = std::find_if(headers.begin(), headers.end(), [&](const auto& h) { return equals_ignoring_case(h.first, name); });
+  return it == headers.end() ? std::nullopt : std::optional<std::string>(it->second);
 }
 
 bool HttpResponse::has_header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (same_name(k, name)) return true;
-  return false;
+  return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return equals_ignoring_case(h.first, name); });
 }
 
 static int hex_value(char c) {

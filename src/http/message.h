@@ -22,6 +22,12 @@ struct CaseInsensitiveLess {
 };
 using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
 
+// ASCII case-insensitive comparisons for header names, tokens and auth schemes (A-Z folded, no
+// locale lookup per character).
+bool equals_ignoring_case(std::string_view a, std::string_view b);
+bool starts_with_ignoring_case(std::string_view s, std::string_view prefix);
+bool contains_ignoring_case(std::string_view s, std::string_view token);
+
 struct HttpRequest {
   std::string method;  // "GET", "POST"… (upper case as sent)
   std::string path;    // "/v1/accounts/acme%20inc" (as sent, no query)

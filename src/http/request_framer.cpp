@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "http/message.h"
+
 namespace uplift::http {
 
 namespace {
@@ -18,12 +20,6 @@ bool is_token_char(unsigned char c) {
 
 // A control character a header value or request line may not hold (HTAB excepted).
 bool is_control(unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -169,7 +165,7 @@ void RequestFramer::line_done() {
     reject(fmt::format("header '{}' holds a control character (NUL, CR, …): header values must be text", name));
     return;
   }
-  if (iequals(name, "Content-Length")) {
+  if (equals_ignoring_case(name, "Content-Length")) {
     if (has_length_) {
       reject("more than one Content-Length header: a request has one length");
       return;
@@ -183,15 +179,15 @@ void RequestFramer::line_done() {
     }
     has_length_ = true;
     remaining_ = n;
-  } else if (iequals(name, "Expect")) {
-    expects_continue_ = expects_continue_ || iequals(value, "100-continue");
-  } else if (iequals(name, "Transfer-Encoding")) {
+  } else if (equals_ignoring_case(name, "Expect")) {
+    expects_continue_ = expects_continue_ || equals_ignoring_case(value, "100-continue");
+  } else if (equals_ignoring_case(name, "Transfer-Encoding")) {
     if (transfer_encoding_) {
       // Two headers are one list ("chunked, chunked"): a coding applied twice is not supported.
       reject("more than one Transfer-Encoding header: the only transfer coding accepted is a single 'chunked'", 501);
       return;
     }
-    if (!iequals(value, "chunked")) {
+    if (!equals_ignoring_case(value, "chunked")) {
       reject(fmt::format("Transfer-Encoding '{}' is not supported: the only transfer coding accepted is 'chunked'",
                          value.substr(0, 40)),
              501);
