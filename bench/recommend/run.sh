@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Recommendations benchmark: `wrk` against GET /v1/learners/{id}/recommendations for random
 # learners (lms key) on `uplift serve` (SQLite, 127.0.0.1), versus nginx serving a static JSON
-# file of the same size as a real response, with the same wrk script (random pick per request
-# on both sides), threads, connections and duration, in the same run.
+# file of the same size as a real response, sent the very same requests (nginx answers every
+# learner's path with that file) by the same wrk script, threads, connections and duration, in
+# the same run.
 #   bench/recommend/run.sh [--scale small|full]
 #     small: 10,000 demo accounts (~170k learners), 20 s per side
 #     full:  100,000 demo accounts (~1.7M learners), 30 s per side
@@ -115,7 +116,7 @@ cat "$WORK/static/sizes.json"; echo
 NG_PORT=$(bench_free_port)
 bench_start_nginx "$WORK/nginx" "$NG_PORT" "
     root $WORK/static;
-    location / { default_type application/json; }"
+    location / { default_type application/json; try_files /recommendations.json =404; }"
 
 run_wrk() {  # run_wrk URL PATH SECONDS OUT [THREADS CONNS]
   BENCH_IDS=$WORK/ids.txt BENCH_KEY=$KEY BENCH_PATH=$2 \
@@ -125,20 +126,20 @@ run_wrk() {  # run_wrk URL PATH SECONDS OUT [THREADS CONNS]
 }
 echo "==> warm-up (3 s each)"
 run_wrk "http://127.0.0.1:$UP_PORT" "$REC_PATH" 3 "$WORK/warm-uplift" >/dev/null
-run_wrk "http://127.0.0.1:$NG_PORT" /recommendations.json 3 "$WORK/warm-nginx" >/dev/null
+run_wrk "http://127.0.0.1:$NG_PORT" "$REC_PATH" 3 "$WORK/warm-nginx" >/dev/null
 echo "==> wrk nginx static file: $THREADS threads, $CONNS connections, ${DURATION}s"
-run_wrk "http://127.0.0.1:$NG_PORT" /recommendations.json "$DURATION" "$WORK/nginx"
+run_wrk "http://127.0.0.1:$NG_PORT" "$REC_PATH" "$DURATION" "$WORK/nginx"
 echo "==> wrk uplift $REC_PATH: $THREADS threads, $CONNS connections, ${DURATION}s"
 run_wrk "http://127.0.0.1:$UP_PORT" "$REC_PATH" "$DURATION" "$WORK/uplift"
 echo "==> wrk nginx static file: $LMS_THREADS thread, $LMS_CONNS connections, ${DURATION}s (lms)"
-run_wrk "http://127.0.0.1:$NG_PORT" /recommendations.json "$DURATION" "$WORK/nginx-lms" "$LMS_THREADS" "$LMS_CONNS"
+run_wrk "http://127.0.0.1:$NG_PORT" "$REC_PATH" "$DURATION" "$WORK/nginx-lms" "$LMS_THREADS" "$LMS_CONNS"
 echo "==> wrk uplift $REC_PATH: $LMS_THREADS thread, $LMS_CONNS connections, ${DURATION}s (lms)"
 run_wrk "http://127.0.0.1:$UP_PORT" "$REC_PATH" "$DURATION" "$WORK/uplift-lms" "$LMS_THREADS" "$LMS_CONNS"
 RSS_KIB=$(bench_rss_kib "$UPLIFT_PID")
 bench_kill "$UPLIFT_PID"
 
 echo "==> wrk nginx static file: $C512_THREADS threads, $C512_CONNS connections, ${DURATION}s (c512)"
-run_wrk "http://127.0.0.1:$NG_PORT" /recommendations.json "$DURATION" "$WORK/nginx-c512" "$C512_THREADS" "$C512_CONNS"
+run_wrk "http://127.0.0.1:$NG_PORT" "$REC_PATH" "$DURATION" "$WORK/nginx-c512" "$C512_THREADS" "$C512_CONNS"
 c512_uplift() {  # c512_uplift TAG FLAGS...: a server of its own with FLAGS, warmed up, then the c512 phase
   local tag=$1; shift
   UP_PORT=$(bench_free_port)
@@ -151,7 +152,7 @@ c512_uplift() {  # c512_uplift TAG FLAGS...: a server of its own with FLAGS, war
 }
 c512_uplift uplift-c512 "${C512_FLAGS[@]}"
 echo "==> wrk nginx static file: $C512_CONNS connections, ${C512_DELAY_MS} ms pause, ${DURATION}s (c512 paced)"
-BENCH_DELAY_MS=$C512_DELAY_MS run_wrk "http://127.0.0.1:$NG_PORT" /recommendations.json "$DURATION" "$WORK/nginx-c512-paced" \
+BENCH_DELAY_MS=$C512_DELAY_MS run_wrk "http://127.0.0.1:$NG_PORT" "$REC_PATH" "$DURATION" "$WORK/nginx-c512-paced" \
   "$C512_THREADS" "$C512_CONNS"
 BENCH_DELAY_MS=$C512_DELAY_MS c512_uplift uplift-c512-paced "${C512_FLAGS[@]}"
 

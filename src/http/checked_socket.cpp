@@ -435,15 +435,14 @@ class Connection : public Poco::Net::StreamSocketImpl {
     if (close) ::shutdown(sockfd(), SHUT_WR);
     return sent == static_cast<ssize_t>(bytes.size());
   }
-  // Sends an answer the front door made (a learner's read), never blocking it: what the socket
-  // does not take at once waits in the outbox, sent as the socket drains (flush_outbox), within
-  // request_timeout; no other request of the connection is read meanwhile. False when the
-  // connection failed (it must then be closed).
-  bool answer_keeping_rest(const HttpResponse& r, bool close) {
+  // Puts an answer the front door made (a learner's read) in the outbox, for flush_outbox to
+  // send without ever blocking the front door: what the socket does not take at once waits there,
+  // sent as the socket drains, within request_timeout; no other request of the connection is read
+  // meanwhile.
+  void queue_answer(const HttpResponse& r, bool close) {
     outbox_ = wire(r, close);
     outbox_close_ = close;
     outbox_deadline_ = Clock::now() + span(limits_.request_timeout);
-    return flush_outbox();
   }
   bool has_outbox() const { return !outbox_.empty(); }
   // The answer in the outbox asked for the connection to be closed after it.
@@ -752,6 +751,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
   // The server has stopped (its threads are joined): every request waiting here is answered 503,
   // every connection closed.
   void shut_down() {
+    send_unsent();
     take_returned();
     auto refuse = [](Connection* c) {
       HttpResponse r = problem_response(unavailable("the server is shutting down; retry shortly"));
@@ -779,6 +779,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     Clock::time_point since;  // accepted, handed back, or draining since
     std::size_t drained = 0;
     std::uint32_t watched = 0;  // the events it is registered for in epoll_fd_
+    bool unsent = false;        // its answer waits in unsent_ (watched again once sent)
   };
   // The front door looks for connections past their deadlines at the earliest one, but not more
   // often than this (timeouts are seconds): not on every wake-up, which at 512 busy connections
@@ -815,6 +816,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
     const auto until = Clock::now() + span(timeout);
     epoll_event events[kEventsPerWake];
     for (;;) {
+      send_unsent();  // none normally: after an exception (out of memory) mid-wake-up
       take_returned();
       auto now = Clock::now();
       if (now >= next_expiry_check_) next_expiry_check_ = std::max(now + kExpiryCheck, expire(now));
@@ -854,6 +856,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
   // reported either way. A connection the kernel refuses to watch (out of memory) is closed:
   // nothing would ever be reported for it. False then.
   bool watch(Entry& e) {
+    if (e.unsent) return true;  // send_unsent watches it
     const std::uint32_t want = e.conn->has_outbox() ? std::uint32_t{EPOLLOUT} : std::uint32_t{EPOLLIN};
     if (want == e.watched) return true;
     epoll_event ev{};
@@ -1014,13 +1017,11 @@ class Reception : public std::enable_shared_from_this<Reception> {
       auto request = c->next_request();
       if (auto r = desk_(FrontRequest{request.method, request.target, request.head, request.has_body, c->over_cap()})) {
         c->skip_request();
-        const bool close_after = request.close || c->peer_closed();
-        if (!c->answer_keeping_rest(*r, close_after)) {
-          close(e);
-          return;
-        }
+        c->queue_answer(*r, request.close || c->peer_closed());
         e.since = Clock::now();
-        if (!c->has_outbox() && close_after) drain(e);
+        unsent_.push_back(&e);
+        e.unsent = true;
+        if (unsent_.size() >= kAnswersPerSend) send_unsent();
         return;
       }
     }
@@ -1092,7 +1093,26 @@ class Reception : public std::enable_shared_from_this<Reception> {
     e.watched = 0;
   }
 
+  // Sends the answers made since the last send, in the order they were made, and watches their
+  // connections again (for the next request, or for room for the rest of the answer).
+  void send_unsent() {
+    for (Entry* entry : unsent_) {
+      Entry& e = *entry;
+      e.unsent = false;
+      if (!e.conn) continue;
+      if (!e.conn->flush_outbox()) {
+        close(e);
+        continue;
+      }
+      if (!e.conn->has_outbox() && e.conn->closing_after_outbox()) drain(e);
+      if (watch(e)) next_expiry_check_ = std::min(next_expiry_check_, deadline(e));
+    }
+    unsent_.clear();
+  }
+
+  // An entry waiting in unsent_ is sent first: none is dropped while its answer waits.
   void sweep() {
+    send_unsent();
     entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [](const auto& e) { return !e->conn; }),
                    entries_.end());
   }
@@ -1119,6 +1139,10 @@ class Reception : public std::enable_shared_from_this<Reception> {
   Clock::time_point accept_paused_until_{};
   Clock::time_point next_expiry_check_{};  // the earliest deadline, or sooner
   static constexpr int kEventsPerWake = 256;
+  // Answers made on one wake-up are sent together, up to this many at a time: the client's
+  // thread then finds several ready when it wakes, instead of being woken for each.
+  static constexpr std::size_t kAnswersPerSend = 16;
+  std::vector<Entry*> unsent_;  // entries whose answer is made but not yet given to the socket
   int wake_fd_ = -1;  // its address is its tag in epoll_fd_
   int epoll_fd_ = -1;
   std::mutex mu_;

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import XAPI from '@xapi/xapi';
 import { api, env, isProblem } from './lib.mjs';
@@ -88,6 +89,84 @@ test('every learner of every audience: recommendations and paths never leave the
   }
   assert.equal(checked, learners.size);
   for (const a of AUDIENCES) assert.ok(perAudience[a] > 0, `no ${a} learner got any recommendation: the check proved nothing`);
+});
+
+// Raw HTTP/1.1 on one socket: what arrives, split into answers by Content-Length.
+function rawClient(url) {
+  const { port } = new URL(url);
+  const sock = net.connect(Number(port), '127.0.0.1');
+  const c = { sock, bytes: Buffer.alloc(0), closed: false };
+  sock.on('data', (d) => { c.bytes = Buffer.concat([c.bytes, d]); });
+  sock.on('close', () => { c.closed = true; });
+  sock.on('error', () => {});
+  c.connected = new Promise((resolve) => sock.once('connect', resolve));
+  c.answers = () => {
+    const out = [];
+    let at = 0;
+    for (;;) {
+      const end = c.bytes.indexOf('\r\n\r\n', at);
+      if (end < 0) return out;
+      const head = c.bytes.subarray(at, end).toString('latin1');
+      const length = Number((head.match(/\r\ncontent-length: *(\d+)/i) || [])[1]);
+      if (end + 4 + length > c.bytes.length) return out;
+      out.push({ status: Number(head.slice(9, 12)), head, body: c.bytes.subarray(end + 4, end + 4 + length).toString('utf8') });
+      at = end + 4 + length;
+    }
+  };
+  return c;
+}
+
+test('learner reads arriving together on many connections: each answered on its own connection, in order, as when asked alone', async () => {
+  // The front door sends the answers it made on one wake-up together, 16 at a time. To give it
+  // more than that at once, the server is stopped (SIGSTOP) while every connection writes its
+  // requests and continued after: each lane then wakes to all of its connections ready. Every
+  // answer must still reach its own connection whole, a pipelined second request is answered
+  // after the first, and a close asked for follows the answer.
+  const ids = [...learners.keys()].sort().slice(0, 150);
+  assert.ok(ids.length >= 140, `only ${ids.length} learners in the records`);
+  const alone = new Map();
+  for (const id of ids) alone.set(id, (await recs(id, 5)).body);
+  const ask = (id, close) => `GET /v1/learners/${encodeURIComponent(id)}/recommendations?limit=5 HTTP/1.1\r\n` +
+    `Host: x\r\nAuthorization: Bearer ${env.lms}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
+  const plans = [];
+  for (let i = 0; i + 1 < ids.length; i += 2) {
+    const kind = ['one', 'close', 'pipelined'][plans.length % 3];
+    plans.push({ kind, ids: kind === 'pipelined' ? [ids[i], ids[i + 1]] : [ids[i]], client: rawClient(env.url) });
+  }
+  const waitFor = async (what, done) => {
+    const end = Date.now() + 15000;
+    while (!done()) {
+      assert.ok(Date.now() < end, `${what} within 15 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  // Each connection is accepted and dealt to a lane first: one answered request apiece.
+  await Promise.all(plans.map((p) => p.client.connected));
+  for (const p of plans) p.client.sock.write(ask(p.ids[0], false));
+  await waitFor('every connection answered once', () => plans.every((p) => p.client.answers().length === 1));
+  for (const p of plans) p.client.bytes = Buffer.alloc(0);
+  const server = Number(process.env.API_PID);
+  assert.ok(server > 0, 'API_PID is not set');
+  process.kill(server, 'SIGSTOP');
+  try {
+    for (const p of plans) p.client.sock.write(p.ids.map((id) => ask(id, p.kind === 'close')).join(''));
+    await new Promise((r) => setTimeout(r, 300));  // every request in the server's socket buffers
+  } finally {
+    process.kill(server, 'SIGCONT');
+  }
+  await waitFor('every connection got its answers',
+    () => plans.every((p) => p.client.answers().length >= p.ids.length && (p.kind !== 'close' || p.client.closed)));
+  for (const p of plans) {
+    const got = p.client.answers();
+    assert.equal(got.length, p.ids.length, `${p.kind} ${p.ids}: ${got.length} answers`);
+    p.ids.forEach((id, k) => {
+      assert.equal(got[k].status, 200, `${id}: ${got[k].head}`);
+      assert.deepEqual(JSON.parse(got[k].body), alone.get(id), `${p.kind} connection, answer ${k + 1}: not ${id}'s`);
+    });
+    if (p.kind === 'close') assert.match(got[0].head, /\r\nConnection: close/i);
+    else assert.equal(p.client.closed, false, `${p.kind} ${p.ids}: a kept connection was closed`);
+    p.client.sock.destroy();
+  }
 });
 
 test('audience examples: trial and partner learners get their Panorama, never customer-only content', async () => {
