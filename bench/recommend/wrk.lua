@@ -2,9 +2,10 @@
 -- is sent the very same requests (it answers every learner's path with one static file), so the
 -- client does the same work for either server.
 -- Every request is built once, in init(): request() only picks one. A request formatted per call
--- makes garbage, and LuaJIT's collector then walks the whole id table again and again; measured on
--- the 2-core bench machine, where wrk shares the CPUs with the server under test, that took nginx
--- from 143,823 to 97,688 requests/s — the benchmark measured its own client (bench/HISTORY.md).
+-- makes garbage, and LuaJIT's collector then walks the whole id table again and again. On the
+-- 2-core bench machine, where wrk shares the CPUs with the server under test, nginx sent learner
+-- paths answered 97,688 requests/s with requests formatted per call and 148,179 with requests
+-- built once: the benchmark was measuring its own client (bench/HISTORY.md).
 -- Environment: BENCH_IDS (file, one learner id a line), BENCH_KEY (lms key),
 --   BENCH_PATH (path with %s for the learner id; a path without %s is fetched as is),
 --   BENCH_DELAY_MS (optional: each connection waits this long after an answer before its next
