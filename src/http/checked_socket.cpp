@@ -642,6 +642,7 @@ class Reception : public std::enable_shared_from_this<Reception> {
 
   Reception(const ConnectionLimits& limits, FrontDesk desk, std::shared_ptr<ClientBook> book, Reception* hub)
       : limits_(limits), desk_(std::move(desk)), book_(std::move(book)), hub_(hub) {
+    unsent_.reserve(kAnswersPerSend);  // never more: recording an answer cannot fail for memory
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     epoll_event ev{};
