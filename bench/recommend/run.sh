@@ -5,8 +5,8 @@
 # learner's path with that file) by the same wrk script, threads, connections and duration, in
 # the same run.
 #   bench/recommend/run.sh [--scale small|full]
-#     small: 10,000 demo accounts (~170k learners), 20 s per side
-#     full:  100,000 demo accounts (~1.7M learners), 30 s per side
+#     small: 10,000 demo accounts (~170k learners), 20 s a run (the saturated phase: 3 runs a side)
+#     full:  100,000 demo accounts (~1.7M learners), 30 s a run (the saturated phase: 3 runs a side)
 # Goals: uplift >= 0.6x nginx requests/s at 2x16 connections (issue 23; issue 7 asked 0.5x, which
 # the lms configuration below keeps) and p99 <= 5 ms.
 #
