@@ -586,7 +586,12 @@ std::uint64_t Workspace::publish(const std::vector<std::string>* changed, const 
     sizes_job->join();
   } else {
     segment_sizes_.advance(data_, states_now, next->as_of);
-    for (const std::string& id : *changed) segment_sizes_.recount(data_, states_now, id);
+    // An account's counts stand for the state it has in `current` (every publication counts what
+    // it changes), so one whose new state gives every rule the same inputs keeps them: most events
+    // move a milestone's progress, not what a segment reads. Changed records are counted again.
+    for (const std::string& id : *changed)
+      if (!segments::same_rule_inputs(current->find(id), evaluator_->state(id)))
+        segment_sizes_.recount(data_, states_now, id);
     for (const std::string& id : records_changed) segment_sizes_.recount(data_, states_now, id);
   }
   if (current && current->segment_sizes && *current->segment_sizes == segment_sizes_.sizes())

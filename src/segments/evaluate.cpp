@@ -204,6 +204,36 @@ LearnerFacts facts_for(const Dataset& data, LearnerRef learner, const milestones
   return f;
 }
 
+bool same_rule_inputs(const milestones::AccountState* a, const milestones::AccountState* b) {
+  if (!a || !b) return a == b;
+  if (a->stage != b->stage) return false;
+  // has(): a milestone is achieved when listed and achieved; a flag kind is raised when any flag has it.
+  auto achieved = [](const milestones::AccountState& s, const std::string& id) {
+    const auto* m = s.find(id);
+    return m && m->achieved;
+  };
+  const bool same_order = a->milestones.size() == b->milestones.size() &&
+                          std::equal(a->milestones.begin(), a->milestones.end(), b->milestones.begin(),
+                                     [](const auto& x, const auto& y) { return x.id == y.id; });
+  if (same_order) {
+    for (std::size_t i = 0; i < a->milestones.size(); ++i)
+      if (a->milestones[i].achieved != b->milestones[i].achieved) return false;
+  } else {
+    for (const auto& m : a->milestones)
+      if (m.achieved != achieved(*b, m.id)) return false;
+    for (const auto& m : b->milestones)
+      if (m.achieved != achieved(*a, m.id)) return false;
+  }
+  auto raised = [](const milestones::AccountState& s, const std::string& kind) {
+    return std::any_of(s.flags.begin(), s.flags.end(), [&](const auto& f) { return f.kind == kind; });
+  };
+  for (const auto& f : a->flags)
+    if (!raised(*b, f.kind)) return false;
+  for (const auto& f : b->flags)
+    if (!raised(*a, f.kind)) return false;
+  return true;
+}
+
 bool matches(const Rule& rule, const LearnerFacts& x) {
   switch (rule.kind) {
     case Rule::Kind::kLeaf: return leaf_holds(rule.condition, x);

@@ -83,6 +83,12 @@ LearnerFacts facts_for(const Dataset& data, LearnerRef learner, const milestones
 
 bool matches(const Rule& rule, const LearnerFacts& facts);
 
+// Whether every rule decides the same for an account's learners with evaluated state `a` as with
+// `b`, their records and the instant being the same: of a state, rules read only the stage,
+// which milestones are achieved and which kinds of flag are raised. Progress, dates, the frontier
+// and a flag's numbers may differ. Two null states are the same; a null and a non-null one are not.
+bool same_rule_inputs(const milestones::AccountState* a, const milestones::AccountState* b);
+
 // Indices (into set.segments) of the segments the learner belongs to, in catalog order.
 // `out` is cleared first; passing a reused vector keeps the hot path allocation-free.
 void member_of(const SegmentSet& set, const LearnerFacts& facts, std::vector<std::uint32_t>& out);
