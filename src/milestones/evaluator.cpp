@@ -33,8 +33,7 @@ void add_unique(std::vector<int>& to, const std::vector<int>& from) {
 // Runs work(i) for i in [0, n) on `threads` threads (the caller's among them), handing out
 // chunks; `tick(done)` is called on the calling thread as work completes.
 template <typename Work, typename Tick>
-void parallel_for(std::size_t n, unsigned threads, const Work& work, const Tick& tick) {
-  constexpr std::size_t kChunk = 256;
+void parallel_for(std::size_t n, unsigned threads, const Work& work, const Tick& tick, std::size_t kChunk = 256) {
   std::atomic<std::size_t> next{0}, done{0};
   std::exception_ptr error;
   std::atomic<bool> failed{false};
@@ -246,9 +245,13 @@ void Evaluator::note(const Record& r) {
 }
 
 bool Evaluator::evaluate(const std::string& account, const Pending* pending) {
+  auto [cache, fresh] = caches_.try_emplace(account);
+  return evaluate_into(account, pending, fresh, cache->second, states_[account], state_scratch_);
+}
+
+bool Evaluator::evaluate_into(const std::string& account, const Pending* pending, bool fresh, AccountCache& cache,
+                              std::shared_ptr<const AccountState>& slot, AccountState& scratch) const {
   Params p{graph_, data_.account(account)};
-  auto [cache_it, fresh] = caches_.try_emplace(account);
-  AccountCache& cache = cache_it->second;
   if (fresh || cache.facts.size() != graph_.milestones.size()) {
     cache.facts.assign(graph_.milestones.size(), {});
     cache.memory = {};
@@ -270,22 +273,22 @@ bool Evaluator::evaluate(const std::string& account, const Pending* pending) {
     if (!rescan.empty()) detail::scan_criteria(p, data_, account, as_of_, rescan, cache.facts, &cache.memory);
     if (appended) detail::scan_tail(p, data_, account, as_of_, cache.facts, cache.memory);
   }
-  return store_state(account, cache);
+  return store_state_into(account, cache, slot, scratch);
 }
 
 bool Evaluator::refresh_time_parts(const std::string& account) {
   auto cache = caches_.find(account);
   if (cache == caches_.end()) return states_.count(account) ? evaluate(account, nullptr) : false;  // resumed
-  return store_state(account, cache->second);
+  return store_state_into(account, cache->second, states_[account], state_scratch_);
 }
 
-bool Evaluator::store_state(const std::string& account, AccountCache& cache) {
+bool Evaluator::store_state_into(const std::string& account, AccountCache& cache,
+                                 std::shared_ptr<const AccountState>& slot, AccountState& scratch) const {
   Params p{graph_, data_.account(account)};
   detail::time_values(p, data_, account, as_of_, cache.time);
-  detail::assemble(p, account, cache.facts, cache.time.values, as_of_, state_scratch_);
-  auto [it, inserted] = states_.try_emplace(account);
-  if (!inserted && it->second && *it->second == state_scratch_) return false;
-  it->second = std::make_shared<const AccountState>(state_scratch_);  // never changed in place
+  detail::assemble(p, account, cache.facts, cache.time.values, as_of_, scratch);
+  if (slot && *slot == scratch) return false;
+  slot = std::make_shared<const AccountState>(scratch);  // never changed in place
   return true;
 }
 
@@ -305,12 +308,39 @@ std::vector<std::string> Evaluator::flush() {
       }
     }
   }
-  for (const auto& account : dirty_all_) {
-    if (evaluate(account, nullptr)) changed.push_back(account);
-    dirty_.erase(account);
-  }
+  // The noted accounts: everything again for those in dirty_all_, else what is pending. Each has
+  // its slots made first (the maps are not touched after); accounts are independent, so many are
+  // evaluated on threads_ threads, each into its own slots with its own scratch state.
+  struct Job {
+    const std::string* account;
+    const Pending* pending;
+    AccountCache* cache;
+    std::shared_ptr<const AccountState>* slot;
+    bool fresh = false;    // its cache was made now
+    bool changed = false;
+  };
+  std::vector<Job> jobs;
+  jobs.reserve(dirty_all_.size() + dirty_.size());
+  for (const auto& account : dirty_all_) jobs.push_back({&account, nullptr, nullptr, nullptr});
   for (const auto& [account, pending] : dirty_)
-    if (evaluate(account, &pending)) changed.push_back(account);
+    if (!dirty_all_.count(account)) jobs.push_back({&account, &pending, nullptr, nullptr});
+  for (Job& j : jobs) {
+    auto [cache, fresh] = caches_.try_emplace(*j.account);
+    j.cache = &cache->second;
+    j.fresh = fresh;
+    j.slot = &states_[*j.account];
+  }
+  auto run = [&](std::size_t i) {
+    thread_local AccountState scratch;
+    Job& j = jobs[i];
+    j.changed = evaluate_into(*j.account, j.pending, j.fresh, *j.cache, *j.slot, scratch);
+  };
+  constexpr std::size_t kChunk = 32;  // an account takes some µs: threads pay off from 2 chunks on
+  if (threads_ > 1 && jobs.size() >= 2 * kChunk) parallel_for(jobs.size(), threads_, run, [](std::size_t) {}, kChunk);
+  else
+    for (std::size_t i = 0; i < jobs.size(); ++i) run(i);
+  for (const Job& j : jobs)
+    if (j.changed) changed.push_back(*j.account);
   dirty_.clear();
   dirty_all_.clear();
   std::sort(changed.begin(), changed.end());

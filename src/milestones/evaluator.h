@@ -171,8 +171,15 @@ class Evaluator {
   std::vector<std::string> all_accounts() const;
   void mark(std::string_view account, const std::vector<int>& criteria);
   bool refresh_time_parts(const std::string& account);
-  // Re-derives the account's state from its cached facts at as_of_; returns whether it changed.
-  bool store_state(const std::string& account, AccountCache& cache);
+  // evaluate() into the given cache and state slot, with `scratch` for the new state: touches no
+  // member, so accounts with slots of their own may be evaluated on several threads at once.
+  // `fresh`: the cache was made for this call.
+  bool evaluate_into(const std::string& account, const Pending* pending, bool fresh, AccountCache& cache,
+                     std::shared_ptr<const AccountState>& slot, AccountState& scratch) const;
+  // Re-derives the account's state from its cached facts at as_of_ into `slot` (a new object when
+  // it changed); returns whether it changed.
+  bool store_state_into(const std::string& account, AccountCache& cache, std::shared_ptr<const AccountState>& slot,
+                        AccountState& scratch) const;
 };
 
 }  // namespace uplift::milestones
