@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <system_error>
 #include <thread>
 
 #include "milestones/facts.h"
@@ -51,9 +52,18 @@ void parallel_for(std::size_t n, unsigned threads, const Work& work, const Tick&
       if (!failed.exchange(true)) error = std::current_exception();
     }
   };
+  // A thread per chunk at most; threads the system refuses to start are done without.
+  const std::size_t chunks = (n + kChunk - 1) / kChunk;
+  const std::size_t extra = std::min<std::size_t>(std::max(1u, threads), chunks) - (chunks > 0 ? 1 : 0);
   std::vector<std::thread> pool;
-  unsigned extra = n < 2 * kChunk ? 0 : std::max(1u, threads) - 1;
-  for (unsigned t = 0; t < extra; ++t) pool.emplace_back(run, false);
+  pool.reserve(extra);
+  for (std::size_t t = 0; t < extra; ++t) {
+    try {
+      pool.emplace_back(run, false);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
   run(true);
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
@@ -336,9 +346,20 @@ std::vector<std::string> Evaluator::flush() {
     j.changed = evaluate_into(*j.account, j.pending, j.fresh, *j.cache, *j.slot, scratch);
   };
   constexpr std::size_t kChunk = 32;  // an account takes some µs: threads pay off from 2 chunks on
-  if (threads_ > 1 && jobs.size() >= 2 * kChunk) parallel_for(jobs.size(), threads_, run, [](std::size_t) {}, kChunk);
-  else
-    for (std::size_t i = 0; i < jobs.size(); ++i) run(i);
+  try {
+    if (threads_ > 1 && jobs.size() >= 2 * kChunk) {
+      ++threaded_flushes_;
+      parallel_for(jobs.size(), threads_, run, [](std::size_t) {}, kChunk);
+    } else {
+      for (std::size_t i = 0; i < jobs.size(); ++i) run(i);
+    }
+  } catch (...) {
+    // No account is left with an empty state slot (states() never holds a null state); the
+    // noted accounts stay noted for the next flush.
+    for (const Job& j : jobs)
+      if (!*j.slot) states_.erase(*j.account);
+    throw;
+  }
   for (const Job& j : jobs)
     if (j.changed) changed.push_back(*j.account);
   dirty_.clear();

@@ -21,8 +21,9 @@
 // its name (index by name). Then the account's gates, stage, frontier and flags are re-derived. When the as-of day moves, only the time-dependent parts
 // (window progress, usage-decline flags) are refreshed, by binary search on each account's
 // events. A renewal re-derives only the flags of its account (a churn stops decline flags). The result always equals a full rebuild(); tests hold it to that.
-// rebuild() evaluates accounts on threads() threads (accounts are independent; the Dataset and
-// Graph are only read). Otherwise not thread-safe: one writer at a time (Workspace's writer).
+// rebuild(), and a flush() of 64 or more noted accounts, evaluate accounts on threads() threads
+// (accounts are independent; the Dataset and Graph are only read). Otherwise not thread-safe: one
+// writer at a time (Workspace's writer).
 // States are immutable once made: a changed account gets a new AccountState object, so a state
 // handed out (shared_state(), states()) never changes under its holder — the Workspace publishes
 // them to readers without copying (app/view.h).
@@ -117,7 +118,7 @@ class Evaluator {
   // time) when a record touches it or the as-of day moves in a way that can change it, so the
   // result equals rebuild(). Returns how many saved states were adopted.
   std::size_t resume(StateMap saved, Timestamp as_of);
-  // Threads rebuild() uses (default: the hardware's, at least 1).
+  // Threads rebuild() and a wide flush() use (default: the hardware's, at least 1).
   void set_threads(unsigned n) { threads_ = n == 0 ? 1 : n; }
   unsigned threads() const { return threads_; }
   // Call after Dataset::apply(r) returned true. Cheap; work happens in flush().
@@ -125,6 +126,8 @@ class Evaluator {
   // Brings every noted account (and, if the as-of day moved, every time-dependent part) up to
   // date. Returns the accounts whose state changed, sorted.
   std::vector<std::string> flush();
+  // How many flush()es evaluated their accounts on more than one thread.
+  std::size_t threaded_flushes() const { return threaded_flushes_; }
 
   const AccountState* state(std::string_view account) const;
   std::shared_ptr<const AccountState> shared_state(std::string_view account) const;
@@ -162,6 +165,7 @@ class Evaluator {
   std::set<std::string> dirty_all_;  // everything to recompute (the account record changed)
   Date evaluated_day_ = 0;
   unsigned threads_ = 1;
+  std::size_t threaded_flushes_ = 0;
   AccountState state_scratch_;
 
   // Brings the account's state up to date (everything when `pending` is null). Returns whether it

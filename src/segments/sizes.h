@@ -4,8 +4,9 @@
 //
 // A learner's segments depend on its record, its account's record and evaluated state, and the
 // as-of (tenure conditions). So an account's counts change only when
-//  * its state, its record or one of its learners' records changed — the writer names those
-//    accounts to recount(); or
+//  * its record or one of its learners' records changed, or its state changed what a rule reads
+//    of it (segments::same_rule_inputs: the stage, achievements, flag kinds) — the writer names
+//    those accounts to recount(); or
 //  * the as-of passes an instant at which a tenure condition of one of its learners (or its own
 //    account tenure) can flip: created_at + k days for the few day counts k where a condition's
 //    truth changes (`tenure_days` gt 90 flips at 91). Each account is queued under its earliest

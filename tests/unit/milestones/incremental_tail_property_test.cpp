@@ -172,3 +172,33 @@ TEST_CASE("many accounts flushed at once on several threads equal one thread and
   }
   CHECK(widest >= 64);
 }
+
+TEST_CASE("a wide flush runs on the evaluator's threads; a narrow one, or one thread, does not") {
+  GraphLoad g = parse_graph_text(kTailGraph, "tail");
+  REQUIRE(g.graph);
+  std::mt19937 rng(410);
+  const std::vector<Record> records = stream(rng, 240, 3000);
+  Dataset data;
+  Evaluator threaded(*g.graph, data), serial(*g.graph, data);
+  threaded.set_threads(3);
+  serial.set_threads(1);
+  threaded.rebuild();
+  serial.rebuild();
+  for (std::size_t i = 0; i < records.size(); ++i)
+    if (data.apply(records[i])) {
+      threaded.note(records[i]);
+      serial.note(records[i]);
+    }
+  CHECK(threaded.flush() == serial.flush());  // 240 accounts noted
+  CHECK(threaded.threaded_flushes() == 1);
+  CHECK(serial.threaded_flushes() == 0);
+  Event one;
+  one.id = "one-more";
+  one.account = "acct1";
+  one.name = "login";
+  one.ts = latest_fact_time(data);
+  REQUIRE(data.apply(Record{one}));
+  threaded.note(Record{one});
+  threaded.flush();  // one account: no threads
+  CHECK(threaded.threaded_flushes() == 1);
+}
