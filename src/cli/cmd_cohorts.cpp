@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cohorts/select.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_cohorts {
 namespace {
 
 struct Flags {
@@ -210,4 +210,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(cohorts, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_cohorts

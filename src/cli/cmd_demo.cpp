@@ -5,7 +5,7 @@
 #include "cli/commands.h"
 #include "core/time.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_demo {
 namespace {
 
 struct DemoFlags {
@@ -63,4 +63,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(demo, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_demo

@@ -14,7 +14,7 @@
 #include "cli/commands.h"
 #include "store/store.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_doctor {
 namespace {
 
 struct DoctorArgs {
@@ -107,4 +107,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(doctor, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_doctor

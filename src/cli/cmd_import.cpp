@@ -22,7 +22,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_import {
 namespace {
 
 constexpr std::int64_t kMaxPrinted = 100;
@@ -223,4 +223,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(import, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_import

@@ -15,7 +15,7 @@
 #include "http/keys.h"
 #include "store/store.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_keys {
 namespace {
 
 struct KeysArgs {
@@ -128,4 +128,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(keys, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_keys

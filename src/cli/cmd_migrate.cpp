@@ -16,7 +16,7 @@
 #include "cli/commands.h"
 #include "store/store.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_migrate {
 namespace {
 
 struct MigrateArgs {
@@ -162,4 +162,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(migrate, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_migrate

@@ -10,7 +10,7 @@
 #include "milestones/graph.h"
 #include "milestones/loader.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_milestones {
 namespace {
 
 struct MilestoneArgs {
@@ -81,4 +81,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(milestones, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_milestones

@@ -6,7 +6,7 @@
 
 #include "cli/workspace_args.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_rebuild {
 namespace {
 
 void run(const WorkspaceArgs& args) {
@@ -41,4 +41,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(rebuild, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_rebuild

@@ -9,7 +9,7 @@
 #include "cli/workspace_args.h"
 #include "recommend/recommend.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_recommend {
 namespace {
 
 struct RecommendArgs {
@@ -105,4 +105,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(recommend, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_recommend

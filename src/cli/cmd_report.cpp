@@ -16,7 +16,7 @@
 #include "report/roi_inputs.h"
 #include "report/roi_json.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_report {
 namespace {
 
 struct Flags {
@@ -162,4 +162,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(report, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_report

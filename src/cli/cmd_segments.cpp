@@ -7,7 +7,7 @@
 #include "cli/workspace_args.h"
 #include "segments/segment.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_segments {
 namespace {
 
 struct SegmentsArgs {
@@ -111,4 +111,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(segments, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_segments

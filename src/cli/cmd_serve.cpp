@@ -19,7 +19,7 @@
 #include "http/server.h"
 #include "log/log.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_serve {
 namespace {
 
 struct ServeArgs {
@@ -178,4 +178,4 @@ void setup(CLI::App& app) {
 
 UPLIFT_COMMAND(serve, setup);
 
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_serve

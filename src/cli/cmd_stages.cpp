@@ -17,7 +17,7 @@
 #include "cli/workspace_args.h"
 #include "report/roi_inputs.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_stages {
 namespace {
 
 struct StagesArgs {
@@ -184,4 +184,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(stages, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_stages

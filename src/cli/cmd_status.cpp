@@ -9,7 +9,7 @@
 #include "cli/workspace_args.h"
 #include "milestones/state_json.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_status {
 namespace {
 
 using milestones::AccountState;
@@ -92,4 +92,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(status, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_status

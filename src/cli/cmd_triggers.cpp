@@ -18,7 +18,7 @@
 #include "triggers/detect.h"
 #include "triggers/message.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_triggers {
 namespace {
 
 struct TriggerArgs {
@@ -218,4 +218,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(triggers, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_triggers

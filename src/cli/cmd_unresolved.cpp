@@ -11,7 +11,7 @@
 #include "app/unresolved.h"
 #include "cli/workspace_args.h"
 
-namespace uplift::cli {
+namespace uplift::cli::cmd_unresolved {
 namespace {
 
 struct UnresolvedArgs {
@@ -77,4 +77,4 @@ void setup(CLI::App& app) {
 
 }  // namespace
 UPLIFT_COMMAND(unresolved, setup);
-}  // namespace uplift::cli
+}  // namespace uplift::cli::cmd_unresolved

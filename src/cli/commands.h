@@ -1,6 +1,8 @@
 // How `uplift` subcommands plug in: each src/cli/cmd_*.cpp defines a setup function that adds
 // its subcommand to the CLI11 app and registers it with UPLIFT_COMMAND. main() runs every
 // registered setup in name order, parses, and returns the exit code the chosen command stored.
+// Each command file keeps its helpers in its own namespace, `uplift::cli::cmd_<name>`: the unity
+// build compiles several command files as one unit, where two anonymous `run`s would collide.
 //
 // Exit codes: 0 success, 1 the command ran and found a problem (rejected lines, invalid graph),
 // 2 usage or configuration error (bad flag, unreadable file, database refused).

@@ -10,8 +10,6 @@ namespace {
 
 constexpr std::size_t kTextBlockBytes = std::size_t{1} << 20;
 
-std::uint64_t hash_of(std::string_view id) { return std::hash<std::string_view>{}(id); }
-
 const std::vector<EventRow>& no_rows() {
   static const std::vector<EventRow> kNone;
   return kNone;
@@ -19,14 +17,14 @@ const std::vector<EventRow>& no_rows() {
 
 }  // namespace
 
-std::uint32_t StringCodes::find(std::string_view s) const { return find(s, hash_of(s)); }
+std::uint32_t StringCodes::find(std::string_view s) const { return find(s, CodeSlots::hash_of(s)); }
 
 std::uint32_t StringCodes::find(std::string_view s, std::uint64_t hash) const {
   return index_.find(hash, [&](std::uint32_t code) { return values_[code] == s; });
 }
 
 std::uint32_t StringCodes::intern(std::string_view s) {
-  const std::uint64_t hash = hash_of(s);
+  const std::uint64_t hash = CodeSlots::hash_of(s);
   const std::uint32_t found = find(s, hash);
   if (found != kNone) return found;
   if (index_.needs_room()) rehash(std::max<std::size_t>(64, index_.slots() * 2));
@@ -39,16 +37,16 @@ std::uint32_t StringCodes::intern(std::string_view s) {
 
 void StringCodes::rehash(std::size_t slots) {
   index_.reset(slots);
-  for (std::uint32_t code = 0; code < values_.size(); ++code) index_.place(hash_of(values_[code]), code);
+  for (std::uint32_t code = 0; code < values_.size(); ++code) index_.place(CodeSlots::hash_of(values_[code]), code);
 }
 
-std::uint32_t TextSet::find(std::string_view text) const { return find(text, hash_of(text)); }
+std::uint32_t TextSet::find(std::string_view text) const { return find(text, CodeSlots::hash_of(text)); }
 
 std::uint32_t TextSet::find(std::string_view text, std::uint64_t hash) const {
   return index_.find(hash, [&](std::uint32_t code) { return this->text(code) == text; });
 }
 
-std::uint32_t TextSet::add_new(std::string_view text) { return add_new(text, hash_of(text)); }
+std::uint32_t TextSet::add_new(std::string_view text) { return add_new(text, CodeSlots::hash_of(text)); }
 
 std::uint32_t TextSet::add_new(std::string_view text, std::uint64_t hash) {
   if (places_.size() >= kAbsent - 1) throw std::length_error("TextSet: more than 4 billion texts");
@@ -60,14 +58,14 @@ std::uint32_t TextSet::add_new(std::string_view text, std::uint64_t hash) {
 }
 
 std::uint32_t TextSet::intern(std::string_view text) {
-  const std::uint64_t hash = hash_of(text);
+  const std::uint64_t hash = CodeSlots::hash_of(text);
   const std::uint32_t found = find(text, hash);
   return found != kAbsent ? found : add_new(text, hash);
 }
 
 void TextSet::rehash(std::size_t slots) {
   index_.reset(slots);
-  for (std::uint32_t code = 0; code < places_.size(); ++code) index_.place(hash_of(text(code)), code);
+  for (std::uint32_t code = 0; code < places_.size(); ++code) index_.place(CodeSlots::hash_of(text(code)), code);
 }
 
 void TextSet::reserve(std::size_t texts) {
@@ -120,7 +118,7 @@ std::uint32_t EventTable::qty_code(double qty) {
 }
 
 std::uint64_t EventTable::id_hash(std::string_view id) {
-  const std::uint64_t h = hash_of(id);
+  const std::uint64_t h = CodeSlots::hash_of(id);
   return h == 0 ? 1 : h;
 }
 

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +59,8 @@ class TextArena {
 // probing over a power-of-two size. The values stay in their table; lookups compare through it.
 class CodeSlots {
  public:
+  // The hash every user of CodeSlots places and finds values under.
+  static std::uint64_t hash_of(std::string_view value) { return std::hash<std::string_view>{}(value); }
   // Every code placed under `hash` whose tag matches, in probe order, until `visit` returns true
   // (then that code) or an empty slot (then UINT32_MAX).
   template <typename Visit>

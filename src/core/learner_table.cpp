@@ -7,8 +7,6 @@
 namespace uplift {
 namespace {
 
-std::uint64_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s); }
-
 void put_varint(std::string& out, std::size_t n) {
   for (;; n >>= 7) {
     out.push_back(static_cast<char>((n & 0x7f) | (n >= 0x80 ? 0x80 : 0)));
@@ -185,7 +183,7 @@ void LearnerTable::join_order(std::uint32_t code) {
 
 void LearnerTable::index_alias(std::string_view alias, std::uint32_t code) {
   if (alias.empty()) return;
-  const std::uint64_t hash = hash_of(alias);
+  const std::uint64_t hash = CodeSlots::hash_of(alias);
   if (aliases_.holds(hash, code)) return;  // held under this hash already
   if (aliases_.needs_room()) {
     // Placed again from what every learner holds now — this alias included (put() wrote the row
@@ -210,15 +208,15 @@ void LearnerTable::reindex_aliases() {
   for (std::uint32_t code = 0; code < rows_.size(); ++code) {
     if (!rows_[code].present) continue;
     LearnerRef l(this, code);
-    if (!l.email().empty()) aliases_.place(hash_of(email_alias(l.email())), code);
-    for (std::string_view a : l.aliases()) aliases_.place(hash_of(a), code);
+    if (!l.email().empty()) aliases_.place(CodeSlots::hash_of(email_alias(l.email())), code);
+    for (std::string_view a : l.aliases()) aliases_.place(CodeSlots::hash_of(a), code);
   }
 }
 
 std::uint32_t LearnerTable::by_alias(std::string_view alias, bool* ambiguous) const {
   std::uint32_t found = kNone;
   bool several = false;
-  aliases_.find(hash_of(alias), [&](std::uint32_t code) {  // stale slots: holders that no longer hold it
+  aliases_.find(CodeSlots::hash_of(alias), [&](std::uint32_t code) {  // stale slots: holders that no longer hold it
     if (code == found || !LearnerRef(this, code).holds_alias(alias)) return false;
     several = found != kNone;
     found = code;

@@ -10,7 +10,16 @@
 namespace uplift {
 namespace {
 
-using namespace fast_json;
+// Named one by one, not `using namespace fast_json`: in the unity build the other files of this
+// module share this unit, and a directive would let their names win silently.
+namespace dom = fast_json::dom;
+using fast_json::check;
+using fast_json::Decline;
+using fast_json::members;
+using fast_json::number;
+using fast_json::parse;
+using fast_json::Seen;
+using fast_json::string;
 
 constexpr std::size_t kMaxId = 191, kMaxText = 4096, kMaxShort = 64, kMaxEmail = 320;
 
@@ -21,21 +30,21 @@ std::string text(dom::element v, std::size_t max) {
   if (is_null(v)) return {};
   std::string_view s;
   check(v.get_string().get(s));
-  if (s.size() > max) throw Decline{};
+  if (s.size() > max) throw fast_json::Decline{};
   return std::string(s);
 }
 
 std::string id(dom::element v) {
   std::string s = text(v, kMaxId);
   for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) throw Decline{};
+    if (c < 0x20 || c == 0x7f) throw fast_json::Decline{};
   return s;
 }
 
 std::optional<double> finite_number(dom::element v) {
   if (is_null(v)) return std::nullopt;
   double d = number(v);
-  if (!std::isfinite(d)) throw Decline{};
+  if (!std::isfinite(d)) throw fast_json::Decline{};
   return d;
 }
 
@@ -43,7 +52,7 @@ std::optional<Timestamp> timestamp(dom::element v) {
   std::string s = text(v, kMaxShort);
   if (s.empty()) return std::nullopt;
   auto t = parse_timestamp(s);
-  if (!t.ok()) throw Decline{};
+  if (!t.ok()) throw fast_json::Decline{};
   return *t;
 }
 
@@ -51,7 +60,7 @@ std::optional<Date> date(dom::element v) {
   std::string s = text(v, kMaxShort);
   if (s.empty()) return std::nullopt;
   auto d = parse_date(s);
-  if (!d.ok()) throw Decline{};
+  if (!d.ok()) throw fast_json::Decline{};
   return *d;
 }
 
@@ -60,17 +69,17 @@ std::optional<E> enumeration(dom::element v, Parse parse) {
   std::string s = text(v, kMaxShort);
   if (s.empty()) return std::nullopt;
   auto e = parse(s);
-  if (!e) throw Decline{};
+  if (!e) throw fast_json::Decline{};
   return e;
 }
 
 template <typename T>
 T required(std::optional<T> v) {
-  if (!v) throw Decline{};
+  if (!v) throw fast_json::Decline{};
   return *v;
 }
 void required(const std::string& s) {
-  if (s.empty()) throw Decline{};
+  if (s.empty()) throw fast_json::Decline{};
 }
 
 Account account(dom::element doc) {
@@ -88,10 +97,10 @@ Account account(dom::element doc) {
     else if (k == "renewal_date") seen.once(64), a.renewal_date = date(v);
     else if (k == "created_at") seen.once(128), a.created_at = timestamp(v);
     else if (k == "audience") seen.once(256), audience = enumeration<Audience>(v, parse_audience);
-    else if (k == "aliases") throw Decline{};  // rare: the DOM route validates and sorts them
+    else if (k == "aliases") throw fast_json::Decline{};  // rare: the DOM route validates and sorts them
   });
   required(a.id);
-  if (a.arr && *a.arr < 0) throw Decline{};
+  if (a.arr && *a.arr < 0) throw fast_json::Decline{};
   a.audience = audience.value_or(Audience::kCustomer);
   return a;
 }
@@ -108,7 +117,7 @@ Learner learner(dom::element doc) {
     else if (k == "created_at") seen.once(32), l.created_at = timestamp(v);
     else if (k == "audience") seen.once(64), l.audience = enumeration<Audience>(v, parse_audience);
     else if (k == "departed_at") seen.once(128), l.departed_at = timestamp(v);
-    else if (k == "aliases") throw Decline{};  // rare: the DOM route validates and sorts them
+    else if (k == "aliases") throw fast_json::Decline{};  // rare: the DOM route validates and sorts them
   });
   required(l.id);
   required(l.account);
@@ -154,7 +163,7 @@ Attendance attendance(dom::element doc) {
   required(a.learner);
   required(a.program);
   double s = required(session);
-  if (s != std::floor(s) || s < 1 || s > 1000) throw Decline{};
+  if (s != std::floor(s) || s < 1 || s > 1000) throw fast_json::Decline{};
   a.session = static_cast<int>(s);
   a.ts = required(ts);
   return a;
@@ -173,7 +182,7 @@ ArrSnapshot arr(dom::element doc) {
   required(s.account);
   s.date = required(d);
   s.arr = required(value);
-  if (s.arr < 0) throw Decline{};
+  if (s.arr < 0) throw fast_json::Decline{};
   return s;
 }
 
@@ -213,7 +222,7 @@ bool record_from_text_fast(std::string_view body, RecordKind kind, Record& out) 
     }
     out = std::move(r);
     return true;
-  } catch (const Decline&) {
+  } catch (const fast_json::Decline&) {
     return false;
   } catch (const simdjson::simdjson_error&) {
     return false;

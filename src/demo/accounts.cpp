@@ -30,7 +30,6 @@ const std::vector<std::string> kLastNames = {
     "novak", "haddad", "johnson", "tanaka", "lopez", "brown", "ivanova", "patel", "dubois",
     "jensen", "costa", "ali", "schmidt", "park", "moreau"};
 
-Timestamp days(double d) { return static_cast<Timestamp>(d * kMsPerDay); }
 
 std::string slugify(const std::string& name, int index) {
   std::string s;

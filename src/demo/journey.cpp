@@ -10,7 +10,6 @@
 namespace uplift::demo {
 namespace {
 
-Timestamp days(double d) { return static_cast<Timestamp>(d * kMsPerDay); }
 double days_between(Timestamp a, Timestamp b) { return static_cast<double>(b - a) / kMsPerDay; }
 
 const std::vector<std::string> kIntegrations = {"salesforce", "docusign", "slack", "workday", "box", "netsuite"};

@@ -99,5 +99,7 @@ Timeline make_timeline(const DemoConfig& cfg);
 double trend(const DemoConfig& cfg, const Timeline& tl, Timestamp t);
 
 inline constexpr Timestamp kMsPerHour = 3'600'000;
+// A span of `d` days in milliseconds.
+inline Timestamp days(double d) { return static_cast<Timestamp>(d * kMsPerDay); }
 
 }  // namespace uplift::demo

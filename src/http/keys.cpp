@@ -121,21 +121,21 @@ std::optional<std::string> key_id_of(std::string_view key) {
   return std::string(key.substr(0, kKeyIdLength));
 }
 
-static std::string_view trim(std::string_view s) {
+static std::string_view trim_blanks(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
 std::optional<std::string> presented_key(std::string_view authorization) {
-  authorization = trim(authorization);
+  authorization = trim_blanks(authorization);
   if (starts_with_ignoring_case(authorization, "Bearer ")) {
-    auto key = trim(authorization.substr(7));
+    auto key = trim_blanks(authorization.substr(7));
     if (key.empty()) return std::nullopt;
     return std::string(key);
   }
   if (starts_with_ignoring_case(authorization, "Basic ")) {
-    auto decoded = base64_decode(trim(authorization.substr(6)));
+    auto decoded = base64_decode(trim_blanks(authorization.substr(6)));
     if (!decoded) return std::nullopt;
     std::string_view user = *decoded;
     user = user.substr(0, user.find(':'));

@@ -1,5 +1,7 @@
 #include "http/problem.h"
 
+#include "log/log.h"
+
 namespace uplift::http {
 
 nlohmann::json Problem::to_json() const {
@@ -89,6 +91,11 @@ HttpResponse problem_response(const Problem& p) {
   if (p.status == 401) r.set_header("WWW-Authenticate", R"(Bearer realm="uplift", Basic realm="uplift")");
   if (p.status == 503) r.set_header("Retry-After", "5");
   return r;
+}
+
+HttpResponse failure_response(const Status& status, std::string_view area) {
+  if (status.code() == Code::kInternal) log::error(area, {{"error", status.message()}});
+  return problem_response(problem_from_status(status));
 }
 
 }  // namespace uplift::http

@@ -45,6 +45,9 @@ Problem problem_from_status(const Status& status);
 // The response for a problem: status, problem+json body, and for 401 a WWW-Authenticate
 // challenge, for 503 a Retry-After.
 HttpResponse problem_response(const Problem& p);
+// The problem response for a use case's failure; an internal error (a bug or the store failing)
+// is logged first, under `area`.
+HttpResponse failure_response(const Status& status, std::string_view area);
 
 // JSON text for a response body; invalid UTF-8 in strings is replaced, never thrown.
 std::string dump_json(const nlohmann::json& j);

@@ -19,12 +19,6 @@
 namespace uplift::http {
 namespace {
 
-HttpResponse failure(const Status& st) {
-  if (st.code() == Code::kInternal)
-    log::error("alerts", {{"error", st.message()}});
-  return problem_response(problem_from_status(st));
-}
-
 HttpResponse list(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
@@ -42,7 +36,7 @@ HttpResponse list(Service& service, const RequestContext& ctx) {
     return problem_response(bad_request("trigger: no rule '" + trigger->substr(0, 64) + "' (rules: " + known + ")"));
   }
   auto all = alerts::list_alerts(ws->store());
-  if (!all.ok()) return failure(all.status());
+  if (!all.ok()) return failure_response(all.status(), "alerts");
   nlohmann::json items = nlohmann::json::array();
   std::size_t total = 0;
   for (const auto& v : *all) {
@@ -66,7 +60,7 @@ void add_alert_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     auto v = alerts::get_alert(ws->store(), ctx.param("id"));
-    if (!v.ok()) return failure(v.status());
+    if (!v.ok()) return failure_response(v.status(), "alerts");
     return json_response(alerts::alert_view_to_json(*v));
   });
 
@@ -79,11 +73,11 @@ void add_alert_routes(Api& api, Service& service) {
     if (!dest.ok()) return problem_response(problem_from_status(dest.status()));
     const std::shared_ptr<const app::Config> config = ws->config();
     if (!dest->empty() && !config->triggers.destinations.find(*dest))
-      return failure(Status::NotFound("no destination '" + *dest + "' is configured"));
+      return failure_response(Status::NotFound("no destination '" + *dest + "' is configured"), "alerts");
     auto queued = alerts::redeliver(ws->store(), ctx.param("id"), *dest, wall_clock_now(), [&config](std::string_view name) {
       return config->triggers.destinations.find(name) != nullptr;
     });
-    if (!queued.ok()) return failure(queued.status());
+    if (!queued.ok()) return failure_response(queued.status(), "alerts");
     if (alerts::Deliverer* d = service.deliverer.load(std::memory_order_acquire)) d->wake();
     auto r = json_response({{"id", ctx.param("id")}, {"queued", *queued}}, 202);
     return r;

@@ -34,12 +34,6 @@ namespace uplift::http {
 
 namespace {
 
-HttpResponse failure(const Status& st) {
-  if (st.code() == Code::kInternal)
-    log::error("cohorts", {{"error", st.message()}});
-  return problem_response(problem_from_status(st));
-}
-
 HttpResponse field_problem(const std::string& field, const std::string& reason) {
   Problem p;
   p.status = 422;
@@ -183,7 +177,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
   constexpr int kAttempts = 8;
   for (int attempt = 1;; ++attempt) {
     auto existing = app::load_cohorts(ws->store());
-    if (!existing.ok()) return failure(existing.status());
+    if (!existing.ok()) return failure_response(existing.status(), "cohorts");
     cohorts::ProposeOptions o;
     o.capacity = req.capacity;
     o.holdout_fraction = req.holdout_fraction;
@@ -206,7 +200,7 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
           p = cohorts::propose_cohort(view.data(), states, *program, o);
         }
       }
-      if (!p.ok()) return failure(p.status());
+      if (!p.ok()) return failure_response(p.status(), "cohorts");
       proposal = std::move(*p);
       if (req.preview) eligible = eligible_accounts(view, proposal);
     }
@@ -222,16 +216,16 @@ HttpResponse create_cohort(Service& service, const RequestContext& ctx) {
     bool replaced = false;
     if (req.id.empty()) {
       auto created = app::create_cohort(ws->store(), c, wall_clock_now());
-      if (!created.ok()) return failure(created.status());
+      if (!created.ok()) return failure_response(created.status(), "cohorts");
       if (!*created) {
         if (attempt < kAttempts) continue;
-        return failure(Status::Unavailable(
-            fmt::format("every default cohort id tried was taken meanwhile ({} attempts); try again", kAttempts)));
+        return failure_response(Status::Unavailable(
+            fmt::format("every default cohort id tried was taken meanwhile ({} attempts); try again", kAttempts)), "cohorts");
       }
     } else {
       for (const auto& e : *existing) replaced = replaced || e.id == c.id;
       Status st = app::save_cohort(ws->store(), c, wall_clock_now());
-      if (!st.ok()) return failure(st);
+      if (!st.ok()) return failure_response(st, "cohorts");
     }
     nlohmann::json j = cohort_view(c);
     j["excluded"] = proposal.excluded;
@@ -250,7 +244,7 @@ HttpResponse list_cohorts(Service& service, const RequestContext& ctx) {
   for (const Status* s : {&program.status(), &status.status()})
     if (!s->ok()) return problem_response(problem_from_status(*s));
   auto all = app::load_cohorts(ws->store());
-  if (!all.ok()) return failure(all.status());
+  if (!all.ok()) return failure_response(all.status(), "cohorts");
   const app::View view = ws->view();
   nlohmann::json items = nlohmann::json::array();
   for (const auto& c : *all) {
@@ -282,7 +276,7 @@ HttpResponse invitees(Service& service, const RequestContext& ctx, bool csv) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
   auto c = app::get_cohort(ws->store(), ctx.param("id"));
-  if (!c.ok()) return failure(c.status());
+  if (!c.ok()) return failure_response(c.status(), "cohorts");
   const app::View view = ws->view();
   if (!csv) return json_response({{"cohort", c->id}, {"status", cohorts::cohort_status_name(c->status)},
                                   {"items", invitee_objects(*c, view.data())}});
@@ -313,7 +307,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     auto c = app::get_cohort(ws->store(), ctx.param("id"));
-    if (!c.ok()) return failure(c.status());
+    if (!c.ok()) return failure_response(c.status(), "cohorts");
       const app::View view = ws->view();
     auto j = cohort_view(*c);
     add_phase(j, view, &view.programs(), *c);
@@ -324,7 +318,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     Status st = app::delete_cohort(ws->store(), ctx.param("id"));  // only if still proposed
-    if (!st.ok()) return failure(st);
+    if (!st.ok()) return failure_response(st, "cohorts");
     HttpResponse r;
     r.status = 204;
     r.content_type.clear();
@@ -335,7 +329,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     auto c = app::send_cohort(ws->store(), ctx.param("id"), wall_clock_now());
-    if (!c.ok()) return failure(c.status());
+    if (!c.ok()) return failure_response(c.status(), "cohorts");
     return json_response(cohort_view(*c));
   });
 
@@ -343,7 +337,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     auto c = app::close_cohort(ws->store(), ctx.param("id"), wall_clock_now());
-    if (!c.ok()) return failure(c.status());
+    if (!c.ok()) return failure_response(c.status(), "cohorts");
     return json_response(cohort_view(*c));
   });
 
@@ -353,7 +347,7 @@ void add_cohort_routes(Api& api, Service& service) {
     app::Workspace* ws = service.ws();
     if (!ws) return loading_response();
     auto c = app::get_cohort(ws->store(), ctx.param("id"));
-    if (!c.ok()) return failure(c.status());
+    if (!c.ok()) return failure_response(c.status(), "cohorts");
     const app::View view = ws->view();
     HttpResponse r;
     r.content_type = "text/csv; charset=utf-8; header=present";

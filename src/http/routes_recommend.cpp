@@ -22,7 +22,6 @@ constexpr long kMaxRecommendations = 50;
 constexpr long kDefaultRecommendations = 5;
 
 // 404 for NotFound (unknown learner or segment), 400 for InvalidArgument, else the status's problem.
-HttpResponse failure(const Status& s) { return problem_response(problem_from_status(s)); }
 
 HttpResponse list_segments(Service& service) {
   app::Workspace* ws = service.ws();
@@ -43,12 +42,12 @@ HttpResponse segment_learners(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
   auto page = page_params(ctx.request, 100);
-  if (!page.ok()) return failure(page.status());
+  if (!page.ok()) return failure_response(page.status(), "recommend");
   const app::View view = ws->view();
   auto m = segments::members(
       view.segments(), ctx.param("id"), view.data(), view.state_lookup(), view.as_of(),
       page->offset(), static_cast<std::size_t>(page->per_page));
-  if (!m.ok()) return failure(m.status());
+  if (!m.ok()) return failure_response(m.status(), "recommend");
   nlohmann::json items = nlohmann::json::array();
   for (const auto& id : m->learners)
     if (LearnerRef l = view.data().learner(id)) items.push_back(learner_view(view, *l, false));
@@ -65,7 +64,7 @@ HttpResponse learner_segments(Service& service, const RequestContext& ctx) {
   if (!ws) return loading_response();
   const app::View view = ws->view();
   auto r = recommend::learner_segments(view.recommend_context(), ctx.param("id"));
-  if (!r.ok()) return failure(r.status());
+  if (!r.ok()) return failure_response(r.status(), "recommend");
   auto body = recommend::to_json(*r);
   // Each match also carries the segment's title and whole rule, so a client can show both the
   // rule as written and the conditions that decided it without a second request.
@@ -83,10 +82,10 @@ HttpResponse recommendations(Service& service, const RequestContext& ctx) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();
   auto limit = int_param(ctx.request, "limit", kDefaultRecommendations, 1, kMaxRecommendations);
-  if (!limit.ok()) return failure(limit.status());
+  if (!limit.ok()) return failure_response(limit.status(), "recommend");
   const app::View view = ws->view();
   auto r = recommend::recommend(view.recommend_context(), ctx.param("id"), static_cast<std::size_t>(*limit));
-  if (!r.ok()) return failure(r.status());
+  if (!r.ok()) return failure_response(r.status(), "recommend");
   HttpResponse out;  // the hot path: written straight to text, the same bytes as json_response(to_json(*r))
   out.body = recommend::to_json_text(*r);
   return out;
@@ -97,7 +96,7 @@ HttpResponse learner_path(Service& service, const RequestContext& ctx) {
   if (!ws) return loading_response();
   const app::View view = ws->view();
   auto v = recommend::learning_path(view.recommend_context(), ctx.param("id"));
-  if (!v.ok()) return failure(v.status());
+  if (!v.ok()) return failure_response(v.status(), "recommend");
   return json_response(recommend::to_json(*v));
 }
 

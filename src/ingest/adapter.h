@@ -62,6 +62,11 @@ std::string first_string(const nlohmann::json& obj, std::initializer_list<std::s
 // translated through `names` (canonical → source) and reported for item `index`.
 void finish(const nlohmann::json& canonical, std::size_t index,
             std::initializer_list<std::pair<std::string_view, std::string_view>> names, AdapterResult& out);
+// Thrown inside an adapter when an item is unusable: the source field and why. The adapter
+// catches it at the item's boundary and reports it as that item's error.
+struct Bad {
+  std::string field, reason;
+};
 
 }  // namespace adapter_detail
 }  // namespace uplift::ingest

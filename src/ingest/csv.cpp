@@ -80,6 +80,10 @@ std::optional<std::string> convert(std::string_view field, const std::string& ce
 
 std::string_view trim_cell(std::string_view s) { return trim(s); }
 
+std::string quoted_cell(std::string_view s) {
+  return "\"" + std::string(s.substr(0, 40)) + (s.size() > 40 ? "…" : "") + "\"";
+}
+
 bool CsvRecordReader::read(std::vector<std::string>& cells, std::int64_t& start_line, std::string& error) {
   cells.clear();
   error.clear();

@@ -39,6 +39,8 @@ class CsvRecordReader {
 
 // A header name or cell without the spaces and tabs around it.
 std::string_view trim_cell(std::string_view s);
+// A cell's text in quotes for an error message, its first 40 bytes and "…" when longer.
+std::string quoted_cell(std::string_view s);
 
 class CsvSource : public RecordSource {
  public:

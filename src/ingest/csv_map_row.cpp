@@ -14,21 +14,11 @@ namespace {
 using json = nlohmann::json;
 using Type = FieldRule::Type;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string quoted(std::string_view s) {
-  return "\"" + std::string(s.substr(0, 40)) + (s.size() > 40 ? "…" : "") + "\"";
-}
-
 bool blank(const CsvMap& map, std::string_view cell) {
   std::string_view t = trim_cell(cell);
   if (t.empty()) return true;
   if (map.empty_values.empty()) return false;
-  std::string l = lower(t);
+  std::string l = ascii_lower(t);
   return std::find(map.empty_values.begin(), map.empty_values.end(), l) != map.empty_values.end();
 }
 
@@ -45,14 +35,14 @@ std::string label(const FieldRule& r, int which) {
 std::optional<std::string> convert(const CsvMap& map, const FieldRule& r, std::string_view cell, json& out) {
   std::string_view t = trim_cell(cell);
   if (!r.values.empty()) {
-    std::string key = lower(t);
+    std::string key = ascii_lower(t);
     for (const auto& [from, to] : r.values)
       if (from == key) {
         out = to;
         return std::nullopt;
       }
     if (r.type == Type::kEnum) {
-      std::string v = lower(t);
+      std::string v = ascii_lower(t);
       bool ok = r.field == "audience"  ? parse_audience(v).has_value()
                 : r.field == "status"  ? parse_completion_status(v).has_value()
                                        : parse_renewal_outcome(v).has_value();
@@ -62,7 +52,7 @@ std::optional<std::string> convert(const CsvMap& map, const FieldRule& r, std::s
       }
       std::vector<std::string> keys;
       for (const auto& [from, to] : r.values) keys.push_back("\"" + from + "\"");
-      return fmt::format("{} is not one of {}", quoted(t), fmt::join(keys, ", "));
+      return fmt::format("{} is not one of {}", quoted_cell(t), fmt::join(keys, ", "));
     }
   }
   switch (r.type) {
@@ -86,13 +76,13 @@ std::optional<std::string> convert(const CsvMap& map, const FieldRule& r, std::s
       return std::nullopt;
     }
     case Type::kBool: {
-      std::string v = lower(t);
+      std::string v = ascii_lower(t);
       if (v == "true" || v == "yes" || v == "y" || v == "1") out = true;
       else if (v == "false" || v == "no" || v == "n" || v == "0") out = false;
-      else return quoted(t) + " is not yes or no";
+      else return quoted_cell(t) + " is not yes or no";
       return std::nullopt;
     }
-    case Type::kEnum: out = lower(t); return std::nullopt;
+    case Type::kEnum: out = ascii_lower(t); return std::nullopt;
     case Type::kList: {
       out = json::array();
       std::string_view rest = t;
@@ -118,7 +108,7 @@ bool skipped(const CsvMap& map, const std::vector<std::string>& cells) {
       if (blank(map, cell)) return true;
       continue;
     }
-    bool listed = std::find(s.values.begin(), s.values.end(), lower(trim_cell(cell))) != s.values.end();
+    bool listed = std::find(s.values.begin(), s.values.end(), ascii_lower(trim_cell(cell))) != s.values.end();
     if (listed == (s.op == SkipRule::Op::kIn)) return true;
   }
   return false;
@@ -208,14 +198,14 @@ bool MappedCsvSource::find_header(ParsedItem& out) {
     return true;
   };
   if (!map_.header_after.empty()) {
-    std::string marker = lower(map_.header_after);
+    std::string marker = ascii_lower(map_.header_after);
     for (;;) {
       if (!reader_.read(cells_, line, error_)) {
         done_ = true;
         return fail(1, fmt::format("no row \"{}\" before the table ({} says the header follows it)",
                                    map_.header_after, map_.file));
       }
-      if (!cells_.empty() && lower(trim_cell(cells_[0])) == marker) break;
+      if (!cells_.empty() && ascii_lower(trim_cell(cells_[0])) == marker) break;
     }
   }
   if (!reader_.read(cells_, line, error_)) {

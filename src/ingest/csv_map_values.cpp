@@ -42,10 +42,6 @@ std::string without_noise(std::string_view text) {
   return out;
 }
 
-std::string quoted(std::string_view s) {
-  return "\"" + std::string(s.substr(0, 40)) + (s.size() > 40 ? "…" : "") + "\"";
-}
-
 // Local civil time → instant, checked against the calendar.
 std::optional<Timestamp> civil_instant(const std::tm& tm, int tz_minutes) {
   int year = tm.tm_year + 1900;
@@ -111,14 +107,14 @@ std::optional<double> parse_money(std::string_view text, bool decimal_comma, std
     } else if ((c == group || c == '\'') && !seen_decimal && any_digit) {
       continue;  // a grouping separator: "12,000" / "12.000" / "12'000"
     } else {
-      why = quoted(text) + " is not a number";
+      why = quoted_cell(text) + " is not a number";
       return std::nullopt;
     }
   }
   double v = 0;
   auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
   if (!any_digit || ec != std::errc() || p != digits.data() + digits.size()) {
-    why = quoted(text) + " is not a number";
+    why = quoted_cell(text) + " is not a number";
     return std::nullopt;
   }
   return negative ? -v : v;
@@ -147,13 +143,13 @@ Result<Date> parse_date_as(std::string_view text, const std::string& format) {
     if (text.size() == 10) return parse_date(text);
     auto ts = parse_timestamp(text);
     if (ts.ok()) return date_of(*ts);
-    return Status::InvalidArgument(quoted(text) + " is not an ISO date (YYYY-MM-DD)");
+    return Status::InvalidArgument(quoted_cell(text) + " is not an ISO date (YYYY-MM-DD)");
   }
   bool has_offset = false;
   auto tm = read_with(text, format, has_offset);
   std::optional<Timestamp> at;
   if (tm) at = civil_instant(*tm, 0);
-  if (!at) return Status::InvalidArgument(fmt::format("{} is not a date in the format \"{}\"", quoted(text), format));
+  if (!at) return Status::InvalidArgument(fmt::format("{} is not a date in the format \"{}\"", quoted_cell(text), format));
   return date_of(*at);
 }
 
@@ -168,13 +164,13 @@ Result<Timestamp> parse_time_as(std::string_view text, const std::string& format
     if (ts.ok()) return ts;
     auto local = parse_timestamp(std::string(text) + offset_suffix(tz_minutes));
     if (local.ok()) return local;
-    return Status::InvalidArgument(quoted(text) + " is not an ISO 8601 time");
+    return Status::InvalidArgument(quoted_cell(text) + " is not an ISO 8601 time");
   }
   bool has_offset = false;
   auto tm = read_with(text, format, has_offset);
   std::optional<Timestamp> at;
   if (tm) at = civil_instant(*tm, has_offset ? static_cast<int>(tm->tm_gmtoff / 60) : tz_minutes);
-  if (!at) return Status::InvalidArgument(fmt::format("{} is not a time in the format \"{}\"", quoted(text), format));
+  if (!at) return Status::InvalidArgument(fmt::format("{} is not a time in the format \"{}\"", quoted_cell(text), format));
   return *at;
 }
 

@@ -9,6 +9,7 @@ namespace uplift::ingest {
 
 using json = nlohmann::json;
 using adapter_detail::at;
+using adapter_detail::Bad;
 
 namespace {
 
@@ -33,10 +34,6 @@ std::string text_at(const json& body, const std::string& path) {
   if (v->is_boolean()) return v->get<bool>() ? "true" : "false";  // a status mapped from "success": true
   return {};
 }
-
-struct Bad {
-  std::string field, reason;
-};
 
 // RFC 3339 text as is (the record validator checks it); a number as epoch milliseconds, or
 // seconds when it is too small to be milliseconds of this century.

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace uplift::ingest {
@@ -11,5 +12,8 @@ namespace uplift::ingest {
 // The byte offset of the first byte that does not start a valid UTF-8 sequence, or nullopt when
 // the whole text is valid.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
+
+// `text` with A-Z lowered to a-z; every other byte (UTF-8 sequences included) unchanged.
+std::string ascii_lower(std::string_view text);
 
 }  // namespace uplift::ingest

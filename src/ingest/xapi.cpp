@@ -6,16 +6,15 @@
 
 #include <fmt/format.h>
 
+#include "ingest/utf8.h"
+
 namespace uplift::ingest {
 namespace {
 
 using json = nlohmann::json;
 using adapter_detail::at;
 using adapter_detail::finish;
-
-struct Bad {
-  std::string field, reason;
-};
+using adapter_detail::Bad;
 
 std::string last_segment(std::string iri) {
   auto cut = iri.find_first_of("?#");
@@ -30,12 +29,6 @@ std::string prefix_utf8(const std::string& s, std::size_t n) {
   if (s.size() <= n) return s;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   return s.substr(0, n);
-}
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
 }
 
 std::string join(const std::string& path, const char* field) { return path.empty() ? field : path + "." + field; }
@@ -264,11 +257,11 @@ ActorRef actor_of(const json& st) {
   who.source = "xapi";
   if (const json* name = at(a, "name"); name && name->is_string()) who.display = name->get<std::string>();
   if (const json* m = at(a, "mbox")) {
-    const std::string address = lower(m->get<std::string>().substr(7));
+    const std::string address = ascii_lower(m->get<std::string>().substr(7));
     who.aliases = {"xapi:mailto:" + address, "email:" + address};
     if (who.display.empty()) who.display = address;
   } else if (const json* s = at(a, "mbox_sha1sum")) {
-    who.aliases = {"xapi:sha1:" + lower(s->get<std::string>())};
+    who.aliases = {"xapi:sha1:" + ascii_lower(s->get<std::string>())};
   } else if (const json* o = at(a, "openid")) {
     who.aliases = {"xapi:openid:" + o->get<std::string>()};
   } else if (const json* acc = at(a, "account")) {

@@ -8,7 +8,15 @@
 namespace uplift::milestones {
 namespace {
 
-using namespace fast_json;
+// Named one by one, not `using namespace fast_json`: in the unity build other files' names
+// (milestones' Decline) share this unit, and a directive would let them win silently.
+namespace dom = fast_json::dom;
+using fast_json::check;
+using fast_json::Decline;
+using fast_json::members;
+using fast_json::number;
+using fast_json::parse;
+using fast_json::Seen;
 
 std::string str(dom::element v) { return fast_json::string(v); }
 
@@ -16,7 +24,7 @@ Timestamp ts(dom::element v) {
   std::string_view s;
   check(v.get_string().get(s));
   auto t = parse_timestamp(s);
-  if (!t.ok()) throw Decline{};
+  if (!t.ok()) throw fast_json::Decline{};
   return *t;
 }
 
@@ -35,7 +43,7 @@ Progress progress(dom::element v) {
     if (k == "current") seen.once(1), p.current = number(x);
     else if (k == "target") seen.once(2), p.target = number(x);
     else if (k == "unit") seen.once(4), p.unit = str(x);
-    else throw Decline{};
+    else throw fast_json::Decline{};
   });
   return p;
 }
@@ -48,9 +56,9 @@ MilestoneStatus milestone(dom::element v) {
     else if (k == "achieved") seen.once(2), check(x.get_bool().get(m.achieved));
     else if (k == "achieved_at") seen.once(4), m.achieved_at = ts(x);
     else if (k == "progress") seen.once(8), m.progress = progress(x);
-    else throw Decline{};
+    else throw fast_json::Decline{};
   });
-  if (!(seen.bits & 1)) throw Decline{};
+  if (!(seen.bits & 1)) throw fast_json::Decline{};
   return m;
 }
 
@@ -66,9 +74,9 @@ Flag flag(dom::element v) {
     else if (k == "before_rate") seen.once(32), f.before_rate = number(x);
     else if (k == "after_rate") seen.once(64), f.after_rate = number(x);
     else if (k == "change_pct") seen.once(128), f.change_pct = number(x);
-    else throw Decline{};
+    else throw fast_json::Decline{};
   });
-  if ((seen.bits & 3) != 3) throw Decline{};
+  if ((seen.bits & 3) != 3) throw fast_json::Decline{};
   return f;
 }
 
@@ -94,12 +102,12 @@ bool account_state_from_text_fast(std::string_view text, AccountState& out) {
       else if (k == "frontier") seen.once(8), s.frontier = strs(x);
       else if (k == "milestones") seen.once(16), each(x, s.milestones, milestone);
       else if (k == "flags") seen.once(32), each(x, s.flags, flag);
-      else throw Decline{};
+      else throw fast_json::Decline{};
     });
     if ((seen.bits & (1 | 2 | 16)) != (1 | 2 | 16)) return false;
     out = std::move(s);
     return true;
-  } catch (const Decline&) {
+  } catch (const fast_json::Decline&) {
     return false;
   } catch (const simdjson::simdjson_error&) {
     return false;
