@@ -24,6 +24,8 @@ import re
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
+# A using-directive at namespace scope (our sources do not indent namespace bodies, so column 0).
+USING_DIRECTIVE = re.compile(r'^using\s+namespace\s+([\w:]+)\s*;')
 SOURCE_SUFFIXES = ('.h', '.hpp', '.cpp', '.cc')
 
 
@@ -64,11 +66,16 @@ def check_module(src, name, may_use, links, headers, all_modules):
             shown_path = os.path.relpath(path, os.path.dirname(src))
             with open(path, encoding='utf-8', errors='replace') as f:
                 for number, line in enumerate(f, 1):
+                    where = f'{shown_path}:{number}'
+                    d = USING_DIRECTIVE.match(line)
+                    if d:
+                        yield (f'{where}: `using namespace {d.group(1)}` at namespace scope: the unity build '
+                               f'would carry it into the next files of {name} (name each: `using {d.group(1)}::x;`)')
+                        continue
                     m = INCLUDE.match(line)
                     if not m:
                         continue
                     bracket, target = m.groups()
-                    where = f'{shown_path}:{number}'
                     # A quoted include that resolves next to the file is checked where it lands.
                     used = None
                     beside = os.path.join(folder, target)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The layering check (cmake/check_layering.py) against the build's own manifest: the real tree
 passes; copies of it with one stray include fail, naming the file, the line and what the module
-may use. Also: one clock (only core/time.cpp reads the system clock) and one logger (only log/
+may use, or with a namespace-scope `using namespace` (unity build) fail. Also: one clock (only core/time.cpp reads the system clock) and one logger (only log/
 writes a JSON log line). ctest runs it as `layering` (labels unit, layering)."""
 import argparse
 import os
@@ -110,6 +110,11 @@ def main():
          'http may not include <spdlog/spdlog.h> (spdlog: http links none of spdlog::spdlog)'),
         ('a module including what it links', 'segments', 'loader.cpp', '#include "milestones/graph.h"', 0, None),
         ('an include in a comment is no include', 'core', 'time.cpp', '// #include "store/store.h"', 0, None),
+        ('a using-directive at namespace scope (the unity build would carry it on)', 'milestones',
+         'state_text.cpp', 'using namespace fast_json;', 1,
+         '`using namespace fast_json` at namespace scope: the unity build would carry it into the next '
+         'files of milestones'),
+        ('a using-directive inside a function', 'core', 'time.cpp', '  using namespace std::chrono;', 0, None),
     ]
     for name, module, file, text, rc, message in cases:
         ok, err = with_stray(a.checker, a.src, a.manifest, module, file, text, rc, message)
