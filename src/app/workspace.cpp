@@ -678,7 +678,7 @@ std::vector<Document> Workspace::state_documents(const StateVersion& version, co
   for (const auto& account : accounts) {
     const milestones::AccountState* s = version.find(account);
     if (!s) continue;
-    docs.push_back({milestones::kStateCollection, account, milestones::to_json(*s).dump(), version.as_of});
+    docs.push_back({milestones::kStateCollection, account, milestones::to_json_text(*s), version.as_of});
   }
   return docs;
 }

@@ -89,6 +89,11 @@ struct WorkspaceOptions {
   std::optional<Timestamp> as_of;        // fixed reference instant for windows/declines
   bool persist_state = true;             // changed states are saved to the store (the state saver)
   bool resume_saved_states = true;       // open() may start from the saved states (see above)
+  // The alerting thread judges the accounts a write touched at once. When the as-of moved it also
+  // owes every other account a judgement (rules count days to the as-of): while writes keep
+  // moving the as-of it gives that pass at most once per this many ms, and within this plus
+  // 250 ms of the last write (detect_pending() gives it at once).
+  std::int64_t alert_full_pass_ms = 1000;
   // For tests: called by a writer after a batch's records went into memory, before the accounts
   // are evaluated (holding the writer lock only: readers are not blocked while it runs).
   std::function<void()> before_evaluation;
@@ -194,9 +199,10 @@ class Workspace {
   // (wakes the deliverer).
   Status start_alerting(std::function<void()> on_fired);
   // Judges what is waiting: the accounts writes touched since the last judgement, those whose
-  // last alert write failed, and every account when the as-of moved. The alerting thread calls
-  // it whenever a write touched accounts (and every 250 ms); tests call it to judge now. No-op
-  // unless alerting is on. The caller holds no lock.
+  // last alert write failed, and every account when the as-of moved. The alerting thread does the
+  // same whenever a write touched accounts (and every 250 ms), putting off the pass over every
+  // account while writes keep coming (WorkspaceOptions::alert_full_pass_ms); tests call this to
+  // judge everything now. No-op unless alerting is on. The caller holds no lock.
   Status detect_pending();
   // Stops the alerting thread (before what on_fired reaches goes away); the destructor does too.
   void stop_alerting();
@@ -325,6 +331,10 @@ class Workspace {
   std::map<std::string, std::string, std::less<>> episode_bodies_;  // account → stored episodes document
   std::set<std::string, std::less<>> undetected_;                   // accounts to judge again
   std::optional<Timestamp> judged_as_of_;                            // as-of of the last full judgement
+  std::int64_t full_pass_steady_ms_ = 0;                             // steady_ms() of the last full judgement
+  // detect_pending(), where the alerting thread may put off the pass over every account (see
+  // WorkspaceOptions::alert_full_pass_ms).
+  Status judge_waiting(bool full_pass_may_wait);
   std::atomic<std::uint64_t> fired_{0}, episode_conflicts_{0}, failed_alert_writes_{0};
   // identity_version() and unresolved_queued_ at the last look of the unresolved queue.
   std::atomic<std::uint64_t> unresolved_checked_{UINT64_MAX}, unresolved_queued_{0}, unresolved_seen_queued_{0};

@@ -135,7 +135,7 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
         touched_cv_.wait_for(l, std::chrono::milliseconds(250), [this] { return stop_alerting_ || !to_judge_.empty(); });
         if (stop_alerting_) return;
       }
-      if (Status st = detect_pending(); !st.ok())
+      if (Status st = judge_waiting(/*full_pass_may_wait=*/true); !st.ok())
         log::warn("alert judgement deferred", {{"error", st.message()}});
     }
   });
@@ -158,7 +158,9 @@ void Workspace::stop_alerting() {
   on_fired_ = nullptr;
 }
 
-Status Workspace::detect_pending() {
+Status Workspace::detect_pending() { return judge_waiting(/*full_pass_may_wait=*/false); }
+
+Status Workspace::judge_waiting(bool full_pass_may_wait) {
   if (!alerting_) return Status::OK();
   std::lock_guard order(alert_mutex_);
   if (!episodes_loaded_) {
@@ -170,6 +172,7 @@ Status Workspace::detect_pending() {
     const View view = this->view();
     for (const auto& [id, acct] : view.data().accounts()) undetected_.insert(id);  // everything, once
     judged_as_of_ = view.as_of();
+    full_pass_steady_ms_ = steady_ms();
   }
   {
     std::lock_guard l(touched_mutex_);
@@ -178,9 +181,14 @@ Status Workspace::detect_pending() {
   }
   {
     const View view = this->view();
-    if (judged_as_of_ != view.as_of()) {
+    // The accounts no write touched are owed a judgement at the new as-of; under a stream of
+    // writes the thread gives it once per alert_full_pass_ms (judged_as_of_ stays until then).
+    const std::int64_t now = steady_ms();
+    if (judged_as_of_ != view.as_of() &&
+        (!full_pass_may_wait || now - full_pass_steady_ms_ >= options_.alert_full_pass_ms)) {
       for (const auto& [id, acct] : view.data().accounts()) undetected_.insert(id);
       judged_as_of_ = view.as_of();
+      full_pass_steady_ms_ = now;
     }
   }
   while (!undetected_.empty()) {

@@ -111,7 +111,7 @@ void serve(const ServeArgs& a) {
       deliverer->start();
       service.deliverer.store(deliverer.get(), std::memory_order_release);
       alerts::Deliverer* d = deliverer.get();
-      // A failure here is not fatal: detect_pending() (every tick) judges the accounts again.
+      // A failure here is not fatal: the alerting thread judges the accounts again.
       if (Status st = workspace->start_alerting([d] { d->wake(); }); !st.ok())
         log::warn("alert detection at start deferred", {{"error", st.message()}});
       log::info("alerting", {{"rules", workspace->config()->triggers.rules.size()},

@@ -1,5 +1,8 @@
 #include "core/json_text.h"
 
+#include <array>
+#include <cmath>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +37,17 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
+}
+
+void append_json_number(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  // nlohmann's own conversion (what its serializer calls for a double), so the text is the same.
+  std::array<char, 64> buf;
+  const char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), v);
+  out.append(buf.data(), static_cast<std::size_t>(end - buf.data()));
 }
 
 }  // namespace uplift

@@ -34,15 +34,6 @@ void end_line(std::string& out) { out += "}\n"; }
 
 }  // namespace
 
-void append_json_number(std::string& out, double v) {
-  // nlohmann prints integral doubles below 1e15 as "<digits>.0" and others shortest-round-trip.
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    fmt::format_to(std::back_inserter(out), "{:.0f}.0", v);
-  } else {
-    fmt::format_to(std::back_inserter(out), "{}", v);
-  }
-}
-
 void append_line(std::string& out, const Account& a) {
   bool first = true;
   if (a.arr) num_field(out, "arr", *a.arr, first);

@@ -16,8 +16,8 @@
 
 namespace uplift::demo {
 
-using uplift::append_json_string;  // core/json_text.h
-void append_json_number(std::string& out, double v);
+using uplift::append_json_number;  // core/json_text.h
+using uplift::append_json_string;
 
 // One line each, ending in '\n'.
 void append_line(std::string& out, const Account& a);

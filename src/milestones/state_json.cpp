@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "core/json_text.h"
+#include "core/time.h"
+
 namespace uplift::milestones {
 namespace {
 
@@ -86,6 +89,102 @@ json to_json(const AccountState& s) {
   json j = {{"account", s.account}, {"stage", s.stage}, {"milestones", ms}, {"frontier", s.frontier}, {"flags", flags}};
   if (s.stage_reached_at) j["stage_reached_at"] = format_timestamp(*s.stage_reached_at);
   return j;
+}
+
+std::string to_json_text(const AccountState& s) {
+  // Keys in nlohmann's order (sorted), as to_json(s).dump() writes them.
+  std::string out;
+  out.reserve(256 + 96 * s.milestones.size());
+  auto key = [&out](std::string_view k) {
+    out += '"';
+    out += k;
+    out += "\":";
+  };
+  auto text = [&](std::string_view k, std::string_view v) {
+    key(k);
+    append_json_string(out, v);
+  };
+  auto number = [&](std::string_view k, double v) {
+    key(k);
+    append_json_number(out, v);
+  };
+  auto timestamp = [&](std::string_view k, Timestamp t) {
+    key(k);
+    out += '"';
+    append_timestamp(out, t);
+    out += '"';
+  };
+  auto strings = [&](std::string_view k, const std::vector<std::string>& v) {
+    key(k);
+    out += '[';
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, v[i]);
+    }
+    out += ']';
+  };
+  out += '{';
+  text("account", s.account);
+  out += ",\"flags\":[";
+  for (std::size_t i = 0; i < s.flags.size(); ++i) {
+    const Flag& f = s.flags[i];
+    out += i ? ",{" : "{";
+    if (f.after_rate) {
+      number("after_rate", *f.after_rate);
+      out += ',';
+    }
+    if (f.at) {
+      timestamp("at", *f.at);
+      out += ',';
+    }
+    if (f.before_rate) {
+      number("before_rate", *f.before_rate);
+      out += ',';
+    }
+    if (f.change_pct) {
+      number("change_pct", *f.change_pct);
+      out += ',';
+    }
+    text("detail", f.detail);
+    out += ',';
+    text("kind", f.kind);
+    out += ',';
+    text("milestone", f.milestone);
+    if (!f.missing.empty()) {
+      out += ',';
+      strings("missing", f.missing);
+    }
+    out += '}';
+  }
+  out += "],";
+  strings("frontier", s.frontier);
+  out += ",\"milestones\":[";
+  for (std::size_t i = 0; i < s.milestones.size(); ++i) {
+    const MilestoneStatus& m = s.milestones[i];
+    out += i ? ",{" : "{";
+    key("achieved");
+    out += m.achieved ? "true," : "false,";
+    if (m.achieved_at) {
+      timestamp("achieved_at", *m.achieved_at);
+      out += ',';
+    }
+    text("id", m.id);
+    out += ",\"progress\":{";
+    number("current", m.progress.current);
+    out += ',';
+    number("target", m.progress.target);
+    out += ',';
+    text("unit", m.progress.unit);
+    out += "}}";
+  }
+  out += "],";
+  text("stage", s.stage);
+  if (s.stage_reached_at) {
+    out += ',';
+    timestamp("stage_reached_at", *s.stage_reached_at);
+  }
+  out += '}';
+  return out;
 }
 
 Result<AccountState> account_state_from_json(const json& j) {

@@ -14,6 +14,10 @@ namespace uplift::milestones {
 
 nlohmann::json to_json(const AccountState& s);
 nlohmann::json to_json(const Flag& f);
+// to_json(s).dump(), written straight into a string (the state saver writes thousands a second):
+// the same bytes, except that text which is not valid UTF-8 (never in a state built from
+// validated records) has U+FFFD where dump() would throw.
+std::string to_json_text(const AccountState& s);
 // InvalidArgument naming the field when the document does not have the expected shape.
 Result<AccountState> account_state_from_json(const nlohmann::json& j);
 // The same from a document's text: what account_state_from_json(json::parse(text)) gives, or

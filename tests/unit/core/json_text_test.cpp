@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -38,5 +42,27 @@ TEST_CASE("append_json_string escapes exactly as the JSON library does") {
     CHECK(out == expected);
     auto back = nlohmann::json::parse(out);
     if (t.find('\xff') == std::string::npos) CHECK(back[0].get<std::string>() == t);
+  }
+}
+
+TEST_CASE("append_json_number writes what the JSON library's dump writes") {
+  std::vector<double> values = {0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.0 / 3, 2.0 / 3, 100.0, 1e14, 1e15, 1e16, 1e17,
+                                123456789.0, 1234567890123456.0, 12345678901234567.0, 1e-4, 1e-5, 0.00012345,
+                                1e21, 1e22, 1e300, 2.5e-308, std::numeric_limits<double>::min(),
+                                std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max(),
+                                std::numeric_limits<double>::lowest(), std::numeric_limits<double>::quiet_NaN(),
+                                std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);  // any bit pattern: every exponent, NaNs, subnormals
+    values.push_back(v);
+    values.push_back(std::ldexp(static_cast<double>(rng() % 100000), static_cast<int>(rng() % 60) - 30));
+  }
+  for (double v : values) {
+    std::string out = "x";
+    append_json_number(out, v);
+    REQUIRE_MESSAGE(out == "x" + nlohmann::json(v).dump(), "value bits " << std::hash<double>{}(v));
   }
 }

@@ -135,6 +135,8 @@ void run_case(const fs::path& file, const json& c) {
     AccountState fast;
     CHECK_MESSAGE(account_state_from_text_fast(to_json(s).dump(), fast), name << ": fast path declined " << account);
     CHECK_MESSAGE(fast == s, name << ": fast path changed " << account);
+    // The state saver writes the text directly: the same bytes as the JSON library's.
+    CHECK_MESSAGE(to_json_text(s) == to_json(s).dump(), name << ": to_json_text differs for " << account);
   }
 }
 

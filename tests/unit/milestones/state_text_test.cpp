@@ -4,6 +4,10 @@
 // rejects or might read differently. (scenario_test.cpp checks it takes every evaluated state.)
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -79,4 +83,68 @@ TEST_CASE("the fast path declines unusual documents; account_state_from_text sti
     CHECK(text.ok() == dom.ok());
     if (text.ok() && dom.ok()) CHECK(*text == *dom);
   }
+}
+
+namespace {
+
+// A state with every optional member present or absent at random, numbers from every range the
+// JSON library formats differently (integral, fractions, tiny, huge, negative, zero, -0, NaN),
+// and text with quotes, escapes, control characters and UTF-8.
+AccountState random_state(std::mt19937_64& rng) {
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  const std::vector<std::string> texts = {"", "onboarding", "a \"quoted\" id", "back\\slash", "tab\there",
+                                          "line\nbreak", std::string("nul\0byte", 8), "\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x9c\x93",
+                                          "emoji \xf0\x9f\x9a\x80"};
+  const std::vector<double> numbers = {0.0, -0.0, 1.0, 3.0, 0.5, -62.5, 1.0 / 3, 1e-5, 1.5e-7, 123456.789,
+                                       1e15, 1e16, 123456789012345680.0, 2.5e300, -1e-300,
+                                       std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+                                       std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max()};
+  auto text = [&] { return texts[pick(texts.size())]; };
+  auto number = [&] {
+    if (rng() % 3 == 0) return std::ldexp(static_cast<double>(rng() % 1000000) - 500000, static_cast<int>(rng() % 80) - 40);
+    return numbers[pick(numbers.size())];
+  };
+  auto maybe_ts = [&]() -> std::optional<Timestamp> {
+    if (rng() % 2) return std::nullopt;
+    return static_cast<Timestamp>(rng() % 4'000'000'000'000ULL);  // whole seconds and odd milliseconds
+  };
+  AccountState s;
+  s.account = text();
+  s.stage = text();
+  s.stage_reached_at = maybe_ts();
+  for (std::size_t i = pick(5); i > 0; --i) {
+    MilestoneStatus m;
+    m.id = text();
+    m.achieved = rng() % 2;
+    m.achieved_at = maybe_ts();
+    m.progress = {number(), number(), text()};
+    s.milestones.push_back(m);
+  }
+  for (std::size_t i = pick(3); i > 0; --i) s.frontier.push_back(text());
+  for (std::size_t i = pick(4); i > 0; --i) {
+    Flag f;
+    f.kind = text();
+    f.milestone = text();
+    f.detail = text();
+    f.at = maybe_ts();
+    for (std::size_t k = pick(3); k > 0; --k) f.missing.push_back(text());
+    if (rng() % 2) f.before_rate = number();
+    if (rng() % 2) f.after_rate = number();
+    if (rng() % 2) f.change_pct = number();
+    s.flags.push_back(f);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("to_json_text writes the bytes the JSON library's dump writes, for any state") {
+  std::mt19937_64 rng(20261207);
+  for (int i = 0; i < 5000; ++i) {
+    const AccountState s = random_state(rng);
+    const std::string want = to_json(s).dump();
+    REQUIRE_MESSAGE(to_json_text(s) == want, "state " << i);
+  }
+  AccountState empty;
+  CHECK(to_json_text(empty) == to_json(empty).dump());
 }

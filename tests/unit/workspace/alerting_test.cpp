@@ -144,3 +144,89 @@ TEST_CASE("records committed without their alert (a crash in between) are judged
   REQUIRE(ws->start_alerting({}).ok());
   CHECK(Fixture::docs(*ws, alerts::kAlerts).size() == 1);
 }
+
+namespace {
+
+// A workspace whose as-of is the latest fact (as `uplift serve` runs), with the given pause
+// between the alerting thread's passes over every account.
+std::unique_ptr<app::Workspace> open_moving(const Fixture& f, std::int64_t full_pass_ms) {
+  app::WorkspaceOptions wo;
+  wo.config_dir = f.dir.string();
+  wo.alert_full_pass_ms = full_pass_ms;
+  auto ws = app::Workspace::open("sqlite:" + (f.dir / "u.db").string(), wo);
+  REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
+  return std::move(*ws);
+}
+
+Event usage(const std::string& id, const std::string& account, Timestamp ts) {
+  Event e;
+  e.id = id;
+  e.account = account;
+  e.name = "login";
+  e.ts = ts;
+  return e;
+}
+
+bool has_alert_for(app::Workspace& ws, const std::string& account) {
+  for (const auto& d : Fixture::docs(ws, alerts::kAlerts))
+    if (nlohmann::json::parse(d.body)["account"] == account) return true;
+  return false;
+}
+
+// Polls (the alerting thread works on its own) for at most a minute: a liveness bound, not a
+// timing assertion.
+template <typename Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 1200; ++i) {
+    if (pred()) return true;
+    ::usleep(50'000);
+  }
+  return pred();
+}
+
+// Two accounts whose departed admin counts once the renewal is within 90 days: 100 days away at
+// the first as-of, so the rule holds for both once the as-of moves 15 days on.
+void seed_two_accounts(const Fixture& f, app::Workspace& ws) {
+  const Timestamp day = 86'400'000;
+  std::vector<Record> records;
+  for (const char* id : {"a1", "a2"}) {
+    Account a = f.account(id);
+    a.renewal_date = date_of(f.as_of) + 100;
+    records.push_back(a);
+    Learner l = f.admin(std::string("l-") + id, id, std::nullopt);
+    l.departed_at = f.as_of - day;
+    records.push_back(l);
+  }
+  records.push_back(usage("e0", "a1", f.as_of));  // the as-of: the latest fact
+  Fixture::ingest(ws, records);
+  REQUIRE(Fixture::docs(ws, alerts::kAlerts).empty());
+}
+
+}  // namespace
+
+TEST_CASE("the alerting thread judges touched accounts at once and puts off the others while the as-of moves") {
+  Fixture f;
+  auto ws = open_moving(f, /*full_pass_ms=*/3'600'000);  // no pass over every account within the test
+  REQUIRE(ws->start_alerting({}).ok());
+  seed_two_accounts(f, *ws);
+  // An event for a1 moves the as-of 15 days on: both renewals are 85 days away now.
+  std::vector<Record> later = {usage("e1", "a1", f.as_of + 15 * 86'400'000LL)};
+  REQUIRE(ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(later); }).ok());
+  REQUIRE(eventually([&] { return has_alert_for(*ws, "a1"); }));  // touched: judged by the thread
+  CHECK_FALSE(has_alert_for(*ws, "a2"));                           // untouched: its pass is owed
+  REQUIRE(ws->detect_pending().ok());                              // judging now includes everyone
+  CHECK(has_alert_for(*ws, "a2"));
+  CHECK(ws->alerting_counts().fired == 2);
+}
+
+TEST_CASE("the pass over every account that the alerting thread puts off still comes without another write") {
+  Fixture f;
+  auto ws = open_moving(f, /*full_pass_ms=*/300);
+  REQUIRE(ws->start_alerting({}).ok());
+  seed_two_accounts(f, *ws);
+  std::vector<Record> later = {usage("e1", "a1", f.as_of + 15 * 86'400'000LL)};
+  REQUIRE(ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(later); }).ok());
+  // No detect_pending(), no further write: the thread's own wake-ups give a2 its judgement.
+  CHECK(eventually([&] { return has_alert_for(*ws, "a2"); }));
+  CHECK(eventually([&] { return has_alert_for(*ws, "a1"); }));
+}
