@@ -91,8 +91,8 @@ struct WorkspaceOptions {
   bool resume_saved_states = true;       // open() may start from the saved states (see above)
   // The alerting thread judges the accounts a write touched at once. When the as-of moved it also
   // owes every other account a judgement (rules count days to the as-of): while writes keep
-  // moving the as-of it gives that pass at most once per this many ms, and within this plus
-  // 250 ms of the last write (detect_pending() gives it at once).
+  // moving the as-of within one UTC day it gives that pass at most once per this many ms, and
+  // within this plus 250 ms of the last write; a new day at once (detect_pending() always at once).
   std::int64_t alert_full_pass_ms = 1000;
   // For tests: called by a writer after a batch's records went into memory, before the accounts
   // are evaluated (holding the writer lock only: readers are not blocked while it runs).

@@ -181,11 +181,15 @@ Status Workspace::judge_waiting(bool full_pass_may_wait) {
   }
   {
     const View view = this->view();
-    // The accounts no write touched are owed a judgement at the new as-of; under a stream of
-    // writes the thread gives it once per alert_full_pass_ms (judged_as_of_ stays until then).
+    // The accounts no write touched are owed a judgement at the new as-of. Within one UTC day
+    // the thread may put it off to once per alert_full_pass_ms (judged_as_of_ stays until then):
+    // rules count whole days, so a window can only open or close for an untouched account as the
+    // day turns (a departure dated later that day starts to count, and stays counted) — and a
+    // new day is judged at once, so no window is skipped for the delay.
     const std::int64_t now = steady_ms();
+    const bool same_day = judged_as_of_ && date_of(*judged_as_of_) == date_of(view.as_of());
     if (judged_as_of_ != view.as_of() &&
-        (!full_pass_may_wait || now - full_pass_steady_ms_ >= options_.alert_full_pass_ms)) {
+        (!full_pass_may_wait || !same_day || now - full_pass_steady_ms_ >= options_.alert_full_pass_ms)) {
       for (const auto& [id, acct] : view.data().accounts()) undetected_.insert(id);
       judged_as_of_ = view.as_of();
       full_pass_steady_ms_ = now;

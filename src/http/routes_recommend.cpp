@@ -21,8 +21,6 @@ namespace {
 constexpr long kMaxRecommendations = 50;
 constexpr long kDefaultRecommendations = 5;
 
-// 404 for NotFound (unknown learner or segment), 400 for InvalidArgument, else the status's problem.
-
 HttpResponse list_segments(Service& service) {
   app::Workspace* ws = service.ws();
   if (!ws) return loading_response();

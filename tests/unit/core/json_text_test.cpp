@@ -63,6 +63,8 @@ TEST_CASE("append_json_number writes what the JSON library's dump writes") {
   for (double v : values) {
     std::string out = "x";
     append_json_number(out, v);
-    REQUIRE_MESSAGE(out == "x" + nlohmann::json(v).dump(), "value bits " << std::hash<double>{}(v));
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    REQUIRE_MESSAGE(out == "x" + nlohmann::json(v).dump(), "value bits 0x" << std::hex << bits);
   }
 }

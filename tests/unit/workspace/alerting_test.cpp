@@ -184,34 +184,41 @@ bool eventually(Pred pred) {
   return pred();
 }
 
-// Two accounts whose departed admin counts once the renewal is within 90 days: 100 days away at
-// the first as-of, so the rule holds for both once the as-of moves 15 days on.
-void seed_two_accounts(const Fixture& f, app::Workspace& ws) {
-  const Timestamp day = 86'400'000;
+// Two accounts renewing in `renewal_days` whose admins leave `departed_after` ms after the
+// first as-of (negative: before it), with one event at the first as-of (the latest fact). Nothing
+// holds yet: the departures are still to come, or the renewals are too far away.
+void seed_two_accounts(const Fixture& f, app::Workspace& ws, int renewal_days, std::vector<Timestamp> departed_after) {
   std::vector<Record> records;
-  for (const char* id : {"a1", "a2"}) {
+  for (int i = 0; i < 2; ++i) {
+    const std::string id = "a" + std::to_string(i + 1);
     Account a = f.account(id);
-    a.renewal_date = date_of(f.as_of) + 100;
+    a.renewal_date = date_of(f.as_of) + renewal_days;
     records.push_back(a);
-    Learner l = f.admin(std::string("l-") + id, id, std::nullopt);
-    l.departed_at = f.as_of - day;
+    Learner l = f.admin("l-" + id, id, std::nullopt);
+    l.departed_at = f.as_of + departed_after[static_cast<std::size_t>(i)];
     records.push_back(l);
   }
-  records.push_back(usage("e0", "a1", f.as_of));  // the as-of: the latest fact
+  records.push_back(usage("e0", "a1", f.as_of));
   Fixture::ingest(ws, records);
   REQUIRE(Fixture::docs(ws, alerts::kAlerts).empty());
 }
 
+constexpr Timestamp kHour = 3'600'000, kDay = 86'400'000;
+
+void ingest_usage_at(app::Workspace& ws, const std::string& id, Timestamp ts) {
+  std::vector<Record> later = {usage(id, "a1", ts)};
+  REQUIRE(ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(later); }).ok());
+}
+
 }  // namespace
 
-TEST_CASE("the alerting thread judges touched accounts at once and puts off the others while the as-of moves") {
+TEST_CASE("within a day the alerting thread judges touched accounts at once and puts off the others") {
   Fixture f;
-  auto ws = open_moving(f, /*full_pass_ms=*/3'600'000);  // no pass over every account within the test
+  auto ws = open_moving(f, /*full_pass_ms=*/3'600'000);  // no deferred pass comes within the test
   REQUIRE(ws->start_alerting({}).ok());
-  seed_two_accounts(f, *ws);
-  // An event for a1 moves the as-of 15 days on: both renewals are 85 days away now.
-  std::vector<Record> later = {usage("e1", "a1", f.as_of + 15 * 86'400'000LL)};
-  REQUIRE(ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(later); }).ok());
+  seed_two_accounts(f, *ws, /*renewal_days=*/40, {1 * kHour, 2 * kHour});
+  // An event for a1 three hours on (the same day): both admins have left by the new as-of.
+  ingest_usage_at(*ws, "e1", f.as_of + 3 * kHour);
   REQUIRE(eventually([&] { return has_alert_for(*ws, "a1"); }));  // touched: judged by the thread
   CHECK_FALSE(has_alert_for(*ws, "a2"));                           // untouched: its pass is owed
   REQUIRE(ws->detect_pending().ok());                              // judging now includes everyone
@@ -219,14 +226,24 @@ TEST_CASE("the alerting thread judges touched accounts at once and puts off the 
   CHECK(ws->alerting_counts().fired == 2);
 }
 
-TEST_CASE("the pass over every account that the alerting thread puts off still comes without another write") {
+TEST_CASE("the pass the alerting thread puts off still comes without another write") {
   Fixture f;
   auto ws = open_moving(f, /*full_pass_ms=*/300);
   REQUIRE(ws->start_alerting({}).ok());
-  seed_two_accounts(f, *ws);
-  std::vector<Record> later = {usage("e1", "a1", f.as_of + 15 * 86'400'000LL)};
-  REQUIRE(ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(later); }).ok());
+  seed_two_accounts(f, *ws, /*renewal_days=*/40, {1 * kHour, 2 * kHour});
+  ingest_usage_at(*ws, "e1", f.as_of + 3 * kHour);
   // No detect_pending(), no further write: the thread's own wake-ups give a2 its judgement.
   CHECK(eventually([&] { return has_alert_for(*ws, "a2"); }));
+  CHECK(eventually([&] { return has_alert_for(*ws, "a1"); }));
+}
+
+TEST_CASE("when the as-of reaches a new day the alerting thread judges every account at once") {
+  Fixture f;
+  auto ws = open_moving(f, /*full_pass_ms=*/3'600'000);
+  REQUIRE(ws->start_alerting({}).ok());
+  // Both admins left yesterday; the renewals are 91 days away, one too many, until the day turns.
+  seed_two_accounts(f, *ws, /*renewal_days=*/91, {-kDay, -kDay});
+  ingest_usage_at(*ws, "e1", f.as_of + kDay + kHour);
+  CHECK(eventually([&] { return has_alert_for(*ws, "a2"); }));  // untouched, judged without waiting
   CHECK(eventually([&] { return has_alert_for(*ws, "a1"); }));
 }
