@@ -26,7 +26,7 @@ trap 'rm -rf "$TMP"' EXIT
 
 echo "bench/milestones: compiling the bench driver"
 g++ -std=c++20 -O2 -DNDEBUG -I src bench/milestones/bench.cpp "$BUILD/libuplift_milestones.a" \
-  "$BUILD/libuplift_core.a" -lfmt -o "$TMP/bench_milestones"
+  "$BUILD/libuplift_core.a" -lfmt -lsimdjson -o "$TMP/bench_milestones"
 source bench/lib/npm.sh
 npm_install bench/milestones
 
