@@ -24,11 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Line {
+struct SentLine {
   std::string id, account;  // account stands for the content
 };
 
-std::string event_line(const Line& l) {
+std::string event_line(const SentLine& l) {
   return fmt::format(R"({{"kind":"event","id":"{}","account":"{}","name":"n","ts":"2026-01-01T00:00:00Z","props":{{"k":"v{}"}}}})",
                      l.id, l.account, l.account);
 }
@@ -40,7 +40,7 @@ TEST_CASE("duplicates across dedupe groups, batches and files: the first occurre
   fs::remove_all(dir);
   fs::create_directories(dir);
   // Two files; ids repeat at distances shorter and longer than a group (16) and a batch (7).
-  std::vector<std::vector<Line>> files(2);
+  std::vector<std::vector<SentLine>> files(2);
   for (int i = 0; i < 60; ++i) {
     std::string id = fmt::format("e{}", i % 23);       // repeats every 23 lines
     std::string account = i % 46 < 23 ? "a" : "b";      // the second time round, different content
@@ -62,7 +62,7 @@ TEST_CASE("duplicates across dedupe groups, batches and files: the first occurre
   std::int64_t want_duplicates = 0;
   for (std::size_t f = 0; f < files.size(); ++f) {
     for (std::size_t i = 0; i < files[f].size(); ++i) {
-      const Line& l = files[f][i];
+      const SentLine& l = files[f][i];
       auto it = first.find(l.id);
       if (it == first.end()) {
         first[l.id] = {f, i};

@@ -13,7 +13,7 @@ using namespace uplift::ingest;
 using json = nlohmann::json;
 
 namespace {
-json vendor(const char* name) {
+json docebo_delivery(const char* name) {
   std::ifstream in(catalog::source_dir() / "tests/data/vendors/docebo" / name);
   REQUIRE(in.good());
   return json::parse(in);
@@ -21,7 +21,7 @@ json vendor(const char* name) {
 }  // namespace
 
 TEST_CASE("Docebo course.enrollment.completed: a completion at completion_date, keyed by the message id") {
-  json d = vendor("course.enrollment.completed.json");
+  json d = docebo_delivery("course.enrollment.completed.json");
   auto r = docebo_to_records(d);
   REQUIRE(r.errors.empty());
   REQUIRE(r.records.size() == 1);
@@ -38,11 +38,11 @@ TEST_CASE("Docebo course.enrollment.completed: a completion at completion_date, 
 }
 
 TEST_CASE("Docebo created → started; deleted and unknown events acknowledged as ignored") {
-  auto created = docebo_to_records(vendor("course.enrollment.created.json"));
+  auto created = docebo_to_records(docebo_delivery("course.enrollment.created.json"));
   REQUIRE(created.records.size() == 1);
   CHECK(std::get<Completion>(created.records[0]).status == CompletionStatus::kStarted);
   CHECK(record_to_json(created.records[0])["ts"] == "2024-03-13T14:58:26Z");
-  auto deleted = docebo_to_records(vendor("course.enrollment.deleted.json"));
+  auto deleted = docebo_to_records(docebo_delivery("course.enrollment.deleted.json"));
   CHECK(deleted.records.empty());
   CHECK(deleted.errors.empty());
   CHECK(deleted.ignored == 1);
@@ -51,7 +51,7 @@ TEST_CASE("Docebo created → started; deleted and unknown events acknowledged a
 }
 
 TEST_CASE("Docebo batch delivery: one completion per payload") {
-  auto r = docebo_to_records(vendor("batch-course.enrollment.completed.json"));
+  auto r = docebo_to_records(docebo_delivery("batch-course.enrollment.completed.json"));
   REQUIRE(r.errors.empty());
   REQUIRE(r.records.size() == 3);
   CHECK(r.items == 3);

@@ -15,7 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-json vendor(const std::string& name) {
+json webhook_payload(const std::string& name) {
   std::ifstream in(catalog::source_dir() / "tests/data/vendors/standard-webhooks" / name);
   REQUIRE_MESSAGE(in.good(), name);
   return json::parse(in);
@@ -26,7 +26,7 @@ const std::string kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 Source source_360() {
   SourceSet set;
   std::vector<std::string> problems;
-  parse_sources(vendor("360learning.source.json"), "360learning.source.json",
+  parse_sources(webhook_payload("360learning.source.json"), "360learning.source.json",
                 [](std::string_view) { return std::optional<std::string>(kSecret); }, set, problems);
   INFO(json(problems).dump());
   REQUIRE(problems.empty());
@@ -43,7 +43,7 @@ TEST_CASE("360Learning: every recorded payload becomes its record, named by the 
   CHECK(src.secrets == std::vector<std::string>{kSecret});
   CHECK(src.tolerance_seconds == 300);
 
-  auto closed = map_webhook(vendor("360learning.course.attempt.closed.json"), src.mapping, src.name, "msg_2a");
+  auto closed = map_webhook(webhook_payload("360learning.course.attempt.closed.json"), src.mapping, src.name, "msg_2a");
   REQUIRE(closed.errors.empty());
   REQUIRE(closed.records.size() == 1);
   const auto& c = std::get<Completion>(closed.records[0]);
@@ -55,20 +55,20 @@ TEST_CASE("360Learning: every recorded payload becomes its record, named by the 
   CHECK(closed.actors[0]->aliases == std::vector<std::string>{"360learning:" + kUser});
   CHECK(closed.actors[0]->source == "360learning");
 
-  auto status = map_webhook(vendor("360learning.path.session.user.status.updated.json"), src.mapping, src.name, "msg_3");
+  auto status = map_webhook(webhook_payload("360learning.path.session.user.status.updated.json"), src.mapping, src.name, "msg_3");
   REQUIRE(status.records.size() == 1);
   CHECK(std::get<Completion>(status.records[0]).status == CompletionStatus::kPassed);  // "successful"
   CHECK(std::get<Completion>(status.records[0]).content == "65a1b2c3d4e5f60718293a4b");
 
   // A status the mapping does not list is acknowledged, not an error.
-  json not_yet = vendor("360learning.path.session.user.status.updated.json");
+  json not_yet = webhook_payload("360learning.path.session.user.status.updated.json");
   not_yet["data"]["status"] = "notYetStarted";
   auto ignored = map_webhook(not_yet, src.mapping, src.name, "msg_4");
   CHECK(ignored.records.empty());
   CHECK(ignored.errors.empty());
   CHECK(ignored.ignored == 1);
 
-  auto cert = map_webhook(vendor("360learning.user.certificate.awarded.json"), src.mapping, src.name, "msg_5");
+  auto cert = map_webhook(webhook_payload("360learning.user.certificate.awarded.json"), src.mapping, src.name, "msg_5");
   REQUIRE(cert.records.size() == 1);
   const auto& e = std::get<Event>(cert.records[0]);
   CHECK(e.name == "certificate_awarded");
@@ -77,7 +77,7 @@ TEST_CASE("360Learning: every recorded payload becomes its record, named by the 
   CHECK(e.props == json{{"certificate", "65a1b2c3d4e5f60718293a50"}, {"path", "65a1b2c3d4e5f60718293a4b"}});
 
   // user.created teaches the learner holding the email the 360Learning id.
-  auto created = map_webhook(vendor("360learning.user.created.json"), src.mapping, src.name, "msg_1");
+  auto created = map_webhook(webhook_payload("360learning.user.created.json"), src.mapping, src.name, "msg_1");
   REQUIRE(created.records.size() == 1);
   const auto& l = std::get<Learner>(created.records[0]);
   CHECK(l.id == kAliasOnlyLearner);
@@ -85,7 +85,7 @@ TEST_CASE("360Learning: every recorded payload becomes its record, named by the 
   CHECK(created.actors[0]->aliases == std::vector<std::string>{"email:jane@example.com"});
 
   // An event type without a mapping (the specification's own example) is acknowledged.
-  auto other = map_webhook(vendor("spec-example.contact.created.json"), src.mapping, src.name, "msg_6");
+  auto other = map_webhook(webhook_payload("spec-example.contact.created.json"), src.mapping, src.name, "msg_6");
   CHECK(other.records.empty());
   CHECK(other.errors.empty());
   CHECK(other.ignored == 1);
@@ -93,12 +93,12 @@ TEST_CASE("360Learning: every recorded payload becomes its record, named by the 
 
 TEST_CASE("mapped webhook: a payload missing what the mapping needs is an error naming the path") {
   const Source src = source_360();
-  json p = vendor("360learning.course.attempt.closed.json");
+  json p = webhook_payload("360learning.course.attempt.closed.json");
   p["data"].erase("userId");
   auto r = map_webhook(p, src.mapping, src.name, "m");
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].field == "data.userId");
-  p = vendor("360learning.course.attempt.closed.json");
+  p = webhook_payload("360learning.course.attempt.closed.json");
   p["data"]["closedAt"] = "yesterday";
   r = map_webhook(p, src.mapping, src.name, "m");
   REQUIRE(r.errors.size() == 1);

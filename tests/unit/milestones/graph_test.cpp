@@ -18,7 +18,7 @@ using nlohmann::json;
 using namespace uplift::milestones;
 
 namespace {
-using testing::source_dir;
+using uplift::milestones::testing::source_dir;
 }  // namespace
 
 TEST_CASE("the shipped clm graph loads in topological order") {

@@ -21,7 +21,7 @@ using namespace uplift::milestones;
 
 namespace {
 
-using testing::source_dir;
+using uplift::milestones::testing::source_dir;
 
 // A graph exercising what clm.json does not: completions, k of n, any, where, windowed sums.
 const char* kExtraGraph = R"({"id":"extra","stages":["start","trained","busy"],"milestones":[

@@ -26,7 +26,7 @@ using namespace uplift::milestones;
 
 namespace {
 
-using testing::source_dir;
+using uplift::milestones::testing::source_dir;
 
 // Windowed distinct/count/sum, an unwindowed distinct, decline triggers and an override of a window.
 const char* kTailGraph = R"({"id":"tail","stages":["start","busy","steady"],"milestones":[

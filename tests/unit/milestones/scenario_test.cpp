@@ -27,7 +27,7 @@ using namespace uplift::milestones;
 
 namespace {
 
-using testing::source_dir;
+using uplift::milestones::testing::source_dir;
 
 json read_json(const fs::path& p) {
   std::ifstream in(p);

@@ -28,7 +28,7 @@ struct Confusion {
   double recall() const { return planted ? double(true_pos) / planted : 0; }
 };
 
-Confusion run_seed(std::uint64_t seed, int accounts) {
+Confusion decline_confusion(std::uint64_t seed, int accounts) {
   fs::path dir = fs::temp_directory_path() / ("uplift-decline-" + std::to_string(::getpid()) + "-" + std::to_string(seed));
   fs::remove_all(dir);
   demo::DemoConfig cfg;
@@ -83,7 +83,7 @@ TEST_CASE("the usage_decline flag finds the planted decliners: precision and rec
   runs = {{1234, 300}};
 #endif
   for (const auto& [seed, accounts] : runs) {
-    const Confusion c = run_seed(seed, accounts);
+    const Confusion c = decline_confusion(seed, accounts);
     MESSAGE("seed " << seed << ", " << accounts << " accounts: " << c.planted << " planted, " << c.true_pos
                     << " found, " << c.false_pos << " false alarms: precision " << c.precision() << ", recall "
                     << c.recall());

@@ -3,56 +3,21 @@
 // batches upserting the same entity are never in one group (the later merges over the earlier).
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <barrier>
-#include <filesystem>
 #include <thread>
 
-#include "app/workspace.h"
-#include "core/time.h"
+#include "support.h"
 
 using namespace uplift;
-namespace fs = std::filesystem;
-
-namespace {
-
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("uplift_group_" + std::to_string(::getpid()));
-  Dir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-    fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", path / "milestones");
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::unique_ptr<app::Workspace> open() const {
-    app::WorkspaceOptions wo;
-    wo.config_dir = path.string();
-    auto ws = app::Workspace::open("sqlite:" + (path / "u.db").string(), wo);
-    REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
-    return std::move(*ws);
-  }
-};
-
-Event event(const std::string& id, const std::string& account, int minute) {
-  Event e;
-  e.id = id;
-  e.account = account;
-  e.name = "group_created";
-  e.ts = *parse_timestamp("2026-03-01T10:00:00Z") + minute * 60'000LL;
-  e.props = {{"group_id", id}};
-  return e;
-}
-
-}  // namespace
+using workspace_testing::group_created;
 
 TEST_CASE("followers that queue behind a committing leader are committed as one group, each answered with its own outcomes") {
-  Dir dir;
+  const workspace_testing::ScratchConfig dir("group");
   auto ws = dir.open();
   Account acme;
   acme.id = "acme";
   acme.name = "Acme";
-  std::vector<Record> first = {acme, event("e0", "acme", 0)};
+  std::vector<Record> first = {acme, group_created("e0", "acme", 0)};
   REQUIRE(ws->ingest_concurrently([&](const app::View&) { return std::span<const Record>(first); }).ok());
   const auto groups_before = ws->ingest_groups();
 
@@ -60,11 +25,11 @@ TEST_CASE("followers that queue behind a committing leader are committed as one 
   // events, one of them a duplicate of an event stored before (e0) or of another follower's.
   constexpr int kFollowers = 6;
   std::atomic<bool> release{false}, leading{false};
-  std::vector<Record> lead = {event("lead", "acme", 1)};
+  std::vector<Record> lead = {group_created("lead", "acme", 1)};
   std::vector<std::vector<Record>> batches(kFollowers);
   for (int f = 0; f < kFollowers; ++f)
-    batches[f] = {event("f" + std::to_string(f) + "a", "acme", 10 + f), event("f" + std::to_string(f) + "b", "acme", 20 + f),
-                  f == 0 ? event("e0", "acme", 0) : event("f" + std::to_string(f - 1) + "a", "acme", 10 + f - 1)};
+    batches[f] = {group_created("f" + std::to_string(f) + "a", "acme", 10 + f), group_created("f" + std::to_string(f) + "b", "acme", 20 + f),
+                  f == 0 ? group_created("e0", "acme", 0) : group_created("f" + std::to_string(f - 1) + "a", "acme", 10 + f - 1)};
   std::vector<Result<app::IngestSummary>> results(kFollowers, Status::Internal("not run"));
   Result<app::IngestSummary> lead_result = Status::Internal("not run");
   std::thread leader([&] {
@@ -101,7 +66,7 @@ TEST_CASE("followers that queue behind a committing leader are committed as one 
 }
 
 TEST_CASE("batches upserting the same account are committed in separate groups, in arrival order") {
-  Dir dir;
+  const workspace_testing::ScratchConfig dir("group");
   auto ws = dir.open();
   Account acme;
   acme.id = "acme";
@@ -112,7 +77,7 @@ TEST_CASE("batches upserting the same account are committed in separate groups, 
   const auto groups_before = ws->ingest_groups();
 
   std::atomic<bool> release{false}, leading{false};
-  std::vector<Record> lead = {event("x", "acme", 1)};
+  std::vector<Record> lead = {group_created("x", "acme", 1)};
   // Two followers rename and re-plan the account; each builds its record from the state its
   // prepare sees, as a partial upsert does: the second must see the first's change.
   std::vector<Record> renamed, replanned;
@@ -152,10 +117,10 @@ TEST_CASE("batches upserting the same account are committed in separate groups, 
 }
 
 TEST_CASE("a prepare that throws fails only its own request; the rest of its group is committed") {
-  Dir dir;
+  const workspace_testing::ScratchConfig dir("group");
   auto ws = dir.open();
   std::atomic<bool> release{false}, leading{false};
-  std::vector<Record> lead = {event("l1", "acme", 1)}, good = {event("g1", "acme", 2)};
+  std::vector<Record> lead = {group_created("l1", "acme", 1)}, good = {group_created("g1", "acme", 2)};
   Result<app::IngestSummary> lead_result = Status::Internal("not run"), bad_result = lead_result, good_result = lead_result;
   std::thread leader([&] {
     lead_result = ws->ingest_concurrently([&](const app::View&) {

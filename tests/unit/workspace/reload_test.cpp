@@ -3,40 +3,15 @@
 // folder listed, and the running config keeps serving.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-
-#include "app/workspace.h"
-#include "core/time.h"
+#include "support.h"
 
 using namespace uplift;
-namespace fs = std::filesystem;
-
-namespace {
-
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("uplift_reload_" + std::to_string(::getpid()));
-  Dir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-    for (const char* d : {"milestones", "segments", "content_maps", "triggers"})
-      fs::copy(fs::path(UPLIFT_SOURCE_DIR) / d, path / d, fs::copy_options::recursive);
-  }
-  ~Dir() { fs::remove_all(path); }
-  void write(const fs::path& rel, const std::string& text) const { std::ofstream(path / rel) << text; }
-};
-
-}  // namespace
 
 TEST_CASE("reload: a new milestone is served and evaluated; a broken config is refused whole, every problem listed") {
-  Dir dir;
-  app::WorkspaceOptions wo;
-  wo.config_dir = dir.path.string();
-  auto opened = app::Workspace::open("sqlite:" + (dir.path / "u.db").string(), wo);
-  REQUIRE_MESSAGE(opened.ok(), opened.status().to_string());
-  auto& ws = **opened;
+  const workspace_testing::ScratchConfig dir("reload", {"milestones", "segments", "content_maps", "triggers"});
+  auto opened = dir.open();
+  auto& ws = *opened;
   Account acme;
   acme.id = "acme";
   acme.name = "Acme";

@@ -4,19 +4,14 @@
 // forwards everything to it and refuses document writes while told to.
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
-#include "app/workspace.h"
-#include "core/time.h"
+#include "support.h"
 #include "milestones/state_json.h"
 
 using namespace uplift;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -64,26 +59,8 @@ class RefusingDocuments final : public Store {
   std::unique_ptr<Store> real_;
 };
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("uplift_saver_" + std::to_string(::getpid()));
-  Dir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-    fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", path / "milestones");
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string url() const { return "sqlite:" + (path / "u.db").string(); }
-};
-
-Event event(const std::string& id, int minute) {
-  Event e;
-  e.id = id;
-  e.account = "acme";
-  e.name = "group_created";
-  e.ts = *parse_timestamp("2026-03-01T10:00:00Z") + minute * 60'000LL;
-  e.props = {{"group_id", id}};
-  return e;
-}
+// An event of the one account these tests ingest.
+Event acme_event(const std::string& id, int minute) { return workspace_testing::group_created(id, "acme", minute); }
 
 Result<app::IngestSummary> ingest_records(app::Workspace& ws, std::vector<Record> records) {
   return ws.ingest_concurrently([&](const app::View&) { return std::span<const Record>(records); });
@@ -104,7 +81,7 @@ std::string served_state(app::Workspace& ws) {
 }  // namespace
 
 TEST_CASE("changed states are saved in the background; the ingest does not wait for them") {
-  Dir dir;
+  const workspace_testing::ScratchConfig dir("saver");
   app::WorkspaceOptions wo;
   wo.config_dir = dir.path.string();
   auto ws = app::Workspace::open(dir.url(), wo);
@@ -112,7 +89,7 @@ TEST_CASE("changed states are saved in the background; the ingest does not wait 
   Account acme;
   acme.id = "acme";
   acme.name = "Acme";
-  REQUIRE(ingest_records(**ws, {acme, event("e1", 0), event("e2", 1)}).ok());
+  REQUIRE(ingest_records(**ws, {acme, acme_event("e1", 0), acme_event("e2", 1)}).ok());
   const std::string want = served_state(**ws);
   REQUIRE_FALSE(want.empty());
   // The saver gets to it by itself (a liveness check, bounded: never a timing assertion).
@@ -125,7 +102,7 @@ TEST_CASE("changed states are saved in the background; the ingest does not wait 
 }
 
 TEST_CASE("a failed state save loses nothing: the records are acknowledged, the state is saved once the store takes it") {
-  Dir dir;
+  const workspace_testing::ScratchConfig dir("saver");
   auto real = Store::open(dir.url());
   REQUIRE(real.ok());
   auto refusing = std::make_unique<RefusingDocuments>(std::move(*real));
@@ -138,7 +115,7 @@ TEST_CASE("a failed state save loses nothing: the records are acknowledged, the 
   acme.id = "acme";
   acme.name = "Acme";
   store->refuse = true;
-  auto r = ingest_records(**ws, {acme, event("e1", 0)});
+  auto r = ingest_records(**ws, {acme, acme_event("e1", 0)});
   REQUIRE(r.ok());  // the records are stored: the ingest succeeds whatever the state save does
   CHECK(r->inserted == 2);
   Status saved = (*ws)->save_states();
@@ -149,7 +126,7 @@ TEST_CASE("a failed state save loses nothing: the records are acknowledged, the 
   CHECK(stored_state(*store).empty());
 
   store->refuse = false;
-  REQUIRE(ingest_records(**ws, {event("e2", 1)}).ok());
+  REQUIRE(ingest_records(**ws, {acme_event("e2", 1)}).ok());
   CHECK((*ws)->save_states().ok());
   CHECK(stored_state(*store) == served_state(**ws));
   CHECK_FALSE((*ws)->state_saves().failing);
@@ -157,7 +134,7 @@ TEST_CASE("a failed state save loses nothing: the records are acknowledged, the 
 }
 
 TEST_CASE("closing the workspace saves the states not saved yet") {
-  Dir dir;
+  const workspace_testing::ScratchConfig dir("saver");
   std::string want;
   {
     app::WorkspaceOptions wo;
@@ -167,7 +144,7 @@ TEST_CASE("closing the workspace saves the states not saved yet") {
     Account acme;
     acme.id = "acme";
     acme.name = "Acme";
-    REQUIRE(ingest_records(**ws, {acme, event("e1", 0), event("e2", 1), event("e3", 2)}).ok());
+    REQUIRE(ingest_records(**ws, {acme, acme_event("e1", 0), acme_event("e2", 1), acme_event("e3", 2)}).ok());
     want = served_state(**ws);
   }  // closed at once: well within the saver's interval
   auto store = Store::open(dir.url());
