@@ -129,12 +129,17 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
   }
   Status first = detect_pending();
   alerting_thread_ = std::thread([this] {
+    std::chrono::steady_clock::time_point last_pass{};
     for (;;) {
       {
         std::unique_lock l(touched_mutex_);
         touched_cv_.wait_for(l, std::chrono::milliseconds(250), [this] { return stop_alerting_ || !to_judge_.empty(); });
+        // Writes arriving before the gap is over join this pass.
+        touched_cv_.wait_until(l, last_pass + std::chrono::milliseconds(options_.alert_min_gap_ms),
+                               [this] { return stop_alerting_; });
         if (stop_alerting_) return;
       }
+      last_pass = std::chrono::steady_clock::now();
       if (Status st = judge_waiting(/*full_pass_may_wait=*/true); !st.ok())
         log::warn("alert judgement deferred", {{"error", st.message()}});
     }
