@@ -214,6 +214,7 @@ class Workspace {
   ~Workspace();
   struct AlertingCounts {
     std::uint64_t fired = 0, episode_conflicts = 0, failed_writes = 0;
+    std::uint64_t passes = 0;  // judgement passes the alerting thread made
   };
   AlertingCounts alerting_counts() const;
   // Saves every changed state the saver has not saved yet, now (tests; the destructor does too).
@@ -340,7 +341,7 @@ class Workspace {
   // detect_pending(), where the alerting thread may put off the pass over every account (see
   // WorkspaceOptions::alert_full_pass_ms).
   Status judge_waiting(bool full_pass_may_wait);
-  std::atomic<std::uint64_t> fired_{0}, episode_conflicts_{0}, failed_alert_writes_{0};
+  std::atomic<std::uint64_t> fired_{0}, episode_conflicts_{0}, failed_alert_writes_{0}, alert_passes_{0};
   // identity_version() and unresolved_queued_ at the last look of the unresolved queue.
   std::atomic<std::uint64_t> unresolved_checked_{UINT64_MAX}, unresolved_queued_{0}, unresolved_seen_queued_{0};
   // Accounts a batch's stored (non-duplicate) records belong to (caller holds writer_mutex_).

@@ -140,6 +140,7 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
         if (stop_alerting_) return;
       }
       last_pass = std::chrono::steady_clock::now();
+      ++alert_passes_;
       if (Status st = judge_waiting(/*full_pass_may_wait=*/true); !st.ok())
         log::warn("alert judgement deferred", {{"error", st.message()}});
     }
@@ -211,7 +212,7 @@ Status Workspace::judge_waiting(bool full_pass_may_wait) {
 }
 
 Workspace::AlertingCounts Workspace::alerting_counts() const {
-  return {fired_.load(), episode_conflicts_.load(), failed_alert_writes_.load()};
+  return {fired_.load(), episode_conflicts_.load(), failed_alert_writes_.load(), alert_passes_.load()};
 }
 
 }  // namespace uplift::app

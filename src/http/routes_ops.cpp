@@ -85,6 +85,9 @@ void add_ops_routes(Api& api, Service& service) {
       r.body += "# HELP uplift_alert_episode_conflicts_total Alert writes another replica's judgement of the same accounts won (judged again).\n"
                 "# TYPE uplift_alert_episode_conflicts_total counter\n";
       r.body += fmt::format("uplift_alert_episode_conflicts_total {}\n", counts.episode_conflicts);
+      r.body += "# HELP uplift_alert_passes_total Judgement passes of the alerting thread (at most one per 100 ms).\n"
+                "# TYPE uplift_alert_passes_total counter\n";
+      r.body += fmt::format("uplift_alert_passes_total {}\n", counts.passes);
     }
     if (const alerts::Deliverer* d = service.deliverer.load(std::memory_order_acquire)) r.body += d->render_metrics();
     return r;

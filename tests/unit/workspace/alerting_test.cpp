@@ -149,10 +149,11 @@ namespace {
 
 // A workspace whose as-of is the latest fact (as `uplift serve` runs), with the given pause
 // between the alerting thread's passes over every account.
-std::unique_ptr<app::Workspace> open_moving(const Fixture& f, std::int64_t full_pass_ms) {
+std::unique_ptr<app::Workspace> open_moving(const Fixture& f, std::int64_t full_pass_ms, std::int64_t min_gap_ms = 100) {
   app::WorkspaceOptions wo;
   wo.config_dir = f.dir.string();
   wo.alert_full_pass_ms = full_pass_ms;
+  wo.alert_min_gap_ms = min_gap_ms;
   auto ws = app::Workspace::open("sqlite:" + (f.dir / "u.db").string(), wo);
   REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
   return std::move(*ws);
@@ -246,4 +247,21 @@ TEST_CASE("when the as-of reaches a new day the alerting thread judges every acc
   ingest_usage_at(*ws, "e1", f.as_of + kDay + kHour);
   CHECK(eventually([&] { return has_alert_for(*ws, "a2"); }));  // untouched, judged without waiting
   CHECK(eventually([&] { return has_alert_for(*ws, "a1"); }));
+}
+
+TEST_CASE("under a stream of writes the alerting thread's passes are at least alert_min_gap_ms apart") {
+  Fixture f;
+  auto ws = open_moving(f, /*full_pass_ms=*/3'600'000, /*min_gap_ms=*/3'600'000);
+  REQUIRE(ws->start_alerting({}).ok());
+  seed_two_accounts(f, *ws, /*renewal_days=*/40, {1 * kHour, 2 * kHour});
+  // The seed's write is the first after a quiet spell: the thread judges it without waiting.
+  REQUIRE(eventually([&] { return ws->alerting_counts().passes == 1; }));
+  // a1's admin has left by this event's as-of: the rule holds, but the next pass is an hour off.
+  ingest_usage_at(*ws, "e1", f.as_of + 3 * kHour);
+  ::usleep(500'000);  // a pass now would have found it; none may come within the gap
+  CHECK(ws->alerting_counts().passes == 1);
+  CHECK_FALSE(has_alert_for(*ws, "a1"));
+  REQUIRE(ws->detect_pending().ok());  // judging now does not wait for the gap
+  CHECK(has_alert_for(*ws, "a1"));
+  CHECK(has_alert_for(*ws, "a2"));
 }
