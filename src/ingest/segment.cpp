@@ -1,5 +1,8 @@
 #include "ingest/segment.h"
 
+#include <iterator>
+
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "core/fast_json.h"
@@ -213,8 +216,9 @@ std::string_view plain(fj::dom::element v) {
 
 // A track as the fast path takes it: strings where the full route reads strings, each member
 // once, nothing null. Returns false (nothing added) for anything else.
+// `line` is scratch space for the canonical line (kept by the caller, so its buffer is reused).
 bool fast_track(fj::dom::element msg, std::size_t index, std::optional<std::string_view> batch_sent_at,
-                const SegmentOptions& opt, Event& event, AdapterResult& out) {
+                const SegmentOptions& opt, Event& event, std::string& line, AdapterResult& out) {
   try {
     std::optional<std::string_view> type, id, name, user, account, timestamp, original, sent_at;
     std::optional<fj::dom::element> properties;
@@ -244,16 +248,22 @@ bool fast_track(fj::dom::element msg, std::size_t index, std::optional<std::stri
     if (type != "track" || !id || !name || !user || user->empty() || !account || account->empty()) return false;
     (void)other_account_source;  // context.groupId comes first: the others are never read
     if (properties && !properties->is_object()) return false;
-    std::string ts;
+    std::string received;
+    std::string_view ts;
     if (timestamp) ts = *timestamp;
     else if (original) ts = *original;
     else if (sent_at) ts = *sent_at;
     else if (batch_sent_at) ts = *batch_sent_at;
-    else if (opt.received_at) ts = format_timestamp(*opt.received_at);
+    else if (opt.received_at) ts = received = format_timestamp(*opt.received_at);
     else return false;
-    std::string line = fmt::format(R"({{"kind":"event","id":"{}","name":"{}","learner":"{}","account":"{}","ts":"{}")",
-                                   *id, *name, *user, *account, ts);
-    if (properties) line += fmt::format(R"(,"props":{})", simdjson::minify(*properties));
+    line.clear();
+    fmt::format_to(std::back_inserter(line),
+                   FMT_COMPILE(R"({{"kind":"event","id":"{}","name":"{}","learner":"{}","account":"{}","ts":"{}")"), *id,
+                   *name, *user, *account, ts);
+    if (properties) {
+      line += R"(,"props":)";
+      line += simdjson::minify(*properties);
+    }
     line += '}';
     if (!fast_event_line(line, std::nullopt, event)) return false;
     const std::size_t before = out.records.size();
@@ -299,8 +309,9 @@ std::optional<AdapterResult> segment_batch_from_text(std::string_view body, cons
     AdapterResult out;
     std::size_t index = 0, fast = 0;
     Event event;
+    std::string line;
     for (fj::dom::element msg : *items) {
-      if (!fast_track(msg, index, batch_sent_at, options, event, out)) {
+      if (!fast_track(msg, index, batch_sent_at, options, event, line, out)) {
         const nlohmann::json one = nlohmann::json::parse(simdjson::minify(msg));
         one_call(Call{one, index, sent_at_json ? &*sent_at_json : nullptr}, {}, options, out);
       } else {
