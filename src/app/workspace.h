@@ -97,7 +97,7 @@ struct WorkspaceOptions {
   // The alerting thread's passes start at least this many ms apart: under a stream of writes the
   // accounts touched meanwhile are judged together in one pass (a group commit touches most
   // accounts; judging them after every group was a third of the server's CPU under ingest). The
-  // first write after a quiet spell is judged at once.
+  // first write after a quiet spell (no such pass within the gap) is judged at once.
   std::int64_t alert_min_gap_ms = 100;
   // For tests: called by a writer after a batch's records went into memory, before the accounts
   // are evaluated (holding the writer lock only: readers are not blocked while it runs).
@@ -214,7 +214,7 @@ class Workspace {
   ~Workspace();
   struct AlertingCounts {
     std::uint64_t fired = 0, episode_conflicts = 0, failed_writes = 0;
-    std::uint64_t passes = 0;  // judgement passes the alerting thread made
+    std::uint64_t passes = 0;  // the alerting thread's passes over accounts that writes touched
   };
   AlertingCounts alerting_counts() const;
   // Saves every changed state the saver has not saved yet, now (tests; the destructor does too).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -129,20 +130,25 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
   }
   Status first = detect_pending();
   alerting_thread_ = std::thread([this] {
-    std::chrono::steady_clock::time_point last_pass{};
+    // When the last pass over accounts that writes touched began (none yet: the first is at once).
+    std::optional<std::chrono::steady_clock::time_point> last_pass;
     for (;;) {
+      bool touched = false;
       {
         std::unique_lock l(touched_mutex_);
         touched_cv_.wait_for(l, std::chrono::milliseconds(250), [this] { return stop_alerting_ || !to_judge_.empty(); });
-        // Writes arriving before the gap is over join this pass.
-        touched_cv_.wait_until(l, last_pass + std::chrono::milliseconds(options_.alert_min_gap_ms),
-                               [this] { return stop_alerting_; });
+        // A write within the gap after the last such pass waits for the gap's end; the writes
+        // arriving meanwhile join its pass. (A wake-up with nothing touched sets no gap.)
+        if (!to_judge_.empty() && last_pass)
+          touched_cv_.wait_until(l, *last_pass + std::chrono::milliseconds(options_.alert_min_gap_ms),
+                                 [this] { return stop_alerting_; });
         if (stop_alerting_) return;
+        touched = !to_judge_.empty();
       }
-      last_pass = std::chrono::steady_clock::now();
-      ++alert_passes_;
+      if (touched) last_pass = std::chrono::steady_clock::now();
       if (Status st = judge_waiting(/*full_pass_may_wait=*/true); !st.ok())
         log::warn("alert judgement deferred", {{"error", st.message()}});
+      if (touched) ++alert_passes_;  // counted once judged
     }
   });
   return first;  // a failure here is not fatal: the thread judges the accounts again

@@ -85,7 +85,7 @@ void add_ops_routes(Api& api, Service& service) {
       r.body += "# HELP uplift_alert_episode_conflicts_total Alert writes another replica's judgement of the same accounts won (judged again).\n"
                 "# TYPE uplift_alert_episode_conflicts_total counter\n";
       r.body += fmt::format("uplift_alert_episode_conflicts_total {}\n", counts.episode_conflicts);
-      r.body += "# HELP uplift_alert_passes_total Judgement passes of the alerting thread (at most one per 100 ms).\n"
+      r.body += "# HELP uplift_alert_passes_total Passes of the alerting thread over the accounts that writes touched.\n"
                 "# TYPE uplift_alert_passes_total counter\n";
       r.body += fmt::format("uplift_alert_passes_total {}\n", counts.passes);
     }

@@ -252,9 +252,12 @@ TEST_CASE("when the as-of reaches a new day the alerting thread judges every acc
 TEST_CASE("under a stream of writes the alerting thread's passes are at least alert_min_gap_ms apart") {
   Fixture f;
   auto ws = open_moving(f, /*full_pass_ms=*/3'600'000, /*min_gap_ms=*/3'600'000);
-  REQUIRE(ws->start_alerting({}).ok());
+  // Seeded before alerting starts, so no write has been judged by the thread yet.
   seed_two_accounts(f, *ws, /*renewal_days=*/40, {1 * kHour, 2 * kHour});
-  // The seed's write is the first after a quiet spell: the thread judges it without waiting.
+  REQUIRE(ws->start_alerting({}).ok());
+  REQUIRE(ws->alerting_counts().passes == 0);
+  // The first write after a quiet spell is judged without waiting (nothing holds yet).
+  ingest_usage_at(*ws, "e0b", f.as_of);
   REQUIRE(eventually([&] { return ws->alerting_counts().passes == 1; }));
   // a1's admin has left by this event's as-of: the rule holds, but the next pass is an hour off.
   ingest_usage_at(*ws, "e1", f.as_of + 3 * kHour);
@@ -264,4 +267,16 @@ TEST_CASE("under a stream of writes the alerting thread's passes are at least al
   REQUIRE(ws->detect_pending().ok());  // judging now does not wait for the gap
   CHECK(has_alert_for(*ws, "a1"));
   CHECK(has_alert_for(*ws, "a2"));
+}
+
+TEST_CASE("a write held back by the gap is judged in the thread's next pass, without another write") {
+  Fixture f;
+  auto ws = open_moving(f, /*full_pass_ms=*/3'600'000, /*min_gap_ms=*/300);
+  seed_two_accounts(f, *ws, /*renewal_days=*/40, {1 * kHour, 2 * kHour});
+  REQUIRE(ws->start_alerting({}).ok());
+  ingest_usage_at(*ws, "e0b", f.as_of);
+  REQUIRE(eventually([&] { return ws->alerting_counts().passes == 1; }));
+  ingest_usage_at(*ws, "e1", f.as_of + 3 * kHour);  // within 300 ms of the first pass, most likely
+  CHECK(eventually([&] { return has_alert_for(*ws, "a1"); }));  // no detect_pending(), no write
+  CHECK(eventually([&] { return ws->alerting_counts().passes == 2; }));  // counted once judged
 }
