@@ -96,7 +96,7 @@ struct WorkspaceOptions {
   std::int64_t alert_full_pass_ms = 1000;
   // The alerting thread's passes start at least this many ms apart: under a stream of writes the
   // accounts touched meanwhile are judged together in one pass (a group commit touches most
-  // accounts; judging them after every group was a third of the server's CPU under ingest). The
+  // accounts; judging them after every group was a quarter of the server's CPU under ingest). The
   // first write after a quiet spell (no such pass within the gap) is judged at once.
   std::int64_t alert_min_gap_ms = 100;
   // For tests: called by a writer after a batch's records went into memory, before the accounts
@@ -205,9 +205,10 @@ class Workspace {
   Status start_alerting(std::function<void()> on_fired);
   // Judges what is waiting: the accounts writes touched since the last judgement, those whose
   // last alert write failed, and every account when the as-of moved. The alerting thread does the
-  // same whenever a write touched accounts (and every 250 ms), at most once per
-  // WorkspaceOptions::alert_min_gap_ms, putting off the pass over every account while writes keep
-  // coming (alert_full_pass_ms); tests call this to judge everything now. No-op unless alerting is on. The caller holds no lock.
+  // same whenever a write touched accounts (passes at least WorkspaceOptions::alert_min_gap_ms
+  // apart) and every 250 ms, putting off the pass over every account while writes keep coming
+  // (alert_full_pass_ms); tests call this to judge everything now. No-op unless alerting is on.
+  // The caller holds no lock.
   Status detect_pending();
   // Stops the alerting thread (before what on_fired reaches goes away); the destructor does too.
   void stop_alerting();

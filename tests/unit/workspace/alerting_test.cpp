@@ -8,39 +8,30 @@
 
 #include <atomic>
 #include <filesystem>
-#include <fstream>
 
 #include "alerts/outbox.h"
-#include "app/workspace.h"
-#include "core/time.h"
+#include "support.h"
 
 using namespace uplift;
-namespace fs = std::filesystem;
 
 namespace {
 
 struct Fixture {
-  fs::path dir = fs::temp_directory_path() / ("uplift_alerting_" + std::to_string(::getpid()));
+  const workspace_testing::ScratchConfig scratch{"alerting"};
   Timestamp as_of = 0;
   Fixture() {
-    fs::remove_all(dir);
-    fs::create_directories(dir / "triggers");
-    fs::copy(fs::path(UPLIFT_SOURCE_DIR) / "milestones", dir / "milestones");
-    std::ofstream(dir / "triggers" / "t.json") << R"({"triggers": [
+    std::filesystem::create_directories(scratch.path / "triggers");
+    scratch.write("triggers/t.json", R"({"triggers": [
       {"id": "champion_left", "when": {"champion_departed": {"roles": ["admin"], "within_days": 30}},
        "renewal_within_days": 90, "action": "map the stakeholders"}],
       "destinations": [{"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/hook",
-                        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]})";
+                        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]})");
     as_of = start_of(*parse_date("2026-10-01"));
   }
-  ~Fixture() { fs::remove_all(dir); }
-  std::unique_ptr<app::Workspace> open() {
+  std::unique_ptr<app::Workspace> open() const {
     app::WorkspaceOptions wo;
-    wo.config_dir = dir.string();
     wo.as_of = as_of;
-    auto ws = app::Workspace::open("sqlite:" + (dir / "u.db").string(), wo);
-    REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
-    return std::move(*ws);
+    return scratch.open(wo);
   }
   // Ingests, then judges what the ingest touched now (the alerting thread would within 250 ms).
   static std::size_t ingest(app::Workspace& ws, std::vector<Record> records) {
@@ -147,16 +138,13 @@ TEST_CASE("records committed without their alert (a crash in between) are judged
 
 namespace {
 
-// A workspace whose as-of is the latest fact (as `uplift serve` runs), with the given pause
-// between the alerting thread's passes over every account.
+// A workspace whose as-of is the latest fact (as `uplift serve` runs), with the given pauses
+// between the alerting thread's passes over every account and between its passes over touched ones.
 std::unique_ptr<app::Workspace> open_moving(const Fixture& f, std::int64_t full_pass_ms, std::int64_t min_gap_ms = 100) {
   app::WorkspaceOptions wo;
-  wo.config_dir = f.dir.string();
   wo.alert_full_pass_ms = full_pass_ms;
   wo.alert_min_gap_ms = min_gap_ms;
-  auto ws = app::Workspace::open("sqlite:" + (f.dir / "u.db").string(), wo);
-  REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
-  return std::move(*ws);
+  return f.scratch.open(wo);
 }
 
 Event usage(const std::string& id, const std::string& account, Timestamp ts) {

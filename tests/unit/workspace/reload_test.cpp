@@ -3,7 +3,6 @@
 // folder listed, and the running config keeps serving.
 #include <doctest/doctest.h>
 
-
 #include "support.h"
 
 using namespace uplift;

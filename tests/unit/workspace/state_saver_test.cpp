@@ -82,23 +82,20 @@ std::string served_state(app::Workspace& ws) {
 
 TEST_CASE("changed states are saved in the background; the ingest does not wait for them") {
   const workspace_testing::ScratchConfig dir("saver");
-  app::WorkspaceOptions wo;
-  wo.config_dir = dir.path.string();
-  auto ws = app::Workspace::open(dir.url(), wo);
-  REQUIRE_MESSAGE(ws.ok(), ws.status().to_string());
+  auto ws = dir.open();
   Account acme;
   acme.id = "acme";
   acme.name = "Acme";
-  REQUIRE(ingest_records(**ws, {acme, acme_event("e1", 0), acme_event("e2", 1)}).ok());
-  const std::string want = served_state(**ws);
+  REQUIRE(ingest_records(*ws, {acme, acme_event("e1", 0), acme_event("e2", 1)}).ok());
+  const std::string want = served_state(*ws);
   REQUIRE_FALSE(want.empty());
   // The saver gets to it by itself (a liveness check, bounded: never a timing assertion).
   // (The document is written before the count moves: wait for both.)
-  for (int i = 0; i < 200 && (stored_state((*ws)->store()) != want || (*ws)->state_saves().saved == 0); ++i)
+  for (int i = 0; i < 200 && (stored_state(ws->store()) != want || ws->state_saves().saved == 0); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  CHECK(stored_state((*ws)->store()) == want);
-  CHECK((*ws)->state_saves().saved >= 1);
-  CHECK((*ws)->state_saves().failed == 0);
+  CHECK(stored_state(ws->store()) == want);
+  CHECK(ws->state_saves().saved >= 1);
+  CHECK(ws->state_saves().failed == 0);
 }
 
 TEST_CASE("a failed state save loses nothing: the records are acknowledged, the state is saved once the store takes it") {
@@ -137,15 +134,12 @@ TEST_CASE("closing the workspace saves the states not saved yet") {
   const workspace_testing::ScratchConfig dir("saver");
   std::string want;
   {
-    app::WorkspaceOptions wo;
-    wo.config_dir = dir.path.string();
-    auto ws = app::Workspace::open(dir.url(), wo);
-    REQUIRE(ws.ok());
+    auto ws = dir.open();
     Account acme;
     acme.id = "acme";
     acme.name = "Acme";
-    REQUIRE(ingest_records(**ws, {acme, acme_event("e1", 0), acme_event("e2", 1), acme_event("e3", 2)}).ok());
-    want = served_state(**ws);
+    REQUIRE(ingest_records(*ws, {acme, acme_event("e1", 0), acme_event("e2", 1), acme_event("e3", 2)}).ok());
+    want = served_state(*ws);
   }  // closed at once: well within the saver's interval
   auto store = Store::open(dir.url());
   REQUIRE(store.ok());
