@@ -230,6 +230,7 @@ Status Workspace::load(const ProgressFn& progress) {
   log::info("milestone states ready", {{"resumed", *resumed},
                                        {"seconds", static_cast<double>(steady_ms() - started_ms) / 1000.0},
                                        {"resident_mib", resident_mib()}});
+  loaded_ = true;
   if (options_.persist_state) saver_ = std::thread([this] { saver_loop(); });
   return Status::OK();
 }
@@ -489,7 +490,7 @@ void Workspace::stop_saver() {
   }
   save_cv_.notify_all();
   if (saver_.joinable()) saver_.join();
-  if (options_.persist_state && store_) {  // what is left, once
+  if (options_.persist_state && store_ && loaded_) {  // what is left, once
     Status saved = Status::OK();
     try {
       bool clean = false;

@@ -301,6 +301,9 @@ class Workspace {
   bool stop_saving_ = false;  // guarded by save_mutex_
   StateSaves saves_;          // guarded by save_mutex_
   std::thread saver_;
+  // load() finished: there are milestone states, and stop_saver() saves what is left of them. A
+  // workspace whose load failed (a config that does not load) goes without saving anything.
+  bool loaded_ = false;
   std::mutex save_one_at_a_time_;
   void saver_loop();
   // `every_account`: the accounts are all of them (a full save makes the saved states clean).

@@ -145,3 +145,25 @@ TEST_CASE("closing the workspace saves the states not saved yet") {
   REQUIRE(store.ok());
   CHECK(stored_state(**store) == want);
 }
+
+// A workspace whose config does not load never got as far as its milestone states: going, it has
+// nothing to save, and open() returns the config's problem (it crashed here, saving states it
+// never had, when a destination's secret named an unset environment variable).
+TEST_CASE("a workspace whose config does not load returns the problem and saves nothing") {
+  const workspace_testing::ScratchConfig dir("saver_bad_config", {"milestones", "triggers"});
+  dir.write("triggers/broken.json", "{\"triggers\": [], \"destinations\": [{\"name\": \"hook\", \"type\": \"webhook\",\n"
+                                    " \"url\": \"http://127.0.0.1:9/\", \"secret\": \"env:UPLIFT_TEST_UNSET_SECRET\"}]}\n");
+  ::unsetenv("UPLIFT_TEST_UNSET_SECRET");
+  app::WorkspaceOptions wo;
+  wo.config_dir = dir.path.string();
+  REQUIRE(wo.persist_state);  // the saver's final save is what must not run
+  auto ws = app::Workspace::open(dir.url(), wo);
+  REQUIRE_FALSE(ws.ok());
+  const std::string problem = ws.status().to_string();
+  CHECK_MESSAGE(problem.find("broken.json") != std::string::npos, problem);
+  CHECK_MESSAGE(problem.find("UPLIFT_TEST_UNSET_SECRET") != std::string::npos, problem);
+  // Nothing was written: the store holds no milestone state.
+  auto store = Store::open(dir.url());
+  REQUIRE(store.ok());
+  CHECK(stored_state(**store).empty());
+}
