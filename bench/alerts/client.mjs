@@ -1,12 +1,18 @@
 // Load client for bench/alerts.
-//   node client.mjs burst URL INGEST_KEY READ_KEY FILE BATCH CONCURRENCY READ_ACCOUNTS
+//   node client.mjs burst URL INGEST_KEY FILE BATCH CONCURRENCY
 //     POSTs the NDJSON lines of FILE to /v1/records in batches of BATCH over CONCURRENCY
-//     keep-alive connections (bodies built before the clock starts) while one more connection
-//     reads GET /v1/accounts/{id} of READ_ACCOUNTS (comma list) back to back. Prints JSON:
-//     records/s, the reads' p50/p99 during the burst, when the burst started and ended (epoch ms).
-//   node client.mjs direct URL COUNT CONCURRENCY
+//     keep-alive connections (bodies built before the clock starts). Prints JSON: records/s, when
+//     the burst started and ended (epoch ms).
+//   node client.mjs reads URL READ_KEY READ_ACCOUNTS PER_SECOND STOP_FILE MAX_SECONDS
+//     The reader, a process of its own (so the writers' JavaScript never delays a read): GET
+//     /v1/accounts/{id} of READ_ACCOUNTS (comma list) over one keep-alive connection, paced at
+//     PER_SECOND (a read due while the last is still out goes as soon as it is answered), until
+//     STOP_FILE exists or MAX_SECONDS pass. Prints JSON: reads, failures, p50/p99/p99.9/max (ms,
+//     from send to the whole answer), how many reads went late, when reading started and ended.
+//   node client.mjs direct URL COUNT CONCURRENCY [SECONDS]
 //     The reference for delivery: POSTs COUNT small JSON bodies straight to URL (the same
-//     receiver) over CONCURRENCY connections; prints the time it took.
+//     receiver) over CONCURRENCY connections; prints the time it took. With SECONDS, the POSTs
+//     are spread evenly over that long (the receiver's load of a delivery, without uplift).
 import http from 'node:http';
 import fs from 'node:fs';
 
@@ -26,16 +32,13 @@ function request(agent, url, method, headers, body) {
   });
 }
 
-async function burst([url, ingestKey, readKey, file, batch, concurrency, readAccounts]) {
+async function burst([url, ingestKey, file, batch, concurrency]) {
   batch = Number(batch); concurrency = Number(concurrency);
   const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
   const bodies = [];
   for (let i = 0; i < lines.length; i += batch) bodies.push(Buffer.from(lines.slice(i, i + batch).join('\n') + '\n'));
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const readAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const accounts = readAccounts.split(',');
-  let next = 0, done = false, bad = 0;
-  const reads = [];
+  let next = 0, bad = 0;
   const started = Date.now(), t0 = performance.now();
   async function writer() {
     while (next < bodies.length) {
@@ -45,37 +48,53 @@ async function burst([url, ingestKey, readKey, file, batch, concurrency, readAcc
       if (res.status !== 200 || !res.body.includes('"rejected":[]')) bad++;
     }
   }
-  async function reader() {
-    let i = 0;
-    while (!done) {
-      const s = performance.now();
-      const res = await request(readAgent, `${url}/v1/accounts/${accounts[i++ % accounts.length]}`, 'GET', { Authorization: `Bearer ${readKey}` });
-      if (res.status === 200) reads.push(performance.now() - s);
-    }
-  }
-  const r = reader();
   await Promise.all(Array.from({ length: concurrency }, writer));
   const elapsed = performance.now() - t0, ended = Date.now();
-  done = true;
-  await r;
-  reads.sort((a, b) => a - b);
   console.log(JSON.stringify({ records: lines.length, batches: bodies.length, failed_batches: bad, seconds: round(elapsed / 1000),
-    records_per_s: round(lines.length / (elapsed / 1000), 1), started, ended,
-    reads: reads.length, read_p50_ms: round(pct(reads, 50)), read_p99_ms: round(pct(reads, 99)) }));
+    records_per_s: round(lines.length / (elapsed / 1000), 1), started, ended }));
 }
 
-async function direct([url, count, concurrency]) {
+async function reads([url, readKey, readAccounts, perSecond, stopFile, maxSeconds]) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const accounts = readAccounts.split(',');
+  const gap = 1000 / Number(perSecond), limit = Number(maxSeconds) * 1000;
+  const took = [];
+  let failed = 0, late = 0;
+  const started = Date.now(), t0 = performance.now();
+  for (let i = 0; ; ++i) {
+    const due = t0 + i * gap;
+    const now = performance.now();
+    if (now - t0 >= limit || (i % 25 === 0 && fs.existsSync(stopFile))) break;
+    if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
+    else if (now - due > gap) late++;
+    const s = performance.now();
+    const res = await request(agent, `${url}/v1/accounts/${accounts[i % accounts.length]}`, 'GET', { Authorization: `Bearer ${readKey}` });
+    if (res.status === 200) took.push(performance.now() - s);
+    else failed++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  took.sort((a, b) => a - b);
+  console.log(JSON.stringify({ reads: took.length, failed, late, seconds: round(seconds), started, ended: Date.now(),
+    p50_ms: round(pct(took, 50)), p99_ms: round(pct(took, 99)), p999_ms: round(pct(took, 99.9)), max_ms: round(took[took.length - 1]) }));
+}
+
+async function direct([url, count, concurrency, seconds]) {
   count = Number(count); concurrency = Number(concurrency);
+  const gap = seconds ? (Number(seconds) * 1000) / count : 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const body = Buffer.from(JSON.stringify({ type: 'alert.fired', data: { id: 'x' } }));
   let next = 0;
   const t0 = performance.now();
   async function worker() {
-    while (next++ < count) await request(agent, url, 'POST', { 'Content-Type': 'application/json', 'Content-Length': body.length }, body);
+    while (next < count) {
+      const due = t0 + next++ * gap, now = performance.now();
+      if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
+      await request(agent, url, 'POST', { 'Content-Type': 'application/json', 'Content-Length': body.length }, body);
+    }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
   console.log(JSON.stringify({ requests: count, seconds: round((performance.now() - t0) / 1000) }));
 }
 
 const [mode, ...args] = process.argv.slice(2);
-await ({ burst, direct })[mode](args);
+await ({ burst, reads, direct })[mode](args);

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Alert burst: N accounts cross a trigger condition at once (an admin of each, renewing within 90
 # days, is marked departed), posted to `uplift serve` (SQLite) through POST /v1/records while a
-# reader measures GET /v1/accounts/{id}. Two runs on copies of one store, in the same run:
-#   alerts off  `uplift serve --no-alerts` — the reference for ingest throughput and read p99
-#   alerts on   the same burst; every alert goes to a Slack-format and a Standard Webhooks
-#               receiver (tests/e2e/alerts/receiver.mjs, each webhook verified)
+# reader of its own (another process) measures GET /v1/accounts/{id}, paced at READ_RATE a second
+# from just before the burst's first POST. Two runs on copies of one store, in the same run:
+#   alerts on   every alert goes to a Slack-format and a Standard Webhooks receiver
+#               (tests/e2e/alerts/receiver.mjs, each webhook verified); the reader stops when the
+#               last alert of the burst has been delivered
+#   alerts off  `uplift serve --no-alerts`, the same burst — the reference for ingest throughput
+#               and read latency; the reader reads for as long as it did with alerts on, and the
+#               receiver gets as many POSTs (from a node client, spread over the time delivery
+#               took with alerts on): on this shared 2-core machine the receiver's own work (each
+#               webhook verified) is not uplift's, so both runs carry it and the ratios are
+#               uplift's alerting alone
 # Reported: time from the burst's first POST to the last delivery (and, as its reference, a
 # client POSTing the same number of requests straight to the receiver), peak resident memory,
-# and ingest records/s and read p99 with alerts on vs off (goal: within 10 %).
+# ingest records/s and the reads' p99 with alerts on vs off (goal: within 10 %), and the reads'
+# p50 (reported).
 #   bench/alerts/run.sh [--scale small|full]     small: 2,000 accounts, full: 10,000
 # Writes bench/results/alerts.json.
 set -euo pipefail
@@ -16,6 +24,7 @@ ROOT=$PWD
 source bench/lib/scale.sh
 bench_scale alerts "$@"
 case "$scale" in small) N=2000 ;; full) N=10000 ;; esac
+READ_RATE=200  # reads a second: over a thousand during a small burst's seconds of delivery
 BIN=${UPLIFT_BIN:-$ROOT/build/uplift}
 [ -x "$BIN" ] || { echo "bench/alerts: $BIN not built (./run build)" >&2; exit 2; }
 source bench/lib/common.sh
@@ -65,39 +74,65 @@ cat > "$CFG/triggers/bench.json" <<JSON
 JSON
 export UPLIFT_CONFIG_DIR=$CFG
 
-run_burst() {  # run_burst TAG [serve args...]
-  local tag=$1; shift
+run_burst() {  # run_burst TAG READ_SECONDS [serve args...]: with READ_SECONDS 0, read until delivered
+  local tag=$1 read_s=$2; shift 2
   cp "$WORK/base.db" "$WORK/$tag.db"
   local port; port=$(bench_free_port)
   bench_start_uplift "$BIN" "sqlite:$WORK/$tag.db" "$port" "$WORK/serve-$tag.log" --config "$CFG" "$@"
   curl -sS -X POST -d '{}' "http://127.0.0.1:$RPORT/_plan" >/dev/null
   sleep 2  # the start-up judgement's alerts (of the demo accounts) go out first
-  node bench/alerts/client.mjs burst "http://127.0.0.1:$port" "$INGEST_KEY" "$READ_KEY" "$WORK/burst.ndjson" 500 4 "$READS" \
+  local stop=$WORK/stop-$tag
+  rm -f "$stop"
+  node bench/alerts/client.mjs reads "http://127.0.0.1:$port" "$READ_KEY" "$READS" "$READ_RATE" "$stop" \
+    "$([ "$read_s" = 0 ] && echo 600 || echo "$read_s")" >"$WORK/reads-$tag.json" &
+  local reader=$!
+  BENCH_PIDS+=("$reader")
+  local receiver_load=
+  if [ "$read_s" != 0 ]; then  # the receiver's load of the delivery with alerts on, without uplift
+    node bench/alerts/client.mjs direct "http://127.0.0.1:$RPORT/hook/direct" $((2 * N)) 16 "$DELIVER_S" \
+      >"$WORK/receiver-load.json" &
+    receiver_load=$!
+    BENCH_PIDS+=("$receiver_load")
+  fi
+  sleep 0.2  # the reader's connection is open and reading before the first POST
+  node bench/alerts/client.mjs burst "http://127.0.0.1:$port" "$INGEST_KEY" "$WORK/burst.ndjson" 500 4 \
     | tee "$WORK/burst-$tag.json"
-  if [ "$tag" = on ]; then
+  if [ "$read_s" = 0 ]; then
     local deadline=$((SECONDS + 600))
-    until [ "$(curl -sS "http://127.0.0.1:$RPORT/_received" | jq '[.[] | select(.ok and (.body.data.account.id // (.body.text // "") | test("burst-|Burst ")))] | length')" -ge $((2 * N)) ]; do
+    # Each alert names its account (burst-NNNNN) in both formats; /_count is cheap to poll.
+    until [ "$(curl -sS "http://127.0.0.1:$RPORT/_count?contains=burst-" | jq .ok)" -ge $((2 * N)) ]; do
       [ $SECONDS -lt $deadline ] || { echo "bench/alerts: not every alert delivered within 600 s" >&2; exit 1; }
-      sleep 0.5
+      sleep 0.1
     done
+    touch "$stop"
     curl -sS "http://127.0.0.1:$RPORT/_received" > "$WORK/received.json"
     curl -sS "http://127.0.0.1:$port/metrics" > "$WORK/metrics-on.txt"
   fi
+  wait "$reader" || { echo "bench/alerts: the reader failed (alerts $tag)" >&2; exit 1; }
+  [ -z "$receiver_load" ] || wait "$receiver_load" || { echo "bench/alerts: the receiver's load client failed" >&2; exit 1; }
+  cat "$WORK/reads-$tag.json"
   grep VmHWM "/proc/$UPLIFT_PID/status" | awk '{print $2}' > "$WORK/hwm-$tag.kib"
   bench_kill "$UPLIFT_PID"
 }
-echo "==> alerts off (reference): burst of $N accounts, reads alongside"
-run_burst off --no-alerts
-echo "==> alerts on: the same burst, every alert to Slack-format and signed-webhook receivers"
-run_burst on
+echo "==> alerts on: a burst of $N accounts, every alert to Slack-format and signed-webhook receivers; reads alongside until delivered"
+run_burst on 0
+READ_S=$(jq -r '.seconds' "$WORK/reads-on.json")
+DELIVER_S=$(jq -r --argjson t0 "$(jq .started "$WORK/burst-on.json")" \
+  '[.[] | select(.ok and .at >= $t0) | .at] | (max - $t0) / 1000' "$WORK/received.json")
+echo "==> alerts off (reference): the same burst, reads alongside for the same ${READ_S} s, $((2 * N)) POSTs to the receiver over ${DELIVER_S} s"
+run_burst off "$READ_S" --no-alerts
 echo "==> reference: $((2 * N)) POSTs straight to the receiver, 16 connections"
 node bench/alerts/client.mjs direct "http://127.0.0.1:$RPORT/hook/direct" $((2 * N)) 16 | tee "$WORK/direct.json"
 
-python3 - "$WORK" "$scale" "$N" "$MACHINE" <<'PY' > bench/results/alerts.json
+python3 - "$WORK" "$scale" "$N" "$MACHINE" "$READ_RATE" <<'PY' > bench/results/alerts.json
 import json, sys
-work, scale, n, machine = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+work, scale, n, machine, rate = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5])
 load = lambda f: json.load(open(f"{work}/{f}"))
 off, on, direct = load("burst-off.json"), load("burst-on.json"), load("direct.json")
+reads = {"off": load("reads-off.json"), "on": load("reads-on.json")}
+for tag, r in reads.items():
+    if r["failed"] or r["reads"] < 100:
+        sys.exit(f"bench/alerts: the reader got {r['failed']} failed and {r['reads']} good answers with alerts {tag}")
 for tag, r in (("off", off), ("on", on)):
     if r["failed_batches"]:
         sys.exit(f"bench/alerts: {r['failed_batches']} batches failed with alerts {tag}")
@@ -114,18 +149,23 @@ cmp = [
    "unit": "s", "uplift": deliver_s, "reference": direct["seconds"], "reference_tool": "node client POSTing the same count straight to the receiver",
    "ratio": round(deliver_s / direct["seconds"], 3), "higher_is_better": False, "goal": "reported"},
   {"metric": "ingest during the burst, alerts on vs off", "unit": "records/s", "uplift": on["records_per_s"],
-   "reference": off["records_per_s"], "reference_tool": "uplift serve --no-alerts, same burst",
+   "reference": off["records_per_s"], "reference_tool": "uplift serve --no-alerts, same burst, receiver load",
    "ratio": round(on["records_per_s"] / off["records_per_s"], 3), "higher_is_better": True, "goal": ">= 0.9",
    "met": on["records_per_s"] >= 0.9 * off["records_per_s"]},
-  {"metric": "read p99 GET /v1/accounts/{id} during the burst, alerts on vs off", "unit": "ms", "uplift": on["read_p99_ms"],
-   "reference": off["read_p99_ms"], "reference_tool": "uplift serve --no-alerts, same burst",
-   "ratio": round(on["read_p99_ms"] / off["read_p99_ms"], 3), "higher_is_better": False, "goal": "<= 1.1",
-   "met": on["read_p99_ms"] <= 1.1 * off["read_p99_ms"]},
+  {"metric": f"read p99 GET /v1/accounts/{{id}} from the burst's first POST until its last alert is delivered "
+             f"({reads['on']['reads']:,} reads paced at {rate}/s over {reads['on']['seconds']} s), alerts on vs off",
+   "unit": "ms", "uplift": reads["on"]["p99_ms"], "reference": reads["off"]["p99_ms"],
+   "reference_tool": f"uplift serve --no-alerts, same burst, reader and receiver load, {reads['off']['reads']:,} reads",
+   "ratio": round(reads["on"]["p99_ms"] / reads["off"]["p99_ms"], 3), "higher_is_better": False, "goal": "<= 1.1",
+   "met": reads["on"]["p99_ms"] <= 1.1 * reads["off"]["p99_ms"]},
+  {"metric": "read p50 GET /v1/accounts/{id}, the same reads, alerts on vs off", "unit": "ms", "uplift": reads["on"]["p50_ms"],
+   "reference": reads["off"]["p50_ms"], "reference_tool": "uplift serve --no-alerts, same burst, reader and receiver load",
+   "ratio": round(reads["on"]["p50_ms"] / reads["off"]["p50_ms"], 3), "higher_is_better": False, "goal": "reported"},
   {"metric": "peak resident memory of uplift serve, alerts on vs off", "unit": "MiB", "uplift": round(hwm["on"] / 1024, 1),
    "reference": round(hwm["off"] / 1024, 1), "reference_tool": "uplift serve --no-alerts", "ratio": round(hwm["on"] / hwm["off"], 3),
    "higher_is_better": False, "goal": "reported"},
 ]
-print(json.dumps({"benchmark": "alerts", "scale": scale, "burst_accounts": n, "off": off, "on": on, "direct": direct,
+print(json.dumps({"benchmark": "alerts", "scale": scale, "burst_accounts": n, "off": off, "on": on, "reads": reads, "direct": direct,
                   "delivered": len(burst), "comparisons": cmp, "machine": machine}, indent=2))
 PY
 python3 bench/lib/show.py bench/results/alerts.json

@@ -6,6 +6,9 @@
 //   POST /hook/...    a Standard Webhooks receiver: verifies webhook-id/-timestamp/-signature with
 //                     the `standardwebhooks` library (secret from $HOOK_SECRET); 400 when it fails
 //   GET  /_received   what was recorded: [{path, id, ok, why, at, body}]
+//   GET  /_count?contains=TEXT   how many were recorded ok and how many not ({ok, failed}),
+//                     counting only requests whose body contains TEXT when given (cheap enough to
+//                     poll while thousands arrive, where /_received serializes them all)
 //   POST /_plan       replaces the failure plan
 // PLAN_JSON: {"<path prefix>": ["500", "timeout", "reset", "ok", ...]} — the first requests to a
 // path answer in that order (then 200); "always500" answers 500 forever; "slow:MS" waits.
@@ -45,6 +48,13 @@ const server = http.createServer((req, res) => {
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', async () => {
+    if (req.method === 'GET' && req.url.startsWith('/_count')) {
+      const contains = new URL(req.url, 'http://x').searchParams.get('contains');
+      let ok = 0, failed = 0;
+      for (const e of received) if (contains === null || e.raw.includes(contains)) e.ok ? ok++ : failed++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ ok, failed }));
+    }
     if (req.method === 'GET' && req.url === '/_received') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify(received));
@@ -96,6 +106,7 @@ const server = http.createServer((req, res) => {
       const ctx = entry.body.blocks?.find((b) => b.type === 'context')?.elements?.[0]?.text ?? '';
       entry.id = (ctx.match(/alr_[0-9a-f]{16}/) || [null])[0];
     }
+    Object.defineProperty(entry, 'raw', { value: body });  // for /_count, not in /_received
     received.push(entry);
     res.writeHead(entry.ok ? 200 : 400);
     res.end(entry.ok ? 'ok' : entry.why);
