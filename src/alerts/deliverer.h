@@ -91,6 +91,7 @@ class Deliverer {
   mutable std::mutex mu_;
   std::condition_variable wake_cv_, work_cv_;
   bool stopping_ = false, woken_ = false;
+  bool freed_ = false;  // a worker finished since the dispatcher last looked: a lane has room
   std::deque<Job> jobs_;
   std::set<std::string> in_flight_keys_;  // outbox keys this replica is sending now
   DeliveryStats stats_;

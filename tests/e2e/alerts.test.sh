@@ -13,7 +13,8 @@ cd "$(dirname "$0")"
 
 source alerts/lib.sh
 alerts_config
-start_receiver '{"/hook": ["500", "reset", "timeout"], "/slack": ["500", "reset"], "/dead": ["always500"]}'
+# The receiver closes a keep-alive connection idle for 1 s (uplift keeps one up to 4 s).
+KEEPALIVE_MS=1000 start_receiver '{"/hook": ["500", "reset", "timeout"], "/slack": ["500", "reset"], "/dead": ["always500"]}'
 dead_csm=kemi
 closed_port=$(free_port)  # nothing listens there: every attempt is a refused connection
 cat >"$cfg/triggers/destinations.json" <<JSON
@@ -65,6 +66,13 @@ for path in hook slack; do
     { diff "$E2E_TMP/ids" "$E2E_TMP/got-$path" | head -5 >&2; fail "/$path did not receive exactly the $n alert ids"; }
   bad=$(jq --arg p "/$path" '[.[] | select((.path | startswith($p)) and (.ok | not))] | length' "$E2E_TMP/received.json")
   [ "$bad" = 0 ] || fail "/$path refused $bad deliveries: $(jq -c --arg p "/$path" '[.[] | select((.path | startswith($p)) and (.ok | not)).why] | unique' "$E2E_TMP/received.json")"
+done
+# Deliveries to one destination share kept connections (a connection each cost the receiver an
+# accept and uplift a connect): at most half as many connections as deliveries.
+for path in hook slack; do
+  jq -e --arg p "/$path" '[.[] | select((.path | startswith($p)) and .ok)] | length >= 10 and ([.[].conn] | unique | length) * 2 <= length' \
+    "$E2E_TMP/received.json" >/dev/null ||
+    fail "/$path: $(jq --arg p "/$path" '[.[] | select((.path | startswith($p)) and .ok)] | "\(length) deliveries over \([.[].conn] | unique | length) connections"' "$E2E_TMP/received.json")"
 done
 # The scheduled failures were retried: some delivery needed more than one attempt.
 jq -e '[.items[].deliveries[] | select(.destination == "crm") | .attempts] | max >= 2' "$E2E_TMP/alerts.json" >/dev/null ||
@@ -119,6 +127,7 @@ printf '%s\n%s\n' \
   "{\"kind\":\"account\",\"id\":\"acct-new\",\"name\":\"Fresh Ltd\",\"csm\":\"ana\",\"tier\":\"smb\",\"plan\":\"starter\",\"arr\":12000,\"renewal_date\":\"$renewal\",\"created_at\":\"2026-01-05T00:00:00Z\"}" \
   "{\"kind\":\"learner\",\"id\":\"acct-new-u1\",\"account\":\"acct-new\",\"role\":\"admin\",\"email\":\"a@fresh.example.com\",\"created_at\":\"2026-01-05T00:00:00Z\",\"departed_at\":\"$left\"}" \
   >"$E2E_TMP/new.ndjson"
+sleep 1.5  # the receiver has closed every kept connection: the next POST on one meets a closed socket
 t0=$(date +%s%3N)
 code=$(curl -sS -o "$E2E_TMP/post.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $ingest_key" \
   -H 'Content-Type: application/x-ndjson' --data-binary @"$E2E_TMP/new.ndjson" "$api/v1/records")
@@ -133,6 +142,11 @@ done
 t1=$(date +%s%3N)
 get "/v1/alerts?account=acct-new" | jq -e '[.items[] | select(.rule == "sponsor_departed_before_renewal")] | length == 1' >/dev/null ||
   fail "the departure raised $(get "/v1/alerts?account=acct-new" | jq -c '[.items[].rule]')"
+# A kept connection the receiver had closed is not a failed attempt: the POST is made again at once
+# on a new connection (else this attempt would fail and the alert wait for its retry).
+get "/v1/alerts?account=acct-new" | jq -e '[.items[] | select(.rule == "sponsor_departed_before_renewal") | .deliveries[]] |
+    length == 2 and all(.[]; .status == "sent" and .attempts == 1)' >/dev/null ||
+  fail "the departure's deliveries: $(get "/v1/alerts?account=acct-new" | jq -c '[.items[].deliveries[] | {destination, status, attempts, last_error}]')"
 
 # Metrics.
 curl -sS "$api/metrics" >"$E2E_TMP/metrics"

@@ -5,7 +5,8 @@
 //                     Slack's text limits) and records the message; 400 when the structure is wrong
 //   POST /hook/...    a Standard Webhooks receiver: verifies webhook-id/-timestamp/-signature with
 //                     the `standardwebhooks` library (secret from $HOOK_SECRET); 400 when it fails
-//   GET  /_received   what was recorded: [{path, id, ok, why, at, body}]
+//   GET  /_received   what was recorded: [{path, id, ok, why, at, conn, body}] (conn: the number of
+//                     the TCP connection it came on, counted from 1 as they are accepted)
 //   GET  /_count?contains=TEXT   how many were recorded ok and how many not ({ok, failed}),
 //                     counting only requests whose body contains TEXT when given (cheap enough to
 //                     poll while thousands arrive, where /_received serializes them all)
@@ -13,6 +14,7 @@
 // PLAN_JSON: {"<path prefix>": ["500", "timeout", "reset", "ok", ...]} — the first requests to a
 // path answer in that order (then 200); "always500" answers 500 forever; "slow:MS" waits.
 // $SLOW_MS delays every answer (deliveries are in flight when a test kills the sender).
+// $KEEPALIVE_MS: how long an idle keep-alive connection stays open (Node's default: 5 s).
 import http from 'node:http';
 import fs from 'node:fs';
 import { Webhook } from 'standardwebhooks';
@@ -78,7 +80,7 @@ const server = http.createServer((req, res) => {
       res.writeHead(500);
       return res.end('scheduled failure');
     }
-    const entry = { path: req.url, at: Date.now(), ok: true, why: null, id: null, body: null };
+    const entry = { path: req.url, at: Date.now(), conn: req.socket.connNumber, ok: true, why: null, id: null, body: null };
     try {
       entry.body = JSON.parse(body);
     } catch {
@@ -112,6 +114,9 @@ const server = http.createServer((req, res) => {
     res.end(entry.ok ? 'ok' : entry.why);
   });
 });
+let connections = 0;
+server.on('connection', (socket) => { socket.connNumber = ++connections; });
+if (process.env.KEEPALIVE_MS) server.keepAliveTimeout = Number(process.env.KEEPALIVE_MS);
 server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
   fs.writeFileSync(portFile, String(server.address().port));
 });
