@@ -78,7 +78,7 @@ run_burst() {  # run_burst TAG READ_SECONDS [serve args...]: with READ_SECONDS 0
   local tag=$1 read_s=$2; shift 2
   cp "$WORK/base.db" "$WORK/$tag.db"
   local port; port=$(bench_free_port)
-  bench_start_uplift "$BIN" "sqlite:$WORK/$tag.db${DBQ:-}" "$port" "$WORK/serve-$tag.log" --config "$CFG" "$@"
+  bench_start_uplift "$BIN" "sqlite:$WORK/$tag.db" "$port" "$WORK/serve-$tag.log" --config "$CFG" "$@"
   curl -sS -X POST -d '{}' "http://127.0.0.1:$RPORT/_plan" >/dev/null
   sleep 2  # the start-up judgement's alerts (of the demo accounts) go out first
   local stop=$WORK/stop-$tag

@@ -18,6 +18,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include "alerts/background.h"
 #include "alerts/signature.h"
 #include "core/time.h"
 #include "log/log.h"
@@ -210,6 +211,7 @@ std::string Deliverer::render_metrics() const {
 }
 
 void Deliverer::dispatch_loop() {
+  run_in_background();
   constexpr std::int64_t kRescanMs = 1000;
   std::deque<Delivery> due;
   std::map<std::string, std::string> bodies;  // outbox key → body as read (the claim's expectation)
@@ -344,6 +346,7 @@ std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string,
 }
 
 void Deliverer::worker_loop() {
+  run_in_background();
   for (;;) {
     Job job;
     {
@@ -433,7 +436,7 @@ void Deliverer::finish(const Job& job, int http_status, const std::string& error
   // A lost compare-and-set means the entry changed under us (a redelivery was asked): its new
   // state stands. A database error leaves the claim in place; its lease runs out and the
   // delivery is made again (at least once).
-  auto r = store_.apply_documents(ch);
+  auto r = commit_finished(std::move(ch));
   std::lock_guard l(mu_);
   if (sent) {
     ++stats_.sent;
@@ -450,6 +453,49 @@ void Deliverer::finish(const Job& job, int http_status, const std::string& error
     if (dead) ++stats_.dead;
   }
   (void)r;
+}
+
+// Workers finishing at once share one transaction (one commit, one fsync): the first to arrive
+// commits what is waiting, the others wait for it and then find theirs done — where a
+// transaction each made the store's writes the bottleneck of a burst. Each delivery's changes are
+// its own compare-and-set (its outbox entry); should any have changed meanwhile, the whole
+// transaction is refused and each is then applied on its own, so one stale entry costs no other
+// its update.
+Result<bool> Deliverer::commit_finished(Store::DocumentChanges changes) {
+  Finished mine{std::move(changes)};
+  std::unique_lock l(finish_mu_);
+  finishing_.push_back(&mine);
+  finish_cv_.wait(l, [&] { return mine.done || !finish_committing_; });
+  if (mine.done) return mine.result;
+  finish_committing_ = true;
+  std::vector<Finished*> group;
+  group.swap(finishing_);
+  l.unlock();
+  try {
+    if (group.size() == 1) {
+      group[0]->result = store_.apply_documents(group[0]->changes);
+    } else {
+      Store::DocumentChanges together;
+      for (Finished* f : group) {
+        for (auto& e : f->changes.expect) together.expect.push_back(e);
+        for (auto& p : f->changes.put) together.put.push_back(p);
+        for (auto& e : f->changes.erase) together.erase.push_back(e);
+      }
+      auto all = store_.apply_documents(together);
+      if (all.ok() && *all)
+        for (Finished* f : group) f->result = true;
+      else
+        for (Finished* f : group) f->result = store_.apply_documents(f->changes);
+    }
+  } catch (const std::exception& e) {  // out of memory: every waiting delivery learns it
+    for (Finished* f : group) f->result = Status::Internal(e.what());
+  }
+  l.lock();
+  for (Finished* f : group) f->done = true;
+  finish_committing_ = false;
+  l.unlock();
+  finish_cv_.notify_all();
+  return mine.result;
 }
 
 }  // namespace uplift::alerts

@@ -82,6 +82,18 @@ class Deliverer {
   // Claims and queues what is due; returns how many were claimed.
   std::size_t dispatch(std::deque<Delivery>& due, std::map<std::string, std::string>& bodies);
   void finish(const Job& job, int http_status, const std::string& error);
+  // Applies a finished delivery's changes, in one transaction with those of the workers finishing
+  // at the same time (see deliverer.cpp); returns when they are applied (or refused).
+  Result<bool> commit_finished(Store::DocumentChanges changes);
+  struct Finished {
+    Store::DocumentChanges changes;
+    Result<bool> result = false;
+    bool done = false;  // guarded by finish_mu_
+  };
+  std::mutex finish_mu_;
+  std::condition_variable finish_cv_;
+  std::vector<Finished*> finishing_;  // waiting for a commit; guarded by finish_mu_
+  bool finish_committing_ = false;    // a worker is committing a group; guarded by finish_mu_
 
   Store& store_;
   triggers::DestinationSet destinations_;

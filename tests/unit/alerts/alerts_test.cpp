@@ -2,8 +2,16 @@
 // destination and routing validation, the Block Kit rendering's limits, and the outbox records.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <map>
+#include <thread>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alerts/background.h"
 #include "alerts/outbox.h"
 #include "alerts/signature.h"
 #include "alerts/deliverer.h"
@@ -212,4 +220,25 @@ TEST_CASE("episode documents round-trip per account") {
   CHECK(back.at({"r1", "a1"}) == book.at({"r1", "a1"}));
   CHECK(back.at({"r2", "a1"}) == book.at({"r2", "a1"}));
   CHECK_FALSE(alerts::parse_episodes("a1", "{\"r\": 3}", back));
+}
+
+// Background work runs at a lower CPU priority than the request threads, in its own thread only.
+TEST_CASE("a background thread's nice value is raised; the other threads keep theirs") {
+  auto nice_of = [](long tid) {
+    errno = 0;
+    return ::getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+  };
+  const long caller = ::syscall(SYS_gettid);
+  const int before = nice_of(caller);
+  int in_thread_before = 0, in_thread_after = 0;
+  std::thread background([&] {
+    const long self = ::syscall(SYS_gettid);
+    in_thread_before = nice_of(self);
+    alerts::run_in_background();
+    in_thread_after = nice_of(self);
+  });
+  background.join();
+  CHECK(in_thread_before == before);  // a new thread starts with its creator's value
+  CHECK(in_thread_after == std::min(19, before + alerts::kBackgroundNice));
+  CHECK(nice_of(caller) == before);  // the caller's is untouched
 }
