@@ -11,6 +11,7 @@
 //                     counting only requests whose body contains TEXT when given (cheap enough to
 //                     poll while thousands arrive, where /_received serializes them all)
 //   POST /_plan       replaces the failure plan
+//   POST /_reset      forgets what was recorded (the connection count goes on)
 // PLAN_JSON: {"<path prefix>": ["500", "timeout", "reset", "ok", ...]} — the first requests to a
 // path answer in that order (then 200); "always500" answers 500 forever; "slow:MS" waits.
 // $SLOW_MS delays every answer (deliveries are in flight when a test kills the sender).
@@ -60,6 +61,11 @@ const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/_received') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify(received));
+    }
+    if (req.method === 'POST' && req.url === '/_reset') {
+      received.length = 0;
+      res.writeHead(204);
+      return res.end();
     }
     if (req.method === 'POST' && req.url === '/_plan') {
       plan = JSON.parse(body);
