@@ -8,7 +8,8 @@
 //     /v1/accounts/{id} of READ_ACCOUNTS (comma list) over one keep-alive connection, paced at
 //     PER_SECOND (a read due while the last is still out goes as soon as it is answered), until
 //     STOP_FILE exists or MAX_SECONDS pass. Prints JSON: reads, failures, p50/p99/p99.9/max (ms,
-//     from send to the whole answer), how many reads went late, when reading started and ended.
+//     from when the read was due to the whole answer), how many reads went late, when reading
+//     started and ended.
 //   node client.mjs direct URL COUNT CONCURRENCY [SECONDS]
 //     The reference for delivery: POSTs COUNT small JSON bodies straight to URL (the same
 //     receiver) over CONCURRENCY connections; prints the time it took. With SECONDS, the POSTs
@@ -67,9 +68,10 @@ async function reads([url, readKey, readAccounts, perSecond, stopFile, maxSecond
     if (now - t0 >= limit || (i % 25 === 0 && fs.existsSync(stopFile))) break;
     if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
     else if (now - due > gap) late++;
-    const s = performance.now();
+    // Timed from when the read was due, not from when it went: a read held up behind a slow one
+    // counts its wait (else a stall would hide in the reads after it).
     const res = await request(agent, `${url}/v1/accounts/${accounts[i % accounts.length]}`, 'GET', { Authorization: `Bearer ${readKey}` });
-    if (res.status === 200) took.push(performance.now() - s);
+    if (res.status === 200) took.push(performance.now() - due);
     else failed++;
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -34,29 +34,37 @@ struct Answer {
   std::string error;  // why there was no 2xx
 };
 
-// The keep-alive session this worker thread holds to the destination's origin (scheme, host and
-// port), made on first use: a burst of alerts to one destination reuses its connection instead
-// of opening one per POST, which (with the receiver's accept and handshake, and TLS for https)
-// was most of a delivery's time. `reused`: the session had made a request before.
-Poco::Net::HTTPClientSession& session_for(const Poco::URI& uri, bool& reused) {
-  thread_local std::map<std::string, std::unique_ptr<Poco::Net::HTTPClientSession>> sessions;
+// How long a kept connection may sit idle and still be used: under the idle timeouts servers
+// commonly close at (Node's 5 s), so a kept connection rarely meets a closed one.
+constexpr auto kKeepIdle = std::chrono::seconds(4);
+
+// A keep-alive session this worker thread holds to a destination's origin (scheme, host, port).
+struct KeptSession {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  std::chrono::steady_clock::time_point last_used{};
+};
+
+// The session for `uri`'s origin, made on first use: a burst of alerts to one destination reuses
+// its connection instead of opening one per POST, which (with the receiver's accept, and TLS for
+// https) was most of a delivery's time. `reused`: its connection is open and was used within
+// kKeepIdle (so it is the one a request may find closed by the destination).
+KeptSession& session_for(const Poco::URI& uri, bool& reused) {
+  thread_local std::map<std::string, KeptSession> sessions;
   const std::string origin = fmt::format("{}://{}:{}", uri.getScheme(), uri.getHost(), uri.getPort());
-  auto& session = sessions[origin];
-  reused = session != nullptr;
-  if (!session) {
+  KeptSession& kept = sessions[origin];
+  if (!kept.session) {
     if (uri.getScheme() == "https") {
       static const Poco::Net::Context::Ptr tls =
           new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", Poco::Net::Context::VERIFY_RELAXED, 9, true);
-      session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
+      kept.session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls);
     } else {
-      session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+      kept.session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
     }
-    session->setKeepAlive(true);
-    // A connection idle this long is not reused but made anew: under the idle timeouts servers
-    // commonly close at (Node's 5 s), so a kept connection rarely meets a closed one.
-    session->setKeepAliveTimeout(Poco::Timespan(4, 0));
+    kept.session->setKeepAlive(true);
+    kept.session->setKeepAliveTimeout(Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(kKeepIdle).count()));
   }
-  return *session;
+  reused = kept.session->connected() && std::chrono::steady_clock::now() - kept.last_used < kKeepIdle;
+  return kept;
 }
 
 // One POST on `session`; throws what Poco throws.
@@ -64,6 +72,12 @@ Answer post_on(Poco::Net::HTTPClientSession& session, const Poco::URI& uri, cons
                double timeout_seconds) {
   const Poco::Timespan timeout(static_cast<Poco::Timespan::TimeDiff>(timeout_seconds * 1e6));
   session.setTimeout(timeout, timeout, timeout);
+  if (session.connected()) {
+    // Poco hands the timeouts to the socket only when it connects: a kept connection (opened for
+    // another destination on this origin, perhaps) gets this destination's here.
+    session.socket().setSendTimeout(timeout);
+    session.socket().setReceiveTimeout(timeout);
+  }
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery().empty() ? "/" : uri.getPathAndQuery(),
                                  Poco::Net::HTTPMessage::HTTP_1_1);
   request.setContentType("application/json");
@@ -80,40 +94,52 @@ Answer post_on(Poco::Net::HTTPClientSession& session, const Poco::URI& uri, cons
   in.read(snippet.data(), static_cast<std::streamsize>(snippet.size()));
   snippet.resize(static_cast<std::size_t>(in.gcount()));
   in.ignore(std::numeric_limits<std::streamsize>::max());
+  // The stream swallows Poco's exceptions: an answer cut short leaves bytes unread, and the
+  // connection must not carry the next request.
+  if (in.bad()) session.reset();
   const int code = static_cast<int>(response.getStatus());
   if (code >= 200 && code < 300) return {code, ""};
   return {code, fmt::format("HTTP {}{}", code, snippet.empty() ? "" : ": " + snippet)};
 }
 
 // One POST; never throws. A kept connection the destination has closed meanwhile fails at once
-// (a reset, or no answer at all): the POST is then made once more on a new connection. A
-// timeout is not retried (the destination may have taken the alert; the retry schedule decides).
-Answer post(const std::string& url, const SignedRequest& req, double timeout_seconds) {
-  Poco::Net::HTTPClientSession* session = nullptr;
+// (a reset, or no answer at all): the POST is then made once more on a new connection, if that
+// still fits before `retry_until` (the claim's lease, less the timeout). A timeout is not retried
+// (the destination may have taken the alert; the retry schedule decides), nor a failure on a new
+// connection. The POST may reach the destination twice (it read the request, then dropped the
+// connection): delivery is at least once, and a webhook carries its id for the receiver to
+// deduplicate.
+Answer post(const std::string& url, const SignedRequest& req, double timeout_seconds, Timestamp retry_until) {
+  KeptSession* kept = nullptr;
   try {
     Poco::URI uri(url);
     bool reused = false;
-    session = &session_for(uri, reused);
+    kept = &session_for(uri, reused);
+    Poco::Net::HTTPClientSession& session = *kept->session;
     try {
-      return post_on(*session, uri, req, timeout_seconds);
+      Answer a = post_on(session, uri, req, timeout_seconds);
+      kept->last_used = std::chrono::steady_clock::now();
+      return a;
     } catch (const Poco::TimeoutException&) {
       throw;
     } catch (const Poco::Exception&) {
-      session->reset();
-      if (!reused) throw;
+      session.reset();
+      if (!reused || wall_clock_now() >= retry_until) throw;
     }
-    return post_on(*session, uri, req, timeout_seconds);
+    Answer a = post_on(session, uri, req, timeout_seconds);
+    kept->last_used = std::chrono::steady_clock::now();
+    return a;
   } catch (const Poco::Net::ConnectionRefusedException&) {
-    if (session) session->reset();
+    if (kept) kept->session->reset();
     return {0, "connection refused"};
   } catch (const Poco::TimeoutException&) {
-    if (session) session->reset();
+    if (kept) kept->session->reset();
     return {0, fmt::format("no answer within {:g} s", timeout_seconds)};
   } catch (const Poco::Exception& e) {
-    if (session) session->reset();
+    if (kept) kept->session->reset();
     return {0, e.displayText()};
   } catch (const std::exception& e) {
-    if (session) session->reset();
+    if (kept) kept->session->reset();
     return {0, e.what()};
   }
 }
@@ -211,7 +237,6 @@ std::string Deliverer::render_metrics() const {
 }
 
 void Deliverer::dispatch_loop() {
-  run_in_background();
   constexpr std::int64_t kRescanMs = 1000;
   std::deque<Delivery> due;
   std::map<std::string, std::string> bodies;  // outbox key → body as read (the claim's expectation)
@@ -282,10 +307,18 @@ std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string,
       lane.tokens = std::min(std::max(1.0, lane.dest->per_second), lane.tokens + elapsed * lane.dest->per_second);
       lane.refilled_at = now_steady;
     }
-    std::deque<Delivery> waiting;  // what the lanes have no room for now
-    for (Delivery& d : due) {
+    // Lanes with room left; none: nothing to do (a worker's finish wakes this for every delivery,
+    // so with thousands due the walk below must not happen while every lane is full).
+    auto has_room = [](const Lane& lane) { return lane.in_flight < lane.dest->max_in_flight && lane.tokens >= 1; };
+    std::size_t open_lanes = 0;
+    for (const auto& [name, lane] : lanes_) open_lanes += has_room(lane) ? 1 : 0;
+    if (open_lanes == 0) return 0;
+    std::deque<Delivery> waiting;  // of the walked part, what the lanes have no room for now
+    std::size_t walked = 0;
+    for (; walked < due.size() && open_lanes > 0; ++walked) {
+      Delivery& d = due[walked];
       Lane& lane = lanes_.at(d.destination);
-      if (lane.in_flight >= lane.dest->max_in_flight || lane.tokens < 1) {
+      if (!has_room(lane)) {
         waiting.push_back(std::move(d));
         continue;
       }
@@ -303,8 +336,11 @@ std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string,
       c.delivery.lease_owner = owner_;
       c.delivery.lease_until = now + static_cast<Timestamp>((lane.dest->timeout_seconds + 10) * 1000);
       batch.push_back(std::move(c));
+      if (!has_room(lane)) --open_lanes;
     }
-    due.swap(waiting);
+    // The walked part's waiting entries go back in front of the rest, in their order.
+    due.erase(due.begin(), due.begin() + static_cast<std::ptrdiff_t>(walked));
+    due.insert(due.begin(), std::make_move_iterator(waiting.begin()), std::make_move_iterator(waiting.end()));
   }
   if (batch.empty()) return 0;
   Store::DocumentChanges together;
@@ -346,6 +382,9 @@ std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string,
 }
 
 void Deliverer::worker_loop() {
+  // Sending is background work: it yields the CPU to requests. (The dispatcher and the alerting
+  // thread keep the normal priority: they hold the store's and the records' locks, which ingest
+  // waits for, long enough that running them slowly would slow ingest.)
   run_in_background();
   for (;;) {
     Job job;
@@ -388,7 +427,8 @@ void Deliverer::run(Job job) {
     if (!req.ok()) {
       error = req.status().message();
     } else {
-      Answer a = post(dest->url, *req, dest->timeout_seconds);
+      Answer a = post(dest->url, *req, dest->timeout_seconds,
+                      job.delivery.lease_until - static_cast<Timestamp>(dest->timeout_seconds * 1000));
       status = a.status;
       error = a.error;
     }
@@ -471,6 +511,20 @@ Result<bool> Deliverer::commit_finished(Store::DocumentChanges changes) {
   std::vector<Finished*> group;
   group.swap(finishing_);
   l.unlock();
+  // However the commit ends (an exception included), every waiting delivery is released and the
+  // next group may commit: else every later worker would wait here for ever.
+  struct Release {
+    Deliverer& d;
+    std::vector<Finished*>& group;
+    ~Release() {
+      {
+        std::lock_guard relock(d.finish_mu_);
+        for (Finished* f : group) f->done = true;
+        d.finish_committing_ = false;
+      }
+      d.finish_cv_.notify_all();
+    }
+  } release{*this, group};
   try {
     if (group.size() == 1) {
       group[0]->result = store_.apply_documents(group[0]->changes);
@@ -490,11 +544,6 @@ Result<bool> Deliverer::commit_finished(Store::DocumentChanges changes) {
   } catch (const std::exception& e) {  // out of memory: every waiting delivery learns it
     for (Finished* f : group) f->result = Status::Internal(e.what());
   }
-  l.lock();
-  for (Finished* f : group) f->done = true;
-  finish_committing_ = false;
-  l.unlock();
-  finish_cv_.notify_all();
   return mine.result;
 }
 

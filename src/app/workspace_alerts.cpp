@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "alerts/background.h"
 #include "alerts/outbox.h"
 #include "app/workspace.h"
 #include "core/time.h"
@@ -131,7 +130,6 @@ Status Workspace::start_alerting(std::function<void()> on_fired) {
   }
   Status first = detect_pending();
   alerting_thread_ = std::thread([this] {
-    alerts::run_in_background();  // judging a burst of writes yields to the requests
     // When the last pass over accounts that writes touched began (none yet: the first is at once).
     std::optional<std::chrono::steady_clock::time_point> last_pass;
     for (;;) {

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -51,6 +52,9 @@ std::filesystem::path web_root(const ServeArgs& a, const std::filesystem::path& 
 
 void serve(const ServeArgs& a) {
   http::block_termination_signals();
+  // A write to a connection the peer has closed is an error to handle, never the end of the
+  // process: Poco's client sends without MSG_NOSIGNAL (alert delivery on a kept connection).
+  std::signal(SIGPIPE, SIG_IGN);
   http::Service service;
   service.max_body = a.max_body;
   auto earliest = parse_date(a.earliest);

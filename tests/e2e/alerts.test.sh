@@ -13,8 +13,9 @@ cd "$(dirname "$0")"
 
 source alerts/lib.sh
 alerts_config
-# The receiver closes a keep-alive connection idle for 1 s (uplift keeps one up to 4 s).
-KEEPALIVE_MS=1000 start_receiver '{"/hook": ["500", "reset", "timeout"], "/slack": ["500", "reset"], "/dead": ["always500"]}'
+# The receiver closes a keep-alive connection idle for 1.5 s (Node: keepAliveTimeout 500 ms plus
+# its one-second grace); uplift keeps one up to 4 s.
+KEEPALIVE_MS=500 start_receiver '{"/hook": ["500", "reset", "timeout"], "/slack": ["500", "reset"], "/dead": ["always500"]}'
 dead_csm=kemi
 closed_port=$(free_port)  # nothing listens there: every attempt is a refused connection
 cat >"$cfg/triggers/destinations.json" <<JSON
@@ -127,7 +128,7 @@ printf '%s\n%s\n' \
   "{\"kind\":\"account\",\"id\":\"acct-new\",\"name\":\"Fresh Ltd\",\"csm\":\"ana\",\"tier\":\"smb\",\"plan\":\"starter\",\"arr\":12000,\"renewal_date\":\"$renewal\",\"created_at\":\"2026-01-05T00:00:00Z\"}" \
   "{\"kind\":\"learner\",\"id\":\"acct-new-u1\",\"account\":\"acct-new\",\"role\":\"admin\",\"email\":\"a@fresh.example.com\",\"created_at\":\"2026-01-05T00:00:00Z\",\"departed_at\":\"$left\"}" \
   >"$E2E_TMP/new.ndjson"
-sleep 1.5  # the receiver has closed every kept connection: the next POST on one meets a closed socket
+sleep 2.5  # the receiver has closed every kept connection: the next POST on one meets a closed socket
 t0=$(date +%s%3N)
 code=$(curl -sS -o "$E2E_TMP/post.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $ingest_key" \
   -H 'Content-Type: application/x-ndjson' --data-binary @"$E2E_TMP/new.ndjson" "$api/v1/records")

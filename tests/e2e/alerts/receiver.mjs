@@ -15,7 +15,8 @@
 // PLAN_JSON: {"<path prefix>": ["500", "timeout", "reset", "ok", ...]} — the first requests to a
 // path answer in that order (then 200); "always500" answers 500 forever; "slow:MS" waits.
 // $SLOW_MS delays every answer (deliveries are in flight when a test kills the sender).
-// $KEEPALIVE_MS: how long an idle keep-alive connection stays open (Node's default: 5 s).
+// $KEEPALIVE_MS: the server's keepAliveTimeout (Node's default: 5 s); Node closes an idle
+// keep-alive connection about a second after it.
 import http from 'node:http';
 import fs from 'node:fs';
 import { Webhook } from 'standardwebhooks';
