@@ -288,10 +288,10 @@ void Deliverer::dispatch_loop() {
 
 std::size_t Deliverer::dispatch(std::deque<Delivery>& due, std::map<std::string, std::string>& bodies) {
   // What the lanes have room for is claimed together, in one compare-and-set transaction: one
-  // commit (one fsync) for the lot, where a claim each made the dispatcher, claiming one after
-  // another, the bottleneck of a burst (about 1 ms a claim: 2,000 alerts to two destinations
-  // took 7 s). Should any of them have changed meanwhile (another replica claimed it, a
-  // redelivery reset it), the whole transaction is refused and each is then claimed on its own.
+  // commit (one fsync) for the lot rather than one per delivery, each about a millisecond of the
+  // store's single writer that ingest also waits for. Should any of them have changed meanwhile
+  // (another replica claimed it, a redelivery reset it), the whole transaction is refused and each
+  // is then claimed on its own.
   struct Claim {
     Delivery delivery;  // as claimed: sending, leased to this replica
     std::string expected, claimed_body;
@@ -496,8 +496,8 @@ void Deliverer::finish(const Job& job, int http_status, const std::string& error
 }
 
 // Workers finishing at once share one transaction (one commit, one fsync): the first to arrive
-// commits what is waiting, the others wait for it and then find theirs done — where a
-// transaction each made the store's writes the bottleneck of a burst. Each delivery's changes are
+// commits what is waiting, the others wait for it and then find theirs done (a burst of 4,000
+// deliveries went from 5.8 to 5.1 s, bench/HISTORY.md). Each delivery's changes are
 // its own compare-and-set (its outbox entry); should any have changed meanwhile, the whole
 // transaction is refused and each is then applied on its own, so one stale entry costs no other
 // its update.
