@@ -30,19 +30,7 @@ cat >"$cfg/triggers/destinations.json" <<JSON
    "retry_initial_seconds": 0.2, "retry_max_seconds": 0.5, "give_up_after_seconds": 3}],
  "routing": {"default": ["team-slack", "crm"], "by_csm": {"$dead_csm": ["team-slack", "crm", "broken", "refused"]}}}
 JSON
-"$UPLIFT_BIN" triggers validate --config "$cfg" >/dev/null || fail "the test's trigger config does not validate"
-
-db="sqlite:$E2E_TMP/u.db"
-"$UPLIFT_BIN" demo generate --accounts 300 --seed 7 --out "$E2E_TMP/demo" >/dev/null
-"$UPLIFT_BIN" import --db "$db" "$E2E_TMP"/demo/*.ndjson >/dev/null
-read_key=$(make_key "$db" analyst alerts-read)
-admin_key=$(make_key "$db" admin alerts-admin)
-ingest_key=$(make_key "$db" ingest alerts-ingest)
-port=$(free_port)
-start_server "$db" "$port" --config "$cfg"
-wait_ready "$port"
-api="http://127.0.0.1:$port"
-get() { curl -sS -H "Authorization: Bearer $read_key" "$api$1"; }
+serve_demo 300
 
 # Every alert settles (sent everywhere, or dead on the broken destination) within a bound.
 settled() {
@@ -120,14 +108,7 @@ until [ "$(curl -sS "http://127.0.0.1:$rport/_received" | jq --arg id "$id" '[.[
 done
 
 # A change ingested now fires a new alert: an admin of an account renewing in 40 days leaves.
-as_of=$(jq -r '.generated_for // .now // empty' "$E2E_TMP/demo/truth.json")
-[ -n "$as_of" ] || as_of=2026-11-01
-renewal=$(date -u -d "$as_of + 40 days" +%F)
-left=$(date -u -d "$as_of - 1 day" +%FT%TZ)
-printf '%s\n%s\n' \
-  "{\"kind\":\"account\",\"id\":\"acct-new\",\"name\":\"Fresh Ltd\",\"csm\":\"ana\",\"tier\":\"smb\",\"plan\":\"starter\",\"arr\":12000,\"renewal_date\":\"$renewal\",\"created_at\":\"2026-01-05T00:00:00Z\"}" \
-  "{\"kind\":\"learner\",\"id\":\"acct-new-u1\",\"account\":\"acct-new\",\"role\":\"admin\",\"email\":\"a@fresh.example.com\",\"created_at\":\"2026-01-05T00:00:00Z\",\"departed_at\":\"$left\"}" \
-  >"$E2E_TMP/new.ndjson"
+write_departure "$E2E_TMP/new.ndjson"
 sleep 2.5  # the receiver has closed every kept connection: the next POST on one meets a closed socket
 t0=$(date +%s%3N)
 code=$(curl -sS -o "$E2E_TMP/post.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $ingest_key" \

@@ -19,18 +19,7 @@ cat >"$cfg/triggers/destinations.json" <<JSON
    "per_second": 1000, "max_in_flight": 1, "timeout_seconds": 2, "retry_initial_seconds": 30, "retry_max_seconds": 60}],
  "routing": {"default": ["crm"]}}
 JSON
-"$UPLIFT_BIN" triggers validate --config "$cfg" >/dev/null || fail "the test's trigger config does not validate"
-
-db="sqlite:$E2E_TMP/u.db"
-"$UPLIFT_BIN" demo generate --accounts 120 --seed 7 --out "$E2E_TMP/demo" >/dev/null
-"$UPLIFT_BIN" import --db "$db" "$E2E_TMP"/demo/*.ndjson >/dev/null
-read_key=$(make_key "$db" analyst keepalive-read)
-ingest_key=$(make_key "$db" ingest keepalive-ingest)
-port=$(free_port)
-start_server "$db" "$port" --config "$cfg"
-wait_ready "$port"
-api="http://127.0.0.1:$port"
-get() { curl -sS -H "Authorization: Bearer $read_key" "$api$1"; }
+serve_demo 120
 
 # The start-up judgement's alerts: every one sent, each on its first attempt.
 deadline=$((SECONDS + 60))
@@ -45,14 +34,7 @@ conns=$(jq '[.[] | select(.ok) | .conn] | unique | length' "$E2E_TMP/received.js
 
 # A pause longer than the receiver keeps an idle connection, shorter than uplift keeps one.
 sleep 2.5
-as_of=$(jq -r '.generated_for // .now // empty' "$E2E_TMP/demo/truth.json")
-[ -n "$as_of" ] || as_of=2026-11-01
-renewal=$(date -u -d "$as_of + 40 days" +%F)
-left=$(date -u -d "$as_of - 1 day" +%FT%TZ)
-printf '%s\n%s\n' \
-  "{\"kind\":\"account\",\"id\":\"acct-new\",\"name\":\"Fresh Ltd\",\"csm\":\"ana\",\"tier\":\"smb\",\"plan\":\"starter\",\"arr\":12000,\"renewal_date\":\"$renewal\",\"created_at\":\"2026-01-05T00:00:00Z\"}" \
-  "{\"kind\":\"learner\",\"id\":\"acct-new-u1\",\"account\":\"acct-new\",\"role\":\"admin\",\"email\":\"a@fresh.example.com\",\"created_at\":\"2026-01-05T00:00:00Z\",\"departed_at\":\"$left\"}" \
-  >"$E2E_TMP/new.ndjson"
+write_departure "$E2E_TMP/new.ndjson"
 code=$(curl -sS -o "$E2E_TMP/post.json" -w '%{http_code}' -X POST -H "Authorization: Bearer $ingest_key" \
   -H 'Content-Type: application/x-ndjson' --data-binary @"$E2E_TMP/new.ndjson" "$api/v1/records")
 [ "$code" = 200 ] || fail "posting the departure gave $code $(cat "$E2E_TMP/post.json")"
