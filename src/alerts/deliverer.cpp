@@ -102,6 +102,23 @@ Answer post_on(Poco::Net::HTTPClientSession& session, const Poco::URI& uri, cons
   return {code, fmt::format("HTTP {}{}", code, snippet.empty() ? "" : ": " + snippet)};
 }
 
+// What a failed POST's exception says, as an Answer.
+Answer failure(std::exception_ptr error, double timeout_seconds) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Poco::Net::ConnectionRefusedException&) {
+    return {0, "connection refused"};
+  } catch (const Poco::TimeoutException&) {
+    return {0, fmt::format("no answer within {:g} s", timeout_seconds)};
+  } catch (const Poco::Exception& e) {
+    return {0, e.displayText()};
+  } catch (const std::exception& e) {
+    return {0, e.what()};
+  } catch (...) {
+    return {0, "unknown error"};
+  }
+}
+
 // One POST; never throws. A kept connection the destination has closed meanwhile fails at once
 // (a reset, or no answer at all): the POST is then made once more on a new connection, if that
 // still fits before `retry_until` (the claim's lease, less the timeout). A timeout is not retried
@@ -129,18 +146,9 @@ Answer post(const std::string& url, const SignedRequest& req, double timeout_sec
     Answer a = post_on(session, uri, req, timeout_seconds);
     kept->last_used = std::chrono::steady_clock::now();
     return a;
-  } catch (const Poco::Net::ConnectionRefusedException&) {
-    if (kept) kept->session->reset();
-    return {0, "connection refused"};
-  } catch (const Poco::TimeoutException&) {
-    if (kept) kept->session->reset();
-    return {0, fmt::format("no answer within {:g} s", timeout_seconds)};
-  } catch (const Poco::Exception& e) {
-    if (kept) kept->session->reset();
-    return {0, e.displayText()};
-  } catch (const std::exception& e) {
-    if (kept) kept->session->reset();
-    return {0, e.what()};
+  } catch (...) {
+    if (kept) kept->session->reset();  // whatever failed, the connection is not used again
+    return failure(std::current_exception(), timeout_seconds);
   }
 }
 
