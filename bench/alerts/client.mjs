@@ -10,12 +10,18 @@
 //     STOP_FILE exists or MAX_SECONDS pass. Prints JSON: reads, failures, p50/p99/p99.9/max (ms,
 //     from when the read was due to the whole answer), how many reads went late, when reading
 //     started and ended.
-//   node client.mjs direct URL COUNT CONCURRENCY [SECONDS]
-//     The reference for delivery: POSTs COUNT small JSON bodies straight to URL (the same
-//     receiver) over CONCURRENCY connections; prints the time it took. With SECONDS, the POSTs
-//     are spread evenly over that long (the receiver's load of a delivery, without uplift).
+//   node client.mjs direct URL COUNT CONCURRENCY [SECONDS] [SAMPLES]
+//     The reference for delivery: POSTs COUNT JSON bodies straight to URL (the same receiver)
+//     over CONCURRENCY connections; prints the time it took. With SECONDS, the POSTs are spread
+//     evenly over that long (the receiver's load of a delivery, without uplift). SAMPLES is the
+//     receiver's record of a run with alerts on (GET /_received): its deliveries are sent again,
+//     in turn, to their own paths on URL's host with the same bodies, the webhooks signed afresh
+//     with $HOOK_SECRET (Standard Webhooks), so the receiver does the work uplift's deliveries
+//     gave it (each signature verified, each Block Kit message checked). Every request is built
+//     and signed before the clock starts: the client's own work is only sending.
 import http from 'node:http';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
 
 const pct = (s, p) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : null);
 const round = (x, d = 3) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** d);
@@ -80,22 +86,57 @@ async function reads([url, readKey, readAccounts, perSecond, stopFile, maxSecond
     p50_ms: round(pct(took, 50)), p99_ms: round(pct(took, 99)), p999_ms: round(pct(took, 99.9)), max_ms: round(took[took.length - 1]) }));
 }
 
-async function direct([url, count, concurrency, seconds]) {
+// Standard Webhooks: v1 = base64(HMAC-SHA256(secret, "{id}.{timestamp}.{body}")), the secret
+// being the base64 after "whsec_".
+function signed(id, body) {
+  const secret = Buffer.from(String(process.env.HOOK_SECRET || '').replace(/^whsec_/, ''), 'base64');
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = crypto.createHmac('sha256', secret).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
+}
+
+function directRequests(url, count, samplesFile) {
+  if (!samplesFile) {
+    const body = Buffer.from(JSON.stringify({ type: 'alert.fired', data: { id: 'x' } }));
+    return Array.from({ length: count }, () => ({ url, body, headers: {} }));
+  }
+  const samples = JSON.parse(fs.readFileSync(samplesFile, 'utf8')).filter((e) => e.ok && e.id && e.body);
+  if (!samples.length) throw new Error(`${samplesFile}: no delivered alert to send again`);
+  const origin = new URL(url).origin;
+  return Array.from({ length: count }, (_, i) => {
+    const e = samples[i % samples.length];
+    const text = JSON.stringify(e.body);
+    const headers = e.path.startsWith('/hook') ? signed(e.id, text) : {};
+    return { url: origin + e.path, body: Buffer.from(text), headers };
+  });
+}
+
+async function direct([url, count, concurrency, seconds, samplesFile]) {
   count = Number(count); concurrency = Number(concurrency);
   const gap = seconds ? (Number(seconds) * 1000) / count : 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const body = Buffer.from(JSON.stringify({ type: 'alert.fired', data: { id: 'x' } }));
-  let next = 0;
+  const requests = directRequests(url, count, samplesFile);
+  let next = 0, refused = 0;
   const t0 = performance.now();
   async function worker() {
     while (next < count) {
-      const due = t0 + next++ * gap, now = performance.now();
+      const i = next++;
+      const due = t0 + i * gap, now = performance.now();
       if (due > now) await new Promise((resolve) => setTimeout(resolve, due - now));
-      await request(agent, url, 'POST', { 'Content-Type': 'application/json', 'Content-Length': body.length }, body);
+      const r = requests[i];
+      const res = await request(agent, r.url, 'POST',
+        { 'Content-Type': 'application/json', 'Content-Length': r.body.length, ...r.headers }, r.body);
+      if (samplesFile && res.status !== 200) refused++;
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
-  console.log(JSON.stringify({ requests: count, seconds: round((performance.now() - t0) / 1000) }));
+  const out = { requests: count, seconds: round((performance.now() - t0) / 1000) };
+  if (samplesFile) out.refused = refused;
+  console.log(JSON.stringify(out));
+  if (refused) {
+    console.error(`direct: the receiver refused ${refused} of ${count} re-sent deliveries`);
+    process.exit(1);
+  }
 }
 
 const [mode, ...args] = process.argv.slice(2);
