@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace uplift::http {
@@ -39,10 +40,19 @@ class Metrics {
     long count = 0;
     double sum = 0;
   };
+  // Orders (method, route, status) keys as views, so a key of strings and one of views compare
+  // (clang 14 cannot compare such tuples through std::less<>).
+  struct RequestKeyOrder {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::tuple<std::string_view, std::string_view, int>(std::get<0>(a), std::get<1>(a), std::get<2>(a)) <
+             std::tuple<std::string_view, std::string_view, int>(std::get<0>(b), std::get<1>(b), std::get<2>(b));
+    }
+  };
   mutable std::mutex mu_;
-  // Looked up by views (std::less<> compares a tuple of views with a tuple of strings): a request
-  // already counted makes no strings.
-  std::map<std::tuple<std::string, std::string, int>, long, std::less<>> requests_;
+  // Looked up by views: a request already counted makes no strings.
+  std::map<std::tuple<std::string, std::string, int>, long, RequestKeyOrder> requests_;
   std::map<std::string, Histogram, std::less<>> latency_;
   std::map<std::pair<std::string, std::string>, long> ingested_;
   std::map<std::string, double> gauges_;

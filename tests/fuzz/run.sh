@@ -12,49 +12,71 @@
 # between runs. The long run (README "Reliability"): tests/fuzz/run.sh 300 (or more).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+build=build-fuzz
 secs=${1:-60}; shift || true
 if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed (apt-get install clang libfuzzer-14-dev)" >&2; exit 1; fi
 export UPLIFT_SOURCE_DIR=$PWD
 # -O1 -g1 (line tables): what libFuzzer builds usually use; lighter to compile than -O2 -g.
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DUPLIFT_FUZZ=ON -DUPLIFT_E2E=OFF >/dev/null
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for src in tests/fuzz/*_fuzz.cpp; do targets+=("$(basename "$src" _fuzz.cpp)"); done
 fi
-cmake --build build-fuzz -j"${JOBS:-2}" --target $(printf 'fuzz_%s ' "${targets[@]}")
+cmake --build "$build" -j"${JOBS:-2}" --target $(printf 'fuzz_%s ' "${targets[@]}")
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-rc=0 total_execs=0
-for t in "${targets[@]}"; do
-  bin=build-fuzz/fuzz_$t work=build-fuzz/corpus/$t crashes=build-fuzz/crashes/$t log=build-fuzz/$t.log
+# One target: its regressions, then fuzzing. Writes its report to <build>/<t>.result and the runs
+# it made to <build>/<t>.execs; fails when anything crashed.
+fuzz_target() {
+  local t=$1
+  local bin=$build/fuzz_$t work=$build/corpus/$t crashes=$build/crashes/$t log=$build/$t.log
+  local result=$build/$t.result
   mkdir -p "$work" "$crashes"
+  echo 0 >"$build/$t.execs"
   # 1. Regressions: every input that ever crashed runs once, on its own.
+  local regressions
   mapfile -t regressions < <(find "tests/fuzz/regressions/$t" -type f 2>/dev/null | sort)
   if [ ${#regressions[@]} -gt 0 ]; then
     if ! "$bin" -rss_limit_mb=2048 -timeout=10 "${regressions[@]}" >"$log" 2>&1; then
-      echo "fuzz_$t: a regression input crashes again — see $log" >&2
-      tail -40 "$log" >&2
-      rc=1
-      continue
+      { echo "fuzz_$t: a regression input crashes again — see $log"; tail -40 "$log"; } >"$result"
+      return 1
     fi
   fi
   # 2. Fuzz from the grown corpus, the committed seeds and the repository's test data.
-  seeds=("tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t")
+  local seeds=("tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t") existing=() d
   [ -f "tests/fuzz/$t.seeds" ] && while read -r d; do [ -n "$d" ] && seeds+=("$d"); done <"tests/fuzz/$t.seeds"
-  existing=()
   for d in "${seeds[@]}"; do [ -d "$d" ] && existing+=("$d"); done
   if ! "$bin" "$work" "${existing[@]}" -max_total_time="$secs" -max_len=65536 -timeout=10 \
       -rss_limit_mb=2048 -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1; then
-    echo "fuzz_$t FAILED — see $log; crash inputs in $crashes" >&2
-    tail -40 "$log" >&2
+    { echo "fuzz_$t FAILED — see $log; crash inputs in $crashes"; tail -40 "$log"; } >"$result"
+    return 1
+  fi
+  local execs cov
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+  echo "fuzz_$t: ok, ${execs:-?} runs in ${secs}s, ${#regressions[@]} regressions replayed, $cov" >"$result"
+  echo "${execs:-0}" >"$build/$t.execs"
+}
+
+# Each libFuzzer process uses one core: JOBS targets (default 2) run at a time. Reports are
+# printed in the targets' order once all have finished.
+parallel=${JOBS:-2}
+for t in "${targets[@]}"; do
+  rm -f "$build/$t.result" "$build/$t.failed"
+  (fuzz_target "$t" || touch "$build/$t.failed") &
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+done
+wait
+rc=0 total_execs=0
+for t in "${targets[@]}"; do
+  if [ -f "$build/$t.failed" ]; then
     rc=1
+    cat "$build/$t.result" >&2 2>/dev/null || echo "fuzz_$t: no report (see $build/$t.log)" >&2
   else
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-    echo "fuzz_$t: ok, ${execs:-?} runs in ${secs}s, ${#regressions[@]} regressions replayed, $cov"
-    total_execs=$((total_execs + ${execs:-0}))
+    cat "$build/$t.result"
+    total_execs=$((total_execs + $(cat "$build/$t.execs")))
   fi
 done
 echo "fuzz: ${#targets[@]} targets, $total_execs runs, $([ $rc -eq 0 ] && echo 'no crashes' || echo 'FAILED')"

@@ -86,7 +86,10 @@ TEST_CASE("stage movement scenarios") {
           auto it = std::find_if(got[table].begin(), got[table].end(),
                                  [&](const json& g) { return g["csm"] == w["csm"] && g["stage"] == w["stage"]; });
           REQUIRE(it != got[table].end());
-          for (const auto& [k, v] : w.items()) CHECK_MESSAGE((*it)[k] == v, k, ": got ", (*it)[k].dump());
+          for (const auto& item : w.items()) {
+            const std::string k = item.key();  // a named variable: the message is captured in a lambda
+            CHECK_MESSAGE((*it)[k] == item.value(), k, ": got ", (*it)[k].dump());
+          }
         }
       }
       json moved = json::array();

@@ -186,7 +186,9 @@ TEST_CASE("each pool account is held out about holdout_fraction of the time acro
     for (const auto& h : r->cohort.holdout) ++held[h];
   }
   CHECK(held.size() == 10);
-  for (const auto& [acc, n] : held) {
+  for (const auto& [acc_, n_] : held) {
+    const auto& acc = acc_;  // named variables: doctest captures INFO in a lambda
+    const auto n = n_;
     INFO(acc << " held out " << n << " of " << runs);
     CHECK(n > runs * 0.2 * 0.6);
     CHECK(n < runs * 0.2 * 1.4);

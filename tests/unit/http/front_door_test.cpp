@@ -172,7 +172,8 @@ TEST_CASE("a front door of three lanes: desk answers and worker answers on every
   // Twelve connections dealt in turn to three lanes: every lane answered at its desk, and each
   // connection only ever at its own lane's (it returns there from the workers).
   CHECK(desk_threads.size() == 3);
-  for (const auto& [client, threads] : desk_threads_of) {
+  for (const auto& [client_, threads] : desk_threads_of) {
+    const auto& client = client_;  // a named variable: doctest captures in a lambda
     CAPTURE(client);
     CHECK(threads.size() == 1);
   }

@@ -62,7 +62,8 @@ TEST_CASE("import scenarios") {
         }
         // Optionally, whole stored records: "kind/id" → the canonical JSON it must read back as.
         const json records = c.value("records", json::object());
-        for (const auto& [where, want] : records.items()) {
+        for (const auto& [where_, want] : records.items()) {
+          const std::string where = where_;  // a named variable: doctest captures INFO in a lambda
           INFO("stored record ", where);
           auto slash = where.find('/');
           auto kind = parse_kind(where.substr(0, slash));

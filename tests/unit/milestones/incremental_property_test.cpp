@@ -95,7 +95,8 @@ void check_graph(const Graph& g, unsigned seed) {
     inc.flush();
   }
   REQUIRE(inc.states().size() == full.states().size());
-  for (const auto& [account, shared] : full.states()) {
+  for (const auto& [account_, shared] : full.states()) {
+    const auto& account = account_;  // a named variable: doctest captures messages in a lambda
     const AccountState& s = *shared;
     const AccountState* got = inc.state(account);
     REQUIRE(got);

@@ -108,7 +108,8 @@ void check(const Graph& g, unsigned seed, std::optional<Timestamp> as_of) {
     REQUIRE(inc.as_of() == full.as_of());
     REQUIRE(inc.states().size() == full.states().size());
     REQUIRE(state_values(again.states()) == state_values(full.states()));
-    for (const auto& [account, shared] : full.states()) {
+    for (const auto& [account_, shared] : full.states()) {
+      const auto& account = account_;  // a named variable: doctest captures messages in a lambda
       const AccountState& s = *shared;
       const AccountState* got = inc.state(account);
       REQUIRE(got);

@@ -88,7 +88,8 @@ void check_account(const std::string& ctx, const AccountState* s, const json& wa
     CHECK(got == want["achieved"].get<std::vector<std::string>>());
   }
   const json expected_milestones = want.value("milestones", json::object());
-  for (const auto& [id, w] : expected_milestones.items()) {
+  for (const auto& [id_, w] : expected_milestones.items()) {
+    const std::string id = id_;  // a named variable: doctest captures messages in a lambda
     const MilestoneStatus* m = s->find(id);
     REQUIRE_MESSAGE(m != nullptr, ctx << ": no milestone " << id);
     if (w.contains("achieved")) CHECK_MESSAGE(m->achieved == w["achieved"].get<bool>(), id);
@@ -126,7 +127,8 @@ void run_case(const fs::path& file, const json& c) {
   auto backward = incremental(g, records, order, as_of);
   CHECK_MESSAGE(forward == state_values(full.states()), name << ": incremental (in order) differs from the rebuild");
   CHECK_MESSAGE(backward == state_values(full.states()), name << ": incremental (reversed) differs from the rebuild");
-  for (const auto& [account, shared] : full.states()) {
+  for (const auto& [account_, shared] : full.states()) {
+    const auto& account = account_;  // a named variable: doctest captures messages in a lambda
     const AccountState& s = *shared;
     auto back = account_state_from_json(json::parse(to_json(s).dump()));
     REQUIRE(back.ok());

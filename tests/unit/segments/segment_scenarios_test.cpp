@@ -47,7 +47,8 @@ void run(const std::filesystem::path& file) {
     segments::member_of(set, facts, idx);
     CHECK(idx.size() == got.size());
     if (c.contains("matched")) {
-      for (const auto& [seg, expected] : c["matched"].items()) {
+      for (const auto& [seg_, expected] : c["matched"].items()) {
+        const std::string seg = seg_;  // a named variable: lambdas and doctest messages capture it
         auto it = std::find_if(matches.begin(), matches.end(), [&](const auto& m) { return m.segment == seg; });
         REQUIRE_MESSAGE(it != matches.end(), "segment " << seg << " did not match");
         CHECK(segments::to_json(*it)["matched"] == expected);

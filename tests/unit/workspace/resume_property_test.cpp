@@ -174,7 +174,8 @@ TEST_CASE("starting from saved states plus the records after their watermark equ
     CHECK_FALSE((*everything)->start_up().resumed);
     const auto got = states_of(**from_saved), want = states_of(**everything);
     CHECK(got.size() == want.size());
-    for (const auto& [account, state] : want) {
+    for (const auto& [account_, state] : want) {
+      const auto& account = account_;  // a named variable: doctest captures messages in a lambda
       auto it = got.find(account);
       REQUIRE_MESSAGE(it != got.end(), "no state for " << account);
       CHECK_MESSAGE(it->second == state, "account " << account << " differs from a full evaluation");
