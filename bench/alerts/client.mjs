@@ -10,7 +10,7 @@
 //     STOP_FILE exists or MAX_SECONDS pass. Prints JSON: reads, failures, p50/p99/p99.9/max (ms,
 //     from when the read was due to the whole answer), how many reads went late, when reading
 //     started and ended.
-//   node client.mjs direct URL COUNT CONCURRENCY [SECONDS] [SAMPLES]
+//   node client.mjs direct URL COUNT CONCURRENCY [SECONDS] [SAMPLES] [READY_FILE GO_FILE]
 //     The reference for delivery: POSTs COUNT JSON bodies straight to URL (the same receiver)
 //     over CONCURRENCY connections; prints the time it took. With SECONDS, the POSTs are spread
 //     evenly over that long (the receiver's load of a delivery, without uplift). SAMPLES is the
@@ -18,7 +18,9 @@
 //     in turn, to their own paths on URL's host with the same bodies, the webhooks signed afresh
 //     with $HOOK_SECRET (Standard Webhooks), so the receiver does the work uplift's deliveries
 //     gave it (each signature verified, each Block Kit message checked). Every request is built
-//     and signed before the clock starts: the client's own work is only sending.
+//     and signed before the clock starts: the client's own work is only sending. With READY_FILE
+//     and GO_FILE, it writes READY_FILE once its requests are built and starts when GO_FILE
+//     exists (so building them overlaps nothing that is measured).
 import http from 'node:http';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -100,7 +102,8 @@ function directRequests(url, count, samplesFile) {
     const body = Buffer.from(JSON.stringify({ type: 'alert.fired', data: { id: 'x' } }));
     return Array.from({ length: count }, () => ({ url, body, headers: {} }));
   }
-  const samples = JSON.parse(fs.readFileSync(samplesFile, 'utf8')).filter((e) => e.ok && e.id && e.body);
+  const samples = JSON.parse(fs.readFileSync(samplesFile, 'utf8'))
+    .filter((e) => e.ok && e.body && (e.id || !e.path.startsWith('/hook')));
   if (!samples.length) throw new Error(`${samplesFile}: no delivered alert to send again`);
   const origin = new URL(url).origin;
   return Array.from({ length: count }, (_, i) => {
@@ -111,11 +114,15 @@ function directRequests(url, count, samplesFile) {
   });
 }
 
-async function direct([url, count, concurrency, seconds, samplesFile]) {
+async function direct([url, count, concurrency, seconds, samplesFile, readyFile, goFile]) {
   count = Number(count); concurrency = Number(concurrency);
   const gap = seconds ? (Number(seconds) * 1000) / count : 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const requests = directRequests(url, count, samplesFile);
+  if (readyFile) {
+    fs.writeFileSync(readyFile, 'ready\n');
+    while (!fs.existsSync(goFile)) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
   let next = 0, refused = 0;
   const t0 = performance.now();
   async function worker() {

@@ -8,13 +8,16 @@
 #               last alert of the burst has been delivered
 #   alerts off  `uplift serve --no-alerts`, the same burst — the reference for ingest throughput
 #               and read latency; the reader reads for as long as it did with alerts on, and the
-#               receiver gets the same deliveries again (a node client sends the bodies it
-#               received with alerts on, each webhook signed afresh, spread over the time delivery
-#               took): on this shared 2-core machine the receiver's own work (each signature
-#               verified, each Block Kit message checked) is not uplift's, so both runs carry it
-#               and the ratios are uplift's alerting alone
+#               receiver gets the same deliveries again (a node client at nice +10, like uplift's
+#               sending threads, sends the bodies the receiver got with alerts on, each webhook
+#               signed afresh before the clock starts, spread over the time delivery took, from
+#               the burst's first POST), and the receiver's count is polled as often: on this
+#               shared 2-core machine the receiver's own work (each signature verified, each Block
+#               Kit message checked) is not uplift's, so both runs carry it. The reference also
+#               carries that client's own sending (its HTTP work stands in for uplift's), so the
+#               ratios measure what uplift's alerting costs beyond a plain sender of the same POSTs
 # Reported: time from the burst's first POST to the last delivery (and, as its reference, a
-# client POSTing the same number of requests straight to the receiver), peak resident memory,
+# client POSTing the same deliveries straight to the receiver), peak resident memory,
 # ingest records/s and the reads' p99 with alerts on vs off (goal: within 10 %), and the reads'
 # p50 (reported). ROUNDS rounds of both runs: each row is its median round (a burst's ingest
 # lasts a few tenths of a second, and on a shared 2-core VM one round's ratio is noise); every
@@ -87,18 +90,23 @@ run_burst() {  # run_burst TAG READ_SECONDS [serve args...]: with READ_SECONDS 0
   sleep 2  # the start-up judgement's alerts (of the demo accounts) go out first
   local stop=$WORK/stop-$tag
   rm -f "$stop"
+  local receiver_load= ready=$WORK/ready-$tag go=$WORK/go-$tag
+  rm -f "$ready" "$go"
+  if [ "$read_s" != 0 ]; then  # the receiver's load of the delivery with alerts on, without uplift
+    nice -n 10 node bench/alerts/client.mjs direct "http://127.0.0.1:$RPORT" $((2 * N)) 16 "$DELIVER_S" "$SAMPLES" \
+      "$ready" "$go" >"$WORK/receiver-load-$tag.json" &
+    receiver_load=$!
+    BENCH_PIDS+=("$receiver_load")
+    # Its requests are built and signed before anything is measured.
+    for _ in $(seq 1 600); do [ -e "$ready" ] && break; sleep 0.05; done
+    [ -e "$ready" ] || { echo "bench/alerts: the receiver's load client did not get ready" >&2; exit 1; }
+  fi
   node bench/alerts/client.mjs reads "http://127.0.0.1:$port" "$READ_KEY" "$READS" "$READ_RATE" "$stop" \
     "$([ "$read_s" = 0 ] && echo 600 || echo "$read_s")" >"$WORK/reads-$tag.json" &
   local reader=$!
   BENCH_PIDS+=("$reader")
-  local receiver_load=
-  if [ "$read_s" != 0 ]; then  # the receiver's load of the delivery with alerts on, without uplift
-    node bench/alerts/client.mjs direct "http://127.0.0.1:$RPORT" $((2 * N)) 16 "$DELIVER_S" "$SAMPLES" \
-      >"$WORK/receiver-load-$tag.json" &
-    receiver_load=$!
-    BENCH_PIDS+=("$receiver_load")
-  fi
   sleep 0.2  # the reader's connection is open and reading before the first POST
+  touch "$go"
   node bench/alerts/client.mjs burst "http://127.0.0.1:$port" "$INGEST_KEY" "$WORK/burst.ndjson" 500 4 \
     | tee "$WORK/burst-$tag.json"
   if [ "$read_s" = 0 ]; then
@@ -111,6 +119,12 @@ run_burst() {  # run_burst TAG READ_SECONDS [serve args...]: with READ_SECONDS 0
     touch "$stop"
     curl -sS "http://127.0.0.1:$RPORT/_received" > "$WORK/received-$tag.json"
     curl -sS "http://127.0.0.1:$port/metrics" > "$WORK/metrics-$tag.txt"
+  else
+    # The receiver's count is polled as often as with alerts on, for as long as the reader reads.
+    while kill -0 "$reader" 2>/dev/null; do
+      curl -sS "http://127.0.0.1:$RPORT/_count?contains=burst-" >/dev/null
+      sleep 0.1
+    done
   fi
   wait "$reader" || { echo "bench/alerts: the reader failed (alerts $tag)" >&2; exit 1; }
   [ -z "$receiver_load" ] || wait "$receiver_load" || { echo "bench/alerts: the receiver's load client failed" >&2; exit 1; }
@@ -125,12 +139,15 @@ for round in $(seq 1 "$ROUNDS"); do
   READ_S=$(jq -r '.seconds' "$WORK/reads-on-$round.json")
   DELIVER_S=$(jq -r --argjson t0 "$(jq .started "$WORK/burst-on-$round.json")" \
     '[.[] | select(.ok and .at >= $t0) | .at] | (max - $t0) / 1000' "$WORK/received-on-$round.json")
-  SAMPLES=$WORK/received-on-$round.json
+  # The burst's deliveries (not the start-up judgement's), sent again to the run without alerts.
+  SAMPLES=$WORK/samples-$round.json
+  jq --argjson t0 "$(jq .started "$WORK/burst-on-$round.json")" '[.[] | select(.ok and .at >= $t0)]' \
+    "$WORK/received-on-$round.json" > "$SAMPLES"
   echo "==> round $round of $ROUNDS: alerts off (reference): the same burst, reads alongside for the same ${READ_S} s, $((2 * N)) POSTs to the receiver over ${DELIVER_S} s"
   run_burst "off-$round" "$READ_S" --no-alerts
 done
 echo "==> reference: the same $((2 * N)) deliveries POSTed straight to the receiver, 16 connections"
-node bench/alerts/client.mjs direct "http://127.0.0.1:$RPORT" $((2 * N)) 16 "" "$WORK/received-on-1.json" | tee "$WORK/direct.json"
+node bench/alerts/client.mjs direct "http://127.0.0.1:$RPORT" $((2 * N)) 16 "" "$WORK/samples-1.json" | tee "$WORK/direct.json"
 
 python3 - "$WORK" "$scale" "$N" "$MACHINE" "$READ_RATE" "$ROUNDS" <<'PY' > bench/results/alerts.json
 import json, sys

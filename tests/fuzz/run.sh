@@ -19,7 +19,8 @@ export UPLIFT_SOURCE_DIR=$PWD
 # -O1 -g1 (line tables): what libFuzzer builds usually use; lighter to compile than -O2 -g.
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DUPLIFT_FUZZ=ON -DUPLIFT_E2E=OFF >/dev/null
-targets=("$@")
+targets=()
+for t in "$@"; do [[ " ${targets[*]} " == *" $t "* ]] || targets+=("$t"); done  # each once
 if [ ${#targets[@]} -eq 0 ]; then
   for src in tests/fuzz/*_fuzz.cpp; do targets+=("$(basename "$src" _fuzz.cpp)"); done
 fi
@@ -63,6 +64,10 @@ fuzz_target() {
 # Each libFuzzer process uses one core: JOBS targets (default 2) run at a time. Reports are
 # printed in the targets' order once all have finished.
 parallel=${JOBS:-2}
+[[ "$parallel" =~ ^[1-9][0-9]*$ ]] || parallel=1
+# An interrupted run leaves no fuzzer behind: each job's fuzzer (its child), then the job.
+trap 'for p in $(jobs -p); do pkill -TERM -P "$p"; kill "$p"; done 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 for t in "${targets[@]}"; do
   rm -f "$build/$t.result" "$build/$t.failed"
   (fuzz_target "$t" || touch "$build/$t.failed") &
@@ -71,9 +76,9 @@ done
 wait
 rc=0 total_execs=0
 for t in "${targets[@]}"; do
-  if [ -f "$build/$t.failed" ]; then
+  if [ -f "$build/$t.failed" ] || [ ! -f "$build/$t.result" ]; then
     rc=1
-    cat "$build/$t.result" >&2 2>/dev/null || echo "fuzz_$t: no report (see $build/$t.log)" >&2
+    if [ -f "$build/$t.result" ]; then cat "$build/$t.result" >&2; else echo "fuzz_$t: no report (see $build/$t.log)" >&2; fi
   else
     cat "$build/$t.result"
     total_execs=$((total_execs + $(cat "$build/$t.execs")))
