@@ -10,9 +10,10 @@
 //     STOP_FILE exists or MAX_SECONDS pass. Prints JSON: reads, failures, p50/p99/p99.9/max (ms,
 //     from when the read was due to the whole answer), how many reads went late, when reading
 //     started and ended.
-//   node client.mjs direct URL COUNT CONCURRENCY [SECONDS] [SAMPLES] [READY_FILE GO_FILE]
-//     The reference for delivery: POSTs COUNT JSON bodies straight to URL (the same receiver)
-//     over CONCURRENCY connections; prints the time it took. With SECONDS, the POSTs are spread
+//   node client.mjs direct URL COUNT CONCURRENCY SECONDS SAMPLES [READY_FILE GO_FILE]
+//     The reference for delivery: POSTs COUNT JSON bodies straight to URL's host (the same
+//     receiver) over CONCURRENCY connections; prints the time it took and how many the
+//     receiver refused (any refusal fails it). With SECONDS (not empty), the POSTs are spread
 //     evenly over that long (the receiver's load of a delivery, without uplift). SAMPLES is the
 //     receiver's record of a run with alerts on (GET /_received): its deliveries are sent again,
 //     in turn, to their own paths on URL's host with the same bodies, the webhooks signed afresh
@@ -98,10 +99,6 @@ function signed(id, body) {
 }
 
 function directRequests(url, count, samplesFile) {
-  if (!samplesFile) {
-    const body = Buffer.from(JSON.stringify({ type: 'alert.fired', data: { id: 'x' } }));
-    return Array.from({ length: count }, () => ({ url, body, headers: {} }));
-  }
   const samples = JSON.parse(fs.readFileSync(samplesFile, 'utf8'))
     .filter((e) => e.ok && e.body && (e.id || !e.path.startsWith('/hook')));
   if (!samples.length) throw new Error(`${samplesFile}: no delivered alert to send again`);
@@ -133,13 +130,11 @@ async function direct([url, count, concurrency, seconds, samplesFile, readyFile,
       const r = requests[i];
       const res = await request(agent, r.url, 'POST',
         { 'Content-Type': 'application/json', 'Content-Length': r.body.length, ...r.headers }, r.body);
-      if (samplesFile && res.status !== 200) refused++;
+      if (res.status !== 200) refused++;
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const out = { requests: count, seconds: round((performance.now() - t0) / 1000) };
-  if (samplesFile) out.refused = refused;
-  console.log(JSON.stringify(out));
+  console.log(JSON.stringify({ requests: count, seconds: round((performance.now() - t0) / 1000), refused }));
   if (refused) {
     console.error(`direct: the receiver refused ${refused} of ${count} re-sent deliveries`);
     process.exit(1);

@@ -137,12 +137,12 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "==> round $round of $ROUNDS: alerts on: a burst of $N accounts, every alert to Slack-format and signed-webhook receivers; reads alongside until delivered"
   run_burst "on-$round" 0
   READ_S=$(jq -r '.seconds' "$WORK/reads-on-$round.json")
-  DELIVER_S=$(jq -r --argjson t0 "$(jq .started "$WORK/burst-on-$round.json")" \
-    '[.[] | select(.ok and .at >= $t0) | .at] | (max - $t0) / 1000' "$WORK/received-on-$round.json")
-  # The burst's deliveries (not the start-up judgement's), sent again to the run without alerts.
+  # The burst's deliveries (not the start-up judgement's): how long they took, and the samples
+  # sent again to the run without alerts.
   SAMPLES=$WORK/samples-$round.json
-  jq --argjson t0 "$(jq .started "$WORK/burst-on-$round.json")" '[.[] | select(.ok and .at >= $t0)]' \
-    "$WORK/received-on-$round.json" > "$SAMPLES"
+  t0=$(jq .started "$WORK/burst-on-$round.json")
+  jq --argjson t0 "$t0" '[.[] | select(.ok and .at >= $t0)]' "$WORK/received-on-$round.json" > "$SAMPLES"
+  DELIVER_S=$(jq -r --argjson t0 "$t0" '(map(.at) | max - $t0) / 1000' "$SAMPLES")
   echo "==> round $round of $ROUNDS: alerts off (reference): the same burst, reads alongside for the same ${READ_S} s, $((2 * N)) POSTs to the receiver over ${DELIVER_S} s"
   run_burst "off-$round" "$READ_S" --no-alerts
 done
