@@ -3,6 +3,7 @@
 # and fuzzes each target for a fixed time. Exits non-zero on any crash, leak, timeout or failed
 # invariant.
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s, every *_fuzz.cpp)
+#   tests/fuzz/run.sh --build-only [TARGET...]             (build the targets, run nothing)
 # Inputs per target <t>:
 #   tests/fuzz/regressions/<t>/  inputs that once crashed (replayed one by one first, then seeds)
 #   tests/fuzz/corpus/<t>/       committed seeds (extracted from the test data)
@@ -13,7 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=build-fuzz
-secs=${1:-60}; shift || true
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; shift; secs=0; else secs=${1:-60}; shift || true; fi
+if [ "$build_only" = 0 ] && ! [[ "$secs" =~ ^[1-9][0-9]*$ ]]; then
+  # (libFuzzer reads -max_total_time=0 as "no limit")
+  echo "fuzz: seconds per target must be a whole number of at least 1, not '$secs'" >&2; exit 2
+fi
 if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed (apt-get install clang libfuzzer-14-dev)" >&2; exit 1; fi
 export UPLIFT_SOURCE_DIR=$PWD
 # -O1 -g1 (line tables): what libFuzzer builds usually use; lighter to compile than -O2 -g.
@@ -24,7 +30,11 @@ for t in "$@"; do [[ " ${targets[*]} " == *" $t "* ]] || targets+=("$t"); done  
 if [ ${#targets[@]} -eq 0 ]; then
   for src in tests/fuzz/*_fuzz.cpp; do targets+=("$(basename "$src" _fuzz.cpp)"); done
 fi
+for t in "${targets[@]}"; do
+  [ -f "tests/fuzz/${t}_fuzz.cpp" ] || { echo "fuzz: no target '$t' (no tests/fuzz/${t}_fuzz.cpp)" >&2; exit 2; }
+done
 cmake --build "$build" -j"${JOBS:-2}" --target $(printf 'fuzz_%s ' "${targets[@]}")
+[ "$build_only" = 1 ] && exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
