@@ -21,10 +21,6 @@ if [ "$build_only" = 0 ] && ! [[ "$secs" =~ ^[1-9][0-9]*$ ]]; then
   echo "fuzz: seconds per target must be a whole number of at least 1, not '$secs'" >&2; exit 2
 fi
 if ! command -v clang++ >/dev/null; then echo "fuzz: clang++ not installed (apt-get install clang libfuzzer-14-dev)" >&2; exit 1; fi
-export UPLIFT_SOURCE_DIR=$PWD
-# -O1 -g1 (line tables): what libFuzzer builds usually use; lighter to compile than -O2 -g.
-CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DUPLIFT_FUZZ=ON -DUPLIFT_E2E=OFF >/dev/null
 targets=()
 for t in "$@"; do [[ " ${targets[*]} " == *" $t "* ]] || targets+=("$t"); done  # each once
 if [ ${#targets[@]} -eq 0 ]; then
@@ -33,6 +29,10 @@ fi
 for t in "${targets[@]}"; do
   [ -f "tests/fuzz/${t}_fuzz.cpp" ] || { echo "fuzz: no target '$t' (no tests/fuzz/${t}_fuzz.cpp)" >&2; exit 2; }
 done
+export UPLIFT_SOURCE_DIR=$PWD
+# -O1 -g1 (line tables): what libFuzzer builds usually use; lighter to compile than -O2 -g.
+CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DUPLIFT_FUZZ=ON -DUPLIFT_E2E=OFF >/dev/null
 cmake --build "$build" -j"${JOBS:-2}" --target $(printf 'fuzz_%s ' "${targets[@]}")
 [ "$build_only" = 1 ] && exit 0
 

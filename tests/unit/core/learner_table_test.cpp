@@ -119,7 +119,7 @@ void put(LearnerTable& t, std::map<std::string, Learner>& model, const Learner& 
 
 // How many seeds the random-walk tests run. The AddressSanitizer job (unoptimized) checks memory,
 // not coverage of the walk: two seeds there (all of them were most of its unit_core time); the
-// regular build runs every seed.
+// release build runs every seed (unit_core is labelled `release`: ./run test runs it there too).
 #ifdef __SANITIZE_ADDRESS__
 constexpr unsigned kSeeds = 2;
 #else

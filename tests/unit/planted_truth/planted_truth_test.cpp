@@ -92,7 +92,7 @@ TEST_CASE("the DiD against the holdout recovers the planted lift across seeds; n
 #ifdef __SANITIZE_ADDRESS__
   // The AddressSanitizer job (unoptimized) checks memory, not statistics: two seeds exercise
   // every path (the five were a third of its unit-test time there); the full set runs in the
-  // regular build.
+  // release build (unit_planted_truth is labelled `release`: ./run test runs it there too).
   seeds = {11, 12};
 #endif
   double sum_did = 0, sum_naive = 0, planted = 0, expected_naive = 0;
